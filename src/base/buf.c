@@ -1,0 +1,79 @@
+/*
+ * buf.c — growable byte buffer; see buf.h.
+ */
+#include "buf.h"
+#include "alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void wr_buf_init(wr_buf *buf)
+{
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+void wr_buf_fini(wr_buf *buf)
+{
+    wr_free(buf->data);
+    wr_buf_init(buf);
+}
+
+char *wr_buf_reserve(wr_buf *buf, size_t n)
+{
+    if (buf->len + n + 1 > buf->cap) {
+        size_t cap = buf->cap ? buf->cap : 64;
+        while (cap < buf->len + n + 1) cap *= 2;
+        buf->data = wr_realloc(buf->data, cap);
+        buf->cap = cap;
+    }
+    return buf->data + buf->len;
+}
+
+void wr_buf_append(wr_buf *buf, const void *data, size_t n)
+{
+    char *p = wr_buf_reserve(buf, n);
+    memcpy(p, data, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+}
+
+void wr_buf_puts(wr_buf *buf, const char *s)
+{
+    wr_buf_append(buf, s, strlen(s));
+}
+
+void wr_buf_putc(wr_buf *buf, char c)
+{
+    char *p = wr_buf_reserve(buf, 1);
+    *p = c;
+    buf->len++;
+    buf->data[buf->len] = '\0';
+}
+
+void wr_buf_printf(wr_buf *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < (int)sizeof(tmp)) {
+        wr_buf_append(buf, tmp, (size_t)n);
+        return;
+    }
+    char *p = wr_buf_reserve(buf, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    buf->len += (size_t)n;
+}
+
+char *wr_buf_detach(wr_buf *buf)
+{
+    char *p = buf->data;
+    if (p == NULL) p = wr_strdup("");
+    wr_buf_init(buf);
+    return p;
+}

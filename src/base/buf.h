@@ -1,0 +1,34 @@
+/*
+ * buf.h — growable byte buffer (always NUL-terminated after its bytes).
+ *
+ * Used to build output lines, encoded rows and messages. Embedded by value;
+ * wr_buf_fini releases it.
+ */
+#ifndef WR_BUF_H
+#define WR_BUF_H
+
+#include "wr.h"
+
+typedef struct wr_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} wr_buf;
+
+void wr_buf_init(wr_buf *buf);
+void wr_buf_fini(wr_buf *buf);
+static inline void wr_buf_reset(wr_buf *buf)
+{
+    buf->len = 0;
+    if (buf->data) buf->data[0] = '\0';
+}
+/* Makes room for n more bytes; returns a pointer to the free space. */
+char *wr_buf_reserve(wr_buf *buf, size_t n);
+void wr_buf_append(wr_buf *buf, const void *data, size_t n);
+void wr_buf_puts(wr_buf *buf, const char *s);
+void wr_buf_putc(wr_buf *buf, char c);
+void wr_buf_printf(wr_buf *buf, const char *fmt, ...) WR_PRINTF(2, 3);
+/* Returns the data and hands ownership to the caller; buf becomes empty. */
+char *wr_buf_detach(wr_buf *buf);
+
+#endif
