@@ -12,6 +12,7 @@ void wr_error_init(wr_error *err)
     err->code = 0;
     err->offset = -1;
     err->retriable = false;
+    err->attributed = false;
     err->msg[0] = '\0';
 }
 
@@ -21,6 +22,7 @@ static int vset(wr_error *err, int code, int offset, const char *fmt, va_list ap
     err->code = code;
     err->offset = offset;
     err->retriable = false;
+    err->attributed = false;
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     return code;
 }
@@ -53,7 +55,12 @@ void wr_error_prefix(wr_error *err, const char *fmt, ...)
     vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s%s", head, old);
+    size_t hl = strlen(head), ol = strlen(old);
+    if (hl > sizeof(err->msg) - 1) hl = sizeof(err->msg) - 1;
+    if (ol > sizeof(err->msg) - 1 - hl) ol = sizeof(err->msg) - 1 - hl;
+    memcpy(err->msg, head, hl);
+    memcpy(err->msg + hl, old, ol);
+    err->msg[hl + ol] = '\0';
 }
 
 void wr_error_copy(wr_error *dst, const wr_error *src)

@@ -29,6 +29,7 @@ typedef struct wr_error {
     int code;    /* a wr_errcode; 0 when no error was set */
     int offset;  /* byte offset into the source text, or -1 */
     bool retriable;
+    bool attributed; /* the message already names the operator that failed */
     char msg[WR_ERROR_MSG_MAX];
 } wr_error;
 

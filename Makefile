@@ -1,0 +1,93 @@
+# Weir build. `make` builds the optimized binary build/weir and libweir.a;
+# `make test` installs what is missing, then runs every test (unit tests and
+# SQL tests in an ASan+UBSan build, end-to-end tests against build/weir);
+# `make demo` runs examples/quickstart.sql.
+
+CC      ?= cc
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null)
+LIBS    := -lxxhash -lmd -lpthread -lm
+
+RELEASE_FLAGS := -O2 -g -DNDEBUG
+ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/%,$(LIB_SRC))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_HELPERS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+# $(call objs,dir,sources)
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+REL := build
+ASN := build/asan
+
+.PHONY: all asan test unit slt e2e demo deps bench clean format check-format
+all: $(REL)/weir $(REL)/libweir.a
+
+# ---- release ---------------------------------------------------------------
+$(REL)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(RELEASE_FLAGS) $(DEPS_CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+
+$(REL)/libweir.a: $(call objs,$(REL),$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(REL)/weir: $(call objs,$(REL),$(CLI_SRC)) $(REL)/libweir.a
+	$(CC) $(RELEASE_FLAGS) -o $@ $^ $(LIBS)
+
+# ---- ASan + UBSan ----------------------------------------------------------
+$(ASN)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+
+$(ASN)/libweir.a: $(call objs,$(ASN),$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASN)/weir: $(call objs,$(ASN),$(CLI_SRC)) $(ASN)/libweir.a
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LIBS)
+
+$(ASN)/tests/%: tests/unit/%.c $(call objs,$(ASN),$(TEST_HELPERS)) $(ASN)/libweir.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -o $@ $^ -lcriterion $(LIBS)
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(ASN)/tests/%,$(TEST_SRC))
+
+asan: $(ASN)/weir $(UNIT_BINS)
+
+# ---- tests -----------------------------------------------------------------
+deps:
+	@bash scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all asan
+	@$(MAKE) --no-print-directory unit slt e2e
+
+unit: $(UNIT_BINS)
+	@bash scripts/run-unit.sh $(UNIT_BINS)
+
+slt: $(ASN)/weir
+	@$(ASN)/weir slt tests/sql/*.slt
+
+e2e: $(REL)/weir $(ASN)/weir
+	@bash scripts/run-e2e.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(REL)/weir sql -f examples/quickstart.sql
+
+bench: $(REL)/weir
+	$(REL)/weir bench
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard src/*/*.h include/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,65 @@
+/*
+ * connector.c — the registry of connectors and the helpers they share.
+ *
+ * Connectors are a fixed, compiled-in list: the planner looks one up by the
+ * table's 'connector' option and asks it for a source or sink operator.
+ */
+#include "connector_int.h"
+
+#include <string.h>
+
+/* Sorted by name: wr_connector_names() reports them in this order. */
+static const wr_connector *const connectors[] = {
+    &wr_connector_blackhole,
+    &wr_connector_datagen,
+    &wr_connector_print,
+};
+
+const wr_connector *wr_connector_find(const char *name)
+{
+    for (size_t i = 0; i < WR_ARRAY_LEN(connectors); i++)
+        if (strcmp(connectors[i]->name, name) == 0) return connectors[i];
+    return NULL;
+}
+
+const char *wr_connector_names(void)
+{
+    return "blackhole, datagen, print";
+}
+
+int wr_connector_check_unused(const wr_config *options, const char *connector,
+                              const char *supported, wr_error *err)
+{
+    for (int i = 0; i < options->n; i++) {
+        const wr_config_entry *e = &options->entries[i];
+        if (e->used || strcmp(e->key, "connector") == 0) continue;
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->key_pos,
+                               "unsupported option '%s' for connector '%s'; supported options: %s",
+                               e->key, connector, supported);
+    }
+    return 0;
+}
+
+int wr_connector_get_parallelism(const wr_config *options, const char *key, int *out,
+                                 wr_error *err)
+{
+    *out = -1;
+    const wr_config_entry *e = wr_config_find(options, key);
+    if (e == NULL) return 0;
+    int64_t v;
+    if (wr_parse_int64(e->value, &v) || v < 1 || v > 32768)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected a positive integer "
+                               "(at most 32768)",
+                               e->value, e->key);
+    *out = (int)v;
+    return 0;
+}
+
+void wr_operator_spec_fini(wr_operator_spec *spec)
+{
+    if (spec->spec && spec->spec_free) spec->spec_free(spec->spec);
+    spec->spec = NULL;
+    spec->spec_free = NULL;
+    spec->ops = NULL;
+}

@@ -1,0 +1,24 @@
+/*
+ * connector_int.h — what the connector files share and nobody else needs.
+ *
+ * The registry in connector.c lists the connectors defined in the other
+ * files of this folder; each reads its parallelism option the same way.
+ */
+#ifndef WR_CONNECTOR_INT_H
+#define WR_CONNECTOR_INT_H
+
+#include "connector.h"
+
+extern const wr_connector wr_connector_blackhole;
+extern const wr_connector wr_connector_datagen;
+extern const wr_connector wr_connector_print;
+
+/*
+ * Reads a parallelism option ('scan.parallelism', 'sink.parallelism') into
+ * *out: -1 (the job default) when absent, else a positive integer. A value
+ * that is not a positive integer is WR_ERR_VALIDATION at the value.
+ */
+int wr_connector_get_parallelism(const wr_config *options, const char *key, int *out,
+                                 wr_error *err);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * operator.h — the contract between operators and the runtime.
+ *
+ * An operator is created once per parallel subtask from an immutable spec
+ * (the plan's part) and keeps its per-run state in its own struct, which
+ * embeds wr_operator first. The runtime calls it from one thread only (the
+ * task's), so operators take no locks. Batches passed to process() are
+ * borrowed for the call (see batch.h). Output goes through wr_op_emit(),
+ * which hands the batch synchronously to the next chained operator or to
+ * the exchange that ships it to other tasks; the batch is again only
+ * borrowed, so an operator may reuse its output batch after emit returns.
+ *
+ * Every callback returns 0 or a negative wr_errcode with err filled; an
+ * error fails the whole job with that message.
+ */
+#ifndef WR_OPERATOR_H
+#define WR_OPERATOR_H
+
+#include "../base/config.h"
+#include "../base/error.h"
+#include "../types/batch.h"
+
+#include <stdatomic.h>
+
+typedef struct wr_operator wr_operator;
+typedef struct wr_op_ctx wr_op_ctx;
+
+/* Where an operator's output goes; implemented by the runtime. */
+typedef struct wr_collector wr_collector;
+struct wr_collector {
+    int (*push)(wr_collector *self, wr_batch *batch, wr_error *err);
+};
+
+/* What a source reports after one call of run(). */
+typedef enum wr_source_status {
+    WR_SOURCE_MORE = 0, /* call again soon */
+    WR_SOURCE_IDLE = 1, /* nothing now: call again at ctx->idle_until_ns (monotonic) */
+    WR_SOURCE_END = 2,  /* bounded input is exhausted */
+} wr_source_status;
+
+struct wr_op_ctx {
+    int subtask;         /* 0-based index of this parallel instance */
+    int parallelism;     /* number of parallel instances of this operator */
+    int max_parallelism; /* number of key groups */
+    const char *name;    /* operator name, for messages */
+    const wr_config *config; /* the job's configuration (read-only) */
+    wr_collector *out;       /* NULL for sinks */
+    const atomic_bool *cancelled; /* set when the job is cancelled or failed */
+    int64_t idle_until_ns; /* sources: set before returning WR_SOURCE_IDLE */
+    int64_t rows_in;       /* counted by the runtime */
+    int64_t rows_out;
+};
+
+typedef struct wr_operator_ops {
+    const char *kind; /* "datagen", "calc", "print", ... */
+    /* Creates an instance for one subtask. spec is borrowed and outlives the instance. */
+    wr_operator *(*create)(const void *spec, wr_op_ctx *ctx, wr_error *err);
+    /* Called once before any data; may fail. Optional. */
+    int (*open)(wr_operator *op, wr_error *err);
+    /* Sources only: produce at most about one batch of output. */
+    int (*run)(wr_operator *op, wr_source_status *status, wr_error *err);
+    /* One batch of input `input` (0 for single-input operators). */
+    int (*process)(wr_operator *op, int input, wr_batch *batch, wr_error *err);
+    /* All channels of input `input` have ended. Emit final results here. Optional. */
+    int (*end_input)(wr_operator *op, int input, wr_error *err);
+    /* Releases the instance; called once for every created instance, after success or failure. */
+    void (*destroy)(wr_operator *op);
+} wr_operator_ops;
+
+struct wr_operator {
+    const wr_operator_ops *ops;
+    wr_op_ctx *ctx;
+};
+
+/*
+ * An operator together with its immutable spec: what a plan hands the
+ * runtime for one job-graph vertex. spec is owned and freed with spec_free.
+ */
+typedef struct wr_operator_spec {
+    const wr_operator_ops *ops;
+    void *spec;                   /* owned; freed with spec_free */
+    void (*spec_free)(void *spec);
+    int parallelism;              /* requested parallelism, or -1 for the job default */
+    bool bounded;                 /* sources: input ends by itself */
+} wr_operator_spec;
+
+/* Frees the spec (not the ops table). */
+void wr_operator_spec_fini(wr_operator_spec *spec);
+
+static inline int wr_op_emit(wr_op_ctx *ctx, wr_batch *batch, wr_error *err)
+{
+    int n = wr_batch_rows(batch);
+    if (n == 0 || ctx->out == NULL) return 0;
+    ctx->rows_out += n;
+    return ctx->out->push(ctx->out, batch, err);
+}
+
+static inline bool wr_op_cancelled(const wr_op_ctx *ctx)
+{
+    return ctx->cancelled && atomic_load_explicit(ctx->cancelled, memory_order_relaxed);
+}
+
+#endif

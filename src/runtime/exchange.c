@@ -1,0 +1,196 @@
+/*
+ * exchange.c — channels between tasks and the writers that partition into them.
+ *
+ * A writer collects rows per target subtask into batches of its own
+ * (copying them, since its input is borrowed) and puts a batch on the
+ * target's channel when it is full, when the buffer timeout passes, or at
+ * end of input. A full channel blocks the producer: that is backpressure,
+ * and it bounds what is in flight to capacity batches per channel.
+ */
+#include "../base/alloc.h"
+#include "../base/clock.h"
+#include "../base/hash.h"
+#include "../types/row_codec.h"
+#include "keygroup.h"
+#include "runtime_int.h"
+
+#include <string.h>
+
+void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap)
+{
+    memset(ch, 0, sizeof(*ch));
+    ch->consumer = consumer;
+    ch->input = input;
+    ch->cap = cap;
+    ch->ring = wr_calloc((size_t)cap, sizeof(wr_batch *));
+    pthread_cond_init(&ch->not_full, NULL);
+}
+
+void wr_channel_fini(wr_channel *ch)
+{
+    for (int i = 0; i < ch->len; i++) wr_batch_free(ch->ring[(ch->head + i) % ch->cap]);
+    wr_free(ch->ring);
+    pthread_cond_destroy(&ch->not_full);
+}
+
+int wr_channel_put(wr_channel *ch, wr_batch *batch, wr_error *err)
+{
+    wr_task *t = ch->consumer;
+    wr_job *job = t->job;
+    pthread_mutex_lock(&t->lock);
+    while (ch->len == ch->cap && !atomic_load(&job->cancelled))
+        pthread_cond_wait(&ch->not_full, &t->lock);
+    if (atomic_load(&job->cancelled)) {
+        pthread_mutex_unlock(&t->lock);
+        wr_batch_free(batch);
+        return wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
+    }
+    ch->ring[(ch->head + ch->len) % ch->cap] = batch;
+    ch->len++;
+    ch->batches++;
+    if (ch->len > ch->max_len) ch->max_len = ch->len;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
+void wr_channel_close(wr_channel *ch)
+{
+    wr_task *t = ch->consumer;
+    pthread_mutex_lock(&t->lock);
+    ch->closed = true;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- writer -------------------------------------------------------------- */
+
+static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err);
+
+void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const int *keys, int nkeys,
+                    const wr_type *types, int ncols, wr_channel **targets, int ntargets,
+                    int max_parallelism)
+{
+    memset(w, 0, sizeof(*w));
+    w->collector.push = writer_push;
+    w->job = job;
+    w->part = part;
+    w->keys = wr_malloc((size_t)(nkeys ? nkeys : 1) * sizeof(int));
+    if (nkeys) memcpy(w->keys, keys, (size_t)nkeys * sizeof(int));
+    w->nkeys = nkeys;
+    w->types = types;
+    w->ncols = ncols;
+    w->targets = targets;
+    w->ntargets = ntargets;
+    w->max_parallelism = max_parallelism;
+    w->bufs = wr_calloc((size_t)ntargets, sizeof(wr_batch *));
+    w->rows = wr_calloc((size_t)ntargets, sizeof(uint32_t *));
+    w->nrows = wr_calloc((size_t)ntargets, sizeof(int));
+    for (int i = 0; i < ntargets; i++)
+        w->rows[i] = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
+    wr_buf_init(&w->keybuf);
+}
+
+void wr_writer_fini(wr_writer *w)
+{
+    for (int i = 0; i < w->ntargets; i++) {
+        wr_batch_free(w->bufs[i]);
+        wr_free(w->rows[i]);
+    }
+    wr_free(w->bufs);
+    wr_free(w->rows);
+    wr_free(w->nrows);
+    wr_free(w->keys);
+    wr_buf_fini(&w->keybuf);
+}
+
+static int send_buffer(wr_writer *w, int t, wr_error *err)
+{
+    wr_batch *b = w->bufs[t];
+    if (b == NULL || b->count == 0) return 0;
+    w->bufs[t] = NULL;
+    return wr_channel_put(w->targets[t], b, err);
+}
+
+/* Appends rows[0..n) of batch to target t's buffer, sending full buffers. */
+static int append_to(wr_writer *w, int t, const wr_batch *batch, const uint32_t *rows, int n,
+                     wr_error *err)
+{
+    while (n > 0) {
+        if (w->bufs[t] == NULL) w->bufs[t] = wr_batch_new(w->types, w->ncols, WR_BATCH_CAPACITY);
+        wr_batch *b = w->bufs[t];
+        int room = b->capacity - b->count;
+        int k = WR_MIN(room, n);
+        wr_batch_append_rows(b, batch, rows, k);
+        rows += k;
+        n -= k;
+        if (b->count == b->capacity) {
+            int rc = send_buffer(w, t, err);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    wr_writer *w = (wr_writer *)self;
+    int n = wr_batch_rows(batch);
+    uint32_t all[WR_BATCH_CAPACITY];
+    const uint32_t *active = batch->sel;
+    if (active == NULL) {
+        assert(batch->count <= WR_BATCH_CAPACITY);
+        for (int i = 0; i < n; i++) all[i] = (uint32_t)i;
+        active = all;
+    }
+    if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
+    int rc = 0;
+    switch (w->part) {
+    case WR_PART_FORWARD: rc = append_to(w, 0, batch, active, n, err); break;
+    case WR_PART_BROADCAST:
+        for (int t = 0; t < w->ntargets && rc == 0; t++) rc = append_to(w, t, batch, active, n, err);
+        break;
+    case WR_PART_REBALANCE:
+    case WR_PART_HASH:
+        memset(w->nrows, 0, (size_t)w->ntargets * sizeof(int));
+        if (w->part == WR_PART_REBALANCE) {
+            int t = w->next_target;
+            for (int i = 0; i < n; i++) {
+                w->rows[t][w->nrows[t]++] = active[i];
+                if (++t == w->ntargets) t = 0;
+            }
+            w->next_target = t;
+        } else {
+            for (int i = 0; i < n; i++) {
+                wr_buf_reset(&w->keybuf);
+                wr_row_encode(batch, (int)active[i], w->keys, w->nkeys, &w->keybuf);
+                uint64_t h = wr_hash_bytes(w->keybuf.data, w->keybuf.len);
+                int kg = wr_keygroup_of_hash(h, w->max_parallelism);
+                int t = wr_keygroup_subtask(kg, w->max_parallelism, w->ntargets);
+                w->rows[t][w->nrows[t]++] = active[i];
+            }
+        }
+        for (int t = 0; t < w->ntargets && rc == 0; t++)
+            if (w->nrows[t]) rc = append_to(w, t, batch, w->rows[t], w->nrows[t], err);
+        break;
+    }
+    return rc;
+}
+
+int wr_writer_flush(wr_writer *w, wr_error *err)
+{
+    for (int t = 0; t < w->ntargets; t++) {
+        int rc = send_buffer(w, t, err);
+        if (rc) return rc;
+    }
+    w->pending_since_ns = 0;
+    return 0;
+}
+
+int wr_writer_end(wr_writer *w, wr_error *err)
+{
+    int rc = wr_writer_flush(w, err);
+    if (rc) return rc;
+    for (int t = 0; t < w->ntargets; t++) wr_channel_close(w->targets[t]);
+    return 0;
+}

@@ -1,0 +1,711 @@
+/*
+ * job.c — execution graph, the task mailbox loop, completion and failure.
+ *
+ * Each task is one thread that runs a chain of operators. Its loop takes, in
+ * order of priority: mail (actions posted from other threads), input batches
+ * from its channels (round-robin, so no input starves), and end-of-input
+ * markers; between them it flushes output buffers whose buffer timeout has
+ * passed. A source task instead calls its source's run() and waits only when
+ * the source is idle (throttled). Operators therefore never see two threads.
+ */
+#include "../base/alloc.h"
+#include "../base/clock.h"
+#include "keygroup.h"
+#include "runtime_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- failure and cancellation ------------------------------------------- */
+
+static void wake_all(wr_job *job)
+{
+    for (int i = 0; i < job->ntasks; i++) {
+        wr_task *t = job->tasks[i];
+        pthread_mutex_lock(&t->lock);
+        pthread_cond_broadcast(&t->wake);
+        for (int c = 0; c < t->ninputs; c++) pthread_cond_broadcast(&t->inputs[c]->not_full);
+        pthread_mutex_unlock(&t->lock);
+    }
+}
+
+/* Records the first failure and stops every task. */
+static void job_fail(wr_job *job, const wr_error *err)
+{
+    pthread_mutex_lock(&job->lock);
+    if (!job->failed) {
+        job->failed = true;
+        wr_error_copy(&job->error, err);
+    }
+    pthread_mutex_unlock(&job->lock);
+    atomic_store(&job->cancelled, true);
+    wake_all(job);
+}
+
+void wr_job_cancel(wr_job *job)
+{
+    wr_error err;
+    wr_error_init(&err);
+    wr_error_set(&err, WR_ERR_CANCELLED, "job cancelled");
+    job_fail(job, &err);
+}
+
+/* ---- operator outputs ----------------------------------------------------- */
+
+typedef struct chained_input {
+    wr_collector collector;
+    wr_task_op *top;
+} chained_input;
+
+static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
+{
+    top->ctx.rows_in += wr_batch_rows(batch);
+    int rc = top->op->ops->process(top->op, input, batch, err);
+    if (rc && rc != WR_ERR_CANCELLED && !err->attributed) {
+        wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", top->ctx.name,
+                        top->ctx.subtask + 1, top->ctx.parallelism);
+        err->attributed = true;
+    }
+    return rc;
+}
+
+static int fanout_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    wr_task_op *top = (wr_task_op *)((char *)self - offsetof(wr_task_op, fanout));
+    for (int i = 0; i < top->nchained; i++) {
+        int rc = deliver(top->chained[i], 0, batch, err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < top->nwriters; i++) {
+        int rc = top->writers[i]->collector.push(&top->writers[i]->collector, batch, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int single_chained_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    wr_task_op *top = (wr_task_op *)((char *)self - offsetof(wr_task_op, fanout));
+    return deliver(top->chained[0], 0, batch, err);
+}
+
+static void wire_outputs(wr_task_op *top)
+{
+    if (top->nchained == 0 && top->nwriters == 0) {
+        top->ctx.out = NULL;
+    } else if (top->nchained == 0 && top->nwriters == 1) {
+        top->ctx.out = &top->writers[0]->collector;
+    } else {
+        top->fanout.push = top->nchained == 1 && top->nwriters == 0 ? single_chained_push
+                                                                    : fanout_push;
+        top->ctx.out = &top->fanout;
+    }
+}
+
+/* ---- end of input ---------------------------------------------------------- */
+
+static int finish_input(wr_task_op *top, int input, wr_error *err);
+
+/* All inputs of top have ended: pass end of input downstream. */
+static int finish_op(wr_task_op *top, wr_error *err)
+{
+    for (int i = 0; i < top->nchained; i++) {
+        int rc = finish_input(top->chained[i], 0, err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < top->nwriters; i++) {
+        int rc = wr_writer_end(top->writers[i], err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int finish_input(wr_task_op *top, int input, wr_error *err)
+{
+    if (top->op->ops->end_input) {
+        int rc = top->op->ops->end_input(top->op, input, err);
+        if (rc) {
+            if (rc != WR_ERR_CANCELLED && !err->attributed) {
+                wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", top->ctx.name,
+                                top->ctx.subtask + 1, top->ctx.parallelism);
+                err->attributed = true;
+            }
+            return rc;
+        }
+    }
+    if (++top->ninputs_ended < top->ninputs) return 0;
+    return finish_op(top, err);
+}
+
+/* ---- buffer timeout ------------------------------------------------------- */
+
+/* Flushes writers whose oldest row waited the buffer timeout (all when force). */
+static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *err)
+{
+    int64_t now = 0, next = INT64_MAX;
+    int64_t timeout = t->job->buffer_timeout_ns;
+    for (int i = 0; i < t->nops; i++) {
+        wr_task_op *top = t->ops[i];
+        for (int w = 0; w < top->nwriters; w++) {
+            wr_writer *wr = top->writers[w];
+            if (wr->pending_since_ns == 0) continue;
+            if (!force && timeout > 0) {
+                if (now == 0) now = wr_clock_mono_ns();
+                if (now - wr->pending_since_ns < timeout) {
+                    next = WR_MIN(next, wr->pending_since_ns + timeout);
+                    continue;
+                }
+            }
+            int rc = wr_writer_flush(wr, err);
+            if (rc) return rc;
+        }
+    }
+    if (next_deadline) *next_deadline = next;
+    return 0;
+}
+
+static void timed_wait(wr_task *t, int64_t deadline_ns)
+{
+    if (deadline_ns == INT64_MAX) {
+        pthread_cond_wait(&t->wake, &t->lock);
+        return;
+    }
+    /* The condition variable uses CLOCK_MONOTONIC (see task_new). */
+    struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
+    pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+}
+
+/* Runs all pending mail. Called with t->lock held; returns with it held. */
+static void run_mail(wr_task *t)
+{
+    while (t->mail_head) {
+        wr_mail *m = t->mail_head;
+        t->mail_head = m->next;
+        if (t->mail_head == NULL) t->mail_tail = NULL;
+        pthread_mutex_unlock(&t->lock);
+        m->fn(t, m->arg);
+        wr_free(m);
+        pthread_mutex_lock(&t->lock);
+    }
+}
+
+/* ---- task loops ------------------------------------------------------------ */
+
+static int run_source(wr_task *t, wr_error *err)
+{
+    wr_task_op *head = t->ops[0];
+    wr_job *job = t->job;
+    for (;;) {
+        pthread_mutex_lock(&t->lock);
+        run_mail(t);
+        pthread_mutex_unlock(&t->lock);
+        if (atomic_load(&job->cancelled)) return WR_ERR_CANCELLED;
+        wr_source_status status = WR_SOURCE_MORE;
+        int rc = head->op->ops->run(head->op, &status, err);
+        if (rc) {
+            if (rc != WR_ERR_CANCELLED && !err->attributed) {
+                wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", head->ctx.name,
+                                head->ctx.subtask + 1, head->ctx.parallelism);
+                err->attributed = true;
+            }
+            return rc;
+        }
+        if (status == WR_SOURCE_END) return finish_op(head, err);
+        int64_t deadline;
+        rc = flush_due(t, job->buffer_timeout_ns == 0, &deadline, err);
+        if (rc) return rc;
+        if (status == WR_SOURCE_IDLE) {
+            deadline = WR_MIN(deadline, head->ctx.idle_until_ns);
+            pthread_mutex_lock(&t->lock);
+            if (t->mail_head == NULL && !atomic_load(&job->cancelled) &&
+                wr_clock_mono_ns() < deadline)
+                timed_wait(t, deadline);
+            pthread_mutex_unlock(&t->lock);
+            if (wr_clock_mono_ns() >= deadline) {
+                rc = flush_due(t, false, NULL, err);
+                if (rc) return rc;
+            }
+        }
+    }
+}
+
+static int run_inputs(wr_task *t, wr_error *err)
+{
+    wr_task_op *head = t->ops[0];
+    wr_job *job = t->job;
+    int nlogical = head->ninputs;
+    int total[nlogical > 0 ? nlogical : 1], ended[nlogical > 0 ? nlogical : 1];
+    memset(total, 0, sizeof(total));
+    memset(ended, 0, sizeof(ended));
+    for (int c = 0; c < t->ninputs; c++) total[t->inputs[c]->input]++;
+    int channels_ended = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&t->lock);
+    while (channels_ended < t->ninputs) {
+        if (atomic_load(&job->cancelled)) {
+            rc = WR_ERR_CANCELLED;
+            break;
+        }
+        if (t->mail_head) {
+            run_mail(t);
+            continue;
+        }
+        wr_channel *ch = NULL;
+        for (int k = 0; k < t->ninputs; k++) {
+            wr_channel *c = t->inputs[(t->next_input + k) % t->ninputs];
+            if (c->len > 0 || (c->closed && !c->ended)) {
+                ch = c;
+                t->next_input = (t->next_input + k + 1) % t->ninputs;
+                break;
+            }
+        }
+        if (ch && ch->len > 0) {
+            wr_batch *b = ch->ring[ch->head];
+            ch->head = (ch->head + 1) % ch->cap;
+            ch->len--;
+            pthread_cond_signal(&ch->not_full);
+            pthread_mutex_unlock(&t->lock);
+            rc = deliver(head, ch->input, b, err);
+            wr_batch_free(b);
+            if (rc == 0) rc = flush_due(t, job->buffer_timeout_ns == 0, NULL, err);
+            pthread_mutex_lock(&t->lock);
+            if (rc) break;
+            continue;
+        }
+        if (ch) { /* closed and drained */
+            ch->ended = true;
+            channels_ended++;
+            pthread_mutex_unlock(&t->lock);
+            if (++ended[ch->input] == total[ch->input]) rc = finish_input(head, ch->input, err);
+            pthread_mutex_lock(&t->lock);
+            if (rc) break;
+            continue;
+        }
+        int64_t deadline = INT64_MAX;
+        pthread_mutex_unlock(&t->lock);
+        rc = flush_due(t, false, &deadline, err);
+        pthread_mutex_lock(&t->lock);
+        if (rc) break;
+        if (t->mail_head || atomic_load(&job->cancelled)) continue;
+        bool ready = false;
+        for (int k = 0; k < t->ninputs && !ready; k++)
+            ready = t->inputs[k]->len > 0 || (t->inputs[k]->closed && !t->inputs[k]->ended);
+        if (!ready) timed_wait(t, deadline);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+static void *task_main(void *arg)
+{
+    wr_task *t = arg;
+    wr_job *job = t->job;
+    wr_error err;
+    wr_error_init(&err);
+    int rc = 0;
+    for (int i = 0; i < t->nops && rc == 0; i++) {
+        wr_task_op *top = t->ops[i];
+        if (top->op->ops->open) {
+            rc = top->op->ops->open(top->op, &err);
+            if (rc)
+                wr_error_prefix(&err, "operator '%s' (subtask %d/%d) failed to open: ",
+                                top->ctx.name, top->ctx.subtask + 1, top->ctx.parallelism);
+        }
+        top->opened = true;
+    }
+    if (rc == 0) rc = t->is_source ? run_source(t, &err) : run_inputs(t, &err);
+    if (rc && rc != WR_ERR_CANCELLED) {
+        job_fail(job, &err);
+    }
+    for (int i = 0; i < t->nops; i++) {
+        wr_task_op *top = t->ops[i];
+        top->op->ops->destroy(top->op);
+        top->op = NULL;
+    }
+    pthread_mutex_lock(&job->lock);
+    job->running--;
+    pthread_cond_broadcast(&job->done);
+    pthread_mutex_unlock(&job->lock);
+    return NULL;
+}
+
+/* ---- building the execution graph ---------------------------------------- */
+
+static wr_task *task_new(wr_job *job, const char *name, int subtask, int parallelism)
+{
+    wr_task *t = wr_calloc(1, sizeof(*t));
+    t->job = job;
+    t->index = job->ntasks;
+    t->subtask = subtask;
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s (%d/%d)", name, subtask + 1, parallelism);
+    t->name = wr_strdup(buf);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    job->tasks = wr_realloc(job->tasks, (size_t)(job->ntasks + 1) * sizeof(wr_task *));
+    job->tasks[job->ntasks++] = t;
+    return t;
+}
+
+static wr_channel *channel_new(wr_job *job, wr_task *consumer, int input)
+{
+    wr_channel *ch = wr_malloc(sizeof(*ch));
+    wr_channel_init(ch, consumer, input, job->channel_capacity);
+    job->channels = wr_realloc(job->channels, (size_t)(job->nchannels + 1) * sizeof(ch));
+    job->channels[job->nchannels++] = ch;
+    consumer->inputs = wr_realloc(consumer->inputs, (size_t)(consumer->ninputs + 1) * sizeof(ch));
+    consumer->inputs[consumer->ninputs++] = ch;
+    return ch;
+}
+
+static int read_config(wr_job *job, bool *chaining, wr_error *err)
+{
+    int64_t maxp, cap, timeout_ms;
+    int rc;
+    if ((rc = wr_config_get_int64(&job->config, "pipeline.max-parallelism",
+                                  WR_DEFAULT_MAX_PARALLELISM, &maxp, err)))
+        return rc;
+    if ((rc = wr_config_get_int64(&job->config, "taskmanager.network.channel-capacity", 4, &cap,
+                                  err)))
+        return rc;
+    if ((rc = wr_config_get_duration_ms(&job->config, "execution.buffer-timeout", 100,
+                                        &timeout_ms, err)))
+        return rc;
+    if ((rc = wr_config_get_bool(&job->config, "pipeline.operator-chaining", true, chaining, err)))
+        return rc;
+    int64_t par;
+    if ((rc = wr_config_get_int64(&job->config, "parallelism.default", 1, &par, err))) return rc;
+    if (par < 1 || par > 1024)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "'parallelism.default' must be between 1 and 1024, got %lld",
+                            (long long)par);
+    if (maxp < 1 || maxp > 32768)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "'pipeline.max-parallelism' must be between 1 and 32768, got %lld",
+                            (long long)maxp);
+    if (cap < 1 || cap > 1 << 20)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "'taskmanager.network.channel-capacity' must be positive, got %lld",
+                            (long long)cap);
+    job->max_parallelism = (int)maxp;
+    job->channel_capacity = (int)cap;
+    job->buffer_timeout_ns = timeout_ms * 1000000;
+    return 0;
+}
+
+/* Kahn's algorithm; fails on a cycle. */
+static int topo_order(const wr_jobgraph *g, int *order, wr_error *err)
+{
+    int n = g->nvertices, indeg[n > 0 ? n : 1], k = 0;
+    memset(indeg, 0, sizeof(indeg));
+    for (int e = 0; e < g->nedges; e++) indeg[g->edges[e].to]++;
+    for (int v = 0; v < n; v++)
+        if (indeg[v] == 0) order[k++] = v;
+    for (int i = 0; i < k; i++)
+        for (int e = 0; e < g->nedges; e++)
+            if (g->edges[e].from == order[i] && --indeg[g->edges[e].to] == 0)
+                order[k++] = g->edges[e].to;
+    if (k != n) return wr_error_set(err, WR_ERR_VALIDATION, "the job graph has a cycle");
+    return 0;
+}
+
+static void job_destroy(wr_job *job)
+{
+    for (int i = 0; i < job->ntasks; i++) {
+        wr_task *t = job->tasks[i];
+        for (int o = 0; o < t->nops; o++) {
+            wr_task_op *top = t->ops[o];
+            if (top->op) top->op->ops->destroy(top->op);
+            for (int w = 0; w < top->nwriters; w++) {
+                wr_writer_fini(top->writers[w]);
+                wr_free(top->writers[w]->targets);
+                wr_free(top->writers[w]);
+            }
+            wr_free(top->writers);
+            wr_free(top->chained);
+            wr_free(top);
+        }
+        while (t->mail_head) {
+            wr_mail *m = t->mail_head;
+            t->mail_head = m->next;
+            wr_free(m);
+        }
+        wr_free(t->ops);
+        wr_free(t->inputs);
+        wr_free(t->name);
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->wake);
+        wr_free(t);
+    }
+    for (int i = 0; i < job->nchannels; i++) {
+        wr_channel_fini(job->channels[i]);
+        wr_free(job->channels[i]);
+    }
+    if (job->graph) {
+        for (int v = 0; v < job->graph->nvertices; v++) {
+            wr_free(job->vertex_tasks[v]);
+            wr_free(job->vertex_ops[v]);
+        }
+    }
+    wr_free(job->vertex_tasks);
+    wr_free(job->vertex_ops);
+    wr_free(job->tasks);
+    wr_free(job->channels);
+    wr_jobgraph_free(job->graph);
+    wr_config_fini(&job->config);
+    pthread_mutex_destroy(&job->lock);
+    pthread_cond_destroy(&job->done);
+    wr_free(job);
+}
+
+static int build(wr_job *job, wr_error *err)
+{
+    wr_jobgraph *g = job->graph;
+    int n = g->nvertices;
+    if (n == 0) return wr_error_set(err, WR_ERR_VALIDATION, "the job has no operators");
+    bool chaining;
+    int rc = read_config(job, &chaining, err);
+    if (rc) return rc;
+
+    int order[n], par[n], head[n];
+    if ((rc = topo_order(g, order, err))) return rc;
+    for (int v = 0; v < n; v++) par[v] = wr_jobgraph_parallelism(g, v, &job->config);
+
+    /* Validate edges and decide chaining. */
+    bool chained_edge[g->nedges > 0 ? g->nedges : 1];
+    for (int e = 0; e < g->nedges; e++) {
+        const wr_jg_edge *edge = &g->edges[e];
+        const wr_jg_vertex *from = &g->vertices[edge->from], *to = &g->vertices[edge->to];
+        if (edge->part == WR_PART_FORWARD && par[edge->from] != par[edge->to])
+            return wr_error_set(err, WR_ERR_VALIDATION,
+                                "forward partitioning from '%s' (parallelism %d) to '%s' "
+                                "(parallelism %d) needs equal parallelism",
+                                from->name, par[edge->from], to->name, par[edge->to]);
+        for (int k = 0; k < edge->nkeys; k++)
+            if (edge->keys[k] < 0 || edge->keys[k] >= from->nout)
+                return wr_error_set(err, WR_ERR_VALIDATION,
+                                    "hash key column %d is outside the output of '%s'",
+                                    edge->keys[k], from->name);
+        if (edge->part == WR_PART_HASH && edge->nkeys == 0)
+            return wr_error_set(err, WR_ERR_VALIDATION, "hash partitioning into '%s' has no key",
+                                to->name);
+        if (to->op.ops->process == NULL)
+            return wr_error_set(err, WR_ERR_VALIDATION, "'%s' (%s) takes no input", to->name,
+                                to->op.ops->kind);
+        chained_edge[e] = chaining && edge->part == WR_PART_FORWARD && to->ninputs == 1;
+    }
+    for (int v = 0; v < n; v++)
+        if (g->vertices[v].ninputs == 0 && g->vertices[v].op.ops->run == NULL)
+            return wr_error_set(err, WR_ERR_VALIDATION, "'%s' (%s) has no input and is no source",
+                                g->vertices[v].name, g->vertices[v].op.ops->kind);
+    for (int i = 0; i < n; i++) {
+        int v = order[i];
+        head[v] = v;
+        for (int e = 0; e < g->nedges; e++)
+            if (g->edges[e].to == v && chained_edge[e]) head[v] = head[g->edges[e].from];
+    }
+
+    /* Tasks and operator instances, head chains in topological order. */
+    job->vertex_tasks = wr_calloc((size_t)n, sizeof(wr_task **));
+    job->vertex_ops = wr_calloc((size_t)n, sizeof(wr_task_op **));
+    for (int v = 0; v < n; v++) {
+        job->vertex_tasks[v] = wr_calloc((size_t)par[v], sizeof(wr_task *));
+        job->vertex_ops[v] = wr_calloc((size_t)par[v], sizeof(wr_task_op *));
+    }
+    for (int i = 0; i < n; i++) {
+        int h = order[i];
+        if (head[h] != h) continue;
+        for (int s = 0; s < par[h]; s++) {
+            /* Name the task after its chain: "a -> b -> c". */
+            wr_buf name;
+            wr_buf_init(&name);
+            for (int j = 0; j < n; j++)
+                if (head[order[j]] == h) {
+                    if (name.len) wr_buf_puts(&name, " -> ");
+                    wr_buf_puts(&name, g->vertices[order[j]].name);
+                }
+            wr_task *t = task_new(job, name.data, s, par[h]);
+            wr_buf_fini(&name);
+            t->is_source = g->vertices[h].ninputs == 0;
+            for (int j = 0; j < n; j++) {
+                int v = order[j];
+                if (head[v] != h) continue;
+                wr_task_op *top = wr_calloc(1, sizeof(*top));
+                top->vertex = v;
+                top->ninputs = g->vertices[v].ninputs;
+                top->ctx.subtask = s;
+                top->ctx.parallelism = par[v];
+                top->ctx.max_parallelism = job->max_parallelism;
+                top->ctx.name = g->vertices[v].name;
+                top->ctx.config = &job->config;
+                top->ctx.cancelled = &job->cancelled;
+                t->ops = wr_realloc(t->ops, (size_t)(t->nops + 1) * sizeof(top));
+                t->ops[t->nops++] = top;
+                job->vertex_tasks[v][s] = t;
+                job->vertex_ops[v][s] = top;
+                top->op = g->vertices[v].op.ops->create(g->vertices[v].op.spec, &top->ctx, err);
+                if (top->op == NULL) {
+                    wr_error_prefix(err, "operator '%s': ", g->vertices[v].name);
+                    return err->code ? err->code : WR_ERR_INTERNAL;
+                }
+                top->op->ctx = &top->ctx;
+            }
+        }
+    }
+
+    /* Edges: chained outputs, or writers over channels. */
+    for (int e = 0; e < g->nedges; e++) {
+        const wr_jg_edge *edge = &g->edges[e];
+        int u = edge->from, v = edge->to;
+        for (int s = 0; s < par[u]; s++) {
+            wr_task_op *top = job->vertex_ops[u][s];
+            if (chained_edge[e]) {
+                top->chained = wr_realloc(top->chained, (size_t)(top->nchained + 1) * sizeof(top));
+                top->chained[top->nchained++] = job->vertex_ops[v][s];
+                continue;
+            }
+            int ntargets = edge->part == WR_PART_FORWARD ? 1 : par[v];
+            wr_channel **targets = wr_malloc((size_t)ntargets * sizeof(wr_channel *));
+            for (int j = 0; j < ntargets; j++) {
+                int consumer = edge->part == WR_PART_FORWARD ? s : j;
+                targets[j] = channel_new(job, job->vertex_tasks[v][consumer], edge->input);
+            }
+            wr_writer *w = wr_malloc(sizeof(*w));
+            wr_writer_init(w, job, edge->part, edge->keys, edge->nkeys, g->vertices[u].out_types,
+                           g->vertices[u].nout, targets, ntargets, job->max_parallelism);
+            top->writers = wr_realloc(top->writers, (size_t)(top->nwriters + 1) * sizeof(w));
+            top->writers[top->nwriters++] = w;
+        }
+    }
+    for (int i = 0; i < job->ntasks; i++)
+        for (int o = 0; o < job->tasks[i]->nops; o++) wire_outputs(job->tasks[i]->ops[o]);
+    return 0;
+}
+
+wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err)
+{
+    wr_job *job = wr_calloc(1, sizeof(*job));
+    job->graph = graph;
+    wr_config_init(&job->config);
+    wr_config_copy(&job->config, config);
+    atomic_init(&job->cancelled, false);
+    pthread_mutex_init(&job->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&job->done, &attr);
+    pthread_condattr_destroy(&attr);
+    wr_error_init(&job->error);
+
+    if (build(job, err)) {
+        job_destroy(job);
+        return NULL;
+    }
+    for (int i = 0; i < job->ntasks; i++) {
+        wr_task *t = job->tasks[i];
+        pthread_mutex_lock(&job->lock);
+        job->running++;
+        pthread_mutex_unlock(&job->lock);
+        int rc = pthread_create(&t->thread, NULL, task_main, t);
+        if (rc != 0) {
+            pthread_mutex_lock(&job->lock);
+            job->running--;
+            pthread_mutex_unlock(&job->lock);
+            wr_error e;
+            wr_error_init(&e);
+            wr_error_set(&e, WR_ERR_RUNTIME, "cannot start a thread for task '%s': %s", t->name,
+                         strerror(rc));
+            job_fail(job, &e);
+            break;
+        }
+        t->started = true;
+    }
+    return job;
+}
+
+int wr_job_wait(wr_job *job, int64_t timeout_ms, wr_error *err)
+{
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : wr_clock_mono_ns() + timeout_ms * 1000000;
+    pthread_mutex_lock(&job->lock);
+    while (job->running > 0) {
+        if (deadline == INT64_MAX) {
+            pthread_cond_wait(&job->done, &job->lock);
+        } else {
+            struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+            if (pthread_cond_timedwait(&job->done, &job->lock, &ts) == ETIMEDOUT &&
+                job->running > 0) {
+                pthread_mutex_unlock(&job->lock);
+                return 1;
+            }
+        }
+    }
+    int rc = 0;
+    if (job->failed) {
+        wr_error_copy(err, &job->error);
+        rc = job->error.code ? job->error.code : WR_ERR_RUNTIME;
+    }
+    pthread_mutex_unlock(&job->lock);
+    return rc;
+}
+
+void wr_job_free(wr_job *job)
+{
+    if (job == NULL) return;
+    wr_error err;
+    wr_error_init(&err);
+    if (wr_job_wait(job, 0, &err) == 1) {
+        wr_job_cancel(job);
+        wr_job_wait(job, -1, &err);
+    }
+    for (int i = 0; i < job->ntasks; i++)
+        if (job->tasks[i]->started) pthread_join(job->tasks[i]->thread, NULL);
+    job_destroy(job);
+}
+
+int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg)
+{
+    if (vertex < 0 || vertex >= job->graph->nvertices || subtask < 0 ||
+        subtask >= wr_jobgraph_parallelism(job->graph, vertex, &job->config))
+        return -1;
+    wr_task *t = job->vertex_tasks[vertex][subtask];
+    wr_mail *m = wr_malloc(sizeof(*m));
+    m->fn = fn;
+    m->arg = arg;
+    m->next = NULL;
+    pthread_mutex_lock(&t->lock);
+    if (t->mail_tail)
+        t->mail_tail->next = m;
+    else
+        t->mail_head = m;
+    t->mail_tail = m;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
+void wr_job_stats_get(wr_job *job, wr_job_stats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    stats->ntasks = job->ntasks;
+    stats->nchannels = job->nchannels;
+    stats->channel_capacity = job->channel_capacity;
+    for (int i = 0; i < job->nchannels; i++) {
+        wr_channel *ch = job->channels[i];
+        pthread_mutex_lock(&ch->consumer->lock);
+        stats->max_channel_depth = WR_MAX(stats->max_channel_depth, ch->max_len);
+        stats->batches_exchanged += ch->batches;
+        pthread_mutex_unlock(&ch->consumer->lock);
+    }
+}
+
+int64_t wr_job_rows_in(wr_job *job, int vertex, int subtask)
+{
+    return job->vertex_ops[vertex][subtask]->ctx.rows_in;
+}

@@ -1,0 +1,62 @@
+/*
+ * job.h — running a job graph: tasks on threads, channels, completion, failure.
+ *
+ * wr_job_start() expands the graph into subtasks, fuses forward-connected
+ * operators of equal parallelism into one task (operator chaining, unless
+ * 'pipeline.operator-chaining' is false), connects tasks with bounded
+ * channels and starts one thread per task. The job ends when every task has
+ * seen end of input, or fails as a whole when any operator fails: the first
+ * error is kept, every task is woken and stops, and wr_job_wait() returns it.
+ *
+ * Configuration read here: 'parallelism.default' (1), 'pipeline.max-parallelism'
+ * (128), 'execution.buffer-timeout' (100 ms; 0 flushes after every batch),
+ * 'taskmanager.network.channel-capacity' (batches per channel, 4),
+ * 'pipeline.operator-chaining' (true).
+ */
+#ifndef WR_JOB_H
+#define WR_JOB_H
+
+#include "jobgraph.h"
+
+typedef struct wr_job wr_job;
+typedef struct wr_task wr_task;
+
+/*
+ * Starts the job. Takes ownership of graph, even on error. Returns NULL with
+ * err filled when the graph or configuration is invalid (e.g. a forward edge
+ * between different parallelisms).
+ */
+wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err);
+
+/*
+ * Blocks until the job finishes. Returns 0 when it completed, the failing
+ * operator's error (prefixed with the operator's name and subtask), or
+ * WR_ERR_CANCELLED. timeout_ms < 0 waits forever; on timeout returns 1 and
+ * the job keeps running.
+ */
+int wr_job_wait(wr_job *job, int64_t timeout_ms, wr_error *err);
+
+/* Requests cancellation; safe from any thread (not from a signal handler). */
+void wr_job_cancel(wr_job *job);
+
+/* Frees a finished job (waits for it first if needed). */
+void wr_job_free(wr_job *job);
+
+/* Mail: an action run on a task's thread between batches. */
+typedef void (*wr_mail_fn)(wr_task *task, void *arg);
+/* Posts fn(arg) to the task running subtask `subtask` of `vertex`. Returns -1 if unknown. */
+int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg);
+
+typedef struct wr_job_stats {
+    int ntasks;
+    int nchannels;
+    int channel_capacity;   /* batches */
+    int max_channel_depth;  /* most batches ever queued in one channel */
+    int64_t batches_exchanged;
+} wr_job_stats;
+
+void wr_job_stats_get(wr_job *job, wr_job_stats *stats);
+/* Rows into and out of one operator instance (after the job ended). */
+int64_t wr_job_rows_in(wr_job *job, int vertex, int subtask);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * jobgraph.h — the job graph: operators (vertices) and edges with partitioning.
+ *
+ * What the planner (or a C program) builds and the runtime executes. A vertex
+ * is an operator spec with a parallelism and an output row type; an edge says
+ * how rows move from one vertex's subtasks to another's. The graph is
+ * immutable once handed to wr_job_start().
+ */
+#ifndef WR_JOBGRAPH_H
+#define WR_JOBGRAPH_H
+
+#include "../base/buf.h"
+#include "../base/config.h"
+#include "../ops/operator.h"
+
+typedef enum wr_partition {
+    WR_PART_FORWARD,   /* subtask i -> subtask i; needs equal parallelism */
+    WR_PART_HASH,      /* by key group of the key columns */
+    WR_PART_REBALANCE, /* round-robin over all consumer subtasks, row by row */
+    WR_PART_BROADCAST, /* every row to every consumer subtask */
+} wr_partition;
+
+const char *wr_partition_name(wr_partition part);
+
+typedef struct wr_jg_vertex {
+    char *name;
+    wr_operator_spec op; /* owned */
+    wr_type *out_types;  /* output row type; owned */
+    int nout;
+    int ninputs; /* number of edges into this vertex */
+} wr_jg_vertex;
+
+typedef struct wr_jg_edge {
+    int from, to;
+    int input; /* input index at the consumer (0 for the first edge into it) */
+    wr_partition part;
+    int *keys; /* key columns of the producer's output for WR_PART_HASH; owned */
+    int nkeys;
+} wr_jg_edge;
+
+typedef struct wr_jobgraph {
+    char *name;
+    wr_jg_vertex *vertices;
+    int nvertices;
+    wr_jg_edge *edges;
+    int nedges;
+} wr_jobgraph;
+
+wr_jobgraph *wr_jobgraph_new(const char *name);
+void wr_jobgraph_free(wr_jobgraph *graph);
+/*
+ * Adds a vertex and returns its id. Takes ownership of op->spec (op is
+ * cleared). out_types (nout entries) is copied.
+ */
+int wr_jobgraph_add(wr_jobgraph *graph, const char *name, wr_operator_spec *op,
+                    const wr_type *out_types, int nout);
+/* Adds an edge; returns the input index it has at `to`. keys is copied. */
+int wr_jobgraph_connect(wr_jobgraph *graph, int from, int to, wr_partition part, const int *keys,
+                        int nkeys);
+
+/* The parallelism a vertex runs with under the given configuration. */
+int wr_jobgraph_parallelism(const wr_jobgraph *graph, int vertex, const wr_config *config);
+
+/*
+ * Writes a readable description of the graph as it will run: vertices with
+ * parallelism, edges with partitioning, and which vertices are chained into
+ * one task.
+ */
+void wr_jobgraph_describe(const wr_jobgraph *graph, const wr_config *config, wr_buf *out);
+
+#endif

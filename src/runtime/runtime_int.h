@@ -1,0 +1,125 @@
+/*
+ * runtime_int.h — structures shared by the runtime's files (job.c, exchange.c).
+ *
+ * Locking: each task owns one mutex (task->lock) and one condition variable
+ * (task->wake). The channels a task consumes and its mailbox are guarded by
+ * that task's mutex, so a consumer waits for "any input or mail" on a single
+ * condition. A producer blocked on a full channel waits on the channel's
+ * not_full condition with the consumer's mutex. Nothing holds two task locks.
+ */
+#ifndef WR_RUNTIME_INT_H
+#define WR_RUNTIME_INT_H
+
+#include "job.h"
+
+#include <pthread.h>
+
+typedef struct wr_channel {
+    wr_task *consumer;
+    int input;       /* logical input index at the consumer's head operator */
+    wr_batch **ring; /* cap entries; owned batches in flight */
+    int cap, head, len;
+    bool closed; /* producer sent end of input (after the queued batches) */
+    bool ended;  /* consumer has taken end of input */
+    pthread_cond_t not_full;
+    int max_len;
+    int64_t batches;
+} wr_channel;
+
+/* Ships one operator output to the subtasks of a downstream vertex. */
+typedef struct wr_writer {
+    wr_collector collector; /* first: the operator's output points here */
+    wr_job *job;
+    wr_partition part;
+    int *keys;
+    int nkeys;
+    int max_parallelism;
+    int ntargets;
+    wr_channel **targets; /* borrowed; owned by the job */
+    wr_batch **bufs;      /* batch under construction per target, or NULL */
+    uint32_t **rows;      /* scratch: row indexes per target */
+    int *nrows;
+    const wr_type *types;
+    int ncols;
+    int next_target; /* rebalance position */
+    int64_t pending_since_ns; /* when the oldest unsent row was buffered; 0 when none */
+    wr_buf keybuf;
+} wr_writer;
+
+void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const int *keys, int nkeys,
+                    const wr_type *types, int ncols, wr_channel **targets, int ntargets,
+                    int max_parallelism);
+void wr_writer_fini(wr_writer *w);
+/* Sends every partially filled buffer. */
+int wr_writer_flush(wr_writer *w, wr_error *err);
+/* Flushes, then closes every target channel. */
+int wr_writer_end(wr_writer *w, wr_error *err);
+
+void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap);
+void wr_channel_fini(wr_channel *ch);
+/* Blocks while the channel is full. Takes ownership of batch, even on error. */
+int wr_channel_put(wr_channel *ch, wr_batch *batch, wr_error *err);
+void wr_channel_close(wr_channel *ch);
+
+/* One operator instance inside a task. */
+typedef struct wr_task_op {
+    int vertex;
+    wr_operator *op;
+    wr_op_ctx ctx;
+    /* outputs: chained operators and writers */
+    struct wr_task_op **chained;
+    int nchained;
+    wr_writer **writers;
+    int nwriters;
+    wr_collector fanout; /* used when there is more than one output */
+    int ninputs;         /* inputs of the head; chained operators have 1 */
+    int ninputs_ended;
+    bool opened;
+} wr_task_op;
+
+typedef struct wr_mail {
+    wr_mail_fn fn;
+    void *arg;
+    struct wr_mail *next;
+} wr_mail;
+
+struct wr_task {
+    wr_job *job;
+    int index;
+    char *name;
+    int subtask;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    wr_mail *mail_head, *mail_tail;
+    wr_channel **inputs; /* borrowed; owned by the job */
+    int ninputs;
+    int next_input; /* round-robin position over inputs */
+    wr_task_op **ops;   /* topological order; ops[0] is the head */
+    int nops;
+    bool is_source;
+};
+
+struct wr_job {
+    wr_jobgraph *graph;
+    wr_config config;
+    atomic_bool cancelled;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    int running;
+    bool failed;
+    wr_error error;
+    wr_task **tasks;
+    int ntasks;
+    wr_channel **channels;
+    int nchannels;
+    int max_parallelism;
+    int channel_capacity;
+    int64_t buffer_timeout_ns;
+    /* vertex -> subtask -> (task, op) */
+    wr_task ***vertex_tasks;
+    wr_task_op ***vertex_ops;
+};
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * batch.c — columnar batches; see batch.h.
+ */
+#include "batch.h"
+#include "../base/alloc.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+const char *wr_change_kind_short(wr_change_kind kind)
+{
+    static const char *names[] = {"+I", "-U", "+U", "-D"};
+    return kind <= WR_KIND_DELETE ? names[kind] : "?";
+}
+
+static size_t validity_words(int capacity)
+{
+    return ((size_t)capacity + 63) / 64;
+}
+
+wr_batch *wr_batch_new(const wr_type *types, int ncols, int capacity)
+{
+    wr_batch *batch = wr_calloc(1, sizeof(*batch));
+    batch->ncols = ncols;
+    batch->capacity = capacity;
+    batch->cols = wr_calloc((size_t)(ncols ? ncols : 1), sizeof(wr_vector));
+    for (int i = 0; i < ncols; i++) {
+        wr_vector *v = &batch->cols[i];
+        v->type = types[i];
+        v->own_data = wr_calloc((size_t)capacity, wr_type_width(types[i].id));
+        v->data = v->own_data;
+    }
+    wr_arena_init(&batch->arena, 16384);
+    return batch;
+}
+
+void wr_batch_free(wr_batch *batch)
+{
+    if (batch == NULL) return;
+    for (int i = 0; i < batch->ncols; i++) {
+        wr_free(batch->cols[i].own_data);
+        wr_free(batch->cols[i].own_validity);
+    }
+    wr_free(batch->cols);
+    wr_free(batch->own_kinds);
+    wr_free(batch->own_sel);
+    wr_arena_fini(&batch->arena);
+    wr_free(batch);
+}
+
+void wr_batch_reset(wr_batch *batch)
+{
+    batch->count = 0;
+    batch->sel = NULL;
+    batch->nsel = 0;
+    batch->kinds = NULL;
+    for (int i = 0; i < batch->ncols; i++) {
+        batch->cols[i].data = batch->cols[i].own_data;
+        batch->cols[i].validity = NULL;
+    }
+    wr_arena_reset(&batch->arena);
+}
+
+uint64_t *wr_batch_validity(wr_batch *batch, int col)
+{
+    wr_vector *v = &batch->cols[col];
+    size_t words = validity_words(batch->capacity);
+    if (v->own_validity == NULL) v->own_validity = wr_malloc(words * sizeof(uint64_t));
+    if (v->validity != v->own_validity) {
+        if (v->validity)
+            memcpy(v->own_validity, v->validity, words * sizeof(uint64_t));
+        else
+            memset(v->own_validity, 0xff, words * sizeof(uint64_t));
+        v->validity = v->own_validity;
+    }
+    return v->validity;
+}
+
+void wr_batch_set_null(wr_batch *batch, int col, int row)
+{
+    wr_validity_set(wr_batch_validity(batch, col), row, false);
+}
+
+uint8_t *wr_batch_kinds(wr_batch *batch)
+{
+    if (batch->own_kinds == NULL) batch->own_kinds = wr_malloc((size_t)batch->capacity);
+    if (batch->kinds != batch->own_kinds) {
+        if (batch->kinds)
+            memcpy(batch->own_kinds, batch->kinds, (size_t)batch->capacity);
+        else
+            memset(batch->own_kinds, WR_KIND_INSERT, (size_t)batch->capacity);
+        batch->kinds = batch->own_kinds;
+    }
+    return batch->kinds;
+}
+
+uint32_t *wr_batch_sel_buffer(wr_batch *batch)
+{
+    if (batch->own_sel == NULL)
+        batch->own_sel = wr_malloc((size_t)batch->capacity * sizeof(uint32_t));
+    return batch->own_sel;
+}
+
+wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len)
+{
+    wr_str out = {"", (uint32_t)len};
+    if (len) {
+        char *p = wr_arena_alloc(&batch->arena, len);
+        memcpy(p, s, len);
+        out.ptr = p;
+    }
+    return out;
+}
+
+void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n)
+{
+    assert(dst->sel == NULL && dst->ncols == src->ncols && dst->count + n <= dst->capacity);
+    int base = dst->count;
+    for (int c = 0; c < src->ncols; c++) {
+        const wr_vector *sv = &src->cols[c];
+        wr_vector *dv = &dst->cols[c];
+        assert(dv->data == dv->own_data);
+        size_t w = wr_type_width(sv->type.id);
+        switch (w) {
+#define COPY(T)                                                                                    \
+    {                                                                                              \
+        const T *s = sv->data;                                                                     \
+        T *d = (T *)dv->data + base;                                                               \
+        for (int i = 0; i < n; i++) d[i] = s[rows[i]];                                             \
+    }                                                                                              \
+    break;
+        case 1: COPY(uint8_t)
+        case 2: COPY(uint16_t)
+        case 4: COPY(uint32_t)
+        case 8: COPY(uint64_t)
+        default: COPY(wr_str)
+#undef COPY
+        }
+        if (wr_type_is_string(sv->type.id)) {
+            /* Deep copy: the source may be freed or reset after this call. */
+            wr_str *d = (wr_str *)dv->data + base;
+            size_t total = 0;
+            for (int i = 0; i < n; i++) total += d[i].len;
+            if (total) {
+                char *p = wr_arena_alloc(&dst->arena, total);
+                for (int i = 0; i < n; i++) {
+                    if (d[i].len) {
+                        memcpy(p, d[i].ptr, d[i].len);
+                        d[i].ptr = p;
+                        p += d[i].len;
+                    }
+                }
+            }
+        }
+        if (sv->validity) {
+            uint64_t *dvalid = wr_batch_validity(dst, c);
+            for (int i = 0; i < n; i++)
+                wr_validity_set(dvalid, base + i, !wr_vector_is_null(sv, (int)rows[i]));
+        } else if (dv->validity) {
+            for (int i = 0; i < n; i++) wr_validity_set(dv->validity, base + i, true);
+        }
+    }
+    if (src->kinds) {
+        uint8_t *k = wr_batch_kinds(dst);
+        for (int i = 0; i < n; i++) k[base + i] = src->kinds[rows[i]];
+    } else if (dst->kinds) {
+        memset(dst->kinds + base, WR_KIND_INSERT, (size_t)n);
+    }
+    dst->count += n;
+}
+
+void wr_batch_append_active(wr_batch *dst, const wr_batch *src)
+{
+    if (src->sel) {
+        wr_batch_append_rows(dst, src, src->sel, src->nsel);
+        return;
+    }
+    uint32_t rows[WR_BATCH_CAPACITY];
+    for (int start = 0; start < src->count; start += WR_BATCH_CAPACITY) {
+        int n = WR_MIN(WR_BATCH_CAPACITY, src->count - start);
+        for (int i = 0; i < n; i++) rows[i] = (uint32_t)(start + i);
+        wr_batch_append_rows(dst, src, rows, n);
+    }
+}
+
+void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf *out)
+{
+    if (wr_vector_is_null(v, row)) {
+        wr_buf_puts(out, style == WR_FORMAT_PRINT ? "null" : "NULL");
+        return;
+    }
+    switch ((wr_type_id)v->type.id) {
+    case WR_TYPE_BOOLEAN:
+        if (style == WR_FORMAT_PRINT)
+            wr_buf_puts(out, ((uint8_t *)v->data)[row] ? "true" : "false");
+        else
+            wr_buf_puts(out, ((uint8_t *)v->data)[row] ? "TRUE" : "FALSE");
+        break;
+    case WR_TYPE_TINYINT: wr_buf_printf(out, "%d", ((int8_t *)v->data)[row]); break;
+    case WR_TYPE_SMALLINT: wr_buf_printf(out, "%d", ((int16_t *)v->data)[row]); break;
+    case WR_TYPE_INT: wr_buf_printf(out, "%" PRId32, ((int32_t *)v->data)[row]); break;
+    case WR_TYPE_BIGINT: wr_buf_printf(out, "%" PRId64, ((int64_t *)v->data)[row]); break;
+    case WR_TYPE_FLOAT: wr_double_format_java(((float *)v->data)[row], true, out); break;
+    case WR_TYPE_DOUBLE: wr_double_format_java(((double *)v->data)[row], false, out); break;
+    case WR_TYPE_CHAR:
+    case WR_TYPE_VARCHAR: {
+        wr_str s = ((wr_str *)v->data)[row];
+        wr_buf_append(out, s.ptr, s.len);
+        break;
+    }
+    case WR_TYPE_TIMESTAMP:
+        if (style == WR_FORMAT_PRINT)
+            wr_timestamp_format_iso(((int64_t *)v->data)[row], out);
+        else
+            wr_timestamp_format_sql(((int64_t *)v->data)[row], v->type.length, out);
+        break;
+    case WR_TYPE_NULL:
+    case WR_TYPE_COUNT_: wr_buf_puts(out, "NULL"); break;
+    }
+}
+
+void wr_batch_format_row(const wr_batch *batch, int row, wr_buf *out)
+{
+    wr_buf_puts(out, wr_change_kind_short(wr_batch_kind(batch, row)));
+    wr_buf_putc(out, '[');
+    for (int c = 0; c < batch->ncols; c++) {
+        if (c) wr_buf_puts(out, ", ");
+        wr_vector_format(&batch->cols[c], row, WR_FORMAT_PRINT, out);
+    }
+    wr_buf_putc(out, ']');
+}

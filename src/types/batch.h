@@ -1,0 +1,120 @@
+/*
+ * batch.h — the columnar batch: the unit of data that flows through Weir.
+ *
+ * A batch holds up to `capacity` rows as one vector per column. Each vector
+ * has its values in a fixed-width array and an optional validity bitmap
+ * (bit set = value present; no bitmap = no NULLs). A selection vector names
+ * the active rows, so a filter narrows a batch without copying it. An
+ * optional change-kind array gives each row's kind (+I, -U, +U, -D); without
+ * it every row is an insert. Strings are views into the batch's arena.
+ *
+ * Borrowing rule: a batch handed to an operator is borrowed for the duration
+ * of the call. A vector may alias another batch's memory (a projection of an
+ * input column does so) only while that batch is borrowed; anything that
+ * keeps rows past the call copies them (wr_batch_append_rows).
+ */
+#ifndef WR_BATCH_H
+#define WR_BATCH_H
+
+#include "../base/arena.h"
+#include "../base/buf.h"
+#include "types.h"
+
+#define WR_BATCH_CAPACITY 1024
+
+typedef enum wr_change_kind {
+    WR_KIND_INSERT = 0,        /* +I */
+    WR_KIND_UPDATE_BEFORE = 1, /* -U */
+    WR_KIND_UPDATE_AFTER = 2,  /* +U */
+    WR_KIND_DELETE = 3,        /* -D */
+} wr_change_kind;
+
+const char *wr_change_kind_short(wr_change_kind kind); /* "+I", "-U", "+U", "-D" */
+
+typedef struct wr_vector {
+    wr_type type;
+    void *data;         /* capacity slots; may alias a borrowed batch */
+    uint64_t *validity; /* NULL: every value present */
+    void *own_data;     /* the batch's own slots (data points here unless aliased) */
+    uint64_t *own_validity;
+} wr_vector;
+
+typedef struct wr_batch {
+    int ncols;
+    int count;    /* physical rows 0..count-1 */
+    int capacity;
+    wr_vector *cols;
+    uint32_t *sel; /* active rows in ascending order, or NULL: all of 0..count-1 */
+    int nsel;
+    uint8_t *kinds; /* wr_change_kind per physical row, or NULL: all inserts */
+    uint8_t *own_kinds;
+    uint32_t *own_sel;
+    wr_arena arena; /* string bytes; reset with the batch */
+} wr_batch;
+
+/* A new empty batch with the given column types. Never NULL. */
+wr_batch *wr_batch_new(const wr_type *types, int ncols, int capacity);
+void wr_batch_free(wr_batch *batch);
+/* Empties the batch: no rows, no selection, no kinds, own vectors, arena reset. */
+void wr_batch_reset(wr_batch *batch);
+
+/* Number of active rows and the physical index of the i-th active row. */
+static inline int wr_batch_rows(const wr_batch *batch)
+{
+    return batch->sel ? batch->nsel : batch->count;
+}
+static inline int wr_batch_row(const wr_batch *batch, int i)
+{
+    return batch->sel ? (int)batch->sel[i] : i;
+}
+
+static inline bool wr_vector_is_null(const wr_vector *v, int row)
+{
+    return v->validity && !((v->validity[row >> 6] >> (row & 63)) & 1);
+}
+
+/* Makes column col's validity writable (the batch's own bitmap, all rows present). */
+uint64_t *wr_batch_validity(wr_batch *batch, int col);
+static inline void wr_validity_set(uint64_t *validity, int row, bool valid)
+{
+    if (valid)
+        validity[row >> 6] |= (uint64_t)1 << (row & 63);
+    else
+        validity[row >> 6] &= ~((uint64_t)1 << (row & 63));
+}
+void wr_batch_set_null(wr_batch *batch, int col, int row);
+
+/* Change kinds: writable array (all +I initially); the kind of a row. */
+uint8_t *wr_batch_kinds(wr_batch *batch);
+static inline wr_change_kind wr_batch_kind(const wr_batch *batch, int row)
+{
+    return batch->kinds ? (wr_change_kind)batch->kinds[row] : WR_KIND_INSERT;
+}
+
+/* A writable selection array of capacity entries (the batch's own). */
+uint32_t *wr_batch_sel_buffer(wr_batch *batch);
+
+/* Copies len bytes into the batch arena and returns a view of them. */
+wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len);
+
+/*
+ * Appends rows[0..n) of src (physical indexes) to dst after its last row,
+ * copying values, NULLs, kinds and string bytes. dst must have no selection,
+ * the same column types as src and room for n more rows.
+ */
+void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n);
+/* Appends every active row of src. */
+void wr_batch_append_active(wr_batch *dst, const wr_batch *src);
+
+/* Value text styles. */
+typedef enum wr_format_style {
+    WR_FORMAT_PRINT, /* Flink's print sink (Java toString): true, 1.0E10, 2024-01-01T10:00 */
+    WR_FORMAT_SQL,   /* CAST(x AS STRING): TRUE, 1.0E10, 2024-01-01 10:00:00.000 */
+} wr_format_style;
+
+/* Appends the text of one value; NULL is "null" in PRINT style, "NULL" in SQL style. */
+void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf *out);
+/* Appends Flink's print form of a row: "+I[1, abc, null]". */
+void wr_batch_format_row(const wr_batch *batch, int row, wr_buf *out);
+
+#endif

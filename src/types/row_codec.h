@@ -1,0 +1,30 @@
+/*
+ * row_codec.h — the one compact binary encoding of a row or key.
+ *
+ * Layout of an encoded row of n columns:
+ *   ceil(n/8) bytes of NULL flags (bit i set = column i is NULL), then for
+ *   each non-NULL column in order its value: BOOLEAN/TINYINT 1 byte,
+ *   SMALLINT 2, INT/FLOAT 4, BIGINT/DOUBLE/TIMESTAMP 8 (little-endian), and
+ *   strings as a 4-byte little-endian length followed by the bytes.
+ * Keys are hashed over these bytes (key groups), state and checkpoints store
+ * them, and exchanges between processes will ship them. The format is part
+ * of the savepoint contract: change it only with a version bump.
+ */
+#ifndef WR_ROW_CODEC_H
+#define WR_ROW_CODEC_H
+
+#include "../base/error.h"
+#include "batch.h"
+
+/* Appends the encoding of columns cols[0..ncols) of physical row `row`. */
+void wr_row_encode(const wr_batch *batch, int row, const int *cols, int ncols, wr_buf *out);
+
+/*
+ * Decodes one row encoded with the given column types and appends it to
+ * batch (whose columns must have those types and which must have room).
+ * Returns the number of bytes consumed, or WR_ERR_IO with a message naming
+ * the column and byte offset when the bytes are truncated or malformed.
+ */
+int wr_row_decode_append(wr_batch *batch, const uint8_t *data, size_t len, wr_error *err);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * schema.c — named, typed columns; see schema.h.
+ */
+#include "schema.h"
+#include "../base/alloc.h"
+
+#include <string.h>
+
+wr_schema *wr_schema_new(void)
+{
+    return wr_calloc(1, sizeof(wr_schema));
+}
+
+void wr_schema_free(wr_schema *schema)
+{
+    if (schema == NULL) return;
+    for (int i = 0; i < schema->ncols; i++) wr_free(schema->names[i]);
+    wr_free(schema->names);
+    wr_free(schema->types);
+    wr_free(schema);
+}
+
+wr_schema *wr_schema_copy(const wr_schema *schema)
+{
+    wr_schema *copy = wr_schema_new();
+    for (int i = 0; i < schema->ncols; i++)
+        wr_schema_add(copy, schema->names[i], schema->types[i]);
+    return copy;
+}
+
+void wr_schema_add(wr_schema *schema, const char *name, wr_type type)
+{
+    int n = schema->ncols + 1;
+    schema->names = wr_realloc(schema->names, (size_t)n * sizeof(char *));
+    schema->types = wr_realloc(schema->types, (size_t)n * sizeof(wr_type));
+    schema->names[n - 1] = wr_strdup(name);
+    schema->types[n - 1] = type;
+    schema->ncols = n;
+}
+
+int wr_schema_find(const wr_schema *schema, const char *name)
+{
+    for (int i = 0; i < schema->ncols; i++)
+        if (strcmp(schema->names[i], name) == 0) return i;
+    return -1;
+}

@@ -1,0 +1,22 @@
+/*
+ * schema.h — named, typed columns of a table or an operator's output.
+ */
+#ifndef WR_SCHEMA_H
+#define WR_SCHEMA_H
+
+#include "types.h"
+
+typedef struct wr_schema {
+    int ncols;
+    char **names; /* owned */
+    wr_type *types;
+} wr_schema;
+
+wr_schema *wr_schema_new(void);
+void wr_schema_free(wr_schema *schema);
+wr_schema *wr_schema_copy(const wr_schema *schema);
+void wr_schema_add(wr_schema *schema, const char *name, wr_type type);
+/* Index of the column with this exact (case-sensitive) name, or -1. */
+int wr_schema_find(const wr_schema *schema, const char *name);
+
+#endif
