@@ -40,8 +40,7 @@ int wr_connector_check_unused(const wr_config *options, const char *connector,
     return 0;
 }
 
-int wr_connector_get_parallelism(const wr_config *options, const char *key, int *out,
-                                 wr_error *err)
+int wr_connector_get_parallelism(const wr_config *options, const char *key, int *out, wr_error *err)
 {
     *out = -1;
     const wr_config_entry *e = wr_config_find(options, key);

@@ -117,8 +117,8 @@ static bool blank(const char *s)
 }
 
 /* Options: 'print-identifier', 'standard-error', 'sink.parallelism'. */
-static int print_make_sink(const wr_schema *schema, const wr_config *options,
-                           const wr_config *job, wr_operator_spec *out, wr_error *err)
+static int print_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                           wr_operator_spec *out, wr_error *err)
 {
     bool to_stderr;
     int parallelism;
@@ -133,10 +133,8 @@ static int print_make_sink(const wr_schema *schema, const wr_config *options,
     spec->to_stderr = to_stderr;
     /* Flink treats a blank identifier as none. */
     if (identifier && !blank(identifier)) spec->identifier = wr_strdup(identifier);
-    *out = (wr_operator_spec){.ops = &print_ops,
-                              .spec = spec,
-                              .spec_free = print_spec_free,
-                              .parallelism = parallelism};
+    *out = (wr_operator_spec){
+        .ops = &print_ops, .spec = spec, .spec_free = print_spec_free, .parallelism = parallelism};
     return 0;
 }
 

@@ -1,0 +1,135 @@
+/*
+ * expr.h — bound scalar expressions, evaluated a batch at a time.
+ *
+ * The binder turns SQL syntax into these trees once per query: every node
+ * has its result type, column references are resolved to input positions,
+ * operands already have a common type (the binder inserts casts) and each
+ * call has its kernel chosen. Evaluation then runs one tight loop per node
+ * over the active rows of a batch; there is no per-row dispatch.
+ *
+ * Trees are immutable after binding and may be evaluated by several threads
+ * at once; per-evaluation memory comes from the caller's arena.
+ */
+#ifndef WR_EXPR_H
+#define WR_EXPR_H
+
+#include "../base/arena.h"
+#include "../base/error.h"
+#include "../types/batch.h"
+
+typedef enum wr_expr_kind {
+    WR_EXPR_COLUMN, /* col */
+    WR_EXPR_CONST,  /* constant; value in cvec (row 0 broadcast to every slot) */
+    WR_EXPR_CALL,   /* fn(args) with a kernel */
+    WR_EXPR_AND,    /* three-valued, args[0..nargs) */
+    WR_EXPR_OR,
+    WR_EXPR_CASE,   /* args: when0, then0, when1, then1, ..., [else] (odd count: has else) */
+} wr_expr_kind;
+
+typedef enum wr_func {
+    WR_FN_NONE,
+    WR_FN_ADD,
+    WR_FN_SUB,
+    WR_FN_MUL,
+    WR_FN_DIV,
+    WR_FN_MOD,
+    WR_FN_NEG,
+    WR_FN_EQ,
+    WR_FN_NE,
+    WR_FN_LT,
+    WR_FN_LE,
+    WR_FN_GT,
+    WR_FN_GE,
+    WR_FN_NOT,
+    WR_FN_IS_NULL,
+    WR_FN_IS_NOT_NULL,
+    WR_FN_IS_TRUE,
+    WR_FN_IS_NOT_TRUE,
+    WR_FN_IS_FALSE,
+    WR_FN_IS_NOT_FALSE,
+    WR_FN_CONCAT,
+    WR_FN_CAST,
+    WR_FN_TRY_CAST, /* CAST that yields NULL instead of failing */
+} wr_func;
+
+typedef struct wr_expr wr_expr;
+typedef struct wr_eval wr_eval;
+
+/*
+ * A kernel computes out for the rows sel[0..n) (or 0..n-1 when sel is NULL)
+ * from its already evaluated arguments. out->data has room for the batch;
+ * the kernel sets out->validity (arena memory) when the result has NULLs.
+ */
+typedef int (*wr_kernel_fn)(wr_eval *ev, const wr_expr *e, const wr_vector *args,
+                            wr_vector *out, const uint32_t *sel, int n, wr_error *err);
+
+struct wr_expr {
+    wr_expr_kind kind;
+    wr_type type;
+    int pos; /* byte offset of the expression in the SQL text, or -1 */
+    int col;
+    wr_func fn;
+    wr_expr **args;
+    int nargs;
+    wr_kernel_fn kernel;
+    wr_vector cvec; /* WR_EXPR_CONST: WR_BATCH_CAPACITY copies of the value */
+    char *cstr;     /* WR_EXPR_CONST strings: the bytes cvec points to */
+};
+
+/* Per-evaluation context: where results and strings are allocated. */
+struct wr_eval {
+    wr_arena *arena;
+    int capacity; /* physical rows of the input batch */
+};
+
+/* ---- building (binder) -------------------------------------------------- */
+
+wr_expr *wr_expr_column(int col, wr_type type, int pos);
+/* Constants; the string is copied. A NULL constant of any type: wr_expr_null. */
+wr_expr *wr_expr_null(wr_type type, int pos);
+wr_expr *wr_expr_bool(bool v, int pos);
+wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos); /* any integer or TIMESTAMP type */
+wr_expr *wr_expr_double(wr_type type, double v, int pos); /* FLOAT or DOUBLE */
+wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos);
+/*
+ * A call of fn over args (takes ownership of args and the array). Picks the
+ * kernel for the argument types; returns NULL with err (positioned at pos)
+ * when no kernel fits: operands must already have the types the function
+ * takes (see wr_expr_arg_type). result is the call's result type.
+ */
+wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int pos,
+                      wr_error *err);
+/* AND / OR over BOOLEAN args, and CASE (see wr_expr_kind). Take ownership. */
+wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type result, int pos);
+/* A CAST to type; returns arg itself when it already has that type. NULL + err if impossible. */
+wr_expr *wr_expr_cast(wr_expr *arg, wr_type type, bool try_cast, int pos, wr_error *err);
+/* Whether a CAST from one type to another is supported. */
+bool wr_expr_can_cast(wr_type from, wr_type to);
+void wr_expr_free(wr_expr *e);
+
+/* A readable form for EXPLAIN and tests: "($0 + 1)", "CAST($1 AS STRING)". */
+void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out);
+
+/* True when the expression reads no column (it can be folded to a constant). */
+bool wr_expr_is_constant(const wr_expr *e);
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+/*
+ * Evaluates e for the rows sel[0..n) of in (sel NULL: rows 0..n-1) and
+ * describes the result in *out: values at the same physical positions as the
+ * input rows. out may alias an input column or the constant (do not modify
+ * it). Returns 0, or an error such as division by zero or a failed CAST that
+ * names the offending value.
+ */
+int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel, int n,
+                 wr_vector *out, wr_error *err);
+
+/*
+ * Evaluates a BOOLEAN predicate and writes the rows among sel[0..n) where it
+ * is TRUE (not FALSE, not NULL) to out_sel; returns their count via *nout.
+ */
+int wr_expr_filter(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel, int n,
+                   uint32_t *out_sel, int *nout, wr_error *err);
+
+#endif
