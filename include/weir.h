@@ -37,19 +37,29 @@ void weir_session_free(weir_session *session);
 int weir_exec(weir_session *session, const char *sql, const char *name, weir_result **result);
 
 /*
+ * As weir_exec, but calls fn(arg, result) for the rows of every statement
+ * that returns rows, in order; the result is borrowed for the call.
+ */
+typedef void (*weir_result_fn)(void *arg, const weir_result *result);
+int weir_exec_each(weir_session *session, const char *sql, const char *name, weir_result_fn fn,
+                   void *arg);
+
+/*
  * The last error, rendered for a person: "line 3, column 8: unknown column
  * 'x' ..." followed by the source line and a caret when the error has a
  * position. Empty when the last call succeeded. Valid until the next call.
  */
 const char *weir_session_error(const weir_session *session);
 
-/* Stops the running statement (its job is cancelled). Any thread; not async-signal-safe. */
+/*
+ * Asks the running statement to stop: its job is cancelled within about
+ * 50 ms and weir_exec returns an error. Safe from any thread and from a
+ * signal handler (it only sets a flag).
+ */
 void weir_session_cancel(weir_session *session);
 
 /* Sets a configuration key, as SET 'key' = 'value' does. */
 int weir_session_set(weir_session *session, const char *key, const char *value);
-
-/* Output of PRINT-style statements (print sink, SHOW, EXPLAIN) goes to stdout. */
 
 /* ---- results ----------------------------------------------------------- */
 

@@ -54,11 +54,3 @@ int wr_connector_get_parallelism(const wr_config *options, const char *key, int 
     *out = (int)v;
     return 0;
 }
-
-void wr_operator_spec_fini(wr_operator_spec *spec)
-{
-    if (spec->spec && spec->spec_free) spec->spec_free(spec->spec);
-    spec->spec = NULL;
-    spec->spec_free = NULL;
-    spec->ops = NULL;
-}

@@ -448,7 +448,7 @@ static void job_destroy(wr_job *job)
         wr_channel_fini(job->channels[i]);
         wr_free(job->channels[i]);
     }
-    if (job->graph) {
+    if (job->graph && job->vertex_tasks) {
         for (int v = 0; v < job->graph->nvertices; v++) {
             wr_free(job->vertex_tasks[v]);
             wr_free(job->vertex_ops[v]);

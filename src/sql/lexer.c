@@ -9,15 +9,18 @@
 
 #include <string.h>
 
+/* One entry per keyword, in enum order after WR_KW_NONE. */
+/* clang-format off */
+#define WR_LEX_KW_ENTRY_(name, reserved) {#name, reserved},
 static const struct {
     const char *name;
     bool reserved;
 } keywords[] = {
     {"", false}, /* WR_KW_NONE */
-#define WR_LEX_KW_ENTRY_(name, reserved) {#name, reserved},
     WR_LEX_KEYWORDS(WR_LEX_KW_ENTRY_)
-#undef WR_LEX_KW_ENTRY_
 };
+#undef WR_LEX_KW_ENTRY_
+/* clang-format on */
 
 static bool is_digit(unsigned char c)
 {
@@ -74,31 +77,56 @@ bool wr_lex_is_reserved(wr_lex_kw kw)
 const char *wr_lex_kind_name(wr_lex_kind kind)
 {
     switch (kind) {
-    case WR_TOK_EOF: return "end of input";
-    case WR_TOK_ERROR: return "invalid token";
-    case WR_TOK_WORD: return "identifier";
-    case WR_TOK_QUOTED: return "quoted identifier";
-    case WR_TOK_STRING: return "string literal";
-    case WR_TOK_INTEGER: return "integer";
-    case WR_TOK_DECIMAL: return "decimal number";
-    case WR_TOK_DOUBLE: return "floating-point number";
-    case WR_TOK_PLUS: return "'+'";
-    case WR_TOK_MINUS: return "'-'";
-    case WR_TOK_STAR: return "'*'";
-    case WR_TOK_SLASH: return "'/'";
-    case WR_TOK_PERCENT: return "'%'";
-    case WR_TOK_CONCAT: return "'||'";
-    case WR_TOK_EQ: return "'='";
-    case WR_TOK_NE: return "'<>'";
-    case WR_TOK_LT: return "'<'";
-    case WR_TOK_LE: return "'<='";
-    case WR_TOK_GT: return "'>'";
-    case WR_TOK_GE: return "'>='";
-    case WR_TOK_LPAREN: return "'('";
-    case WR_TOK_RPAREN: return "')'";
-    case WR_TOK_COMMA: return "','";
-    case WR_TOK_DOT: return "'.'";
-    case WR_TOK_SEMI: return "';'";
+    case WR_TOK_EOF:
+        return "end of input";
+    case WR_TOK_ERROR:
+        return "invalid token";
+    case WR_TOK_WORD:
+        return "identifier";
+    case WR_TOK_QUOTED:
+        return "quoted identifier";
+    case WR_TOK_STRING:
+        return "string literal";
+    case WR_TOK_INTEGER:
+        return "integer";
+    case WR_TOK_DECIMAL:
+        return "decimal number";
+    case WR_TOK_DOUBLE:
+        return "floating-point number";
+    case WR_TOK_PLUS:
+        return "'+'";
+    case WR_TOK_MINUS:
+        return "'-'";
+    case WR_TOK_STAR:
+        return "'*'";
+    case WR_TOK_SLASH:
+        return "'/'";
+    case WR_TOK_PERCENT:
+        return "'%'";
+    case WR_TOK_CONCAT:
+        return "'||'";
+    case WR_TOK_EQ:
+        return "'='";
+    case WR_TOK_NE:
+        return "'<>'";
+    case WR_TOK_LT:
+        return "'<'";
+    case WR_TOK_LE:
+        return "'<='";
+    case WR_TOK_GT:
+        return "'>'";
+    case WR_TOK_GE:
+        return "'>='";
+    case WR_TOK_LPAREN:
+        return "'('";
+    case WR_TOK_RPAREN:
+        return "')'";
+    case WR_TOK_COMMA:
+        return "','";
+    case WR_TOK_DOT:
+        return "'.'";
+    case WR_TOK_SEMI:
+        return "';'";
     }
     return "token";
 }
@@ -209,21 +237,45 @@ int wr_lex_next(wr_lexer *lex, wr_lex_token *tok, wr_error *err)
         kind = WR_TOK_QUOTED;
     } else {
         switch (c) {
-        case '+': kind = WR_TOK_PLUS; break;
-        case '-': kind = WR_TOK_MINUS; break;
-        case '*': kind = WR_TOK_STAR; break;
-        case '/': kind = WR_TOK_SLASH; break;
-        case '%': kind = WR_TOK_PERCENT; break;
-        case '=': kind = WR_TOK_EQ; break;
-        case '(': kind = WR_TOK_LPAREN; break;
-        case ')': kind = WR_TOK_RPAREN; break;
-        case ',': kind = WR_TOK_COMMA; break;
-        case '.': kind = WR_TOK_DOT; break;
-        case ';': kind = WR_TOK_SEMI; break;
+        case '+':
+            kind = WR_TOK_PLUS;
+            break;
+        case '-':
+            kind = WR_TOK_MINUS;
+            break;
+        case '*':
+            kind = WR_TOK_STAR;
+            break;
+        case '/':
+            kind = WR_TOK_SLASH;
+            break;
+        case '%':
+            kind = WR_TOK_PERCENT;
+            break;
+        case '=':
+            kind = WR_TOK_EQ;
+            break;
+        case '(':
+            kind = WR_TOK_LPAREN;
+            break;
+        case ')':
+            kind = WR_TOK_RPAREN;
+            break;
+        case ',':
+            kind = WR_TOK_COMMA;
+            break;
+        case '.':
+            kind = WR_TOK_DOT;
+            break;
+        case ';':
+            kind = WR_TOK_SEMI;
+            break;
         case '<':
             kind = WR_TOK_LT;
-            if (c1 == '=') kind = WR_TOK_LE, end++;
-            else if (c1 == '>') kind = WR_TOK_NE, end++;
+            if (c1 == '=')
+                kind = WR_TOK_LE, end++;
+            else if (c1 == '>')
+                kind = WR_TOK_NE, end++;
             break;
         case '>':
             kind = WR_TOK_GT;
@@ -237,7 +289,8 @@ int wr_lex_next(wr_lexer *lex, wr_lex_token *tok, wr_error *err)
             if (c1 != '=') goto unexpected;
             kind = WR_TOK_NE, end++;
             break;
-        default: goto unexpected;
+        default:
+            goto unexpected;
         }
     }
     tok->kind = kind;

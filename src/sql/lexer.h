@@ -175,13 +175,15 @@ typedef enum wr_lex_kind {
     X(WITHOUT, 0)                                                                                  \
     X(ZONE, 0)
 
+/* clang-format off */
+#define WR_LEX_KW_ENUM_(name, reserved) WR_KW_##name,
 typedef enum wr_lex_kw {
     WR_KW_NONE = 0, /* not a keyword (or a quoted identifier) */
-#define WR_LEX_KW_ENUM_(name, reserved) WR_KW_##name,
     WR_LEX_KEYWORDS(WR_LEX_KW_ENUM_)
-#undef WR_LEX_KW_ENUM_
-        WR_KW_COUNT_
+    WR_KW_COUNT_
 } wr_lex_kw;
+#undef WR_LEX_KW_ENUM_
+/* clang-format on */
 
 typedef struct wr_lex_token {
     wr_lex_kind kind;

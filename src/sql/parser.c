@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_DEPTH 1000
 #define LOOKAHEAD 8 /* a power of two; the grammar looks at most 3 tokens ahead */
@@ -58,7 +59,7 @@ static const wr_lex_token *peek(parser *p, int k)
         wr_lex_token *tok = &p->ring[(p->head + p->count) % LOOKAHEAD];
         if (p->lex_failed) {
             /* Stay on the error: the lexer cannot scan past it. */
-            *tok = p->ring[(p->head + p->count - 1) % LOOKAHEAD];
+            *tok = p->ring[(p->head + p->count + LOOKAHEAD - 1) % LOOKAHEAD];
         } else if (wr_lex_next(&p->lex, tok, &p->lex_err) != 0) {
             p->lex_failed = true;
         }
@@ -206,15 +207,6 @@ static char *tok_text(parser *p, const wr_lex_token *tok)
     return wr_lex_token_text(p->text, tok, p->arena);
 }
 
-static char *upper_dup(parser *p, const char *s)
-{
-    size_t n = strlen(s);
-    char *out = wr_arena_strndup(p->arena, s, n);
-    for (size_t i = 0; i < n; i++)
-        if (out[i] >= 'a' && out[i] <= 'z') out[i] = (char)(out[i] - 'a' + 'A');
-    return out;
-}
-
 static bool word_is(parser *p, const wr_lex_token *tok, const char *upper_word)
 {
     int n = (int)strlen(upper_word);
@@ -268,8 +260,8 @@ static int parse_name(parser *p, int max_parts, const char *what, const char ***
         const char *s = parse_ident(p, n ? "an identifier after '.'" : what, NULL);
         if (!s) return WR_ERR_PARSE;
         if (n == max_parts)
-            return fail_at(p, part_pos, "a name has at most %d parts here (%s)", max_parts,
-                           max_parts == 3 ? "catalog.database.object" : "too many '.'");
+            return fail_at(p, part_pos, "a name has at most %d parts (catalog.database.object)",
+                           max_parts);
         PUSH(p, arr, n, cap, s);
     } while (accept_op(p, WR_TOK_DOT));
     *parts = arr;
@@ -343,22 +335,33 @@ static const struct {
     const char *canon; /* ast.h canonical name */
     int max_params;
 } type_names[] = {
-    {"BOOLEAN", "BOOLEAN", 0},   {"TINYINT", "TINYINT", 0},
-    {"SMALLINT", "SMALLINT", 0}, {"INT", "INT", 0},
-    {"INTEGER", "INT", 0},       {"BIGINT", "BIGINT", 0},
-    {"FLOAT", "FLOAT", 0},       {"REAL", "FLOAT", 0},
-    {"DOUBLE", "DOUBLE", 0},     {"DECIMAL", "DECIMAL", 2},
-    {"DEC", "DECIMAL", 2},       {"NUMERIC", "DECIMAL", 2},
-    {"CHAR", "CHAR", 1},         {"CHARACTER", "CHAR", 1},
-    {"VARCHAR", "VARCHAR", 1},   {"STRING", "STRING", 0},
-    {"BYTES", "BYTES", 0},       {"BINARY", "BINARY", 1},
-    {"VARBINARY", "VARBINARY", 1}, {"DATE", "DATE", 0},
-    {"TIME", "TIME", 1},         {"TIMESTAMP", "TIMESTAMP", 1},
+    {"BOOLEAN", "BOOLEAN", 0},
+    {"TINYINT", "TINYINT", 0},
+    {"SMALLINT", "SMALLINT", 0},
+    {"INT", "INT", 0},
+    {"INTEGER", "INT", 0},
+    {"BIGINT", "BIGINT", 0},
+    {"FLOAT", "FLOAT", 0},
+    {"REAL", "FLOAT", 0},
+    {"DOUBLE", "DOUBLE", 0},
+    {"DECIMAL", "DECIMAL", 2},
+    {"DEC", "DECIMAL", 2},
+    {"NUMERIC", "DECIMAL", 2},
+    {"CHAR", "CHAR", 1},
+    {"CHARACTER", "CHAR", 1},
+    {"VARCHAR", "VARCHAR", 1},
+    {"STRING", "STRING", 0},
+    {"BYTES", "BYTES", 0},
+    {"BINARY", "BINARY", 1},
+    {"VARBINARY", "VARBINARY", 1},
+    {"DATE", "DATE", 0},
+    {"TIME", "TIME", 1},
+    {"TIMESTAMP", "TIMESTAMP", 1},
     {"TIMESTAMP_LTZ", "TIMESTAMP_LTZ", 1},
 };
 
-static const char *const unsupported_types[] = {"ARRAY", "MAP", "MULTISET", "ROW", "RAW",
-                                                "INTERVAL"};
+static const char *const unsupported_types[] = {"ARRAY", "MAP", "MULTISET",
+                                                "ROW",   "RAW", "INTERVAL"};
 
 /* Consumes "TIME ZONE" or reports what was expected. */
 static int expect_time_zone(parser *p)
@@ -505,8 +508,7 @@ static wr_ast_expr *parse_interval(parser *p)
     if (is_op(p, WR_TOK_LPAREN)) {
         prec_pos = cur(p)->pos;
         advance(p);
-        if (parse_small_int(p, "an interval precision", &precision) ||
-            expect_op(p, WR_TOK_RPAREN))
+        if (parse_small_int(p, "an interval precision", &precision) || expect_op(p, WR_TOK_RPAREN))
             return NULL;
     }
     if (is_kw(p, WR_KW_TO) && interval_unit(p, peek(p, 1)) >= 0) {
@@ -543,6 +545,10 @@ static wr_ast_expr *parse_case(parser *p)
     int pos = cur(p)->pos;
     advance(p); /* CASE */
     wr_ast_expr *operand = NULL;
+    if (is_kw(p, WR_KW_END)) {
+        fail_expected(p, "WHEN");
+        return NULL;
+    }
     if (!is_kw(p, WR_KW_WHEN) && !(operand = parse_expr(p))) return NULL;
     wr_ast_expr **whens = NULL, **thens = NULL;
     int n = 0, cap_w = 0, cap_t = 0, nthens = 0;
@@ -597,9 +603,9 @@ static wr_ast_expr *new_call(parser *p, const char *name, int pos, wr_ast_expr *
 }
 
 static const char *const extract_units[] = {
-    "YEAR",   "QUARTER", "MONTH",       "WEEK",        "DAY",        "DOY",   "DOW",
-    "HOUR",   "MINUTE",  "SECOND",      "MILLISECOND", "MICROSECOND", "NANOSECOND",
-    "EPOCH",  "DECADE",  "CENTURY",     "MILLENNIUM",  "ISODOW",      "ISOYEAR",
+    "YEAR",   "QUARTER", "MONTH",      "WEEK",        "DAY",         "DOY",        "DOW",
+    "HOUR",   "MINUTE",  "SECOND",     "MILLISECOND", "MICROSECOND", "NANOSECOND", "EPOCH",
+    "DECADE", "CENTURY", "MILLENNIUM", "ISODOW",      "ISOYEAR",
 };
 
 /*
@@ -612,6 +618,8 @@ static const char *const extract_units[] = {
  *                                         (defaults are literals positioned at TRIM)
  *   SUBSTRING(s FROM a [FOR b])        -> SUBSTRING(s, a[, b]); the comma form as is
  *   POSITION(a IN b)                   -> POSITION(a, b)
+ * The plain comma forms (EXTRACT('YEAR', x), TRIM('BOTH', ' ', s), ...) are
+ * accepted too and give the same call, so that dumps parse back unchanged.
  * The current token is the keyword and the next one is '('.
  */
 static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
@@ -623,7 +631,11 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
     wr_ast_expr **args = NULL;
     int n = 0, cap = 0;
     wr_ast_expr *e;
+    if (kw == WR_KW_EXTRACT && cur(p)->kind != WR_TOK_WORD) kw = WR_KW_NONE;
     switch (kw) {
+    case WR_KW_NONE:
+        if (!is_op(p, WR_TOK_RPAREN) && parse_expr_list(p, &args, &n)) return NULL;
+        break;
     case WR_KW_EXTRACT: {
         const wr_lex_token *tok = cur(p);
         int unit = -1;
@@ -633,7 +645,8 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
             fail_expected(p, "a time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...)");
             return NULL;
         }
-        PUSH(p, args, n, cap, new_string_lit(p, extract_units[unit], tok->pos, tok->pos + tok->len));
+        PUSH(p, args, n, cap,
+             new_string_lit(p, extract_units[unit], tok->pos, tok->pos + tok->len));
         advance(p);
         if (expect_kw(p, WR_KW_FROM) || !(e = parse_expr(p))) return NULL;
         PUSH(p, args, n, cap, e);
@@ -662,6 +675,13 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
             } else if (explicit_mode) {
                 fail_expected(p, "FROM");
                 return NULL;
+            } else if (is_op(p, WR_TOK_COMMA)) {
+                PUSH(p, args, n, cap, first);
+                while (accept_op(p, WR_TOK_COMMA)) {
+                    if (!(e = parse_expr(p))) return NULL;
+                    PUSH(p, args, n, cap, e);
+                }
+                break;
             } else {
                 s = first;
             }
@@ -694,11 +714,14 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
         /* The needle stops before IN, which would otherwise start a predicate. */
         if (!(e = parse_additive(p))) return NULL;
         PUSH(p, args, n, cap, e);
-        if (expect_kw(p, WR_KW_IN) || !(e = parse_expr(p))) return NULL;
+        if (!accept_op(p, WR_TOK_COMMA) && expect_kw(p, WR_KW_IN)) return NULL;
+        if (!(e = parse_expr(p))) return NULL;
         PUSH(p, args, n, cap, e);
         break;
     }
-    default: assert(0); return NULL;
+    default:
+        assert(0);
+        return NULL;
     }
     if (expect_op(p, WR_TOK_RPAREN)) return NULL;
     return new_call(p, name, pos, args, n);
@@ -713,8 +736,10 @@ static wr_ast_expr *parse_call(parser *p, const char *name, int pos)
         advance(p);
         e->call.star = true;
     } else if (!is_op(p, WR_TOK_RPAREN)) {
-        if (accept_kw(p, WR_KW_DISTINCT)) e->call.distinct = true;
-        else accept_kw(p, WR_KW_ALL);
+        if (accept_kw(p, WR_KW_DISTINCT))
+            e->call.distinct = true;
+        else
+            accept_kw(p, WR_KW_ALL);
         if (parse_expr_list(p, &e->call.args, &e->call.nargs)) return NULL;
     }
     if (expect_op(p, WR_TOK_RPAREN)) return NULL;
@@ -816,9 +841,13 @@ static wr_ast_expr *parse_primary(parser *p)
         e->pos = pos;
         e->end = p->prev_end;
         return e;
-    case WR_TOK_QUOTED: return parse_name_expr(p);
-    case WR_TOK_WORD: break;
-    default: fail_expected(p, "an expression"); return NULL;
+    case WR_TOK_QUOTED:
+        return parse_name_expr(p);
+    case WR_TOK_WORD:
+        break;
+    default:
+        fail_expected(p, "an expression");
+        return NULL;
     }
 
     switch (tok->kw) {
@@ -847,8 +876,10 @@ static wr_ast_expr *parse_primary(parser *p)
     case WR_KW_INTERVAL:
         if (next->kind == WR_TOK_STRING) return parse_interval(p);
         break;
-    case WR_KW_CASE: return parse_case(p);
-    case WR_KW_CAST: return parse_cast(p, false);
+    case WR_KW_CASE:
+        return parse_case(p);
+    case WR_KW_CAST:
+        return parse_cast(p, false);
     case WR_KW_TRY_CAST:
         if (next->kind == WR_TOK_LPAREN) return parse_cast(p, true);
         break;
@@ -871,15 +902,24 @@ static wr_ast_expr *parse_primary(parser *p)
     case WR_KW_CURRENT_TIMESTAMP:
     case WR_KW_LOCALTIME:
     case WR_KW_LOCALTIMESTAMP:
-        /* Niladic functions: a call without arguments. */
+        /* Niladic functions: a call without arguments; "()" is tolerated. */
         advance(p);
+        if (is_op(p, WR_TOK_LPAREN) && peek(p, 1)->kind == WR_TOK_RPAREN) {
+            advance(p);
+            advance(p);
+        }
         return new_call(p, wr_lex_keyword_name(tok->kw), pos, NULL, 0);
     case WR_KW_LEFT:
     case WR_KW_RIGHT:
         /* Reserved for joins, but also the string functions LEFT(s, n), RIGHT(s, n). */
-        if (next->kind == WR_TOK_LPAREN) return parse_call(p, tok_text(p, tok), pos);
+        if (next->kind == WR_TOK_LPAREN) {
+            const char *name = tok_text(p, tok);
+            advance(p);
+            return parse_call(p, name, pos);
+        }
         break;
-    default: break;
+    default:
+        break;
     }
     if (!tok_is_ident(tok)) {
         fail_expected(p, "an expression");
@@ -910,19 +950,44 @@ static wr_ast_expr *parse_unary(parser *p)
 static bool binop(parser *p, int level, wr_ast_op *op)
 {
     switch (cur(p)->kind) {
-    case WR_TOK_PLUS: *op = WR_OP_ADD; return level == 0;
-    case WR_TOK_MINUS: *op = WR_OP_SUB; return level == 0;
-    case WR_TOK_CONCAT: *op = WR_OP_CONCAT; return level == 0;
-    case WR_TOK_STAR: *op = WR_OP_MUL; return level == 1;
-    case WR_TOK_SLASH: *op = WR_OP_DIV; return level == 1;
-    case WR_TOK_PERCENT: *op = WR_OP_MOD; return level == 1;
-    case WR_TOK_EQ: *op = WR_OP_EQ; return level == 2;
-    case WR_TOK_NE: *op = WR_OP_NE; return level == 2;
-    case WR_TOK_LT: *op = WR_OP_LT; return level == 2;
-    case WR_TOK_LE: *op = WR_OP_LE; return level == 2;
-    case WR_TOK_GT: *op = WR_OP_GT; return level == 2;
-    case WR_TOK_GE: *op = WR_OP_GE; return level == 2;
-    default: return false;
+    case WR_TOK_PLUS:
+        *op = WR_OP_ADD;
+        return level == 0;
+    case WR_TOK_MINUS:
+        *op = WR_OP_SUB;
+        return level == 0;
+    case WR_TOK_CONCAT:
+        *op = WR_OP_CONCAT;
+        return level == 0;
+    case WR_TOK_STAR:
+        *op = WR_OP_MUL;
+        return level == 1;
+    case WR_TOK_SLASH:
+        *op = WR_OP_DIV;
+        return level == 1;
+    case WR_TOK_PERCENT:
+        *op = WR_OP_MOD;
+        return level == 1;
+    case WR_TOK_EQ:
+        *op = WR_OP_EQ;
+        return level == 2;
+    case WR_TOK_NE:
+        *op = WR_OP_NE;
+        return level == 2;
+    case WR_TOK_LT:
+        *op = WR_OP_LT;
+        return level == 2;
+    case WR_TOK_LE:
+        *op = WR_OP_LE;
+        return level == 2;
+    case WR_TOK_GT:
+        *op = WR_OP_GT;
+        return level == 2;
+    case WR_TOK_GE:
+        *op = WR_OP_GE;
+        return level == 2;
+    default:
+        return false;
     }
 }
 
@@ -1011,10 +1076,14 @@ static wr_ast_expr *parse_predicate(parser *p)
             if (!deeper(p)) return NULL;
             bool negated = accept_kw(p, WR_KW_NOT);
             wr_ast_is_what what;
-            if (is_kw(p, WR_KW_NULL)) what = WR_IS_NULL;
-            else if (is_kw(p, WR_KW_TRUE)) what = WR_IS_TRUE;
-            else if (is_kw(p, WR_KW_FALSE)) what = WR_IS_FALSE;
-            else if (is_kw(p, WR_KW_UNKNOWN)) what = WR_IS_UNKNOWN;
+            if (is_kw(p, WR_KW_NULL))
+                what = WR_IS_NULL;
+            else if (is_kw(p, WR_KW_TRUE))
+                what = WR_IS_TRUE;
+            else if (is_kw(p, WR_KW_FALSE))
+                what = WR_IS_FALSE;
+            else if (is_kw(p, WR_KW_UNKNOWN))
+                what = WR_IS_UNKNOWN;
             else {
                 fail_expected(p, "NULL, TRUE, FALSE or UNKNOWN");
                 return NULL;
@@ -1144,8 +1213,7 @@ static wr_ast_from *parse_table_ref(parser *p)
         if (!(f->subquery.query = parse_query(p)) || expect_op(p, WR_TOK_RPAREN)) return NULL;
     } else {
         f->kind = WR_FROM_TABLE;
-        if (parse_name(p, 3, "a table name", &f->table.parts, &f->table.nparts, NULL))
-            return NULL;
+        if (parse_name(p, 3, "a table name", &f->table.parts, &f->table.nparts, NULL)) return NULL;
     }
     if (parse_opt_alias(p, &f->alias, &f->alias_pos)) return NULL;
     return f;
@@ -1161,13 +1229,20 @@ static wr_ast_from *parse_from(parser *p)
         if (accept_op(p, WR_TOK_COMMA)) {
             kind = WR_JOIN_CROSS;
         } else {
-            if (accept_kw(p, WR_KW_CROSS)) kind = WR_JOIN_CROSS;
-            else if (accept_kw(p, WR_KW_INNER)) kind = WR_JOIN_INNER;
-            else if (is_kw(p, WR_KW_JOIN)) kind = WR_JOIN_INNER;
-            else if (accept_kw(p, WR_KW_LEFT)) kind = WR_JOIN_LEFT;
-            else if (accept_kw(p, WR_KW_RIGHT)) kind = WR_JOIN_RIGHT;
-            else if (accept_kw(p, WR_KW_FULL)) kind = WR_JOIN_FULL;
-            else break;
+            if (accept_kw(p, WR_KW_CROSS))
+                kind = WR_JOIN_CROSS;
+            else if (accept_kw(p, WR_KW_INNER))
+                kind = WR_JOIN_INNER;
+            else if (is_kw(p, WR_KW_JOIN))
+                kind = WR_JOIN_INNER;
+            else if (accept_kw(p, WR_KW_LEFT))
+                kind = WR_JOIN_LEFT;
+            else if (accept_kw(p, WR_KW_RIGHT))
+                kind = WR_JOIN_RIGHT;
+            else if (accept_kw(p, WR_KW_FULL))
+                kind = WR_JOIN_FULL;
+            else
+                break;
             if (kind != WR_JOIN_CROSS && kind != WR_JOIN_INNER) accept_kw(p, WR_KW_OUTER);
             if (expect_kw(p, WR_KW_JOIN)) return NULL;
         }
@@ -1181,9 +1256,6 @@ static wr_ast_from *parse_from(parser *p)
         j->join.kind = kind;
         j->join.left = left;
         j->join.right = right;
-        if (kind != WR_JOIN_CROSS || !is_op(p, WR_TOK_COMMA)) {
-            /* An explicit JOIN other than CROSS needs its condition. */
-        }
         if (kind != WR_JOIN_CROSS) {
             if (accept_kw(p, WR_KW_ON)) {
                 if (!(j->join.on = parse_expr(p))) return NULL;
@@ -1206,8 +1278,10 @@ static wr_ast_query *parse_select(parser *p)
 {
     wr_ast_query *q = new_query(p, WR_QUERY_SELECT, cur(p)->pos);
     advance(p); /* SELECT */
-    if (accept_kw(p, WR_KW_DISTINCT)) q->select.distinct = true;
-    else accept_kw(p, WR_KW_ALL);
+    if (accept_kw(p, WR_KW_DISTINCT))
+        q->select.distinct = true;
+    else
+        accept_kw(p, WR_KW_ALL);
     int cap = 0;
     do {
         wr_ast_select_item item = {NULL, NULL, -1};
@@ -1225,8 +1299,7 @@ static wr_ast_query *parse_select(parser *p)
     if (accept_kw(p, WR_KW_WHERE) && !(q->select.where = parse_expr(p))) return NULL;
     if (is_kw(p, WR_KW_GROUP)) {
         advance(p);
-        if (expect_kw(p, WR_KW_BY) ||
-            parse_expr_list(p, &q->select.group_by, &q->select.ngroup_by))
+        if (expect_kw(p, WR_KW_BY) || parse_expr_list(p, &q->select.group_by, &q->select.ngroup_by))
             return NULL;
     }
     if (accept_kw(p, WR_KW_HAVING) && !(q->select.having = parse_expr(p))) return NULL;
@@ -1245,9 +1318,10 @@ static wr_ast_query *parse_values(parser *p)
         if (expect_op(p, WR_TOK_LPAREN) || parse_expr_list(p, &row, &n) ||
             expect_op(p, WR_TOK_RPAREN))
             return NULL;
-        if (q->values.nrows == 0) q->values.ncols = n;
+        if (q->values.nrows == 0)
+            q->values.ncols = n;
         else if (n != q->values.ncols) {
-            fail_at(p, row_pos, "VALUES row has %d values but the first row has %d", n,
+            fail_at(p, row_pos, "this VALUES row has %d column(s) but the first row has %d", n,
                     q->values.ncols);
             return NULL;
         }
@@ -1277,10 +1351,14 @@ static wr_ast_query *parse_setop(parser *p, int level)
     int saved = p->depth;
     while (left) {
         wr_ast_setop op;
-        if (level == 1 && is_kw(p, WR_KW_INTERSECT)) op = WR_SETOP_INTERSECT;
-        else if (level == 0 && is_kw(p, WR_KW_UNION)) op = WR_SETOP_UNION;
-        else if (level == 0 && is_kw(p, WR_KW_EXCEPT)) op = WR_SETOP_EXCEPT;
-        else break;
+        if (level == 1 && is_kw(p, WR_KW_INTERSECT))
+            op = WR_SETOP_INTERSECT;
+        else if (level == 0 && is_kw(p, WR_KW_UNION))
+            op = WR_SETOP_UNION;
+        else if (level == 0 && is_kw(p, WR_KW_EXCEPT))
+            op = WR_SETOP_EXCEPT;
+        else
+            break;
         advance(p);
         bool all = accept_kw(p, WR_KW_ALL);
         if (!all) accept_kw(p, WR_KW_DISTINCT);
@@ -1310,12 +1388,17 @@ static int parse_order_limit(parser *p, wr_ast_query *q)
         do {
             wr_ast_order_item item = {NULL, false, 0};
             if (!(item.expr = parse_expr(p))) return WR_ERR_PARSE;
-            if (accept_kw(p, WR_KW_DESC)) item.desc = true;
-            else accept_kw(p, WR_KW_ASC);
+            if (accept_kw(p, WR_KW_DESC))
+                item.desc = true;
+            else
+                accept_kw(p, WR_KW_ASC);
             if (accept_kw(p, WR_KW_NULLS)) {
-                if (accept_kw(p, WR_KW_FIRST)) item.nulls = 1;
-                else if (accept_kw(p, WR_KW_LAST)) item.nulls = 2;
-                else return fail_expected(p, "FIRST or LAST");
+                if (accept_kw(p, WR_KW_FIRST))
+                    item.nulls = 1;
+                else if (accept_kw(p, WR_KW_LAST))
+                    item.nulls = 2;
+                else
+                    return fail_expected(p, "FIRST or LAST");
             }
             PUSH(p, q->order_by, q->norder_by, cap, item);
         } while (accept_op(p, WR_TOK_COMMA));
@@ -1365,8 +1448,8 @@ static wr_ast_query *parse_query(parser *p)
     if (accept_kw(p, WR_KW_WITH)) {
         do {
             wr_ast_cte cte = {NULL, 0, NULL};
-            if (!(cte.name = parse_ident(p, "a query name", &cte.pos)) ||
-                expect_kw(p, WR_KW_AS) || !(cte.query = parse_paren_query(p)))
+            if (!(cte.name = parse_ident(p, "a query name", &cte.pos)) || expect_kw(p, WR_KW_AS) ||
+                !(cte.query = parse_paren_query(p)))
                 return NULL;
             PUSH(p, ctes, nctes, cap, cte);
         } while (accept_op(p, WR_TOK_COMMA));
@@ -1405,8 +1488,7 @@ static bool accept_if_exists(parser *p, bool with_not)
 {
     if (!is_kw(p, WR_KW_IF)) return false;
     if (with_not) {
-        if (!tok_is_kw(peek(p, 1), WR_KW_NOT) || !tok_is_kw(peek(p, 2), WR_KW_EXISTS))
-            return false;
+        if (!tok_is_kw(peek(p, 1), WR_KW_NOT) || !tok_is_kw(peek(p, 2), WR_KW_EXISTS)) return false;
         advance(p);
     } else if (!tok_is_kw(peek(p, 1), WR_KW_EXISTS)) {
         return false;
@@ -1457,23 +1539,20 @@ static int parse_table_element(parser *p, wr_ast_stmt *s, int *cols_cap)
             return WR_ERR_PARSE;
         return 0;
     }
-    if (tok_is_kw(tok, WR_KW_CONSTRAINT) && tok_is_kw(peek(p, 2), WR_KW_PRIMARY)) {
+    bool constraint = tok_is_kw(tok, WR_KW_CONSTRAINT) && tok_is_kw(peek(p, 2), WR_KW_PRIMARY);
+    if (constraint) {
         advance(p);
         if (!parse_ident(p, "a constraint name", NULL)) return WR_ERR_PARSE;
-        tok = cur(p);
     }
-    if (tok_is_kw(tok, WR_KW_PRIMARY) && tok_is_kw(peek(p, 1), WR_KW_KEY)) {
-        int pk_pos = tok->pos;
-        advance(p);
-        advance(p);
+    if (constraint || (tok_is_kw(tok, WR_KW_PRIMARY) && tok_is_kw(peek(p, 1), WR_KW_KEY))) {
+        int pk_pos = cur(p)->pos;
         const char **cols;
         int n;
-        if (parse_ident_list(p, "a column name", &cols, &n) || expect_not_enforced(p))
+        if (expect_kw(p, WR_KW_PRIMARY) || expect_kw(p, WR_KW_KEY) ||
+            parse_ident_list(p, "a column name", &cols, &n) || expect_not_enforced(p))
             return WR_ERR_PARSE;
         return set_primary_key(p, s, cols, n, pk_pos);
     }
-    if (tok_is_kw(tok, WR_KW_CONSTRAINT) && pos != tok->pos)
-        return fail_expected(p, "PRIMARY KEY");
 
     wr_ast_column_def col;
     memset(&col, 0, sizeof(col));
@@ -1493,15 +1572,13 @@ static int parse_table_element(parser *p, wr_ast_stmt *s, int *cols_cap)
             if (accept_kw(p, WR_KW_CONSTRAINT) && !parse_ident(p, "a constraint name", NULL))
                 return WR_ERR_PARSE;
             opt_pos = cur(p)->pos;
-            advance(p);
-            advance(p);
-            if (expect_not_enforced(p)) return WR_ERR_PARSE;
+            if (expect_kw(p, WR_KW_PRIMARY) || expect_kw(p, WR_KW_KEY) || expect_not_enforced(p))
+                return WR_ERR_PARSE;
             const char **one = wr_arena_alloc(p->arena, sizeof(*one));
             one[0] = col.name;
             if (set_primary_key(p, s, one, 1, opt_pos)) return WR_ERR_PARSE;
             seen_pk = true;
-        } else if (!col.computed && !col.metadata && !seen_pk &&
-                   tok_is_kw(tok, WR_KW_METADATA)) {
+        } else if (!col.computed && !col.metadata && !seen_pk && tok_is_kw(tok, WR_KW_METADATA)) {
             advance(p);
             col.metadata = true;
             if (accept_kw(p, WR_KW_FROM) &&
@@ -1550,8 +1627,8 @@ static wr_ast_stmt *parse_create_table(parser *p, int pos, bool temporary)
     s->create_table.watermark_pos = -1;
     s->create_table.primary_key_pos = -1;
     s->create_table.if_not_exists = accept_if_exists(p, true);
-    if (parse_name(p, 3, "a table name", &s->create_table.name_parts,
-                   &s->create_table.nname_parts, &s->create_table.name_pos) ||
+    if (parse_name(p, 3, "a table name", &s->create_table.name_parts, &s->create_table.nname_parts,
+                   &s->create_table.name_pos) ||
         expect_op(p, WR_TOK_LPAREN))
         return NULL;
     int cols_cap = 0;
@@ -1608,8 +1685,7 @@ static wr_ast_stmt *parse_drop(parser *p)
         return NULL;
     }
     s->drop.if_exists = accept_if_exists(p, false);
-    if (parse_name(p, 3, "a name", &s->drop.name_parts, &s->drop.nname_parts,
-                   &s->drop.name_pos))
+    if (parse_name(p, 3, "a name", &s->drop.name_parts, &s->drop.nname_parts, &s->drop.name_pos))
         return NULL;
     return s;
 }
@@ -1633,8 +1709,8 @@ static const char *parse_setting_text(parser *p, const char *what, int *pos)
         tok = cur(p);
         if (tok->pos != p->prev_end) break;
         if (tok->kind != WR_TOK_WORD && tok->kind != WR_TOK_INTEGER &&
-            tok->kind != WR_TOK_DECIMAL && tok->kind != WR_TOK_DOUBLE &&
-            tok->kind != WR_TOK_DOT && tok->kind != WR_TOK_MINUS)
+            tok->kind != WR_TOK_DECIMAL && tok->kind != WR_TOK_DOUBLE && tok->kind != WR_TOK_DOT &&
+            tok->kind != WR_TOK_MINUS)
             break;
         advance(p);
     }
@@ -1660,8 +1736,10 @@ static wr_ast_stmt *parse_insert(parser *p)
 {
     wr_ast_stmt *s = new_stmt(p, WR_STMT_INSERT, cur(p)->pos);
     advance(p); /* INSERT */
-    if (accept_kw(p, WR_KW_OVERWRITE)) s->insert.overwrite = true;
-    else if (expect_kw(p, WR_KW_INTO)) return NULL;
+    if (accept_kw(p, WR_KW_OVERWRITE))
+        s->insert.overwrite = true;
+    else if (expect_kw(p, WR_KW_INTO))
+        return NULL;
     if (parse_name(p, 3, "a table name", &s->insert.table_parts, &s->insert.ntable_parts,
                    &s->insert.table_pos))
         return NULL;
@@ -1698,8 +1776,10 @@ static wr_ast_stmt *parse_show(parser *p)
         break;
     case WR_KW_CURRENT:
         advance(p);
-        if (accept_kw(p, WR_KW_CATALOG)) what = "CURRENT CATALOG";
-        else if (accept_kw(p, WR_KW_DATABASE)) what = "CURRENT DATABASE";
+        if (accept_kw(p, WR_KW_CATALOG))
+            what = "CURRENT CATALOG";
+        else if (accept_kw(p, WR_KW_DATABASE))
+            what = "CURRENT DATABASE";
         else {
             fail_expected(p, "CATALOG or DATABASE");
             return NULL;
@@ -1707,8 +1787,10 @@ static wr_ast_stmt *parse_show(parser *p)
         break;
     case WR_KW_CREATE:
         advance(p);
-        if (accept_kw(p, WR_KW_TABLE)) what = "CREATE TABLE";
-        else if (accept_kw(p, WR_KW_VIEW)) what = "CREATE VIEW";
+        if (accept_kw(p, WR_KW_TABLE))
+            what = "CREATE TABLE";
+        else if (accept_kw(p, WR_KW_VIEW))
+            what = "CREATE VIEW";
         else {
             fail_expected(p, "TABLE or VIEW");
             return NULL;
@@ -1750,16 +1832,15 @@ static wr_ast_stmt *parse_statement_set(parser *p, int pos)
     if (expect_kw(p, WR_KW_SET) || expect_kw(p, WR_KW_BEGIN)) return NULL;
     int cap = 0;
     for (;;) {
-        while (accept_op(p, WR_TOK_SEMI)) {}
+        while (accept_op(p, WR_TOK_SEMI)) {
+        }
         if (s->statement_set.nstmts > 0 && accept_kw(p, WR_KW_END)) break;
         if (!is_kw(p, WR_KW_INSERT)) {
             fail_expected(p, s->statement_set.nstmts ? "INSERT or END" : "INSERT");
             return NULL;
         }
-        int ins_pos = cur(p)->pos;
         wr_ast_stmt *ins = parse_insert(p);
         if (!ins) return NULL;
-        ins->pos = ins_pos;
         ins->end = p->prev_end;
         PUSH(p, s->statement_set.stmts, s->statement_set.nstmts, cap, ins);
         if (!is_op(p, WR_TOK_SEMI) && !is_kw(p, WR_KW_END)) {
@@ -1779,7 +1860,8 @@ static wr_ast_stmt *parse_explain(parser *p)
     if (accept_kw(p, WR_KW_PLAN) && expect_kw(p, WR_KW_FOR)) return NULL;
     const wr_lex_token *tok = cur(p);
     if (tok_is_kw(tok, WR_KW_STATEMENT)) {
-        s->explain.stmt = parse_statement_set(p, tok->pos);
+        if ((s->explain.stmt = parse_statement_set(p, tok->pos)))
+            s->explain.stmt->end = p->prev_end;
     } else if (tok_is_kw(tok, WR_KW_INSERT) || tok_is_kw(tok, WR_KW_EXECUTE) ||
                tok_starts_query(tok) || tok->kind == WR_TOK_LPAREN) {
         s->explain.stmt = parse_statement(p);
@@ -1804,15 +1886,31 @@ static wr_ast_stmt *parse_statement(parser *p)
         }
     } else {
         switch (tok->kind == WR_TOK_WORD ? tok->kw : WR_KW_NONE) {
-        case WR_KW_CREATE: s = parse_create(p); break;
-        case WR_KW_DROP: s = parse_drop(p); break;
-        case WR_KW_SET: s = parse_set(p, false); break;
-        case WR_KW_RESET: s = parse_set(p, true); break;
-        case WR_KW_INSERT: s = parse_insert(p); break;
-        case WR_KW_SHOW: s = parse_show(p); break;
+        case WR_KW_CREATE:
+            s = parse_create(p);
+            break;
+        case WR_KW_DROP:
+            s = parse_drop(p);
+            break;
+        case WR_KW_SET:
+            s = parse_set(p, false);
+            break;
+        case WR_KW_RESET:
+            s = parse_set(p, true);
+            break;
+        case WR_KW_INSERT:
+            s = parse_insert(p);
+            break;
+        case WR_KW_SHOW:
+            s = parse_show(p);
+            break;
         case WR_KW_DESCRIBE:
-        case WR_KW_DESC: s = parse_describe(p); break;
-        case WR_KW_EXPLAIN: s = parse_explain(p); break;
+        case WR_KW_DESC:
+            s = parse_describe(p);
+            break;
+        case WR_KW_EXPLAIN:
+            s = parse_explain(p);
+            break;
         case WR_KW_EXECUTE:
             advance(p);
             if (!is_kw(p, WR_KW_STATEMENT)) {
@@ -1849,7 +1947,8 @@ int wr_sql_parse_next(const char *text, int *offset, wr_arena *arena, wr_ast_stm
     if (len < 0) return len;
     parser p;
     parser_init(&p, text, len, *offset, arena, err);
-    while (accept_op(&p, WR_TOK_SEMI)) {}
+    while (accept_op(&p, WR_TOK_SEMI)) {
+    }
     if (is_op(&p, WR_TOK_EOF)) {
         *offset = len;
         return 0;
@@ -1950,23 +2049,40 @@ static void dump_exprs(wr_buf *out, wr_ast_expr *const *exprs, int n)
 static const char *op_text(wr_ast_op op)
 {
     switch (op) {
-    case WR_OP_NEG: return "-";
-    case WR_OP_PLUS: return "+";
-    case WR_OP_NOT: return "NOT ";
-    case WR_OP_OR: return "OR";
-    case WR_OP_AND: return "AND";
-    case WR_OP_EQ: return "=";
-    case WR_OP_NE: return "<>";
-    case WR_OP_LT: return "<";
-    case WR_OP_LE: return "<=";
-    case WR_OP_GT: return ">";
-    case WR_OP_GE: return ">=";
-    case WR_OP_ADD: return "+";
-    case WR_OP_SUB: return "-";
-    case WR_OP_CONCAT: return "||";
-    case WR_OP_MUL: return "*";
-    case WR_OP_DIV: return "/";
-    case WR_OP_MOD: return "%";
+    case WR_OP_NEG:
+        return "-";
+    case WR_OP_PLUS:
+        return "+";
+    case WR_OP_NOT:
+        return "NOT ";
+    case WR_OP_OR:
+        return "OR";
+    case WR_OP_AND:
+        return "AND";
+    case WR_OP_EQ:
+        return "=";
+    case WR_OP_NE:
+        return "<>";
+    case WR_OP_LT:
+        return "<";
+    case WR_OP_LE:
+        return "<=";
+    case WR_OP_GT:
+        return ">";
+    case WR_OP_GE:
+        return ">=";
+    case WR_OP_ADD:
+        return "+";
+    case WR_OP_SUB:
+        return "-";
+    case WR_OP_CONCAT:
+        return "||";
+    case WR_OP_MUL:
+        return "*";
+    case WR_OP_DIV:
+        return "/";
+    case WR_OP_MOD:
+        return "%";
     }
     return "?";
 }
@@ -1974,15 +2090,28 @@ static const char *op_text(wr_ast_op op)
 static void dump_literal(const wr_ast_expr *e, wr_buf *out)
 {
     switch (e->lit.kind) {
-    case WR_LIT_NULL: wr_buf_puts(out, "NULL"); return;
-    case WR_LIT_BOOL: wr_buf_puts(out, e->lit.b ? "TRUE" : "FALSE"); return;
+    case WR_LIT_NULL:
+        wr_buf_puts(out, "NULL");
+        return;
+    case WR_LIT_BOOL:
+        wr_buf_puts(out, e->lit.b ? "TRUE" : "FALSE");
+        return;
     case WR_LIT_INTEGER:
     case WR_LIT_DECIMAL:
-    case WR_LIT_DOUBLE: wr_buf_puts(out, e->lit.text); return;
-    case WR_LIT_STRING: break;
-    case WR_LIT_TIMESTAMP: wr_buf_puts(out, "TIMESTAMP "); break;
-    case WR_LIT_DATE: wr_buf_puts(out, "DATE "); break;
-    case WR_LIT_TIME: wr_buf_puts(out, "TIME "); break;
+    case WR_LIT_DOUBLE:
+        wr_buf_puts(out, e->lit.text);
+        return;
+    case WR_LIT_STRING:
+        break;
+    case WR_LIT_TIMESTAMP:
+        wr_buf_puts(out, "TIMESTAMP ");
+        break;
+    case WR_LIT_DATE:
+        wr_buf_puts(out, "DATE ");
+        break;
+    case WR_LIT_TIME:
+        wr_buf_puts(out, "TIME ");
+        break;
     }
     dump_string(out, e->lit.text);
 }
@@ -1994,8 +2123,12 @@ void wr_ast_expr_dump(const wr_ast_expr *e, wr_buf *out)
         return;
     }
     switch (e->kind) {
-    case WR_AST_LITERAL: dump_literal(e, out); break;
-    case WR_AST_IDENT: dump_name(out, e->ident.parts, e->ident.nparts); break;
+    case WR_AST_LITERAL:
+        dump_literal(e, out);
+        break;
+    case WR_AST_IDENT:
+        dump_name(out, e->ident.parts, e->ident.nparts);
+        break;
     case WR_AST_STAR:
         if (e->star.qualifier) wr_buf_printf(out, "%s.", e->star.qualifier);
         wr_buf_putc(out, '*');
@@ -2113,7 +2246,9 @@ static void dump_from(const wr_ast_from *f, wr_buf *out)
     static const char *const joins[] = {"INNER JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN",
                                         "CROSS JOIN"};
     switch (f->kind) {
-    case WR_FROM_TABLE: dump_name(out, f->table.parts, f->table.nparts); break;
+    case WR_FROM_TABLE:
+        dump_name(out, f->table.parts, f->table.nparts);
+        break;
     case WR_FROM_SUBQUERY:
         wr_buf_putc(out, '(');
         dump_query(f->subquery.query, out);
@@ -2272,7 +2407,7 @@ static void dump_create_table(const wr_ast_stmt *s, wr_buf *out)
         wr_buf_puts(out, " PARTITIONED BY ");
         dump_ident_list(out, s->create_table.partitioned_by, s->create_table.npartitioned_by);
     }
-    if (s->create_table.options) {
+    if (s->create_table.noptions) {
         wr_buf_puts(out, " WITH (");
         for (int i = 0; i < s->create_table.noptions; i++) {
             if (i) wr_buf_puts(out, ", ");
@@ -2287,7 +2422,9 @@ static void dump_create_table(const wr_ast_stmt *s, wr_buf *out)
 void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
 {
     switch (s->kind) {
-    case WR_STMT_CREATE_TABLE: dump_create_table(s, out); break;
+    case WR_STMT_CREATE_TABLE:
+        dump_create_table(s, out);
+        break;
     case WR_STMT_CREATE_VIEW:
         wr_buf_printf(out, "CREATE %sVIEW %s", s->create_view.temporary ? "TEMPORARY " : "",
                       s->create_view.if_not_exists ? "IF NOT EXISTS " : "");
@@ -2322,7 +2459,9 @@ void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
         wr_buf_putc(out, ' ');
         dump_query(s->insert.query, out);
         break;
-    case WR_STMT_QUERY: dump_query(s->query.query, out); break;
+    case WR_STMT_QUERY:
+        dump_query(s->query.query, out);
+        break;
     case WR_STMT_SHOW:
         wr_buf_printf(out, "SHOW %s", s->show.what);
         if (s->show.nname_parts) {

@@ -1,0 +1,892 @@
+/*
+ * binder.c — from syntax trees to typed logical plans.
+ *
+ * Resolves table and column names against the catalog, gives every
+ * expression its type under Flink's rules for the types Weir has, inserts
+ * implicit casts so that operands share a type, and reports what it cannot
+ * accept at the position of the offending text.
+ */
+#include "../base/alloc.h"
+#include "../base/vec.h"
+#include "../ops/values.h"
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void wr_plan_free(wr_plan *plan)
+{
+    if (plan == NULL) return;
+    wr_plan_free(plan->input);
+    wr_schema_free(plan->schema);
+    for (int i = 0; i < plan->nbatches; i++) wr_batch_free(plan->batches[i]);
+    wr_free(plan->batches);
+    wr_expr_free(plan->filter);
+    for (int i = 0; i < plan->nprojs; i++) wr_expr_free(plan->projs[i]);
+    wr_free(plan->projs);
+    wr_free(plan);
+}
+
+static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
+{
+    for (int i = 0; i < depth; i++) wr_buf_puts(out, "  ");
+    const char *const *names = plan->input ? (const char *const *)plan->input->schema->names : NULL;
+    switch (plan->kind) {
+    case WR_PLAN_SCAN:
+        wr_buf_printf(out, "TableSourceScan(table=[%s], fields=[", plan->table->name);
+        for (int i = 0; i < plan->schema->ncols; i++)
+            wr_buf_printf(out, "%s%s", i ? ", " : "", plan->schema->names[i]);
+        wr_buf_puts(out, "])\n");
+        break;
+    case WR_PLAN_VALUES: {
+        int rows = 0;
+        for (int i = 0; i < plan->nbatches; i++) rows += plan->batches[i]->count;
+        wr_buf_printf(out, "Values(rows=[%d])\n", rows);
+        break;
+    }
+    case WR_PLAN_CALC:
+        wr_buf_puts(out, "Calc(select=[");
+        for (int i = 0; i < plan->nprojs; i++) {
+            if (i) wr_buf_puts(out, ", ");
+            wr_expr_format(plan->projs[i], names, out);
+            if (plan->projs[i]->kind != WR_EXPR_COLUMN ||
+                strcmp(names[plan->projs[i]->col], plan->schema->names[i]) != 0)
+                wr_buf_printf(out, " AS %s", plan->schema->names[i]);
+        }
+        wr_buf_putc(out, ']');
+        if (plan->filter) {
+            wr_buf_puts(out, ", where=[");
+            wr_expr_format(plan->filter, names, out);
+            wr_buf_putc(out, ']');
+        }
+        wr_buf_puts(out, ")\n");
+        break;
+    }
+    if (plan->input) explain_node(plan->input, depth + 1, out);
+}
+
+void wr_plan_explain(const wr_plan *plan, wr_buf *out)
+{
+    explain_node(plan, 0, out);
+}
+
+/* ---- scope -------------------------------------------------------------- */
+
+typedef struct scope {
+    const wr_schema *schema; /* columns visible to expressions, or NULL */
+    const char *table;       /* the table's name */
+    const char *alias;       /* its alias, or NULL */
+} scope;
+
+static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err);
+
+static wr_expr *bind_ident(const wr_ast_expr *ast, const scope *sc, wr_error *err)
+{
+    int n = ast->ident.nparts;
+    const char *name = ast->ident.parts[n - 1];
+    if (n > 1) {
+        const char *q = ast->ident.parts[n - 2];
+        bool match = sc->schema && ((sc->alias && strcmp(q, sc->alias) == 0) ||
+                                    (!sc->alias && sc->table && strcmp(q, sc->table) == 0));
+        if (!match || n > 2) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "table '%s' not found", q);
+            return NULL;
+        }
+    }
+    int col = sc->schema ? wr_schema_find(sc->schema, name) : -1;
+    if (col < 0) {
+        wr_buf cols;
+        wr_buf_init(&cols);
+        for (int i = 0; sc->schema && i < sc->schema->ncols; i++)
+            wr_buf_printf(&cols, "%s%s", i ? ", " : "", sc->schema->names[i]);
+        if (sc->schema)
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                            "unknown column '%s' in table '%s' (columns: %s)", name, sc->table,
+                            cols.data ? cols.data : "");
+        else
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                            "unknown column '%s': the query has no FROM clause", name);
+        wr_buf_fini(&cols);
+        return NULL;
+    }
+    return wr_expr_column(col, sc->schema->types[col], ast->pos);
+}
+
+static int parse_digits_int64(const char *text, int64_t *out)
+{
+    errno = 0;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
+{
+    switch (ast->lit.kind) {
+    case WR_LIT_NULL: return wr_expr_null(wr_type_make(WR_TYPE_NULL, true), ast->pos);
+    case WR_LIT_BOOL: return wr_expr_bool(ast->lit.b, ast->pos);
+    case WR_LIT_INTEGER: {
+        int64_t v;
+        if (parse_digits_int64(ast->lit.text, &v)) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                            "numeric literal '%s' is out of the range of BIGINT", ast->lit.text);
+            return NULL;
+        }
+        wr_type_id id = v <= INT32_MAX ? WR_TYPE_INT : WR_TYPE_BIGINT;
+        return wr_expr_int64(wr_type_make(id, false), v, ast->pos);
+    }
+    case WR_LIT_DECIMAL:
+    case WR_LIT_DOUBLE:
+        /* Without a DECIMAL type yet, exact numeric literals are DOUBLE (docs/sql.md). */
+        return wr_expr_double(wr_type_make(WR_TYPE_DOUBLE, false), strtod(ast->lit.text, NULL),
+                              ast->pos);
+    case WR_LIT_STRING: {
+        size_t len = strlen(ast->lit.text);
+        wr_type t = wr_type_make(len ? WR_TYPE_CHAR : WR_TYPE_VARCHAR, false);
+        t.length = (int32_t)len;
+        return wr_expr_string(t, ast->lit.text, len, ast->pos);
+    }
+    case WR_LIT_TIMESTAMP: {
+        int64_t us;
+        const char *s = ast->lit.text;
+        if (wr_timestamp_parse(s, strlen(s), &us)) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "invalid TIMESTAMP literal '%s'", s);
+            return NULL;
+        }
+        const char *dot = strchr(s, '.');
+        int p = 0;
+        if (dot)
+            while (dot[1 + p] >= '0' && dot[1 + p] <= '9') p++;
+        wr_type t = wr_type_make(WR_TYPE_TIMESTAMP, false);
+        t.length = p > 9 ? 9 : p;
+        return wr_expr_int64(t, us, ast->pos);
+    }
+    case WR_LIT_DATE:
+    case WR_LIT_TIME: break;
+    }
+    wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "DATE and TIME literals are not supported");
+    return NULL;
+}
+
+static void type_names(wr_type a, wr_type b, char *x, char *y)
+{
+    wr_type_name(a, x, 64);
+    wr_type_name(b, y, 64);
+}
+
+/* Casts both operands to their common type; fails with "cannot apply". */
+static int unify(wr_expr **a, wr_expr **b, const char *op, int pos, bool numeric_only,
+                 wr_type *common, wr_error *err)
+{
+    wr_type ta = (*a)->type, tb = (*b)->type;
+    bool ok = wr_type_common(ta, tb, common);
+    if (ok && numeric_only && !wr_type_is_numeric(common->id)) ok = false;
+    if (!ok) {
+        char x[64], y[64];
+        type_names(ta, tb, x, y);
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "cannot apply '%s' to arguments of type %s and %s", op, x, y);
+    }
+    wr_type target = *common;
+    if (common->id == WR_TYPE_NULL) {
+        /* NULL op NULL: type it as the most general of its kind. */
+        target = wr_type_make(numeric_only ? WR_TYPE_INT : WR_TYPE_VARCHAR, true);
+        *common = target;
+    }
+    wr_type ca = target, cb = target;
+    ca.nullable = ta.nullable || ta.id == WR_TYPE_NULL;
+    cb.nullable = tb.nullable || tb.id == WR_TYPE_NULL;
+    /* Strings compare and concatenate as they are; only numbers widen. */
+    if (wr_type_is_string(target.id)) {
+        if (wr_type_is_string(ta.id)) ca = ta;
+        if (wr_type_is_string(tb.id)) cb = tb;
+    }
+    if (ca.id == WR_TYPE_TIMESTAMP && ta.id == WR_TYPE_TIMESTAMP) ca = ta;
+    if (cb.id == WR_TYPE_TIMESTAMP && tb.id == WR_TYPE_TIMESTAMP) cb = tb;
+    if (!wr_type_equal(ta, ca)) {
+        *a = wr_expr_cast(*a, ca, false, (*a)->pos, err);
+        if (*a == NULL) return err->code;
+    }
+    if (!wr_type_equal(tb, cb)) {
+        *b = wr_expr_cast(*b, cb, false, (*b)->pos, err);
+        if (*b == NULL) return err->code;
+    }
+    return 0;
+}
+
+static wr_expr **args2(wr_expr *a, wr_expr *b)
+{
+    wr_expr **args = wr_malloc(2 * sizeof(wr_expr *));
+    args[0] = a;
+    args[1] = b;
+    return args;
+}
+
+static wr_expr **args1(wr_expr *a)
+{
+    wr_expr **args = wr_malloc(sizeof(wr_expr *));
+    args[0] = a;
+    return args;
+}
+
+static wr_expr *make_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_error *err)
+{
+    static const struct {
+        wr_ast_op op;
+        wr_func fn;
+        const char *name;
+    } map[] = {
+        {WR_OP_ADD, WR_FN_ADD, "+"}, {WR_OP_SUB, WR_FN_SUB, "-"},  {WR_OP_MUL, WR_FN_MUL, "*"},
+        {WR_OP_DIV, WR_FN_DIV, "/"}, {WR_OP_MOD, WR_FN_MOD, "%"},  {WR_OP_EQ, WR_FN_EQ, "="},
+        {WR_OP_NE, WR_FN_NE, "<>"},  {WR_OP_LT, WR_FN_LT, "<"},    {WR_OP_LE, WR_FN_LE, "<="},
+        {WR_OP_GT, WR_FN_GT, ">"},   {WR_OP_GE, WR_FN_GE, ">="},   {WR_OP_CONCAT, WR_FN_CONCAT, "||"},
+    };
+    wr_func fn = WR_FN_NONE;
+    const char *name = "?";
+    for (size_t i = 0; i < WR_ARRAY_LEN(map); i++)
+        if (map[i].op == op) fn = map[i].fn, name = map[i].name;
+    if (op == WR_OP_AND || op == WR_OP_OR) {
+        for (int k = 0; k < 2; k++) {
+            wr_expr **x = k ? &b : &a;
+            if ((*x)->type.id == WR_TYPE_NULL) {
+                *x = wr_expr_cast(*x, wr_type_make(WR_TYPE_BOOLEAN, true), false, (*x)->pos, err);
+            } else if ((*x)->type.id != WR_TYPE_BOOLEAN) {
+                char t[64];
+                wr_error_set_at(err, WR_ERR_VALIDATION, (*x)->pos,
+                                "%s needs BOOLEAN operands, but this one is %s",
+                                op == WR_OP_AND ? "AND" : "OR",
+                                wr_type_name((*x)->type, t, sizeof(t)));
+                wr_expr_free(a);
+                wr_expr_free(b);
+                return NULL;
+            }
+        }
+        wr_type t = wr_type_make(WR_TYPE_BOOLEAN, a->type.nullable || b->type.nullable);
+        return wr_expr_logic(op == WR_OP_AND ? WR_EXPR_AND : WR_EXPR_OR, args2(a, b), 2, t, pos);
+    }
+    bool arith = fn == WR_FN_ADD || fn == WR_FN_SUB || fn == WR_FN_MUL || fn == WR_FN_DIV ||
+                 fn == WR_FN_MOD;
+    wr_type common;
+    if (fn == WR_FN_CONCAT) {
+        for (int k = 0; k < 2; k++) {
+            wr_expr *x = k ? b : a;
+            if (!wr_type_is_string(x->type.id) && x->type.id != WR_TYPE_NULL) {
+                char t[64];
+                wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                "cannot apply '||' to an argument of type %s; CAST it to STRING",
+                                wr_type_name(x->type, t, sizeof(t)));
+                wr_expr_free(a);
+                wr_expr_free(b);
+                return NULL;
+            }
+        }
+    }
+    if (unify(&a, &b, name, pos, arith, &common, err)) {
+        wr_expr_free(a);
+        wr_expr_free(b);
+        return NULL;
+    }
+    bool nullable = a->type.nullable || b->type.nullable;
+    wr_type result;
+    if (arith) {
+        result = common;
+    } else if (fn == WR_FN_CONCAT) {
+        result = wr_type_make(WR_TYPE_VARCHAR, nullable);
+        int64_t len = (int64_t)a->type.length + b->type.length;
+        result.length = len >= WR_VARCHAR_MAX ? WR_VARCHAR_MAX : (int32_t)len;
+    } else {
+        result = wr_type_make(WR_TYPE_BOOLEAN, nullable);
+    }
+    result.nullable = nullable;
+    return wr_expr_call(fn, args2(a, b), 2, result, pos, err);
+}
+
+static wr_expr *bind_case(const wr_ast_expr *ast, const scope *sc, wr_error *err)
+{
+    int n = ast->case_.nwhens;
+    int nargs = 2 * n + (ast->case_.else_ ? 1 : 0);
+    wr_expr **args = wr_calloc((size_t)nargs, sizeof(wr_expr *));
+    int *branch = NULL, nbranch = 0;
+    wr_expr *result = NULL;
+    for (int i = 0; i < n; i++) {
+        wr_expr *cond;
+        if (ast->case_.operand) {
+            wr_expr *l = bind_expr(ast->case_.operand, sc, err);
+            wr_expr *r = l ? bind_expr(ast->case_.whens[i], sc, err) : NULL;
+            if (!r) {
+                wr_expr_free(l);
+                goto fail;
+            }
+            cond = make_binary(WR_OP_EQ, l, r, ast->case_.whens[i]->pos, err);
+        } else {
+            cond = bind_expr(ast->case_.whens[i], sc, err);
+            if (cond && cond->type.id == WR_TYPE_NULL)
+                cond = wr_expr_cast(cond, wr_type_make(WR_TYPE_BOOLEAN, true), false, cond->pos,
+                                    err);
+            if (cond && cond->type.id != WR_TYPE_BOOLEAN) {
+                char t[64];
+                wr_error_set_at(err, WR_ERR_VALIDATION, cond->pos,
+                                "WHEN needs a BOOLEAN condition, but this one is %s",
+                                wr_type_name(cond->type, t, sizeof(t)));
+                wr_expr_free(cond);
+                cond = NULL;
+            }
+        }
+        if (!cond) goto fail;
+        args[2 * i] = cond;
+        if (!(args[2 * i + 1] = bind_expr(ast->case_.thens[i], sc, err))) goto fail;
+    }
+    if (ast->case_.else_ && !(args[nargs - 1] = bind_expr(ast->case_.else_, sc, err))) goto fail;
+    /* The result type is the common type of all branches (THENs and ELSE). */
+    branch = wr_malloc((size_t)(nargs > 0 ? nargs : 1) * sizeof(int));
+    for (int i = 0; i < n; i++) branch[nbranch++] = 2 * i + 1;
+    if (nargs % 2) branch[nbranch++] = nargs - 1;
+    wr_type t = wr_type_make(WR_TYPE_NULL, true);
+    for (int b = 0; b < nbranch; b++) {
+        wr_type c;
+        wr_expr *x = args[branch[b]];
+        if (!wr_type_common(t, x->type, &c)) {
+            char tx[64], ty[64];
+            type_names(t, x->type, tx, ty);
+            wr_error_set_at(err, WR_ERR_VALIDATION, x->pos,
+                            "CASE branches have incompatible types %s and %s", tx, ty);
+            goto fail;
+        }
+        t = c;
+    }
+    if (t.id == WR_TYPE_NULL) t = wr_type_make(WR_TYPE_VARCHAR, true);
+    if (t.id == WR_TYPE_CHAR) t.id = WR_TYPE_VARCHAR; /* branches of different lengths */
+    if (nargs % 2 == 0) t.nullable = true;            /* no ELSE: NULL */
+    for (int b = 0; b < nbranch; b++) {
+        wr_expr **x = &args[branch[b]];
+        wr_type want = t;
+        want.nullable = (*x)->type.nullable || (*x)->type.id == WR_TYPE_NULL;
+        if (!wr_type_equal((*x)->type, want) &&
+            !(*x = wr_expr_cast(*x, want, false, (*x)->pos, err)))
+            goto fail;
+    }
+    wr_free(branch);
+    result = wr_expr_logic(WR_EXPR_CASE, args, nargs, t, ast->pos);
+    return result;
+fail:
+    wr_free(branch);
+    for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
+    wr_free(args);
+    return NULL;
+}
+
+static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
+{
+    static const struct {
+        const char *name;
+        wr_type_id id;
+    } names[] = {
+        {"BOOLEAN", WR_TYPE_BOOLEAN}, {"TINYINT", WR_TYPE_TINYINT}, {"SMALLINT", WR_TYPE_SMALLINT},
+        {"INT", WR_TYPE_INT},         {"BIGINT", WR_TYPE_BIGINT},   {"FLOAT", WR_TYPE_FLOAT},
+        {"DOUBLE", WR_TYPE_DOUBLE},   {"CHAR", WR_TYPE_CHAR},       {"VARCHAR", WR_TYPE_VARCHAR},
+        {"STRING", WR_TYPE_VARCHAR},  {"TIMESTAMP", WR_TYPE_TIMESTAMP},
+    };
+    for (size_t i = 0; i < WR_ARRAY_LEN(names); i++) {
+        if (strcmp(t->name, names[i].name) != 0) continue;
+        *out = wr_type_make(names[i].id, !t->not_null);
+        if (t->nparams > 0) {
+            int p = t->params[0];
+            if (names[i].id == WR_TYPE_CHAR || names[i].id == WR_TYPE_VARCHAR) {
+                if (p < 1) {
+                    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
+                                    "the length of %s must be at least 1", t->name);
+                    return false;
+                }
+                out->length = p;
+            } else if (names[i].id == WR_TYPE_TIMESTAMP) {
+                if (p < 0 || p > 9) {
+                    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
+                                    "the precision of TIMESTAMP must be between 0 and 9");
+                    return false;
+                }
+                out->length = p;
+            } else {
+                wr_error_set_at(err, WR_ERR_VALIDATION, t->pos, "type %s takes no parameters",
+                                t->name);
+                return false;
+            }
+        }
+        return true;
+    }
+    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
+                    "type %s is not supported; supported types: BOOLEAN, TINYINT, SMALLINT, INT, "
+                    "BIGINT, FLOAT, DOUBLE, CHAR, VARCHAR, STRING, TIMESTAMP",
+                    t->name);
+    return false;
+}
+
+bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err)
+{
+    return map_type(t, out, err);
+}
+
+static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err)
+{
+    switch (ast->kind) {
+    case WR_AST_LITERAL: return bind_literal(ast, err);
+    case WR_AST_IDENT: return bind_ident(ast, sc, err);
+    case WR_AST_UNARY: {
+        wr_expr *a = bind_expr(ast->unary.arg, sc, err);
+        if (!a) return NULL;
+        if (ast->unary.op == WR_OP_PLUS) {
+            if (wr_type_is_numeric(a->type.id)) return a;
+        } else if (ast->unary.op == WR_OP_NEG) {
+            if (a->type.id == WR_TYPE_NULL)
+                a = wr_expr_cast(a, wr_type_make(WR_TYPE_INT, true), false, a->pos, err);
+            if (a && wr_type_is_numeric(a->type.id))
+                return wr_expr_call(WR_FN_NEG, args1(a), 1, a->type, ast->pos, err);
+        } else {
+            if (a->type.id == WR_TYPE_NULL)
+                a = wr_expr_cast(a, wr_type_make(WR_TYPE_BOOLEAN, true), false, a->pos, err);
+            if (a && a->type.id == WR_TYPE_BOOLEAN)
+                return wr_expr_call(WR_FN_NOT, args1(a), 1, a->type, ast->pos, err);
+        }
+        if (a) {
+            char t[64];
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                            "cannot apply '%s' to an argument of type %s",
+                            ast->unary.op == WR_OP_NOT ? "NOT" : "-",
+                            wr_type_name(a->type, t, sizeof(t)));
+            wr_expr_free(a);
+        }
+        return NULL;
+    }
+    case WR_AST_BINARY: {
+        wr_expr *a = bind_expr(ast->binary.left, sc, err);
+        if (!a) return NULL;
+        wr_expr *b = bind_expr(ast->binary.right, sc, err);
+        if (!b) {
+            wr_expr_free(a);
+            return NULL;
+        }
+        return make_binary(ast->binary.op, a, b, ast->binary.op_pos, err);
+    }
+    case WR_AST_IS: {
+        wr_expr *a = bind_expr(ast->is.arg, sc, err);
+        if (!a) return NULL;
+        wr_func fn;
+        if (ast->is.what == WR_IS_NULL || ast->is.what == WR_IS_UNKNOWN) {
+            fn = ast->is.negated ? WR_FN_IS_NOT_NULL : WR_FN_IS_NULL;
+            if (ast->is.what == WR_IS_UNKNOWN && a->type.id != WR_TYPE_BOOLEAN &&
+                a->type.id != WR_TYPE_NULL) {
+                wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                                "IS UNKNOWN needs a BOOLEAN operand");
+                wr_expr_free(a);
+                return NULL;
+            }
+        } else {
+            if (a->type.id == WR_TYPE_NULL)
+                a = wr_expr_cast(a, wr_type_make(WR_TYPE_BOOLEAN, true), false, a->pos, err);
+            if (a && a->type.id != WR_TYPE_BOOLEAN) {
+                wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                                "IS TRUE and IS FALSE need a BOOLEAN operand");
+                wr_expr_free(a);
+                return NULL;
+            }
+            if (!a) return NULL;
+            bool t = ast->is.what == WR_IS_TRUE;
+            fn = t ? (ast->is.negated ? WR_FN_IS_NOT_TRUE : WR_FN_IS_TRUE)
+                   : (ast->is.negated ? WR_FN_IS_NOT_FALSE : WR_FN_IS_FALSE);
+        }
+        return wr_expr_call(fn, args1(a), 1, wr_type_make(WR_TYPE_BOOLEAN, false), ast->pos, err);
+    }
+    case WR_AST_BETWEEN: {
+        /* x BETWEEN lo AND hi == x >= lo AND x <= hi (x is evaluated twice) */
+        wr_expr *x1 = bind_expr(ast->between.arg, sc, err);
+        wr_expr *lo = x1 ? bind_expr(ast->between.low, sc, err) : NULL;
+        wr_expr *x2 = lo ? bind_expr(ast->between.arg, sc, err) : NULL;
+        wr_expr *hi = x2 ? bind_expr(ast->between.high, sc, err) : NULL;
+        if (!hi) {
+            wr_expr_free(x1);
+            wr_expr_free(lo);
+            wr_expr_free(x2);
+            return NULL;
+        }
+        wr_expr *ge = make_binary(WR_OP_GE, x1, lo, ast->pos, err);
+        wr_expr *le = ge ? make_binary(WR_OP_LE, x2, hi, ast->pos, err) : NULL;
+        if (!ge || !le) {
+            wr_expr_free(ge);
+            if (!ge) {
+                wr_expr_free(x2);
+                wr_expr_free(hi);
+            }
+            return NULL;
+        }
+        wr_expr *both = make_binary(WR_OP_AND, ge, le, ast->pos, err);
+        if (both && ast->between.negated)
+            both = wr_expr_call(WR_FN_NOT, args1(both), 1, both->type, ast->pos, err);
+        return both;
+    }
+    case WR_AST_IN_LIST: {
+        wr_expr *any = NULL;
+        for (int i = 0; i < ast->in_list.nitems; i++) {
+            wr_expr *x = bind_expr(ast->in_list.arg, sc, err);
+            wr_expr *v = x ? bind_expr(ast->in_list.items[i], sc, err) : NULL;
+            wr_expr *eq = v ? make_binary(WR_OP_EQ, x, v, ast->in_list.items[i]->pos, err) : NULL;
+            if (!v) wr_expr_free(x);
+            if (!eq) {
+                wr_expr_free(any);
+                return NULL;
+            }
+            any = any ? make_binary(WR_OP_OR, any, eq, ast->pos, err) : eq;
+            if (!any) return NULL;
+        }
+        if (any && ast->in_list.negated)
+            any = wr_expr_call(WR_FN_NOT, args1(any), 1, any->type, ast->pos, err);
+        return any;
+    }
+    case WR_AST_CASE: return bind_case(ast, sc, err);
+    case WR_AST_CAST: {
+        wr_type t;
+        if (!map_type(&ast->cast.type, &t, err)) return NULL;
+        wr_expr *a = bind_expr(ast->cast.arg, sc, err);
+        if (!a) return NULL;
+        t.nullable = a->type.nullable || a->type.id == WR_TYPE_NULL;
+        return wr_expr_cast(a, t, ast->cast.try_, ast->pos, err);
+    }
+    case WR_AST_CALL:
+        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "unknown function '%s'", ast->call.name);
+        return NULL;
+    case WR_AST_STAR:
+        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "'*' is only allowed in a SELECT list");
+        return NULL;
+    default:
+        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
+                        "this kind of expression is not supported here");
+        return NULL;
+    }
+}
+
+/* ---- queries ------------------------------------------------------------- */
+
+static wr_plan *plan_new(wr_plan_kind kind)
+{
+    wr_plan *p = wr_calloc(1, sizeof(*p));
+    p->kind = kind;
+    p->schema = wr_schema_new();
+    return p;
+}
+
+/* Evaluates constant expressions (one row each) into VALUES batches. */
+static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *const *names,
+                            wr_error *err)
+{
+    wr_plan *plan = plan_new(WR_PLAN_VALUES);
+    wr_type types[ncols > 0 ? ncols : 1];
+    int rc = 0;
+    /* Column types: the common type of each column over all rows. */
+    for (int c = 0; c < ncols && rc == 0; c++) {
+        wr_type t = wr_type_make(WR_TYPE_NULL, true);
+        for (int r = 0; r < nrows; r++) {
+            wr_type u;
+            if (!wr_type_common(t, rows[r][c]->type, &u)) {
+                char x[64], y[64];
+                type_names(t, rows[r][c]->type, x, y);
+                rc = wr_error_set_at(err, WR_ERR_VALIDATION, rows[r][c]->pos,
+                                     "VALUES column %d has incompatible types %s and %s", c + 1, x,
+                                     y);
+                break;
+            }
+            t = u;
+        }
+        if (t.id == WR_TYPE_NULL) t = wr_type_make(WR_TYPE_VARCHAR, true);
+        if (t.id == WR_TYPE_CHAR && nrows > 1) t.id = WR_TYPE_VARCHAR; /* differing lengths */
+        types[c] = t;
+        wr_schema_add(plan->schema, names[c], t);
+    }
+    wr_batch *batch = NULL;
+    wr_batch *one = wr_batch_new(NULL, 0, 1);
+    one->count = 1;
+    wr_arena scratch;
+    wr_arena_init(&scratch, 4096);
+    for (int r = 0; r < nrows && rc == 0; r++) {
+        if (batch == NULL || batch->count == batch->capacity) {
+            batch = wr_batch_new(types, ncols, WR_BATCH_CAPACITY);
+            plan->batches = wr_realloc(plan->batches, (size_t)(plan->nbatches + 1) * sizeof(batch));
+            plan->batches[plan->nbatches++] = batch;
+        }
+        for (int c = 0; c < ncols; c++) {
+            wr_type want = types[c];
+            want.nullable = rows[r][c]->type.nullable;
+            wr_expr *e = rows[r][c];
+            rows[r][c] = NULL;
+            if (!wr_type_equal(e->type, want) &&
+                !(e = wr_expr_cast(e, want, false, e->pos, err))) {
+                rc = err->code;
+                break;
+            }
+            wr_eval ev = {&scratch, 1};
+            wr_vector v;
+            rc = wr_expr_eval(&ev, e, one, NULL, 1, &v, err);
+            if (rc == 0) {
+                wr_batch tmp = {.ncols = 1, .count = 1, .capacity = 1, .cols = &v};
+                v.type = types[c];
+                /* Copy the one value into column c of the batch. */
+                wr_batch *dst = batch;
+                int row = dst->count;
+                if (wr_vector_is_null(&v, 0)) {
+                    wr_batch_set_null(dst, c, row);
+                } else {
+                    if (dst->cols[c].validity) wr_validity_set(dst->cols[c].validity, row, true);
+                    size_t w = wr_type_width(types[c].id);
+                    if (wr_type_is_string(types[c].id)) {
+                        wr_str s = ((wr_str *)v.data)[0];
+                        ((wr_str *)dst->cols[c].data)[row] = wr_batch_str(dst, s.ptr, s.len);
+                    } else {
+                        memcpy((char *)dst->cols[c].data + (size_t)row * w, v.data, w);
+                    }
+                }
+                WR_UNUSED(tmp);
+            }
+            wr_expr_free(e);
+            wr_arena_reset(&scratch);
+            if (rc) break;
+        }
+        if (rc == 0) batch->count++;
+    }
+    wr_arena_fini(&scratch);
+    wr_batch_free(one);
+    if (rc) {
+        wr_plan_free(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+static void default_name(const wr_ast_select_item *item, int i, char *buf, size_t size)
+{
+    if (item->alias)
+        snprintf(buf, size, "%s", item->alias);
+    else if (item->expr->kind == WR_AST_IDENT)
+        snprintf(buf, size, "%s", item->expr->ident.parts[item->expr->ident.nparts - 1]);
+    else
+        snprintf(buf, size, "EXPR$%d", i);
+}
+
+static wr_plan *bind_select(const wr_ast_query *q, const wr_catalog *cat, wr_error *err)
+{
+    const wr_ast_from *from = q->select.from;
+    wr_plan *input = NULL;
+    scope sc = {0};
+    if (q->select.group_by || q->select.having || q->select.distinct) {
+        int pos = q->select.having ? q->select.having->pos
+                  : q->select.ngroup_by ? q->select.group_by[0]->pos
+                                        : q->pos;
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "GROUP BY, HAVING and DISTINCT are not supported yet");
+        return NULL;
+    }
+    if (from) {
+        if (from->kind != WR_FROM_TABLE) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, from->pos,
+                            "joins and subqueries in FROM are not supported yet");
+            return NULL;
+        }
+        const char *name = from->table.parts[from->table.nparts - 1];
+        const wr_table *table = wr_catalog_find(cat, name);
+        if (table == NULL || from->table.nparts > 3) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, from->pos,
+                            "table '%s' not found in default_catalog.default_database", name);
+            return NULL;
+        }
+        input = plan_new(WR_PLAN_SCAN);
+        input->table = table;
+        wr_schema_free(input->schema);
+        input->schema = wr_schema_copy(table->schema);
+        sc.schema = input->schema;
+        sc.table = table->name;
+        sc.alias = from->alias;
+    }
+
+    /* The select list, with * expanded. */
+    WR_VEC(wr_expr *) projs = {0};
+    wr_schema *out = wr_schema_new();
+    wr_expr *filter = NULL;
+    for (int i = 0; i < q->select.nitems; i++) {
+        const wr_ast_select_item *item = &q->select.items[i];
+        if (item->expr->kind == WR_AST_STAR) {
+            if (!sc.schema) {
+                wr_error_set_at(err, WR_ERR_VALIDATION, item->expr->pos,
+                                "'*' needs a FROM clause");
+                goto fail;
+            }
+            const char *qual = item->expr->star.qualifier;
+            if (qual && strcmp(qual, sc.alias ? sc.alias : sc.table) != 0) {
+                wr_error_set_at(err, WR_ERR_VALIDATION, item->expr->pos, "table '%s' not found",
+                                qual);
+                goto fail;
+            }
+            for (int c = 0; c < sc.schema->ncols; c++) {
+                WR_VEC_PUSH(&projs, wr_expr_column(c, sc.schema->types[c], item->expr->pos));
+                wr_schema_add(out, sc.schema->names[c], sc.schema->types[c]);
+            }
+            continue;
+        }
+        wr_expr *e = bind_expr(item->expr, &sc, err);
+        if (!e) goto fail;
+        if (e->type.id == WR_TYPE_NULL) {
+            e = wr_expr_cast(e, wr_type_make(WR_TYPE_VARCHAR, true), false, e->pos, err);
+            if (!e) goto fail;
+        }
+        char name[256];
+        default_name(item, projs.n, name, sizeof(name));
+        WR_VEC_PUSH(&projs, e);
+        wr_schema_add(out, name, e->type);
+    }
+    if (q->select.where) {
+        filter = bind_expr(q->select.where, &sc, err);
+        if (!filter) goto fail;
+        if (filter->type.id != WR_TYPE_BOOLEAN) {
+            char t[64];
+            wr_error_set_at(err, WR_ERR_VALIDATION, q->select.where->pos,
+                            "WHERE needs a BOOLEAN condition, but this one is %s",
+                            wr_type_name(filter->type, t, sizeof(t)));
+            goto fail;
+        }
+    }
+    if (input == NULL) {
+        /* SELECT without FROM: one row of constants. */
+        if (filter) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, q->select.where->pos,
+                            "WHERE needs a FROM clause");
+            goto fail;
+        }
+        wr_expr **row = projs.v;
+        wr_plan *values = bind_values(&row, 1, projs.n, (const char *const *)out->names, err);
+        for (int i = 0; i < projs.n; i++) wr_expr_free(projs.v[i]);
+        WR_VEC_FREE(&projs);
+        wr_schema_free(out);
+        return values;
+    }
+    wr_plan *calc = plan_new(WR_PLAN_CALC);
+    wr_schema_free(calc->schema);
+    calc->schema = out;
+    calc->input = input;
+    calc->filter = filter;
+    calc->projs = projs.v;
+    calc->nprojs = projs.n;
+    return calc;
+fail:
+    for (int i = 0; i < projs.n; i++) wr_expr_free(projs.v[i]);
+    WR_VEC_FREE(&projs);
+    wr_expr_free(filter);
+    wr_schema_free(out);
+    wr_plan_free(input);
+    return NULL;
+}
+
+wr_plan *wr_bind_query(const wr_ast_query *q, const wr_catalog *cat, wr_error *err)
+{
+    if (q->nctes || q->norder_by || q->limit || q->offset) {
+        int pos = q->norder_by ? q->order_by[0].expr->pos : q->limit ? q->limit->pos : q->pos;
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "WITH, ORDER BY, LIMIT and OFFSET are not supported yet");
+        return NULL;
+    }
+    if (q->kind == WR_QUERY_SELECT) return bind_select(q, cat, err);
+    if (q->kind == WR_QUERY_VALUES) {
+        int nrows = q->values.nrows, ncols = q->values.ncols;
+        wr_expr ***rows = wr_calloc((size_t)nrows, sizeof(wr_expr **));
+        scope sc = {0};
+        wr_plan *plan = NULL;
+        int bound = 0;
+        for (; bound < nrows; bound++) {
+            rows[bound] = wr_calloc((size_t)ncols, sizeof(wr_expr *));
+            int c;
+            for (c = 0; c < ncols; c++)
+                if (!(rows[bound][c] = bind_expr(q->values.rows[bound][c], &sc, err))) break;
+            if (c < ncols) {
+                bound++;
+                goto done;
+            }
+        }
+        {
+            char **names = wr_calloc((size_t)(ncols ? ncols : 1), sizeof(char *));
+            for (int c = 0; c < ncols; c++) {
+                char buf[32];
+                snprintf(buf, sizeof(buf), "EXPR$%d", c);
+                names[c] = wr_strdup(buf);
+            }
+            plan = bind_values(rows, nrows, ncols, (const char *const *)names, err);
+            for (int c = 0; c < ncols; c++) wr_free(names[c]);
+            wr_free(names);
+        }
+    done:
+        for (int r = 0; r < bound; r++) {
+            for (int c = 0; c < ncols; c++) wr_expr_free(rows[r][c]);
+            wr_free(rows[r]);
+        }
+        wr_free(rows);
+        return plan;
+    }
+    wr_error_set_at(err, WR_ERR_VALIDATION, q->pos,
+                    "UNION, INTERSECT and EXCEPT are not supported yet");
+    return NULL;
+}
+
+/* Whether a value of type from may be written to a column of type to without an explicit CAST. */
+static bool assignable(wr_type from, wr_type to)
+{
+    if (from.id == WR_TYPE_NULL || from.id == to.id) return true;
+    if (wr_type_is_string(from.id) && wr_type_is_string(to.id)) return true;
+    if (wr_type_is_numeric(from.id) && wr_type_is_numeric(to.id)) {
+        wr_type c;
+        return wr_type_common(from, to, &c) && c.id == to.id;
+    }
+    return false;
+}
+
+wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, int pos, wr_error *err)
+{
+    const wr_schema *in = plan->schema, *want = sink->schema;
+    if (in->ncols != want->ncols) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "the query produces %d columns but table '%s' has %d", in->ncols,
+                        sink->name, want->ncols);
+        wr_plan_free(plan);
+        return NULL;
+    }
+    bool need_cast = false;
+    for (int i = 0; i < in->ncols; i++) {
+        wr_type a = in->types[i], b = want->types[i];
+        if (!assignable(a, b)) {
+            char x[64], y[64];
+            type_names(a, b, x, y);
+            wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                            "type mismatch for column '%s' of table '%s': the query produces %s "
+                            "(column %d, '%s') but the column is %s",
+                            want->names[i], sink->name, x, i + 1, in->names[i], y);
+            wr_plan_free(plan);
+            return NULL;
+        }
+        if (!wr_type_equal(a, b)) need_cast = true;
+    }
+    if (!need_cast) return plan;
+    wr_plan *calc = plan_new(WR_PLAN_CALC);
+    calc->input = plan;
+    calc->projs = wr_calloc((size_t)want->ncols, sizeof(wr_expr *));
+    calc->nprojs = want->ncols;
+    for (int i = 0; i < want->ncols; i++) {
+        wr_type t = want->types[i];
+        t.nullable = in->types[i].nullable || in->types[i].id == WR_TYPE_NULL;
+        wr_expr *e = wr_expr_column(i, in->types[i], pos);
+        if (!wr_type_equal(in->types[i], t)) e = wr_expr_cast(e, t, false, pos, err);
+        if (!e) {
+            wr_plan_free(calc);
+            return NULL;
+        }
+        calc->projs[i] = e;
+        wr_schema_add(calc->schema, want->names[i], t);
+    }
+    return calc;
+}

@@ -1,0 +1,39 @@
+/*
+ * testops.h — small operators for runtime tests: a counting source, a sink
+ * that records what reached each subtask, a slow sink and a failing operator.
+ */
+#ifndef WR_TESTOPS_H
+#define WR_TESTOPS_H
+
+#include "../../src/runtime/job.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Emits BIGINT rows (key = i % nkeys, value = i) for i in [0, rows), split among subtasks. */
+typedef struct test_source_spec {
+    int64_t rows;
+    int nkeys;
+    atomic_long *emitted_batches; /* optional: counts emitted batches */
+} test_source_spec;
+
+/* Records (subtask, key, value) of every row it receives. */
+typedef struct test_sink_state {
+    pthread_mutex_t lock;
+    int64_t n, cap;
+    int *subtask;
+    int64_t *key;
+    int64_t *value;
+    int64_t sleep_us_per_batch;   /* slow sink */
+    atomic_long *emitted_batches; /* with the source's counter: in-flight check */
+    long max_in_flight;           /* most batches emitted but not yet consumed */
+    atomic_long consumed_batches;
+    int fail_after_rows; /* > 0: fail once this many rows arrived */
+} test_sink_state;
+
+wr_operator_spec test_source(test_source_spec *spec);
+wr_operator_spec test_sink(test_sink_state *state);
+void test_sink_init(test_sink_state *state);
+void test_sink_fini(test_sink_state *state);
+
+#endif
