@@ -35,7 +35,7 @@ $(REL)/obj/%.o: %.c
 
 $(REL)/libweir.a: $(call objs,$(REL),$(LIB_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(REL)/weir: $(call objs,$(REL),$(CLI_SRC)) $(REL)/libweir.a
 	$(CC) $(RELEASE_FLAGS) -o $@ $^ $(LIBS)
@@ -47,7 +47,7 @@ $(ASN)/obj/%.o: %.c
 
 $(ASN)/libweir.a: $(call objs,$(ASN),$(LIB_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(ASN)/weir: $(call objs,$(ASN),$(CLI_SRC)) $(ASN)/libweir.a
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LIBS)

@@ -34,7 +34,7 @@ char *wr_buf_reserve(wr_buf *buf, size_t n)
 void wr_buf_append(wr_buf *buf, const void *data, size_t n)
 {
     char *p = wr_buf_reserve(buf, n);
-    memcpy(p, data, n);
+    if (n) memcpy(p, data, n);
     buf->len += n;
     buf->data[buf->len] = '\0';
 }

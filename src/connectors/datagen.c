@@ -460,8 +460,8 @@ static int get_int_in(const wr_config *options, const char *key, int64_t def, in
 {
     int rc = wr_config_get_int64(options, key, def, out, err);
     if (rc) return rc;
-    if (*out < lo || *out > hi) {
-        const wr_config_entry *e = wr_config_find(options, key);
+    const wr_config_entry *e = wr_config_find(options, key);
+    if (e != NULL && (*out < lo || *out > hi)) {
         return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
                                "invalid value '%s' for option '%s': expected %s from %" PRId64
                                " to %" PRId64,

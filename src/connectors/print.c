@@ -81,7 +81,7 @@ static int print_process(wr_operator *op, int input, wr_batch *batch, wr_error *
     if (rows == 0) return 0;
     wr_buf_reset(&sink->text);
     for (int i = 0; i < rows; i++) {
-        wr_buf_append(&sink->text, sink->prefix.data, sink->prefix.len);
+        if (sink->prefix.len) wr_buf_append(&sink->text, sink->prefix.data, sink->prefix.len);
         wr_batch_format_row(batch, wr_batch_row(batch, i), &sink->text);
         wr_buf_putc(&sink->text, '\n');
     }
