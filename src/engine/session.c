@@ -181,7 +181,7 @@ static int exec_insert(weir_session *s, const wr_ast_stmt *st, wr_error *err)
                                "INSERT OVERWRITE is not supported in streaming mode");
     wr_plan *plan = wr_bind_query(st->insert.query, &s->catalog, err);
     if (plan == NULL) return err->code;
-    plan = wr_bind_insert(plan, sink, st->insert.query->pos, err);
+    plan = wr_bind_insert(plan, sink, st->insert.query, err);
     if (plan == NULL) return err->code;
     char def[256];
     snprintf(def, sizeof(def), "insert-into_default_catalog.default_database.%s", name);
@@ -253,7 +253,7 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
                                "EXPLAIN supports queries and INSERT statements");
     }
     wr_plan *plan = wr_bind_query(q, &s->catalog, err);
-    if (plan && sink) plan = wr_bind_insert(plan, sink, q->pos, err);
+    if (plan && sink) plan = wr_bind_insert(plan, sink, q, err);
     if (plan == NULL) return err->code;
     wr_buf text;
     wr_buf_init(&text);

@@ -846,8 +846,19 @@ static bool assignable(wr_type from, wr_type to)
     return false;
 }
 
-wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, int pos, wr_error *err)
+/* Position of the i-th output column's expression in a SELECT without '*'. */
+static int item_pos(const wr_ast_query *q, int i)
 {
+    if (q->kind != WR_QUERY_SELECT) return q->pos;
+    for (int k = 0; k < q->select.nitems; k++)
+        if (q->select.items[k].expr->kind == WR_AST_STAR) return q->pos;
+    return i < q->select.nitems ? q->select.items[i].expr->pos : q->pos;
+}
+
+wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query *query,
+                        wr_error *err)
+{
+    int pos = query->pos;
     const wr_schema *in = plan->schema, *want = sink->schema;
     if (in->ncols != want->ncols) {
         wr_error_set_at(err, WR_ERR_VALIDATION, pos,
@@ -862,7 +873,7 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, int pos, wr_error *
         if (!assignable(a, b)) {
             char x[64], y[64];
             type_names(a, b, x, y);
-            wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+            wr_error_set_at(err, WR_ERR_VALIDATION, item_pos(query, i),
                             "type mismatch for column '%s' of table '%s': the query produces %s "
                             "(column %d, '%s') but the column is %s",
                             want->names[i], sink->name, x, i + 1, in->names[i], y);

@@ -50,9 +50,11 @@ bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err);
  * Makes plan's output assignable to the columns of a sink table: checks
  * the column count and adds implicit casts (widening numbers, any string
  * to a string column, NULL to anything). Takes ownership of plan; returns
- * the new plan or NULL with err positioned at the offending select item.
+ * the new plan or NULL with err positioned at the offending select item of
+ * query (or at the query when the item cannot be told).
  */
-wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, int pos, wr_error *err);
+wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query *query,
+                        wr_error *err);
 
 /*
  * Adds the operators of plan to graph and returns the vertex whose output
