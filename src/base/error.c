@@ -110,14 +110,22 @@ char *wr_error_render(const wr_error *err, const char *text, char *out, size_t s
 const char *wr_errcode_name(int code)
 {
     switch (code) {
-    case WR_OK: return "ok";
-    case WR_ERR_PARSE: return "SQL parse error";
-    case WR_ERR_VALIDATION: return "validation error";
-    case WR_ERR_RUNTIME: return "runtime error";
-    case WR_ERR_IO: return "I/O error";
-    case WR_ERR_CANCELLED: return "cancelled";
-    case WR_ERR_INTERNAL: return "internal error";
-    case WR_ERR_ARGUMENT: return "invalid argument";
+    case WR_OK:
+        return "ok";
+    case WR_ERR_PARSE:
+        return "SQL parse error";
+    case WR_ERR_VALIDATION:
+        return "validation error";
+    case WR_ERR_RUNTIME:
+        return "runtime error";
+    case WR_ERR_IO:
+        return "I/O error";
+    case WR_ERR_CANCELLED:
+        return "cancelled";
+    case WR_ERR_INTERNAL:
+        return "internal error";
+    case WR_ERR_ARGUMENT:
+        return "invalid argument";
     }
     return "error";
 }

@@ -26,8 +26,8 @@ typedef enum wr_errcode {
 #define WR_ERROR_MSG_MAX 1024
 
 typedef struct wr_error {
-    int code;    /* a wr_errcode; 0 when no error was set */
-    int offset;  /* byte offset into the source text, or -1 */
+    int code;   /* a wr_errcode; 0 when no error was set */
+    int offset; /* byte offset into the source text, or -1 */
     bool retriable;
     bool attributed; /* the message already names the operator that failed */
     char msg[WR_ERROR_MSG_MAX];
@@ -37,8 +37,7 @@ void wr_error_init(wr_error *err);
 /* Sets the error (overwriting any previous one) and returns code. */
 int wr_error_set(wr_error *err, int code, const char *fmt, ...) WR_PRINTF(3, 4);
 /* As wr_error_set, with the byte offset of the offending text. */
-int wr_error_set_at(wr_error *err, int code, int offset, const char *fmt, ...)
-    WR_PRINTF(4, 5);
+int wr_error_set_at(wr_error *err, int code, int offset, const char *fmt, ...) WR_PRINTF(4, 5);
 /* Prepends context ("while doing X: ") to an existing message. */
 void wr_error_prefix(wr_error *err, const char *fmt, ...) WR_PRINTF(2, 3);
 /* Copies src into dst. */

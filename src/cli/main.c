@@ -151,7 +151,8 @@ static int cmd_sql(int argc, char **argv)
     int status = 0;
     if (rc) {
         if (got_signal) {
-            fprintf(stderr, "weir: job cancelled (%s)\n", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+            fprintf(stderr, "weir: job cancelled (%s)\n",
+                    got_signal == SIGINT ? "SIGINT" : "SIGTERM");
             status = 128 + got_signal;
         } else {
             fprintf(stderr, "weir: error: %s\n", weir_session_error(s));

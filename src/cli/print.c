@@ -33,13 +33,15 @@ void wr_cli_print_table(FILE *f, const weir_result *r)
     }
     rule(f, width, n);
     fprintf(f, "| %*s |", width[0], "op");
-    for (int c = 0; c < ncols; c++) fprintf(f, " %*s |", width[c + 1], weir_result_column_name(r, c));
+    for (int c = 0; c < ncols; c++)
+        fprintf(f, " %*s |", width[c + 1], weir_result_column_name(r, c));
     fputc('\n', f);
     rule(f, width, n);
     for (int64_t row = 0; row < nrows; row++) {
         fprintf(f, "| %*s |", width[0], weir_result_change(r, row));
         for (int c = 0; c < ncols; c++) {
-            const char *text = weir_result_is_null(r, row, c) ? "<NULL>" : weir_result_text(r, row, c);
+            const char *text =
+                weir_result_is_null(r, row, c) ? "<NULL>" : weir_result_text(r, row, c);
             /* Numbers right-aligned, text left-aligned, as the SQL client does. */
             weir_kind k = weir_result_column_kind(r, c);
             if (k == WEIR_KIND_INTEGER || k == WEIR_KIND_REAL)

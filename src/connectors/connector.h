@@ -14,7 +14,6 @@
 #include "../ops/operator.h"
 #include "../types/schema.h"
 
-
 typedef struct wr_connector {
     const char *name; /* the 'connector' option value */
     /*

@@ -154,15 +154,23 @@ int64_t weir_result_int(const weir_result *r, int64_t row, int col)
     const wr_vector *v = cell(r, row, col, &at);
     if (wr_vector_is_null(v, at)) return 0;
     switch (v->type.id) {
-    case WR_TYPE_BOOLEAN: return ((const uint8_t *)v->data)[at];
-    case WR_TYPE_TINYINT: return ((const int8_t *)v->data)[at];
-    case WR_TYPE_SMALLINT: return ((const int16_t *)v->data)[at];
-    case WR_TYPE_INT: return ((const int32_t *)v->data)[at];
+    case WR_TYPE_BOOLEAN:
+        return ((const uint8_t *)v->data)[at];
+    case WR_TYPE_TINYINT:
+        return ((const int8_t *)v->data)[at];
+    case WR_TYPE_SMALLINT:
+        return ((const int16_t *)v->data)[at];
+    case WR_TYPE_INT:
+        return ((const int32_t *)v->data)[at];
     case WR_TYPE_BIGINT:
-    case WR_TYPE_TIMESTAMP: return ((const int64_t *)v->data)[at];
-    case WR_TYPE_FLOAT: return (int64_t)((const float *)v->data)[at];
-    case WR_TYPE_DOUBLE: return (int64_t)((const double *)v->data)[at];
-    default: return strtoll(weir_result_text(r, row, col), NULL, 10);
+    case WR_TYPE_TIMESTAMP:
+        return ((const int64_t *)v->data)[at];
+    case WR_TYPE_FLOAT:
+        return (int64_t)((const float *)v->data)[at];
+    case WR_TYPE_DOUBLE:
+        return (int64_t)((const double *)v->data)[at];
+    default:
+        return strtoll(weir_result_text(r, row, col), NULL, 10);
     }
 }
 

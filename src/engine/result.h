@@ -17,7 +17,7 @@ struct weir_result {
     wr_batch **batches; /* dense, WR_BATCH_CAPACITY rows each but the last */
     int nbatches;
     int64_t nrows;
-    char **texts; /* nrows * ncols, built on first use */
+    char **texts;         /* nrows * ncols, built on first use */
     pthread_mutex_t lock; /* the collect sink's subtasks append under it */
 };
 

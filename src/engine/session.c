@@ -131,8 +131,9 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
                                  wr_connector_names());
         else {
             wr_operator_spec spec = {0};
-            rc = conn->make_source ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
-                                   : conn->make_sink(t->schema, &t->options, &s->config, &spec, err);
+            rc = conn->make_source
+                     ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
+                     : conn->make_sink(t->schema, &t->options, &s->config, &spec, err);
             if (rc == 0) wr_operator_spec_fini(&spec);
         }
     }
@@ -215,8 +216,10 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
                             0);
     }
     wr_plan_free(plan);
-    if (rc == 0) rc = run_job(s, graph, err);
-    else wr_jobgraph_free(graph);
+    if (rc == 0)
+        rc = run_job(s, graph, err);
+    else
+        wr_jobgraph_free(graph);
     if (rc) {
         weir_result_free(result);
         return rc;
@@ -228,7 +231,8 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
 static weir_result *text_result(const char *const *names, int n)
 {
     wr_schema *schema = wr_schema_new();
-    for (int i = 0; i < n; i++) wr_schema_add(schema, names[i], wr_type_make(WR_TYPE_VARCHAR, true));
+    for (int i = 0; i < n; i++)
+        wr_schema_add(schema, names[i], wr_type_make(WR_TYPE_VARCHAR, true));
     weir_result *r = wr_result_new(schema);
     wr_schema_free(schema);
     return r;
@@ -264,8 +268,7 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
     int par;
     int v = wr_plan_translate(plan, graph, &s->config, &par, err);
     int rc = v < 0 ? v : 0;
-    if (rc == 0 && sink && (v = wr_plan_add_sink(graph, v, par, sink, &s->config, err)) < 0)
-        rc = v;
+    if (rc == 0 && sink && (v = wr_plan_add_sink(graph, v, par, sink, &s->config, err)) < 0) rc = v;
     if (rc == 0) {
         wr_buf_puts(&text, "\n== Job Graph ==\n");
         wr_jobgraph_describe(graph, &s->config, &text);
@@ -284,7 +287,8 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
 {
     *out = NULL;
     switch (st->kind) {
-    case WR_STMT_CREATE_TABLE: return exec_create_table(s, st, err);
+    case WR_STMT_CREATE_TABLE:
+        return exec_create_table(s, st, err);
     case WR_STMT_DROP: {
         const char *name = last_part(st->drop.name_parts, st->drop.nname_parts);
         if (strcmp(st->drop.what, "TABLE") != 0)
@@ -315,9 +319,12 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
             wr_config_init(&s->config);
         }
         return 0;
-    case WR_STMT_INSERT: return exec_insert(s, st, err);
-    case WR_STMT_QUERY: return exec_query(s, st->query.query, out, err);
-    case WR_STMT_EXPLAIN: return exec_explain(s, st, out, err);
+    case WR_STMT_INSERT:
+        return exec_insert(s, st, err);
+    case WR_STMT_QUERY:
+        return exec_query(s, st->query.query, out, err);
+    case WR_STMT_EXPLAIN:
+        return exec_explain(s, st, out, err);
     case WR_STMT_SHOW:
         if (strcmp(st->show.what, "TABLES") == 0) {
             static const char *names[] = {"table name"};
@@ -344,7 +351,8 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
             type.nullable = true; /* the null column says it */
             char tn[64], key[64] = "";
             for (int k = 0; k < t->nprimary_key; k++)
-                if (t->primary_key[k] == i) snprintf(key, sizeof(key), "PRI(%s)", t->schema->names[i]);
+                if (t->primary_key[k] == i)
+                    snprintf(key, sizeof(key), "PRI(%s)", t->schema->names[i]);
             wr_type_name(type, tn, sizeof(tn));
             const char *row[] = {t->schema->names[i], tn,
                                  t->schema->types[i].nullable ? "TRUE" : "FALSE",
@@ -371,8 +379,7 @@ static void set_error(weir_session *s, const wr_error *err, const char *text, co
     s->error = wr_buf_detach(&b);
 }
 
-int weir_exec_each(weir_session *s, const char *sql, const char *name, weir_result_fn fn,
-                   void *arg)
+int weir_exec_each(weir_session *s, const char *sql, const char *name, weir_result_fn fn, void *arg)
 {
     wr_error err;
     wr_error_init(&err);

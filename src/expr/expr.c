@@ -43,8 +43,7 @@ wr_expr *wr_expr_null(wr_type type, int pos)
 {
     type.nullable = true;
     wr_expr *e = constant(type, pos);
-    e->cvec.validity = e->cvec.own_validity =
-        wr_calloc(WR_BATCH_CAPACITY / 64, sizeof(uint64_t));
+    e->cvec.validity = e->cvec.own_validity = wr_calloc(WR_BATCH_CAPACITY / 64, sizeof(uint64_t));
     return e;
 }
 
@@ -60,10 +59,18 @@ wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos)
     wr_expr *e = constant(type, pos);
     for (int i = 0; i < WR_BATCH_CAPACITY; i++) {
         switch (type.id) {
-        case WR_TYPE_TINYINT: ((int8_t *)e->cvec.data)[i] = (int8_t)v; break;
-        case WR_TYPE_SMALLINT: ((int16_t *)e->cvec.data)[i] = (int16_t)v; break;
-        case WR_TYPE_INT: ((int32_t *)e->cvec.data)[i] = (int32_t)v; break;
-        default: ((int64_t *)e->cvec.data)[i] = v; break;
+        case WR_TYPE_TINYINT:
+            ((int8_t *)e->cvec.data)[i] = (int8_t)v;
+            break;
+        case WR_TYPE_SMALLINT:
+            ((int16_t *)e->cvec.data)[i] = (int16_t)v;
+            break;
+        case WR_TYPE_INT:
+            ((int32_t *)e->cvec.data)[i] = (int32_t)v;
+            break;
+        default:
+            ((int64_t *)e->cvec.data)[i] = v;
+            break;
         }
     }
     return e;
@@ -90,8 +97,7 @@ wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos)
     return e;
 }
 
-wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int pos,
-                      wr_error *err)
+wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int pos, wr_error *err)
 {
     wr_expr *e = node(WR_EXPR_CALL, result, pos);
     e->fn = fn;
@@ -211,7 +217,8 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
         }
         wr_buf_puts(out, " END");
         return;
-    case WR_EXPR_CALL: break;
+    case WR_EXPR_CALL:
+        break;
     }
     const char *infix = wr_func_infix(e->fn);
     if (infix && e->nargs == 2) {
@@ -269,8 +276,8 @@ static inline int bool_state(const wr_vector *v, int row)
     return ((const uint8_t *)v->data)[row] ? 1 : 0;
 }
 
-static int eval_logic(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel,
-                      int n, wr_vector *out, wr_error *err)
+static int eval_logic(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel, int n,
+                      wr_vector *out, wr_error *err)
 {
     bool is_and = e->kind == WR_EXPR_AND;
     uint8_t *res = alloc_values(ev, e->type);
@@ -325,8 +332,8 @@ static void gather(wr_eval *ev, wr_vector *dst, const wr_vector *src, const uint
     }
 }
 
-static int eval_case(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel,
-                     int n, wr_vector *out, wr_error *err)
+static int eval_case(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel, int n,
+                     wr_vector *out, wr_error *err)
 {
     out->type = e->type;
     out->data = alloc_values(ev, e->type);
@@ -380,9 +387,12 @@ int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32
         *out = e->cvec;
         return 0;
     case WR_EXPR_AND:
-    case WR_EXPR_OR: return eval_logic(ev, e, in, sel, n, out, err);
-    case WR_EXPR_CASE: return eval_case(ev, e, in, sel, n, out, err);
-    case WR_EXPR_CALL: break;
+    case WR_EXPR_OR:
+        return eval_logic(ev, e, in, sel, n, out, err);
+    case WR_EXPR_CASE:
+        return eval_case(ev, e, in, sel, n, out, err);
+    case WR_EXPR_CALL:
+        break;
     }
     wr_vector args[4];
     assert(e->nargs <= 4);

@@ -23,7 +23,7 @@ typedef enum wr_expr_kind {
     WR_EXPR_CALL,   /* fn(args) with a kernel */
     WR_EXPR_AND,    /* three-valued, args[0..nargs) */
     WR_EXPR_OR,
-    WR_EXPR_CASE,   /* args: when0, then0, when1, then1, ..., [else] (odd count: has else) */
+    WR_EXPR_CASE, /* args: when0, then0, when1, then1, ..., [else] (odd count: has else) */
 } wr_expr_kind;
 
 typedef enum wr_func {
@@ -60,8 +60,8 @@ typedef struct wr_eval wr_eval;
  * from its already evaluated arguments. out->data has room for the batch;
  * the kernel sets out->validity (arena memory) when the result has NULLs.
  */
-typedef int (*wr_kernel_fn)(wr_eval *ev, const wr_expr *e, const wr_vector *args,
-                            wr_vector *out, const uint32_t *sel, int n, wr_error *err);
+typedef int (*wr_kernel_fn)(wr_eval *ev, const wr_expr *e, const wr_vector *args, wr_vector *out,
+                            const uint32_t *sel, int n, wr_error *err);
 
 struct wr_expr {
     wr_expr_kind kind;

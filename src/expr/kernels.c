@@ -20,7 +20,7 @@
     wr_eval *ev, const wr_expr *e, const wr_vector *args, wr_vector *out, const uint32_t *sel,     \
         int n, wr_error *err
 
-#define FOR_ROWS(...)                                                                             \
+#define FOR_ROWS(...)                                                                              \
     do {                                                                                           \
         if (sel) {                                                                                 \
             for (int i_ = 0; i_ < n; i_++) {                                                       \
@@ -300,11 +300,16 @@ static int concat_s(KERNEL_ARGS)
 static int64_t load_int(const wr_vector *v, int r)
 {
     switch (v->type.id) {
-    case WR_TYPE_BOOLEAN: return ((const uint8_t *)v->data)[r] != 0;
-    case WR_TYPE_TINYINT: return ((const int8_t *)v->data)[r];
-    case WR_TYPE_SMALLINT: return ((const int16_t *)v->data)[r];
-    case WR_TYPE_INT: return ((const int32_t *)v->data)[r];
-    default: return ((const int64_t *)v->data)[r];
+    case WR_TYPE_BOOLEAN:
+        return ((const uint8_t *)v->data)[r] != 0;
+    case WR_TYPE_TINYINT:
+        return ((const int8_t *)v->data)[r];
+    case WR_TYPE_SMALLINT:
+        return ((const int16_t *)v->data)[r];
+    case WR_TYPE_INT:
+        return ((const int32_t *)v->data)[r];
+    default:
+        return ((const int64_t *)v->data)[r];
     }
 }
 
@@ -327,23 +332,41 @@ static int64_t double_to_int64(double d)
 static void store_int(wr_vector *v, int r, int64_t x)
 {
     switch (v->type.id) {
-    case WR_TYPE_BOOLEAN: ((uint8_t *)v->data)[r] = x != 0; break;
-    case WR_TYPE_TINYINT: ((int8_t *)v->data)[r] = (int8_t)x; break;
-    case WR_TYPE_SMALLINT: ((int16_t *)v->data)[r] = (int16_t)x; break;
-    case WR_TYPE_INT: ((int32_t *)v->data)[r] = (int32_t)x; break;
-    case WR_TYPE_FLOAT: ((float *)v->data)[r] = (float)x; break;
-    case WR_TYPE_DOUBLE: ((double *)v->data)[r] = (double)x; break;
-    default: ((int64_t *)v->data)[r] = x; break;
+    case WR_TYPE_BOOLEAN:
+        ((uint8_t *)v->data)[r] = x != 0;
+        break;
+    case WR_TYPE_TINYINT:
+        ((int8_t *)v->data)[r] = (int8_t)x;
+        break;
+    case WR_TYPE_SMALLINT:
+        ((int16_t *)v->data)[r] = (int16_t)x;
+        break;
+    case WR_TYPE_INT:
+        ((int32_t *)v->data)[r] = (int32_t)x;
+        break;
+    case WR_TYPE_FLOAT:
+        ((float *)v->data)[r] = (float)x;
+        break;
+    case WR_TYPE_DOUBLE:
+        ((double *)v->data)[r] = (double)x;
+        break;
+    default:
+        ((int64_t *)v->data)[r] = x;
+        break;
     }
 }
 
 static bool int_fits(wr_type_id id, int64_t x)
 {
     switch (id) {
-    case WR_TYPE_TINYINT: return x >= INT8_MIN && x <= INT8_MAX;
-    case WR_TYPE_SMALLINT: return x >= INT16_MIN && x <= INT16_MAX;
-    case WR_TYPE_INT: return x >= INT32_MIN && x <= INT32_MAX;
-    default: return true;
+    case WR_TYPE_TINYINT:
+        return x >= INT8_MIN && x <= INT8_MAX;
+    case WR_TYPE_SMALLINT:
+        return x >= INT16_MIN && x <= INT16_MAX;
+    case WR_TYPE_INT:
+        return x >= INT32_MIN && x <= INT32_MAX;
+    default:
+        return true;
     }
 }
 
@@ -443,8 +466,7 @@ static int cast_any(KERNEL_ARGS)
             if (!ok && !try_cast) {
                 char tn[64];
                 rc = wr_error_set(err, WR_ERR_RUNTIME, "cannot cast '%.*s' to %s",
-                                  (int)WR_MIN(s.len, 200), s.ptr,
-                                  wr_type_name(to, tn, sizeof(tn)));
+                                  (int)WR_MIN(s.len, 200), s.ptr, wr_type_name(to, tn, sizeof(tn)));
                 break;
             }
         } else if (to.id == WR_TYPE_TIMESTAMP) {
@@ -486,19 +508,32 @@ static int cast_any(KERNEL_ARGS)
 const char *wr_func_infix(wr_func fn)
 {
     switch (fn) {
-    case WR_FN_ADD: return "+";
-    case WR_FN_SUB: return "-";
-    case WR_FN_MUL: return "*";
-    case WR_FN_DIV: return "/";
-    case WR_FN_MOD: return "%";
-    case WR_FN_EQ: return "=";
-    case WR_FN_NE: return "<>";
-    case WR_FN_LT: return "<";
-    case WR_FN_LE: return "<=";
-    case WR_FN_GT: return ">";
-    case WR_FN_GE: return ">=";
-    case WR_FN_CONCAT: return "||";
-    default: return NULL;
+    case WR_FN_ADD:
+        return "+";
+    case WR_FN_SUB:
+        return "-";
+    case WR_FN_MUL:
+        return "*";
+    case WR_FN_DIV:
+        return "/";
+    case WR_FN_MOD:
+        return "%";
+    case WR_FN_EQ:
+        return "=";
+    case WR_FN_NE:
+        return "<>";
+    case WR_FN_LT:
+        return "<";
+    case WR_FN_LE:
+        return "<=";
+    case WR_FN_GT:
+        return ">";
+    case WR_FN_GE:
+        return ">=";
+    case WR_FN_CONCAT:
+        return "||";
+    default:
+        return NULL;
     }
 }
 
@@ -507,17 +542,28 @@ const char *wr_func_name(wr_func fn)
     const char *infix = wr_func_infix(fn);
     if (infix) return infix;
     switch (fn) {
-    case WR_FN_NEG: return "-";
-    case WR_FN_NOT: return "NOT";
-    case WR_FN_IS_NULL: return "IS NULL";
-    case WR_FN_IS_NOT_NULL: return "IS NOT NULL";
-    case WR_FN_IS_TRUE: return "IS TRUE";
-    case WR_FN_IS_NOT_TRUE: return "IS NOT TRUE";
-    case WR_FN_IS_FALSE: return "IS FALSE";
-    case WR_FN_IS_NOT_FALSE: return "IS NOT FALSE";
-    case WR_FN_CAST: return "CAST";
-    case WR_FN_TRY_CAST: return "TRY_CAST";
-    default: return "?";
+    case WR_FN_NEG:
+        return "-";
+    case WR_FN_NOT:
+        return "NOT";
+    case WR_FN_IS_NULL:
+        return "IS NULL";
+    case WR_FN_IS_NOT_NULL:
+        return "IS NOT NULL";
+    case WR_FN_IS_TRUE:
+        return "IS TRUE";
+    case WR_FN_IS_NOT_TRUE:
+        return "IS NOT TRUE";
+    case WR_FN_IS_FALSE:
+        return "IS FALSE";
+    case WR_FN_IS_NOT_FALSE:
+        return "IS NOT FALSE";
+    case WR_FN_CAST:
+        return "CAST";
+    case WR_FN_TRY_CAST:
+        return "TRY_CAST";
+    default:
+        return "?";
     }
 }
 
@@ -525,17 +571,26 @@ const char *wr_func_name(wr_func fn)
 static int type_slot(wr_type_id id)
 {
     switch (id) {
-    case WR_TYPE_TINYINT: return 0;
-    case WR_TYPE_SMALLINT: return 1;
-    case WR_TYPE_INT: return 2;
+    case WR_TYPE_TINYINT:
+        return 0;
+    case WR_TYPE_SMALLINT:
+        return 1;
+    case WR_TYPE_INT:
+        return 2;
     case WR_TYPE_BIGINT:
-    case WR_TYPE_TIMESTAMP: return 3;
-    case WR_TYPE_FLOAT: return 4;
-    case WR_TYPE_DOUBLE: return 5;
-    case WR_TYPE_BOOLEAN: return 6;
+    case WR_TYPE_TIMESTAMP:
+        return 3;
+    case WR_TYPE_FLOAT:
+        return 4;
+    case WR_TYPE_DOUBLE:
+        return 5;
+    case WR_TYPE_BOOLEAN:
+        return 6;
     case WR_TYPE_CHAR:
-    case WR_TYPE_VARCHAR: return 7;
-    default: return -1;
+    case WR_TYPE_VARCHAR:
+        return 7;
+    default:
+        return -1;
     }
 }
 
@@ -577,18 +632,19 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
     case WR_FN_LE:
     case WR_FN_GT:
     case WR_FN_GE:
-        if (nargs != 2 || sa < 0 || type_slot(b) != sa || result.id != WR_TYPE_BOOLEAN)
-            return NULL;
+        if (nargs != 2 || sa < 0 || type_slot(b) != sa || result.id != WR_TYPE_BOOLEAN) return NULL;
         if (a != b && !(wr_type_is_string(a) && wr_type_is_string(b))) return NULL;
         return cmp[fn - WR_FN_EQ][sa];
     case WR_FN_NOT:
         return nargs == 1 && a == WR_TYPE_BOOLEAN ? not_b : NULL;
     case WR_FN_IS_NULL:
-    case WR_FN_IS_NOT_NULL: return nargs == 1 ? is_null : NULL;
+    case WR_FN_IS_NOT_NULL:
+        return nargs == 1 ? is_null : NULL;
     case WR_FN_IS_TRUE:
     case WR_FN_IS_NOT_TRUE:
     case WR_FN_IS_FALSE:
-    case WR_FN_IS_NOT_FALSE: return nargs == 1 && a == WR_TYPE_BOOLEAN ? is_bool : NULL;
+    case WR_FN_IS_NOT_FALSE:
+        return nargs == 1 && a == WR_TYPE_BOOLEAN ? is_bool : NULL;
     case WR_FN_CONCAT:
         return nargs == 2 && wr_type_is_string(a) && wr_type_is_string(b) &&
                        wr_type_is_string(result.id)
@@ -598,7 +654,8 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
     case WR_FN_TRY_CAST:
         if (nargs != 1 || !wr_expr_can_cast(args[0]->type, result)) return NULL;
         return cast_any;
-    case WR_FN_NONE: return NULL;
+    case WR_FN_NONE:
+        return NULL;
     }
     return NULL;
 }

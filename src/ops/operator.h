@@ -39,15 +39,15 @@ typedef enum wr_source_status {
 } wr_source_status;
 
 struct wr_op_ctx {
-    int subtask;         /* 0-based index of this parallel instance */
-    int parallelism;     /* number of parallel instances of this operator */
-    int max_parallelism; /* number of key groups */
-    const char *name;    /* operator name, for messages */
-    const wr_config *config; /* the job's configuration (read-only) */
-    wr_collector *out;       /* NULL for sinks */
+    int subtask;                  /* 0-based index of this parallel instance */
+    int parallelism;              /* number of parallel instances of this operator */
+    int max_parallelism;          /* number of key groups */
+    const char *name;             /* operator name, for messages */
+    const wr_config *config;      /* the job's configuration (read-only) */
+    wr_collector *out;            /* NULL for sinks */
     const atomic_bool *cancelled; /* set when the job is cancelled or failed */
-    int64_t idle_until_ns; /* sources: set before returning WR_SOURCE_IDLE */
-    int64_t rows_in;       /* counted by the runtime */
+    int64_t idle_until_ns;        /* sources: set before returning WR_SOURCE_IDLE */
+    int64_t rows_in;              /* counted by the runtime */
     int64_t rows_out;
 };
 
@@ -78,10 +78,10 @@ struct wr_operator {
  */
 typedef struct wr_operator_spec {
     const wr_operator_ops *ops;
-    void *spec;                   /* owned; freed with spec_free */
+    void *spec; /* owned; freed with spec_free */
     void (*spec_free)(void *spec);
-    int parallelism;              /* requested parallelism, or -1 for the job default */
-    bool bounded;                 /* sources: input ends by itself */
+    int parallelism; /* requested parallelism, or -1 for the job default */
+    bool bounded;    /* sources: input ends by itself */
 } wr_operator_spec;
 
 /* Frees the spec (not the ops table). */

@@ -86,8 +86,7 @@ void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const int *key
     w->bufs = wr_calloc((size_t)ntargets, sizeof(wr_batch *));
     w->rows = wr_calloc((size_t)ntargets, sizeof(uint32_t *));
     w->nrows = wr_calloc((size_t)ntargets, sizeof(int));
-    for (int i = 0; i < ntargets; i++)
-        w->rows[i] = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
+    for (int i = 0; i < ntargets; i++) w->rows[i] = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
     wr_buf_init(&w->keybuf);
 }
 
@@ -146,9 +145,12 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
     if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     int rc = 0;
     switch (w->part) {
-    case WR_PART_FORWARD: rc = append_to(w, 0, batch, active, n, err); break;
+    case WR_PART_FORWARD:
+        rc = append_to(w, 0, batch, active, n, err);
+        break;
     case WR_PART_BROADCAST:
-        for (int t = 0; t < w->ntargets && rc == 0; t++) rc = append_to(w, t, batch, active, n, err);
+        for (int t = 0; t < w->ntargets && rc == 0; t++)
+            rc = append_to(w, t, batch, active, n, err);
         break;
     case WR_PART_REBALANCE:
     case WR_PART_HASH:

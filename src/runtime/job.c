@@ -98,8 +98,8 @@ static void wire_outputs(wr_task_op *top)
     } else if (top->nchained == 0 && top->nwriters == 1) {
         top->ctx.out = &top->writers[0]->collector;
     } else {
-        top->fanout.push = top->nchained == 1 && top->nwriters == 0 ? single_chained_push
-                                                                    : fanout_push;
+        top->fanout.push =
+            top->nchained == 1 && top->nwriters == 0 ? single_chained_push : fanout_push;
         top->ctx.out = &top->fanout;
     }
 }
@@ -311,8 +311,9 @@ static void *task_main(void *arg)
         if (top->op->ops->open) {
             rc = top->op->ops->open(top->op, &err);
             if (rc)
-                wr_error_prefix(&err, "operator '%s' (subtask %d/%d) failed to open: ",
-                                top->ctx.name, top->ctx.subtask + 1, top->ctx.parallelism);
+                wr_error_prefix(&err,
+                                "operator '%s' (subtask %d/%d) failed to open: ", top->ctx.name,
+                                top->ctx.subtask + 1, top->ctx.parallelism);
         }
         top->opened = true;
     }
@@ -375,8 +376,8 @@ static int read_config(wr_job *job, bool *chaining, wr_error *err)
     if ((rc = wr_config_get_int64(&job->config, "taskmanager.network.channel-capacity", 4, &cap,
                                   err)))
         return rc;
-    if ((rc = wr_config_get_duration_ms(&job->config, "execution.buffer-timeout", 100,
-                                        &timeout_ms, err)))
+    if ((rc = wr_config_get_duration_ms(&job->config, "execution.buffer-timeout", 100, &timeout_ms,
+                                        err)))
         return rc;
     if ((rc = wr_config_get_bool(&job->config, "pipeline.operator-chaining", true, chaining, err)))
         return rc;

@@ -50,8 +50,8 @@ int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg);
 typedef struct wr_job_stats {
     int ntasks;
     int nchannels;
-    int channel_capacity;   /* batches */
-    int max_channel_depth;  /* most batches ever queued in one channel */
+    int channel_capacity;  /* batches */
+    int max_channel_depth; /* most batches ever queued in one channel */
     int64_t batches_exchanged;
 } wr_job_stats;
 

@@ -9,10 +9,14 @@
 const char *wr_partition_name(wr_partition part)
 {
     switch (part) {
-    case WR_PART_FORWARD: return "FORWARD";
-    case WR_PART_HASH: return "HASH";
-    case WR_PART_REBALANCE: return "REBALANCE";
-    case WR_PART_BROADCAST: return "BROADCAST";
+    case WR_PART_FORWARD:
+        return "FORWARD";
+    case WR_PART_HASH:
+        return "HASH";
+    case WR_PART_REBALANCE:
+        return "REBALANCE";
+    case WR_PART_BROADCAST:
+        return "BROADCAST";
     }
     return "?";
 }

@@ -41,7 +41,7 @@ typedef struct wr_writer {
     int *nrows;
     const wr_type *types;
     int ncols;
-    int next_target; /* rebalance position */
+    int next_target;          /* rebalance position */
     int64_t pending_since_ns; /* when the oldest unsent row was buffered; 0 when none */
     wr_buf keybuf;
 } wr_writer;
@@ -95,8 +95,8 @@ struct wr_task {
     wr_mail *mail_head, *mail_tail;
     wr_channel **inputs; /* borrowed; owned by the job */
     int ninputs;
-    int next_input; /* round-robin position over inputs */
-    wr_task_op **ops;   /* topological order; ops[0] is the head */
+    int next_input;   /* round-robin position over inputs */
+    wr_task_op **ops; /* topological order; ops[0] is the head */
     int nops;
     bool is_source;
 };

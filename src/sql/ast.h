@@ -163,14 +163,14 @@ struct wr_ast_expr {
             wr_ast_expr **args;
             int nargs;
             bool distinct;
-            bool star;            /* COUNT(*) */
-            wr_ast_expr *filter;  /* FILTER (WHERE ...), or NULL */
+            bool star;           /* COUNT(*) */
+            wr_ast_expr *filter; /* FILTER (WHERE ...), or NULL */
         } call;
         struct {
-            const char *text;  /* the quoted value, quotes removed, e.g. "4" or "1 02:00" */
-            const char *unit;  /* upper-case: SECOND, MINUTE, HOUR, DAY, MONTH, YEAR, ... */
+            const char *text;    /* the quoted value, quotes removed, e.g. "4" or "1 02:00" */
+            const char *unit;    /* upper-case: SECOND, MINUTE, HOUR, DAY, MONTH, YEAR, ... */
             const char *to_unit; /* DAY TO SECOND -> "SECOND", else NULL */
-            int precision;     /* SECOND(3) -> 3, else -1 */
+            int precision;       /* SECOND(3) -> 3, else -1 */
         } interval;
     };
 };
@@ -284,12 +284,12 @@ struct wr_ast_query {
 typedef struct wr_ast_column_def {
     const char *name;
     int pos;
-    wr_ast_type type;           /* unset (name NULL) for a computed column */
-    wr_ast_expr *computed;      /* name AS expr, or NULL */
-    bool metadata;              /* name type METADATA [FROM 'key'] [VIRTUAL] */
-    const char *metadata_key;   /* NULL when FROM is absent */
+    wr_ast_type type;         /* unset (name NULL) for a computed column */
+    wr_ast_expr *computed;    /* name AS expr, or NULL */
+    bool metadata;            /* name type METADATA [FROM 'key'] [VIRTUAL] */
+    const char *metadata_key; /* NULL when FROM is absent */
     bool is_virtual;
-    const char *comment;        /* COMMENT '...', or NULL */
+    const char *comment; /* COMMENT '...', or NULL */
 } wr_ast_column_def;
 
 typedef struct wr_ast_option {
@@ -377,7 +377,7 @@ struct wr_ast_stmt {
             wr_ast_query *query;
         } query;
         struct {
-            const char *what; /* upper-case: TABLES, VIEWS, FUNCTIONS, CREATE TABLE, ... */
+            const char *what;        /* upper-case: TABLES, VIEWS, FUNCTIONS, CREATE TABLE, ... */
             const char **name_parts; /* SHOW CREATE TABLE name */
             int nname_parts;
         } show;

@@ -128,8 +128,10 @@ static int parse_digits_int64(const char *text, int64_t *out)
 static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
 {
     switch (ast->lit.kind) {
-    case WR_LIT_NULL: return wr_expr_null(wr_type_make(WR_TYPE_NULL, true), ast->pos);
-    case WR_LIT_BOOL: return wr_expr_bool(ast->lit.b, ast->pos);
+    case WR_LIT_NULL:
+        return wr_expr_null(wr_type_make(WR_TYPE_NULL, true), ast->pos);
+    case WR_LIT_BOOL:
+        return wr_expr_bool(ast->lit.b, ast->pos);
     case WR_LIT_INTEGER: {
         int64_t v;
         if (parse_digits_int64(ast->lit.text, &v)) {
@@ -167,7 +169,8 @@ static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
         return wr_expr_int64(t, us, ast->pos);
     }
     case WR_LIT_DATE:
-    case WR_LIT_TIME: break;
+    case WR_LIT_TIME:
+        break;
     }
     wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "DATE and TIME literals are not supported");
     return NULL;
@@ -241,10 +244,12 @@ static wr_expr *make_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_er
         wr_func fn;
         const char *name;
     } map[] = {
-        {WR_OP_ADD, WR_FN_ADD, "+"}, {WR_OP_SUB, WR_FN_SUB, "-"},  {WR_OP_MUL, WR_FN_MUL, "*"},
-        {WR_OP_DIV, WR_FN_DIV, "/"}, {WR_OP_MOD, WR_FN_MOD, "%"},  {WR_OP_EQ, WR_FN_EQ, "="},
-        {WR_OP_NE, WR_FN_NE, "<>"},  {WR_OP_LT, WR_FN_LT, "<"},    {WR_OP_LE, WR_FN_LE, "<="},
-        {WR_OP_GT, WR_FN_GT, ">"},   {WR_OP_GE, WR_FN_GE, ">="},   {WR_OP_CONCAT, WR_FN_CONCAT, "||"},
+        {WR_OP_ADD, WR_FN_ADD, "+"}, {WR_OP_SUB, WR_FN_SUB, "-"},
+        {WR_OP_MUL, WR_FN_MUL, "*"}, {WR_OP_DIV, WR_FN_DIV, "/"},
+        {WR_OP_MOD, WR_FN_MOD, "%"}, {WR_OP_EQ, WR_FN_EQ, "="},
+        {WR_OP_NE, WR_FN_NE, "<>"},  {WR_OP_LT, WR_FN_LT, "<"},
+        {WR_OP_LE, WR_FN_LE, "<="},  {WR_OP_GT, WR_FN_GT, ">"},
+        {WR_OP_GE, WR_FN_GE, ">="},  {WR_OP_CONCAT, WR_FN_CONCAT, "||"},
     };
     wr_func fn = WR_FN_NONE;
     const char *name = "?";
@@ -269,8 +274,8 @@ static wr_expr *make_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_er
         wr_type t = wr_type_make(WR_TYPE_BOOLEAN, a->type.nullable || b->type.nullable);
         return wr_expr_logic(op == WR_OP_AND ? WR_EXPR_AND : WR_EXPR_OR, args2(a, b), 2, t, pos);
     }
-    bool arith = fn == WR_FN_ADD || fn == WR_FN_SUB || fn == WR_FN_MUL || fn == WR_FN_DIV ||
-                 fn == WR_FN_MOD;
+    bool arith =
+        fn == WR_FN_ADD || fn == WR_FN_SUB || fn == WR_FN_MUL || fn == WR_FN_DIV || fn == WR_FN_MOD;
     wr_type common;
     if (fn == WR_FN_CONCAT) {
         for (int k = 0; k < 2; k++) {
@@ -326,8 +331,8 @@ static wr_expr *bind_case(const wr_ast_expr *ast, const scope *sc, wr_error *err
         } else {
             cond = bind_expr(ast->case_.whens[i], sc, err);
             if (cond && cond->type.id == WR_TYPE_NULL)
-                cond = wr_expr_cast(cond, wr_type_make(WR_TYPE_BOOLEAN, true), false, cond->pos,
-                                    err);
+                cond =
+                    wr_expr_cast(cond, wr_type_make(WR_TYPE_BOOLEAN, true), false, cond->pos, err);
             if (cond && cond->type.id != WR_TYPE_BOOLEAN) {
                 char t[64];
                 wr_error_set_at(err, WR_ERR_VALIDATION, cond->pos,
@@ -386,10 +391,12 @@ static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
         const char *name;
         wr_type_id id;
     } names[] = {
-        {"BOOLEAN", WR_TYPE_BOOLEAN}, {"TINYINT", WR_TYPE_TINYINT}, {"SMALLINT", WR_TYPE_SMALLINT},
-        {"INT", WR_TYPE_INT},         {"BIGINT", WR_TYPE_BIGINT},   {"FLOAT", WR_TYPE_FLOAT},
-        {"DOUBLE", WR_TYPE_DOUBLE},   {"CHAR", WR_TYPE_CHAR},       {"VARCHAR", WR_TYPE_VARCHAR},
-        {"STRING", WR_TYPE_VARCHAR},  {"TIMESTAMP", WR_TYPE_TIMESTAMP},
+        {"BOOLEAN", WR_TYPE_BOOLEAN},     {"TINYINT", WR_TYPE_TINYINT},
+        {"SMALLINT", WR_TYPE_SMALLINT},   {"INT", WR_TYPE_INT},
+        {"BIGINT", WR_TYPE_BIGINT},       {"FLOAT", WR_TYPE_FLOAT},
+        {"DOUBLE", WR_TYPE_DOUBLE},       {"CHAR", WR_TYPE_CHAR},
+        {"VARCHAR", WR_TYPE_VARCHAR},     {"STRING", WR_TYPE_VARCHAR},
+        {"TIMESTAMP", WR_TYPE_TIMESTAMP},
     };
     for (size_t i = 0; i < WR_ARRAY_LEN(names); i++) {
         if (strcmp(t->name, names[i].name) != 0) continue;
@@ -433,8 +440,10 @@ bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err)
 static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err)
 {
     switch (ast->kind) {
-    case WR_AST_LITERAL: return bind_literal(ast, err);
-    case WR_AST_IDENT: return bind_ident(ast, sc, err);
+    case WR_AST_LITERAL:
+        return bind_literal(ast, err);
+    case WR_AST_IDENT:
+        return bind_ident(ast, sc, err);
     case WR_AST_UNARY: {
         wr_expr *a = bind_expr(ast->unary.arg, sc, err);
         if (!a) return NULL;
@@ -453,10 +462,9 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
         }
         if (a) {
             char t[64];
-            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
-                            "cannot apply '%s' to an argument of type %s",
-                            ast->unary.op == WR_OP_NOT ? "NOT" : "-",
-                            wr_type_name(a->type, t, sizeof(t)));
+            wr_error_set_at(
+                err, WR_ERR_VALIDATION, ast->pos, "cannot apply '%s' to an argument of type %s",
+                ast->unary.op == WR_OP_NOT ? "NOT" : "-", wr_type_name(a->type, t, sizeof(t)));
             wr_expr_free(a);
         }
         return NULL;
@@ -545,7 +553,8 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             any = wr_expr_call(WR_FN_NOT, args1(any), 1, any->type, ast->pos, err);
         return any;
     }
-    case WR_AST_CASE: return bind_case(ast, sc, err);
+    case WR_AST_CASE:
+        return bind_case(ast, sc, err);
     case WR_AST_CAST: {
         wr_type t;
         if (!map_type(&ast->cast.type, &t, err)) return NULL;
@@ -620,8 +629,7 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
             want.nullable = rows[r][c]->type.nullable;
             wr_expr *e = rows[r][c];
             rows[r][c] = NULL;
-            if (!wr_type_equal(e->type, want) &&
-                !(e = wr_expr_cast(e, want, false, e->pos, err))) {
+            if (!wr_type_equal(e->type, want) && !(e = wr_expr_cast(e, want, false, e->pos, err))) {
                 rc = err->code;
                 break;
             }
@@ -679,7 +687,7 @@ static wr_plan *bind_select(const wr_ast_query *q, const wr_catalog *cat, wr_err
     wr_plan *input = NULL;
     scope sc = {0};
     if (q->select.group_by || q->select.having || q->select.distinct) {
-        int pos = q->select.having ? q->select.having->pos
+        int pos = q->select.having      ? q->select.having->pos
                   : q->select.ngroup_by ? q->select.group_by[0]->pos
                                         : q->pos;
         wr_error_set_at(err, WR_ERR_VALIDATION, pos,
@@ -716,8 +724,7 @@ static wr_plan *bind_select(const wr_ast_query *q, const wr_catalog *cat, wr_err
         const wr_ast_select_item *item = &q->select.items[i];
         if (item->expr->kind == WR_AST_STAR) {
             if (!sc.schema) {
-                wr_error_set_at(err, WR_ERR_VALIDATION, item->expr->pos,
-                                "'*' needs a FROM clause");
+                wr_error_set_at(err, WR_ERR_VALIDATION, item->expr->pos, "'*' needs a FROM clause");
                 goto fail;
             }
             const char *qual = item->expr->star.qualifier;

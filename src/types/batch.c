@@ -129,11 +129,16 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
         for (int i = 0; i < n; i++) d[i] = s[rows[i]];                                             \
     }                                                                                              \
     break;
-        case 1: COPY(uint8_t)
-        case 2: COPY(uint16_t)
-        case 4: COPY(uint32_t)
-        case 8: COPY(uint64_t)
-        default: COPY(wr_str)
+        case 1:
+            COPY(uint8_t)
+        case 2:
+            COPY(uint16_t)
+        case 4:
+            COPY(uint32_t)
+        case 8:
+            COPY(uint64_t)
+        default:
+            COPY(wr_str)
 #undef COPY
         }
         if (wr_type_is_string(sv->type.id)) {
@@ -196,12 +201,24 @@ void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf
         else
             wr_buf_puts(out, ((uint8_t *)v->data)[row] ? "TRUE" : "FALSE");
         break;
-    case WR_TYPE_TINYINT: wr_buf_printf(out, "%d", ((int8_t *)v->data)[row]); break;
-    case WR_TYPE_SMALLINT: wr_buf_printf(out, "%d", ((int16_t *)v->data)[row]); break;
-    case WR_TYPE_INT: wr_buf_printf(out, "%" PRId32, ((int32_t *)v->data)[row]); break;
-    case WR_TYPE_BIGINT: wr_buf_printf(out, "%" PRId64, ((int64_t *)v->data)[row]); break;
-    case WR_TYPE_FLOAT: wr_double_format_java(((float *)v->data)[row], true, out); break;
-    case WR_TYPE_DOUBLE: wr_double_format_java(((double *)v->data)[row], false, out); break;
+    case WR_TYPE_TINYINT:
+        wr_buf_printf(out, "%d", ((int8_t *)v->data)[row]);
+        break;
+    case WR_TYPE_SMALLINT:
+        wr_buf_printf(out, "%d", ((int16_t *)v->data)[row]);
+        break;
+    case WR_TYPE_INT:
+        wr_buf_printf(out, "%" PRId32, ((int32_t *)v->data)[row]);
+        break;
+    case WR_TYPE_BIGINT:
+        wr_buf_printf(out, "%" PRId64, ((int64_t *)v->data)[row]);
+        break;
+    case WR_TYPE_FLOAT:
+        wr_double_format_java(((float *)v->data)[row], true, out);
+        break;
+    case WR_TYPE_DOUBLE:
+        wr_double_format_java(((double *)v->data)[row], false, out);
+        break;
     case WR_TYPE_CHAR:
     case WR_TYPE_VARCHAR: {
         wr_str s = ((wr_str *)v->data)[row];
@@ -215,7 +232,9 @@ void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf
             wr_timestamp_format_sql(((int64_t *)v->data)[row], v->type.length, out);
         break;
     case WR_TYPE_NULL:
-    case WR_TYPE_COUNT_: wr_buf_puts(out, "NULL"); break;
+    case WR_TYPE_COUNT_:
+        wr_buf_puts(out, "NULL");
+        break;
     }
 }
 

@@ -41,7 +41,7 @@ typedef struct wr_vector {
 
 typedef struct wr_batch {
     int ncols;
-    int count;    /* physical rows 0..count-1 */
+    int count; /* physical rows 0..count-1 */
     int capacity;
     wr_vector *cols;
     uint32_t *sel; /* active rows in ascending order, or NULL: all of 0..count-1 */

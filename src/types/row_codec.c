@@ -38,8 +38,8 @@ int wr_row_decode_append(wr_batch *batch, const uint8_t *data, size_t len, wr_er
     int row = batch->count;
     assert(row < batch->capacity && batch->sel == NULL);
     if (len < nbytes)
-        return wr_error_set(err, WR_ERR_IO, "encoded row truncated in NULL flags (%zu of %zu bytes)",
-                            len, nbytes);
+        return wr_error_set(err, WR_ERR_IO,
+                            "encoded row truncated in NULL flags (%zu of %zu bytes)", len, nbytes);
     size_t at = nbytes;
     for (int i = 0; i < ncols; i++) {
         wr_vector *v = &batch->cols[i];

@@ -23,8 +23,7 @@ void wr_schema_free(wr_schema *schema)
 wr_schema *wr_schema_copy(const wr_schema *schema)
 {
     wr_schema *copy = wr_schema_new();
-    for (int i = 0; i < schema->ncols; i++)
-        wr_schema_add(copy, schema->names[i], schema->types[i]);
+    for (int i = 0; i < schema->ncols; i++) wr_schema_add(copy, schema->names[i], schema->types[i]);
     return copy;
 }
 

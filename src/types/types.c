@@ -13,16 +13,22 @@ size_t wr_type_width(wr_type_id id)
     switch (id) {
     case WR_TYPE_NULL:
     case WR_TYPE_BOOLEAN:
-    case WR_TYPE_TINYINT: return 1;
-    case WR_TYPE_SMALLINT: return 2;
+    case WR_TYPE_TINYINT:
+        return 1;
+    case WR_TYPE_SMALLINT:
+        return 2;
     case WR_TYPE_INT:
-    case WR_TYPE_FLOAT: return 4;
+    case WR_TYPE_FLOAT:
+        return 4;
     case WR_TYPE_BIGINT:
     case WR_TYPE_DOUBLE:
-    case WR_TYPE_TIMESTAMP: return 8;
+    case WR_TYPE_TIMESTAMP:
+        return 8;
     case WR_TYPE_CHAR:
-    case WR_TYPE_VARCHAR: return sizeof(wr_str);
-    case WR_TYPE_COUNT_: break;
+    case WR_TYPE_VARCHAR:
+        return sizeof(wr_str);
+    case WR_TYPE_COUNT_:
+        break;
     }
     return 8;
 }
@@ -30,23 +36,44 @@ size_t wr_type_width(wr_type_id id)
 void wr_type_format(wr_type type, wr_buf *out)
 {
     switch ((wr_type_id)type.id) {
-    case WR_TYPE_NULL: wr_buf_puts(out, "NULL"); break;
-    case WR_TYPE_BOOLEAN: wr_buf_puts(out, "BOOLEAN"); break;
-    case WR_TYPE_TINYINT: wr_buf_puts(out, "TINYINT"); break;
-    case WR_TYPE_SMALLINT: wr_buf_puts(out, "SMALLINT"); break;
-    case WR_TYPE_INT: wr_buf_puts(out, "INT"); break;
-    case WR_TYPE_BIGINT: wr_buf_puts(out, "BIGINT"); break;
-    case WR_TYPE_FLOAT: wr_buf_puts(out, "FLOAT"); break;
-    case WR_TYPE_DOUBLE: wr_buf_puts(out, "DOUBLE"); break;
-    case WR_TYPE_CHAR: wr_buf_printf(out, "CHAR(%d)", type.length); break;
+    case WR_TYPE_NULL:
+        wr_buf_puts(out, "NULL");
+        break;
+    case WR_TYPE_BOOLEAN:
+        wr_buf_puts(out, "BOOLEAN");
+        break;
+    case WR_TYPE_TINYINT:
+        wr_buf_puts(out, "TINYINT");
+        break;
+    case WR_TYPE_SMALLINT:
+        wr_buf_puts(out, "SMALLINT");
+        break;
+    case WR_TYPE_INT:
+        wr_buf_puts(out, "INT");
+        break;
+    case WR_TYPE_BIGINT:
+        wr_buf_puts(out, "BIGINT");
+        break;
+    case WR_TYPE_FLOAT:
+        wr_buf_puts(out, "FLOAT");
+        break;
+    case WR_TYPE_DOUBLE:
+        wr_buf_puts(out, "DOUBLE");
+        break;
+    case WR_TYPE_CHAR:
+        wr_buf_printf(out, "CHAR(%d)", type.length);
+        break;
     case WR_TYPE_VARCHAR:
         if (type.length == WR_VARCHAR_MAX)
             wr_buf_puts(out, "STRING");
         else
             wr_buf_printf(out, "VARCHAR(%d)", type.length);
         break;
-    case WR_TYPE_TIMESTAMP: wr_buf_printf(out, "TIMESTAMP(%d)", type.length); break;
-    case WR_TYPE_COUNT_: break;
+    case WR_TYPE_TIMESTAMP:
+        wr_buf_printf(out, "TIMESTAMP(%d)", type.length);
+        break;
+    case WR_TYPE_COUNT_:
+        break;
     }
     if (!type.nullable && type.id != WR_TYPE_NULL) wr_buf_puts(out, " NOT NULL");
 }

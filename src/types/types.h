@@ -33,9 +33,9 @@ typedef enum wr_type_id {
 #define WR_VARCHAR_MAX 2147483647
 
 typedef struct wr_type {
-    uint8_t id;       /* wr_type_id */
+    uint8_t id; /* wr_type_id */
     bool nullable;
-    int32_t length;   /* CHAR/VARCHAR length; TIMESTAMP precision (0..9) */
+    int32_t length; /* CHAR/VARCHAR length; TIMESTAMP precision (0..9) */
 } wr_type;
 
 typedef struct wr_str {
@@ -68,7 +68,8 @@ static inline bool wr_type_is_numeric(wr_type_id id)
     return id >= WR_TYPE_TINYINT && id <= WR_TYPE_DOUBLE;
 }
 
-/* Flink's spelling: INT, BIGINT, STRING, VARCHAR(10), TIMESTAMP(3), ... "NOT NULL" when not nullable. */
+/* Flink's spelling: INT, BIGINT, STRING, VARCHAR(10), TIMESTAMP(3), ... "NOT NULL" when not
+ * nullable. */
 void wr_type_format(wr_type type, wr_buf *out);
 /* Same as wr_type_format into a static-free caller buffer; returns buf. */
 const char *wr_type_name(wr_type type, char *buf, size_t size);

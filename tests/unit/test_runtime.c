@@ -153,8 +153,8 @@ Test(runtime, backpressure_bounds_batches_in_flight)
      * source would run thousands of batches ahead. */
     atomic_long emitted;
     atomic_init(&emitted, 0);
-    test_source_spec src = {.rows = 300 * WR_BATCH_CAPACITY, .nkeys = 7,
-                            .emitted_batches = &emitted};
+    test_source_spec src = {
+        .rows = 300 * WR_BATCH_CAPACITY, .nkeys = 7, .emitted_batches = &emitted};
     test_sink_state sink;
     test_sink_init(&sink);
     sink.sleep_us_per_batch = 300;

@@ -109,8 +109,9 @@ static int sink_process(wr_operator *base, int input, wr_batch *b, wr_error *err
     bool fail = st->fail_after_rows > 0 && st->n >= st->fail_after_rows;
     pthread_mutex_unlock(&st->lock);
     atomic_fetch_add(&st->consumed_batches, 1);
-    if (fail) return wr_error_set(err, WR_ERR_RUNTIME, "test sink gave up after %lld rows",
-                                  (long long)st->n);
+    if (fail)
+        return wr_error_set(err, WR_ERR_RUNTIME, "test sink gave up after %lld rows",
+                            (long long)st->n);
     return 0;
 }
 
