@@ -379,7 +379,12 @@ static void set_error(weir_session *s, const wr_error *err, const char *text, co
     s->error = wr_buf_detach(&b);
 }
 
-int weir_exec_each(weir_session *s, const char *sql, const char *name, weir_result_fn fn, void *arg)
+/*
+ * Runs every statement of sql in order, handing each result to take (which
+ * takes ownership of it). Stops at the first error and renders it.
+ */
+static int run_script(weir_session *s, const char *sql, const char *name,
+                      void (*take)(void *arg, weir_result *result), void *arg)
 {
     wr_error err;
     wr_error_init(&err);
@@ -400,66 +405,46 @@ int weir_exec_each(weir_session *s, const char *sql, const char *name, weir_resu
         weir_result *result = NULL;
         rc = exec_stmt(s, st, &result, &err);
         wr_arena_fini(&arena);
-        if (rc == 0 && result && fn) fn(arg, result);
-        weir_result_free(result);
+        if (result) take(arg, result);
         if (rc) break;
     }
-    if (rc) {
-        set_error(s, &err, sql, name);
-        return rc;
-    }
-    return 0;
+    if (rc) set_error(s, &err, sql, name);
+    return rc;
 }
 
-static void keep_last(void *arg, const weir_result *result)
+typedef struct each_ctx {
+    weir_result_fn fn;
+    void *arg;
+} each_ctx;
+
+static void take_each(void *arg, weir_result *result)
 {
-    WR_UNUSED(arg);
-    WR_UNUSED(result);
+    each_ctx *ctx = arg;
+    if (ctx->fn) ctx->fn(ctx->arg, result);
+    weir_result_free(result);
 }
 
-typedef struct last_result {
-    weir_result *result;
-} last_result;
+int weir_exec_each(weir_session *s, const char *sql, const char *name, weir_result_fn fn, void *arg)
+{
+    each_ctx ctx = {fn, arg};
+    return run_script(s, sql, name, take_each, &ctx);
+}
+
+static void take_last(void *arg, weir_result *result)
+{
+    weir_result **last = arg;
+    weir_result_free(*last);
+    *last = result;
+}
 
 int weir_exec(weir_session *s, const char *sql, const char *name, weir_result **result)
 {
-    WR_UNUSED(keep_last);
-    if (result) *result = NULL;
-    wr_error err;
-    wr_error_init(&err);
-    atomic_store(&s->cancel, false);
-    wr_free(s->error);
-    s->error = wr_strdup("");
-    int offset = 0, rc = 0;
-    for (;;) {
-        wr_arena arena;
-        wr_arena_init(&arena, 8192);
-        wr_ast_stmt *st = NULL;
-        int got = wr_sql_parse_next(sql, &offset, &arena, &st, &err);
-        if (got <= 0) {
-            wr_arena_fini(&arena);
-            rc = got;
-            break;
-        }
-        weir_result *r = NULL;
-        rc = exec_stmt(s, st, &r, &err);
-        wr_arena_fini(&arena);
-        if (r) {
-            if (result) {
-                weir_result_free(*result);
-                *result = r;
-            } else {
-                weir_result_free(r);
-            }
-        }
-        if (rc) break;
+    weir_result *last = NULL;
+    int rc = run_script(s, sql, name, take_last, &last);
+    if (rc || result == NULL) {
+        weir_result_free(last);
+        last = NULL;
     }
-    if (rc) {
-        if (result) {
-            weir_result_free(*result);
-            *result = NULL;
-        }
-        set_error(s, &err, sql, name);
-    }
+    if (result) *result = last;
     return rc;
 }

@@ -61,13 +61,6 @@ static void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, v
         for (int r = 0; r < cap->batches[b]->count; r++) fn(cap->batches[b], r, arg);
 }
 
-/* wr_operator_spec_fini's job, kept here so this test links without src/ops. */
-static void spec_fini(wr_operator_spec *spec)
-{
-    if (spec->spec_free && spec->spec) spec->spec_free(spec->spec);
-    spec->spec = NULL;
-}
-
 static void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out)
 {
     memset(ctx, 0, sizeof(*ctx));
@@ -202,7 +195,7 @@ static void check_sequence(int parallelism, int64_t start, int64_t end, wr_type 
                      sn.count[i]);
     free(sn.count);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -239,7 +232,7 @@ Test(datagen, sequence_subtask_ranges_are_contiguous)
             cr_assert_eq(int_value(cap.batches[0], 0, r), firsts[i] + r);
         capture_fini(&cap);
     }
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -267,7 +260,7 @@ Test(datagen, sequence_as_string)
         }
     }
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -289,7 +282,7 @@ Test(datagen, number_of_rows_split_exact)
             cr_assert(cap.batches[b]->count <= WR_BATCH_CAPACITY);
         capture_fini(&cap);
     }
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -306,7 +299,7 @@ Test(datagen, number_of_rows_zero_ends_at_once)
     run_source(&spec, 0, 1, &cap, 0);
     cr_assert_eq(cap.rows, 0);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -324,7 +317,7 @@ Test(datagen, number_of_rows_shorter_than_sequence)
     run_source(&spec, 0, 1, &cap, 0);
     cr_assert_eq(cap.rows, 10);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -344,7 +337,7 @@ Test(datagen, unbounded_by_default)
     cr_assert_eq(cap.nbatches, 5);
     cr_assert_eq(cap.rows, 5 * WR_BATCH_CAPACITY);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -373,7 +366,7 @@ Test(datagen, throttle_idles)
     cr_assert_eq(cap.rows, 1);
     spec.ops->destroy(op);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -421,7 +414,7 @@ Test(datagen, min_max_respected)
     for (int i = 0; i < 8; i++) cr_assert(seen_a[i], "value %d never generated", i - 3);
     cr_assert(fmin < -16000 && fmax > 16000);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -451,7 +444,7 @@ Test(datagen, null_rate)
     /* 4000 draws at 0.5: far outside these bounds only with negligible probability. */
     cr_assert(nulls_c > 1000 && nulls_c < 3000, "%d nulls", nulls_c);
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -484,7 +477,7 @@ Test(datagen, string_length)
         }
     }
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -513,7 +506,7 @@ Test(datagen, timestamp_max_past)
         }
     }
     capture_fini(&cap);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     wr_schema_free(schema);
 }
 
@@ -692,7 +685,7 @@ static char *print_capture(const char *const *kv, int n, int subtask, int parall
     cr_assert_eq(pread(tmp, text, (size_t)size, 0), size);
     close(tmp);
     wr_batch_free(batch);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
     return text;
 }
 
@@ -737,7 +730,7 @@ Test(print, options)
     cr_assert_eq(plan_sink("print", par, 1, &spec, &err), 0, "%s", err.msg);
     cr_assert_eq(spec.parallelism, 3);
     cr_assert(!spec.bounded);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
 
     const char *unknown[] = {"standard-error=false", "identifier=x"};
     cr_assert_eq(plan_sink("print", unknown, 2, &spec, &err), WR_ERR_VALIDATION);
@@ -776,7 +769,7 @@ Test(print, write_error)
     cr_assert(strstr(err.msg, "out_table"), "%s", err.msg);
     cr_assert(strstr(err.msg, strerror(EPIPE)), "%s", err.msg);
     wr_batch_free(batch);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
 }
 
 Test(blackhole, discards)
@@ -794,7 +787,7 @@ Test(blackhole, discards)
     if (spec.ops->end_input) cr_assert_eq(spec.ops->end_input(op, 0, &err), 0);
     spec.ops->destroy(op);
     wr_batch_free(batch);
-    spec_fini(&spec);
+    wr_operator_spec_fini(&spec);
 
     const char *other[] = {"connector=blackhole", "path=/tmp/x"};
     cr_assert_eq(plan_sink("blackhole", other, 2, &spec, &err), WR_ERR_VALIDATION);
