@@ -1,6 +1,7 @@
 # Weir build. `make` builds the optimized binary build/weir and libweir.a;
 # `make test` installs what is missing, then runs every test (unit tests and
-# SQL tests in an ASan+UBSan build, end-to-end tests against build/weir);
+# SQL tests in an ASan+UBSan build, the runtime's tests also under TSan,
+# end-to-end tests against the ASan build);
 # `make demo` runs examples/quickstart.sql.
 
 CC      ?= cc
@@ -11,6 +12,7 @@ LIBS    := -lxxhash -lmd -lpthread -lm
 
 RELEASE_FLAGS := -O2 -g -DNDEBUG
 ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSAN_FLAGS    := -O1 -g -fsanitize=thread
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_SRC  := $(filter-out src/cli/%,$(LIB_SRC))
@@ -24,8 +26,9 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 REL := build
 ASN := build/asan
+TSN := build/tsan
 
-.PHONY: all asan test unit slt e2e demo deps bench clean format check-format
+.PHONY: all asan tsan test unit slt e2e demo deps bench clean format check-format
 all: $(REL)/weir $(REL)/libweir.a
 
 # ---- release ---------------------------------------------------------------
@@ -60,13 +63,33 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(ASN)/tests/%,$(TEST_SRC))
 
 asan: $(ASN)/weir $(UNIT_BINS)
 
+# ---- ThreadSanitizer: the runtime's tests --------------------------------------
+$(TSN)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(TSAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+
+$(TSN)/libweir.a: $(call objs,$(TSN),$(LIB_SRC))
+	@rm -f $@
+	@ar rcs $@ $^
+
+# Criterion's runner does not start under TSan: these are plain programs.
+TSAN_SRC := $(sort $(wildcard tests/tsan/*.c))
+TSAN_BINS := $(patsubst tests/tsan/%.c,$(TSN)/tests/%,$(TSAN_SRC))
+
+$(TSN)/tests/%: tests/tsan/%.c $(call objs,$(TSN),$(TEST_HELPERS)) $(TSN)/libweir.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(TSAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -o $@ $^ $(LIBS)
+
+tsan: $(TSAN_BINS)
+	@for t in $(TSAN_BINS); do TSAN_OPTIONS="halt_on_error=1 exitcode=66" $$t || exit 1; done
+
 # ---- tests -----------------------------------------------------------------
 deps:
 	@bash scripts/install-deps.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all asan
-	@$(MAKE) --no-print-directory unit slt e2e
+	@$(MAKE) --no-print-directory unit tsan slt e2e
 
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)

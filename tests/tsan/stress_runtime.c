@@ -1,0 +1,101 @@
+/*
+ * stress_runtime.c — the runtime under ThreadSanitizer.
+ *
+ * Criterion's runner does not start under TSan, so this plain program runs
+ * multi-threaded jobs (every partitioning, failure, cancellation, mail) and
+ * lets TSan report any data race; it also checks that every row arrived.
+ * Prints "N passed, N failed" and exits non-zero on a failure.
+ */
+#include "../unit/testops.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0}, {WR_TYPE_BIGINT, false, 0}};
+static int passed, failed;
+
+static void check(bool ok, const char *what)
+{
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "FAIL: %s\n", what);
+    }
+}
+
+static wr_job *start(test_source_spec *src, test_sink_state *sink, int ps, int pk,
+                     wr_partition part, int *sink_vertex)
+{
+    wr_jobgraph *g = wr_jobgraph_new("stress");
+    wr_operator_spec s = test_source(src), k = test_sink(sink);
+    s.parallelism = ps;
+    k.parallelism = pk;
+    int a = wr_jobgraph_add(g, "source", &s, two_bigints, 2);
+    int b = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
+    int key = 0;
+    wr_jobgraph_connect(g, a, b, part, &key, part == WR_PART_HASH ? 1 : 0);
+    if (sink_vertex) *sink_vertex = b;
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);
+    wr_error err;
+    wr_error_init(&err);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    wr_config_fini(&cfg);
+    return job;
+}
+
+static void mail(wr_task *task, void *arg)
+{
+    atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+int main(void)
+{
+    wr_partition parts[] = {WR_PART_FORWARD, WR_PART_REBALANCE, WR_PART_HASH, WR_PART_BROADCAST};
+    for (size_t p = 0; p < 4; p++) {
+        test_source_spec src = {.rows = 50000, .nkeys = 31};
+        test_sink_state sink;
+        test_sink_init(&sink);
+        int ps = 2, pk = parts[p] == WR_PART_FORWARD ? 2 : 3;
+        wr_job *job = start(&src, &sink, ps, pk, parts[p], NULL);
+        wr_error err;
+        wr_error_init(&err);
+        check(job && wr_job_wait(job, -1, &err) == 0, "job completes");
+        wr_job_free(job);
+        int64_t want = parts[p] == WR_PART_BROADCAST ? 150000 : 50000;
+        check(sink.n == want, wr_partition_name(parts[p]));
+        test_sink_fini(&sink);
+    }
+
+    /* Failure while every task is busy. */
+    test_source_spec src = {.rows = 1 << 24, .nkeys = 5};
+    test_sink_state sink;
+    test_sink_init(&sink);
+    sink.fail_after_rows = 20000;
+    wr_job *job = start(&src, &sink, 2, 2, WR_PART_HASH, NULL);
+    wr_error err;
+    wr_error_init(&err);
+    check(job && wr_job_wait(job, -1, &err) == WR_ERR_RUNTIME, "failure fails the job");
+    wr_job_free(job);
+    test_sink_fini(&sink);
+
+    /* Cancellation of an endless job, with mail posted while it runs. */
+    test_source_spec endless = {.rows = INT64_MAX / 2, .nkeys = 5};
+    test_sink_init(&sink);
+    int sink_vertex;
+    job = start(&endless, &sink, 2, 2, WR_PART_REBALANCE, &sink_vertex);
+    atomic_int mails;
+    atomic_init(&mails, 0);
+    for (int i = 0; i < 10; i++) wr_job_post(job, sink_vertex, i % 2, mail, &mails);
+    check(wr_job_wait(job, 100, &err) == 1, "endless job runs");
+    wr_job_cancel(job);
+    check(wr_job_wait(job, -1, &err) == WR_ERR_CANCELLED, "cancel stops it");
+    wr_job_free(job);
+    check(atomic_load(&mails) == 10, "all mail ran");
+    test_sink_fini(&sink);
+
+    printf("tsan: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
