@@ -991,39 +991,31 @@ static bool binop(parser *p, int level, wr_ast_op *op)
     }
 }
 
-/* Multiplicative: unary {* / % unary}. Each link of a chain counts as one level
- * of depth, since the tree it builds is as deep as the chain is long. */
-static wr_ast_expr *parse_multiplicative(parser *p)
+/*
+ * Left-associative operator chains: level 1 is multiplicative (unary {* / %
+ * unary}), level 0 additive (level-1 {+ - || level-1}). Each link of a chain
+ * counts as one level of depth, since the tree it builds is as deep as the
+ * chain is long.
+ */
+static wr_ast_expr *parse_chain(parser *p, int level)
 {
-    wr_ast_expr *left = parse_unary(p);
+    wr_ast_expr *left = level ? parse_unary(p) : parse_chain(p, 1);
     int saved = p->depth;
     wr_ast_op op;
-    while (left && binop(p, 1, &op)) {
+    while (left && binop(p, level, &op)) {
         int op_pos = cur(p)->pos;
         advance(p);
         if (!deeper(p)) return NULL;
-        wr_ast_expr *right = parse_unary(p);
+        wr_ast_expr *right = level ? parse_unary(p) : parse_chain(p, 1);
         left = right ? new_binary(p, op, left, right, op_pos) : NULL;
     }
     p->depth = saved;
     return left;
 }
 
-/* Additive: multiplicative {+ - || multiplicative}. */
 static wr_ast_expr *parse_additive(parser *p)
 {
-    wr_ast_expr *left = parse_multiplicative(p);
-    int saved = p->depth;
-    wr_ast_op op;
-    while (left && binop(p, 0, &op)) {
-        int op_pos = cur(p)->pos;
-        advance(p);
-        if (!deeper(p)) return NULL;
-        wr_ast_expr *right = parse_multiplicative(p);
-        left = right ? new_binary(p, op, left, right, op_pos) : NULL;
-    }
-    p->depth = saved;
-    return left;
+    return parse_chain(p, 0);
 }
 
 /* x [NOT] IN (list | query); the current token is IN. */

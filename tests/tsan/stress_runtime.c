@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0}, {WR_TYPE_BIGINT, false, 0}};
 static int passed, failed;
 
 static void check(bool ok, const char *what)
@@ -27,15 +26,7 @@ static void check(bool ok, const char *what)
 static wr_job *start(test_source_spec *src, test_sink_state *sink, int ps, int pk,
                      wr_partition part, int *sink_vertex)
 {
-    wr_jobgraph *g = wr_jobgraph_new("stress");
-    wr_operator_spec s = test_source(src), k = test_sink(sink);
-    s.parallelism = ps;
-    k.parallelism = pk;
-    int a = wr_jobgraph_add(g, "source", &s, two_bigints, 2);
-    int b = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
-    int key = 0;
-    wr_jobgraph_connect(g, a, b, part, &key, part == WR_PART_HASH ? 1 : 0);
-    if (sink_vertex) *sink_vertex = b;
+    wr_jobgraph *g = test_pipeline(src, sink, ps, pk, part, sink_vertex);
     wr_config cfg;
     wr_config_init(&cfg);
     wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);

@@ -8,21 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0}, {WR_TYPE_BIGINT, false, 0}};
-
 /* source(par_src) -> sink(par_sink) over `part`; runs to completion. */
 static int run_pipeline(test_source_spec *src, test_sink_state *sink, int par_src, int par_sink,
                         wr_partition part, const char *extra_key, const char *extra_value,
                         wr_job_stats *stats, wr_error *err)
 {
-    wr_jobgraph *g = wr_jobgraph_new("test");
-    wr_operator_spec s = test_source(src), k = test_sink(sink);
-    s.parallelism = par_src;
-    k.parallelism = par_sink;
-    int a = wr_jobgraph_add(g, "source", &s, two_bigints, 2);
-    int b = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
-    int key = 0;
-    wr_jobgraph_connect(g, a, b, part, &key, part == WR_PART_HASH ? 1 : 0);
+    wr_jobgraph *g = test_pipeline(src, sink, par_src, par_sink, part, NULL);
     wr_config cfg;
     wr_config_init(&cfg);
     if (extra_key) wr_config_set(&cfg, extra_key, extra_value, -1, -1);
@@ -197,11 +188,8 @@ Test(runtime, cancel_stops_an_unbounded_job_and_mail_runs)
     test_source_spec src = {.rows = INT64_MAX / 2, .nkeys = 3};
     test_sink_state sink;
     test_sink_init(&sink);
-    wr_jobgraph *g = wr_jobgraph_new("endless");
-    wr_operator_spec s = test_source(&src), k = test_sink(&sink);
-    int a = wr_jobgraph_add(g, "source", &s, two_bigints, 2);
-    int b = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
-    wr_jobgraph_connect(g, a, b, WR_PART_REBALANCE, NULL, 0);
+    int b;
+    wr_jobgraph *g = test_pipeline(&src, &sink, 1, 1, WR_PART_REBALANCE, &b);
     wr_config cfg;
     wr_config_init(&cfg);
     wr_error err;

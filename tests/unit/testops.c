@@ -143,3 +143,18 @@ void test_sink_fini(test_sink_state *st)
     wr_free(st->value);
     pthread_mutex_destroy(&st->lock);
 }
+
+wr_jobgraph *test_pipeline(test_source_spec *src, test_sink_state *sink, int ps, int pk,
+                           wr_partition part, int *sink_vertex)
+{
+    wr_jobgraph *g = wr_jobgraph_new("test");
+    wr_operator_spec s = test_source(src), k = test_sink(sink);
+    s.parallelism = ps;
+    k.parallelism = pk;
+    int a = wr_jobgraph_add(g, "source", &s, two_bigints, 2);
+    int b = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
+    int key = 0;
+    wr_jobgraph_connect(g, a, b, part, &key, part == WR_PART_HASH ? 1 : 0);
+    if (sink_vertex) *sink_vertex = b;
+    return g;
+}

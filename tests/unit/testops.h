@@ -34,6 +34,12 @@ typedef struct test_sink_state {
 wr_operator_spec test_source(test_source_spec *spec);
 wr_operator_spec test_sink(test_sink_state *state);
 void test_sink_init(test_sink_state *state);
+/*
+ * A two-vertex graph: source (parallelism ps) -> sink (pk) over part, keyed on
+ * column 0 for WR_PART_HASH. Stores the sink's vertex id in *sink_vertex if given.
+ */
+wr_jobgraph *test_pipeline(test_source_spec *src, test_sink_state *sink, int ps, int pk,
+                           wr_partition part, int *sink_vertex);
 void test_sink_fini(test_sink_state *state);
 
 #endif
