@@ -141,6 +141,9 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
         wr_table_free(t);
         return rc;
     }
+    /* The options were checked against this text; later statements come from others. */
+    for (int i = 0; i < t->options.n; i++) t->options.entries[i].key_pos = -1;
+    for (int i = 0; i < t->options.n; i++) t->options.entries[i].value_pos = -1;
     wr_catalog_add(&s->catalog, t);
     return 0;
 }
@@ -309,8 +312,19 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
             }
             return 0;
         }
-        wr_config_set(&s->config, st->set.key, st->set.value, st->set.key_pos, st->set.value_pos);
-        return 0;
+        {
+            /* Check the value where it was written; keep it without positions, since
+             * later statements may come from another text. */
+            wr_config check;
+            wr_config_init(&check);
+            wr_config_copy(&check, &s->config);
+            wr_config_set(&check, st->set.key, st->set.value, st->set.key_pos, st->set.value_pos);
+            int rc = wr_job_check_config(&check, err);
+            wr_config_fini(&check);
+            if (rc) return rc;
+            wr_config_set(&s->config, st->set.key, st->set.value, -1, -1);
+            return 0;
+        }
     case WR_STMT_RESET:
         if (st->set.key)
             wr_config_unset(&s->config, st->set.key);

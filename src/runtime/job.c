@@ -366,38 +366,56 @@ static wr_channel *channel_new(wr_job *job, wr_task *consumer, int input)
     return ch;
 }
 
+/* An integer option within [lo, hi]; out of range is reported at the value. */
+static int int_in_range(const wr_config *cfg, const char *key, int64_t def, int64_t lo, int64_t hi,
+                        int64_t *out, wr_error *err)
+{
+    int rc = wr_config_get_int64(cfg, key, def, out, err);
+    if (rc) return rc;
+    const wr_config_entry *e = wr_config_find(cfg, key);
+    if (e && (*out < lo || *out > hi))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected an integer from "
+                               "%lld to %lld",
+                               e->value, key, (long long)lo, (long long)hi);
+    return 0;
+}
+
+typedef struct runtime_config {
+    int64_t parallelism, max_parallelism, channel_capacity, buffer_timeout_ms;
+    bool chaining;
+} runtime_config;
+
+static int read_runtime_config(const wr_config *cfg, runtime_config *out, wr_error *err)
+{
+    int rc;
+    if ((rc = int_in_range(cfg, "parallelism.default", 1, 1, 1024, &out->parallelism, err)) ||
+        (rc = int_in_range(cfg, "pipeline.max-parallelism", WR_DEFAULT_MAX_PARALLELISM, 1, 32768,
+                           &out->max_parallelism, err)) ||
+        (rc = int_in_range(cfg, "taskmanager.network.channel-capacity", 4, 1, 1 << 20,
+                           &out->channel_capacity, err)) ||
+        (rc = wr_config_get_duration_ms(cfg, "execution.buffer-timeout", 100,
+                                        &out->buffer_timeout_ms, err)) ||
+        (rc = wr_config_get_bool(cfg, "pipeline.operator-chaining", true, &out->chaining, err)))
+        return rc;
+    return 0;
+}
+
+int wr_job_check_config(const wr_config *config, wr_error *err)
+{
+    runtime_config c;
+    return read_runtime_config(config, &c, err);
+}
+
 static int read_config(wr_job *job, bool *chaining, wr_error *err)
 {
-    int64_t maxp, cap, timeout_ms;
-    int rc;
-    if ((rc = wr_config_get_int64(&job->config, "pipeline.max-parallelism",
-                                  WR_DEFAULT_MAX_PARALLELISM, &maxp, err)))
-        return rc;
-    if ((rc = wr_config_get_int64(&job->config, "taskmanager.network.channel-capacity", 4, &cap,
-                                  err)))
-        return rc;
-    if ((rc = wr_config_get_duration_ms(&job->config, "execution.buffer-timeout", 100, &timeout_ms,
-                                        err)))
-        return rc;
-    if ((rc = wr_config_get_bool(&job->config, "pipeline.operator-chaining", true, chaining, err)))
-        return rc;
-    int64_t par;
-    if ((rc = wr_config_get_int64(&job->config, "parallelism.default", 1, &par, err))) return rc;
-    if (par < 1 || par > 1024)
-        return wr_error_set(err, WR_ERR_VALIDATION,
-                            "'parallelism.default' must be between 1 and 1024, got %lld",
-                            (long long)par);
-    if (maxp < 1 || maxp > 32768)
-        return wr_error_set(err, WR_ERR_VALIDATION,
-                            "'pipeline.max-parallelism' must be between 1 and 32768, got %lld",
-                            (long long)maxp);
-    if (cap < 1 || cap > 1 << 20)
-        return wr_error_set(err, WR_ERR_VALIDATION,
-                            "'taskmanager.network.channel-capacity' must be positive, got %lld",
-                            (long long)cap);
-    job->max_parallelism = (int)maxp;
-    job->channel_capacity = (int)cap;
-    job->buffer_timeout_ns = timeout_ms * 1000000;
+    runtime_config c;
+    int rc = read_runtime_config(&job->config, &c, err);
+    if (rc) return rc;
+    job->max_parallelism = (int)c.max_parallelism;
+    job->channel_capacity = (int)c.channel_capacity;
+    job->buffer_timeout_ns = c.buffer_timeout_ms * 1000000;
+    *chaining = c.chaining;
     return 0;
 }
 

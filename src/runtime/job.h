@@ -29,6 +29,12 @@ typedef struct wr_task wr_task;
 wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err);
 
 /*
+ * Checks the runtime's configuration keys (listed above) without starting
+ * anything: 0, or WR_ERR_VALIDATION naming the key and value.
+ */
+int wr_job_check_config(const wr_config *config, wr_error *err);
+
+/*
  * Blocks until the job finishes. Returns 0 when it completed, the failing
  * operator's error (prefixed with the operator's name and subtask), or
  * WR_ERR_CANCELLED. timeout_ms < 0 waits forever; on timeout returns 1 and

@@ -637,8 +637,6 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
             wr_vector v;
             rc = wr_expr_eval(&ev, e, one, NULL, 1, &v, err);
             if (rc == 0) {
-                wr_batch tmp = {.ncols = 1, .count = 1, .capacity = 1, .cols = &v};
-                v.type = types[c];
                 /* Copy the one value into column c of the batch. */
                 wr_batch *dst = batch;
                 int row = dst->count;
@@ -654,7 +652,6 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
                         memcpy((char *)dst->cols[c].data + (size_t)row * w, v.data, w);
                     }
                 }
-                WR_UNUSED(tmp);
             }
             wr_expr_free(e);
             wr_arena_reset(&scratch);
