@@ -106,12 +106,13 @@ static int sink_process(wr_operator *base, int input, wr_batch *b, wr_error *err
         st->value[st->n] = ((int64_t *)b->cols[1].data)[r];
         st->n++;
     }
-    bool fail = st->fail_after_rows > 0 && st->n >= st->fail_after_rows;
+    int64_t seen = st->n;
+    bool fail = st->fail_after_rows > 0 && seen >= st->fail_after_rows;
     pthread_mutex_unlock(&st->lock);
     atomic_fetch_add(&st->consumed_batches, 1);
     if (fail)
         return wr_error_set(err, WR_ERR_RUNTIME, "test sink gave up after %lld rows",
-                            (long long)st->n);
+                            (long long)seen);
     return 0;
 }
 
