@@ -3,7 +3,9 @@
  *
  * Measures what the engine costs per row on the simplest real pipeline: a
  * three-column datagen source (unthrottled, bounded), a Calc with a filter
- * that keeps about half the rows, and a blackhole sink. Reports wall time,
+ * that keeps about half the rows, and a blackhole sink; once chained into one
+ * task per subtask, once unchained so every batch crosses a channel between
+ * threads. Reports wall time,
  * CPU time of the process (getrusage), rows per second, rows per
  * CPU-second and peak RSS; medians over --runs runs per parallelism.
  */
@@ -48,11 +50,12 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int run_once(long long rows, int parallelism, run *out)
+static int run_once(long long rows, int parallelism, bool chained, run *out)
 {
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "SET 'parallelism.default' = '%d';\n"
+             "SET 'pipeline.operator-chaining' = '%s';\n"
              "CREATE TABLE src (id BIGINT, v INT, d DOUBLE) WITH (\n"
              "  'connector' = 'datagen', 'rows-per-second' = '1000000000000',\n"
              "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%lld',\n"
@@ -60,7 +63,7 @@ static int run_once(long long rows, int parallelism, run *out)
              "  'fields.d.min' = '0', 'fields.d.max' = '1');\n"
              "CREATE TABLE out (id BIGINT, v INT, d DOUBLE) WITH ('connector' = 'blackhole');\n"
              "INSERT INTO out SELECT id, v, d FROM src WHERE v < 500;\n",
-             parallelism, rows);
+             parallelism, chained ? "true" : "false", rows);
     weir_session *s = weir_session_new();
     double w0 = now_s(), c0 = cpu_s();
     int rc = weir_exec(s, sql, "bench", NULL);
@@ -91,8 +94,9 @@ int wr_cli_bench(int argc, char **argv)
             printf("usage: weir bench [--rows N] [--runs R] [--parallelism P] [--json]\n"
                    "\n"
                    "Runs datagen (BIGINT sequence, INT and DOUBLE random; unthrottled) -> filter\n"
-                   "(v < 500, keeps half) -> blackhole at parallelism 1 and 2 (or P), R times\n"
-                   "each (default 3), N rows (default 50000000), and prints the medians.\n");
+                   "(v < 500, keeps half) -> blackhole at parallelism 1 and 2 (or P), chained\n"
+                   "and unchained, R times each (default 3), N rows (default 50000000), and\n"
+                   "prints the medians. Peak RSS is the process's high-water mark so far.\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -103,11 +107,14 @@ int wr_cli_bench(int argc, char **argv)
     if (!json)
         printf("%-28s %4s %12s %9s %9s %14s %16s %10s\n", "pipeline", "par", "rows", "wall s",
                "cpu s", "rows/s", "rows/cpu-s", "peak MB");
-    for (int p = 0; p < npars; p++) {
+    for (int k = 0; k < 2 * npars; k++) {
+        int p = k % npars;
+        bool chained = k < npars;
+        const char *name = chained ? "datagen-filter-blackhole" : "unchained (3 tasks/subtask)";
         double wall[runs], cpu[runs], per_cpu[runs];
         for (int r = 0; r < runs; r++) {
             run one;
-            if (run_once(rows, pars[p], &one)) return 1;
+            if (run_once(rows, pars[p], chained, &one)) return 1;
             wall[r] = one.wall;
             cpu[r] = one.cpu;
             per_cpu[r] = rows / one.cpu;
@@ -118,13 +125,14 @@ int wr_cli_bench(int argc, char **argv)
         double mw = wall[runs / 2], mc = cpu[runs / 2], mpc = per_cpu[runs / 2];
         double peak_mb = peak_rss_kb() / 1024.0;
         if (json)
-            printf("{\"pipeline\":\"datagen-filter-blackhole\",\"parallelism\":%d,\"rows\":%lld,"
+            printf("{\"pipeline\":\"%s\",\"chained\":%s,\"parallelism\":%d,\"rows\":%lld,"
                    "\"seconds\":%.4f,\"cpu_seconds\":%.4f,\"rows_per_second\":%.0f,"
                    "\"rows_per_cpu_second\":%.0f,\"peak_rss_bytes\":%ld}\n",
-                   pars[p], rows, mw, mc, rows / mw, mpc, peak_rss_kb() * 1024L);
+                   "datagen-filter-blackhole", chained ? "true" : "false", pars[p], rows, mw, mc,
+                   rows / mw, mpc, peak_rss_kb() * 1024L);
         else
-            printf("%-28s %4d %12lld %9.3f %9.3f %14.0f %16.0f %10.1f\n",
-                   "datagen-filter-blackhole", pars[p], rows, mw, mc, rows / mw, mpc, peak_mb);
+            printf("%-28s %4d %12lld %9.3f %9.3f %14.0f %16.0f %10.1f\n", name, pars[p], rows, mw,
+                   mc, rows / mw, mpc, peak_mb);
         fflush(stdout);
     }
     return 0;

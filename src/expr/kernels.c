@@ -232,8 +232,9 @@ static inline int strcmp_view(wr_str a, wr_str b)
     {                                                                                              \
         const wr_str *x = args[0].data, *y = args[1].data;                                         \
         uint8_t *o = out->data;                                                                    \
-        out->validity = combine_validity(ev, args, 2);                                             \
-        FOR_ROWS(o[r] = strcmp_view(x[r], y[r]) OP 0);                                             \
+        const uint64_t *valid = out->validity = combine_validity(ev, args, 2);                     \
+        /* The slots of NULL strings hold anything: never follow them. */                          \
+        FOR_ROWS(o[r] = valid_row(valid, r) && strcmp_view(x[r], y[r]) OP 0);                      \
         return 0;                                                                                  \
     }
 CMP_STR(eq_s, ==)
@@ -284,8 +285,9 @@ static int concat_s(KERNEL_ARGS)
 {
     const wr_str *x = args[0].data, *y = args[1].data;
     wr_str *o = out->data;
-    out->validity = combine_validity(ev, args, 2);
+    const uint64_t *valid = out->validity = combine_validity(ev, args, 2);
     FOR_ROWS({
+        if (!valid_row(valid, r)) continue; /* NULL slots hold anything */
         uint32_t len = x[r].len + y[r].len;
         char *p = wr_arena_alloc(ev->arena, len ? len : 1);
         if (x[r].len) memcpy(p, x[r].ptr, x[r].len);

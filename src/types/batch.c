@@ -27,7 +27,8 @@ wr_batch *wr_batch_new(const wr_type *types, int ncols, int capacity)
     for (int i = 0; i < ncols; i++) {
         wr_vector *v = &batch->cols[i];
         v->type = types[i];
-        v->own_data = wr_calloc((size_t)capacity, wr_type_width(types[i].id));
+        /* Not zeroed: only the slots of present values are ever read. */
+        v->own_data = wr_malloc((size_t)capacity * wr_type_width(types[i].id));
         v->data = v->own_data;
     }
     wr_arena_init(&batch->arena, 16384);
@@ -142,10 +143,14 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
 #undef COPY
         }
         if (wr_type_is_string(sv->type.id)) {
-            /* Deep copy: the source may be freed or reset after this call. */
+            /* Deep copy: the source may be freed or reset after this call. The
+             * slots of NULL values hold anything; they become empty strings. */
             wr_str *d = (wr_str *)dv->data + base;
             size_t total = 0;
-            for (int i = 0; i < n; i++) total += d[i].len;
+            for (int i = 0; i < n; i++) {
+                if (wr_vector_is_null(sv, (int)rows[i])) d[i] = (wr_str){"", 0};
+                total += d[i].len;
+            }
             if (total) {
                 char *p = wr_arena_alloc(&dst->arena, total);
                 for (int i = 0; i < n; i++) {
