@@ -722,9 +722,12 @@ void wr_job_stats_get(wr_job *job, wr_job_stats *stats)
         stats->batches_exchanged += ch->batches;
         pthread_mutex_unlock(&ch->consumer->lock);
     }
-}
-
-int64_t wr_job_rows_in(wr_job *job, int vertex, int subtask)
-{
-    return job->vertex_ops[vertex][subtask]->ctx.rows_in;
+    /* Counters are written by the task threads; read them once the job has ended. */
+    if (wr_job_wait(job, 0, &(wr_error){0}) == 1) return;
+    for (int i = 0; i < job->ntasks; i++)
+        for (int o = 0; o < job->tasks[i]->nops; o++) {
+            wr_task_op *top = job->tasks[i]->ops[o];
+            if (top->nchained == 0 && top->nwriters == 0)
+                stats->rows_into_sinks += top->ctx.rows_in;
+        }
 }

@@ -59,10 +59,9 @@ typedef struct wr_job_stats {
     int channel_capacity;  /* batches */
     int max_channel_depth; /* most batches ever queued in one channel */
     int64_t batches_exchanged;
+    int64_t rows_into_sinks; /* rows received by operators without outputs */
 } wr_job_stats;
 
 void wr_job_stats_get(wr_job *job, wr_job_stats *stats);
-/* Rows into and out of one operator instance (after the job ended). */
-int64_t wr_job_rows_in(wr_job *job, int vertex, int subtask);
 
 #endif

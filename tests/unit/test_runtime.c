@@ -122,6 +122,7 @@ Test(runtime, forward_edges_of_equal_parallelism_are_chained)
     cr_assert_eq(stats.ntasks, 4);
     cr_assert_eq(stats.nchannels, 2);
     cr_assert_eq(sink.n, 5000);
+    cr_assert_eq(stats.rows_into_sinks, 5000);
     test_sink_fini(&sink);
 }
 
