@@ -4,6 +4,8 @@
  * Uses only the public API (weir.h) and the commands beside it; SIGINT and
  * SIGTERM cancel the running statement, which then stops cleanly.
  */
+#include "../base/alloc.h"
+#include "../base/buf.h"
 #include "bench.h"
 #include "print.h"
 #include "slt.h"
@@ -72,31 +74,24 @@ static void sql_usage(FILE *f)
           f);
 }
 
+/* Reads all of f into a new string (free with wr_free), or NULL after reporting why. */
 static char *read_all(FILE *f, const char *name)
 {
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    wr_buf buf;
+    wr_buf_init(&buf);
     size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf == NULL || ferror(f)) {
+    do {
+        char *p = wr_buf_reserve(&buf, 65536);
+        n = fread(p, 1, 65536, f);
+        buf.len += n;
+        buf.data[buf.len] = '\0';
+    } while (n > 0);
+    if (ferror(f)) {
         fprintf(stderr, "weir: cannot read %s: %s\n", name, strerror(errno));
-        free(buf);
+        wr_buf_fini(&buf);
         return NULL;
     }
-    buf[len] = '\0';
-    return buf;
+    return wr_buf_detach(&buf);
 }
 
 static void show_result(void *arg, const weir_result *result)
@@ -159,7 +154,7 @@ static int cmd_sql(int argc, char **argv)
             status = 1;
         }
     }
-    free(text);
+    wr_free(text);
     weir_session_free(s);
     return status;
 }

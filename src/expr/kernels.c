@@ -8,6 +8,7 @@
  * present. Integer arithmetic wraps around on overflow, as in Flink (Java).
  */
 #include "kernels.h"
+#include "../base/config.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -414,8 +415,8 @@ static bool parse_into(wr_vector *out, int r, const char *s, uint32_t len)
             ((double *)out->data)[r] = d;
         return true;
     }
-    long long x = strtoll(buf, &end, 10);
-    if (*end || end == buf || errno || !int_fits(id, x)) return false;
+    int64_t x;
+    if (wr_parse_int64(buf, &x) || !int_fits(id, x)) return false;
     store_int(out, r, x);
     return true;
 }

@@ -7,6 +7,7 @@
  * accept at the position of the offending text.
  */
 #include "../base/alloc.h"
+#include "../base/config.h"
 #include "../base/vec.h"
 #include "../ops/values.h"
 #include "plan.h"
@@ -115,16 +116,6 @@ static wr_expr *bind_ident(const wr_ast_expr *ast, const scope *sc, wr_error *er
     return wr_expr_column(col, sc->schema->types[col], ast->pos);
 }
 
-static int parse_digits_int64(const char *text, int64_t *out)
-{
-    errno = 0;
-    char *end;
-    long long v = strtoll(text, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}
-
 static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
 {
     switch (ast->lit.kind) {
@@ -134,7 +125,7 @@ static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
         return wr_expr_bool(ast->lit.b, ast->pos);
     case WR_LIT_INTEGER: {
         int64_t v;
-        if (parse_digits_int64(ast->lit.text, &v)) {
+        if (wr_parse_int64(ast->lit.text, &v)) {
             wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
                             "numeric literal '%s' is out of the range of BIGINT", ast->lit.text);
             return NULL;
