@@ -72,6 +72,7 @@ static int calc_process(wr_operator *base, int input, wr_batch *in, wr_error *er
     }
     out->count = in->count;
     out->kinds = in->kinds;
+    out->rowtimes = in->rowtimes;
     /* A filter that kept every row of an unselected batch needs no selection. */
     if (sel && !(in->sel == NULL && n == in->count)) {
         out->sel = (uint32_t *)sel;

@@ -9,3 +9,32 @@ void wr_operator_spec_fini(wr_operator_spec *spec)
     spec->spec = NULL;
     spec->spec_free = NULL;
 }
+
+static int emit_mark(wr_op_ctx *ctx, const wr_mark *mark, wr_error *err)
+{
+    for (int p = 0; p < ctx->nouts; p++) {
+        wr_collector *out = ctx->outs[p];
+        if (out == NULL) continue;
+        int rc = out->mark(out, mark, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int wr_op_emit_idle(wr_op_ctx *ctx, bool idle, wr_error *err)
+{
+    if (ctx->out_idle == idle) return 0;
+    ctx->out_idle = idle;
+    wr_mark mark = {idle ? WR_MARK_IDLE : WR_MARK_ACTIVE, 0};
+    return emit_mark(ctx, &mark, err);
+}
+
+int wr_op_emit_watermark(wr_op_ctx *ctx, int64_t watermark, wr_error *err)
+{
+    if (watermark <= ctx->out_watermark) return 0;
+    int rc = wr_op_emit_idle(ctx, false, err);
+    if (rc) return rc;
+    ctx->out_watermark = watermark;
+    wr_mark mark = {WR_MARK_WATERMARK, watermark};
+    return emit_mark(ctx, &mark, err);
+}

@@ -25,10 +25,31 @@
 typedef struct wr_operator wr_operator;
 typedef struct wr_op_ctx wr_op_ctx;
 
+/*
+ * Stream elements other than batches. A watermark says that no more rows
+ * with an event time at or before it are expected (milliseconds; INT64_MAX at
+ * end of input). IDLE and ACTIVE mark a stream that stopped or resumed
+ * producing rows, so consumers leave it out of their watermark meanwhile.
+ */
+typedef enum wr_mark_kind {
+    WR_MARK_WATERMARK,
+    WR_MARK_IDLE,
+    WR_MARK_ACTIVE,
+} wr_mark_kind;
+
+typedef struct wr_mark {
+    wr_mark_kind kind;
+    int64_t time; /* WR_MARK_WATERMARK */
+} wr_mark;
+
+#define WR_WATERMARK_MIN INT64_MIN /* no watermark yet */
+#define WR_WATERMARK_MAX INT64_MAX /* end of input */
+
 /* Where an operator's output goes; implemented by the runtime. */
 typedef struct wr_collector wr_collector;
 struct wr_collector {
     int (*push)(wr_collector *self, wr_batch *batch, wr_error *err);
+    int (*mark)(wr_collector *self, const wr_mark *mark, wr_error *err);
 };
 
 /* What a source reports after one call of run(). */
@@ -44,11 +65,20 @@ struct wr_op_ctx {
     int max_parallelism;          /* number of key groups */
     const char *name;             /* operator name, for messages */
     const wr_config *config;      /* the job's configuration (read-only) */
-    wr_collector *out;            /* NULL for sinks */
+    wr_collector *out;            /* main output (port 0); NULL when nothing consumes it */
+    wr_collector **outs;          /* outputs by port: 0 main, 1.. side outputs; entries may be NULL */
+    int nouts;
     const atomic_bool *cancelled; /* set when the job is cancelled or failed */
     int64_t idle_until_ns;        /* sources: set before returning WR_SOURCE_IDLE */
     int64_t rows_in;              /* counted by the runtime */
     int64_t rows_out;
+    /* Event time: the combined watermark of the inputs (maintained by the runtime). */
+    int64_t watermark;
+    /* What this operator last emitted (maintained by wr_op_emit_mark). */
+    int64_t out_watermark;
+    bool out_idle;
+    /* Processing time: when set (wall-clock ms), the runtime calls on_time() at or after it. */
+    int64_t timer_at_ms; /* INT64_MAX: no callback wanted */
 };
 
 typedef struct wr_operator_ops {
@@ -63,6 +93,14 @@ typedef struct wr_operator_ops {
     int (*process)(wr_operator *op, int input, wr_batch *batch, wr_error *err);
     /* All channels of input `input` have ended. Emit final results here. Optional. */
     int (*end_input)(wr_operator *op, int input, wr_error *err);
+    /*
+     * The combined watermark of all inputs advanced to ctx->watermark. Optional:
+     * without it the watermark is forwarded. An operator with this callback
+     * forwards the watermark itself (wr_op_emit_watermark) after acting on it.
+     */
+    int (*watermark)(wr_operator *op, int64_t watermark, wr_error *err);
+    /* Processing time reached ctx->timer_at_ms (now_ms is the wall clock). Optional. */
+    int (*on_time)(wr_operator *op, int64_t now_ms, wr_error *err);
     /* Releases the instance; called once for every created instance, after success or failure. */
     void (*destroy)(wr_operator *op);
 } wr_operator_ops;
@@ -94,6 +132,23 @@ static inline int wr_op_emit(wr_op_ctx *ctx, wr_batch *batch, wr_error *err)
     ctx->rows_out += n;
     return ctx->out->push(ctx->out, batch, err);
 }
+
+/* Emits a batch on output port `port` (0 is the main output). */
+static inline int wr_op_emit_to(wr_op_ctx *ctx, int port, wr_batch *batch, wr_error *err)
+{
+    int n = wr_batch_rows(batch);
+    if (n == 0 || port >= ctx->nouts || ctx->outs[port] == NULL) return 0;
+    ctx->rows_out += n;
+    return ctx->outs[port]->push(ctx->outs[port], batch, err);
+}
+
+/*
+ * Emits a watermark on every output. Watermarks only advance: one at or
+ * below the last emitted is dropped. An idle output becomes active first.
+ */
+int wr_op_emit_watermark(wr_op_ctx *ctx, int64_t watermark, wr_error *err);
+/* Marks every output idle or active (no-op when unchanged). */
+int wr_op_emit_idle(wr_op_ctx *ctx, bool idle, wr_error *err);
 
 static inline bool wr_op_cancelled(const wr_op_ctx *ctx)
 {

@@ -10,8 +10,7 @@
 #include "../base/alloc.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
-#include "../types/row_codec.h"
-#include "keygroup.h"
+#include "../state/keygroup.h"
 #include "runtime_int.h"
 
 #include <string.h>
@@ -22,32 +21,46 @@ void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap)
     ch->consumer = consumer;
     ch->input = input;
     ch->cap = cap;
-    ch->ring = wr_calloc((size_t)cap, sizeof(wr_batch *));
+    ch->ring = wr_calloc((size_t)cap, sizeof(wr_elem));
+    ch->watermark = WR_WATERMARK_MIN;
     pthread_cond_init(&ch->not_full, NULL);
 }
 
 void wr_channel_fini(wr_channel *ch)
 {
-    for (int i = 0; i < ch->len; i++) wr_batch_free(ch->ring[(ch->head + i) % ch->cap]);
+    for (int i = 0; i < ch->len; i++) wr_batch_free(ch->ring[(ch->head + i) % ch->cap].batch);
     wr_free(ch->ring);
     pthread_cond_destroy(&ch->not_full);
 }
 
-int wr_channel_put(wr_channel *ch, wr_batch *batch, wr_error *err)
+static bool is_watermark(const wr_elem *e)
+{
+    return e->batch == NULL && e->mark.kind == WR_MARK_WATERMARK;
+}
+
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_error *err)
 {
     wr_task *t = ch->consumer;
     wr_job *job = t->job;
     pthread_mutex_lock(&t->lock);
+    if (is_watermark(&elem) && ch->len > 0) {
+        wr_elem *last = &ch->ring[(ch->head + ch->len - 1) % ch->cap];
+        if (is_watermark(last)) {
+            last->mark.time = elem.mark.time;
+            pthread_mutex_unlock(&t->lock);
+            return 0;
+        }
+    }
     while (ch->len == ch->cap && !atomic_load(&job->cancelled))
         pthread_cond_wait(&ch->not_full, &t->lock);
     if (atomic_load(&job->cancelled)) {
         pthread_mutex_unlock(&t->lock);
-        wr_batch_free(batch);
+        wr_batch_free(elem.batch);
         return wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
     }
-    ch->ring[(ch->head + ch->len) % ch->cap] = batch;
+    ch->ring[(ch->head + ch->len) % ch->cap] = elem;
     ch->len++;
-    ch->batches++;
+    if (elem.batch) ch->batches++;
     if (ch->len > ch->max_len) ch->max_len = ch->len;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
@@ -67,17 +80,21 @@ void wr_channel_close(wr_channel *ch)
 
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err);
 
-void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const int *keys, int nkeys,
+static int writer_collect_mark(wr_collector *self, const wr_mark *mark, wr_error *err)
+{
+    return wr_writer_mark((wr_writer *)self, mark, err);
+}
+
+void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keysel *key,
                     const wr_type *types, int ncols, wr_channel **targets, int ntargets,
                     int max_parallelism)
 {
     memset(w, 0, sizeof(*w));
     w->collector.push = writer_push;
+    w->collector.mark = writer_collect_mark;
     w->job = job;
     w->part = part;
-    w->keys = wr_malloc((size_t)(nkeys ? nkeys : 1) * sizeof(int));
-    if (nkeys) memcpy(w->keys, keys, (size_t)nkeys * sizeof(int));
-    w->nkeys = nkeys;
+    w->key = key;
     w->types = types;
     w->ncols = ncols;
     w->targets = targets;
@@ -99,7 +116,6 @@ void wr_writer_fini(wr_writer *w)
     wr_free(w->bufs);
     wr_free(w->rows);
     wr_free(w->nrows);
-    wr_free(w->keys);
     wr_buf_fini(&w->keybuf);
 }
 
@@ -108,7 +124,7 @@ static int send_buffer(wr_writer *w, int t, wr_error *err)
     wr_batch *b = w->bufs[t];
     if (b == NULL || b->count == 0) return 0;
     w->bufs[t] = NULL;
-    return wr_channel_put(w->targets[t], b, err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, err);
 }
 
 /* Appends rows[0..n) of batch to target t's buffer, sending full buffers. */
@@ -165,7 +181,8 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
         } else {
             for (int i = 0; i < n; i++) {
                 wr_buf_reset(&w->keybuf);
-                wr_row_encode(batch, (int)active[i], w->keys, w->nkeys, &w->keybuf);
+                rc = wr_keysel_encode(w->key, batch, (int)active[i], &w->keybuf, err);
+                if (rc) return rc;
                 uint64_t h = wr_hash_bytes(w->keybuf.data, w->keybuf.len);
                 int kg = wr_keygroup_of_hash(h, w->max_parallelism);
                 int t = wr_keygroup_subtask(kg, w->max_parallelism, w->ntargets);
@@ -187,6 +204,14 @@ int wr_writer_flush(wr_writer *w, wr_error *err)
     }
     w->pending_since_ns = 0;
     return 0;
+}
+
+int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err)
+{
+    int rc = wr_writer_flush(w, err);
+    for (int t = 0; t < w->ntargets && rc == 0; t++)
+        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, err);
+    return rc;
 }
 
 int wr_writer_end(wr_writer *w, wr_error *err)

@@ -10,7 +10,7 @@
  */
 #include "../base/alloc.h"
 #include "../base/clock.h"
-#include "keygroup.h"
+#include "../state/keygroup.h"
 #include "runtime_int.h"
 
 #include <errno.h>
@@ -54,15 +54,8 @@ void wr_job_cancel(wr_job *job)
 
 /* ---- operator outputs ----------------------------------------------------- */
 
-typedef struct chained_input {
-    wr_collector collector;
-    wr_task_op *top;
-} chained_input;
-
-static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
+static int attribute(wr_task_op *top, int rc, wr_error *err)
 {
-    top->ctx.rows_in += wr_batch_rows(batch);
-    int rc = top->op->ops->process(top->op, input, batch, err);
     if (rc && rc != WR_ERR_CANCELLED && !err->attributed) {
         wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", top->ctx.name,
                         top->ctx.subtask + 1, top->ctx.parallelism);
@@ -71,53 +64,128 @@ static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
     return rc;
 }
 
-static int fanout_push(wr_collector *self, wr_batch *batch, wr_error *err)
+static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
 {
-    wr_task_op *top = (wr_task_op *)((char *)self - offsetof(wr_task_op, fanout));
-    for (int i = 0; i < top->nchained; i++) {
-        int rc = deliver(top->chained[i], 0, batch, err);
+    top->ctx.rows_in += wr_batch_rows(batch);
+    return attribute(top, top->op->ops->process(top->op, input, batch, err), err);
+}
+
+/* A mark for the operator's (combined) input. */
+static int deliver_mark(wr_task_op *top, const wr_mark *mark, wr_error *err)
+{
+    wr_op_ctx *ctx = &top->ctx;
+    if (mark->kind != WR_MARK_WATERMARK) return wr_op_emit_idle(ctx, mark->kind == WR_MARK_IDLE, err);
+    if (mark->time <= ctx->watermark) return 0;
+    ctx->watermark = mark->time;
+    if (top->op->ops->watermark)
+        return attribute(top, top->op->ops->watermark(top->op, mark->time, err), err);
+    return wr_op_emit_watermark(ctx, mark->time, err);
+}
+
+static int port_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    wr_task_port *port = (wr_task_port *)self;
+    for (int i = 0; i < port->nchained; i++) {
+        int rc = deliver(port->chained[i], 0, batch, err);
         if (rc) return rc;
     }
-    for (int i = 0; i < top->nwriters; i++) {
-        int rc = top->writers[i]->collector.push(&top->writers[i]->collector, batch, err);
+    for (int i = 0; i < port->nwriters; i++) {
+        int rc = port->writers[i]->collector.push(&port->writers[i]->collector, batch, err);
         if (rc) return rc;
     }
     return 0;
 }
 
-static int single_chained_push(wr_collector *self, wr_batch *batch, wr_error *err)
+static int port_mark(wr_collector *self, const wr_mark *mark, wr_error *err)
 {
-    wr_task_op *top = (wr_task_op *)((char *)self - offsetof(wr_task_op, fanout));
-    return deliver(top->chained[0], 0, batch, err);
+    wr_task_port *port = (wr_task_port *)self;
+    for (int i = 0; i < port->nchained; i++) {
+        int rc = deliver_mark(port->chained[i], mark, err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < port->nwriters; i++) {
+        int rc = wr_writer_mark(port->writers[i], mark, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* A chained operator as the only consumer of a port. */
+typedef struct chained_output {
+    wr_collector collector;
+    wr_task_op *top;
+} chained_output;
+
+static int chained_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    return deliver(((chained_output *)self)->top, 0, batch, err);
+}
+
+static int chained_mark(wr_collector *self, const wr_mark *mark, wr_error *err)
+{
+    return deliver_mark(((chained_output *)self)->top, mark, err);
 }
 
 static void wire_outputs(wr_task_op *top)
 {
-    if (top->nchained == 0 && top->nwriters == 0) {
-        top->ctx.out = NULL;
-    } else if (top->nchained == 0 && top->nwriters == 1) {
-        top->ctx.out = &top->writers[0]->collector;
-    } else {
-        top->fanout.push =
-            top->nchained == 1 && top->nwriters == 0 ? single_chained_push : fanout_push;
-        top->ctx.out = &top->fanout;
+    top->outs = wr_calloc((size_t)(top->nports ? top->nports : 1), sizeof(wr_collector *));
+    for (int p = 0; p < top->nports; p++) {
+        wr_task_port *port = &top->ports[p];
+        port->fanout.push = port_push;
+        port->fanout.mark = port_mark;
+        if (port->nchained == 0 && port->nwriters == 1) {
+            top->outs[p] = &port->writers[0]->collector;
+        } else if (port->nchained == 1 && port->nwriters == 0) {
+            chained_output *c = wr_malloc(sizeof(*c));
+            c->collector.push = chained_push;
+            c->collector.mark = chained_mark;
+            c->top = port->chained[0];
+            top->outs[p] = &c->collector;
+        } else if (port->nchained + port->nwriters > 0) {
+            top->outs[p] = &port->fanout;
+        }
     }
+    top->ctx.outs = top->outs;
+    top->ctx.nouts = top->nports;
+    top->ctx.out = top->nports > 0 ? top->outs[0] : NULL;
+}
+
+static void unwire_outputs(wr_task_op *top)
+{
+    for (int p = 0; p < top->nports; p++) {
+        wr_task_port *port = &top->ports[p];
+        if (top->outs && top->outs[p] && top->outs[p]->push == chained_push) wr_free(top->outs[p]);
+        for (int w = 0; w < port->nwriters; w++) {
+            wr_writer_fini(port->writers[w]);
+            wr_free(port->writers[w]->targets);
+            wr_free(port->writers[w]);
+        }
+        wr_free(port->writers);
+        wr_free(port->chained);
+    }
+    wr_free(top->outs);
+    wr_free(top->ports);
 }
 
 /* ---- end of input ---------------------------------------------------------- */
 
 static int finish_input(wr_task_op *top, int input, wr_error *err);
 
-/* All inputs of top have ended: pass end of input downstream. */
+/* All inputs of top have ended: end of input is also the final watermark. */
 static int finish_op(wr_task_op *top, wr_error *err)
 {
-    for (int i = 0; i < top->nchained; i++) {
-        int rc = finish_input(top->chained[i], 0, err);
-        if (rc) return rc;
-    }
-    for (int i = 0; i < top->nwriters; i++) {
-        int rc = wr_writer_end(top->writers[i], err);
-        if (rc) return rc;
+    int rc = wr_op_emit_watermark(&top->ctx, WR_WATERMARK_MAX, err);
+    if (rc) return rc;
+    for (int p = 0; p < top->nports; p++) {
+        wr_task_port *port = &top->ports[p];
+        for (int i = 0; i < port->nchained; i++) {
+            rc = finish_input(port->chained[i], 0, err);
+            if (rc) return rc;
+        }
+        for (int i = 0; i < port->nwriters; i++) {
+            rc = wr_writer_end(port->writers[i], err);
+            if (rc) return rc;
+        }
     }
     return 0;
 }
@@ -125,18 +193,38 @@ static int finish_op(wr_task_op *top, wr_error *err)
 static int finish_input(wr_task_op *top, int input, wr_error *err)
 {
     if (top->op->ops->end_input) {
-        int rc = top->op->ops->end_input(top->op, input, err);
-        if (rc) {
-            if (rc != WR_ERR_CANCELLED && !err->attributed) {
-                wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", top->ctx.name,
-                                top->ctx.subtask + 1, top->ctx.parallelism);
-                err->attributed = true;
-            }
-            return rc;
-        }
+        int rc = attribute(top, top->op->ops->end_input(top->op, input, err), err);
+        if (rc) return rc;
     }
     if (++top->ninputs_ended < top->ninputs) return 0;
     return finish_op(top, err);
+}
+
+/* ---- processing-time callbacks --------------------------------------------- */
+
+/*
+ * Calls on_time() of every operator whose ctx.timer_at_ms has passed and
+ * sets *deadline_ns (monotonic) to when the next one is due.
+ */
+static int run_timers(wr_task *t, int64_t *deadline_ns, wr_error *err)
+{
+    *deadline_ns = INT64_MAX;
+    int64_t now_ms = 0, next = INT64_MAX;
+    for (int i = 0; i < t->nops; i++) {
+        wr_task_op *top = t->ops[i];
+        if (top->ctx.timer_at_ms == INT64_MAX) continue;
+        if (now_ms == 0) now_ms = wr_clock_wall_ms();
+        if (top->ctx.timer_at_ms <= now_ms) {
+            top->ctx.timer_at_ms = INT64_MAX;
+            if (top->op->ops->on_time) {
+                int rc = attribute(top, top->op->ops->on_time(top->op, now_ms, err), err);
+                if (rc) return rc;
+            }
+        }
+        next = WR_MIN(next, top->ctx.timer_at_ms);
+    }
+    if (next != INT64_MAX) *deadline_ns = wr_clock_mono_ns() + (next - now_ms) * 1000000;
+    return 0;
 }
 
 /* ---- buffer timeout ------------------------------------------------------- */
@@ -147,19 +235,21 @@ static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *e
     int64_t now = 0, next = INT64_MAX;
     int64_t timeout = t->job->buffer_timeout_ns;
     for (int i = 0; i < t->nops; i++) {
-        wr_task_op *top = t->ops[i];
-        for (int w = 0; w < top->nwriters; w++) {
-            wr_writer *wr = top->writers[w];
-            if (wr->pending_since_ns == 0) continue;
-            if (!force && timeout > 0) {
-                if (now == 0) now = wr_clock_mono_ns();
-                if (now - wr->pending_since_ns < timeout) {
-                    next = WR_MIN(next, wr->pending_since_ns + timeout);
-                    continue;
+        for (int p = 0; p < t->ops[i]->nports; p++) {
+            const wr_task_port *port = &t->ops[i]->ports[p];
+            for (int w = 0; w < port->nwriters; w++) {
+                wr_writer *wr = port->writers[w];
+                if (wr->pending_since_ns == 0) continue;
+                if (!force && timeout > 0) {
+                    if (now == 0) now = wr_clock_mono_ns();
+                    if (now - wr->pending_since_ns < timeout) {
+                        next = WR_MIN(next, wr->pending_since_ns + timeout);
+                        continue;
+                    }
                 }
+                int rc = wr_writer_flush(wr, err);
+                if (rc) return rc;
             }
-            int rc = wr_writer_flush(wr, err);
-            if (rc) return rc;
         }
     }
     if (next_deadline) *next_deadline = next;
@@ -193,6 +283,16 @@ static void run_mail(wr_task *t)
 
 /* ---- task loops ------------------------------------------------------------ */
 
+/* Flushes due output buffers and runs due timers; *deadline_ns: when either is next due. */
+static int housekeeping(wr_task *t, int64_t *deadline_ns, wr_error *err)
+{
+    int64_t flush_at = INT64_MAX, timer_at = INT64_MAX;
+    int rc = flush_due(t, t->job->buffer_timeout_ns == 0, &flush_at, err);
+    if (rc == 0) rc = run_timers(t, &timer_at, err);
+    *deadline_ns = WR_MIN(flush_at, timer_at);
+    return rc;
+}
+
 static int run_source(wr_task *t, wr_error *err)
 {
     wr_task_op *head = t->ops[0];
@@ -203,19 +303,11 @@ static int run_source(wr_task *t, wr_error *err)
         pthread_mutex_unlock(&t->lock);
         if (atomic_load(&job->cancelled)) return WR_ERR_CANCELLED;
         wr_source_status status = WR_SOURCE_MORE;
-        int rc = head->op->ops->run(head->op, &status, err);
-        if (rc) {
-            if (rc != WR_ERR_CANCELLED && !err->attributed) {
-                wr_error_prefix(err, "operator '%s' (subtask %d/%d) failed: ", head->ctx.name,
-                                head->ctx.subtask + 1, head->ctx.parallelism);
-                err->attributed = true;
-            }
-            return rc;
-        }
+        int rc = attribute(head, head->op->ops->run(head->op, &status, err), err);
+        if (rc) return rc;
         if (status == WR_SOURCE_END) return finish_op(head, err);
         int64_t deadline;
-        rc = flush_due(t, job->buffer_timeout_ns == 0, &deadline, err);
-        if (rc) return rc;
+        if ((rc = housekeeping(t, &deadline, err))) return rc;
         if (status == WR_SOURCE_IDLE) {
             deadline = WR_MIN(deadline, head->ctx.idle_until_ns);
             pthread_mutex_lock(&t->lock);
@@ -223,12 +315,59 @@ static int run_source(wr_task *t, wr_error *err)
                 wr_clock_mono_ns() < deadline)
                 timed_wait(t, deadline);
             pthread_mutex_unlock(&t->lock);
-            if (wr_clock_mono_ns() >= deadline) {
-                rc = flush_due(t, false, NULL, err);
-                if (rc) return rc;
-            }
         }
     }
+}
+
+/*
+ * The head's input watermark is the minimum over its channels that are not
+ * idle (ended channels count as WR_WATERMARK_MAX); when every channel is idle
+ * the head's input is idle. Called on the task's thread after a channel's
+ * watermark or status changed.
+ */
+static int combine_watermarks(wr_task *t, wr_error *err)
+{
+    wr_task_op *head = t->ops[0];
+    int64_t wm = INT64_MAX;
+    bool all_idle = true;
+    for (int c = 0; c < t->ninputs; c++) {
+        const wr_channel *ch = t->inputs[c];
+        if (ch->idle) continue;
+        all_idle = false;
+        wm = WR_MIN(wm, ch->watermark);
+    }
+    if (all_idle != t->inputs_idle) {
+        t->inputs_idle = all_idle;
+        wr_mark status = {all_idle ? WR_MARK_IDLE : WR_MARK_ACTIVE, 0};
+        int rc = deliver_mark(head, &status, err);
+        if (rc) return rc;
+    }
+    if (all_idle || wm == WR_WATERMARK_MIN) return 0;
+    wr_mark mark = {WR_MARK_WATERMARK, wm};
+    return deliver_mark(head, &mark, err);
+}
+
+static int channel_mark(wr_task *t, wr_channel *ch, const wr_mark *mark, wr_error *err)
+{
+    switch (mark->kind) {
+    case WR_MARK_WATERMARK:
+        if (mark->time <= ch->watermark) return 0;
+        ch->watermark = mark->time;
+        break;
+    case WR_MARK_IDLE:
+    case WR_MARK_ACTIVE:
+        if (ch->idle == (mark->kind == WR_MARK_IDLE)) return 0;
+        ch->idle = mark->kind == WR_MARK_IDLE;
+        break;
+    }
+    return combine_watermarks(t, err);
+}
+
+static bool input_ready(const wr_task *t)
+{
+    for (int k = 0; k < t->ninputs; k++)
+        if (t->inputs[k]->len > 0 || (t->inputs[k]->closed && !t->inputs[k]->ended)) return true;
+    return false;
 }
 
 static int run_inputs(wr_task *t, wr_error *err)
@@ -262,38 +401,43 @@ static int run_inputs(wr_task *t, wr_error *err)
                 break;
             }
         }
+        int64_t deadline = INT64_MAX;
         if (ch && ch->len > 0) {
-            wr_batch *b = ch->ring[ch->head];
+            wr_elem e = ch->ring[ch->head];
             ch->head = (ch->head + 1) % ch->cap;
             ch->len--;
             pthread_cond_signal(&ch->not_full);
             pthread_mutex_unlock(&t->lock);
-            rc = deliver(head, ch->input, b, err);
-            wr_batch_free(b);
-            if (rc == 0) rc = flush_due(t, job->buffer_timeout_ns == 0, NULL, err);
+            if (e.batch) {
+                rc = deliver(head, ch->input, e.batch, err);
+                wr_batch_free(e.batch);
+            } else {
+                rc = channel_mark(t, ch, &e.mark, err);
+            }
+            if (rc == 0) rc = housekeeping(t, &deadline, err);
             pthread_mutex_lock(&t->lock);
             if (rc) break;
             continue;
         }
-        if (ch) { /* closed and drained */
+        if (ch) { /* closed and drained: its watermark is final */
             ch->ended = true;
             channels_ended++;
             pthread_mutex_unlock(&t->lock);
-            if (++ended[ch->input] == total[ch->input]) rc = finish_input(head, ch->input, err);
+            ch->watermark = WR_WATERMARK_MAX;
+            ch->idle = false;
+            rc = combine_watermarks(t, err);
+            if (rc == 0 && ++ended[ch->input] == total[ch->input])
+                rc = finish_input(head, ch->input, err);
             pthread_mutex_lock(&t->lock);
             if (rc) break;
             continue;
         }
-        int64_t deadline = INT64_MAX;
         pthread_mutex_unlock(&t->lock);
-        rc = flush_due(t, false, &deadline, err);
+        rc = housekeeping(t, &deadline, err);
         pthread_mutex_lock(&t->lock);
         if (rc) break;
         if (t->mail_head || atomic_load(&job->cancelled)) continue;
-        bool ready = false;
-        for (int k = 0; k < t->ninputs && !ready; k++)
-            ready = t->inputs[k]->len > 0 || (t->inputs[k]->closed && !t->inputs[k]->ended);
-        if (!ready) timed_wait(t, deadline);
+        if (!input_ready(t)) timed_wait(t, deadline);
     }
     pthread_mutex_unlock(&t->lock);
     return rc;
@@ -442,13 +586,7 @@ static void job_destroy(wr_job *job)
         for (int o = 0; o < t->nops; o++) {
             wr_task_op *top = t->ops[o];
             if (top->op) top->op->ops->destroy(top->op);
-            for (int w = 0; w < top->nwriters; w++) {
-                wr_writer_fini(top->writers[w]);
-                wr_free(top->writers[w]->targets);
-                wr_free(top->writers[w]);
-            }
-            wr_free(top->writers);
-            wr_free(top->chained);
+            unwire_outputs(top);
             wr_free(top);
         }
         while (t->mail_head) {
@@ -507,12 +645,12 @@ static int build(wr_job *job, wr_error *err)
                                 "forward partitioning from '%s' (parallelism %d) to '%s' "
                                 "(parallelism %d) needs equal parallelism",
                                 from->name, par[edge->from], to->name, par[edge->to]);
-        for (int k = 0; k < edge->nkeys; k++)
-            if (edge->keys[k] < 0 || edge->keys[k] >= from->nout)
+        for (int k = 0; k < edge->key.ncols; k++)
+            if (edge->key.cols[k] < 0 || edge->key.cols[k] >= from->ports[edge->port].ncols)
                 return wr_error_set(err, WR_ERR_VALIDATION,
                                     "hash key column %d is outside the output of '%s'",
-                                    edge->keys[k], from->name);
-        if (edge->part == WR_PART_HASH && edge->nkeys == 0)
+                                    edge->key.cols[k], from->name);
+        if (edge->part == WR_PART_HASH && wr_keysel_empty(&edge->key))
             return wr_error_set(err, WR_ERR_VALIDATION, "hash partitioning into '%s' has no key",
                                 to->name);
         if (to->op.ops->process == NULL)
@@ -565,6 +703,11 @@ static int build(wr_job *job, wr_error *err)
                 top->ctx.name = g->vertices[v].name;
                 top->ctx.config = &job->config;
                 top->ctx.cancelled = &job->cancelled;
+                top->ctx.watermark = WR_WATERMARK_MIN;
+                top->ctx.out_watermark = WR_WATERMARK_MIN;
+                top->ctx.timer_at_ms = INT64_MAX;
+                top->nports = g->vertices[v].nports;
+                top->ports = wr_calloc((size_t)top->nports, sizeof(wr_task_port));
                 t->ops = wr_realloc(t->ops, (size_t)(t->nops + 1) * sizeof(top));
                 t->ops[t->nops++] = top;
                 job->vertex_tasks[v][s] = t;
@@ -584,10 +727,11 @@ static int build(wr_job *job, wr_error *err)
         const wr_jg_edge *edge = &g->edges[e];
         int u = edge->from, v = edge->to;
         for (int s = 0; s < par[u]; s++) {
-            wr_task_op *top = job->vertex_ops[u][s];
+            wr_task_port *port = &job->vertex_ops[u][s]->ports[edge->port];
             if (chained_edge[e]) {
-                top->chained = wr_realloc(top->chained, (size_t)(top->nchained + 1) * sizeof(top));
-                top->chained[top->nchained++] = job->vertex_ops[v][s];
+                port->chained =
+                    wr_realloc(port->chained, (size_t)(port->nchained + 1) * sizeof(wr_task_op *));
+                port->chained[port->nchained++] = job->vertex_ops[v][s];
                 continue;
             }
             int ntargets = edge->part == WR_PART_FORWARD ? 1 : par[v];
@@ -597,10 +741,11 @@ static int build(wr_job *job, wr_error *err)
                 targets[j] = channel_new(job, job->vertex_tasks[v][consumer], edge->input);
             }
             wr_writer *w = wr_malloc(sizeof(*w));
-            wr_writer_init(w, job, edge->part, edge->keys, edge->nkeys, g->vertices[u].out_types,
-                           g->vertices[u].nout, targets, ntargets, job->max_parallelism);
-            top->writers = wr_realloc(top->writers, (size_t)(top->nwriters + 1) * sizeof(w));
-            top->writers[top->nwriters++] = w;
+            const wr_jg_port *out = &g->vertices[u].ports[edge->port];
+            wr_writer_init(w, job, edge->part, &edge->key, out->types, out->ncols, targets,
+                           ntargets, job->max_parallelism);
+            port->writers = wr_realloc(port->writers, (size_t)(port->nwriters + 1) * sizeof(w));
+            port->writers[port->nwriters++] = w;
         }
     }
     for (int i = 0; i < job->ntasks; i++)
@@ -727,7 +872,6 @@ void wr_job_stats_get(wr_job *job, wr_job_stats *stats)
     for (int i = 0; i < job->ntasks; i++)
         for (int o = 0; o < job->tasks[i]->nops; o++) {
             wr_task_op *top = job->tasks[i]->ops[o];
-            if (top->nchained == 0 && top->nwriters == 0)
-                stats->rows_into_sinks += top->ctx.rows_in;
+            if (top->ctx.out == NULL && top->nports <= 1) stats->rows_into_sinks += top->ctx.rows_in;
         }
 }

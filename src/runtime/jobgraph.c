@@ -35,9 +35,10 @@ void wr_jobgraph_free(wr_jobgraph *graph)
         wr_jg_vertex *v = &graph->vertices[i];
         wr_operator_spec_fini(&v->op);
         wr_free(v->name);
-        wr_free(v->out_types);
+        for (int p = 0; p < v->nports; p++) wr_free(v->ports[p].types);
+        wr_free(v->ports);
     }
-    for (int i = 0; i < graph->nedges; i++) wr_free(graph->edges[i].keys);
+    for (int i = 0; i < graph->nedges; i++) wr_keysel_fini(&graph->edges[i].key);
     wr_free(graph->vertices);
     wr_free(graph->edges);
     wr_free(graph->name);
@@ -54,29 +55,46 @@ int wr_jobgraph_add(wr_jobgraph *graph, const char *name, wr_operator_spec *op,
     v->name = wr_strdup(name);
     v->op = *op;
     memset(op, 0, sizeof(*op));
-    v->nout = nout;
-    v->out_types = wr_malloc((size_t)(nout ? nout : 1) * sizeof(wr_type));
-    if (nout) memcpy(v->out_types, out_types, (size_t)nout * sizeof(wr_type));
+    wr_jobgraph_add_port(graph, id, out_types, nout);
     return id;
+}
+
+int wr_jobgraph_add_port(wr_jobgraph *graph, int vertex, const wr_type *types, int ncols)
+{
+    wr_jg_vertex *v = &graph->vertices[vertex];
+    v->ports = wr_realloc(v->ports, (size_t)(v->nports + 1) * sizeof(wr_jg_port));
+    wr_jg_port *port = &v->ports[v->nports];
+    port->ncols = ncols;
+    port->types = wr_malloc((size_t)(ncols ? ncols : 1) * sizeof(wr_type));
+    if (ncols) memcpy(port->types, types, (size_t)ncols * sizeof(wr_type));
+    return v->nports++;
+}
+
+int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, wr_partition part,
+                             const wr_keysel *key)
+{
+    assert(from >= 0 && from < graph->nvertices && to >= 0 && to < graph->nvertices);
+    assert(port >= 0 && port < graph->vertices[from].nports);
+    graph->edges = wr_realloc(graph->edges, (size_t)(graph->nedges + 1) * sizeof(wr_jg_edge));
+    wr_jg_edge *e = &graph->edges[graph->nedges++];
+    memset(e, 0, sizeof(*e));
+    e->from = from;
+    e->port = port;
+    e->to = to;
+    e->part = part;
+    e->input = graph->vertices[to].ninputs++;
+    if (key) wr_keysel_copy(&e->key, key);
+    return e->input;
 }
 
 int wr_jobgraph_connect(wr_jobgraph *graph, int from, int to, wr_partition part, const int *keys,
                         int nkeys)
 {
-    assert(from >= 0 && from < graph->nvertices && to >= 0 && to < graph->nvertices);
-    graph->edges = wr_realloc(graph->edges, (size_t)(graph->nedges + 1) * sizeof(wr_jg_edge));
-    wr_jg_edge *e = &graph->edges[graph->nedges++];
-    e->from = from;
-    e->to = to;
-    e->part = part;
-    e->input = graph->vertices[to].ninputs++;
-    e->nkeys = nkeys;
-    e->keys = NULL;
-    if (nkeys) {
-        e->keys = wr_malloc((size_t)nkeys * sizeof(int));
-        memcpy(e->keys, keys, (size_t)nkeys * sizeof(int));
-    }
-    return e->input;
+    wr_keysel key;
+    wr_keysel_init_cols(&key, keys, nkeys);
+    int input = wr_jobgraph_connect_port(graph, from, 0, to, part, &key);
+    wr_keysel_fini(&key);
+    return input;
 }
 
 int wr_jobgraph_parallelism(const wr_jobgraph *graph, int vertex, const wr_config *config)
@@ -100,9 +118,12 @@ void wr_jobgraph_describe(const wr_jobgraph *graph, const wr_config *config, wr_
     for (int i = 0; i < graph->nedges; i++) {
         const wr_jg_edge *e = &graph->edges[i];
         wr_buf_printf(out, "  [%d] -> [%d] %s", e->from, e->to, wr_partition_name(e->part));
-        if (e->part == WR_PART_HASH) {
+        if (e->port > 0) wr_buf_printf(out, " from side output %d", e->port);
+        if (e->part == WR_PART_HASH && e->key.fn) {
+            wr_buf_puts(out, " on a key function");
+        } else if (e->part == WR_PART_HASH) {
             wr_buf_puts(out, " on columns");
-            for (int k = 0; k < e->nkeys; k++) wr_buf_printf(out, " %d", e->keys[k]);
+            for (int k = 0; k < e->key.ncols; k++) wr_buf_printf(out, " %d", e->key.cols[k]);
         }
         wr_buf_putc(out, '\n');
     }

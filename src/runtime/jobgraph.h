@@ -12,6 +12,7 @@
 #include "../base/buf.h"
 #include "../base/config.h"
 #include "../ops/operator.h"
+#include "../state/keysel.h"
 
 typedef enum wr_partition {
     WR_PART_FORWARD,   /* subtask i -> subtask i; needs equal parallelism */
@@ -22,20 +23,26 @@ typedef enum wr_partition {
 
 const char *wr_partition_name(wr_partition part);
 
+/* An output of a vertex: port 0 is the main output, others are side outputs. */
+typedef struct wr_jg_port {
+    wr_type *types; /* row type; owned */
+    int ncols;
+} wr_jg_port;
+
 typedef struct wr_jg_vertex {
     char *name;
     wr_operator_spec op; /* owned */
-    wr_type *out_types;  /* output row type; owned */
-    int nout;
+    wr_jg_port *ports;   /* at least one */
+    int nports;
     int ninputs; /* number of edges into this vertex */
 } wr_jg_vertex;
 
 typedef struct wr_jg_edge {
     int from, to;
+    int port;  /* output port of `from` */
     int input; /* input index at the consumer (0 for the first edge into it) */
     wr_partition part;
-    int *keys; /* key columns of the producer's output for WR_PART_HASH; owned */
-    int nkeys;
+    wr_keysel key; /* for WR_PART_HASH; owned */
 } wr_jg_edge;
 
 typedef struct wr_jobgraph {
@@ -54,9 +61,17 @@ void wr_jobgraph_free(wr_jobgraph *graph);
  */
 int wr_jobgraph_add(wr_jobgraph *graph, const char *name, wr_operator_spec *op,
                     const wr_type *out_types, int nout);
-/* Adds an edge; returns the input index it has at `to`. keys is copied. */
+/* Adds a side output port to a vertex and returns its number (>= 1). types is copied. */
+int wr_jobgraph_add_port(wr_jobgraph *graph, int vertex, const wr_type *types, int ncols);
+/*
+ * Adds an edge from the main output of `from`; returns the input index it
+ * has at `to`. keys (key columns for WR_PART_HASH) is copied.
+ */
 int wr_jobgraph_connect(wr_jobgraph *graph, int from, int to, wr_partition part, const int *keys,
                         int nkeys);
+/* As wr_jobgraph_connect, from output port `port` and with any key selector (copied; may be NULL). */
+int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, wr_partition part,
+                             const wr_keysel *key);
 
 /* The parallelism a vertex runs with under the given configuration. */
 int wr_jobgraph_parallelism(const wr_jobgraph *graph, int vertex, const wr_config *config);

@@ -14,13 +14,22 @@
 
 #include <pthread.h>
 
+/* What travels on a channel: a batch (owned), or a mark when batch is NULL. */
+typedef struct wr_elem {
+    wr_batch *batch;
+    wr_mark mark;
+} wr_elem;
+
 typedef struct wr_channel {
     wr_task *consumer;
-    int input;       /* logical input index at the consumer's head operator */
-    wr_batch **ring; /* cap entries; owned batches in flight */
+    int input;     /* logical input index at the consumer's head operator */
+    wr_elem *ring; /* cap entries in flight */
     int cap, head, len;
     bool closed; /* producer sent end of input (after the queued batches) */
     bool ended;  /* consumer has taken end of input */
+    /* Consumer's view of the producer's event time (consumer thread only). */
+    int64_t watermark;
+    bool idle;
     pthread_cond_t not_full;
     int max_len;
     int64_t batches;
@@ -31,8 +40,7 @@ typedef struct wr_writer {
     wr_collector collector; /* first: the operator's output points here */
     wr_job *job;
     wr_partition part;
-    int *keys;
-    int nkeys;
+    const wr_keysel *key; /* borrowed from the job graph */
     int max_parallelism;
     int ntargets;
     wr_channel **targets; /* borrowed; owned by the job */
@@ -46,32 +54,43 @@ typedef struct wr_writer {
     wr_buf keybuf;
 } wr_writer;
 
-void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const int *keys, int nkeys,
+void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keysel *key,
                     const wr_type *types, int ncols, wr_channel **targets, int ntargets,
                     int max_parallelism);
 void wr_writer_fini(wr_writer *w);
 /* Sends every partially filled buffer. */
 int wr_writer_flush(wr_writer *w, wr_error *err);
+/* Flushes, then sends the mark to every target (marks follow the rows before them). */
+int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err);
 /* Flushes, then closes every target channel. */
 int wr_writer_end(wr_writer *w, wr_error *err);
 
 void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap);
 void wr_channel_fini(wr_channel *ch);
-/* Blocks while the channel is full. Takes ownership of batch, even on error. */
-int wr_channel_put(wr_channel *ch, wr_batch *batch, wr_error *err);
+/*
+ * Blocks while the channel is full. Takes ownership of elem's batch, even on
+ * error. A watermark right behind a queued watermark replaces it.
+ */
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_error *err);
 void wr_channel_close(wr_channel *ch);
+
+/* The consumers of one output port of an operator inside a task. */
+typedef struct wr_task_port {
+    wr_collector fanout; /* first: used when the port has more than one consumer */
+    struct wr_task_op **chained;
+    int nchained;
+    wr_writer **writers;
+    int nwriters;
+} wr_task_port;
 
 /* One operator instance inside a task. */
 typedef struct wr_task_op {
     int vertex;
     wr_operator *op;
     wr_op_ctx ctx;
-    /* outputs: chained operators and writers */
-    struct wr_task_op **chained;
-    int nchained;
-    wr_writer **writers;
-    int nwriters;
-    wr_collector fanout; /* used when there is more than one output */
+    wr_task_port *ports; /* one per output port of the vertex */
+    int nports;
+    wr_collector **outs; /* ctx.outs: per port the single consumer, the fanout or NULL */
     int ninputs;         /* inputs of the head; chained operators have 1 */
     int ninputs_ended;
     bool opened;
@@ -99,6 +118,7 @@ struct wr_task {
     wr_task_op **ops; /* topological order; ops[0] is the head */
     int nops;
     bool is_source;
+    bool inputs_idle; /* every input channel is idle (task thread only) */
 };
 
 struct wr_job {

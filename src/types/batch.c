@@ -44,6 +44,7 @@ void wr_batch_free(wr_batch *batch)
     }
     wr_free(batch->cols);
     wr_free(batch->own_kinds);
+    wr_free(batch->own_rowtimes);
     wr_free(batch->own_sel);
     wr_arena_fini(&batch->arena);
     wr_free(batch);
@@ -55,6 +56,7 @@ void wr_batch_reset(wr_batch *batch)
     batch->sel = NULL;
     batch->nsel = 0;
     batch->kinds = NULL;
+    batch->rowtimes = NULL;
     for (int i = 0; i < batch->ncols; i++) {
         batch->cols[i].data = batch->cols[i].own_data;
         batch->cols[i].validity = NULL;
@@ -93,6 +95,20 @@ uint8_t *wr_batch_kinds(wr_batch *batch)
         batch->kinds = batch->own_kinds;
     }
     return batch->kinds;
+}
+
+int64_t *wr_batch_rowtimes(wr_batch *batch)
+{
+    size_t size = (size_t)batch->capacity * sizeof(int64_t);
+    if (batch->own_rowtimes == NULL) batch->own_rowtimes = wr_malloc(size);
+    if (batch->rowtimes != batch->own_rowtimes) {
+        if (batch->rowtimes)
+            memcpy(batch->own_rowtimes, batch->rowtimes, size);
+        else
+            for (int i = 0; i < batch->capacity; i++) batch->own_rowtimes[i] = WR_NO_TIMESTAMP;
+        batch->rowtimes = batch->own_rowtimes;
+    }
+    return batch->rowtimes;
 }
 
 uint32_t *wr_batch_sel_buffer(wr_batch *batch)
@@ -175,6 +191,12 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
         for (int i = 0; i < n; i++) k[base + i] = src->kinds[rows[i]];
     } else if (dst->kinds) {
         memset(dst->kinds + base, WR_KIND_INSERT, (size_t)n);
+    }
+    if (src->rowtimes) {
+        int64_t *t = wr_batch_rowtimes(dst);
+        for (int i = 0; i < n; i++) t[base + i] = src->rowtimes[rows[i]];
+    } else if (dst->rowtimes) {
+        for (int i = 0; i < n; i++) dst->rowtimes[base + i] = WR_NO_TIMESTAMP;
     }
     dst->count += n;
 }

@@ -6,7 +6,8 @@
  * (bit set = value present; no bitmap = no NULLs). A selection vector names
  * the active rows, so a filter narrows a batch without copying it. An
  * optional change-kind array gives each row's kind (+I, -U, +U, -D); without
- * it every row is an insert. Strings are views into the batch's arena.
+ * it every row is an insert. An optional timestamp array gives each row's
+ * event time. Strings are views into the batch's arena.
  *
  * Borrowing rule: a batch handed to an operator is borrowed for the duration
  * of the call. A vector may alias another batch's memory (a projection of an
@@ -48,6 +49,8 @@ typedef struct wr_batch {
     int nsel;
     uint8_t *kinds; /* wr_change_kind per physical row, or NULL: all inserts */
     uint8_t *own_kinds;
+    int64_t *rowtimes; /* event timestamp (ms) per physical row, or NULL: rows carry none */
+    int64_t *own_rowtimes;
     uint32_t *own_sel;
     wr_arena arena; /* string bytes; reset with the batch */
 } wr_batch;
@@ -91,6 +94,17 @@ static inline wr_change_kind wr_batch_kind(const wr_batch *batch, int row)
     return batch->kinds ? (wr_change_kind)batch->kinds[row] : WR_KIND_INSERT;
 }
 
+/*
+ * Event timestamps (the record timestamps of Flink's DataStream API, in
+ * milliseconds): a writable array (initially WR_NO_TIMESTAMP) and a row's value.
+ */
+#define WR_NO_TIMESTAMP INT64_MIN
+int64_t *wr_batch_rowtimes(wr_batch *batch);
+static inline int64_t wr_batch_rowtime(const wr_batch *batch, int row)
+{
+    return batch->rowtimes ? batch->rowtimes[row] : WR_NO_TIMESTAMP;
+}
+
 /* A writable selection array of capacity entries (the batch's own). */
 uint32_t *wr_batch_sel_buffer(wr_batch *batch);
 
@@ -99,7 +113,7 @@ wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len);
 
 /*
  * Appends rows[0..n) of src (physical indexes) to dst after its last row,
- * copying values, NULLs, kinds and string bytes. dst must have no selection,
+ * copying values, NULLs, kinds, timestamps and string bytes. dst must have no selection,
  * the same column types as src and room for n more rows.
  */
 void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n);
