@@ -22,4 +22,12 @@ static inline int wr_keygroup_subtask(int keygroup, int max_parallelism, int par
     return (int)((int64_t)keygroup * parallelism / max_parallelism);
 }
 
+/* The key groups [*first, *last] that run on a subtask (contiguous; may be empty: last < first). */
+static inline void wr_keygroup_range(int subtask, int max_parallelism, int parallelism, int *first,
+                                     int *last)
+{
+    *first = (int)(((int64_t)subtask * max_parallelism + parallelism - 1) / parallelism);
+    *last = (int)(((int64_t)(subtask + 1) * max_parallelism + parallelism - 1) / parallelism) - 1;
+}
+
 #endif

@@ -1,0 +1,802 @@
+/*
+ * test_state.c — the heap keyed-state backend (value, list, map state, TTL,
+ * key groups) and the timer service.
+ */
+#include "../../src/base/alloc.h"
+#include "../../src/base/hash.h"
+#include "../../src/state/keyed.h"
+#include "../../src/state/keygroup.h"
+#include "../../src/state/timers.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(s) s, strlen(s) /* a C string as (bytes, length) */
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void *arg)
+{
+    (void)arg;
+    return fake_now;
+}
+
+/* A backend owning every key group, on the fake clock. */
+static wr_keyed *backend(void)
+{
+    fake_now = 1000;
+    return wr_keyed_new(WR_DEFAULT_MAX_PARALLELISM, 0, WR_DEFAULT_MAX_PARALLELISM - 1, fake_clock,
+                        NULL);
+}
+
+/* Asserts that value state id holds str for the current key and ns. */
+static void assert_value(wr_keyed *ks, int id, const char *ns, const char *str)
+{
+    size_t len;
+    const char *v = wr_keyed_value_get(ks, id, S(ns), &len);
+    if (str == NULL) {
+        cr_assert_null(v, "expected no value in ns '%s'", ns);
+        return;
+    }
+    cr_assert_not_null(v, "expected '%s' in ns '%s'", str, ns);
+    cr_assert_eq(len, strlen(str));
+    cr_assert(memcmp(v, str, len) == 0, "got '%.*s', expected '%s'", (int)len, v, str);
+}
+
+/* The list's live elements joined with ',' (at most 255 bytes). */
+static const char *list_str(wr_keyed *ks, int id, const char *ns)
+{
+    static char out[256];
+    size_t pos = 0, len, n = 0;
+    const void *v;
+    out[0] = '\0';
+    while (wr_keyed_list_next(ks, id, S(ns), &pos, &v, &len)) {
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s", n ? "," : "", (int)len,
+                              (const char *)v);
+    }
+    return out;
+}
+
+static int map_size(wr_keyed *ks, int id, const char *ns)
+{
+    size_t pos = 0, uklen, len;
+    const void *uk, *v;
+    int n = 0;
+    while (wr_keyed_map_next(ks, id, S(ns), &pos, &uk, &uklen, &v, &len)) n++;
+    return n;
+}
+
+Test(keyed, register_returns_ids_and_rejects_a_kind_change)
+{
+    wr_keyed *ks = backend();
+    cr_assert_eq(wr_keyed_register(ks, "sum", WR_STATE_VALUE, NULL), 0);
+    cr_assert_eq(wr_keyed_register(ks, "rows", WR_STATE_LIST, NULL), 1);
+    cr_assert_eq(wr_keyed_register(ks, "sum", WR_STATE_VALUE, NULL), 0);
+    cr_assert_eq(wr_keyed_register(ks, "sum", WR_STATE_MAP, NULL), -1);
+    cr_assert_eq(wr_keyed_nstates(ks), 2);
+    cr_assert_str_eq(wr_keyed_state_name(ks, 1), "rows");
+    wr_keyed_free(ks);
+}
+
+Test(keyed, set_key_copies_the_key_and_computes_its_group)
+{
+    wr_keyed *ks = backend();
+    char key[] = "user-42";
+    wr_keyed_set_key(ks, S(key));
+    key[0] = 'X'; /* the backend must hold its own copy */
+    size_t len;
+    const char *k = wr_keyed_key(ks, &len);
+    cr_assert_eq(len, 7);
+    cr_assert(memcmp(k, "user-42", 7) == 0);
+    cr_assert_eq(wr_keyed_keygroup(ks),
+                 wr_keygroup_of_hash(wr_hash_bytes("user-42", 7), WR_DEFAULT_MAX_PARALLELISM));
+    wr_keyed_free(ks);
+}
+
+Test(keyed, value_put_get_overwrite_isolated_by_key_namespace_and_state)
+{
+    long live = wr_alloc_live();
+    wr_keyed *ks = backend();
+    int a = wr_keyed_register(ks, "a", WR_STATE_VALUE, NULL);
+    int b = wr_keyed_register(ks, "b", WR_STATE_VALUE, NULL);
+    wr_keyed_set_key(ks, S("k1"));
+    assert_value(ks, a, "", NULL);
+    wr_keyed_value_put(ks, a, S(""), S("one"));
+    wr_keyed_value_put(ks, a, S("w1"), S("win"));
+    wr_keyed_value_put(ks, b, S(""), S("other"));
+    wr_keyed_set_key(ks, S("k2"));
+    assert_value(ks, a, "", NULL);
+    wr_keyed_value_put(ks, a, S(""), S("two"));
+    wr_keyed_set_key(ks, S("k1"));
+    assert_value(ks, a, "", "one");
+    assert_value(ks, a, "w1", "win");
+    assert_value(ks, a, "w2", NULL);
+    assert_value(ks, b, "", "other");
+    /* Overwrite with a longer value (reallocates) and then a shorter one. */
+    wr_keyed_value_put(ks, a, S(""), S("a much longer value than before"));
+    assert_value(ks, a, "", "a much longer value than before");
+    wr_keyed_value_put(ks, a, S(""), S("x"));
+    assert_value(ks, a, "", "x");
+    /* Writing a value back from its own getter pointer. */
+    size_t len;
+    const void *v = wr_keyed_value_get(ks, a, S("w1"), &len);
+    wr_keyed_value_put(ks, a, S("w1"), v, len);
+    assert_value(ks, a, "w1", "win");
+    wr_keyed_set_key(ks, S("k2"));
+    assert_value(ks, a, "", "two");
+    cr_assert_eq(wr_keyed_count(ks), 4);
+    wr_keyed_free(ks);
+    cr_assert_eq(wr_alloc_live(), live, "leaked %ld blocks", wr_alloc_live() - live);
+}
+
+Test(keyed, empty_value_and_empty_key_are_present)
+{
+    wr_keyed *ks = backend();
+    int id = wr_keyed_register(ks, "v", WR_STATE_VALUE, NULL);
+    wr_keyed_set_key(ks, NULL, 0);
+    wr_keyed_value_put(ks, id, NULL, 0, NULL, 0);
+    size_t len = 99;
+    cr_assert_not_null(wr_keyed_value_get(ks, id, NULL, 0, &len));
+    cr_assert_eq(len, 0);
+    cr_assert(wr_keyed_exists(ks, id, NULL, 0));
+    wr_keyed_free(ks);
+}
+
+Test(keyed, list_add_iterates_in_insertion_order)
+{
+    wr_keyed *ks = backend();
+    int id = wr_keyed_register(ks, "l", WR_STATE_LIST, NULL);
+    wr_keyed_set_key(ks, S("k"));
+    cr_assert_str_eq(list_str(ks, id, ""), "");
+    const char *words[] = {"alpha", "b", "", "gamma", "delta"};
+    for (int i = 0; i < 5; i++) wr_keyed_list_add(ks, id, S(""), S(words[i]));
+    wr_keyed_list_add(ks, id, S("other"), S("z"));
+    cr_assert_str_eq(list_str(ks, id, ""), "alpha,b,,gamma,delta");
+    cr_assert_str_eq(list_str(ks, id, "other"), "z");
+    /* Many elements force the buffer to grow; order must survive. */
+    for (int i = 0; i < 1000; i++) {
+        char s[16];
+        snprintf(s, sizeof(s), "%d", i);
+        wr_keyed_list_add(ks, id, S("big"), S(s));
+    }
+    size_t pos = 0, len;
+    const void *v;
+    int i = 0;
+    while (wr_keyed_list_next(ks, id, S("big"), &pos, &v, &len)) {
+        char s[16];
+        snprintf(s, sizeof(s), "%d", i++);
+        cr_assert(len == strlen(s) && memcmp(v, s, len) == 0, "element %d", i - 1);
+    }
+    cr_assert_eq(i, 1000);
+    cr_assert_eq(wr_keyed_count(ks), 3);
+    wr_keyed_free(ks);
+}
+
+Test(keyed, list_add_of_an_element_of_the_same_list)
+{
+    wr_keyed *ks = backend();
+    int id = wr_keyed_register(ks, "l", WR_STATE_LIST, NULL);
+    wr_keyed_set_key(ks, S("k"));
+    wr_keyed_list_add(ks, id, S(""), S("0123456789012345678901234567890123456789"));
+    for (int i = 0; i < 6; i++) { /* each add may reallocate the buffer val points into */
+        size_t pos = 0, len;
+        const void *v;
+        cr_assert(wr_keyed_list_next(ks, id, S(""), &pos, &v, &len));
+        wr_keyed_list_add(ks, id, S(""), v, len);
+    }
+    size_t pos = 0, len;
+    const void *v;
+    int n = 0;
+    while (wr_keyed_list_next(ks, id, S(""), &pos, &v, &len)) {
+        cr_assert_eq(len, 40);
+        cr_assert(memcmp(v, "0123456789012345678901234567890123456789", 40) == 0);
+        n++;
+    }
+    cr_assert_eq(n, 7);
+    wr_keyed_free(ks);
+}
+
+Test(keyed, map_put_get_remove_iterate)
+{
+    long live = wr_alloc_live();
+    wr_keyed *ks = backend();
+    int id = wr_keyed_register(ks, "m", WR_STATE_MAP, NULL);
+    wr_keyed_set_key(ks, S("k"));
+    size_t len;
+    cr_assert_null(wr_keyed_map_get(ks, id, S(""), S("x"), &len));
+    for (int i = 0; i < 100; i++) {
+        char uk[16], val[16];
+        snprintf(uk, sizeof(uk), "u%d", i);
+        snprintf(val, sizeof(val), "v%d", i);
+        wr_keyed_map_put(ks, id, S(""), S(uk), S(val));
+    }
+    wr_keyed_map_put(ks, id, S("ns2"), S("u1"), S("elsewhere"));
+    wr_keyed_map_put(ks, id, S(""), S("u7"), S("seven, now longer"));
+    const char *v = wr_keyed_map_get(ks, id, S(""), S("u7"), &len);
+    cr_assert(v && len == 17 && memcmp(v, "seven, now longer", 17) == 0);
+    v = wr_keyed_map_get(ks, id, S("ns2"), S("u1"), &len);
+    cr_assert(v && len == 9 && memcmp(v, "elsewhere", 9) == 0);
+    cr_assert(wr_keyed_map_remove(ks, id, S(""), S("u3")));
+    cr_assert_not(wr_keyed_map_remove(ks, id, S(""), S("u3")));
+    cr_assert_null(wr_keyed_map_get(ks, id, S(""), S("u3"), &len));
+
+    /* Iteration sees every remaining entry exactly once. */
+    bool seen[100] = {false};
+    size_t pos = 0, uklen;
+    const void *uk, *val;
+    int n = 0;
+    while (wr_keyed_map_next(ks, id, S(""), &pos, &uk, &uklen, &val, &len)) {
+        char ukey[16];
+        snprintf(ukey, sizeof(ukey), "%.*s", (int)uklen, (const char *)uk);
+        int i = atoi(ukey + 1);
+        cr_assert(i >= 0 && i < 100 && !seen[i], "%s seen twice", ukey);
+        seen[i] = true;
+        n++;
+    }
+    cr_assert_eq(n, 99);
+    cr_assert_not(seen[3]);
+
+    /* Removing the last entry removes the (state, key, namespace). */
+    cr_assert_eq(wr_keyed_count(ks), 2);
+    cr_assert(wr_keyed_map_remove(ks, id, S("ns2"), S("u1")));
+    cr_assert_eq(wr_keyed_count(ks), 1);
+    cr_assert_not(wr_keyed_exists(ks, id, S("ns2")));
+    wr_keyed_free(ks);
+    cr_assert_eq(wr_alloc_live(), live);
+}
+
+Test(keyed, clear_exists_and_count_for_every_kind)
+{
+    wr_keyed *ks = backend();
+    int val = wr_keyed_register(ks, "v", WR_STATE_VALUE, NULL);
+    int list = wr_keyed_register(ks, "l", WR_STATE_LIST, NULL);
+    int map = wr_keyed_register(ks, "m", WR_STATE_MAP, NULL);
+    size_t empty_bytes = wr_keyed_bytes(ks);
+    const char *keys[] = {"a", "b", "c"};
+    for (int k = 0; k < 3; k++) {
+        wr_keyed_set_key(ks, S(keys[k]));
+        cr_assert_not(wr_keyed_exists(ks, val, S("")));
+        cr_assert_not(wr_keyed_exists(ks, list, S("")));
+        cr_assert_not(wr_keyed_exists(ks, map, S("")));
+        wr_keyed_value_put(ks, val, S(""), S("1"));
+        wr_keyed_list_add(ks, list, S(""), S("1"));
+        wr_keyed_map_put(ks, map, S(""), S("k"), S("1"));
+        cr_assert(wr_keyed_exists(ks, val, S("")));
+        cr_assert(wr_keyed_exists(ks, list, S("")));
+        cr_assert(wr_keyed_exists(ks, map, S("")));
+        cr_assert_not(wr_keyed_exists(ks, val, S("ns")));
+    }
+    cr_assert_eq(wr_keyed_count(ks), 9);
+    cr_assert_gt(wr_keyed_bytes(ks), empty_bytes + 9 * 2);
+    for (int k = 0; k < 3; k++) {
+        wr_keyed_set_key(ks, S(keys[k]));
+        wr_keyed_clear(ks, val, S(""));
+        wr_keyed_clear(ks, list, S(""));
+        wr_keyed_clear(ks, map, S(""));
+        wr_keyed_clear(ks, map, S("never written"));
+        cr_assert_not(wr_keyed_exists(ks, val, S("")));
+        cr_assert_not(wr_keyed_exists(ks, list, S("")));
+        cr_assert_not(wr_keyed_exists(ks, map, S("")));
+        assert_value(ks, val, "", NULL);
+        cr_assert_str_eq(list_str(ks, list, ""), "");
+        cr_assert_eq(map_size(ks, map, ""), 0);
+    }
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    /* Only the grown key-group tables remain. */
+    size_t slots_only = wr_keyed_bytes(ks);
+    wr_keyed_set_key(ks, S("a"));
+    wr_keyed_value_put(ks, val, S(""), S("1"));
+    wr_keyed_clear(ks, val, S(""));
+    cr_assert_eq(wr_keyed_bytes(ks), slots_only);
+    wr_keyed_free(ks);
+}
+
+typedef struct visit {
+    int kg;
+    int n;
+    bool wrong_group;
+} visit;
+
+static void count_entry(void *arg, const wr_keyed_entry *e)
+{
+    visit *vis = arg;
+    vis->n++;
+    if (wr_keygroup_of_hash(wr_hash_bytes(e->key, e->klen), WR_DEFAULT_MAX_PARALLELISM) != vis->kg)
+        vis->wrong_group = true;
+}
+
+Test(keyed, for_each_visits_only_its_key_group)
+{
+    wr_keyed *ks = backend();
+    int v = wr_keyed_register(ks, "v", WR_STATE_VALUE, NULL);
+    int m = wr_keyed_register(ks, "m", WR_STATE_MAP, NULL);
+    int expected[WR_DEFAULT_MAX_PARALLELISM] = {0};
+    for (int i = 0; i < 2000; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "key%d", i);
+        wr_keyed_set_key(ks, S(key));
+        wr_keyed_value_put(ks, v, S(""), S("x"));
+        wr_keyed_map_put(ks, m, S("w"), S("u"), S("x"));
+        expected[wr_keyed_keygroup(ks)] += 2;
+    }
+    int total = 0;
+    for (int kg = 0; kg < WR_DEFAULT_MAX_PARALLELISM; kg++) {
+        visit vis = {.kg = kg};
+        wr_keyed_for_each(ks, kg, count_entry, &vis);
+        cr_assert_eq(vis.n, expected[kg], "group %d", kg);
+        cr_assert_not(vis.wrong_group, "group %d", kg);
+        total += vis.n;
+    }
+    cr_assert_eq(total, 4000);
+    cr_assert_eq(wr_keyed_count(ks), 4000);
+    wr_keyed_free(ks);
+}
+
+/* A key of a group other than 0, for a backend that owns group 0 only. */
+Test(keyed, set_key_outside_the_owned_groups_aborts, .signal = SIGABRT)
+{
+    wr_keyed *ks = wr_keyed_new(WR_DEFAULT_MAX_PARALLELISM, 0, 0, fake_clock, NULL);
+    char key[16];
+    for (int i = 0;; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        if (wr_keygroup_of_hash(wr_hash_bytes(S(key)), WR_DEFAULT_MAX_PARALLELISM) != 0) break;
+    }
+    wr_keyed_set_key(ks, S(key));
+}
+
+Test(keyed, many_keys_grow_the_tables)
+{
+    long live = wr_alloc_live();
+    wr_keyed *ks = wr_keyed_new(WR_DEFAULT_MAX_PARALLELISM, 32, 63, NULL, NULL);
+    int id = wr_keyed_register(ks, "v", WR_STATE_VALUE, NULL);
+    /* Keep only keys of the owned groups, as the exchange would. */
+    enum { N = 100000 };
+    static uint32_t keys[N];
+    int n = 0;
+    for (uint32_t i = 0; n < N; i++) {
+        int kg = wr_keygroup_of_hash(wr_hash_bytes(&i, sizeof(i)), WR_DEFAULT_MAX_PARALLELISM);
+        if (kg < 32 || kg > 63) continue;
+        keys[n++] = i;
+        wr_keyed_set_key(ks, &i, sizeof(i));
+        uint64_t val = (uint64_t)i * 3;
+        wr_keyed_value_put(ks, id, "ns", 2, &val, sizeof(val));
+    }
+    cr_assert_eq(wr_keyed_count(ks), N);
+    for (int k = 0; k < N; k++) {
+        wr_keyed_set_key(ks, &keys[k], sizeof(keys[k]));
+        size_t len;
+        const uint64_t *v = wr_keyed_value_get(ks, id, "ns", 2, &len); /* values are 8-aligned */
+        cr_assert(v && len == 8 && *v == (uint64_t)keys[k] * 3, "key %u", keys[k]);
+        cr_assert_null(wr_keyed_value_get(ks, id, "nt", 2, &len));
+    }
+    for (int k = 0; k < N; k += 2) { /* clear half: backward shifts must keep the rest */
+        wr_keyed_set_key(ks, &keys[k], sizeof(keys[k]));
+        wr_keyed_clear(ks, id, "ns", 2);
+    }
+    cr_assert_eq(wr_keyed_count(ks), N / 2);
+    for (int k = 0; k < N; k++) {
+        wr_keyed_set_key(ks, &keys[k], sizeof(keys[k]));
+        cr_assert_eq(wr_keyed_exists(ks, id, "ns", 2), k % 2 == 1, "key %u", keys[k]);
+    }
+    wr_keyed_free(ks);
+    cr_assert_eq(wr_alloc_live(), live);
+}
+
+/* ---- TTL ---- */
+
+Test(keyed_ttl, value_expires_exactly_at_write_time_plus_ttl)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int id = wr_keyed_register(ks, "v", WR_STATE_VALUE, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    fake_now = 1000;
+    wr_keyed_value_put(ks, id, S(""), S("x"));
+    fake_now = 1099;
+    assert_value(ks, id, "", "x");
+    cr_assert(wr_keyed_exists(ks, id, S("")));
+    fake_now = 1100;
+    cr_assert_eq(wr_keyed_count(ks), 1);
+    assert_value(ks, id, "", NULL);
+    cr_assert_eq(wr_keyed_count(ks), 0, "an expired value is removed when met");
+    /* A write restarts the lifetime; a read does not. */
+    wr_keyed_value_put(ks, id, S(""), S("y"));
+    fake_now = 1150;
+    assert_value(ks, id, "", "y");
+    wr_keyed_value_put(ks, id, S(""), S("z"));
+    fake_now = 1249;
+    assert_value(ks, id, "", "z");
+    fake_now = 1250;
+    cr_assert_not(wr_keyed_exists(ks, id, S("")));
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, on_read_and_write_refreshes_on_every_read)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_READ_AND_WRITE};
+    int id = wr_keyed_register(ks, "v", WR_STATE_VALUE, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    fake_now = 1000;
+    wr_keyed_value_put(ks, id, S(""), S("x"));
+    for (fake_now = 1090; fake_now < 1500; fake_now += 90) assert_value(ks, id, "", "x");
+    fake_now += 99; /* last read at fake_now - 90 */
+    assert_value(ks, id, "", NULL);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, list_elements_expire_one_by_one)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int id = wr_keyed_register(ks, "l", WR_STATE_LIST, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    fake_now = 0;
+    wr_keyed_list_add(ks, id, S(""), S("a"));
+    fake_now = 50;
+    wr_keyed_list_add(ks, id, S(""), S("b"));
+    fake_now = 99;
+    cr_assert_str_eq(list_str(ks, id, ""), "a,b");
+    fake_now = 100;
+    cr_assert_str_eq(list_str(ks, id, ""), "b");
+    wr_keyed_list_add(ks, id, S(""), S("c"));
+    fake_now = 150;
+    cr_assert_str_eq(list_str(ks, id, ""), "c");
+    cr_assert(wr_keyed_exists(ks, id, S("")));
+    fake_now = 200;
+    cr_assert_not(wr_keyed_exists(ks, id, S("")));
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    /* Adds after a long pause reuse the space of the expired prefix. */
+    for (int i = 0; i < 500; i++) {
+        fake_now = 1000 + i;
+        wr_keyed_list_add(ks, id, S(""), S("0123456789"));
+    }
+    size_t bytes = wr_keyed_bytes(ks);
+    for (int i = 0; i < 5000; i++) {
+        fake_now = 1500 + i;
+        wr_keyed_list_add(ks, id, S(""), S("0123456789"));
+    }
+    cr_assert_leq(wr_keyed_bytes(ks), bytes + 64, "expired elements were not reclaimed");
+    size_t pos = 0, len;
+    const void *v;
+    int n = 0;
+    while (wr_keyed_list_next(ks, id, S(""), &pos, &v, &len)) n++;
+    cr_assert_eq(n, 100);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, list_reads_refresh_with_on_read_and_write)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_READ_AND_WRITE};
+    int id = wr_keyed_register(ks, "l", WR_STATE_LIST, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    fake_now = 0;
+    wr_keyed_list_add(ks, id, S(""), S("a"));
+    wr_keyed_list_add(ks, id, S(""), S("b"));
+    fake_now = 99;
+    cr_assert_str_eq(list_str(ks, id, ""), "a,b");
+    fake_now = 198;
+    cr_assert_str_eq(list_str(ks, id, ""), "a,b");
+    fake_now = 298;
+    cr_assert_str_eq(list_str(ks, id, ""), "");
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, map_entries_expire_one_by_one)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int id = wr_keyed_register(ks, "m", WR_STATE_MAP, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    fake_now = 0;
+    wr_keyed_map_put(ks, id, S(""), S("old"), S("1"));
+    wr_keyed_map_put(ks, id, S(""), S("gone"), S("1"));
+    fake_now = 60;
+    wr_keyed_map_put(ks, id, S(""), S("new"), S("2"));
+    fake_now = 99;
+    cr_assert_eq(map_size(ks, id, ""), 3);
+    size_t len;
+    cr_assert_not_null(wr_keyed_map_get(ks, id, S(""), S("old"), &len));
+    fake_now = 100;
+    cr_assert_null(wr_keyed_map_get(ks, id, S(""), S("old"), &len));
+    cr_assert_not(wr_keyed_map_remove(ks, id, S(""), S("gone")), "expired: did not exist");
+    cr_assert_not_null(wr_keyed_map_get(ks, id, S(""), S("new"), &len));
+    cr_assert_eq(map_size(ks, id, ""), 1);
+    fake_now = 160;
+    cr_assert_eq(map_size(ks, id, ""), 0);
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, starting_a_map_iteration_sweeps_a_large_map)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int id = wr_keyed_register(ks, "m", WR_STATE_MAP, &ttl);
+    wr_keyed_set_key(ks, S("k"));
+    size_t empty_bytes = wr_keyed_bytes(ks);
+    for (int i = 0; i < 2000; i++) {
+        fake_now = i % 2 ? 50 : 0;
+        wr_keyed_map_put(ks, id, S(""), &i, sizeof(i), S("v"));
+    }
+    size_t full_bytes = wr_keyed_bytes(ks);
+    fake_now = 100;
+    cr_assert_eq(map_size(ks, id, ""), 1000);
+    cr_assert_lt(wr_keyed_bytes(ks), full_bytes, "expired entries were freed");
+    for (int i = 0; i < 2000; i++) {
+        size_t len;
+        bool live = wr_keyed_map_get(ks, id, S(""), &i, sizeof(i), &len) != NULL;
+        cr_assert_eq(live, i % 2 == 1, "entry %d", i);
+    }
+    fake_now = 150;
+    cr_assert_eq(map_size(ks, id, ""), 0);
+    cr_assert_eq(wr_keyed_count(ks), 0);
+    cr_assert_geq(wr_keyed_bytes(ks), empty_bytes);
+    wr_keyed_free(ks);
+}
+
+Test(keyed_ttl, for_each_skips_and_removes_expired_state)
+{
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 10, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int v = wr_keyed_register(ks, "v", WR_STATE_VALUE, &ttl);
+    int keep = wr_keyed_register(ks, "keep", WR_STATE_VALUE, NULL);
+    fake_now = 0;
+    for (int i = 0; i < 500; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "key%d", i);
+        wr_keyed_set_key(ks, S(key));
+        wr_keyed_value_put(ks, v, S(""), S("x"));
+        if (i % 5 == 0) wr_keyed_value_put(ks, keep, S(""), S("y"));
+    }
+    cr_assert_eq(wr_keyed_count(ks), 600);
+    fake_now = 10;
+    int total = 0;
+    for (int kg = 0; kg < WR_DEFAULT_MAX_PARALLELISM; kg++) {
+        visit vis = {.kg = kg};
+        wr_keyed_for_each(ks, kg, count_entry, &vis);
+        total += vis.n;
+    }
+    cr_assert_eq(total, 100);
+    cr_assert_eq(wr_keyed_count(ks), 100);
+    wr_keyed_free(ks);
+}
+
+/* ---- timers ---- */
+
+static wr_timer pop(wr_timers *ts, wr_time_domain d, int64_t limit)
+{
+    wr_timer t;
+    cr_assert(wr_timers_pop(ts, d, limit, &t), "expected a timer <= %ld", (long)limit);
+    return t;
+}
+
+static bool key_is(const wr_timer *t, const char *key)
+{
+    return t->klen == strlen(key) && memcmp(t->key, key, t->klen) == 0;
+}
+
+Test(timers, pop_in_time_order_and_ties_in_registration_order)
+{
+    long live = wr_alloc_live();
+    wr_timers *ts = wr_timers_new();
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 30, S("c"), S(""), 1));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 10, S("a"), S(""), 1));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 20, S("t1"), S(""), 1));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 20, S("t2"), S(""), 1));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 20, S("t0"), S(""), 1));
+    cr_assert_eq(wr_timers_count(ts), 5);
+    cr_assert_eq(wr_timers_next(ts, WR_EVENT_TIME), 10);
+    const char *order[] = {"a", "t1", "t2", "t0", "c"};
+    for (int i = 0; i < 5; i++) {
+        wr_timer t = pop(ts, WR_EVENT_TIME, INT64_MAX);
+        cr_assert(key_is(&t, order[i]), "pop %d: got '%.*s'", i, (int)t.klen, (const char *)t.key);
+    }
+    wr_timer t;
+    cr_assert_not(wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t));
+    cr_assert_eq(wr_timers_next(ts, WR_EVENT_TIME), INT64_MAX);
+    cr_assert_eq(wr_timers_count(ts), 0);
+    wr_timers_free(ts);
+    cr_assert_eq(wr_alloc_live(), live);
+}
+
+Test(timers, register_dedupes_on_domain_time_key_and_namespace)
+{
+    wr_timers *ts = wr_timers_new();
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 10, S("k"), S("w1"), 3));
+    cr_assert_not(wr_timers_register(ts, WR_EVENT_TIME, 10, S("k"), S("w1"), 3));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 10, S("k"), S("w2"), 3));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 11, S("k"), S("w1"), 3));
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 10, S("j"), S("w1"), 3));
+    cr_assert(wr_timers_register(ts, WR_PROCESSING_TIME, 10, S("k"), S("w1"), 3));
+    cr_assert_eq(wr_timers_count(ts), 5);
+    wr_timer t = pop(ts, WR_EVENT_TIME, 10);
+    cr_assert(key_is(&t, "k") && t.nslen == 2 && memcmp(t.ns, "w1", 2) == 0);
+    cr_assert_eq(t.keygroup, 3);
+    cr_assert_eq(t.domain, WR_EVENT_TIME);
+    /* A fired timer may be registered again. */
+    cr_assert(wr_timers_register(ts, WR_EVENT_TIME, 10, S("k"), S("w1"), 3));
+    wr_timers_free(ts);
+}
+
+Test(timers, delete_removes_a_timer_once)
+{
+    wr_timers *ts = wr_timers_new();
+    for (int i = 0; i < 10; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", i);
+        wr_timers_register(ts, WR_EVENT_TIME, 100 - i, S(key), S(""), 0);
+    }
+    cr_assert(wr_timers_delete(ts, WR_EVENT_TIME, 95, S("k5"), S("")));
+    cr_assert_not(wr_timers_delete(ts, WR_EVENT_TIME, 95, S("k5"), S("")));
+    cr_assert_not(wr_timers_delete(ts, WR_EVENT_TIME, 94, S("k5"), S("")), "wrong time");
+    cr_assert_not(wr_timers_delete(ts, WR_PROCESSING_TIME, 94, S("k6"), S("")), "wrong domain");
+    cr_assert(wr_timers_delete(ts, WR_EVENT_TIME, 91, S("k9"), S(""))); /* the earliest */
+    cr_assert_eq(wr_timers_count(ts), 8);
+    cr_assert_eq(wr_timers_next(ts, WR_EVENT_TIME), 92);
+    int64_t last = INT64_MIN;
+    wr_timer t;
+    int n = 0;
+    while (wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t)) {
+        cr_assert_gt(t.time, last);
+        cr_assert_neq(t.time, 95);
+        last = t.time;
+        n++;
+    }
+    cr_assert_eq(n, 8);
+    wr_timers_free(ts);
+}
+
+Test(timers, pop_stops_at_the_limit)
+{
+    wr_timers *ts = wr_timers_new();
+    wr_timers_register(ts, WR_PROCESSING_TIME, 5, S("a"), S(""), 0);
+    wr_timers_register(ts, WR_PROCESSING_TIME, 7, S("b"), S(""), 0);
+    wr_timers_register(ts, WR_PROCESSING_TIME, 9, S("c"), S(""), 0);
+    wr_timer t;
+    cr_assert_not(wr_timers_pop(ts, WR_PROCESSING_TIME, 4, &t));
+    cr_assert_eq(pop(ts, WR_PROCESSING_TIME, 7).time, 5);
+    cr_assert_eq(pop(ts, WR_PROCESSING_TIME, 7).time, 7);
+    cr_assert_not(wr_timers_pop(ts, WR_PROCESSING_TIME, 8, &t));
+    cr_assert_eq(wr_timers_next(ts, WR_PROCESSING_TIME), 9);
+    cr_assert_eq(wr_timers_count(ts), 1);
+    wr_timers_free(ts);
+}
+
+Test(timers, domains_are_separate)
+{
+    wr_timers *ts = wr_timers_new();
+    wr_timers_register(ts, WR_EVENT_TIME, 50, S("e"), S(""), 0);
+    wr_timers_register(ts, WR_PROCESSING_TIME, 10, S("p"), S(""), 0);
+    cr_assert_eq(wr_timers_next(ts, WR_EVENT_TIME), 50);
+    cr_assert_eq(wr_timers_next(ts, WR_PROCESSING_TIME), 10);
+    wr_timer t;
+    cr_assert_not(wr_timers_pop(ts, WR_EVENT_TIME, 20, &t));
+    t = pop(ts, WR_PROCESSING_TIME, 20);
+    cr_assert(key_is(&t, "p") && t.domain == WR_PROCESSING_TIME);
+    cr_assert_eq(wr_timers_next(ts, WR_PROCESSING_TIME), INT64_MAX);
+    cr_assert_eq(wr_timers_count(ts), 1);
+    t = pop(ts, WR_EVENT_TIME, 50);
+    cr_assert(key_is(&t, "e") && t.domain == WR_EVENT_TIME);
+    wr_timers_free(ts);
+}
+
+Test(timers, timers_registered_while_popping)
+{
+    wr_timers *ts = wr_timers_new();
+    wr_timers_register(ts, WR_EVENT_TIME, 10, S("k"), S("w"), 0);
+    wr_timers_register(ts, WR_EVENT_TIME, 30, S("z"), S(""), 0);
+    /* A watermark of 25: each handler schedules a follow-up 5 later, using the popped bytes. */
+    wr_timer t;
+    int fired = 0;
+    int64_t times[8];
+    while (wr_timers_pop(ts, WR_EVENT_TIME, 25, &t)) {
+        times[fired++] = t.time;
+        cr_assert(key_is(&t, "k") && t.nslen == 1 && memcmp(t.ns, "w", 1) == 0);
+        cr_assert(wr_timers_register(ts, WR_EVENT_TIME, t.time + 5, t.key, t.klen, t.ns, t.nslen,
+                                     t.keygroup));
+        cr_assert(key_is(&t, "k"), "popped bytes still valid after register");
+        cr_assert_lt(fired, 8);
+    }
+    cr_assert_eq(fired, 4);
+    cr_assert(times[0] == 10 && times[1] == 15 && times[2] == 20 && times[3] == 25);
+    cr_assert_eq(wr_timers_next(ts, WR_EVENT_TIME), 30);
+    cr_assert_eq(wr_timers_count(ts), 2);
+    /* At 30: z (registered first), then k (registered while popping), then y and x. */
+    wr_timers_register(ts, WR_EVENT_TIME, 30, S("y"), S(""), 0);
+    t = pop(ts, WR_EVENT_TIME, 30);
+    cr_assert(key_is(&t, "z"));
+    wr_timers_register(ts, WR_EVENT_TIME, 30, S("x"), S(""), 0);
+    const char *rest[] = {"k", "y", "x"};
+    for (int i = 0; i < 3; i++) {
+        t = pop(ts, WR_EVENT_TIME, 30);
+        cr_assert(key_is(&t, rest[i]), "got '%.*s'", (int)t.klen, (const char *)t.key);
+    }
+    wr_timers_free(ts);
+}
+
+typedef struct tvisit {
+    int n;
+    int kg;
+    bool wrong;
+} tvisit;
+
+static void count_timer(void *arg, const wr_timer *t)
+{
+    tvisit *vis = arg;
+    vis->n++;
+    if (t->keygroup != vis->kg) vis->wrong = true;
+}
+
+Test(timers, for_each_visits_one_key_group_in_both_domains)
+{
+    wr_timers *ts = wr_timers_new();
+    for (int i = 0; i < 300; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", i);
+        wr_timers_register(ts, i % 2 ? WR_EVENT_TIME : WR_PROCESSING_TIME, i, S(key), S(""), i % 3);
+    }
+    wr_timers_delete(ts, WR_PROCESSING_TIME, 0, S("k0"), S("")); /* group 0 */
+    for (int kg = 0; kg < 4; kg++) {
+        tvisit vis = {.kg = kg};
+        wr_timers_for_each(ts, kg, count_timer, &vis);
+        cr_assert_eq(vis.n, kg == 3 ? 0 : kg == 0 ? 99 : 100, "group %d", kg);
+        cr_assert_not(vis.wrong);
+    }
+    wr_timers_free(ts);
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+Test(timers, random_registers_and_deletes_pop_sorted)
+{
+    long live = wr_alloc_live();
+    wr_timers *ts = wr_timers_new();
+    enum { N = 20000 };
+    static int64_t times[N];
+    static bool deleted[N];
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        times[i] = rand() % 5000;
+        cr_assert(wr_timers_register(ts, WR_EVENT_TIME, times[i], &i, sizeof(i), NULL, 0, 0));
+    }
+    int left = N;
+    for (int i = 0; i < N; i += 3) {
+        cr_assert(wr_timers_delete(ts, WR_EVENT_TIME, times[i], &i, sizeof(i), NULL, 0));
+        deleted[i] = true;
+        left--;
+    }
+    cr_assert_eq(wr_timers_count(ts), (size_t)left);
+    static int64_t expect[N];
+    int n = 0;
+    for (int i = 0; i < N; i++)
+        if (!deleted[i]) expect[n++] = times[i];
+    qsort(expect, (size_t)n, sizeof(int64_t), cmp_time);
+    wr_timer t;
+    int k = 0, last_id = -1;
+    int64_t last_time = INT64_MIN;
+    while (wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t)) {
+        int id;
+        memcpy(&id, t.key, sizeof(id));
+        cr_assert_eq(t.time, expect[k], "pop %d", k);
+        cr_assert_not(deleted[id]);
+        /* ids were registered in increasing order, so ties pop by id */
+        if (t.time == last_time) cr_assert_gt(id, last_id);
+        last_time = t.time;
+        last_id = id;
+        k++;
+    }
+    cr_assert_eq(k, left);
+    wr_timers_free(ts);
+    cr_assert_eq(wr_alloc_live(), live);
+}
