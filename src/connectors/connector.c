@@ -6,12 +6,15 @@
  */
 #include "connector_int.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Sorted by name: wr_connector_names() reports them in this order. */
 static const wr_connector *const connectors[] = {
     &wr_connector_blackhole,
     &wr_connector_datagen,
+    &wr_connector_filesystem,
     &wr_connector_print,
 };
 
@@ -24,7 +27,7 @@ const wr_connector *wr_connector_find(const char *name)
 
 const char *wr_connector_names(void)
 {
-    return "blackhole, datagen, print";
+    return "blackhole, datagen, filesystem, print";
 }
 
 int wr_connector_check_unused(const wr_config *options, const char *connector,
@@ -52,5 +55,19 @@ int wr_connector_get_parallelism(const wr_config *options, const char *key, int 
                                "(at most 32768)",
                                e->value, e->key);
     *out = (int)v;
+    return 0;
+}
+
+int wr_connector_write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
     return 0;
 }

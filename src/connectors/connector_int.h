@@ -11,6 +11,7 @@
 
 extern const wr_connector wr_connector_blackhole;
 extern const wr_connector wr_connector_datagen;
+extern const wr_connector wr_connector_filesystem;
 extern const wr_connector wr_connector_print;
 
 /*
@@ -20,5 +21,8 @@ extern const wr_connector wr_connector_print;
  */
 int wr_connector_get_parallelism(const wr_config *options, const char *key, int *out,
                                  wr_error *err);
+
+/* Writes all of data to fd, retrying partial writes and EINTR. Returns 0 or an errno. */
+int wr_connector_write_all(int fd, const char *data, size_t len);
 
 #endif

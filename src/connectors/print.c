@@ -59,21 +59,6 @@ static wr_operator *print_create(const void *vspec, wr_op_ctx *ctx, wr_error *er
     return &sink->base;
 }
 
-/* Writes all of data to fd, retrying partial writes and EINTR. Returns 0 or an errno. */
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int print_process(wr_operator *op, int input, wr_batch *batch, wr_error *err)
 {
     print_sink *sink = (print_sink *)op;
@@ -85,7 +70,7 @@ static int print_process(wr_operator *op, int input, wr_batch *batch, wr_error *
         wr_batch_format_row(batch, wr_batch_row(batch, i), &sink->text);
         wr_buf_putc(&sink->text, '\n');
     }
-    int errnum = write_all(sink->fd, sink->text.data, sink->text.len);
+    int errnum = wr_connector_write_all(sink->fd, sink->text.data, sink->text.len);
     if (errnum)
         return wr_error_set(err, WR_ERR_IO, "print sink '%s': cannot write to %s: %s",
                             op->ctx->name ? op->ctx->name : "print",
