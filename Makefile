@@ -20,6 +20,7 @@ CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_HELPERS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+EXAMPLE_SRC := $(sort $(wildcard examples/c/*.c))
 
 # $(call objs,dir,sources)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -28,8 +29,8 @@ REL := build
 ASN := build/asan
 TSN := build/tsan
 
-.PHONY: all asan tsan test unit slt e2e demo deps bench clean format check-format
-all: $(REL)/weir $(REL)/libweir.a
+.PHONY: all asan tsan test unit slt e2e demo deps bench clean format check-format examples
+all: $(REL)/weir $(REL)/libweir.a examples
 
 # ---- release ---------------------------------------------------------------
 $(REL)/obj/%.o: %.c
@@ -42,6 +43,13 @@ $(REL)/libweir.a: $(call objs,$(REL),$(LIB_SRC))
 
 $(REL)/weir: $(call objs,$(REL),$(CLI_SRC)) $(REL)/libweir.a
 	$(CC) $(RELEASE_FLAGS) -o $@ $^ $(LIBS)
+
+# The C API examples link libweir like any user program.
+$(REL)/examples/%: examples/c/%.c $(REL)/libweir.a include/weir.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(RELEASE_FLAGS) -Iinclude -o $@ $< $(REL)/libweir.a $(LIBS)
+
+examples: $(patsubst examples/c/%.c,$(REL)/examples/%,$(EXAMPLE_SRC))
 
 # ---- ASan + UBSan ----------------------------------------------------------
 $(ASN)/obj/%.o: %.c
@@ -59,9 +67,14 @@ $(ASN)/tests/%: tests/unit/%.c $(call objs,$(ASN),$(TEST_HELPERS)) $(ASN)/libwei
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -o $@ $^ -lcriterion $(LIBS)
 
-UNIT_BINS := $(patsubst tests/unit/%.c,$(ASN)/tests/%,$(TEST_SRC))
+$(ASN)/examples/%: examples/c/%.c $(ASN)/libweir.a include/weir.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Iinclude -o $@ $< $(ASN)/libweir.a $(LIBS)
 
-asan: $(ASN)/weir $(UNIT_BINS)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(ASN)/tests/%,$(TEST_SRC))
+ASAN_EXAMPLES := $(patsubst examples/c/%.c,$(ASN)/examples/%,$(EXAMPLE_SRC))
+
+asan: $(ASN)/weir $(UNIT_BINS) $(ASAN_EXAMPLES)
 
 # ---- ThreadSanitizer: the runtime's tests --------------------------------------
 $(TSN)/obj/%.o: %.c
@@ -97,7 +110,7 @@ unit: $(UNIT_BINS)
 slt: $(ASN)/weir
 	@$(ASN)/weir slt tests/sql/*.slt
 
-e2e: $(REL)/weir $(ASN)/weir
+e2e: $(REL)/weir $(ASN)/weir $(ASAN_EXAMPLES)
 	@bash scripts/run-e2e.sh
 
 demo: deps
@@ -108,7 +121,7 @@ bench: $(REL)/weir
 	$(REL)/weir bench
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard src/*/*.h include/*.h)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(EXAMPLE_SRC) $(wildcard src/*/*.h include/*.h)
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@
 #define WEIR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -86,6 +87,383 @@ const char *weir_result_text(const weir_result *result, int64_t row, int col);
 int64_t weir_result_int(const weir_result *result, int64_t row, int col);
 double weir_result_double(const weir_result *result, int64_t row, int col);
 void weir_result_free(weir_result *result);
+
+/* ==== DataStream API ====================================================
+ *
+ * Build a job from sources, transformations and sinks, then execute it:
+ *
+ *   weir_env *env = weir_env_new();
+ *   weir_stream *lines = weir_from_text_file(env, "in.txt");
+ *   weir_stream *words = weir_flat_map(lines, "word STRING, n BIGINT", split, NULL);
+ *   weir_stream *counts = weir_reduce(weir_key_by(words, "word"), sum, NULL);
+ *   weir_print(counts, NULL);
+ *   if (weir_execute(env, "wordcount")) fprintf(stderr, "%s\n", weir_env_error(env));
+ *
+ * Records are rows with named, typed fields, declared as a schema string in
+ * Flink SQL's syntax: "ts BIGINT, key STRING, amount DOUBLE". Each record
+ * also carries an event timestamp in epoch milliseconds (or none), assigned
+ * by a watermark strategy and kept through transformations.
+ *
+ * Building never fails halfway: the first error (a bad schema, an unknown
+ * field) is kept in the environment, later calls return NULL streams, and
+ * weir_execute reports it. Streams and tags belong to their environment.
+ * User callbacks of one parallel instance run on one thread, never two at a
+ * time; different instances run on different threads and share `arg`.
+ * Callbacks return 0, or nonzero to fail the job (use weir_fail to say why).
+ */
+
+typedef struct weir_env weir_env;
+typedef struct weir_stream weir_stream;
+typedef struct weir_job weir_job;
+typedef struct weir_row weir_row; /* a record, read-only, valid during the callback */
+typedef struct weir_ctx weir_ctx; /* what a callback can reach: output, key, time, state, timers */
+typedef struct weir_out weir_out; /* an output row under construction */
+typedef struct weir_tag weir_tag; /* a side output */
+
+#define WEIR_NO_TIMESTAMP INT64_MIN
+
+weir_env *weir_env_new(void);
+/* Frees the environment with its streams and tags. */
+void weir_env_free(weir_env *env);
+/*
+ * Configuration with Flink's keys: 'parallelism.default',
+ * 'execution.runtime-mode' (streaming | batch), 'pipeline.auto-watermark-interval',
+ * 'pipeline.max-parallelism', 'execution.buffer-timeout', ...
+ */
+int weir_env_set(weir_env *env, const char *key, const char *value);
+/* The first error of building or executing; "" when there is none. */
+const char *weir_env_error(const weir_env *env);
+
+/* ---- records ---- */
+
+int weir_row_fields(const weir_row *row);
+bool weir_row_is_null(const weir_row *row, int field);
+/* BOOLEAN (0/1), TINYINT..BIGINT, and TIMESTAMP as epoch milliseconds. */
+int64_t weir_row_int(const weir_row *row, int field);
+/* FLOAT, DOUBLE; integers are converted. */
+double weir_row_double(const weir_row *row, int field);
+/* CHAR, VARCHAR, STRING: the bytes (not NUL-terminated) and their length. */
+const char *weir_row_str(const weir_row *row, int field, size_t *len);
+/* The record's event timestamp, or WEIR_NO_TIMESTAMP. */
+int64_t weir_row_timestamp(const weir_row *row);
+/* Field index by name, or -1. */
+int weir_row_field(const weir_row *row, const char *name);
+
+/*
+ * Output rows: take a builder, set fields (unset fields are NULL), emit. The
+ * emitted record's timestamp is that of the input record, of the firing
+ * timer, or the window's end - 1, unless set with weir_set_timestamp.
+ */
+weir_out *weir_output(weir_ctx *ctx);
+weir_out *weir_side_output(weir_ctx *ctx, const weir_tag *tag);
+void weir_set_int(weir_out *out, int field, int64_t value);
+void weir_set_double(weir_out *out, int field, double value);
+void weir_set_str(weir_out *out, int field, const char *s, size_t len); /* copied */
+void weir_set_null(weir_out *out, int field);
+/* Copies every field of row, which must have the output's types. */
+void weir_set_row(weir_out *out, const weir_row *row);
+void weir_set_timestamp(weir_out *out, int64_t timestamp);
+int weir_emit(weir_out *out);
+
+/* ---- the context of a callback ---- */
+
+/* Current record's timestamp (in on_timer: the timer's time). */
+int64_t weir_ctx_timestamp(const weir_ctx *ctx);
+int64_t weir_ctx_watermark(const weir_ctx *ctx);       /* WEIR_NO_TIMESTAMP before the first */
+int64_t weir_ctx_processing_time(const weir_ctx *ctx); /* wall clock, epoch ms */
+/* Keyed contexts: the current key as a row of the key's fields; NULL elsewhere. */
+const weir_row *weir_ctx_key(const weir_ctx *ctx);
+int weir_ctx_subtask(const weir_ctx *ctx);
+int weir_ctx_parallelism(const weir_ctx *ctx);
+/* Window contexts: the window's bounds [start, end); WEIR_NO_TIMESTAMP elsewhere. */
+int64_t weir_ctx_window_start(const weir_ctx *ctx);
+int64_t weir_ctx_window_end(const weir_ctx *ctx);
+/* Sets the job's error message (printf-style) and returns -1, for `return weir_fail(...)`. */
+int weir_fail(weir_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Timers of the current key (keyed process functions, triggers). Registering twice is a no-op. */
+void weir_timer_event(weir_ctx *ctx, int64_t time);
+void weir_timer_processing(weir_ctx *ctx, int64_t time);
+void weir_timer_delete_event(weir_ctx *ctx, int64_t time);
+void weir_timer_delete_processing(weir_ctx *ctx, int64_t time);
+
+/* ---- keyed state ---- */
+
+typedef enum weir_state_kind {
+    WEIR_STATE_VALUE,
+    WEIR_STATE_LIST,
+    WEIR_STATE_MAP,
+    WEIR_STATE_REDUCING,   /* a value combined with reduce() on every add */
+    WEIR_STATE_AGGREGATING /* an accumulator of acc_size bytes updated by add() */
+} weir_state_kind;
+
+typedef enum weir_ttl_update {
+    WEIR_TTL_ON_CREATE_AND_WRITE,
+    WEIR_TTL_ON_READ_AND_WRITE,
+} weir_ttl_update;
+
+/*
+ * Describes a state; declare it once (usually static) and list it in the
+ * function's `states`. Values are byte strings, copied in and out. State is
+ * scoped by the current key (and, in triggers, the window). With ttl_ms > 0
+ * a value not written (or read, per ttl_update) for ttl_ms of processing
+ * time is never returned again.
+ */
+typedef struct weir_state_desc {
+    const char *name;
+    weir_state_kind kind;
+    int64_t ttl_ms;
+    weir_ttl_update ttl_update;
+    size_t size; /* REDUCING: value size; AGGREGATING: accumulator size */
+    /* REDUCING: acc = reduce(acc, value) in place. */
+    void (*reduce)(void *arg, void *acc, const void *value);
+    /* AGGREGATING: acc starts from init() and takes each added value. */
+    void (*init)(void *arg, void *acc);
+    void (*add)(void *arg, void *acc, const void *value, size_t len);
+    void *arg;
+} weir_state_desc;
+
+/* VALUE, REDUCING, AGGREGATING: the value (NULL when there is none). Valid until the next state
+ * call. */
+const void *weir_state_value(weir_ctx *ctx, const weir_state_desc *state, size_t *len);
+int64_t weir_state_int(weir_ctx *ctx, const weir_state_desc *state, int64_t dflt);
+/* VALUE: replaces the value. */
+void weir_state_update(weir_ctx *ctx, const weir_state_desc *state, const void *value, size_t len);
+void weir_state_update_int(weir_ctx *ctx, const weir_state_desc *state, int64_t value);
+/* LIST: appends; REDUCING/AGGREGATING: combines the value in. */
+void weir_state_add(weir_ctx *ctx, const weir_state_desc *state, const void *value, size_t len);
+/* LIST: iterates (start with *pos = 0; false at the end). */
+bool weir_state_next(weir_ctx *ctx, const weir_state_desc *state, size_t *pos, const void **value,
+                     size_t *len);
+/* MAP */
+const void *weir_map_get(weir_ctx *ctx, const weir_state_desc *state, const void *key, size_t klen,
+                         size_t *len);
+void weir_map_put(weir_ctx *ctx, const weir_state_desc *state, const void *key, size_t klen,
+                  const void *value, size_t len);
+bool weir_map_remove(weir_ctx *ctx, const weir_state_desc *state, const void *key, size_t klen);
+bool weir_map_next(weir_ctx *ctx, const weir_state_desc *state, size_t *pos, const void **key,
+                   size_t *klen, const void **value, size_t *len);
+/* Any kind: clears the current key's (and window's) value. */
+void weir_state_clear(weir_ctx *ctx, const weir_state_desc *state);
+
+/* ---- sources ---- */
+
+/*
+ * A connector, as in SQL's WITH clause: NULL-terminated key, value pairs,
+ * e.g. {"connector", "datagen", "number-of-rows", "1000", NULL}.
+ */
+weir_stream *weir_from_connector(weir_env *env, const char *schema, const char *const *options);
+/* Rows given as CSV lines (one record each), in order; parallelism 1. */
+weir_stream *weir_from_elements(weir_env *env, const char *schema, const char *const *lines,
+                                size_t n);
+/*
+ * A callback source: fn is called repeatedly on each parallel instance and
+ * emits rows through weir_output(ctx); it returns WEIR_SOURCE_MORE, or
+ * WEIR_SOURCE_END when this instance is done (negative: fail).
+ */
+enum { WEIR_SOURCE_MORE = 0, WEIR_SOURCE_END = 1 };
+typedef int (*weir_source_fn)(void *arg, weir_ctx *ctx);
+weir_stream *weir_from_callback(weir_env *env, const char *schema, weir_source_fn fn, void *arg);
+/* Lines of a text file as "line STRING"; path "-" reads standard input. */
+weir_stream *weir_from_text_file(weir_env *env, const char *path);
+/* CSV lines of a file (or "-") parsed into schema; delimiter ','. */
+weir_stream *weir_from_csv_file(weir_env *env, const char *schema, const char *path);
+
+/* ---- event time ---- */
+
+typedef enum weir_watermark_kind {
+    WEIR_WATERMARK_MONOTONOUS, /* timestamps ascend: watermark = max timestamp - 1 */
+    WEIR_WATERMARK_BOUNDED,    /* out of order by at most max_out_of_orderness_ms */
+    WEIR_WATERMARK_CUSTOM,     /* on_event / on_periodic compute it */
+} weir_watermark_kind;
+
+typedef struct weir_watermark_strategy {
+    weir_watermark_kind kind;
+    int64_t max_out_of_orderness_ms;
+    /* The event time: a field (BIGINT epoch ms or TIMESTAMP), or a function. */
+    const char *timestamp_field;
+    int64_t (*timestamp)(void *arg, const weir_row *row);
+    /* A source split without records for this long is idle (0: never). */
+    int64_t idle_timeout_ms;
+    /* CUSTOM: state of state_size bytes (zeroed); each returns a watermark or WEIR_NO_TIMESTAMP. */
+    size_t state_size;
+    int64_t (*on_event)(void *arg, void *state, int64_t timestamp);
+    int64_t (*on_periodic)(void *arg, void *state);
+    void *arg;
+} weir_watermark_strategy;
+
+/*
+ * Assigns timestamps and generates watermarks, periodically
+ * ('pipeline.auto-watermark-interval', 200 ms) and at end of input.
+ */
+weir_stream *weir_assign_timestamps(weir_stream *in, const weir_watermark_strategy *strategy);
+
+/* ---- transformations ---- */
+
+/* Emits any number of rows of out_schema per input row. */
+typedef int (*weir_flat_map_fn)(void *arg, const weir_row *in, weir_ctx *ctx);
+weir_stream *weir_flat_map(weir_stream *in, const char *out_schema, weir_flat_map_fn fn, void *arg);
+/* Sets the fields of exactly one output row (emitted for it). */
+typedef int (*weir_map_fn)(void *arg, const weir_row *in, weir_out *out);
+weir_stream *weir_map(weir_stream *in, const char *out_schema, weir_map_fn fn, void *arg);
+typedef bool (*weir_filter_fn)(void *arg, const weir_row *in);
+weir_stream *weir_filter(weir_stream *in, weir_filter_fn fn, void *arg);
+/* Streams of the same schema, merged. */
+weir_stream *weir_union(weir_stream *a, weir_stream *b);
+
+/* Partitions by key fields ("user" or "a, b"); the result is a keyed stream. */
+weir_stream *weir_key_by(weir_stream *in, const char *fields);
+/* Partitions by a key that fn sets on a row of key_schema. */
+typedef int (*weir_key_fn)(void *arg, const weir_row *in, weir_out *key);
+weir_stream *weir_key_by_fn(weir_stream *in, const char *key_schema, weir_key_fn fn, void *arg);
+
+/* A (keyed) process function. Optional callbacks may be NULL. */
+typedef struct weir_process_fn {
+    int (*open)(void *arg, weir_ctx *ctx);
+    int (*process_element)(void *arg, const weir_row *in, weir_ctx *ctx);
+    /* Keyed streams: a timer of the current key fired at `time`. */
+    int (*on_timer)(void *arg, int64_t time, weir_ctx *ctx);
+    int (*close)(void *arg, weir_ctx *ctx);
+    const weir_state_desc *const *states; /* NULL-terminated; keyed streams */
+} weir_process_fn;
+weir_stream *weir_process(weir_stream *in, const char *out_schema, const weir_process_fn *fn,
+                          void *arg);
+
+/* Two inputs (connect + process): process_element1/2 per input; keyed when both are. */
+typedef struct weir_co_process_fn {
+    int (*open)(void *arg, weir_ctx *ctx);
+    int (*process_element1)(void *arg, const weir_row *in, weir_ctx *ctx);
+    int (*process_element2)(void *arg, const weir_row *in, weir_ctx *ctx);
+    int (*on_timer)(void *arg, int64_t time, weir_ctx *ctx);
+    int (*close)(void *arg, weir_ctx *ctx);
+    const weir_state_desc *const *states;
+} weir_co_process_fn;
+weir_stream *weir_co_process(weir_stream *a, weir_stream *b, const char *out_schema,
+                             const weir_co_process_fn *fn, void *arg);
+
+/*
+ * Keyed streams: a rolling reduce. fn sets every field of out from the
+ * accumulated row and the new one (same schema). Streaming mode emits the
+ * new accumulated row per input; batch mode only the final row per key.
+ */
+typedef int (*weir_reduce_fn)(void *arg, const weir_row *acc, const weir_row *in, weir_out *out);
+weir_stream *weir_reduce(weir_stream *keyed, weir_reduce_fn fn, void *arg);
+
+/* An aggregate function over an accumulator of acc_size bytes. */
+typedef struct weir_aggregate_fn {
+    size_t acc_size;
+    void (*init)(void *arg, void *acc);
+    void (*add)(void *arg, void *acc, const weir_row *in);
+    /* Merges other into acc (session windows); may be NULL otherwise. */
+    void (*merge)(void *arg, void *acc, const void *other);
+    /* Emits the result through weir_output(ctx); key and window are in ctx. */
+    int (*result)(void *arg, const void *acc, weir_ctx *ctx);
+} weir_aggregate_fn;
+/* Keyed streams: emits the result per input (streaming) or per key at the end (batch). */
+weir_stream *weir_aggregate(weir_stream *keyed, const char *out_schema, const weir_aggregate_fn *fn,
+                            void *arg);
+
+/* Rows of a side output of the operator that produced `stream`. */
+weir_tag *weir_tag_new(weir_env *env, const char *name, const char *schema);
+weir_stream *weir_get_side_output(weir_stream *stream, const weir_tag *tag);
+
+/* Operator settings: parallelism and name of the operator producing the stream. */
+weir_stream *weir_set_parallelism(weir_stream *stream, int parallelism);
+weir_stream *weir_set_name(weir_stream *stream, const char *name);
+
+/* ---- windows ---- */
+
+typedef enum weir_trigger_result {
+    WEIR_CONTINUE = 0,
+    WEIR_FIRE = 1,
+    WEIR_PURGE = 2,
+    WEIR_FIRE_AND_PURGE = 3,
+} weir_trigger_result;
+
+/*
+ * A trigger decides when a window fires. Its callbacks see the window in ctx
+ * (weir_ctx_window_start/end), may register timers and keep state scoped to
+ * the key and window (states listed in `states`).
+ */
+typedef struct weir_trigger {
+    weir_trigger_result (*on_element)(void *arg, const weir_row *row, weir_ctx *ctx);
+    weir_trigger_result (*on_event_time)(void *arg, int64_t time, weir_ctx *ctx);
+    weir_trigger_result (*on_processing_time)(void *arg, int64_t time, weir_ctx *ctx);
+    /* Session windows merged into the window in ctx; may be NULL if not mergeable. */
+    void (*on_merge)(void *arg, weir_ctx *ctx);
+    void (*clear)(void *arg, weir_ctx *ctx);
+    const weir_state_desc *const *states;
+    void *arg;
+} weir_trigger;
+
+/* Built-in triggers; the objects belong to env. */
+const weir_trigger *weir_trigger_event_time(weir_env *env);
+const weir_trigger *weir_trigger_processing_time(weir_env *env);
+const weir_trigger *weir_trigger_count(weir_env *env, int64_t count);
+const weir_trigger *weir_trigger_purging(weir_env *env, const weir_trigger *inner);
+
+typedef enum weir_window_kind {
+    WEIR_WINDOW_TUMBLING,
+    WEIR_WINDOW_SLIDING,
+    WEIR_WINDOW_SESSION,
+    WEIR_WINDOW_GLOBAL,
+} weir_window_kind;
+
+typedef struct weir_window_spec {
+    weir_window_kind kind;
+    bool processing_time; /* assign by processing time instead of event time */
+    int64_t size_ms;      /* tumbling, sliding */
+    int64_t slide_ms;     /* sliding */
+    int64_t offset_ms;    /* tumbling, sliding */
+    int64_t gap_ms;       /* session */
+    /* NULL: the assigner's default (event or processing time; never for GLOBAL). */
+    const weir_trigger *trigger;
+    int64_t allowed_lateness_ms;
+    /* Late records (window already past its lateness) go here; NULL drops them. */
+    const weir_tag *late_tag;
+} weir_window_spec;
+
+/* Incremental: the reduced row is emitted when the window fires. */
+weir_stream *weir_window_reduce(weir_stream *keyed, const weir_window_spec *window,
+                                weir_reduce_fn fn, void *arg);
+/* Incremental: result() is called when the window fires. */
+weir_stream *weir_window_aggregate(weir_stream *keyed, const weir_window_spec *window,
+                                   const char *out_schema, const weir_aggregate_fn *fn, void *arg);
+/* Full window: fn sees all rows of the window (iterate with weir_rows_next). */
+typedef struct weir_rows weir_rows;
+const weir_row *weir_rows_next(weir_rows *rows);
+typedef int (*weir_window_fn)(void *arg, weir_rows *rows, weir_ctx *ctx);
+weir_stream *weir_window_process(weir_stream *keyed, const weir_window_spec *window,
+                                 const char *out_schema, weir_window_fn fn, void *arg);
+
+/* ---- sinks ---- */
+
+/* Flink's print sink: "+I[a, 1]" lines on stdout, with "N> " at parallelism > 1. */
+void weir_print(weir_stream *stream, const char *identifier);
+/* Appends CSV lines to a file ("-" for standard output). */
+void weir_sink_csv_file(weir_stream *stream, const char *path);
+/* fn sees every row; it runs on the sink's parallel instances (default parallelism 1). */
+typedef int (*weir_sink_fn)(void *arg, const weir_row *row, weir_ctx *ctx);
+void weir_sink_callback(weir_stream *stream, weir_sink_fn fn, void *arg);
+/* A connector sink, as in SQL's WITH clause. */
+void weir_to_connector(weir_stream *stream, const char *const *options);
+
+/* ---- execution ---- */
+
+/* Runs the job to completion (bounded sources) or failure. 0, or -1 with weir_env_error. */
+int weir_execute(weir_env *env, const char *job_name);
+/* Starts the job and returns at once; NULL with weir_env_error on error. */
+weir_job *weir_execute_async(weir_env *env, const char *job_name);
+/* Waits up to timeout_ms (< 0: forever): 0 done, 1 still running, -1 failed (weir_job_error). */
+int weir_job_wait(weir_job *job, int64_t timeout_ms);
+void weir_job_cancel(weir_job *job);
+const char *weir_job_error(const weir_job *job);
+/* Cancels the job if it still runs, waits for it and frees it. */
+void weir_job_free(weir_job *job);
 
 #ifdef __cplusplus
 }

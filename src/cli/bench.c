@@ -5,9 +5,9 @@
  * three-column datagen source (unthrottled, bounded), a Calc with a filter
  * that keeps about half the rows, and a blackhole sink; once chained into one
  * task per subtask, once unchained so every batch crosses a channel between
- * threads. Reports wall time,
- * CPU time of the process (getrusage), rows per second, rows per
- * CPU-second and peak RSS; medians over --runs runs per parallelism.
+ * threads. Reports wall time, CPU time of the process (getrusage), rows per
+ * second, rows per CPU-second and peak RSS; medians over --runs runs per
+ * parallelism. `weir bench window` is in bench_window.c.
  */
 #include "bench.h"
 #include "weir.h"
@@ -22,14 +22,14 @@ typedef struct run {
     double wall, cpu;
 } run;
 
-static double now_s(void)
+double wr_bench_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double cpu_s(void)
+double wr_bench_cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -37,14 +37,14 @@ static double cpu_s(void)
            ru.ru_stime.tv_usec / 1e6;
 }
 
-static long peak_rss_kb(void)
+long wr_bench_peak_rss_kb(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
 
-static int cmp_double(const void *a, const void *b)
+int wr_bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -65,10 +65,10 @@ static int run_once(long long rows, int parallelism, bool chained, run *out)
              "INSERT INTO out SELECT id, v, d FROM src WHERE v < 500;\n",
              parallelism, chained ? "true" : "false", rows);
     weir_session *s = weir_session_new();
-    double w0 = now_s(), c0 = cpu_s();
+    double w0 = wr_bench_now_s(), c0 = wr_bench_cpu_s();
     int rc = weir_exec(s, sql, "bench", NULL);
-    out->wall = now_s() - w0;
-    out->cpu = cpu_s() - c0;
+    out->wall = wr_bench_now_s() - w0;
+    out->cpu = wr_bench_cpu_s() - c0;
     if (rc) fprintf(stderr, "weir bench: %s\n", weir_session_error(s));
     weir_session_free(s);
     return rc;
@@ -76,6 +76,7 @@ static int run_once(long long rows, int parallelism, bool chained, run *out)
 
 int wr_cli_bench(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "window") == 0) return wr_cli_bench_window(argc - 1, argv + 1);
     long long rows = 50000000;
     int runs = 3;
     bool json = false;
@@ -92,6 +93,7 @@ int wr_cli_bench(int argc, char **argv)
             json = true;
         } else {
             printf("usage: weir bench [--rows N] [--runs R] [--parallelism P] [--json]\n"
+                   "       weir bench window [--help]   (keyed tumbling-window count)\n"
                    "\n"
                    "Runs datagen (BIGINT sequence, INT and DOUBLE random; unthrottled) -> filter\n"
                    "(v < 500, keeps half) -> blackhole at parallelism 1 and 2 (or P), chained\n"
@@ -119,17 +121,17 @@ int wr_cli_bench(int argc, char **argv)
             cpu[r] = one.cpu;
             per_cpu[r] = rows / one.cpu;
         }
-        qsort(wall, (size_t)runs, sizeof(double), cmp_double);
-        qsort(cpu, (size_t)runs, sizeof(double), cmp_double);
-        qsort(per_cpu, (size_t)runs, sizeof(double), cmp_double);
+        qsort(wall, (size_t)runs, sizeof(double), wr_bench_cmp_double);
+        qsort(cpu, (size_t)runs, sizeof(double), wr_bench_cmp_double);
+        qsort(per_cpu, (size_t)runs, sizeof(double), wr_bench_cmp_double);
         double mw = wall[runs / 2], mc = cpu[runs / 2], mpc = per_cpu[runs / 2];
-        double peak_mb = peak_rss_kb() / 1024.0;
+        double peak_mb = wr_bench_peak_rss_kb() / 1024.0;
         if (json)
             printf("{\"pipeline\":\"%s\",\"chained\":%s,\"parallelism\":%d,\"rows\":%lld,"
                    "\"seconds\":%.4f,\"cpu_seconds\":%.4f,\"rows_per_second\":%.0f,"
                    "\"rows_per_cpu_second\":%.0f,\"peak_rss_bytes\":%ld}\n",
                    "datagen-filter-blackhole", chained ? "true" : "false", pars[p], rows, mw, mc,
-                   rows / mw, mpc, peak_rss_kb() * 1024L);
+                   rows / mw, mpc, wr_bench_peak_rss_kb() * 1024L);
         else
             printf("%-28s %4d %12lld %9.3f %9.3f %14.0f %16.0f %10.1f\n", name, pars[p], rows, mw,
                    mc, rows / mw, mpc, peak_mb);

@@ -6,5 +6,13 @@
 
 /* argv[0] is "bench". Returns the process exit status. */
 int wr_cli_bench(int argc, char **argv);
+/* argv[0] is "window". */
+int wr_cli_bench_window(int argc, char **argv);
+
+/* Measuring helpers shared by the benchmarks. */
+double wr_bench_now_s(void);     /* monotonic clock */
+double wr_bench_cpu_s(void);     /* user + system CPU of the process */
+long wr_bench_peak_rss_kb(void); /* high-water mark of resident memory */
+int wr_bench_cmp_double(const void *a, const void *b);
 
 #endif

@@ -635,8 +635,11 @@ static int build(wr_job *job, wr_error *err)
     if ((rc = topo_order(g, order, err))) return rc;
     for (int v = 0; v < n; v++) par[v] = wr_jobgraph_parallelism(g, v, &job->config);
 
-    /* Validate edges and decide chaining. */
+    /* Validate edges and decide chaining: an edge chains when it is the only one into a vertex. */
     bool chained_edge[g->nedges > 0 ? g->nedges : 1];
+    int edges_into[n];
+    memset(edges_into, 0, sizeof(edges_into));
+    for (int e = 0; e < g->nedges; e++) edges_into[g->edges[e].to]++;
     for (int e = 0; e < g->nedges; e++) {
         const wr_jg_edge *edge = &g->edges[e];
         const wr_jg_vertex *from = &g->vertices[edge->from], *to = &g->vertices[edge->to];
@@ -656,7 +659,7 @@ static int build(wr_job *job, wr_error *err)
         if (to->op.ops->process == NULL)
             return wr_error_set(err, WR_ERR_VALIDATION, "'%s' (%s) takes no input", to->name,
                                 to->op.ops->kind);
-        chained_edge[e] = chaining && edge->part == WR_PART_FORWARD && to->ninputs == 1;
+        chained_edge[e] = chaining && edge->part == WR_PART_FORWARD && edges_into[edge->to] == 1;
     }
     for (int v = 0; v < n; v++)
         if (g->vertices[v].ninputs == 0 && g->vertices[v].op.ops->run == NULL)

@@ -70,8 +70,8 @@ int wr_jobgraph_add_port(wr_jobgraph *graph, int vertex, const wr_type *types, i
     return v->nports++;
 }
 
-int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, wr_partition part,
-                             const wr_keysel *key)
+int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, int input,
+                             wr_partition part, const wr_keysel *key)
 {
     assert(from >= 0 && from < graph->nvertices && to >= 0 && to < graph->nvertices);
     assert(port >= 0 && port < graph->vertices[from].nports);
@@ -82,7 +82,9 @@ int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, wr_
     e->port = port;
     e->to = to;
     e->part = part;
-    e->input = graph->vertices[to].ninputs++;
+    wr_jg_vertex *v = &graph->vertices[to];
+    e->input = input < 0 ? v->ninputs : input;
+    if (e->input >= v->ninputs) v->ninputs = e->input + 1;
     if (key) wr_keysel_copy(&e->key, key);
     return e->input;
 }
@@ -92,7 +94,7 @@ int wr_jobgraph_connect(wr_jobgraph *graph, int from, int to, wr_partition part,
 {
     wr_keysel key;
     wr_keysel_init_cols(&key, keys, nkeys);
-    int input = wr_jobgraph_connect_port(graph, from, 0, to, part, &key);
+    int input = wr_jobgraph_connect_port(graph, from, 0, to, -1, part, &key);
     wr_keysel_fini(&key);
     return input;
 }

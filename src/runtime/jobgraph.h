@@ -34,7 +34,7 @@ typedef struct wr_jg_vertex {
     wr_operator_spec op; /* owned */
     wr_jg_port *ports;   /* at least one */
     int nports;
-    int ninputs; /* number of edges into this vertex */
+    int ninputs; /* number of logical inputs (edges into one input are merged) */
 } wr_jg_vertex;
 
 typedef struct wr_jg_edge {
@@ -69,9 +69,13 @@ int wr_jobgraph_add_port(wr_jobgraph *graph, int vertex, const wr_type *types, i
  */
 int wr_jobgraph_connect(wr_jobgraph *graph, int from, int to, wr_partition part, const int *keys,
                         int nkeys);
-/* As wr_jobgraph_connect, from output port `port` and with any key selector (copied; may be NULL). */
-int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, wr_partition part,
-                             const wr_keysel *key);
+/*
+ * As wr_jobgraph_connect, from output port `port`, into logical input
+ * `input` of `to` (-1: a new input; several edges may feed one input, as a
+ * union does), with any key selector (copied; may be NULL).
+ */
+int wr_jobgraph_connect_port(wr_jobgraph *graph, int from, int port, int to, int input,
+                             wr_partition part, const wr_keysel *key);
 
 /* The parallelism a vertex runs with under the given configuration. */
 int wr_jobgraph_parallelism(const wr_jobgraph *graph, int vertex, const wr_config *config);
