@@ -299,6 +299,11 @@ static int64_t row_timestamp(stream_op *op, const wr_batch *in, int r)
     return a->strategy.timestamp(a->strategy.arg, row);
 }
 
+/*
+ * Stamps the rows with their event time and emits them. A custom generator's
+ * punctuated watermark follows right after the row that produced it, as in
+ * Flink, so the batch is emitted in pieces around such watermarks.
+ */
 static int stamp_batch(stream_op *op, wr_batch *in, wr_error *err)
 {
     const weir_watermark_strategy *s = &op->spec->a.strategy;
@@ -310,28 +315,33 @@ static int stamp_batch(stream_op *op, wr_batch *in, wr_error *err)
         out->cols[c].validity = in->cols[c].validity;
     }
     out->count = in->count;
-    out->sel = in->sel;
-    out->nsel = in->nsel;
     out->kinds = in->kinds;
     int64_t *ts = wr_batch_rowtimes(out);
-    int n = wr_batch_rows(in);
-    int64_t punctuated = WEIR_NO_TIMESTAMP;
-    for (int i = 0; i < n; i++) {
-        int r = wr_batch_row(in, i);
-        ts[r] = row_timestamp(op, in, r);
-        if (ts[r] > op->max_ts) op->max_ts = ts[r];
-        if (s->kind == WEIR_WATERMARK_CUSTOM && s->on_event) {
-            int64_t wm = s->on_event(s->arg, op->gen_state, ts[r]);
-            if (wm != WEIR_NO_TIMESTAMP && wm > punctuated) punctuated = wm;
-        }
-    }
+    uint32_t *sel = wr_batch_sel_buffer(out);
+    int n = wr_batch_rows(in), start = 0, rc = 0;
     if (n > 0) {
         op->last_row_ms = wr_clock_wall_ms();
-        int rc = wr_op_emit_idle(ctx, false, err);
-        if (rc) return rc;
+        rc = wr_op_emit_idle(ctx, false, err);
     }
-    int rc = wr_op_emit(ctx, out, err);
-    if (rc == 0 && punctuated != WEIR_NO_TIMESTAMP) rc = wr_op_emit_watermark(ctx, punctuated, err);
+    for (int i = 0; i < n && rc == 0; i++) {
+        int r = wr_batch_row(in, i);
+        sel[i] = (uint32_t)r;
+        ts[r] = row_timestamp(op, in, r);
+        if (ts[r] > op->max_ts) op->max_ts = ts[r];
+        if (s->kind != WEIR_WATERMARK_CUSTOM || s->on_event == NULL) continue;
+        int64_t wm = s->on_event(s->arg, op->gen_state, ts[r]);
+        if (wm == WEIR_NO_TIMESTAMP || wm <= ctx->out_watermark) continue;
+        out->sel = sel + start;
+        out->nsel = i + 1 - start;
+        rc = wr_op_emit(ctx, out, err);
+        if (rc == 0) rc = wr_op_emit_watermark(ctx, wm, err);
+        start = i + 1;
+    }
+    if (rc == 0 && start < n) {
+        out->sel = sel + start;
+        out->nsel = n - start;
+        rc = wr_op_emit(ctx, out, err);
+    }
     return rc;
 }
 

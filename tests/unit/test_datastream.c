@@ -69,7 +69,7 @@ static int cmp_str(const void *a, const void *b)
 /* The lines joined with ';' (sorted when sort is true). */
 static char *joined(collected *c, bool sort)
 {
-    if (sort) qsort(c->lines, (size_t)c->n, sizeof(char *), cmp_str);
+    if (sort && c->n > 1) qsort(c->lines, (size_t)c->n, sizeof(char *), cmp_str);
     size_t total = 1;
     for (int i = 0; i < c->n; i++) total += strlen(c->lines[i]) + 1;
     char *out = calloc(1, total);
@@ -229,6 +229,16 @@ static int avg_result(void *arg, const void *acc, weir_ctx *ctx)
     return weir_emit(out);
 }
 
+/* The key is the first letter of k, upper-cased: "a" and "ab" share a key. */
+static int first_letter(void *arg, const weir_row *in, weir_out *key)
+{
+    size_t len;
+    const char *k = weir_row_str(in, 0, &len);
+    char c = len ? (char)(k[0] - 'a' + 'A') : '?';
+    weir_set_str(key, 0, &c, 1);
+    return 0;
+}
+
 Test(datastream, keyed_aggregate_with_key_function)
 {
     collected c;
@@ -238,10 +248,11 @@ Test(datastream, keyed_aggregate_with_key_function)
     weir_env_set(env, "parallelism.default", "3");
     weir_stream *s = weir_from_elements(env, "k STRING, v BIGINT", kv_rows, 6);
     weir_aggregate_fn avg = {.acc_size = sizeof(avg_acc), .add = avg_add, .result = avg_result};
-    s = weir_aggregate(weir_key_by(s, "k"), "k STRING, avg BIGINT", &avg, NULL);
+    s = weir_aggregate(weir_key_by_fn(s, "letter STRING", first_letter, NULL),
+                       "k STRING, avg BIGINT", &avg, NULL);
     weir_sink_callback(s, collect, &c);
     run_ok(env);
-    expect_lines(&c, true, "a|2;b|15;c|100");
+    expect_lines(&c, true, "A|2;B|15;C|100");
     weir_env_free(env);
     collected_fini(&c);
 }
@@ -447,6 +458,82 @@ Test(datastream, windows_give_the_same_result_at_parallelism_1_and_4)
     cr_expect_eq(sum, 20000);
     free(p1);
     free(p4);
+}
+
+/* ---- connectors and files ---- */
+
+Test(datastream, connector_source_and_csv_file_sink)
+{
+    char path[] = "/tmp/weir-ds-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    weir_env *env = weir_env_new();
+    weir_env_set(env, "parallelism.default", "2");
+    const char *datagen[] = {
+        "connector", "datagen",       "fields.id.kind", "sequence",        "fields.id.start",
+        "1",         "fields.id.end", "1000",           "fields.s.length", "3",
+        NULL};
+    weir_stream *s = weir_from_connector(env, "id BIGINT, s STRING", datagen);
+    cr_assert_not_null(s, "%s", weir_env_error(env));
+    weir_sink_csv_file(s, path);
+    const char *blackhole[] = {"connector", "blackhole", NULL};
+    weir_to_connector(s, blackhole);
+    run_ok(env);
+    weir_env_free(env);
+    FILE *f = fopen(path, "r");
+    char line[128];
+    int64_t lines = 0, sum = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lines++;
+        sum += atoll(line);
+    }
+    fclose(f);
+    unlink(path);
+    cr_expect_eq(lines, 1000);
+    cr_expect_eq(sum, 500500);
+
+    env = weir_env_new();
+    const char *bad[] = {"connector", "datagen", "rows-per-secnd", "5", NULL};
+    cr_expect_null(weir_from_connector(env, "id BIGINT", bad));
+    cr_expect(strstr(weir_env_error(env), "rows-per-secnd") != NULL, "%s", weir_env_error(env));
+    weir_env_free(env);
+}
+
+/* ---- late rows to a side output, with punctuated watermarks ---- */
+
+static int64_t punctuate(void *arg, void *state, int64_t ts)
+{
+    return ts - 1;
+}
+
+static weir_tag *late_tag;
+
+Test(datastream, late_rows_go_to_the_late_side_output)
+{
+    const char *rows[] = {"a,1000", "a,3000", "a,25000", "a,2000", "a,26000"};
+    collected on_time, late;
+    collected_init(&on_time);
+    collected_init(&late);
+    weir_env *env = weir_env_new();
+    late_tag = weir_tag_new(env, "late", "k STRING, ts BIGINT");
+    weir_stream *s = weir_from_elements(env, "k STRING, ts BIGINT", rows, 5);
+    weir_watermark_strategy wm = {
+        .kind = WEIR_WATERMARK_CUSTOM, .timestamp_field = "ts", .on_event = punctuate};
+    s = weir_assign_timestamps(s, &wm);
+    weir_window_spec w = {.kind = WEIR_WINDOW_TUMBLING, .size_ms = 10000, .late_tag = late_tag};
+    weir_aggregate_fn count = {
+        .acc_size = sizeof(int64_t), .init = count_init, .add = count_add, .result = count_result};
+    weir_stream *counts = weir_window_aggregate(weir_key_by(s, "k"), &w,
+                                                "start BIGINT, k STRING, n BIGINT", &count, NULL);
+    weir_sink_callback(counts, collect, &on_time);
+    weir_sink_callback(weir_get_side_output(counts, late_tag), collect, &late);
+    run_ok(env);
+    expect_lines(&on_time, true, "0|a|2;20000|a|2");
+    expect_lines(&late, true, "a|2000");
+    weir_env_free(env);
+    collected_fini(&on_time);
+    collected_fini(&late);
 }
 
 /* ---- side outputs, union, co-process ---- */
