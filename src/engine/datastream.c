@@ -53,6 +53,7 @@ struct weir_stream {
     /* NODE_OPERATOR */
     char *name;
     int parallelism; /* -1: default */
+    bool single;     /* runs with parallelism 1 only (the elements source) */
     op_build build;
     wr_operator_spec spec;
     wr_stream_args args;
@@ -368,6 +369,7 @@ weir_stream *weir_from_elements(weir_env *env, const char *schema_text, const ch
     weir_stream *s = operator_node(env, "Source: elements", schema);
     s->spec = wr_values_spec(batches, nbatches);
     s->parallelism = 1;
+    s->single = true;
     return s;
 }
 
@@ -737,9 +739,8 @@ weir_stream *weir_set_parallelism(weir_stream *stream, int parallelism)
         env_fail(s->env, "weir_set_parallelism: %d is not within 1..1024", parallelism);
         return NULL;
     }
-    if (s->build == BUILD_SPEC && s->spec.bounded && s->spec.parallelism == 1 &&
-        strcmp(s->name, "Source: elements") == 0 && parallelism != 1) {
-        env_fail(s->env, "weir_set_parallelism: the elements source runs with parallelism 1");
+    if (s->single && parallelism != 1) {
+        env_fail(s->env, "weir_set_parallelism: '%s' runs with parallelism 1", s->name);
         return NULL;
     }
     s->parallelism = parallelism;

@@ -25,6 +25,8 @@
 #include <string.h>
 
 #define NS_LEN 16
+#define WR_PREFETCH_ROWS 1024 /* rows whose lookups are announced at once */
+#define WR_PREFETCH_AHEAD 8   /* rows between pulling an entry and using it */
 
 typedef struct win {
     int64_t start, end;
@@ -77,6 +79,10 @@ typedef struct window_op {
     wr_udf red;          /* reduce: builds the new accumulator; never emits */
     WR_VEC(rows_chunk *) chunks;
     int64_t late_dropped;
+    /* Prefetching a batch's lookups: its rows' key bytes, where each starts, their hints. */
+    wr_buf keys;
+    uint32_t key_at[WR_PREFETCH_ROWS + 1];
+    wr_keyed_hint hints[WR_PREFETCH_ROWS];
 } window_op;
 
 struct weir_rows {
@@ -992,6 +998,37 @@ static int process_row(window_op *op, const wr_batch *in, int r, int64_t ts, int
     return skipped ? late_row(op, in, r, ts, err) : 0;
 }
 
+/*
+ * Announces the contents lookups of rows [from, to) of a batch (see
+ * wr_keyed_hint_slot) and keeps their key bytes; returns how many rows were
+ * prepared. Stops at a row that the main loop will report an error for.
+ * Only for windows that do not merge, and only the first window of a row.
+ */
+static int prefetch_rows(window_op *op, const wr_batch *in, int from, int to, bool by_clock,
+                         int64_t now, wr_error *err)
+{
+    const window_spec *spec = op->spec;
+    wr_buf_reset(&op->keys);
+    int k = 0;
+    for (int i = from; i < to; i++, k++) {
+        int r = wr_batch_row(in, i);
+        int64_t ts = wr_batch_rowtime(in, r);
+        if (spec->event_time && ts == WR_NO_TIMESTAMP) break;
+        op->key_at[k] = (uint32_t)op->keys.len;
+        if (wr_keysel_encode(&spec->key, in, r, &op->keys, err) ||
+            assign(op, by_clock ? now : ts, err)) {
+            wr_error_init(err); /* the main loop reports it at this row */
+            break;
+        }
+        uint8_t ns[NS_LEN];
+        win_encode(op->wins.v[0], ns);
+        wr_keyed_hint_slot(op->keyed, &op->hints[k], op->keys.data + op->key_at[k],
+                           op->keys.len - op->key_at[k], op->contents_id, ns, NS_LEN);
+    }
+    op->key_at[k] = (uint32_t)op->keys.len;
+    return k;
+}
+
 static int window_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
 {
     window_op *op = (window_op *)base;
@@ -1000,21 +1037,32 @@ static int window_process(wr_operator *base, int input, wr_batch *in, wr_error *
     bool by_clock = !spec->event_time && spec->a.window.kind != WEIR_WINDOW_GLOBAL;
     int64_t now = by_clock ? wr_clock_wall_ms() : 0;
     int n = wr_batch_rows(in);
-    for (int i = 0; i < n; i++) {
-        int r = wr_batch_row(in, i);
-        int64_t ts = wr_batch_rowtime(in, r);
-        if (spec->event_time && ts == WR_NO_TIMESTAMP)
-            return wr_error_set(err, WR_ERR_RUNTIME,
-                                "window operator '%s': a row has no event timestamp, which "
-                                "event-time windows need; assign timestamps with "
-                                "weir_assign_timestamps() before keying the stream, or use "
-                                "processing-time windows",
-                                base->ctx->name ? base->ctx->name : "window");
-        wr_buf_reset(&op->key);
-        int rc = wr_keysel_encode(&spec->key, in, r, &op->key, err);
-        if (rc) return rc;
-        wr_udf_set_key(&op->u, op->key.data, op->key.len);
-        if ((rc = process_row(op, in, r, ts, by_clock ? now : ts, err))) return rc;
+    for (int from = 0; from < n; from += WR_PREFETCH_ROWS) {
+        int to = WR_MIN(n, from + WR_PREFETCH_ROWS);
+        int prepared = spec->merging ? 0 : prefetch_rows(op, in, from, to, by_clock, now, err);
+        for (int i = from; i < to; i++) {
+            int r = wr_batch_row(in, i), k = i - from, rc;
+            int64_t ts = wr_batch_rowtime(in, r);
+            if (k + WR_PREFETCH_AHEAD < prepared)
+                wr_keyed_hint_entry(op->keyed, &op->hints[k + WR_PREFETCH_AHEAD]);
+            if (k < prepared) {
+                wr_keyed_set_key_hinted(op->keyed, op->keys.data + op->key_at[k],
+                                        op->key_at[k + 1] - op->key_at[k], &op->hints[k]);
+                op->u.key_decoded = false;
+            } else {
+                if (spec->event_time && ts == WR_NO_TIMESTAMP)
+                    return wr_error_set(err, WR_ERR_RUNTIME,
+                                        "window operator '%s': a row has no event timestamp, "
+                                        "which event-time windows need; assign timestamps with "
+                                        "weir_assign_timestamps() before keying the stream, or "
+                                        "use processing-time windows",
+                                        base->ctx->name ? base->ctx->name : "window");
+                wr_buf_reset(&op->key);
+                if ((rc = wr_keysel_encode(&spec->key, in, r, &op->key, err))) return rc;
+                wr_udf_set_key(&op->u, op->key.data, op->key.len);
+            }
+            if ((rc = process_row(op, in, r, ts, by_clock ? now : ts, err))) return rc;
+        }
     }
     return wr_udf_flush(&op->u, err);
 }
@@ -1115,6 +1163,7 @@ static void window_destroy(wr_operator *base)
     wr_free(op->acc);
     wr_free(op->acc2);
     wr_buf_fini(&op->key);
+    wr_buf_fini(&op->keys);
     wr_buf_fini(&op->scratch);
     wr_buf_fini(&op->scratch2);
     wr_keyed_free(op->keyed);
@@ -1157,6 +1206,7 @@ static wr_operator *window_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->timers = wr_timers_new();
     wr_udf_init(&op->u, ctx, spec->out, a->tags, a->ntags, op->keyed, op->timers, spec->key_schema);
     wr_buf_init(&op->key);
+    wr_buf_init(&op->keys);
     wr_buf_init(&op->scratch);
     wr_buf_init(&op->scratch2);
     wr_state_kind kind = a->kind == WR_WINDOW_PROCESS ? WR_STATE_LIST : WR_STATE_VALUE;

@@ -13,6 +13,7 @@
 #include "keyed.h"
 #include "keygroup.h"
 #include "../base/alloc.h"
+#include "../base/bytes.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
@@ -118,10 +119,6 @@ static void table_sweep(table *t, bool (*dead)(void *ctx, void *p), void *ctx)
     }
 }
 
-static inline bool bytes_eq(const void *a, const void *b, size_t n)
-{
-    return n == 0 || memcmp(a, b, n) == 0;
-}
 
 static inline void bytes_copy(void *dst, const void *src, size_t n)
 {
@@ -206,12 +203,17 @@ static inline bool expired(const kstate *st, int64_t ts, int64_t now)
     return now - ts >= st->ttl_ms;
 }
 
-static inline uint64_t entry_hash(const wr_keyed *ks, int id, const void *ns, size_t nslen)
+static inline uint64_t entry_hash_of(uint64_t khash, int id, const void *ns, size_t nslen)
 {
-    uint64_t h = ks->khash + (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = khash + (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
     if (nslen) h ^= wr_hash_bytes(ns, nslen) * 0xc2b2ae3d27d4eb4fULL;
     /* Keys of one group share hash % max_parallelism: mix before using low bits. */
     return wr_hash_u64(h);
+}
+
+static inline uint64_t entry_hash(const wr_keyed *ks, int id, const void *ns, size_t nslen)
+{
+    return entry_hash_of(ks->khash, id, ns, nslen);
 }
 
 static inline char *entry_ns(entry *e)
@@ -240,7 +242,7 @@ static inline entry *entry_find(const wr_keyed *ks, int id, const void *ns, size
         if (t->slots[i].hash != hash) continue;
         entry *e = t->slots[i].p;
         if (e->id == id && e->klen == ks->klen && e->nslen == nslen &&
-            bytes_eq(e->data, ks->key, ks->klen) && bytes_eq(entry_ns(e), ns, nslen)) {
+            wr_bytes_eq(e->data, ks->key, ks->klen) && wr_bytes_eq(entry_ns(e), ns, nslen)) {
             *at = i;
             return e;
         }
@@ -369,7 +371,8 @@ const char *wr_keyed_state_name(const wr_keyed *ks, int id)
     return ks->states.v[id].name;
 }
 
-void wr_keyed_set_key(wr_keyed *ks, const void *key, size_t len)
+/* Copies the key bytes; the caller sets khash. */
+static void key_copy(wr_keyed *ks, const void *key, size_t len)
 {
     assert(len <= UINT32_MAX);
     if (len > ks->kcap) {
@@ -382,10 +385,47 @@ void wr_keyed_set_key(wr_keyed *ks, const void *key, size_t len)
         bytes_copy(ks->key, key, len);
     }
     ks->klen = len;
-    ks->khash = wr_hash_bytes(ks->key, len);
-    ks->kg = wr_keygroup_of_hash(ks->khash, ks->max_parallelism);
+}
+
+static void key_group_set(wr_keyed *ks, uint64_t khash)
+{
+    ks->khash = khash;
+    ks->kg = wr_keygroup_of_hash(khash, ks->max_parallelism);
     assert(ks->kg >= ks->kg_first && ks->kg <= ks->kg_last); /* routed to the wrong subtask */
     ks->tab = &ks->tables[ks->kg - ks->kg_first];
+}
+
+void wr_keyed_set_key(wr_keyed *ks, const void *key, size_t len)
+{
+    key_copy(ks, key, len);
+    key_group_set(ks, wr_hash_bytes(ks->key, len));
+}
+
+void wr_keyed_set_key_hinted(wr_keyed *ks, const void *key, size_t len, const wr_keyed_hint *hint)
+{
+    key_copy(ks, key, len);
+    key_group_set(ks, hint->khash);
+}
+
+void wr_keyed_hint_slot(wr_keyed *ks, wr_keyed_hint *hint, const void *key, size_t klen, int id,
+                        const void *ns, size_t nslen)
+{
+    hint->khash = wr_hash_bytes(key, klen);
+    hint->hash = entry_hash_of(hint->khash, id, ns, nslen);
+    hint->kg = wr_keygroup_of_hash(hint->khash, ks->max_parallelism);
+    if (hint->kg < ks->kg_first || hint->kg > ks->kg_last) return; /* set_key will say */
+    const table *t = &ks->tables[hint->kg - ks->kg_first];
+    if (t->slots) __builtin_prefetch(&t->slots[(uint32_t)hint->hash & t->mask]);
+}
+
+void wr_keyed_hint_entry(const wr_keyed *ks, const wr_keyed_hint *hint)
+{
+    if (hint->kg < ks->kg_first || hint->kg > ks->kg_last) return;
+    /* Read the table as it is now: it may have grown since the slot hint. */
+    const table *t = &ks->tables[hint->kg - ks->kg_first];
+    if (t->slots == NULL) return;
+    const void *p = t->slots[(uint32_t)hint->hash & t->mask].p;
+    if (p) __builtin_prefetch(p);
 }
 
 const void *wr_keyed_key(const wr_keyed *ks, size_t *len)
@@ -590,7 +630,7 @@ static inline mentry *mentry_find(const table *t, uint64_t hash, const void *uke
     for (uint32_t i = (uint32_t)hash & t->mask; t->slots[i].p; i = (i + 1) & t->mask) {
         if (t->slots[i].hash != hash) continue;
         mentry *me = t->slots[i].p;
-        if (me->uklen == uklen && bytes_eq(me->data, ukey, uklen)) {
+        if (me->uklen == uklen && wr_bytes_eq(me->data, ukey, uklen)) {
             *at = i;
             return me;
         }

@@ -70,6 +70,27 @@ void wr_keyed_set_key(wr_keyed *ks, const void *key, size_t len);
 const void *wr_keyed_key(const wr_keyed *ks, size_t *len);
 int wr_keyed_keygroup(const wr_keyed *ks);
 
+/*
+ * Prefetching, for operators that know their next lookups (the rows of a
+ * batch). Over state larger than the caches a lookup costs two dependent
+ * cache misses: the table slot, then the entry it points to. Announce a
+ * lookup of (state id, key, ns) some rows ahead with wr_keyed_hint_slot,
+ * a few rows later pull its entry with wr_keyed_hint_entry, and make the key
+ * current with wr_keyed_set_key_hinted (which reuses the key's hash). Hints
+ * only move memory toward the cache; they never change the backend.
+ */
+typedef struct wr_keyed_hint {
+    uint64_t khash; /* of the key bytes */
+    uint64_t hash;  /* of (state, key, namespace) */
+    int kg;
+} wr_keyed_hint;
+
+void wr_keyed_hint_slot(wr_keyed *ks, wr_keyed_hint *hint, const void *key, size_t klen, int id,
+                        const void *ns, size_t nslen);
+void wr_keyed_hint_entry(const wr_keyed *ks, const wr_keyed_hint *hint);
+/* As wr_keyed_set_key for the key a hint was made for. */
+void wr_keyed_set_key_hinted(wr_keyed *ks, const void *key, size_t len, const wr_keyed_hint *hint);
+
 /* ---- value state (of the current key) ---- */
 const void *wr_keyed_value_get(wr_keyed *ks, int id, const void *ns, size_t nslen, size_t *len);
 void wr_keyed_value_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
@@ -86,8 +107,8 @@ bool wr_keyed_list_next(wr_keyed *ks, int id, const void *ns, size_t nslen, size
                         const void **val, size_t *len);
 
 /* ---- map state ---- */
-const void *wr_keyed_map_get(wr_keyed *ks, int id, const void *ns, size_t nslen,
-                             const void *ukey, size_t uklen, size_t *len);
+const void *wr_keyed_map_get(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
+                             size_t uklen, size_t *len);
 void wr_keyed_map_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
                       size_t uklen, const void *val, size_t len);
 /* Returns true when the entry existed. */

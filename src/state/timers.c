@@ -3,12 +3,14 @@
  *
  * Each timer is one allocation (header, key bytes, namespace bytes) held by
  * two structures: a binary min-heap per domain ordered by (time, registration
- * sequence), where the timer records its own index so delete can remove it in
- * O(log n) without tombstones, and one open-addressing hash set over
- * (domain, time, key, namespace) for dedupe and delete lookups.
+ * sequence), whose entries carry those two fields so sifting stays within the
+ * heap array, and one open-addressing hash set over (domain, time, key,
+ * namespace) for dedupe and delete lookups. Delete removes the timer from the
+ * set and marks it dead; dead timers leave the heap when they reach its top.
  */
 #include "timers.h"
 #include "../base/alloc.h"
+#include "../base/bytes.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
 #include "../base/wr.h"
@@ -19,7 +21,7 @@ typedef struct timer_rec {
     int64_t time;
     uint64_t hash; /* of (domain, time, key, ns): its set slot is found without rehashing */
     uint64_t seq;  /* registration order, breaks ties of time */
-    uint32_t heap_idx;
+    bool dead;     /* deleted; leaves the heap when it reaches the top */
     uint32_t klen, nslen;
     int keygroup;
     wr_time_domain domain;
@@ -35,7 +37,18 @@ typedef struct slot {
     timer_rec *t; /* NULL: empty */
 } slot;
 
-typedef WR_VEC(timer_rec *) heap_vec;
+/*
+ * Heap entries carry the ordering fields by value, so sifting never touches
+ * the timer records (which are scattered over memory). Deleted timers stay
+ * in the heap, marked dead, until they reach the top; the top is always live.
+ */
+typedef struct hent {
+    int64_t time;
+    uint64_t seq;
+    timer_rec *t;
+} hent;
+
+typedef WR_VEC(hent) heap_vec;
 
 struct wr_timers {
     heap_vec heap[2]; /* indexed by wr_time_domain */
@@ -93,10 +106,6 @@ static uint64_t timer_hash(wr_time_domain domain, int64_t time, const void *key,
     return wr_hash_u64(h);
 }
 
-static inline bool bytes_eq(const void *a, const void *b, size_t n)
-{
-    return n == 0 || memcmp(a, b, n) == 0;
-}
 
 /* The set slot of the timer (domain, time, key, ns), or -1. */
 static ptrdiff_t set_find(const wr_timers *ts, uint64_t hash, wr_time_domain domain, int64_t time,
@@ -107,8 +116,8 @@ static ptrdiff_t set_find(const wr_timers *ts, uint64_t hash, wr_time_domain dom
     for (size_t i = hash & mask; ts->slots[i].t; i = (i + 1) & mask) {
         const timer_rec *t = ts->slots[i].t;
         if (ts->slots[i].hash == hash && t->time == time && t->domain == domain &&
-            t->klen == klen && t->nslen == nslen && bytes_eq(t->data, key, klen) &&
-            bytes_eq(t->data + klen, ns, nslen))
+            t->klen == klen && t->nslen == nslen && wr_bytes_eq(t->data, key, klen) &&
+            wr_bytes_eq(t->data + klen, ns, nslen))
             return (ptrdiff_t)i;
     }
     return -1;
@@ -116,50 +125,52 @@ static ptrdiff_t set_find(const wr_timers *ts, uint64_t hash, wr_time_domain dom
 
 /* ---- the heaps ---- */
 
-static inline bool before(const timer_rec *a, const timer_rec *b)
+static inline bool before(const hent *a, const hent *b)
 {
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static inline void heap_set(timer_rec **v, int i, timer_rec *t)
+static void sift_up(hent *v, int i)
 {
-    v[i] = t;
-    t->heap_idx = (uint32_t)i;
-}
-
-static void sift_up(timer_rec **v, int i)
-{
-    timer_rec *t = v[i];
+    hent e = v[i];
     while (i > 0) {
         int parent = (i - 1) / 2;
-        if (!before(t, v[parent])) break;
-        heap_set(v, i, v[parent]);
+        if (!before(&e, &v[parent])) break;
+        v[i] = v[parent];
         i = parent;
     }
-    heap_set(v, i, t);
+    v[i] = e;
 }
 
-static void sift_down(timer_rec **v, int n, int i)
+static void sift_down(hent *v, int n, int i)
 {
-    timer_rec *t = v[i];
+    hent e = v[i];
     for (;;) {
         int child = 2 * i + 1;
         if (child >= n) break;
-        if (child + 1 < n && before(v[child + 1], v[child])) child++;
-        if (!before(v[child], t)) break;
-        heap_set(v, i, v[child]);
+        if (child + 1 < n && before(&v[child + 1], &v[child])) child++;
+        if (!before(&v[child], &e)) break;
+        v[i] = v[child];
         i = child;
     }
-    heap_set(v, i, t);
+    v[i] = e;
 }
 
-static void heap_remove(heap_vec *heap, int i)
+static void heap_pop_top(heap_vec *heap)
 {
-    timer_rec *last = heap->v[--heap->n];
-    if (i == heap->n) return;
-    heap_set(heap->v, i, last);
-    sift_down(heap->v, heap->n, i);
-    sift_up(heap->v, (int)last->heap_idx);
+    hent last = heap->v[--heap->n];
+    if (heap->n == 0) return;
+    heap->v[0] = last;
+    sift_down(heap->v, heap->n, 0);
+}
+
+/* Frees deleted timers that reached the top, so the top is live. */
+static void heap_purge(heap_vec *heap)
+{
+    while (heap->n && heap->v[0].t->dead) {
+        wr_free(heap->v[0].t);
+        heap_pop_top(heap);
+    }
 }
 
 wr_timers *wr_timers_new(void)
@@ -171,7 +182,7 @@ void wr_timers_free(wr_timers *ts)
 {
     if (!ts) return;
     for (int d = 0; d < 2; d++) {
-        for (int i = 0; i < ts->heap[d].n; i++) wr_free(ts->heap[d].v[i]);
+        for (int i = 0; i < ts->heap[d].n; i++) wr_free(ts->heap[d].v[i].t);
         WR_VEC_FREE(&ts->heap[d]);
     }
     wr_free(ts->slots);
@@ -190,6 +201,7 @@ bool wr_timers_register(wr_timers *ts, wr_time_domain domain, int64_t time, cons
     t->time = time;
     t->hash = hash;
     t->seq = ts->seq++;
+    t->dead = false;
     t->klen = (uint32_t)klen;
     t->nslen = (uint32_t)nslen;
     t->keygroup = keygroup;
@@ -198,7 +210,7 @@ bool wr_timers_register(wr_timers *ts, wr_time_domain domain, int64_t time, cons
     if (nslen) memcpy(t->data + klen, ns, nslen);
     set_insert(ts, hash, t);
     heap_vec *heap = &ts->heap[domain];
-    WR_VEC_PUSH(heap, t);
+    WR_VEC_PUSH(heap, ((hent){time, t->seq, t}));
     sift_up(heap->v, heap->n - 1);
     return true;
 }
@@ -211,14 +223,14 @@ bool wr_timers_delete(wr_timers *ts, wr_time_domain domain, int64_t time, const 
     if (at < 0) return false;
     timer_rec *t = ts->slots[at].t;
     set_remove_at(ts, (size_t)at);
-    heap_remove(&ts->heap[domain], (int)t->heap_idx);
-    wr_free(t);
+    t->dead = true;
+    heap_purge(&ts->heap[domain]);
     return true;
 }
 
 int64_t wr_timers_next(const wr_timers *ts, wr_time_domain domain)
 {
-    return ts->heap[domain].n ? ts->heap[domain].v[0]->time : INT64_MAX;
+    return ts->heap[domain].n ? ts->heap[domain].v[0].time : INT64_MAX;
 }
 
 static void describe(const timer_rec *t, wr_timer *out)
@@ -239,9 +251,10 @@ static void describe(const timer_rec *t, wr_timer *out)
 bool wr_timers_pop(wr_timers *ts, wr_time_domain domain, int64_t limit, wr_timer *out)
 {
     heap_vec *heap = &ts->heap[domain];
-    if (heap->n == 0 || heap->v[0]->time > limit) return false;
-    timer_rec *t = heap->v[0];
-    heap_remove(heap, 0);
+    if (heap->n == 0 || heap->v[0].time > limit) return false;
+    timer_rec *t = heap->v[0].t;
+    heap_pop_top(heap);
+    heap_purge(heap);
     size_t at = t->hash & (ts->cap - 1);
     while (ts->slots[at].t != t) at = (at + 1) & (ts->cap - 1);
     set_remove_at(ts, at);
@@ -261,8 +274,8 @@ void wr_timers_for_each(const wr_timers *ts, int kg, void (*fn)(void *arg, const
 {
     for (int d = 0; d < 2; d++) {
         for (int i = 0; i < ts->heap[d].n; i++) {
-            const timer_rec *t = ts->heap[d].v[i];
-            if (t->keygroup != kg) continue;
+            const timer_rec *t = ts->heap[d].v[i].t;
+            if (t->dead || t->keygroup != kg) continue;
             wr_timer out;
             describe(t, &out);
             fn(arg, &out);

@@ -800,3 +800,38 @@ Test(timers, random_registers_and_deletes_pop_sorted)
     wr_timers_free(ts);
     cr_assert_eq(wr_alloc_live(), live);
 }
+
+Test(keyed, hinted_keys_reach_the_same_state_as_plain_ones)
+{
+    wr_keyed *ks = backend();
+    int id = wr_keyed_register(ks, "v", WR_STATE_VALUE, NULL);
+    char key[16];
+    for (int i = 0; i < 5000; i++) {
+        int len = snprintf(key, sizeof(key), "key-%d", i);
+        wr_keyed_set_key(ks, key, (size_t)len);
+        wr_keyed_value_put(ks, id, "ns", 2, &i, sizeof(i));
+    }
+    /* Hints made before the table grows stay harmless after it grew. */
+    wr_keyed_hint hints[64];
+    for (int i = 0; i < 64; i++) {
+        int len = snprintf(key, sizeof(key), "key-%d", i * 77);
+        wr_keyed_hint_slot(ks, &hints[i], key, (size_t)len, id, "ns", 2);
+    }
+    for (int i = 5000; i < 20000; i++) {
+        int len = snprintf(key, sizeof(key), "key-%d", i);
+        wr_keyed_set_key(ks, key, (size_t)len);
+        wr_keyed_value_put(ks, id, "ns", 2, &i, sizeof(i));
+    }
+    for (int i = 0; i < 64; i++) {
+        int len = snprintf(key, sizeof(key), "key-%d", i * 77);
+        wr_keyed_hint_entry(ks, &hints[i]);
+        wr_keyed_set_key_hinted(ks, key, (size_t)len, &hints[i]);
+        cr_expect_eq(wr_keyed_keygroup(ks),
+                     wr_keygroup_of_hash(wr_hash_bytes(key, (size_t)len), 128));
+        size_t vlen;
+        const int *v = wr_keyed_value_get(ks, id, "ns", 2, &vlen);
+        cr_assert_not_null(v);
+        cr_expect_eq(*v, i * 77);
+    }
+    wr_keyed_free(ks);
+}
