@@ -209,7 +209,9 @@ typedef enum weir_ttl_update {
 /*
  * Describes a state; declare it once (usually static) and list it in the
  * function's `states`. Values are byte strings, copied in and out. State is
- * scoped by the current key (and, in triggers, the window). With ttl_ms > 0
+ * scoped by the current key (and, in triggers, the window). Value pointers
+ * of VALUE, REDUCING and AGGREGATING state are 8-byte aligned; LIST and MAP
+ * values need not be: copy them out (memcpy) before reading them as structs. With ttl_ms > 0
  * a value not written (or read, per ttl_update) for ttl_ms of processing
  * time is never returned again.
  */

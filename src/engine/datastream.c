@@ -70,6 +70,7 @@ struct weir_env {
     WR_VEC(weir_tag *) tags;
     WR_VEC(weir_trigger *) triggers;
     bool executed;
+    bool batch; /* decided when the job is translated (batch_mode) */
 };
 
 struct weir_job {
@@ -146,22 +147,51 @@ const char *weir_env_error(const weir_env *env)
     return env->error_text ? env->error_text : "";
 }
 
+static const char *const runtime_modes[] = {"streaming", "batch", "automatic", NULL};
+
+/* Checks the keys the runtime and this API read; 0 or an error naming the key and value. */
+static int check_config(const wr_config *config, wr_error *err)
+{
+    int mode, rc;
+    int64_t interval;
+    if ((rc = wr_job_check_config(config, err)) ||
+        (rc = wr_config_get_enum(config, "execution.runtime-mode", runtime_modes, 0, &mode, err)) ||
+        (rc = wr_config_get_duration_ms(config, "pipeline.auto-watermark-interval", 200, &interval,
+                                        err)))
+        return rc;
+    return 0;
+}
+
 int weir_env_set(weir_env *env, const char *key, const char *value)
 {
     wr_config_set(&env->config, key, value, -1, -1);
     wr_error err;
     wr_error_init(&err);
-    if (wr_job_check_config(&env->config, &err)) {
+    if (check_config(&env->config, &err)) {
         env_fail_err(env, &err, NULL, NULL);
         return -1;
     }
     return 0;
 }
 
+/*
+ * Whether reduce and aggregate emit only final results: 'execution.runtime-mode'
+ * batch, or automatic with only bounded sources (as Flink's AUTOMATIC).
+ */
 static bool batch_mode(weir_env *env)
 {
-    const char *mode = wr_config_get(&env->config, "execution.runtime-mode", "streaming");
-    return strcasecmp(mode, "batch") == 0;
+    int mode = 0;
+    wr_error err;
+    wr_error_init(&err);
+    wr_config_get_enum(&env->config, "execution.runtime-mode", runtime_modes, 0, &mode, &err);
+    if (mode != 2) return mode == 1;
+    for (int i = 0; i < env->streams.n; i++) {
+        const weir_stream *s = env->streams.v[i];
+        if (s->kind == NODE_OPERATOR && s->ninputs == 0 &&
+            (s->build != BUILD_SPEC || !s->spec.bounded))
+            return false;
+    }
+    return true;
 }
 
 /* ---- schemas ------------------------------------------------------------------- */
@@ -969,7 +999,7 @@ static int build_spec(weir_env *env, weir_stream *s, wr_operator_spec *out, wr_e
         a.tags = tags;
         a.ntags = ntags;
         a.out = s->schema->ncols ? s->schema : NULL;
-        a.batch_mode = batch_mode(env);
+        a.batch_mode = env->batch;
         for (int i = 0; i < s->ninputs; i++) {
             a.in[i] = s->in[i]->schema;
             const weir_stream *k = key_node(s->in[i]);
@@ -996,6 +1026,7 @@ static wr_jobgraph *translate(weir_env *env, const char *name, wr_error *err)
 {
     wr_jobgraph *g = wr_jobgraph_new(name ? name : "weir-datastream-job");
     int ntags = (int)env->tags.n;
+    env->batch = batch_mode(env); /* before the sources' specs move into the graph */
     for (int i = 0; i < env->streams.n; i++) {
         weir_stream *s = env->streams.v[i];
         if (s->kind != NODE_OPERATOR) continue;

@@ -194,6 +194,19 @@ Test(datastream, rolling_reduce_emits_every_update_in_streaming_mode)
     collected_fini(&c);
 }
 
+Test(datastream, automatic_mode_is_batch_for_bounded_sources)
+{
+    collected c;
+    collected_init(&c);
+    reduce_job("automatic", "2", &c);
+    expect_lines(&c, true, "a|6;b|30;c|100");
+    collected_fini(&c);
+    weir_env *env = weir_env_new();
+    cr_expect_eq(weir_env_set(env, "execution.runtime-mode", "batchh"), -1);
+    cr_expect(strstr(weir_env_error(env), "batchh") != NULL, "%s", weir_env_error(env));
+    weir_env_free(env);
+}
+
 Test(datastream, reduce_emits_final_rows_in_batch_mode)
 {
     for (int p = 1; p <= 4; p *= 2) {
