@@ -458,7 +458,11 @@ void weir_to_connector(weir_stream *stream, const char *const *options);
 
 /* Runs the job to completion (bounded sources) or failure. 0, or -1 with weir_env_error. */
 int weir_execute(weir_env *env, const char *job_name);
-/* Starts the job and returns at once; NULL with weir_env_error on error. */
+/*
+ * Starts the job and returns at once; NULL with weir_env_error on error. The
+ * job uses the environment: weir_env_free cancels and frees a job still
+ * running (its handle is then gone too).
+ */
 weir_job *weir_execute_async(weir_env *env, const char *job_name);
 /* Waits up to timeout_ms (< 0: forever): 0 done, 1 still running, -1 failed (weir_job_error). */
 int weir_job_wait(weir_job *job, int64_t timeout_ms);

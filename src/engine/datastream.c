@@ -70,12 +70,15 @@ struct weir_env {
     WR_VEC(weir_tag *) tags;
     WR_VEC(weir_trigger *) triggers;
     bool executed;
-    bool batch; /* decided when the job is translated (batch_mode) */
+    bool batch;           /* decided when the job is translated (batch_mode) */
+    struct weir_job *job; /* started by weir_execute_async and not yet freed */
 };
 
+/* A running job uses the environment's nodes, tags and triggers: each knows the other. */
 struct weir_job {
     wr_job *job;
     char *error;
+    weir_env *env;
 };
 
 /* ---- environment and errors -------------------------------------------------- */
@@ -101,6 +104,7 @@ static void stream_free(weir_stream *s)
 void weir_env_free(weir_env *env)
 {
     if (env == NULL) return;
+    weir_job_free(env->job); /* cancels and waits for a job still using the environment */
     for (int i = 0; i < env->streams.n; i++) stream_free(env->streams.v[i]);
     for (int i = 0; i < env->tags.n; i++) {
         wr_free(env->tags.v[i]->name);
@@ -310,6 +314,13 @@ static bool usable(weir_stream *s)
     return s != NULL && s->env->error.code == 0;
 }
 
+/* Fails the environment when a required callback is missing. */
+static bool have_fn(weir_env *env, bool present, const char *what)
+{
+    if (!present) env_fail(env, "%s: the function is NULL", what);
+    return present;
+}
+
 /* The operator node that a keyed stream comes from, or NULL when not keyed. */
 static const weir_stream *key_node(const weir_stream *s)
 {
@@ -406,6 +417,7 @@ weir_stream *weir_from_elements(weir_env *env, const char *schema_text, const ch
 weir_stream *weir_from_callback(weir_env *env, const char *schema_text, weir_source_fn fn,
                                 void *arg)
 {
+    if (!have_fn(env, fn != NULL, "weir_from_callback")) return NULL;
     wr_schema *schema = parse_schema(env, schema_text, "weir_from_callback");
     if (schema == NULL) return NULL;
     weir_stream *s = operator_node(env, "Source: callback", schema);
@@ -469,7 +481,7 @@ static wr_schema *out_schema(weir_stream *in, const char *text, const char *what
 
 weir_stream *weir_flat_map(weir_stream *in, const char *schema, weir_flat_map_fn fn, void *arg)
 {
-    if (!usable(in)) return NULL;
+    if (!usable(in) || !have_fn(in->env, fn != NULL, "weir_flat_map")) return NULL;
     wr_schema *out = out_schema(in, schema, "weir_flat_map");
     if (out == NULL) return NULL;
     weir_stream *s = stream_node(in, "FlatMap", out, WR_STREAM_FLAT_MAP, arg);
@@ -479,7 +491,7 @@ weir_stream *weir_flat_map(weir_stream *in, const char *schema, weir_flat_map_fn
 
 weir_stream *weir_map(weir_stream *in, const char *schema, weir_map_fn fn, void *arg)
 {
-    if (!usable(in)) return NULL;
+    if (!usable(in) || !have_fn(in->env, fn != NULL, "weir_map")) return NULL;
     wr_schema *out = out_schema(in, schema, "weir_map");
     if (out == NULL) return NULL;
     weir_stream *s = stream_node(in, "Map", out, WR_STREAM_MAP, arg);
@@ -489,7 +501,7 @@ weir_stream *weir_map(weir_stream *in, const char *schema, weir_map_fn fn, void 
 
 weir_stream *weir_filter(weir_stream *in, weir_filter_fn fn, void *arg)
 {
-    if (!usable(in)) return NULL;
+    if (!usable(in) || !have_fn(in->env, fn != NULL, "weir_filter")) return NULL;
     weir_stream *s = stream_node(in, "Filter", wr_schema_copy(in->schema), WR_STREAM_FILTER, arg);
     s->args.filter = fn;
     return s;
@@ -593,7 +605,7 @@ static int call_key_fn(void *arg, const wr_batch *batch, int row, wr_buf *key, w
 
 weir_stream *weir_key_by_fn(weir_stream *in, const char *key_schema, weir_key_fn fn, void *arg)
 {
-    if (!usable(in)) return NULL;
+    if (!usable(in) || !have_fn(in->env, fn != NULL, "weir_key_by_fn")) return NULL;
     wr_schema *ks = parse_schema(in->env, key_schema, "weir_key_by_fn");
     if (ks == NULL) return NULL;
     weir_stream *s = node_new(in->env, NODE_KEY_BY, wr_schema_copy(in->schema));
@@ -655,7 +667,9 @@ static bool need_keyed(weir_stream *in, const char *what)
 
 weir_stream *weir_reduce(weir_stream *keyed, weir_reduce_fn fn, void *arg)
 {
-    if (!usable(keyed) || !need_keyed(keyed, "weir_reduce")) return NULL;
+    if (!usable(keyed) || !need_keyed(keyed, "weir_reduce") ||
+        !have_fn(keyed->env, fn != NULL, "weir_reduce"))
+        return NULL;
     weir_stream *s =
         stream_node(keyed, "Keyed Reduce", wr_schema_copy(keyed->schema), WR_STREAM_REDUCE, arg);
     s->args.reduce = fn;
@@ -717,6 +731,10 @@ weir_stream *weir_assign_timestamps(weir_stream *in, const weir_watermark_strate
 
 weir_tag *weir_tag_new(weir_env *env, const char *name, const char *schema)
 {
+    if (env->executed) {
+        env_fail(env, "weir_tag_new: the environment has already executed its job");
+        return NULL;
+    }
     wr_schema *sc = parse_schema(env, schema, "weir_tag_new");
     if (sc == NULL) return NULL;
     weir_tag *tag = wr_calloc(1, sizeof(*tag));
@@ -821,7 +839,9 @@ static weir_stream *window_checked(weir_stream *s)
 weir_stream *weir_window_reduce(weir_stream *keyed, const weir_window_spec *window,
                                 weir_reduce_fn fn, void *arg)
 {
-    if (!usable(keyed) || !need_keyed(keyed, "weir_window_reduce")) return NULL;
+    if (!usable(keyed) || !need_keyed(keyed, "weir_window_reduce") ||
+        !have_fn(keyed->env, fn != NULL, "weir_window_reduce"))
+        return NULL;
     weir_stream *s = window_node(keyed, window, "Window(Reduce)", wr_schema_copy(keyed->schema),
                                  WR_WINDOW_REDUCE, arg);
     s->wargs.reduce = fn;
@@ -847,7 +867,9 @@ weir_stream *weir_window_aggregate(weir_stream *keyed, const weir_window_spec *w
 weir_stream *weir_window_process(weir_stream *keyed, const weir_window_spec *window,
                                  const char *schema, weir_window_fn fn, void *arg)
 {
-    if (!usable(keyed) || !need_keyed(keyed, "weir_window_process")) return NULL;
+    if (!usable(keyed) || !need_keyed(keyed, "weir_window_process") ||
+        !have_fn(keyed->env, fn != NULL, "weir_window_process"))
+        return NULL;
     wr_schema *out = out_schema(keyed, schema, "weir_window_process");
     if (out == NULL) return NULL;
     weir_stream *s = window_node(keyed, window, "Window(Process)", out, WR_WINDOW_PROCESS, arg);
@@ -942,7 +964,7 @@ void weir_sink_csv_file(weir_stream *stream, const char *path)
 
 void weir_sink_callback(weir_stream *stream, weir_sink_fn fn, void *arg)
 {
-    if (!usable(stream)) return;
+    if (!usable(stream) || !have_fn(stream->env, fn != NULL, "weir_sink_callback")) return;
     weir_stream *s = stream_node(stream, "Sink: callback", wr_schema_new(), WR_STREAM_SINK, arg);
     s->args.sink = fn;
     s->parallelism = 1;
@@ -967,7 +989,8 @@ static void resolve(const weir_stream *s, const weir_stream *keyed, int port, li
         WR_VEC_PUSH(out, ((link){s, port, keyed}));
         return;
     case NODE_KEY_BY:
-        resolve(s->in[0], s, port, out);
+        /* key_by(key_by(x, a), b) partitions by b: the outermost key decides, as in Flink. */
+        resolve(s->in[0], keyed ? keyed : s, port, out);
         return;
     case NODE_UNION:
         resolve(s->in[0], keyed, port, out);
@@ -1100,6 +1123,8 @@ weir_job *weir_execute_async(weir_env *env, const char *name)
     if (job == NULL) return NULL;
     weir_job *j = wr_calloc(1, sizeof(*j));
     j->job = job;
+    j->env = env;
+    env->job = j;
     return j;
 }
 
@@ -1126,6 +1151,7 @@ const char *weir_job_error(const weir_job *job)
 void weir_job_free(weir_job *job)
 {
     if (job == NULL) return;
+    if (job->env) job->env->job = NULL;
     wr_job_free(job->job);
     wr_free(job->error);
     wr_free(job);

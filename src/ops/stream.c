@@ -38,6 +38,7 @@ typedef struct stream_op {
     int64_t last_row_ms; /* watermarks: processing time of the last row (idleness) */
     void *gen_state;     /* watermarks: custom generator state */
     int inputs_ended;
+    bool final_emitted; /* batch mode: the final rows went out */
 } stream_op;
 
 static void spec_free(void *p)
@@ -53,6 +54,7 @@ static void spec_free(void *p)
 }
 
 static const wr_operator_ops stream_ops, stream_source_ops;
+static int emit_final(stream_op *op, wr_error *err);
 
 wr_operator_spec wr_stream_spec(wr_stream_args *args)
 {
@@ -401,6 +403,11 @@ static int stream_watermark(wr_operator *base, int64_t wm, wr_error *err)
     /* An assigner replaces upstream watermarks with its own; only the end passes. */
     if (op->spec->a.kind == WR_STREAM_WATERMARKS && wm != WR_WATERMARK_MAX) return 0;
     int rc = fire_timers(op, WR_EVENT_TIME, wm, err);
+    const wr_stream_args *a = &op->spec->a;
+    /* Final results come before the final watermark, so they are not late downstream. */
+    if (rc == 0 && wm == WR_WATERMARK_MAX && a->batch_mode &&
+        (a->kind == WR_STREAM_REDUCE || a->kind == WR_STREAM_AGGREGATE))
+        rc = emit_final(op, err);
     if (rc) return rc;
     return wr_op_emit_watermark(base->ctx, wm, err);
 }
@@ -449,10 +456,15 @@ static void collect_key(void *arg, const wr_keyed_entry *e)
     wr_buf_append(&keys->bytes, e->key, e->klen);
 }
 
-/* Batch mode: the final accumulator of every key. */
+/*
+ * Batch mode: the final accumulator of every key, once, with the timestamp
+ * of the end of time (as Flink's batch reduce).
+ */
 static int emit_final(stream_op *op, wr_error *err)
 {
     const stream_spec *spec = op->spec;
+    if (op->final_emitted) return 0;
+    op->final_emitted = true;
     int id = op->u.states[0].id;
     key_list keys;
     wr_buf_init(&keys.bytes);
@@ -469,7 +481,7 @@ static int emit_final(stream_op *op, wr_error *err)
         size_t vlen;
         const void *v = wr_keyed_value_get(op->keyed, id, NULL, 0, &vlen);
         if (v == NULL) continue;
-        op->u.timestamp = WEIR_NO_TIMESTAMP;
+        op->u.timestamp = WR_WATERMARK_MAX;
         if (spec->a.kind == WR_STREAM_AGGREGATE) {
             rc = aggregate_emit(op, v, err);
             continue;

@@ -22,6 +22,7 @@ void wr_udf_init(wr_udf *u, wr_op_ctx *op, const wr_schema *out_schema, const we
     u->timers = timers;
     u->key_schema = key_schema;
     u->timestamp = WEIR_NO_TIMESTAMP;
+    wr_error_init(&u->deferred);
     u->window_start = u->window_end = WEIR_NO_TIMESTAMP;
     u->nouts = nports;
     u->tags = tags;
@@ -118,6 +119,8 @@ int wr_udf_check(wr_udf *u, int rc, const char *what, wr_error *err)
     u->err = NULL;
     if (rc == 0 && !u->failed) return 0;
     u->failed = false;
+    if (err->code == 0 && u->deferred.code) wr_error_copy(err, &u->deferred);
+    wr_error_init(&u->deferred);
     if (err->code == 0) wr_error_set(err, WR_ERR_RUNTIME, "%s returned %d", what, rc);
     return err->code;
 }
@@ -127,13 +130,12 @@ static void misuse(weir_ctx *ctx, const char *fmt, ...)
 {
     if (ctx->failed) return;
     ctx->failed = true;
-    if (ctx->err == NULL) return;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    wr_error_set(ctx->err, WR_ERR_RUNTIME, "%s", msg);
+    wr_error_set(ctx->err ? ctx->err : &ctx->deferred, WR_ERR_RUNTIME, "%s", msg);
 }
 
 int weir_fail(weir_ctx *ctx, const char *fmt, ...)
@@ -144,7 +146,8 @@ int weir_fail(weir_ctx *ctx, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     ctx->failed = true;
-    if (ctx->err && ctx->err->code == 0) wr_error_set(ctx->err, WR_ERR_RUNTIME, "%s", msg);
+    wr_error *err = ctx->err ? ctx->err : &ctx->deferred;
+    if (err->code == 0) wr_error_set(err, WR_ERR_RUNTIME, "%s", msg);
     return -1;
 }
 
@@ -401,9 +404,7 @@ int weir_emit(weir_out *out)
     b->count++;
     out->open = false;
     if (b->count == b->capacity) {
-        wr_error scratch;
-        wr_error_init(&scratch);
-        wr_error *err = ctx->err ? ctx->err : &scratch;
+        wr_error *err = ctx->err ? ctx->err : &ctx->deferred;
         int rc = wr_op_emit_to(ctx->op, out->port, b, err);
         wr_batch_reset(b);
         if (rc) {

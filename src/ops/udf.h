@@ -51,6 +51,7 @@ struct weir_ctx {
     wr_op_ctx *op;
     wr_error *err;         /* where weir_fail and misuse are reported during a callback */
     bool failed;           /* a setter was misused: the next weir_emit fails */
+    wr_error deferred;     /* a failure met while err was not set, for wr_udf_check */
     struct weir_out *outs; /* per port: 0 main, then one per tag */
     int nouts;
     const weir_tag *const *tags; /* tags[p - 1] is port p's */

@@ -74,7 +74,8 @@ static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
 static int deliver_mark(wr_task_op *top, const wr_mark *mark, wr_error *err)
 {
     wr_op_ctx *ctx = &top->ctx;
-    if (mark->kind != WR_MARK_WATERMARK) return wr_op_emit_idle(ctx, mark->kind == WR_MARK_IDLE, err);
+    if (mark->kind != WR_MARK_WATERMARK)
+        return wr_op_emit_idle(ctx, mark->kind == WR_MARK_IDLE, err);
     if (mark->time <= ctx->watermark) return 0;
     ctx->watermark = mark->time;
     if (top->op->ops->watermark)
@@ -223,7 +224,12 @@ static int run_timers(wr_task *t, int64_t *deadline_ns, wr_error *err)
         }
         next = WR_MIN(next, top->ctx.timer_at_ms);
     }
-    if (next != INT64_MAX) *deadline_ns = wr_clock_mono_ns() + (next - now_ms) * 1000000;
+    if (next != INT64_MAX) {
+        int64_t mono = wr_clock_mono_ns(), wait_ms = next - now_ms;
+        /* Timers may lie centuries ahead (or at INT64_MAX): do not overflow the deadline. */
+        *deadline_ns =
+            wait_ms > (INT64_MAX - mono) / 1000000 ? INT64_MAX : mono + wait_ms * 1000000;
+    }
     return 0;
 }
 
@@ -335,6 +341,21 @@ static int combine_watermarks(wr_task *t, wr_error *err)
         if (ch->idle) continue;
         all_idle = false;
         wm = WR_MIN(wm, ch->watermark);
+    }
+    if (all_idle && !t->inputs_idle) {
+        /*
+         * The channel that went idle may have held the minimum: the others
+         * have progressed to at least their own watermarks, so advance to the
+         * highest of them before idling (as Flink's StatusWatermarkValve).
+         */
+        int64_t high = WR_WATERMARK_MIN;
+        for (int c = 0; c < t->ninputs; c++)
+            if (!t->inputs[c]->ended) high = WR_MAX(high, t->inputs[c]->watermark);
+        if (high != WR_WATERMARK_MIN) {
+            wr_mark mark = {WR_MARK_WATERMARK, high};
+            int rc = deliver_mark(head, &mark, err);
+            if (rc) return rc;
+        }
     }
     if (all_idle != t->inputs_idle) {
         t->inputs_idle = all_idle;
@@ -875,6 +896,8 @@ void wr_job_stats_get(wr_job *job, wr_job_stats *stats)
     for (int i = 0; i < job->ntasks; i++)
         for (int o = 0; o < job->tasks[i]->nops; o++) {
             wr_task_op *top = job->tasks[i]->ops[o];
-            if (top->ctx.out == NULL && top->nports <= 1) stats->rows_into_sinks += top->ctx.rows_in;
+            bool consumed = false;
+            for (int p = 0; p < top->nports; p++) consumed |= top->outs && top->outs[p] != NULL;
+            if (!consumed) stats->rows_into_sinks += top->ctx.rows_in;
         }
 }

@@ -19,6 +19,8 @@
 #include "../base/vec.h"
 #include "../base/wr.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- open-addressing table of {hash, pointer} ---- */
@@ -118,7 +120,6 @@ static void table_sweep(table *t, bool (*dead)(void *ctx, void *p), void *ctx)
         while (t->slots[i].p && dead(ctx, t->slots[i].p)) table_remove_at(t, i);
     }
 }
-
 
 static inline void bytes_copy(void *dst, const void *src, size_t n)
 {
@@ -391,7 +392,12 @@ static void key_group_set(wr_keyed *ks, uint64_t khash)
 {
     ks->khash = khash;
     ks->kg = wr_keygroup_of_hash(khash, ks->max_parallelism);
-    assert(ks->kg >= ks->kg_first && ks->kg <= ks->kg_last); /* routed to the wrong subtask */
+    if (ks->kg < ks->kg_first || ks->kg > ks->kg_last) {
+        /* A record reached a subtask that does not own its key group: a routing bug. */
+        fprintf(stderr, "weir: key group %d is not in this subtask's range %d..%d\n", ks->kg,
+                ks->kg_first, ks->kg_last);
+        abort();
+    }
     ks->tab = &ks->tables[ks->kg - ks->kg_first];
 }
 

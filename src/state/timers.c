@@ -52,6 +52,7 @@ typedef WR_VEC(hent) heap_vec;
 
 struct wr_timers {
     heap_vec heap[2]; /* indexed by wr_time_domain */
+    int ndead[2];     /* dead entries in each heap */
     slot *slots;
     size_t cap, n; /* cap is 0 or a power of two */
     uint64_t seq;
@@ -105,7 +106,6 @@ static uint64_t timer_hash(wr_time_domain domain, int64_t time, const void *key,
     if (nslen) h += wr_hash_bytes(ns, nslen) * 0x9e3779b97f4a7c15ULL;
     return wr_hash_u64(h);
 }
-
 
 /* The set slot of the timer (domain, time, key, ns), or -1. */
 static ptrdiff_t set_find(const wr_timers *ts, uint64_t hash, wr_time_domain domain, int64_t time,
@@ -165,12 +165,33 @@ static void heap_pop_top(heap_vec *heap)
 }
 
 /* Frees deleted timers that reached the top, so the top is live. */
-static void heap_purge(heap_vec *heap)
+static void heap_purge(heap_vec *heap, int *ndead)
 {
     while (heap->n && heap->v[0].t->dead) {
         wr_free(heap->v[0].t);
         heap_pop_top(heap);
+        (*ndead)--;
     }
+}
+
+/*
+ * Frees every dead entry and rebuilds the heap, once the dead outnumber the
+ * live: memory stays proportional to live timers even when a far-off timer
+ * at the top keeps the dead from surfacing (delete-and-reregister patterns).
+ */
+static void heap_compact(heap_vec *heap, int *ndead)
+{
+    if (*ndead < 64 || *ndead < heap->n - *ndead) return;
+    int n = 0;
+    for (int i = 0; i < heap->n; i++) {
+        if (heap->v[i].t->dead)
+            wr_free(heap->v[i].t);
+        else
+            heap->v[n++] = heap->v[i];
+    }
+    heap->n = n;
+    *ndead = 0;
+    for (int i = n / 2 - 1; i >= 0; i--) sift_down(heap->v, n, i);
 }
 
 wr_timers *wr_timers_new(void)
@@ -224,7 +245,9 @@ bool wr_timers_delete(wr_timers *ts, wr_time_domain domain, int64_t time, const 
     timer_rec *t = ts->slots[at].t;
     set_remove_at(ts, (size_t)at);
     t->dead = true;
-    heap_purge(&ts->heap[domain]);
+    ts->ndead[domain]++;
+    heap_purge(&ts->heap[domain], &ts->ndead[domain]);
+    heap_compact(&ts->heap[domain], &ts->ndead[domain]);
     return true;
 }
 
@@ -254,7 +277,7 @@ bool wr_timers_pop(wr_timers *ts, wr_time_domain domain, int64_t limit, wr_timer
     if (heap->n == 0 || heap->v[0].time > limit) return false;
     timer_rec *t = heap->v[0].t;
     heap_pop_top(heap);
-    heap_purge(heap);
+    heap_purge(heap, &ts->ndead[domain]);
     size_t at = t->hash & (ts->cap - 1);
     while (ts->slots[at].t != t) at = (at + 1) & (ts->cap - 1);
     set_remove_at(ts, at);

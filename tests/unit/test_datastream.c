@@ -756,3 +756,110 @@ Test(datastream, a_failing_function_fails_the_job_with_its_message)
     cr_expect(strstr(weir_env_error(env), "FlatMap") != NULL, "%s", weir_env_error(env));
     weir_env_free(env);
 }
+
+/* ---- regressions ---- */
+
+static const weir_state_desc per_key = {.name = "per-key", .kind = WEIR_STATE_VALUE};
+static const weir_state_desc *const per_key_states[] = {&per_key, NULL};
+
+static int count_per_key(void *arg, const weir_row *in, weir_ctx *ctx)
+{
+    weir_state_update_int(ctx, &per_key, weir_state_int(ctx, &per_key, 0) + 1);
+    weir_timer_event(ctx, 0);
+    return 0;
+}
+
+static int emit_per_key(void *arg, int64_t time, weir_ctx *ctx)
+{
+    size_t len;
+    const char *k = weir_row_str(weir_ctx_key(ctx), 0, &len);
+    weir_out *out = weir_output(ctx);
+    weir_set_str(out, 0, k, len);
+    weir_set_int(out, 1, weir_state_int(ctx, &per_key, 0));
+    return weir_emit(out);
+}
+
+Test(datastream, the_outermost_key_by_decides)
+{
+    const char *rows[] = {"a,x", "a,y", "b,x", "c,x", "c,y", "c,z"};
+    collected c;
+    collected_init(&c);
+    weir_env *env = weir_env_new();
+    weir_env_set(env, "parallelism.default", "4");
+    weir_stream *s = weir_from_elements(env, "k STRING, v STRING", rows, 6);
+    weir_process_fn fn = {
+        .process_element = count_per_key, .on_timer = emit_per_key, .states = per_key_states};
+    s = weir_process(weir_key_by(weir_key_by(s, "k"), "v"), "v STRING, n BIGINT", &fn, NULL);
+    weir_sink_callback(s, collect, &c);
+    run_ok(env);
+    expect_lines(&c, true, "x|3;y|2;z|1");
+    weir_env_free(env);
+    collected_fini(&c);
+}
+
+static int to_keyed_row(void *arg, const weir_row *in, weir_out *out)
+{
+    weir_set_str(out, 0, "abc", 3);
+    weir_set_int(out, 1, weir_row_int(in, 0));
+    return 0;
+}
+
+static int collect_nothing(void *arg, const weir_row *row, weir_ctx *ctx)
+{
+    return 0;
+}
+
+Test(datastream, freeing_the_environment_stops_its_async_job)
+{
+    weir_env *env = weir_env_new();
+    weir_stream *s = weir_from_callback(env, "n BIGINT", endless, NULL);
+    weir_stream *keyed = weir_key_by_fn(weir_map(s, "k STRING, n BIGINT", to_keyed_row, NULL),
+                                        "letter STRING", first_letter, NULL);
+    weir_sink_callback(weir_reduce(keyed, sum_reduce, NULL), collect_nothing, NULL);
+    weir_job *job = weir_execute_async(env, "async");
+    cr_assert_not_null(job, "%s", weir_env_error(env));
+    usleep(20000);
+    weir_env_free(env); /* cancels and frees the job; it must not outlive its streams */
+}
+
+static int64_t seen_watermark = INT64_MIN, seen_timestamp = INT64_MIN;
+
+static int note_time(void *arg, const weir_row *in, weir_ctx *ctx)
+{
+    seen_watermark = weir_ctx_watermark(ctx);
+    seen_timestamp = weir_ctx_timestamp(ctx);
+    return 0;
+}
+
+Test(datastream, batch_results_come_before_the_final_watermark)
+{
+    weir_env *env = weir_env_new();
+    weir_env_set(env, "execution.runtime-mode", "batch");
+    weir_stream *s = weir_from_elements(env, "k STRING, v BIGINT", kv_rows, 6);
+    s = weir_reduce(weir_key_by(s, "k"), sum_reduce, NULL);
+    s = weir_process(weir_key_by(s, "k"), "k STRING",
+                     &(weir_process_fn){.process_element = note_time}, NULL);
+    weir_print(s, NULL);
+    run_ok(env);
+    cr_expect_neq(seen_watermark, INT64_MAX, "a final row arrived after the final watermark");
+    cr_expect_eq(seen_timestamp, INT64_MAX);
+    weir_env_free(env);
+}
+
+static int far_timer(void *arg, const weir_row *in, weir_ctx *ctx)
+{
+    weir_timer_processing(ctx, INT64_MAX - 1);
+    return 0;
+}
+
+Test(datastream, a_processing_timer_at_the_end_of_time_is_harmless)
+{
+    const char *rows[] = {"a,1", "b,2"};
+    weir_env *env = weir_env_new();
+    weir_stream *s = weir_from_elements(env, "k STRING, v BIGINT", rows, 2);
+    s = weir_process(weir_key_by(s, "k"), "k STRING",
+                     &(weir_process_fn){.process_element = far_timer}, NULL);
+    weir_print(s, NULL);
+    run_ok(env);
+    weir_env_free(env);
+}

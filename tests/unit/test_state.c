@@ -835,3 +835,31 @@ Test(keyed, hinted_keys_reach_the_same_state_as_plain_ones)
     }
     wr_keyed_free(ks);
 }
+
+Test(timers, memory_follows_live_timers_when_timeouts_move)
+{
+    /* A far timer stays at the top while 1000 keys keep moving their timeout. */
+    wr_timers *ts = wr_timers_new();
+    long live0 = wr_alloc_live();
+    wr_timers_register(ts, WR_EVENT_TIME, 0, "cold", 4, NULL, 0, 0);
+    char key[16];
+    for (int64_t i = 0; i < 100000; i++) {
+        int len = snprintf(key, sizeof(key), "k%d", (int)(i % 1000));
+        if (i >= 1000)
+            wr_timers_delete(ts, WR_EVENT_TIME, i - 1000 + 10, key, (size_t)len, NULL, 0);
+        wr_timers_register(ts, WR_EVENT_TIME, i + 10, key, (size_t)len, NULL, 0, 0);
+    }
+    cr_expect_eq(wr_timers_count(ts), 1001);
+    cr_expect_lt(wr_alloc_live() - live0, 5000, "%ld blocks held for 1001 timers",
+                 wr_alloc_live() - live0);
+    /* Order survives the rebuilds. */
+    wr_timer t;
+    int64_t last = -1, n = 0;
+    while (wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t)) {
+        cr_expect_geq(t.time, last);
+        last = t.time;
+        n++;
+    }
+    cr_expect_eq(n, 1001);
+    wr_timers_free(ts);
+}
