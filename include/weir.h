@@ -460,8 +460,8 @@ void weir_to_connector(weir_stream *stream, const char *const *options);
 int weir_execute(weir_env *env, const char *job_name);
 /*
  * Starts the job and returns at once; NULL with weir_env_error on error. The
- * job uses the environment: weir_env_free cancels and frees a job still
- * running (its handle is then gone too).
+ * job uses the environment: weir_env_free cancels a job still running and
+ * waits for it (free the handle with weir_job_free as always).
  */
 weir_job *weir_execute_async(weir_env *env, const char *job_name);
 /* Waits up to timeout_ms (< 0: forever): 0 done, 1 still running, -1 failed (weir_job_error). */

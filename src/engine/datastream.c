@@ -104,7 +104,14 @@ static void stream_free(weir_stream *s)
 void weir_env_free(weir_env *env)
 {
     if (env == NULL) return;
-    weir_job_free(env->job); /* cancels and waits for a job still using the environment */
+    if (env->job) {
+        /* A job still running uses the nodes and tags: stop it; its handle stays valid. */
+        wr_error err;
+        wr_error_init(&err);
+        wr_job_cancel(env->job->job);
+        wr_job_wait(env->job->job, -1, &err);
+        env->job->env = NULL;
+    }
     for (int i = 0; i < env->streams.n; i++) stream_free(env->streams.v[i]);
     for (int i = 0; i < env->tags.n; i++) {
         wr_free(env->tags.v[i]->name);

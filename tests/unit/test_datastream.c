@@ -819,7 +819,9 @@ Test(datastream, freeing_the_environment_stops_its_async_job)
     weir_job *job = weir_execute_async(env, "async");
     cr_assert_not_null(job, "%s", weir_env_error(env));
     usleep(20000);
-    weir_env_free(env); /* cancels and frees the job; it must not outlive its streams */
+    weir_env_free(env); /* cancels the job: it must not outlive its streams */
+    cr_expect_eq(weir_job_wait(job, -1), -1);
+    weir_job_free(job);
 }
 
 static int64_t seen_watermark = INT64_MIN, seen_timestamp = INT64_MIN;
