@@ -89,7 +89,10 @@ $(TSN)/libweir.a: $(call objs,$(TSN),$(LIB_SRC))
 TSAN_SRC := $(sort $(wildcard tests/tsan/*.c))
 TSAN_BINS := $(patsubst tests/tsan/%.c,$(TSN)/tests/%,$(TSAN_SRC))
 
-$(TSN)/tests/%: tests/tsan/%.c $(call objs,$(TSN),$(TEST_HELPERS)) $(TSN)/libweir.a
+# They link the runtime's test operators only (the other helpers use Criterion).
+TSAN_HELPERS := tests/unit/testops.c
+
+$(TSN)/tests/%: tests/tsan/%.c $(call objs,$(TSN),$(TSAN_HELPERS)) $(TSN)/libweir.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(TSAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -o $@ $^ $(LIBS)
 

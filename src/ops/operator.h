@@ -60,13 +60,13 @@ typedef enum wr_source_status {
 } wr_source_status;
 
 struct wr_op_ctx {
-    int subtask;                  /* 0-based index of this parallel instance */
-    int parallelism;              /* number of parallel instances of this operator */
-    int max_parallelism;          /* number of key groups */
-    const char *name;             /* operator name, for messages */
-    const wr_config *config;      /* the job's configuration (read-only) */
-    wr_collector *out;            /* main output (port 0); NULL when nothing consumes it */
-    wr_collector **outs;          /* outputs by port: 0 main, 1.. side outputs; entries may be NULL */
+    int subtask;             /* 0-based index of this parallel instance */
+    int parallelism;         /* number of parallel instances of this operator */
+    int max_parallelism;     /* number of key groups */
+    const char *name;        /* operator name, for messages */
+    const wr_config *config; /* the job's configuration (read-only) */
+    wr_collector *out;       /* main output (port 0); NULL when nothing consumes it */
+    wr_collector **outs;     /* outputs by port: 0 main, 1.. side outputs; entries may be NULL */
     int nouts;
     const atomic_bool *cancelled; /* set when the job is cancelled or failed */
     int64_t idle_until_ns;        /* sources: set before returning WR_SOURCE_IDLE */

@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "harness.h"
+
 #include "../../src/base/alloc.h"
 #include "../../src/base/clock.h"
 #include "../../src/connectors/connector.h"
@@ -19,101 +21,6 @@
 #include <unistd.h>
 
 /* ---- harness ------------------------------------------------------------- */
-
-/* Keeps a copy of every batch pushed to it. */
-typedef struct capture {
-    wr_collector base;
-    wr_batch **batches;
-    int nbatches;
-    int64_t rows;
-} capture;
-
-static int capture_push(wr_collector *self, wr_batch *batch, wr_error *err)
-{
-    capture *cap = (capture *)self;
-    wr_type types[16];
-    cr_assert(batch->ncols <= 16);
-    for (int c = 0; c < batch->ncols; c++) types[c] = batch->cols[c].type;
-    wr_batch *copy = wr_batch_new(types, batch->ncols, WR_BATCH_CAPACITY);
-    wr_batch_append_active(copy, batch);
-    cap->batches = wr_realloc(cap->batches, (size_t)(cap->nbatches + 1) * sizeof(wr_batch *));
-    cap->batches[cap->nbatches++] = copy;
-    cap->rows += wr_batch_rows(batch);
-    return 0;
-}
-
-static void capture_init(capture *cap)
-{
-    memset(cap, 0, sizeof(*cap));
-    cap->base.push = capture_push;
-}
-
-static void capture_fini(capture *cap)
-{
-    for (int i = 0; i < cap->nbatches; i++) wr_batch_free(cap->batches[i]);
-    wr_free(cap->batches);
-}
-
-/* Calls fn(batch, row, arg) for every captured row. */
-static void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *), void *arg)
-{
-    for (int b = 0; b < cap->nbatches; b++)
-        for (int r = 0; r < cap->batches[b]->count; r++) fn(cap->batches[b], r, arg);
-}
-
-static void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out)
-{
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->subtask = subtask;
-    ctx->parallelism = parallelism;
-    ctx->max_parallelism = 128;
-    ctx->name = "test";
-    ctx->out = out;
-}
-
-/*
- * Options from "key=value" strings; key i sits at byte 100*i and its value
- * at 100*i + 50 of an imaginary SQL text, so tests can check positions.
- */
-static void options_make(wr_config *cfg, const char *const *kv, int n)
-{
-    wr_config_init(cfg);
-    for (int i = 0; i < n; i++) {
-        const char *eq = strchr(kv[i], '=');
-        cr_assert(eq);
-        char *key = wr_strndup(kv[i], (size_t)(eq - kv[i]));
-        wr_config_set(cfg, key, eq + 1, 100 * i, 100 * i + 50);
-        wr_free(key);
-    }
-}
-
-static wr_schema *schema_of(const char *names, const wr_type *types)
-{
-    wr_schema *schema = wr_schema_new();
-    char *copy = wr_strdup(names);
-    int i = 0;
-    for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        wr_schema_add(schema, tok, types[i++]);
-    wr_free(copy);
-    return schema;
-}
-
-/* Plans a datagen scan; returns the error code (0 on success). */
-static int plan_source(const wr_schema *schema, const char *const *kv, int n,
-                       wr_operator_spec *spec, wr_error *err)
-{
-    wr_config options, job;
-    options_make(&options, kv, n);
-    wr_config_init(&job);
-    const wr_connector *conn = wr_connector_find("datagen");
-    cr_assert(conn && conn->make_source);
-    wr_error_init(err);
-    memset(spec, 0, sizeof(*spec));
-    int rc = conn->make_source(schema, &options, &job, spec, err);
-    wr_config_fini(&options);
-    wr_config_fini(&job);
-    return rc;
-}
 
 /* Runs subtask `subtask` of a source to its end (or max_batches), into cap. */
 static void run_source(const wr_operator_spec *spec, int subtask, int parallelism, capture *cap,
@@ -180,7 +87,7 @@ static void check_sequence(int parallelism, int64_t start, int64_t end, wr_type 
     const char *kv[] = {"fields.id.kind=sequence", s, e, "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 4, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 4, &spec, &err), 0, "%s", err.msg);
     cr_assert(spec.bounded);
     cr_assert_eq(spec.parallelism, -1);
     capture cap;
@@ -220,7 +127,7 @@ Test(datagen, sequence_subtask_ranges_are_contiguous)
                         "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 4, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 4, &spec, &err), 0, "%s", err.msg);
     /* 10 over 4 subtasks: 1..3, 4..6, 7..8, 9..10. */
     int64_t firsts[] = {1, 4, 7, 9}, lens[] = {3, 3, 2, 2};
     for (int i = 0; i < 4; i++) {
@@ -244,7 +151,7 @@ Test(datagen, sequence_as_string)
                         "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 4, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 4, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -271,7 +178,7 @@ Test(datagen, number_of_rows_split_exact)
     const char *kv[] = {"number-of-rows=5003", "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 2, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 2, &spec, &err), 0, "%s", err.msg);
     cr_assert(spec.bounded);
     for (int p = 1; p <= 7; p += 3) {
         capture cap;
@@ -293,7 +200,7 @@ Test(datagen, number_of_rows_zero_ends_at_once)
     const char *kv[] = {"number-of-rows=0"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 1, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 1, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -311,7 +218,7 @@ Test(datagen, number_of_rows_shorter_than_sequence)
                         "number-of-rows=10", "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 5, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 5, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -328,7 +235,7 @@ Test(datagen, unbounded_by_default)
     const char *kv[] = {"scan.parallelism=3", "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 2, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 2, &spec, &err), 0, "%s", err.msg);
     cr_assert(!spec.bounded);
     cr_assert_eq(spec.parallelism, 3);
     capture cap;
@@ -349,7 +256,7 @@ Test(datagen, throttle_idles)
     const char *kv[] = {"rows-per-second=2"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 1, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 1, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     wr_op_ctx ctx;
@@ -385,7 +292,7 @@ Test(datagen, min_max_respected)
         "fields.e.max=10.5", "number-of-rows=20000", "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 12, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 12, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -427,7 +334,7 @@ Test(datagen, null_rate)
                         "number-of-rows=4000", "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 5, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 5, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -459,7 +366,7 @@ Test(datagen, string_length)
                         "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 4, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 4, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     run_source(&spec, 0, 1, &cap, 0);
@@ -490,7 +397,7 @@ Test(datagen, timestamp_max_past)
                         "rows-per-second=1000000000000"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 3, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("datagen", schema, kv, 3, &spec, &err), 0, "%s", err.msg);
     int64_t before = wr_clock_wall_ms() * 1000;
     capture cap;
     capture_init(&cap);
@@ -519,7 +426,7 @@ static void expect_error(const wr_schema *schema, const char *const *kv, int n, 
     wr_operator_spec spec;
     wr_error err;
     long live = wr_alloc_live();
-    int rc = plan_source(schema, kv, n, &spec, &err);
+    int rc = plan_source("datagen", schema, kv, n, &spec, &err);
     cr_assert_eq(rc, WR_ERR_VALIDATION, "rc %d for '%s'", rc, needle);
     cr_assert_eq(err.code, WR_ERR_VALIDATION);
     cr_assert_eq(err.offset, offset, "offset %d, message: %s", err.offset, err.msg);

@@ -8,6 +8,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "harness.h"
+
 #include "../../src/base/alloc.h"
 #include "../../src/connectors/connector.h"
 #include "../../src/connectors/filesystem.h"
@@ -23,101 +25,6 @@
 #include <unistd.h>
 
 /* ---- harness ------------------------------------------------------------- */
-
-/* Keeps a copy of every batch pushed to it. */
-typedef struct capture {
-    wr_collector base;
-    wr_batch **batches;
-    int nbatches;
-    int64_t rows;
-} capture;
-
-static int capture_push(wr_collector *self, wr_batch *batch, wr_error *err)
-{
-    capture *cap = (capture *)self;
-    wr_type types[16];
-    cr_assert(batch->ncols <= 16);
-    for (int c = 0; c < batch->ncols; c++) types[c] = batch->cols[c].type;
-    wr_batch *copy = wr_batch_new(types, batch->ncols, WR_BATCH_CAPACITY);
-    wr_batch_append_active(copy, batch);
-    cap->batches = wr_realloc(cap->batches, (size_t)(cap->nbatches + 1) * sizeof(wr_batch *));
-    cap->batches[cap->nbatches++] = copy;
-    cap->rows += wr_batch_rows(batch);
-    return 0;
-}
-
-static void capture_init(capture *cap)
-{
-    memset(cap, 0, sizeof(*cap));
-    cap->base.push = capture_push;
-}
-
-static void capture_fini(capture *cap)
-{
-    for (int i = 0; i < cap->nbatches; i++) wr_batch_free(cap->batches[i]);
-    wr_free(cap->batches);
-}
-
-/* Calls fn(batch, row, arg) for every captured row. */
-static void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *), void *arg)
-{
-    for (int b = 0; b < cap->nbatches; b++)
-        for (int r = 0; r < cap->batches[b]->count; r++) fn(cap->batches[b], r, arg);
-}
-
-static void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out)
-{
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->subtask = subtask;
-    ctx->parallelism = parallelism;
-    ctx->max_parallelism = 128;
-    ctx->name = "test";
-    ctx->out = out;
-}
-
-/*
- * Options from "key=value" strings; key i sits at byte 100*i and its value
- * at 100*i + 50 of an imaginary SQL text, so tests can check positions.
- */
-static void options_make(wr_config *cfg, const char *const *kv, int n)
-{
-    wr_config_init(cfg);
-    for (int i = 0; i < n; i++) {
-        const char *eq = strchr(kv[i], '=');
-        cr_assert(eq);
-        char *key = wr_strndup(kv[i], (size_t)(eq - kv[i]));
-        wr_config_set(cfg, key, eq + 1, 100 * i, 100 * i + 50);
-        wr_free(key);
-    }
-}
-
-static wr_schema *schema_of(const char *names, const wr_type *types)
-{
-    wr_schema *schema = wr_schema_new();
-    char *copy = wr_strdup(names);
-    int i = 0;
-    for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        wr_schema_add(schema, tok, types[i++]);
-    wr_free(copy);
-    return schema;
-}
-
-/* Plans a filesystem scan; returns the error code (0 on success). */
-static int plan_source(const wr_schema *schema, const char *const *kv, int n,
-                       wr_operator_spec *spec, wr_error *err)
-{
-    wr_config options, job;
-    options_make(&options, kv, n);
-    wr_config_init(&job);
-    const wr_connector *conn = wr_connector_find("filesystem");
-    cr_assert(conn && conn->make_source);
-    wr_error_init(err);
-    memset(spec, 0, sizeof(*spec));
-    int rc = conn->make_source(schema, &options, &job, spec, err);
-    wr_config_fini(&options);
-    wr_config_fini(&job);
-    return rc;
-}
 
 /*
  * Runs subtask `subtask` of a source to its end, into cap. Returns what
@@ -739,7 +646,7 @@ Test(filesystem, directory_split_over_subtasks, .init = tmp_init, .fini = tmp_fi
     const char *kv[] = {"connector=filesystem", path, "format=csv"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 3, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("filesystem", schema, kv, 3, &spec, &err), 0, "%s", err.msg);
     cr_assert(spec.bounded);
     cr_assert_eq(spec.parallelism, -1);
 
@@ -780,7 +687,7 @@ Test(filesystem, raw_format_crlf_and_last_line, .init = tmp_init, .fini = tmp_fi
     const char *kv[] = {"connector=filesystem", p, "format=raw"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, kv, 3, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("filesystem", schema, kv, 3, &spec, &err), 0, "%s", err.msg);
     capture cap;
     capture_init(&cap);
     cr_assert_eq(run_subtask(&spec, 0, 1, &cap, NULL, &err), 0, "%s", err.msg);
@@ -806,7 +713,7 @@ static void plan_csv_file(const char *path, const char *const *extra, int nextra
     const char *kv[8] = {"connector=filesystem", p, "format=csv"};
     for (int i = 0; i < nextra; i++) kv[3 + i] = extra[i];
     wr_error err;
-    cr_assert_eq(plan_source(*schema, kv, 3 + nextra, spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("filesystem", *schema, kv, 3 + nextra, spec, &err), 0, "%s", err.msg);
 }
 
 Test(filesystem, csv_crlf_no_final_newline, .init = tmp_init, .fini = tmp_fini)
@@ -1085,7 +992,7 @@ Test(filesystem, option_errors, .init = tmp_init, .fini = tmp_fini)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         wr_operator_spec spec;
         wr_error err;
-        int rc = plan_source(schema, cases[i].kv, cases[i].n, &spec, &err);
+        int rc = plan_source("filesystem", schema, cases[i].kv, cases[i].n, &spec, &err);
         cr_assert_eq(rc, WR_ERR_VALIDATION, "case %zu", i);
         cr_assert(strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) == 0, "case %zu: got '%s'",
                   i, err.msg);
@@ -1095,7 +1002,7 @@ Test(filesystem, option_errors, .init = tmp_init, .fini = tmp_fini)
     const char *stdin_kv[] = {"connector=filesystem", "path=-", "format=csv"};
     wr_operator_spec spec;
     wr_error err;
-    cr_assert_eq(plan_source(schema, stdin_kv, 3, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_source("filesystem", schema, stdin_kv, 3, &spec, &err), 0, "%s", err.msg);
     wr_operator_spec_fini(&spec);
     cr_assert_null(wr_connector_find("filesystem")->make_sink);
     wr_schema_free(schema);

@@ -1,0 +1,94 @@
+/*
+ * harness.c — driving operators by hand in unit tests; see harness.h.
+ */
+#include "harness.h"
+#include "../../src/base/alloc.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static int capture_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    capture *cap = (capture *)self;
+    wr_type types[16];
+    cr_assert(batch->ncols <= 16);
+    for (int c = 0; c < batch->ncols; c++) types[c] = batch->cols[c].type;
+    wr_batch *copy = wr_batch_new(types, batch->ncols, WR_BATCH_CAPACITY);
+    wr_batch_append_active(copy, batch);
+    cap->batches = wr_realloc(cap->batches, (size_t)(cap->nbatches + 1) * sizeof(wr_batch *));
+    cap->batches[cap->nbatches++] = copy;
+    cap->rows += wr_batch_rows(batch);
+    return 0;
+}
+
+void capture_init(capture *cap)
+{
+    memset(cap, 0, sizeof(*cap));
+    cap->base.push = capture_push;
+}
+
+void capture_fini(capture *cap)
+{
+    for (int i = 0; i < cap->nbatches; i++) wr_batch_free(cap->batches[i]);
+    wr_free(cap->batches);
+}
+
+/* Calls fn(batch, row, arg) for every captured row. */
+void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *), void *arg)
+{
+    for (int b = 0; b < cap->nbatches; b++)
+        for (int r = 0; r < cap->batches[b]->count; r++) fn(cap->batches[b], r, arg);
+}
+
+void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->subtask = subtask;
+    ctx->parallelism = parallelism;
+    ctx->max_parallelism = 128;
+    ctx->name = "test";
+    ctx->out = out;
+}
+
+/*
+ * Options from "key=value" strings; key i sits at byte 100*i and its value
+ * at 100*i + 50 of an imaginary SQL text, so tests can check positions.
+ */
+void options_make(wr_config *cfg, const char *const *kv, int n)
+{
+    wr_config_init(cfg);
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(kv[i], '=');
+        cr_assert(eq);
+        char *key = wr_strndup(kv[i], (size_t)(eq - kv[i]));
+        wr_config_set(cfg, key, eq + 1, 100 * i, 100 * i + 50);
+        wr_free(key);
+    }
+}
+
+wr_schema *schema_of(const char *names, const wr_type *types)
+{
+    wr_schema *schema = wr_schema_new();
+    char *copy = wr_strdup(names);
+    int i = 0;
+    for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        wr_schema_add(schema, tok, types[i++]);
+    wr_free(copy);
+    return schema;
+}
+
+int plan_source(const char *connector, const wr_schema *schema, const char *const *kv, int n,
+                wr_operator_spec *spec, wr_error *err)
+{
+    wr_config options, job;
+    options_make(&options, kv, n);
+    wr_config_init(&job);
+    const wr_connector *conn = wr_connector_find(connector);
+    cr_assert(conn && conn->make_source);
+    wr_error_init(err);
+    memset(spec, 0, sizeof(*spec));
+    int rc = conn->make_source(schema, &options, &job, spec, err);
+    wr_config_fini(&options);
+    wr_config_fini(&job);
+    return rc;
+}

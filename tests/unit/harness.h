@@ -1,0 +1,40 @@
+/*
+ * harness.h — driving operators by hand in unit tests: a collector that keeps
+ * a copy of every batch, a hand-made operator context, connector options with
+ * fake SQL positions, and planning a connector's scan.
+ */
+#ifndef WR_TEST_HARNESS_H
+#define WR_TEST_HARNESS_H
+
+#include "../../src/connectors/connector.h"
+
+/* Keeps a copy of every batch pushed to it. */
+typedef struct capture {
+    wr_collector base;
+    wr_batch **batches;
+    int nbatches;
+    int64_t rows;
+} capture;
+
+void capture_init(capture *cap);
+void capture_fini(capture *cap);
+/* Calls fn(batch, row, arg) for every captured row. */
+void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *), void *arg);
+
+/* A context for subtask `subtask` of `parallelism`, emitting into out. */
+void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out);
+
+/*
+ * Options from "key=value" strings; key i sits at byte 100*i and its value
+ * at 100*i + 50 of an imaginary SQL text, so tests can check positions.
+ */
+void options_make(wr_config *cfg, const char *const *kv, int n);
+
+/* A schema from comma-separated names and their types. */
+wr_schema *schema_of(const char *names, const wr_type *types);
+
+/* Plans a scan with a connector's make_source; returns the error code (0 on success). */
+int plan_source(const char *connector, const wr_schema *schema, const char *const *kv, int n,
+                wr_operator_spec *spec, wr_error *err);
+
+#endif
