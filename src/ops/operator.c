@@ -2,6 +2,7 @@
  * operator.c — helpers shared by all operators; see operator.h.
  */
 #include "operator.h"
+#include "../base/alloc.h"
 
 void wr_operator_spec_fini(wr_operator_spec *spec)
 {
@@ -10,7 +11,25 @@ void wr_operator_spec_fini(wr_operator_spec *spec)
     spec->spec_free = NULL;
 }
 
-static int emit_mark(wr_op_ctx *ctx, const wr_mark *mark, wr_error *err)
+wr_buf *wr_snapshot_add(wr_snapshot *snapshot, int keygroup)
+{
+    snapshot->parts =
+        wr_realloc(snapshot->parts, (size_t)(snapshot->nparts + 1) * sizeof(wr_snapshot_part));
+    wr_snapshot_part *part = &snapshot->parts[snapshot->nparts++];
+    part->keygroup = keygroup;
+    wr_buf_init(&part->data);
+    return &part->data;
+}
+
+void wr_snapshot_fini(wr_snapshot *snapshot)
+{
+    for (int i = 0; i < snapshot->nparts; i++) wr_buf_fini(&snapshot->parts[i].data);
+    wr_free(snapshot->parts);
+    snapshot->parts = NULL;
+    snapshot->nparts = 0;
+}
+
+int wr_op_emit_mark(wr_op_ctx *ctx, const wr_mark *mark, wr_error *err)
 {
     for (int p = 0; p < ctx->nouts; p++) {
         wr_collector *out = ctx->outs[p];
@@ -25,8 +44,8 @@ int wr_op_emit_idle(wr_op_ctx *ctx, bool idle, wr_error *err)
 {
     if (ctx->out_idle == idle) return 0;
     ctx->out_idle = idle;
-    wr_mark mark = {idle ? WR_MARK_IDLE : WR_MARK_ACTIVE, 0};
-    return emit_mark(ctx, &mark, err);
+    wr_mark mark = {.kind = idle ? WR_MARK_IDLE : WR_MARK_ACTIVE};
+    return wr_op_emit_mark(ctx, &mark, err);
 }
 
 int wr_op_emit_watermark(wr_op_ctx *ctx, int64_t watermark, wr_error *err)
@@ -35,6 +54,6 @@ int wr_op_emit_watermark(wr_op_ctx *ctx, int64_t watermark, wr_error *err)
     int rc = wr_op_emit_idle(ctx, false, err);
     if (rc) return rc;
     ctx->out_watermark = watermark;
-    wr_mark mark = {WR_MARK_WATERMARK, watermark};
-    return emit_mark(ctx, &mark, err);
+    wr_mark mark = {.kind = WR_MARK_WATERMARK, .time = watermark};
+    return wr_op_emit_mark(ctx, &mark, err);
 }

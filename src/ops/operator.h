@@ -35,12 +35,36 @@ typedef enum wr_mark_kind {
     WR_MARK_WATERMARK,
     WR_MARK_IDLE,
     WR_MARK_ACTIVE,
+    WR_MARK_BARRIER, /* checkpoint barrier: the rows before it belong to checkpoint `checkpoint` */
 } wr_mark_kind;
 
 typedef struct wr_mark {
     wr_mark_kind kind;
-    int64_t time; /* WR_MARK_WATERMARK */
+    int64_t time;       /* WR_MARK_WATERMARK */
+    int64_t checkpoint; /* WR_MARK_BARRIER */
 } wr_mark;
+
+/*
+ * What an operator instance writes at a checkpoint barrier: parts of bytes,
+ * each either operator state (keygroup -1, e.g. a source's position) or the
+ * keyed state of one key group. Filled on the task thread; written to
+ * storage elsewhere, so an operator only copies its state into memory here.
+ */
+typedef struct wr_snapshot_part {
+    int keygroup; /* -1: operator state */
+    wr_buf data;
+} wr_snapshot_part;
+
+typedef struct wr_snapshot {
+    int vertex, subtask; /* set by the runtime */
+    bool finished;       /* the task had ended: nothing to restore, nothing to rerun */
+    wr_snapshot_part *parts;
+    int nparts;
+} wr_snapshot;
+
+/* Adds an empty part and returns its buffer to fill. */
+wr_buf *wr_snapshot_add(wr_snapshot *snapshot, int keygroup);
+void wr_snapshot_fini(wr_snapshot *snapshot);
 
 #define WR_WATERMARK_MIN INT64_MIN /* no watermark yet */
 #define WR_WATERMARK_MAX INT64_MAX /* end of input */
@@ -101,6 +125,14 @@ typedef struct wr_operator_ops {
     int (*watermark)(wr_operator *op, int64_t watermark, wr_error *err);
     /* Processing time reached ctx->timer_at_ms (now_ms is the wall clock). Optional. */
     int (*on_time)(wr_operator *op, int64_t now_ms, wr_error *err);
+    /*
+     * Checkpoint `checkpoint`'s barrier reached this operator (on every input):
+     * copy its state into out. The runtime forwards the barrier afterwards.
+     * Optional: operators without state need none.
+     */
+    int (*snapshot)(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
+    /* Checkpoint `checkpoint` is complete and durable: commit what it covers. Optional. */
+    int (*checkpoint_done)(wr_operator *op, int64_t checkpoint, wr_error *err);
     /* Releases the instance; called once for every created instance, after success or failure. */
     void (*destroy)(wr_operator *op);
 } wr_operator_ops;
@@ -149,6 +181,8 @@ static inline int wr_op_emit_to(wr_op_ctx *ctx, int port, wr_batch *batch, wr_er
 int wr_op_emit_watermark(wr_op_ctx *ctx, int64_t watermark, wr_error *err);
 /* Marks every output idle or active (no-op when unchanged). */
 int wr_op_emit_idle(wr_op_ctx *ctx, bool idle, wr_error *err);
+/* Sends a mark on every output as it is (the runtime forwards barriers with it). */
+int wr_op_emit_mark(wr_op_ctx *ctx, const wr_mark *mark, wr_error *err);
 
 static inline bool wr_op_cancelled(const wr_op_ctx *ctx)
 {

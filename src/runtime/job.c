@@ -70,10 +70,13 @@ static int deliver(wr_task_op *top, int input, wr_batch *batch, wr_error *err)
     return attribute(top, top->op->ops->process(top->op, input, batch, err), err);
 }
 
+static int take_barrier(wr_task_op *top, const wr_mark *mark, wr_error *err);
+
 /* A mark for the operator's (combined) input. */
 static int deliver_mark(wr_task_op *top, const wr_mark *mark, wr_error *err)
 {
     wr_op_ctx *ctx = &top->ctx;
+    if (mark->kind == WR_MARK_BARRIER) return take_barrier(top, mark, err);
     if (mark->kind != WR_MARK_WATERMARK)
         return wr_op_emit_idle(ctx, mark->kind == WR_MARK_IDLE, err);
     if (mark->time <= ctx->watermark) return 0;
@@ -166,6 +169,191 @@ static void unwire_outputs(wr_task_op *top)
     }
     wr_free(top->outs);
     wr_free(top->ports);
+}
+
+/* ---- checkpoints ------------------------------------------------------------- */
+
+static void post_task(wr_task *t, wr_mail_fn fn, void *arg);
+static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *err);
+
+/* Adds a snapshot to a checkpoint being assembled (taking its parts). */
+static void checkpoint_add(wr_checkpoint *chk, wr_snapshot *s)
+{
+    chk->snapshots =
+        wr_realloc(chk->snapshots, (size_t)(chk->nsnapshots + 1) * sizeof(wr_snapshot));
+    chk->snapshots[chk->nsnapshots++] = *s;
+    memset(s, 0, sizeof(*s));
+}
+
+void wr_checkpoint_free(wr_checkpoint *chk)
+{
+    if (chk == NULL) return;
+    for (int i = 0; i < chk->nsnapshots; i++) wr_snapshot_fini(&chk->snapshots[i]);
+    wr_free(chk->snapshots);
+    wr_free(chk);
+}
+
+/* The barrier reached an operator: it snapshots, then the barrier goes on. */
+static int take_barrier(wr_task_op *top, const wr_mark *mark, wr_error *err)
+{
+    wr_task *t = top->task;
+    if (top->op->ops->snapshot) {
+        wr_snapshot s = {.vertex = top->vertex, .subtask = top->ctx.subtask};
+        int rc = attribute(top, top->op->ops->snapshot(top->op, mark->checkpoint, &s, err), err);
+        if (rc) {
+            wr_snapshot_fini(&s);
+            return rc;
+        }
+        t->pending = wr_realloc(t->pending, (size_t)(t->npending + 1) * sizeof(wr_snapshot));
+        t->pending[t->npending++] = s;
+    }
+    return wr_op_emit_mark(&top->ctx, mark, err);
+}
+
+/* Records an acknowledgement; completes the checkpoint with the last one. Holds job->lock. */
+static void ack_locked(wr_job *job, wr_task *t, int64_t id)
+{
+    t->acked = id;
+    if (++job->chk_acks < job->ntasks) return;
+    wr_checkpoint_free(job->chk_done); /* an older one nobody took */
+    job->chk_done = job->chk;
+    job->chk = NULL;
+    job->chk_id = 0;
+}
+
+/* The marker of an operator whose task had ended. */
+static void add_finished(wr_checkpoint *chk, const wr_task *t)
+{
+    for (int o = 0; o < t->nops; o++) {
+        wr_snapshot s = {.vertex = t->ops[o]->vertex, .subtask = t->subtask, .finished = true};
+        checkpoint_add(chk, &s);
+    }
+}
+
+/* The task processed checkpoint id's barrier: hand over its snapshots. */
+static void task_ack(wr_task *t, int64_t id)
+{
+    wr_job *job = t->job;
+    pthread_mutex_lock(&job->lock);
+    bool current = job->chk_id == id && t->acked < id;
+    for (int i = 0; i < t->npending; i++) {
+        if (current)
+            checkpoint_add(job->chk, &t->pending[i]);
+        else
+            wr_snapshot_fini(&t->pending[i]); /* the checkpoint was aborted */
+    }
+    t->npending = 0;
+    if (current) ack_locked(job, t, id);
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void free_pending(wr_task *t)
+{
+    for (int i = 0; i < t->npending; i++) wr_snapshot_fini(&t->pending[i]);
+    wr_free(t->pending);
+    t->pending = NULL;
+    t->npending = 0;
+}
+
+/* A task ended: it acknowledges the checkpoint in flight (and later ones) as finished. */
+static void task_finished(wr_task *t)
+{
+    wr_job *job = t->job;
+    pthread_mutex_lock(&job->lock);
+    t->finished = true;
+    if (job->chk_id && t->acked < job->chk_id) {
+        add_finished(job->chk, t);
+        ack_locked(job, t, job->chk_id);
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* Mail to a source task: inject the barrier of checkpoint (intptr_t)arg. */
+static void inject_barrier(wr_task *t, void *arg)
+{
+    int64_t id = (int64_t)(intptr_t)arg;
+    wr_error err;
+    wr_error_init(&err);
+    wr_mark mark = {.kind = WR_MARK_BARRIER, .checkpoint = id};
+    int rc = deliver_mark(t->ops[0], &mark, &err);
+    if (rc == 0) rc = flush_due(t, true, NULL, &err);
+    if (rc && rc != WR_ERR_CANCELLED) job_fail(t->job, &err);
+    task_ack(t, id);
+}
+
+int wr_job_trigger_checkpoint(wr_job *job, int64_t id)
+{
+    pthread_mutex_lock(&job->lock);
+    if (job->chk_id || job->failed) {
+        pthread_mutex_unlock(&job->lock);
+        return 1;
+    }
+    job->chk_id = id;
+    job->chk_acks = 0;
+    job->chk = wr_calloc(1, sizeof(wr_checkpoint));
+    job->chk->id = id;
+    bool post[job->ntasks > 0 ? job->ntasks : 1];
+    for (int i = 0; i < job->ntasks; i++) {
+        wr_task *t = job->tasks[i];
+        post[i] = false;
+        if (t->finished) {
+            add_finished(job->chk, t);
+            ack_locked(job, t, id);
+        } else {
+            post[i] = t->is_source;
+        }
+    }
+    pthread_mutex_unlock(&job->lock);
+    for (int i = 0; i < job->ntasks; i++)
+        if (post[i]) post_task(job->tasks[i], inject_barrier, (void *)(intptr_t)id);
+    return 0;
+}
+
+int wr_job_take_checkpoint(wr_job *job, wr_checkpoint **out)
+{
+    pthread_mutex_lock(&job->lock);
+    *out = job->chk_done;
+    job->chk_done = NULL;
+    pthread_mutex_unlock(&job->lock);
+    return *out != NULL;
+}
+
+void wr_job_abort_checkpoint(wr_job *job, int64_t id)
+{
+    pthread_mutex_lock(&job->lock);
+    if (job->chk_id == id) {
+        wr_checkpoint_free(job->chk);
+        job->chk = NULL;
+        job->chk_id = 0;
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* Mail: checkpoint (intptr_t)arg is durable. */
+static void notify_done(wr_task *t, void *arg)
+{
+    int64_t id = (int64_t)(intptr_t)arg;
+    wr_error err;
+    wr_error_init(&err);
+    for (int o = 0; o < t->nops; o++) {
+        wr_task_op *top = t->ops[o];
+        if (top->op == NULL || top->op->ops->checkpoint_done == NULL) continue;
+        int rc = attribute(top, top->op->ops->checkpoint_done(top->op, id, &err), &err);
+        if (rc) {
+            if (rc != WR_ERR_CANCELLED) job_fail(t->job, &err);
+            return;
+        }
+    }
+}
+
+void wr_job_checkpoint_done(wr_job *job, int64_t id)
+{
+    for (int i = 0; i < job->ntasks; i++) {
+        pthread_mutex_lock(&job->lock);
+        bool running = !job->tasks[i]->finished;
+        pthread_mutex_unlock(&job->lock);
+        if (running) post_task(job->tasks[i], notify_done, (void *)(intptr_t)id);
+    }
 }
 
 /* ---- end of input ---------------------------------------------------------- */
@@ -352,25 +540,61 @@ static int combine_watermarks(wr_task *t, wr_error *err)
         for (int c = 0; c < t->ninputs; c++)
             if (!t->inputs[c]->ended) high = WR_MAX(high, t->inputs[c]->watermark);
         if (high != WR_WATERMARK_MIN) {
-            wr_mark mark = {WR_MARK_WATERMARK, high};
+            wr_mark mark = {.kind = WR_MARK_WATERMARK, .time = high};
             int rc = deliver_mark(head, &mark, err);
             if (rc) return rc;
         }
     }
     if (all_idle != t->inputs_idle) {
         t->inputs_idle = all_idle;
-        wr_mark status = {all_idle ? WR_MARK_IDLE : WR_MARK_ACTIVE, 0};
+        wr_mark status = {.kind = all_idle ? WR_MARK_IDLE : WR_MARK_ACTIVE};
         int rc = deliver_mark(head, &status, err);
         if (rc) return rc;
     }
     if (all_idle || wm == WR_WATERMARK_MIN) return 0;
-    wr_mark mark = {WR_MARK_WATERMARK, wm};
+    wr_mark mark = {.kind = WR_MARK_WATERMARK, .time = wm};
     return deliver_mark(head, &mark, err);
+}
+
+/*
+ * If every channel that has not ended delivered the barrier of the
+ * checkpoint being aligned, the head operator (and its chain) snapshots, the
+ * barrier moves on, blocked channels are released and the task acknowledges.
+ */
+static int maybe_aligned(wr_task *t, wr_error *err)
+{
+    int64_t id = t->aligning;
+    if (id == 0) return 0;
+    for (int c = 0; c < t->ninputs; c++)
+        if (!t->inputs[c]->ended && t->inputs[c]->barrier < id) return 0;
+    t->aligning = 0;
+    for (int c = 0; c < t->ninputs; c++) t->inputs[c]->blocked = false;
+    wr_mark mark = {.kind = WR_MARK_BARRIER, .checkpoint = id};
+    int rc = deliver_mark(t->ops[0], &mark, err);
+    task_ack(t, id);
+    return rc;
+}
+
+static int channel_barrier(wr_task *t, wr_channel *ch, int64_t id, wr_error *err)
+{
+    if (id < t->aligning || id <= ch->barrier) return 0; /* a barrier of an abandoned checkpoint */
+    if (id > t->aligning) {
+        /* A newer checkpoint: the older alignment (if any) is abandoned. */
+        for (int c = 0; c < t->ninputs; c++) t->inputs[c]->blocked = false;
+        t->aligning = id;
+    }
+    ch->barrier = id;
+    /* Exactly-once holds the channel back: its rows after the barrier belong to the next
+     * checkpoint. At-least-once lets them through (they may be replayed after a restore). */
+    ch->blocked = t->job->exactly_once;
+    return maybe_aligned(t, err);
 }
 
 static int channel_mark(wr_task *t, wr_channel *ch, const wr_mark *mark, wr_error *err)
 {
     switch (mark->kind) {
+    case WR_MARK_BARRIER:
+        return channel_barrier(t, ch, mark->checkpoint, err);
     case WR_MARK_WATERMARK:
         if (mark->time <= ch->watermark) return 0;
         ch->watermark = mark->time;
@@ -386,8 +610,10 @@ static int channel_mark(wr_task *t, wr_channel *ch, const wr_mark *mark, wr_erro
 
 static bool input_ready(const wr_task *t)
 {
-    for (int k = 0; k < t->ninputs; k++)
-        if (t->inputs[k]->len > 0 || (t->inputs[k]->closed && !t->inputs[k]->ended)) return true;
+    for (int k = 0; k < t->ninputs; k++) {
+        const wr_channel *c = t->inputs[k];
+        if (!c->blocked && (c->len > 0 || (c->closed && !c->ended))) return true;
+    }
     return false;
 }
 
@@ -416,7 +642,7 @@ static int run_inputs(wr_task *t, wr_error *err)
         wr_channel *ch = NULL;
         for (int k = 0; k < t->ninputs; k++) {
             wr_channel *c = t->inputs[(t->next_input + k) % t->ninputs];
-            if (c->len > 0 || (c->closed && !c->ended)) {
+            if (!c->blocked && (c->len > 0 || (c->closed && !c->ended))) {
                 ch = c;
                 t->next_input = (t->next_input + k + 1) % t->ninputs;
                 break;
@@ -447,6 +673,7 @@ static int run_inputs(wr_task *t, wr_error *err)
             ch->watermark = WR_WATERMARK_MAX;
             ch->idle = false;
             rc = combine_watermarks(t, err);
+            if (rc == 0) rc = maybe_aligned(t, err); /* an ended channel owes no barrier */
             if (rc == 0 && ++ended[ch->input] == total[ch->input])
                 rc = finish_input(head, ch->input, err);
             pthread_mutex_lock(&t->lock);
@@ -486,6 +713,8 @@ static void *task_main(void *arg)
     if (rc && rc != WR_ERR_CANCELLED) {
         job_fail(job, &err);
     }
+    if (rc == 0) task_finished(t);
+    free_pending(t);
     for (int i = 0; i < t->nops; i++) {
         wr_task_op *top = t->ops[i];
         top->op->ops->destroy(top->op);
@@ -549,7 +778,10 @@ static int int_in_range(const wr_config *cfg, const char *key, int64_t def, int6
 typedef struct runtime_config {
     int64_t parallelism, max_parallelism, channel_capacity, buffer_timeout_ms;
     bool chaining;
+    int checkpointing_mode; /* 0 EXACTLY_ONCE, 1 AT_LEAST_ONCE */
 } runtime_config;
+
+static const char *const checkpointing_modes[] = {"EXACTLY_ONCE", "AT_LEAST_ONCE", NULL};
 
 static int read_runtime_config(const wr_config *cfg, runtime_config *out, wr_error *err)
 {
@@ -561,7 +793,9 @@ static int read_runtime_config(const wr_config *cfg, runtime_config *out, wr_err
                            &out->channel_capacity, err)) ||
         (rc = wr_config_get_duration_ms(cfg, "execution.buffer-timeout", 100,
                                         &out->buffer_timeout_ms, err)) ||
-        (rc = wr_config_get_bool(cfg, "pipeline.operator-chaining", true, &out->chaining, err)))
+        (rc = wr_config_get_bool(cfg, "pipeline.operator-chaining", true, &out->chaining, err)) ||
+        (rc = wr_config_get_enum(cfg, "execution.checkpointing.mode", checkpointing_modes, 0,
+                                 &out->checkpointing_mode, err)))
         return rc;
     return 0;
 }
@@ -580,6 +814,7 @@ static int read_config(wr_job *job, bool *chaining, wr_error *err)
     job->max_parallelism = (int)c.max_parallelism;
     job->channel_capacity = (int)c.channel_capacity;
     job->buffer_timeout_ns = c.buffer_timeout_ms * 1000000;
+    job->exactly_once = c.checkpointing_mode == 0;
     *chaining = c.chaining;
     return 0;
 }
@@ -634,6 +869,8 @@ static void job_destroy(wr_job *job)
     }
     wr_free(job->vertex_tasks);
     wr_free(job->vertex_ops);
+    wr_checkpoint_free(job->chk);
+    wr_checkpoint_free(job->chk_done);
     wr_free(job->tasks);
     wr_free(job->channels);
     wr_jobgraph_free(job->graph);
@@ -719,6 +956,7 @@ static int build(wr_job *job, wr_error *err)
                 int v = order[j];
                 if (head[v] != h) continue;
                 wr_task_op *top = wr_calloc(1, sizeof(*top));
+                top->task = t;
                 top->vertex = v;
                 top->ninputs = g->vertices[v].ninputs;
                 top->ctx.subtask = s;
@@ -862,7 +1100,12 @@ int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg)
     if (vertex < 0 || vertex >= job->graph->nvertices || subtask < 0 ||
         subtask >= wr_jobgraph_parallelism(job->graph, vertex, &job->config))
         return -1;
-    wr_task *t = job->vertex_tasks[vertex][subtask];
+    post_task(job->vertex_tasks[vertex][subtask], fn, arg);
+    return 0;
+}
+
+static void post_task(wr_task *t, wr_mail_fn fn, void *arg)
+{
     wr_mail *m = wr_malloc(sizeof(*m));
     m->fn = fn;
     m->arg = arg;
@@ -875,7 +1118,6 @@ int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg)
     t->mail_tail = m;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
-    return 0;
 }
 
 void wr_job_stats_get(wr_job *job, wr_job_stats *stats)

@@ -53,6 +53,34 @@ typedef void (*wr_mail_fn)(wr_task *task, void *arg);
 /* Posts fn(arg) to the task running subtask `subtask` of `vertex`. Returns -1 if unknown. */
 int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg);
 
+/*
+ * Checkpoints (asynchronous barrier snapshots). wr_job_trigger_checkpoint
+ * posts a barrier to every source task; each task snapshots its operators
+ * when the barrier has arrived on all its inputs (aligned: exactly-once, the
+ * default; or not: 'execution.checkpointing.mode' = AT_LEAST_ONCE), forwards
+ * it and acknowledges. Tasks that have ended acknowledge as finished. When
+ * every task acknowledged, the checkpoint is complete in memory and
+ * wr_job_take_checkpoint hands it to the caller (a coordinator, which makes
+ * it durable and then calls wr_job_checkpoint_done). One checkpoint is in
+ * flight at a time. These functions may be called from any thread.
+ */
+typedef struct wr_checkpoint {
+    int64_t id;
+    wr_snapshot *snapshots; /* one per task operator that wrote state or finished */
+    int nsnapshots;
+} wr_checkpoint;
+
+void wr_checkpoint_free(wr_checkpoint *checkpoint);
+
+/* 0, or 1 when a checkpoint is still in flight (then nothing is triggered); ids must ascend. */
+int wr_job_trigger_checkpoint(wr_job *job, int64_t id);
+/* Hands over the checkpoint completed since the last call: 1 and *out, or 0. */
+int wr_job_take_checkpoint(wr_job *job, wr_checkpoint **out);
+/* Drops the checkpoint in flight (e.g. after a timeout); its late acknowledgements are ignored. */
+void wr_job_abort_checkpoint(wr_job *job, int64_t id);
+/* Tells every running operator (checkpoint_done, on its task's thread) that id is durable. */
+void wr_job_checkpoint_done(wr_job *job, int64_t id);
+
 typedef struct wr_job_stats {
     int ntasks;
     int nchannels;

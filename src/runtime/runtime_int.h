@@ -30,6 +30,10 @@ typedef struct wr_channel {
     /* Consumer's view of the producer's event time (consumer thread only). */
     int64_t watermark;
     bool idle;
+    /* Barrier alignment (consumer thread only): the last barrier that arrived here, and
+     * whether the channel is held back until that barrier arrived on every channel. */
+    int64_t barrier;
+    bool blocked;
     pthread_cond_t not_full;
     int max_len;
     int64_t batches;
@@ -85,6 +89,7 @@ typedef struct wr_task_port {
 
 /* One operator instance inside a task. */
 typedef struct wr_task_op {
+    struct wr_task *task;
     int vertex;
     wr_operator *op;
     wr_op_ctx ctx;
@@ -119,6 +124,13 @@ struct wr_task {
     int nops;
     bool is_source;
     bool inputs_idle; /* every input channel is idle (task thread only) */
+    /* Barrier alignment (task thread only). */
+    int64_t aligning; /* checkpoint whose barriers are arriving, or 0 */
+    /* Checkpoints (job->lock). */
+    int64_t acked;        /* the last checkpoint this task acknowledged */
+    bool finished;        /* the task ended; it acknowledges as finished */
+    wr_snapshot *pending; /* snapshots of the barrier being processed (task thread) */
+    int npending;
 };
 
 struct wr_job {
@@ -137,6 +149,12 @@ struct wr_job {
     int max_parallelism;
     int channel_capacity;
     int64_t buffer_timeout_ns;
+    bool exactly_once; /* barrier alignment ('execution.checkpointing.mode') */
+    /* Checkpoint in flight and the last completed one (lock). */
+    int64_t chk_id;          /* in flight, or 0 */
+    int chk_acks;            /* tasks that acknowledged it */
+    wr_checkpoint *chk;      /* being assembled */
+    wr_checkpoint *chk_done; /* complete, not yet taken */
     /* vertex -> subtask -> (task, op) */
     wr_task ***vertex_tasks;
     wr_task_op ***vertex_ops;

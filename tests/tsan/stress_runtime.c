@@ -2,7 +2,8 @@
  * stress_runtime.c — the runtime under ThreadSanitizer.
  *
  * Criterion's runner does not start under TSan, so this plain program runs
- * multi-threaded jobs (every partitioning, failure, cancellation, mail) and
+ * multi-threaded jobs (every partitioning, failure, cancellation, mail,
+ * checkpoints) and
  * lets TSan report any data race; it also checks that every row arrived.
  * Prints "N passed, N failed" and exits non-zero on a failure.
  */
@@ -86,6 +87,36 @@ int main(void)
     wr_job_free(job);
     check(atomic_load(&mails) == 10, "all mail ran");
     test_sink_fini(&sink);
+
+    /* Checkpoints while rows flow through a hash exchange: barriers, alignment, acks. */
+    for (int mode = 0; mode < 2; mode++) {
+        test_source_spec cs = {.rows = 200000, .nkeys = 17};
+        test_sink_init(&sink);
+        wr_jobgraph *g = test_pipeline(&cs, &sink, 2, 3, WR_PART_HASH, NULL);
+        wr_config cfg;
+        wr_config_init(&cfg);
+        wr_config_set(&cfg, "execution.checkpointing.mode", mode ? "AT_LEAST_ONCE" : "EXACTLY_ONCE",
+                      -1, -1);
+        wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);
+        job = wr_job_start(g, &cfg, &err);
+        wr_config_fini(&cfg);
+        int64_t id = 1;
+        int completed = 0;
+        while (job && wr_job_wait(job, 1, &err) == 1) {
+            wr_checkpoint *chk;
+            if (wr_job_take_checkpoint(job, &chk)) {
+                wr_job_checkpoint_done(job, chk->id);
+                wr_checkpoint_free(chk);
+                completed++;
+            }
+            if (wr_job_trigger_checkpoint(job, id) == 0) id++;
+        }
+        check(job && wr_job_wait(job, -1, &err) == 0, "job with checkpoints completes");
+        check(completed > 0, "checkpoints complete");
+        wr_job_free(job);
+        check(sink.n == cs.rows, "every row arrives with checkpoints");
+        test_sink_fini(&sink);
+    }
 
     printf("tsan: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

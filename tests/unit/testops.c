@@ -12,7 +12,7 @@ static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0}, {WR_TYPE_BIGI
 typedef struct src_op {
     wr_operator base;
     const test_source_spec *spec;
-    int64_t next, end;
+    int64_t start, next, end;
     wr_batch *out;
 } src_op;
 
@@ -24,7 +24,7 @@ static wr_operator *src_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     src_op *op = wr_calloc(1, sizeof(*op));
     op->base.ops = &src_ops;
     op->spec = spec;
-    op->next = spec->rows * ctx->subtask / ctx->parallelism;
+    op->start = op->next = spec->rows * ctx->subtask / ctx->parallelism;
     op->end = spec->rows * (ctx->subtask + 1) / ctx->parallelism;
     op->out = wr_batch_new(two_bigints, 2, WR_BATCH_CAPACITY);
     return &op->base;
@@ -51,14 +51,26 @@ static int src_run(wr_operator *base, wr_source_status *status, wr_error *err)
     return wr_op_emit(base->ctx, op->out, err);
 }
 
+/* Operator state: how many rows this subtask emitted before the barrier. */
+static int src_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    src_op *op = (src_op *)base;
+    int64_t emitted = op->next - op->start;
+    wr_buf_append(wr_snapshot_add(out, -1), &emitted, sizeof(emitted));
+    return 0;
+}
+
 static void src_destroy(wr_operator *base)
 {
     wr_batch_free(((src_op *)base)->out);
     wr_free(base);
 }
 
-static const wr_operator_ops src_ops = {
-    .kind = "test-source", .create = src_create, .run = src_run, .destroy = src_destroy};
+static const wr_operator_ops src_ops = {.kind = "test-source",
+                                        .create = src_create,
+                                        .run = src_run,
+                                        .snapshot = src_snapshot,
+                                        .destroy = src_destroy};
 
 wr_operator_spec test_source(test_source_spec *spec)
 {
@@ -69,6 +81,7 @@ wr_operator_spec test_source(test_source_spec *spec)
 typedef struct sink_op {
     wr_operator base;
     test_sink_state *st;
+    int64_t received; /* rows this instance received */
 } sink_op;
 
 static const wr_operator_ops sink_ops;
@@ -107,6 +120,7 @@ static int sink_process(wr_operator *base, int input, wr_batch *b, wr_error *err
         st->n++;
     }
     int64_t seen = st->n;
+    ((sink_op *)base)->received += n;
     bool fail = st->fail_after_rows > 0 && seen >= st->fail_after_rows;
     pthread_mutex_unlock(&st->lock);
     atomic_fetch_add(&st->consumed_batches, 1);
@@ -116,13 +130,31 @@ static int sink_process(wr_operator *base, int input, wr_batch *b, wr_error *err
     return 0;
 }
 
+/* Operator state: how many rows this instance received before the barrier. */
+static int sink_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    int64_t received = ((sink_op *)base)->received;
+    wr_buf_append(wr_snapshot_add(out, -1), &received, sizeof(received));
+    return 0;
+}
+
+static int sink_checkpoint_done(wr_operator *base, int64_t checkpoint, wr_error *err)
+{
+    atomic_fetch_add(&((sink_op *)base)->st->checkpoints_done, 1);
+    return 0;
+}
+
 static void sink_destroy(wr_operator *base)
 {
     wr_free(base);
 }
 
-static const wr_operator_ops sink_ops = {
-    .kind = "test-sink", .create = sink_create, .process = sink_process, .destroy = sink_destroy};
+static const wr_operator_ops sink_ops = {.kind = "test-sink",
+                                         .create = sink_create,
+                                         .process = sink_process,
+                                         .snapshot = sink_snapshot,
+                                         .checkpoint_done = sink_checkpoint_done,
+                                         .destroy = sink_destroy};
 
 wr_operator_spec test_sink(test_sink_state *state)
 {
@@ -135,6 +167,7 @@ void test_sink_init(test_sink_state *st)
     memset(st, 0, sizeof(*st));
     pthread_mutex_init(&st->lock, NULL);
     atomic_init(&st->consumed_batches, 0);
+    atomic_init(&st->checkpoints_done, 0);
 }
 
 void test_sink_fini(test_sink_state *st)

@@ -10,14 +10,20 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* Emits BIGINT rows (key = i % nkeys, value = i) for i in [0, rows), split among subtasks. */
+/*
+ * Emits BIGINT rows (key = i % nkeys, value = i) for i in [0, rows), split among
+ * subtasks. Its snapshot is the number of rows its subtask emitted (int64).
+ */
 typedef struct test_source_spec {
     int64_t rows;
     int nkeys;
     atomic_long *emitted_batches; /* optional: counts emitted batches */
 } test_source_spec;
 
-/* Records (subtask, key, value) of every row it receives. */
+/*
+ * Records (subtask, key, value) of every row it receives. Its snapshot is the
+ * number of rows its instance received (int64); it counts checkpoint_done calls.
+ */
 typedef struct test_sink_state {
     pthread_mutex_t lock;
     int64_t n, cap;
@@ -28,7 +34,8 @@ typedef struct test_sink_state {
     atomic_long *emitted_batches; /* with the source's counter: in-flight check */
     long max_in_flight;           /* most batches emitted but not yet consumed */
     atomic_long consumed_batches;
-    int fail_after_rows; /* > 0: fail once this many rows arrived */
+    int fail_after_rows;          /* > 0: fail once this many rows arrived */
+    atomic_long checkpoints_done; /* checkpoint_done calls */
 } test_sink_state;
 
 wr_operator_spec test_source(test_source_spec *spec);
