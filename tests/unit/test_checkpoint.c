@@ -1,0 +1,188 @@
+/*
+ * test_checkpoint.c — checkpoint storage: write, find the latest complete
+ * checkpoint, load and verify, retention, and damage of every kind.
+ */
+#include <criterion/criterion.h>
+
+#include "../../src/base/alloc.h"
+#include "../../src/checkpoint/storage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/weir-chk-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* A checkpoint of two vertices: sources with positions, a keyed vertex with 3 groups. */
+static wr_checkpoint *sample(int64_t id)
+{
+    wr_checkpoint *chk = wr_calloc(1, sizeof(*chk));
+    chk->id = id;
+    chk->nsnapshots = 4;
+    chk->snapshots = wr_calloc(4, sizeof(wr_snapshot));
+    for (int s = 0; s < 2; s++) {
+        chk->snapshots[s].vertex = 0;
+        chk->snapshots[s].subtask = s;
+        int64_t pos = id * 100 + s;
+        wr_buf_append(wr_snapshot_add(&chk->snapshots[s], -1), &pos, sizeof(pos));
+    }
+    chk->snapshots[2].vertex = 1;
+    chk->snapshots[2].subtask = 0;
+    for (int kg = 0; kg < 3; kg++)
+        wr_buf_printf(wr_snapshot_add(&chk->snapshots[2], kg), "group %d of checkpoint %lld", kg,
+                      (long long)id);
+    chk->snapshots[3].vertex = 2;
+    chk->snapshots[3].subtask = 0;
+    chk->snapshots[3].finished = true;
+    return chk;
+}
+
+static char *path_of(int64_t id, const char *file)
+{
+    static char p[256];
+    snprintf(p, sizeof(p), "%s/my_job/chk-%lld%s%s", dir, (long long)id, file ? "/" : "",
+             file ? file : "");
+    return p;
+}
+
+static void write_sample(int64_t id)
+{
+    wr_checkpoint *chk = sample(id);
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_chk_write(dir, "my/job", chk, 128, &err), 0, "%s", err.msg);
+    wr_checkpoint_free(chk);
+}
+
+TestSuite(checkpoint, .init = setup, .fini = teardown);
+
+Test(checkpoint, write_then_load_gives_the_same_snapshots)
+{
+    write_sample(3);
+    char *path;
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_chk_latest(dir, "my/job", &path, NULL, &err), 1, "%s", err.msg);
+    cr_expect_str_eq(path, path_of(3, NULL));
+    wr_checkpoint *got;
+    int maxp;
+    cr_assert_eq(wr_chk_load(path, &got, &maxp, &err), 0, "%s", err.msg);
+    wr_free(path);
+    cr_expect_eq(got->id, 3);
+    cr_expect_eq(maxp, 128);
+    wr_checkpoint *want = sample(3);
+    cr_assert_eq(got->nsnapshots, want->nsnapshots);
+    for (int i = 0; i < want->nsnapshots; i++) {
+        const wr_snapshot *w = &want->snapshots[i], *g = &got->snapshots[i];
+        cr_expect_eq(g->vertex, w->vertex);
+        cr_expect_eq(g->subtask, w->subtask);
+        cr_expect_eq(g->finished, w->finished);
+        cr_assert_eq(g->nparts, w->nparts);
+        for (int p = 0; p < w->nparts; p++) {
+            cr_expect_eq(g->parts[p].keygroup, w->parts[p].keygroup);
+            cr_assert_eq(g->parts[p].data.len, w->parts[p].data.len);
+            cr_expect(memcmp(g->parts[p].data.data, w->parts[p].data.data, w->parts[p].data.len) ==
+                      0);
+        }
+    }
+    wr_checkpoint_free(got);
+    wr_checkpoint_free(want);
+}
+
+Test(checkpoint, no_checkpoint_and_incomplete_ones_are_not_latest)
+{
+    char *path;
+    wr_error err;
+    wr_error_init(&err);
+    cr_expect_eq(wr_chk_latest(dir, "my/job", &path, NULL, &err), 0);
+    write_sample(1);
+    write_sample(2);
+    /* A crash while checkpoint 2 was written: no _metadata yet. */
+    cr_assert_eq(unlink(path_of(2, "_metadata")), 0);
+    cr_expect_eq(wr_chk_latest(dir, "my/job", &path, NULL, &err), 1);
+    cr_expect_str_eq(path, path_of(1, NULL));
+    wr_free(path);
+}
+
+Test(checkpoint, damaged_metadata_falls_back_and_is_counted)
+{
+    write_sample(1);
+    write_sample(2);
+    /* Cut the metadata of checkpoint 2 short. */
+    const char *meta = path_of(2, "_metadata");
+    struct stat st;
+    cr_assert_eq(stat(meta, &st), 0);
+    cr_assert_eq(truncate(meta, st.st_size - 10), 0);
+    char *path;
+    int skipped;
+    wr_error err;
+    wr_error_init(&err);
+    cr_expect_eq(wr_chk_latest(dir, "my/job", &path, &skipped, &err), 1);
+    cr_expect_str_eq(path, path_of(1, NULL));
+    cr_expect_eq(skipped, 1);
+    wr_free(path);
+    wr_checkpoint *chk;
+    cr_expect_neq(wr_chk_load(path_of(2, NULL), &chk, NULL, &err), 0);
+    cr_expect(strstr(err.msg, "_metadata") != NULL, "%s", err.msg);
+}
+
+Test(checkpoint, a_damaged_state_file_is_named)
+{
+    write_sample(5);
+    FILE *f = fopen(path_of(5, "v1-kg2.kg"), "r+");
+    cr_assert_not_null(f);
+    fputc('X', f);
+    fclose(f);
+    wr_checkpoint *chk;
+    wr_error err;
+    wr_error_init(&err);
+    cr_expect_eq(wr_chk_load(path_of(5, NULL), &chk, NULL, &err), WR_ERR_IO);
+    cr_expect(strstr(err.msg, "v1-kg2.kg") != NULL, "%s", err.msg);
+    cr_assert_eq(unlink(path_of(5, "v0-s1-p0.op")), 0);
+    wr_error_init(&err);
+    cr_expect_eq(wr_chk_load(path_of(5, NULL), &chk, NULL, &err), WR_ERR_IO);
+    cr_expect(strstr(err.msg, "v0-s1-p0.op") != NULL, "%s", err.msg);
+}
+
+Test(checkpoint, retention_keeps_the_newest_complete_ones)
+{
+    for (int id = 1; id <= 5; id++) write_sample(id);
+    cr_assert_eq(unlink(path_of(4, "_metadata")), 0); /* 4 is incomplete, older than 5 */
+    write_sample(6);
+    cr_assert_eq(unlink(path_of(6, "_metadata")), 0); /* 6 may still be being written */
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_chk_retain(dir, "my/job", 2, &err), 0, "%s", err.msg);
+    struct stat st;
+    cr_expect_eq(stat(path_of(6, NULL), &st), 0, "a newer incomplete one stays");
+    cr_expect_eq(stat(path_of(5, NULL), &st), 0);
+    cr_expect_eq(stat(path_of(3, NULL), &st), 0);
+    cr_expect_neq(stat(path_of(4, NULL), &st), 0, "an older incomplete one goes");
+    cr_expect_neq(stat(path_of(2, NULL), &st), 0);
+    cr_expect_neq(stat(path_of(1, NULL), &st), 0);
+}
+
+Test(checkpoint, an_unwritable_directory_is_an_error_naming_it)
+{
+    wr_checkpoint *chk = sample(1);
+    wr_error err;
+    wr_error_init(&err);
+    cr_expect_eq(wr_chk_write("/proc/weir-no", "job", chk, 128, &err), WR_ERR_IO);
+    cr_expect(strstr(err.msg, "/proc/weir-no") != NULL, "%s", err.msg);
+    wr_checkpoint_free(chk);
+}
