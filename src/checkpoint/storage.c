@@ -285,6 +285,22 @@ int wr_chk_latest(const char *dir, const char *job, char **path, int *skipped, w
     return rc ? rc : found;
 }
 
+int64_t wr_chk_max_id(const char *dir, const char *job)
+{
+    char *jdir = job_dir(dir, job);
+    chk_entry *v;
+    int n;
+    wr_error err;
+    wr_error_init(&err);
+    int64_t max = 0;
+    if (list_checkpoints(jdir, &v, &n, &err) == 0) {
+        if (n > 0) max = v[0].id;
+        free_entries(v, n);
+    }
+    wr_free(jdir);
+    return max;
+}
+
 static int remove_dir(const char *cdir, wr_error *err)
 {
     DIR *d = opendir(cdir);

@@ -10,6 +10,7 @@
  */
 #include "../base/alloc.h"
 #include "../base/vec.h"
+#include "../checkpoint/coordinator.h"
 #include "../connectors/connector.h"
 #include "../connectors/filesystem.h"
 #include "../formats/csv.h"
@@ -77,6 +78,7 @@ struct weir_env {
 /* A running job uses the environment's nodes, tags and triggers: each knows the other. */
 struct weir_job {
     wr_job *job;
+    wr_coordinator *coord; /* checkpoints, driven while the job is waited for */
     char *error;
     weir_env *env;
 };
@@ -166,6 +168,7 @@ static int check_config(const wr_config *config, wr_error *err)
     int mode, rc;
     int64_t interval;
     if ((rc = wr_job_check_config(config, err)) ||
+        (rc = wr_coordinator_check_config(config, err)) ||
         (rc = wr_config_get_enum(config, "execution.runtime-mode", runtime_modes, 0, &mode, err)) ||
         (rc = wr_config_get_duration_ms(config, "pipeline.auto-watermark-interval", 200, &interval,
                                         err)))
@@ -1093,7 +1096,7 @@ static wr_jobgraph *translate(weir_env *env, const char *name, wr_error *err)
     return g;
 }
 
-static wr_job *start(weir_env *env, const char *name)
+static weir_job *start(weir_env *env, const char *name)
 {
     if (env->error.code) return NULL;
     if (env->executed) {
@@ -1102,34 +1105,39 @@ static wr_job *start(weir_env *env, const char *name)
     }
     wr_error err;
     wr_error_init(&err);
-    wr_jobgraph *g = translate(env, name, &err);
     env->executed = true;
+    wr_coordinator *coord;
+    if (wr_coordinator_new(&env->config, name ? name : "weir-datastream-job", &coord, &err)) {
+        env_fail_err(env, &err, NULL, NULL);
+        return NULL;
+    }
+    wr_jobgraph *g = translate(env, name, &err);
     wr_job *job = g ? wr_job_start(g, &env->config, &err) : NULL;
-    if (job == NULL) env_fail_err(env, &err, NULL, NULL);
-    return job;
+    if (job == NULL) {
+        env_fail_err(env, &err, NULL, NULL);
+        wr_coordinator_free(coord);
+        return NULL;
+    }
+    weir_job *j = wr_calloc(1, sizeof(*j));
+    j->job = job;
+    j->coord = coord;
+    return j;
 }
 
 int weir_execute(weir_env *env, const char *name)
 {
-    wr_job *job = start(env, name);
+    weir_job *job = start(env, name);
     if (job == NULL) return -1;
-    wr_error err;
-    wr_error_init(&err);
-    int rc = wr_job_wait(job, -1, &err);
-    wr_job_free(job);
-    if (rc) {
-        env_fail_err(env, &err, NULL, NULL);
-        return -1;
-    }
-    return 0;
+    int rc = weir_job_wait(job, -1);
+    if (rc) env_fail(env, "%s", weir_job_error(job));
+    weir_job_free(job);
+    return rc ? -1 : 0;
 }
 
 weir_job *weir_execute_async(weir_env *env, const char *name)
 {
-    wr_job *job = start(env, name);
-    if (job == NULL) return NULL;
-    weir_job *j = wr_calloc(1, sizeof(*j));
-    j->job = job;
+    weir_job *j = start(env, name);
+    if (j == NULL) return NULL;
     j->env = env;
     env->job = j;
     return j;
@@ -1139,7 +1147,7 @@ int weir_job_wait(weir_job *job, int64_t timeout_ms)
 {
     wr_error err;
     wr_error_init(&err);
-    int rc = wr_job_wait(job->job, timeout_ms, &err);
+    int rc = wr_coordinator_wait(job->coord, job->job, timeout_ms, NULL, &err);
     if (rc == 1) return 1;
     if (rc && job->error == NULL) job->error = wr_strdup(err.msg);
     return rc ? -1 : 0;
@@ -1160,6 +1168,7 @@ void weir_job_free(weir_job *job)
     if (job == NULL) return;
     if (job->env) job->env->job = NULL;
     wr_job_free(job->job);
+    wr_coordinator_free(job->coord);
     wr_free(job->error);
     wr_free(job);
 }

@@ -8,6 +8,7 @@
  */
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../checkpoint/coordinator.h"
 #include "../connectors/connector.h"
 #include "../runtime/job.h"
 #include "../sql/parser.h"
@@ -151,17 +152,20 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
 /* Polls for cancellation while the job runs; returns the job's outcome. */
 static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
 {
-    wr_job *job = wr_job_start(graph, &s->config, err);
-    if (job == NULL) return err->code ? err->code : WR_ERR_RUNTIME;
-    int rc;
-    bool cancelled = false;
-    while ((rc = wr_job_wait(job, 50, err)) == 1) {
-        if (!cancelled && atomic_load(&s->cancel)) {
-            wr_job_cancel(job);
-            cancelled = true;
-        }
+    wr_coordinator *coord;
+    int rc = wr_coordinator_new(&s->config, graph->name, &coord, err);
+    if (rc) {
+        wr_jobgraph_free(graph);
+        return rc;
     }
+    wr_job *job = wr_job_start(graph, &s->config, err);
+    if (job == NULL) {
+        wr_coordinator_free(coord);
+        return err->code ? err->code : WR_ERR_RUNTIME;
+    }
+    rc = wr_coordinator_wait(coord, job, -1, &s->cancel, err);
     wr_job_free(job);
+    wr_coordinator_free(coord);
     return rc;
 }
 
@@ -320,6 +324,7 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
             wr_config_copy(&check, &s->config);
             wr_config_set(&check, st->set.key, st->set.value, st->set.key_pos, st->set.value_pos);
             int rc = wr_job_check_config(&check, err);
+            if (rc == 0) rc = wr_coordinator_check_config(&check, err);
             wr_config_fini(&check);
             if (rc) return rc;
             wr_config_set(&s->config, st->set.key, st->set.value, -1, -1);

@@ -186,3 +186,98 @@ Test(checkpoint, an_unwritable_directory_is_an_error_naming_it)
     cr_expect(strstr(err.msg, "/proc/weir-no") != NULL, "%s", err.msg);
     wr_checkpoint_free(chk);
 }
+
+/* ---- the coordinator with a running job ---- */
+
+#include "../../src/checkpoint/coordinator.h"
+#include "testops.h"
+
+static int64_t part_sum(const wr_checkpoint *chk, int vertex)
+{
+    int64_t sum = 0;
+    for (int i = 0; i < chk->nsnapshots; i++) {
+        const wr_snapshot *s = &chk->snapshots[i];
+        if (s->vertex != vertex || s->nparts == 0) continue;
+        int64_t v;
+        memcpy(&v, s->parts[0].data.data, sizeof(v));
+        sum += v;
+    }
+    return sum;
+}
+
+Test(checkpoint, the_coordinator_stores_consistent_checkpoints_while_the_job_runs, .timeout = 120)
+{
+    test_source_spec src = {.rows = 2000000, .nkeys = 31};
+    test_sink_state sink;
+    test_sink_init(&sink);
+    sink.sleep_us_per_batch = 50;
+    int sink_vertex;
+    wr_jobgraph *g = test_pipeline(&src, &sink, 2, 2, WR_PART_HASH, &sink_vertex);
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_config_set(&cfg, "execution.checkpointing.interval", "20 ms", -1, -1);
+    wr_config_set(&cfg, "state.checkpoints.dir", dir, -1, -1);
+    wr_config_set(&cfg, "state.checkpoints.num-retained", "2", -1, -1);
+    wr_error err;
+    wr_error_init(&err);
+    wr_coordinator *coord;
+    cr_assert_eq(wr_coordinator_new(&cfg, "pipe", &coord, &err), 0, "%s", err.msg);
+    cr_assert_not_null(coord);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    cr_assert_not_null(job, "%s", err.msg);
+    /* Look at the newest checkpoint on disk several times while the job runs. */
+    int looked = 0;
+    while (wr_coordinator_wait(coord, job, 30, NULL, &err) == 1) {
+        char *path;
+        if (wr_chk_latest(dir, "pipe", &path, NULL, &err) != 1) continue;
+        wr_checkpoint *chk;
+        cr_assert_eq(wr_chk_load(path, &chk, NULL, &err), 0, "%s", err.msg);
+        wr_free(path);
+        cr_expect_eq(part_sum(chk, 0), part_sum(chk, sink_vertex), "checkpoint %lld",
+                     (long long)chk->id);
+        wr_checkpoint_free(chk);
+        looked++;
+    }
+    cr_expect_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
+    wr_coordinator_stats st;
+    wr_coordinator_stats_get(coord, &st);
+    cr_expect_geq(st.completed, 3, "%lld checkpoints completed", (long long)st.completed);
+    cr_expect_eq(st.failed, 0);
+    cr_expect_gt(looked, 0);
+    cr_expect_gt(atomic_load(&sink.checkpoints_done), 0);
+    wr_job_free(job);
+    wr_coordinator_free(coord);
+    wr_config_fini(&cfg);
+    test_sink_fini(&sink);
+    /* Retention kept at most two complete checkpoints. */
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "test $(ls %s/pipe | wc -l) -le 3", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+Test(checkpoint, options_are_checked)
+{
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_error err;
+    wr_error_init(&err);
+    wr_coordinator *coord;
+    wr_config_set(&cfg, "execution.checkpointing.interval", "1 s", -1, -1);
+    cr_expect_eq(wr_coordinator_check_config(&cfg, &err), 0, "one SET at a time is fine");
+    cr_expect_neq(wr_coordinator_new(&cfg, "j", &coord, &err), 0);
+    cr_expect(strstr(err.msg, "state.checkpoints.dir") != NULL, "%s", err.msg);
+    wr_config_set(&cfg, "execution.checkpointing.max-concurrent-checkpoints", "2", -1, -1);
+    wr_error_init(&err);
+    cr_expect_neq(wr_coordinator_check_config(&cfg, &err), 0);
+    cr_expect(strstr(err.msg, "one checkpoint at a time") != NULL, "%s", err.msg);
+    wr_config_set(&cfg, "execution.checkpointing.max-concurrent-checkpoints", "1", -1, -1);
+    wr_config_set(&cfg, "execution.checkpointing.interval", "soon", -1, -1);
+    wr_error_init(&err);
+    cr_expect_neq(wr_coordinator_check_config(&cfg, &err), 0);
+    cr_expect(strstr(err.msg, "soon") != NULL, "%s", err.msg);
+    wr_config_unset(&cfg, "execution.checkpointing.interval");
+    wr_error_init(&err);
+    cr_expect_eq(wr_coordinator_new(&cfg, "j", &coord, &err), 0);
+    cr_expect_null(coord, "no interval: no checkpoints");
+    wr_config_fini(&cfg);
+}

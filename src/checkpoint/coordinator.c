@@ -1,0 +1,221 @@
+/*
+ * coordinator.c — triggering, timing out, storing and confirming checkpoints;
+ * see coordinator.h.
+ */
+#include "coordinator.h"
+#include "../base/alloc.h"
+#include "../base/clock.h"
+#include "storage.h"
+
+#include <string.h>
+
+struct wr_coordinator {
+    char *dir, *name;
+    int max_parallelism;
+    int64_t interval_ms, timeout_ms, min_pause_ms, retained, tolerable;
+    int64_t next_id;
+    int64_t inflight;     /* checkpoint id in flight, or 0 */
+    int64_t triggered_ms; /* when it was triggered (monotonic) */
+    int64_t last_end_ms;  /* when the last one completed or failed */
+    int64_t last_trigger_ms;
+    int64_t failures_in_row;
+    wr_coordinator_stats stats;
+};
+
+typedef struct options {
+    int64_t interval_ms, timeout_ms, min_pause_ms, max_concurrent, tolerable, retained;
+    const char *dir;
+} options;
+
+static int64_t mono_ms(void)
+{
+    return wr_clock_mono_ns() / 1000000;
+}
+
+/* A non-negative integer option. */
+static int count_option(const wr_config *cfg, const char *key, int64_t def, int64_t min,
+                        int64_t *out, wr_error *err)
+{
+    int rc = wr_config_get_int64(cfg, key, def, out, err);
+    if (rc) return rc;
+    if (*out < min) {
+        const wr_config_entry *e = wr_config_find(cfg, key);
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e ? e->value_pos : -1,
+                               "invalid value '%s' for option '%s': expected an integer of at "
+                               "least %lld",
+                               e ? e->value : "?", key, (long long)min);
+    }
+    return 0;
+}
+
+/* Reads and checks every option; `whole` also checks how they combine (at job start). */
+static int read_options(const wr_config *cfg, options *o, bool whole, wr_error *err)
+{
+    int rc;
+    memset(o, 0, sizeof(*o));
+    if ((rc = wr_config_get_duration_ms(cfg, "execution.checkpointing.interval", 0, &o->interval_ms,
+                                        err)) ||
+        (rc = wr_config_get_duration_ms(cfg, "execution.checkpointing.timeout", 600000,
+                                        &o->timeout_ms, err)) ||
+        (rc = wr_config_get_duration_ms(cfg, "execution.checkpointing.min-pause", 0,
+                                        &o->min_pause_ms, err)) ||
+        (rc = count_option(cfg, "execution.checkpointing.max-concurrent-checkpoints", 1, 1,
+                           &o->max_concurrent, err)) ||
+        (rc = count_option(cfg, "execution.checkpointing.tolerable-failed-checkpoints", 0, 0,
+                           &o->tolerable, err)) ||
+        (rc = count_option(cfg, "state.checkpoints.num-retained", 1, 1, &o->retained, err)))
+        return rc;
+    const wr_config_entry *e =
+        wr_config_find(cfg, "execution.checkpointing.max-concurrent-checkpoints");
+    if (o->max_concurrent != 1)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e ? e->value_pos : -1,
+                               "'execution.checkpointing.max-concurrent-checkpoints' = '%lld' is "
+                               "not supported: Weir runs one checkpoint at a time",
+                               (long long)o->max_concurrent);
+    o->dir = wr_config_get(cfg, "state.checkpoints.dir", NULL);
+    if (!whole) return 0; /* SET statements come one at a time, in any order */
+    if (o->interval_ms > 0 && (o->dir == NULL || o->dir[0] == '\0')) {
+        e = wr_config_find(cfg, "execution.checkpointing.interval");
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e ? e->key_pos : -1,
+                               "'execution.checkpointing.interval' is set but "
+                               "'state.checkpoints.dir' is not: checkpoints need a directory");
+    }
+    if (o->interval_ms > 0 && o->timeout_ms <= 0) {
+        e = wr_config_find(cfg, "execution.checkpointing.timeout");
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e ? e->value_pos : -1,
+                               "'execution.checkpointing.timeout' must be positive");
+    }
+    return 0;
+}
+
+int wr_coordinator_check_config(const wr_config *config, wr_error *err)
+{
+    options o;
+    return read_options(config, &o, false, err);
+}
+
+int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator **out,
+                       wr_error *err)
+{
+    options o;
+    *out = NULL;
+    int64_t max_parallelism = 128;
+    int rc = read_options(config, &o, true, err);
+    if (rc == 0)
+        rc = wr_config_get_int64(config, "pipeline.max-parallelism", 128, &max_parallelism, err);
+    if (rc || o.interval_ms <= 0) return rc;
+    wr_coordinator *c = wr_calloc(1, sizeof(*c));
+    c->dir = wr_strdup(o.dir);
+    c->name = wr_strdup(name ? name : "job");
+    c->max_parallelism = (int)max_parallelism;
+    c->interval_ms = o.interval_ms;
+    c->timeout_ms = o.timeout_ms;
+    c->min_pause_ms = o.min_pause_ms;
+    c->retained = o.retained;
+    c->tolerable = o.tolerable;
+    /* Ids continue after whatever an earlier run of the job left, so the newest is the latest. */
+    c->next_id = wr_chk_max_id(c->dir, c->name) + 1;
+    c->last_trigger_ms = c->last_end_ms = mono_ms();
+    *out = c;
+    return 0;
+}
+
+void wr_coordinator_free(wr_coordinator *c)
+{
+    if (c == NULL) return;
+    wr_free(c->dir);
+    wr_free(c->name);
+    wr_free(c);
+}
+
+/* Counts a failed checkpoint; the job fails past the tolerated number in a row. */
+static int failed(wr_coordinator *c, int64_t now, const wr_error *why, wr_error *err)
+{
+    c->inflight = 0;
+    c->last_end_ms = now;
+    c->stats.failed++;
+    if (++c->failures_in_row <= c->tolerable) return 0;
+    wr_error_copy(err, why);
+    wr_error_prefix(err,
+                    "checkpointing failed %lld time(s) in a row (more than "
+                    "'execution.checkpointing.tolerable-failed-checkpoints' = %lld): ",
+                    (long long)c->failures_in_row, (long long)c->tolerable);
+    return err->code ? err->code : WR_ERR_RUNTIME;
+}
+
+int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
+{
+    int64_t now = mono_ms();
+    if (c->inflight) {
+        wr_checkpoint *chk;
+        if (wr_job_take_checkpoint(job, &chk)) {
+            wr_error werr;
+            wr_error_init(&werr);
+            int rc = wr_chk_write(c->dir, c->name, chk, c->max_parallelism, &werr);
+            if (rc == 0) rc = wr_chk_retain(c->dir, c->name, (int)c->retained, &werr);
+            int64_t id = chk->id;
+            wr_checkpoint_free(chk);
+            now = mono_ms();
+            if (rc) return failed(c, now, &werr, err);
+            wr_job_checkpoint_done(job, id);
+            c->stats.completed++;
+            c->stats.last_id = id;
+            c->stats.last_duration_ms = now - c->triggered_ms;
+            c->failures_in_row = 0;
+            c->inflight = 0;
+            c->last_end_ms = now;
+        } else if (now - c->triggered_ms >= c->timeout_ms) {
+            wr_job_abort_checkpoint(job, c->inflight);
+            wr_error why;
+            wr_error_init(&why);
+            wr_error_set(&why, WR_ERR_RUNTIME, "checkpoint %lld expired after %lld ms",
+                         (long long)c->inflight, (long long)c->timeout_ms);
+            return failed(c, now, &why, err);
+        }
+    }
+    if (c->inflight == 0 && now - c->last_trigger_ms >= c->interval_ms &&
+        now - c->last_end_ms >= c->min_pause_ms &&
+        wr_job_trigger_checkpoint(job, c->next_id) == 0) {
+        c->inflight = c->next_id++;
+        c->triggered_ms = c->last_trigger_ms = now;
+    }
+    return 0;
+}
+
+int64_t wr_coordinator_wait_ms(const wr_coordinator *c)
+{
+    if (c->inflight) return 5; /* collect it soon after it completes */
+    int64_t due = c->last_trigger_ms + c->interval_ms - mono_ms();
+    return due < 1 ? 1 : due > 50 ? 50 : due;
+}
+
+void wr_coordinator_stats_get(const wr_coordinator *c, wr_coordinator_stats *stats)
+{
+    *stats = c->stats;
+}
+
+int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
+                        const atomic_bool *cancel, wr_error *err)
+{
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : mono_ms() + timeout_ms;
+    bool cancelled = false;
+    for (;;) {
+        int64_t now = mono_ms();
+        int64_t wait = c ? wr_coordinator_wait_ms(c) : 50;
+        if (deadline != INT64_MAX) wait = WR_MIN(wait, WR_MAX(deadline - now, 0));
+        int rc = wr_job_wait(job, wait, err);
+        if (rc != 1) return rc;
+        if (!cancelled && cancel && atomic_load(cancel)) {
+            wr_job_cancel(job);
+            cancelled = true;
+        }
+        if (c && !cancelled && (rc = wr_coordinator_poll(c, job, err))) {
+            wr_job_cancel(job);
+            wr_error ignored;
+            wr_error_init(&ignored);
+            wr_job_wait(job, -1, &ignored);
+            return rc;
+        }
+        if (mono_ms() >= deadline) return 1;
+    }
+}
