@@ -469,10 +469,10 @@ const void *wr_keyed_value_get(wr_keyed *ks, int id, const void *ns, size_t nsle
     return entry_value(e);
 }
 
-void wr_keyed_value_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
-                        size_t len)
+/* Stores val as the value of (id, current key, ns); the caller sets its ts. */
+static entry *value_store(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                          size_t len)
 {
-    const kstate *st = state_of(ks, id, WR_STATE_VALUE);
     assert(len <= UINT32_MAX);
     uint64_t hash = entry_hash(ks, id, ns, nslen);
     uint32_t at;
@@ -490,7 +490,23 @@ void wr_keyed_value_put(wr_keyed *ks, int id, const void *ns, size_t nslen, cons
     }
     bytes_copy(entry_value(e), val, len);
     e->u.val.len = (uint32_t)len;
+    return e;
+}
+
+void wr_keyed_value_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                        size_t len)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_VALUE);
+    entry *e = value_store(ks, id, ns, nslen, val, len);
     if (st->ttl_ms) e->u.val.ts = now_ms(ks);
+}
+
+void wr_keyed_value_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                            size_t len, int64_t ts)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_VALUE);
+    entry *e = value_store(ks, id, ns, nslen, val, len);
+    if (st->ttl_ms) e->u.val.ts = ts;
 }
 
 /* ---- list state ---- */
@@ -544,21 +560,11 @@ static bool list_compact(const kstate *st, entry *e, int64_t now)
     return w == 0;
 }
 
-void wr_keyed_list_add(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
-                       size_t len)
+/* Appends an element last accessed at ts (written only with a TTL) to e's list. */
+static void list_append(wr_keyed *ks, const kstate *st, entry *e, const void *val, size_t len,
+                        int64_t ts)
 {
-    const kstate *st = state_of(ks, id, WR_STATE_LIST);
     assert(len <= UINT32_MAX);
-    uint64_t hash = entry_hash(ks, id, ns, nslen);
-    uint32_t at;
-    entry *e = entry_find(ks, id, ns, nslen, hash, &at);
-    if (!e) e = entry_insert(ks, id, ns, nslen, hash, 0, &at);
-
-    int64_t now = 0;
-    if (st->ttl_ms) {
-        now = now_ms(ks);
-        list_drop_expired_prefix(st, e, now);
-    }
     /* val may be an element of this very list, which the moves below would clobber. */
     char *copy = NULL;
     uintptr_t v = (uintptr_t)val, b = (uintptr_t)e->u.list.buf;
@@ -584,11 +590,40 @@ void wr_keyed_list_add(wr_keyed *ks, int id, const void *ns, size_t nslen, const
     }
     char *rec = e->u.list.buf + e->u.list.end;
     uint32_t n32 = (uint32_t)len;
-    if (st->ttl_ms) memcpy(rec, &now, 8);
+    if (st->ttl_ms) memcpy(rec, &ts, 8);
     memcpy(rec + hdr - 4, &n32, 4);
     bytes_copy(rec + hdr, val, len);
     e->u.list.end += need;
     wr_free(copy);
+}
+
+/* The list entry of (id, current key, ns), created empty when absent. */
+static entry *list_entry(wr_keyed *ks, int id, const void *ns, size_t nslen)
+{
+    uint64_t hash = entry_hash(ks, id, ns, nslen);
+    uint32_t at;
+    entry *e = entry_find(ks, id, ns, nslen, hash, &at);
+    return e ? e : entry_insert(ks, id, ns, nslen, hash, 0, &at);
+}
+
+void wr_keyed_list_add(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                       size_t len)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_LIST);
+    entry *e = list_entry(ks, id, ns, nslen);
+    int64_t now = 0;
+    if (st->ttl_ms) {
+        now = now_ms(ks);
+        list_drop_expired_prefix(st, e, now);
+    }
+    list_append(ks, st, e, val, len, now);
+}
+
+void wr_keyed_list_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                           size_t len, int64_t ts)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_LIST);
+    list_append(ks, st, list_entry(ks, id, ns, nslen), val, len, ts);
 }
 
 /*
@@ -700,10 +735,10 @@ const void *wr_keyed_map_get(wr_keyed *ks, int id, const void *ns, size_t nslen,
     return me->data + me->uklen;
 }
 
-void wr_keyed_map_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
-                      size_t uklen, const void *val, size_t len)
+/* Puts (ukey, val) in the map of (id, current key, ns), last accessed at ts. */
+static void map_store(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
+                      size_t uklen, const void *val, size_t len, int64_t ts)
 {
-    const kstate *st = state_of(ks, id, WR_STATE_MAP);
     assert(uklen <= UINT32_MAX && len <= UINT32_MAX);
     uint64_t hash = entry_hash(ks, id, ns, nslen), mhash = wr_hash_bytes(ukey, uklen);
     uint32_t at, mat;
@@ -725,7 +760,21 @@ void wr_keyed_map_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const 
     }
     bytes_copy(me->data + uklen, val, len);
     me->vlen = (uint32_t)len;
-    me->ts = st->ttl_ms ? now_ms(ks) : 0;
+    me->ts = ts;
+}
+
+void wr_keyed_map_put(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
+                      size_t uklen, const void *val, size_t len)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_MAP);
+    map_store(ks, id, ns, nslen, ukey, uklen, val, len, st->ttl_ms ? now_ms(ks) : 0);
+}
+
+void wr_keyed_map_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
+                          size_t uklen, const void *val, size_t len, int64_t ts)
+{
+    const kstate *st = state_of(ks, id, WR_STATE_MAP);
+    map_store(ks, id, ns, nslen, ukey, uklen, val, len, st->ttl_ms ? ts : 0);
 }
 
 bool wr_keyed_map_remove(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
@@ -853,13 +902,77 @@ void wr_keyed_for_each(wr_keyed *ks, int kg, void (*fn)(void *arg, const wr_keye
         sweep_ctx ctx = {ks, NULL, now_ms(ks)};
         table_sweep(t, entry_dead, &ctx);
     }
-    for (size_t i = 0; i < table_cap(t); i++) {
+    /*
+     * Slot order is random memory order: pull entries a few slots ahead, or
+     * a callback that does real work (a snapshot) waits on every entry's miss.
+     */
+    enum { AHEAD = 8 };
+    size_t cap = table_cap(t);
+    for (size_t i = 0; i < cap; i++) {
+        if (i + AHEAD < cap && t->slots[i + AHEAD].p) {
+            const char *ahead = t->slots[i + AHEAD].p;
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+        }
         entry *e = t->slots[i].p;
         if (!e) continue;
-        wr_keyed_entry out = {
-            .id = e->id, .key = e->data, .ns = entry_ns(e), .klen = e->klen, .nslen = e->nslen};
+        wr_keyed_entry out = {.id = e->id,
+                              .key = e->data,
+                              .ns = entry_ns(e),
+                              .klen = e->klen,
+                              .nslen = e->nslen,
+                              .kind = ks->states.v[e->id].kind,
+                              .stored = e};
         fn(arg, &out);
     }
+}
+
+/*
+ * pos is 0 or 1 for a value; the byte offset of the next record for a list
+ * (its expired prefix was dropped by the sweep, so records from head are
+ * live); one past the slot last returned for a map.
+ */
+bool wr_keyed_entry_next(const wr_keyed *ks, const wr_keyed_entry *we, size_t *pos,
+                         wr_keyed_item *item)
+{
+    const entry *e = we->stored;
+    const kstate *st = &ks->states.v[e->id];
+    item->ukey = NULL;
+    item->uklen = 0;
+    item->ts = 0;
+    switch (st->kind) {
+    case WR_STATE_VALUE:
+        if (*pos) return false;
+        *pos = 1;
+        item->val = e->data + value_offset(e->klen, e->nslen);
+        item->len = e->u.val.len;
+        if (st->ttl_ms) item->ts = e->u.val.ts;
+        return true;
+    case WR_STATE_LIST: {
+        size_t hdr = list_hdr(st);
+        if (*pos < e->u.list.head) *pos = e->u.list.head;
+        if (*pos >= e->u.list.end) return false;
+        const char *rec = e->u.list.buf + *pos;
+        item->len = rec_len(rec, hdr);
+        item->val = rec + hdr;
+        if (st->ttl_ms) item->ts = rec_ts(rec);
+        *pos += hdr + item->len;
+        return true;
+    }
+    case WR_STATE_MAP:
+        while (*pos < table_cap(&e->u.map)) {
+            const mentry *me = e->u.map.slots[(*pos)++].p;
+            if (!me) continue;
+            item->ukey = me->data;
+            item->uklen = me->uklen;
+            item->val = me->data + me->uklen;
+            item->len = me->vlen;
+            item->ts = me->ts;
+            return true;
+        }
+        return false;
+    }
+    return false;
 }
 
 size_t wr_keyed_count(const wr_keyed *ks)
@@ -870,4 +983,41 @@ size_t wr_keyed_count(const wr_keyed *ks)
 size_t wr_keyed_bytes(const wr_keyed *ks)
 {
     return ks->bytes;
+}
+
+size_t wr_keyed_group_count(const wr_keyed *ks, int kg)
+{
+    assert(kg >= ks->kg_first && kg <= ks->kg_last);
+    return ks->tables[kg - ks->kg_first].n;
+}
+
+void wr_keyed_keygroups(const wr_keyed *ks, int *max_parallelism, int *kg_first, int *kg_last)
+{
+    *max_parallelism = ks->max_parallelism;
+    *kg_first = ks->kg_first;
+    *kg_last = ks->kg_last;
+}
+
+int wr_keyed_state_id(const wr_keyed *ks, const char *name)
+{
+    for (int i = 0; i < ks->states.n; i++)
+        if (strcmp(ks->states.v[i].name, name) == 0) return i;
+    return -1;
+}
+
+wr_state_kind wr_keyed_state_kind(const wr_keyed *ks, int id)
+{
+    assert(id >= 0 && id < ks->states.n);
+    return ks->states.v[id].kind;
+}
+
+wr_state_ttl wr_keyed_state_ttl(const wr_keyed *ks, int id)
+{
+    assert(id >= 0 && id < ks->states.n);
+    return (wr_state_ttl){.ttl_ms = ks->states.v[id].ttl_ms, .update = ks->states.v[id].update};
+}
+
+int64_t wr_keyed_now(const wr_keyed *ks)
+{
+    return now_ms(ks);
 }

@@ -130,7 +130,19 @@ typedef struct wr_keyed_entry {
     int id;
     const void *key, *ns;
     size_t klen, nslen;
+    wr_state_kind kind;
+    const void *stored; /* the backend's entry, for wr_keyed_entry_next */
 } wr_keyed_entry;
+
+/*
+ * One piece of an entry's content: the value of a value state, one list
+ * element, or one map entry (the only kind with a user key).
+ */
+typedef struct wr_keyed_item {
+    const void *ukey, *val;
+    size_t uklen, len;
+    int64_t ts; /* last access in processing time (ms); 0 for states without TTL */
+} wr_keyed_item;
 
 /*
  * Calls fn for every (state, key, namespace) with live content in key group
@@ -138,8 +150,45 @@ typedef struct wr_keyed_entry {
  */
 void wr_keyed_for_each(wr_keyed *ks, int kg, void (*fn)(void *arg, const wr_keyed_entry *e),
                        void *arg);
+/*
+ * Iterates the content of an entry passed to a wr_keyed_for_each callback,
+ * from inside that callback: start with *pos = 0; returns false at the end.
+ * List elements come in list order, map entries in unspecified order. Reads
+ * made here do not refresh TTLs; the content is live (for_each swept it).
+ */
+bool wr_keyed_entry_next(const wr_keyed *ks, const wr_keyed_entry *e, size_t *pos,
+                         wr_keyed_item *item);
 /* Number of stored (state, key, namespace) entries, and their bytes (keys, values, overhead). */
 size_t wr_keyed_count(const wr_keyed *ks);
 size_t wr_keyed_bytes(const wr_keyed *ks);
+/* Number of stored entries of key group kg (one of the backend's), live or not yet swept. */
+size_t wr_keyed_group_count(const wr_keyed *ks, int kg);
+
+/* ---- restoring snapshots ---- */
+
+/* The key groups [*kg_first, *kg_last] of max_parallelism that the backend owns. */
+void wr_keyed_keygroups(const wr_keyed *ks, int *max_parallelism, int *kg_first, int *kg_last);
+/* The id of the state declared under name, or -1; declares nothing. */
+int wr_keyed_state_id(const wr_keyed *ks, const char *name);
+wr_state_kind wr_keyed_state_kind(const wr_keyed *ks, int id);
+/* The TTL the state was declared with (ttl_ms 0: none). */
+wr_state_ttl wr_keyed_state_ttl(const wr_keyed *ks, int id);
+/* The backend's processing time (its clock), the time TTLs are measured against. */
+int64_t wr_keyed_now(const wr_keyed *ks);
+
+/*
+ * Writers for restoring, for the current key: unlike value_put, list_add and
+ * map_put they store ts as the last access instead of reading the clock, so
+ * a restored TTL keeps counting from where it was (ignored by states without
+ * TTL). value_restore replaces the value; list_restore appends an element;
+ * map_restore puts an entry. Content that has already expired is stored all
+ * the same and removed when met, like any other.
+ */
+void wr_keyed_value_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                            size_t len, int64_t ts);
+void wr_keyed_list_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *val,
+                           size_t len, int64_t ts);
+void wr_keyed_map_restore(wr_keyed *ks, int id, const void *ns, size_t nslen, const void *ukey,
+                          size_t uklen, const void *val, size_t len, int64_t ts);
 
 #endif

@@ -7,6 +7,8 @@
  * heap array, and one open-addressing hash set over (domain, time, key,
  * namespace) for dedupe and delete lookups. Delete removes the timer from the
  * set and marks it dead; dead timers leave the heap when they reach its top.
+ * Live timers are also chained per key group in registration order, so a
+ * snapshot of one group visits that group's timers only.
  */
 #include "timers.h"
 #include "../base/alloc.h"
@@ -25,8 +27,14 @@ typedef struct timer_rec {
     uint32_t klen, nslen;
     int keygroup;
     wr_time_domain domain;
-    char data[]; /* key, then namespace */
+    struct timer_rec *prev, *next; /* in its key group's chain, while live */
+    char data[];                   /* key, then namespace */
 } timer_rec;
+
+/* The live timers of one key group, oldest registration first. */
+typedef struct group_chain {
+    timer_rec *head, *tail;
+} group_chain;
 
 /*
  * The hash set: linear probing over {hash, timer} slots, backward-shift
@@ -56,8 +64,42 @@ struct wr_timers {
     slot *slots;
     size_t cap, n; /* cap is 0 or a power of two */
     uint64_t seq;
-    timer_rec *popped; /* the last popped timer, freed by the next pop */
+    timer_rec *popped;   /* the last popped timer, freed by the next pop */
+    group_chain *groups; /* indexed by key group */
+    int ngroups;
 };
+
+static void chain_append(wr_timers *ts, timer_rec *t)
+{
+    assert(t->keygroup >= 0);
+    if (t->keygroup >= ts->ngroups) {
+        int n = WR_MAX(ts->ngroups * 2, t->keygroup + 1);
+        ts->groups = wr_realloc(ts->groups, (size_t)n * sizeof(group_chain));
+        memset(ts->groups + ts->ngroups, 0, (size_t)(n - ts->ngroups) * sizeof(group_chain));
+        ts->ngroups = n;
+    }
+    group_chain *g = &ts->groups[t->keygroup];
+    t->prev = g->tail;
+    t->next = NULL;
+    if (g->tail)
+        g->tail->next = t;
+    else
+        g->head = t;
+    g->tail = t;
+}
+
+static void chain_remove(wr_timers *ts, timer_rec *t)
+{
+    group_chain *g = &ts->groups[t->keygroup];
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        g->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        g->tail = t->prev;
+}
 
 static void set_place(wr_timers *ts, uint64_t hash, timer_rec *t)
 {
@@ -208,6 +250,7 @@ void wr_timers_free(wr_timers *ts)
     }
     wr_free(ts->slots);
     wr_free(ts->popped);
+    wr_free(ts->groups);
     wr_free(ts);
 }
 
@@ -230,6 +273,7 @@ bool wr_timers_register(wr_timers *ts, wr_time_domain domain, int64_t time, cons
     if (klen) memcpy(t->data, key, klen);
     if (nslen) memcpy(t->data + klen, ns, nslen);
     set_insert(ts, hash, t);
+    chain_append(ts, t);
     heap_vec *heap = &ts->heap[domain];
     WR_VEC_PUSH(heap, ((hent){time, t->seq, t}));
     sift_up(heap->v, heap->n - 1);
@@ -244,6 +288,7 @@ bool wr_timers_delete(wr_timers *ts, wr_time_domain domain, int64_t time, const 
     if (at < 0) return false;
     timer_rec *t = ts->slots[at].t;
     set_remove_at(ts, (size_t)at);
+    chain_remove(ts, t);
     t->dead = true;
     ts->ndead[domain]++;
     heap_purge(&ts->heap[domain], &ts->ndead[domain]);
@@ -281,6 +326,7 @@ bool wr_timers_pop(wr_timers *ts, wr_time_domain domain, int64_t limit, wr_timer
     size_t at = t->hash & (ts->cap - 1);
     while (ts->slots[at].t != t) at = (at + 1) & (ts->cap - 1);
     set_remove_at(ts, at);
+    chain_remove(ts, t);
     wr_free(ts->popped);
     ts->popped = t;
     describe(t, out);
@@ -295,13 +341,10 @@ size_t wr_timers_count(const wr_timers *ts)
 void wr_timers_for_each(const wr_timers *ts, int kg, void (*fn)(void *arg, const wr_timer *t),
                         void *arg)
 {
-    for (int d = 0; d < 2; d++) {
-        for (int i = 0; i < ts->heap[d].n; i++) {
-            const timer_rec *t = ts->heap[d].v[i].t;
-            if (t->dead || t->keygroup != kg) continue;
-            wr_timer out;
-            describe(t, &out);
-            fn(arg, &out);
-        }
+    if (kg < 0 || kg >= ts->ngroups) return;
+    for (const timer_rec *t = ts->groups[kg].head; t; t = t->next) {
+        wr_timer out;
+        describe(t, &out);
+        fn(arg, &out);
     }
 }

@@ -37,7 +37,11 @@ typedef struct wr_timer {
 wr_timers *wr_timers_new(void);
 void wr_timers_free(wr_timers *ts);
 
-/* Registers a timer (copying key and ns); returns false when it already existed. */
+/*
+ * Registers a timer (copying key and ns); returns false when it already
+ * existed. keygroup must be >= 0; the service keeps a chain per key group up
+ * to the largest one seen.
+ */
 bool wr_timers_register(wr_timers *ts, wr_time_domain domain, int64_t time, const void *key,
                         size_t klen, const void *ns, size_t nslen, int keygroup);
 /* Deletes a timer; returns false when there was none. */
@@ -51,7 +55,12 @@ int64_t wr_timers_next(const wr_timers *ts, wr_time_domain domain);
  */
 bool wr_timers_pop(wr_timers *ts, wr_time_domain domain, int64_t limit, wr_timer *out);
 size_t wr_timers_count(const wr_timers *ts);
-/* Calls fn for every timer of key group kg (for snapshots), in unspecified order. */
+/*
+ * Calls fn for every timer of key group kg (for snapshots) in registration
+ * order, both domains interleaved; the cost is that of the group's timers
+ * only. Registering them in this order into another service keeps the order
+ * in which timers of equal time pop. fn must not call the service.
+ */
 void wr_timers_for_each(const wr_timers *ts, int kg, void (*fn)(void *arg, const wr_timer *t),
                         void *arg);
 

@@ -863,3 +863,643 @@ Test(timers, memory_follows_live_timers_when_timeouts_move)
     cr_expect_eq(n, 1001);
     wr_timers_free(ts);
 }
+
+/* ---- key-group snapshots ---- */
+
+#include "../../src/base/buf.h"
+#include "../../src/base/error.h"
+#include "../../src/state/snapshot.h"
+
+enum { MAXP = WR_DEFAULT_MAX_PARALLELISM };
+
+static int group_of(const char *key)
+{
+    return wr_keygroup_of_hash(wr_hash_bytes(key, strlen(key)), MAXP);
+}
+
+/* Snapshots of groups [first, last] of ks (and ts), one wr_buf each, indexed by group. */
+static void snapshot_groups(wr_keyed *ks, wr_timers *ts, int first, int last, wr_buf *bufs)
+{
+    for (int kg = first; kg <= last; kg++) {
+        wr_buf_init(&bufs[kg]);
+        wr_state_snapshot_kg(ks, ts, kg, &bufs[kg]);
+    }
+}
+
+/* Restores a snapshot that must be good. */
+static void restore_ok(wr_keyed *ks, wr_timers *ts, const wr_buf *buf)
+{
+    wr_error err;
+    wr_error_init(&err);
+    int rc = wr_state_restore_kg(ks, ts, buf->data, buf->len, &err);
+    cr_assert_eq(rc, 0, "restore failed: %s", err.msg);
+}
+
+/* The states of the rescale tests, written for key i by fill_key and checked by check_key. */
+static const wr_state_ttl ttl_1000 = {.ttl_ms = 1000, .update = WR_TTL_ON_CREATE_AND_WRITE};
+
+static void register_job_states(wr_keyed *ks)
+{
+    wr_keyed_register(ks, "count", WR_STATE_VALUE, NULL);
+    wr_keyed_register(ks, "events", WR_STATE_LIST, NULL);
+    wr_keyed_register(ks, "seen", WR_STATE_MAP, NULL);
+    wr_keyed_register(ks, "last", WR_STATE_VALUE, &ttl_1000);
+}
+
+static void fill_key(wr_keyed *ks, wr_timers *ts, int i)
+{
+    char key[24], buf[32];
+    snprintf(key, sizeof(key), "key-%d", i);
+    wr_keyed_set_key(ks, S(key));
+    int count = wr_keyed_state_id(ks, "count"), events = wr_keyed_state_id(ks, "events");
+    int seen = wr_keyed_state_id(ks, "seen"), last = wr_keyed_state_id(ks, "last");
+    wr_keyed_value_put(ks, count, S(""), &i, sizeof(i));
+    for (int k = 0; k <= i % 4; k++) {
+        snprintf(buf, sizeof(buf), "e%d-%d", i, k);
+        wr_keyed_list_add(ks, events, S(""), S(buf));
+    }
+    for (int k = 0; k <= i % 3; k++) {
+        snprintf(buf, sizeof(buf), "u%d", k);
+        wr_keyed_map_put(ks, seen, S("w1"), S(buf), &i, sizeof(i));
+    }
+    wr_keyed_value_put(ks, last, S(""), S(key));
+    if (i % 2) wr_keyed_value_put(ks, last, S("w2"), S("odd"));
+    wr_timers_register(ts, WR_EVENT_TIME, 1000 + i % 50, S(key), S("w1"), group_of(key));
+    if (i % 7 == 0) wr_timers_register(ts, WR_PROCESSING_TIME, 5000, S(key), S(""), group_of(key));
+}
+
+static void check_key(wr_keyed *ks, int i)
+{
+    char key[24], buf[32];
+    snprintf(key, sizeof(key), "key-%d", i);
+    wr_keyed_set_key(ks, S(key));
+    int count = wr_keyed_state_id(ks, "count"), events = wr_keyed_state_id(ks, "events");
+    int seen = wr_keyed_state_id(ks, "seen"), last = wr_keyed_state_id(ks, "last");
+    cr_assert(count >= 0 && events >= 0 && seen >= 0 && last >= 0);
+    size_t len;
+    const int *v = wr_keyed_value_get(ks, count, S(""), &len); /* values are 8-aligned */
+    cr_assert(v && len == sizeof(int) && *v == i, "%s: count", key);
+    size_t pos = 0;
+    const void *e;
+    int k = 0;
+    while (wr_keyed_list_next(ks, events, S(""), &pos, &e, &len)) {
+        snprintf(buf, sizeof(buf), "e%d-%d", i, k++);
+        cr_assert(len == strlen(buf) && memcmp(e, buf, len) == 0, "%s: element %d", key, k - 1);
+    }
+    cr_assert_eq(k, i % 4 + 1, "%s: list length", key);
+    cr_assert_eq(map_size(ks, seen, "w1"), i % 3 + 1, "%s: map size", key);
+    for (k = 0; k <= i % 3; k++) {
+        snprintf(buf, sizeof(buf), "u%d", k);
+        const void *mv = wr_keyed_map_get(ks, seen, S("w1"), S(buf), &len); /* unaligned */
+        cr_assert(mv && len == sizeof(int) && memcmp(mv, &i, sizeof(i)) == 0, "%s: map entry %s",
+                  key, buf);
+    }
+    assert_value(ks, last, "", key);
+    assert_value(ks, last, "w2", i % 2 ? "odd" : NULL);
+}
+
+Test(snapshot, round_trip_of_every_kind_keeps_ttl_timestamps)
+{
+    long live = wr_alloc_live();
+    wr_keyed *ks = backend();
+    wr_state_ttl ttl = {.ttl_ms = 100, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    wr_state_ttl ttl_read = {.ttl_ms = 100, .update = WR_TTL_ON_READ_AND_WRITE};
+    int v = wr_keyed_register(ks, "v", WR_STATE_VALUE, &ttl);
+    int l = wr_keyed_register(ks, "l", WR_STATE_LIST, &ttl);
+    int m = wr_keyed_register(ks, "m", WR_STATE_MAP, &ttl_read);
+    int plain = wr_keyed_register(ks, "plain", WR_STATE_VALUE, NULL);
+    fake_now = 900; /* expired by the time of the snapshot: not written */
+    wr_keyed_set_key(ks, S("gone"));
+    wr_keyed_value_put(ks, v, S(""), S("old"));
+    fake_now = 1000;
+    wr_keyed_set_key(ks, S("k"));
+    wr_keyed_value_put(ks, v, S(""), S("early"));
+    wr_keyed_value_put(ks, v, S("ns"), NULL, 0); /* an empty value is a value */
+    wr_keyed_value_put(ks, plain, S("p"), S("forever"));
+    wr_keyed_list_add(ks, l, S(""), S("a"));
+    wr_keyed_list_add(ks, l, S(""), S(""));
+    wr_keyed_map_put(ks, m, S(""), S("x"), S("1"));
+    wr_keyed_set_key(ks, NULL, 0); /* the empty key */
+    wr_keyed_value_put(ks, v, NULL, 0, S("empty key"));
+    fake_now = 1050;
+    wr_keyed_set_key(ks, S("k"));
+    wr_keyed_value_put(ks, v, S("late"), S("late"));
+    wr_keyed_list_add(ks, l, S(""), S("b"));
+    wr_keyed_map_put(ks, m, S(""), S("y"), S("2"));
+    size_t expect_count = wr_keyed_count(ks) - 1; /* all but "gone" */
+
+    wr_buf bufs[MAXP];
+    snapshot_groups(ks, NULL, 0, MAXP - 1, bufs);
+    wr_keyed *rs = backend(); /* registers nothing: the snapshot declares its states */
+    fake_now = 1050;
+    for (int kg = 0; kg < MAXP; kg++) {
+        cr_assert_eq(wr_state_snapshot_keygroup(bufs[kg].data, bufs[kg].len, NULL), kg);
+        cr_assert_eq(wr_state_snapshot_size(bufs[kg].data, bufs[kg].len, NULL), bufs[kg].len);
+        restore_ok(rs, NULL, &bufs[kg]);
+        wr_buf_fini(&bufs[kg]);
+    }
+    cr_assert_eq(wr_keyed_count(rs), expect_count);
+    cr_assert_eq(wr_keyed_nstates(rs), 4);
+    int rv = wr_keyed_state_id(rs, "v"), rl = wr_keyed_state_id(rs, "l");
+    int rm = wr_keyed_state_id(rs, "m"), rp = wr_keyed_state_id(rs, "plain");
+    cr_assert_eq(wr_keyed_state_kind(rs, rl), WR_STATE_LIST);
+    cr_assert_eq(wr_keyed_state_ttl(rs, rm).ttl_ms, 100);
+    cr_assert_eq(wr_keyed_state_ttl(rs, rm).update, WR_TTL_ON_READ_AND_WRITE);
+    cr_assert_eq(wr_keyed_state_ttl(rs, rp).ttl_ms, 0);
+
+    wr_keyed_set_key(rs, S("k"));
+    assert_value(rs, rv, "", "early");
+    assert_value(rs, rv, "ns", "");
+    assert_value(rs, rv, "late", "late");
+    assert_value(rs, rp, "p", "forever");
+    cr_assert_str_eq(list_str(rs, rl, ""), "a,,b");
+    wr_keyed_set_key(rs, NULL, 0);
+    assert_value(rs, rv, "", "empty key");
+    wr_keyed_set_key(rs, S("gone"));
+    assert_value(rs, rv, "", NULL);
+
+    /* The TTLs count from the original writes: 1000 + 100 and 1050 + 100. */
+    fake_now = 1099;
+    wr_keyed_set_key(rs, S("k"));
+    cr_assert_eq(map_size(rs, rm, ""), 2); /* a read: refreshes the map entries to 1099 */
+    fake_now = 1100;
+    assert_value(rs, rv, "", NULL);
+    assert_value(rs, rv, "ns", NULL);
+    assert_value(rs, rv, "late", "late");
+    cr_assert_str_eq(list_str(rs, rl, ""), "b");
+    cr_assert_eq(map_size(rs, rm, ""), 2);
+    fake_now = 1150;
+    assert_value(rs, rv, "late", NULL);
+    cr_assert_str_eq(list_str(rs, rl, ""), "");
+    assert_value(rs, rp, "p", "forever");
+    wr_keyed_free(rs);
+    wr_keyed_free(ks);
+    cr_assert_eq(wr_alloc_live(), live, "leaked %ld blocks", wr_alloc_live() - live);
+}
+
+Test(snapshot, state_without_ttl_restored_into_one_with_ttl_lives_from_the_restore)
+{
+    wr_keyed *ks = backend();
+    int p = wr_keyed_register(ks, "p", WR_STATE_VALUE, NULL);
+    wr_keyed_set_key(ks, S("k"));
+    wr_keyed_value_put(ks, p, S(""), S("x"));
+    wr_buf buf;
+    wr_buf_init(&buf);
+    wr_state_snapshot_kg(ks, NULL, group_of("k"), &buf);
+    wr_keyed *rs = backend();
+    wr_state_ttl ttl = {.ttl_ms = 10, .update = WR_TTL_ON_CREATE_AND_WRITE};
+    int rp = wr_keyed_register(rs, "p", WR_STATE_VALUE, &ttl);
+    fake_now = 5000;
+    restore_ok(rs, NULL, &buf);
+    cr_assert_eq(wr_keyed_state_ttl(rs, rp).ttl_ms, 10, "the restoring backend's TTL wins");
+    wr_keyed_set_key(rs, S("k"));
+    fake_now = 5009;
+    assert_value(rs, rp, "", "x");
+    fake_now = 5010;
+    assert_value(rs, rp, "", NULL);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_keyed_free(ks);
+}
+
+/* Pops every timer of both domains, as "domain:time:key:ns" lines. */
+static void pop_all(wr_timers *ts, wr_buf *out)
+{
+    wr_timer t;
+    for (int d = 0; d < 2; d++) {
+        while (wr_timers_pop(ts, (wr_time_domain)d, INT64_MAX, &t))
+            wr_buf_printf(out, "%d:%ld:%.*s:%.*s:%d\n", d, (long)t.time, (int)t.klen,
+                          (const char *)t.key, (int)t.nslen, (const char *)t.ns, t.keygroup);
+    }
+}
+
+Test(snapshot, timers_round_trip_in_pop_order)
+{
+    long live = wr_alloc_live();
+    wr_keyed *ks = backend();
+    wr_timers *ts = wr_timers_new();
+    /* Keys of one group, so ties of time must pop in the original order after a restore. */
+    const int kg = group_of("key-0");
+    char keys[40][16];
+    int n = 0;
+    for (int i = 0; n < 40; i++) {
+        snprintf(keys[n], sizeof(keys[n]), "key-%d", i);
+        if (group_of(keys[n]) == kg) n++;
+    }
+    for (int i = 0; i < 40; i++) {
+        int k = (i * 17) % 40; /* registration order differs from key order */
+        wr_timers_register(ts, i % 3 ? WR_EVENT_TIME : WR_PROCESSING_TIME, 100 + i % 5, S(keys[k]),
+                           S(i % 2 ? "w" : ""), kg);
+    }
+    /* Timers of another group, deleted and popped ones must not be written. */
+    for (int i = 0; i < 5; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "other-%d", i);
+        if (group_of(key) != kg)
+            wr_timers_register(ts, WR_EVENT_TIME, 100, S(key), S(""), group_of(key));
+    }
+    cr_assert(wr_timers_delete(ts, WR_EVENT_TIME, 101, S(keys[17]), S("w")));
+    wr_timer t;
+    cr_assert(wr_timers_pop(ts, WR_PROCESSING_TIME, INT64_MAX, &t));
+
+    wr_buf buf, want, got;
+    wr_buf_init(&buf);
+    wr_buf_init(&want);
+    wr_buf_init(&got);
+    wr_state_snapshot_kg(ks, ts, kg, &buf);
+    wr_timers *rt = wr_timers_new();
+    wr_keyed *rs = backend();
+    restore_ok(rs, rt, &buf);
+    cr_assert_eq(wr_timers_count(rt), 38);
+    /* The original's timers of group kg, in pop order, against the restored ones. */
+    wr_timers *only = wr_timers_new();
+    while (wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t) ||
+           wr_timers_pop(ts, WR_PROCESSING_TIME, INT64_MAX, &t)) {
+        if (t.keygroup == kg)
+            wr_timers_register(only, t.domain, t.time, t.key, t.klen, t.ns, t.nslen, t.keygroup);
+    }
+    pop_all(only, &want);
+    pop_all(rt, &got);
+    cr_assert_str_eq(got.data, want.data);
+    wr_timers_free(only);
+    wr_timers_free(rt);
+    wr_timers_free(ts);
+    wr_keyed_free(rs);
+    wr_keyed_free(ks);
+    wr_buf_fini(&buf);
+    wr_buf_fini(&want);
+    wr_buf_fini(&got);
+    cr_assert_eq(wr_alloc_live(), live, "leaked %ld blocks", wr_alloc_live() - live);
+}
+
+static void record_id(void *arg, const wr_timer *t)
+{
+    wr_buf *out = arg;
+    int id;
+    memcpy(&id, t->key, sizeof(id));
+    wr_buf_printf(out, "%d,", id);
+}
+
+Test(snapshot, timers_for_each_is_in_registration_order)
+{
+    wr_timers *ts = wr_timers_new();
+    for (int i = 0; i < 10; i++)
+        wr_timers_register(ts, i % 2 ? WR_EVENT_TIME : WR_PROCESSING_TIME, 50 - i, &i, sizeof(i),
+                           NULL, 0, i == 4 ? 2 : 9);
+    int three = 3;
+    cr_assert(wr_timers_delete(ts, WR_EVENT_TIME, 47, &three, sizeof(three), NULL, 0));
+    wr_timer t;
+    cr_assert(wr_timers_pop(ts, WR_EVENT_TIME, INT64_MAX, &t)); /* 41: i = 9 */
+    wr_buf ids;
+    wr_buf_init(&ids);
+    wr_timers_for_each(ts, 9, record_id, &ids);
+    cr_assert_str_eq(ids.data, "0,1,2,5,6,7,8,");
+    wr_buf_reset(&ids);
+    wr_timers_for_each(ts, 2, record_id, &ids);
+    cr_assert_str_eq(ids.data, "4,");
+    wr_buf_reset(&ids);
+    wr_timers_for_each(ts, 1000, record_id, &ids); /* a group never seen */
+    cr_assert_eq(ids.len, 0);
+    wr_buf_fini(&ids);
+    wr_timers_free(ts);
+}
+
+enum { JOB_KEYS = 3000 };
+
+/* Two subtasks of parallelism 2 running the job's states over JOB_KEYS keys. */
+static void job_at_parallelism_2(wr_keyed *ks[2], wr_timers *ts[2])
+{
+    for (int s = 0; s < 2; s++) {
+        int first, last;
+        wr_keygroup_range(s, MAXP, 2, &first, &last);
+        ks[s] = wr_keyed_new(MAXP, first, last, fake_clock, NULL);
+        ts[s] = wr_timers_new();
+        register_job_states(ks[s]);
+    }
+    fake_now = 1000;
+    for (int i = 0; i < JOB_KEYS; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "key-%d", i);
+        int s = wr_keygroup_subtask(group_of(key), MAXP, 2);
+        fill_key(ks[s], ts[s], i);
+    }
+}
+
+/* Snapshots the job at parallelism 2 and restores it at parallelism p; checks every key. */
+static void rescale_2_to(int p)
+{
+    long live = wr_alloc_live();
+    wr_keyed *old_ks[2];
+    wr_timers *old_ts[2];
+    job_at_parallelism_2(old_ks, old_ts);
+    size_t timers = wr_timers_count(old_ts[0]) + wr_timers_count(old_ts[1]);
+    wr_buf bufs[MAXP];
+    for (int s = 0; s < 2; s++) {
+        int first, last;
+        wr_keygroup_range(s, MAXP, 2, &first, &last);
+        snapshot_groups(old_ks[s], old_ts[s], first, last, bufs);
+    }
+
+    wr_keyed *ks[4];
+    wr_timers *ts[4];
+    for (int s = 0; s < p; s++) {
+        int first, last;
+        wr_keygroup_range(s, MAXP, p, &first, &last);
+        ks[s] = wr_keyed_new(MAXP, first, last, fake_clock, NULL);
+        ts[s] = wr_timers_new();
+    }
+    /* Each snapshot goes to the subtask that owns its group now, in any order. */
+    for (int k = 0; k < MAXP; k++) {
+        int i = (k * 37) % MAXP;
+        wr_error err;
+        int kg = wr_state_snapshot_keygroup(bufs[i].data, bufs[i].len, &err);
+        cr_assert_eq(kg, i);
+        int s = wr_keygroup_subtask(kg, MAXP, p);
+        restore_ok(ks[s], ts[s], &bufs[i]);
+    }
+    for (int i = 0; i < MAXP; i++) wr_buf_fini(&bufs[i]);
+
+    size_t count = 0, restored_timers = 0;
+    for (int s = 0; s < p; s++) {
+        count += wr_keyed_count(ks[s]);
+        restored_timers += wr_timers_count(ts[s]);
+    }
+    cr_assert_eq(count, wr_keyed_count(old_ks[0]) + wr_keyed_count(old_ks[1]));
+    cr_assert_eq(restored_timers, timers);
+    for (int i = 0; i < JOB_KEYS; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "key-%d", i);
+        int s = wr_keygroup_subtask(group_of(key), MAXP, p);
+        check_key(ks[s], i);
+    }
+    /* Timers fire on the subtask that owns their key, in time order. */
+    for (int s = 0; s < p; s++) {
+        wr_timer t;
+        int64_t last = INT64_MIN;
+        while (wr_timers_pop(ts[s], WR_EVENT_TIME, INT64_MAX, &t)) {
+            cr_assert_geq(t.time, last);
+            last = t.time;
+            cr_assert_eq(wr_keygroup_subtask(t.keygroup, MAXP, p), s);
+            int kg = wr_keygroup_of_hash(wr_hash_bytes(t.key, t.klen), MAXP);
+            cr_assert_eq(t.keygroup, kg);
+        }
+    }
+    for (int s = 0; s < p; s++) {
+        wr_keyed_free(ks[s]);
+        wr_timers_free(ts[s]);
+    }
+    for (int s = 0; s < 2; s++) {
+        wr_keyed_free(old_ks[s]);
+        wr_timers_free(old_ts[s]);
+    }
+    cr_assert_eq(wr_alloc_live(), live, "leaked %ld blocks", wr_alloc_live() - live);
+}
+
+Test(snapshot, rescale_from_2_to_1)
+{
+    rescale_2_to(1);
+}
+
+Test(snapshot, rescale_from_2_to_4)
+{
+    rescale_2_to(4);
+}
+
+Test(snapshot, states_are_matched_by_name_not_id)
+{
+    wr_keyed *ks = backend();
+    wr_timers *ts = wr_timers_new();
+    register_job_states(ks);
+    const int kg = group_of("key-0");
+    for (int i = 0; i < 200; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "key-%d", i);
+        if (group_of(key) == kg) fill_key(ks, ts, i);
+    }
+    wr_buf buf;
+    wr_buf_init(&buf);
+    wr_state_snapshot_kg(ks, ts, kg, &buf);
+
+    /* Another run declared its states in another order, one more, and not "seen" yet. */
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    cr_assert_eq(wr_keyed_register(rs, "extra", WR_STATE_MAP, NULL), 0);
+    cr_assert_eq(wr_keyed_register(rs, "last", WR_STATE_VALUE, &ttl_1000), 1);
+    cr_assert_eq(wr_keyed_register(rs, "events", WR_STATE_LIST, NULL), 2);
+    cr_assert_eq(wr_keyed_register(rs, "count", WR_STATE_VALUE, NULL), 3);
+    restore_ok(rs, rt, &buf);
+    cr_assert_eq(wr_keyed_nstates(rs), 5);
+    cr_assert_eq(wr_keyed_state_id(rs, "seen"), 4);
+    cr_assert_eq(wr_keyed_state_kind(rs, 4), WR_STATE_MAP);
+    for (int i = 0; i < 200; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "key-%d", i);
+        if (group_of(key) == kg) check_key(rs, i);
+    }
+    cr_assert_eq(wr_keyed_count(rs), wr_keyed_count(ks));
+    cr_assert_eq(wr_timers_count(rt), wr_timers_count(ts));
+
+    /* The same snapshot again: the group already holds state. */
+    wr_error err;
+    cr_assert_eq(wr_state_restore_kg(rs, rt, buf.data, buf.len, &err), WR_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "already holds state"), "%s", err.msg);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+    wr_keyed_free(ks);
+    wr_timers_free(ts);
+}
+
+/* A small snapshot of every kind and timers, of the group of "key-0". */
+static void small_snapshot(wr_buf *buf)
+{
+    wr_keyed *ks = backend();
+    wr_timers *ts = wr_timers_new();
+    register_job_states(ks);
+    fill_key(ks, ts, 0);
+    wr_buf_init(buf);
+    wr_state_snapshot_kg(ks, ts, group_of("key-0"), buf);
+    wr_keyed_free(ks);
+    wr_timers_free(ts);
+}
+
+/* Restores data into rs/rt expecting failure; asserts nothing changed. */
+static void restore_fails(wr_keyed *rs, wr_timers *rt, const void *data, size_t len,
+                          const char *want, size_t at)
+{
+    wr_error err;
+    wr_error_init(&err);
+    int nstates = wr_keyed_nstates(rs);
+    int rc = wr_state_restore_kg(rs, rt, data, len, &err);
+    cr_assert_eq(rc, WR_ERR_IO, "%zu bytes: rc %d (%s)", len, rc, err.msg);
+    cr_assert(strstr(err.msg, "key-group snapshot: "), "%s", err.msg);
+    if (want) cr_assert(strstr(err.msg, want), "%zu bytes: '%s' lacks '%s'", len, err.msg, want);
+    if (at != SIZE_MAX) cr_assert_eq(err.offset, (int)at, "%s", err.msg);
+    cr_assert_eq(wr_keyed_nstates(rs), nstates, "%zu bytes: states registered", len);
+    cr_assert_eq(wr_keyed_count(rs), 0, "%zu bytes: partially restored", len);
+    cr_assert_eq(wr_timers_count(rt), 0, "%zu bytes: timers restored", len);
+}
+
+Test(snapshot, every_truncation_is_an_error_and_restores_nothing)
+{
+    wr_buf buf;
+    small_snapshot(&buf);
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    wr_keyed_register(rs, "count", WR_STATE_VALUE, NULL);
+    char *copy = wr_malloc(buf.len); /* exactly len bytes, so ASan sees any overread */
+    wr_buf fixed;
+    wr_buf_init(&fixed);
+    for (size_t len = 0; len < buf.len; len++) {
+        memcpy(copy, buf.data, len);
+        restore_fails(rs, rt, copy, len, "truncated", len < 4 ? len : SIZE_MAX);
+        /*
+         * The same prefix made self-consistent (size and checksum fixed up):
+         * the parser itself must notice where the content stops.
+         */
+        if (len < WR_STATE_SNAPSHOT_HEADER || len == buf.len - 8) continue; /* or: the original */
+        wr_buf_reset(&fixed);
+        wr_buf_append(&fixed, buf.data, len);
+        uint64_t size = len + 8, sum;
+        memcpy(fixed.data + 8, &size, 8); /* the tests run little-endian */
+        sum = wr_hash_bytes(fixed.data, len);
+        wr_buf_append(&fixed, &sum, 8);
+        char *exact = wr_malloc(fixed.len);
+        memcpy(exact, fixed.data, fixed.len);
+        restore_fails(rs, rt, exact, fixed.len, NULL, SIZE_MAX);
+        wr_free(exact);
+    }
+    /* Trailing bytes are an error too; the whole restores. */
+    wr_buf_append(&buf, "x", 1);
+    restore_fails(rs, rt, buf.data, buf.len, "bytes after the end", buf.len - 1);
+    cr_assert_eq(wr_state_restore_kg(rs, rt, buf.data, buf.len - 1, NULL), 0);
+    check_key(rs, 0);
+    wr_free(copy);
+    wr_buf_fini(&fixed);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+}
+
+Test(snapshot, a_flipped_byte_is_a_checksum_error)
+{
+    wr_buf buf;
+    small_snapshot(&buf);
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    for (size_t i = 16; i < buf.len; i++) { /* past magic, version and size */
+        buf.data[i] ^= 0x20;
+        restore_fails(rs, rt, buf.data, buf.len, "checksum mismatch", buf.len - 8);
+        buf.data[i] ^= 0x20;
+    }
+    /* A flipped size reads as a truncation or as trailing bytes. */
+    buf.data[8] ^= 1;
+    restore_fails(rs, rt, buf.data, buf.len, NULL, SIZE_MAX);
+    buf.data[8] ^= 1;
+    cr_assert_eq(wr_state_restore_kg(rs, rt, buf.data, buf.len, NULL), 0);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+}
+
+Test(snapshot, wrong_magic_and_version_are_named)
+{
+    wr_buf buf;
+    small_snapshot(&buf);
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    wr_error err;
+    buf.data[1] = 'X';
+    restore_fails(rs, rt, buf.data, buf.len, "bad magic", 0);
+    cr_assert_eq(wr_state_snapshot_keygroup(buf.data, buf.len, &err), -1);
+    cr_assert(strstr(err.msg, "bad magic"), "%s", err.msg);
+    restore_fails(rs, rt, "PK\3\4 not ours", 13, "bad magic", 0);
+    buf.data[1] = 'R';
+    buf.data[4] = 2;
+    restore_fails(rs, rt, buf.data, buf.len, "unsupported format version 2", 4);
+    cr_assert_eq(wr_state_snapshot_keygroup(buf.data, buf.len, &err), -1);
+    cr_assert(strstr(err.msg, "version 2"), "%s", err.msg);
+    buf.data[4] = 1;
+    cr_assert_eq(wr_state_snapshot_keygroup(buf.data, WR_STATE_SNAPSHOT_HEADER, &err),
+                 group_of("key-0"), "the header alone is enough");
+    cr_assert_eq(wr_state_snapshot_keygroup(buf.data, WR_STATE_SNAPSHOT_HEADER - 1, &err), -1);
+    cr_assert(strstr(err.msg, "truncated header"), "%s", err.msg);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+}
+
+Test(snapshot, kind_mismatch_is_an_error_and_registers_nothing)
+{
+    wr_buf buf;
+    small_snapshot(&buf);
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    wr_keyed_register(rs, "events", WR_STATE_MAP, NULL);
+    restore_fails(rs, rt, buf.data, buf.len, "state 'events' is list state in the snapshot but map",
+                  SIZE_MAX);
+    cr_assert_eq(wr_keyed_nstates(rs), 1);
+    wr_buf_fini(&buf);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+}
+
+Test(snapshot, restoring_where_the_group_does_not_belong_is_refused)
+{
+    wr_buf buf;
+    small_snapshot(&buf);
+    const int kg = group_of("key-0");
+    wr_error err;
+    /* Another max parallelism assigns keys to other groups. */
+    wr_keyed *other = wr_keyed_new(256, 0, 255, fake_clock, NULL);
+    wr_timers *rt = wr_timers_new();
+    restore_fails(other, rt, buf.data, buf.len, "max parallelism 128, restored at 256", 20);
+    /* A backend that does not own the group. */
+    wr_keyed *rs = wr_keyed_new(MAXP, kg == 0 ? 1 : 0, kg == 0 ? 1 : 0, fake_clock, NULL);
+    cr_assert_eq(wr_state_restore_kg(rs, rt, buf.data, buf.len, &err), WR_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "restored into a backend of key groups"), "%s", err.msg);
+    /* Timers and no service to restore them into. */
+    wr_keyed *all = backend();
+    cr_assert_eq(wr_state_restore_kg(all, NULL, buf.data, buf.len, &err), WR_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "no timer service"), "%s", err.msg);
+    cr_assert_eq(wr_keyed_count(all), 0);
+    cr_assert_eq(wr_keyed_nstates(all), 0);
+    wr_buf_fini(&buf);
+    wr_keyed_free(other);
+    wr_keyed_free(rs);
+    wr_keyed_free(all);
+    wr_timers_free(rt);
+}
+
+Test(snapshot, appended_snapshots_split_by_their_size)
+{
+    wr_keyed *ks = backend();
+    wr_timers *ts = wr_timers_new();
+    register_job_states(ks);
+    for (int i = 0; i < 50; i++) fill_key(ks, ts, i);
+    wr_buf all;
+    wr_buf_init(&all);
+    wr_buf_append(&all, "preamble", 8); /* snapshots append after what out holds */
+    for (int kg = 0; kg < MAXP; kg++) wr_state_snapshot_kg(ks, ts, kg, &all);
+    wr_keyed *rs = backend();
+    wr_timers *rt = wr_timers_new();
+    size_t off = 8;
+    int n = 0;
+    while (off < all.len) {
+        size_t size = wr_state_snapshot_size(all.data + off, all.len - off, NULL);
+        cr_assert_gt(size, 0);
+        cr_assert_eq(wr_state_snapshot_keygroup(all.data + off, size, NULL), n);
+        cr_assert_eq(wr_state_restore_kg(rs, rt, all.data + off, size, NULL), 0);
+        off += size;
+        n++;
+    }
+    cr_assert_eq(n, MAXP);
+    cr_assert_eq(off, all.len);
+    for (int i = 0; i < 50; i++) check_key(rs, i);
+    cr_assert_eq(wr_timers_count(rt), wr_timers_count(ts));
+    wr_buf_fini(&all);
+    wr_keyed_free(rs);
+    wr_timers_free(rt);
+    wr_keyed_free(ks);
+    wr_timers_free(ts);
+}
