@@ -62,6 +62,13 @@ void weir_session_cancel(weir_session *session);
 /* Sets a configuration key, as SET 'key' = 'value' does. */
 int weir_session_set(weir_session *session, const char *key, const char *value);
 
+/*
+ * With resume, each job (INSERT) starts from the latest complete checkpoint
+ * of its 'pipeline.name' in 'state.checkpoints.dir', when there is one (the
+ * CLI's --resume). 'execution.savepoint.path' names one explicitly.
+ */
+void weir_session_set_resume(weir_session *session, bool resume);
+
 /* ---- results ----------------------------------------------------------- */
 
 typedef enum weir_kind {

@@ -2,6 +2,7 @@
 # Runs each Criterion unit-test binary given on the command line and sums the
 # results into one closing line. Exits non-zero when any binary fails.
 set -u
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 pass=0 fail=0 bad=0
 for t in "$@"; do
     out=$("$t" --jobs 2 2>&1)

@@ -219,3 +219,41 @@ int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
         if (mono_ms() >= deadline) return 1;
     }
 }
+
+int wr_coordinator_restore_point(const wr_config *config, const char *name, bool resume,
+                                 wr_checkpoint **out, wr_error *err)
+{
+    *out = NULL;
+    const char *given = wr_config_get(config, "execution.savepoint.path", NULL);
+    char *path = NULL;
+    int rc = 0;
+    if (given && given[0]) {
+        path = wr_strdup(given);
+    } else if (resume) {
+        const char *dir = wr_config_get(config, "state.checkpoints.dir", NULL);
+        if (dir == NULL || dir[0] == '\0')
+            return wr_error_set(err, WR_ERR_VALIDATION,
+                                "resuming needs 'state.checkpoints.dir' (where the job's "
+                                "checkpoints are)");
+        int skipped = 0;
+        rc = wr_chk_latest(dir, name, &path, &skipped, err);
+        if (rc <= 0) return rc; /* nothing to resume from: start fresh */
+        rc = 0;
+    } else {
+        return 0;
+    }
+    int64_t want = 128;
+    int maxp = 0;
+    rc = wr_config_get_int64(config, "pipeline.max-parallelism", 128, &want, err);
+    if (rc == 0) rc = wr_chk_load(path, out, &maxp, err);
+    if (rc == 0 && maxp != want) {
+        rc = wr_error_set(err, WR_ERR_VALIDATION,
+                          "checkpoint '%s' was taken with 'pipeline.max-parallelism' = %d, the "
+                          "job runs with %lld: key groups cannot be mapped",
+                          path, maxp, (long long)want);
+        wr_checkpoint_free(*out);
+        *out = NULL;
+    }
+    wr_free(path);
+    return rc;
+}

@@ -49,6 +49,16 @@ void wr_coordinator_free(wr_coordinator *c);
  */
 int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err);
 
+/*
+ * The checkpoint a job starts from, in *out (NULL: start fresh): the one at
+ * 'execution.savepoint.path' when set, else with `resume` the latest
+ * complete checkpoint of job `name` in 'state.checkpoints.dir' (none yet:
+ * fresh). Its max parallelism must equal 'pipeline.max-parallelism'.
+ * Errors name the path and what is wrong with it.
+ */
+int wr_coordinator_restore_point(const wr_config *config, const char *name, bool resume,
+                                 wr_checkpoint **out, wr_error *err);
+
 /* How long the caller may wait before the next poll is due (ms; at most 50). */
 int64_t wr_coordinator_wait_ms(const wr_coordinator *c);
 

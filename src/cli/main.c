@@ -58,7 +58,7 @@ static void usage(FILE *f)
 
 static void sql_usage(FILE *f)
 {
-    fputs("usage: weir sql [-f FILE] [-D key=value]...\n"
+    fputs("usage: weir sql [-f FILE] [-D key=value]... [--resume]\n"
           "\n"
           "Runs Flink SQL statements separated by ';' (with -- and /* */ comments) in order:\n"
           "CREATE TABLE ... WITH (...), SET 'key' = 'value', INSERT INTO ... SELECT ...,\n"
@@ -68,6 +68,8 @@ static void sql_usage(FILE *f)
           "options:\n"
           "  -f FILE           the script to run\n"
           "  -D key=value      set a configuration option first (like SET)\n"
+          "  --resume          start each job from its latest complete checkpoint in\n"
+          "                    'state.checkpoints.dir' (by 'pipeline.name'), if any\n"
           "  --help            print this help\n"
           "\n"
           "exit status: 0 when every statement succeeded, 1 on an error, 130 when cancelled\n",
@@ -110,6 +112,8 @@ static int cmd_sql(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
             file = argv[++i];
+        } else if (strcmp(argv[i], "--resume") == 0) {
+            weir_session_set_resume(s, true);
         } else if (strcmp(argv[i], "-D") == 0 && i + 1 < argc) {
             char *kv = argv[++i], *eq = strchr(kv, '=');
             if (!eq) {

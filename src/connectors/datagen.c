@@ -69,6 +69,7 @@ struct datagen {
     uint64_t rng;       /* wyrand state */
     bool bounded;       /* remaining counts down to 0 */
     uint64_t remaining; /* rows this subtask still produces when bounded */
+    uint64_t produced;  /* rows this subtask produced (its checkpointed position) */
     /* Throttle: tokens accrue at rate per second from t0; emitted are spent. */
     double rate;  /* this subtask's rows per second */
     int chunk;    /* rows worth waiting for: about 50 ms of output, 1..capacity */
@@ -307,11 +308,13 @@ static uint64_t share_offset(uint64_t total, int i, int p)
 static wr_operator *datagen_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
 static int datagen_run(wr_operator *op, wr_source_status *status, wr_error *err);
 static void datagen_destroy(wr_operator *op);
+static int datagen_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
 
 static const wr_operator_ops datagen_ops = {
     .kind = "datagen",
     .create = datagen_create,
     .run = datagen_run,
+    .snapshot = datagen_snapshot,
     .destroy = datagen_destroy,
 };
 
@@ -347,6 +350,24 @@ static wr_operator *datagen_create(const void *vspec, wr_op_ctx *ctx, wr_error *
         gen->cols[c].next = (int64_t)((uint64_t)f->start + share_offset(total, i, p));
         gen->remaining = WR_MIN(gen->remaining, share(total, i, p));
         gen->bounded = true;
+    }
+    /* Restored: skip what this subtask produced before the checkpoint (sequences continue;
+     * random values are not replayed, as in Flink). */
+    const wr_restore *r = ctx->restore;
+    for (int k = 0; r && k < r->nparts; k++) {
+        uint64_t done;
+        if (r->parts[k]->keygroup >= 0 || r->parts[k]->data.len != sizeof(done)) continue;
+        memcpy(&done, r->parts[k]->data.data, sizeof(done));
+        if (gen->bounded) done = WR_MIN(done, gen->remaining);
+        gen->produced = done;
+        if (gen->bounded) gen->remaining -= done;
+        for (int c = 0; c < spec->ncols; c++)
+            if (spec->fields[c].kind == KIND_SEQUENCE)
+                gen->cols[c].next = (int64_t)((uint64_t)gen->cols[c].next + done);
+    }
+    if (r && r->finished) {
+        gen->bounded = true;
+        gen->remaining = 0;
     }
     gen->rate = spec->rows_per_second / p;
     gen->chunk = (int)WR_MAX(1.0, WR_MIN((double)WR_BATCH_CAPACITY, gen->rate / 20));
@@ -403,9 +424,18 @@ static int datagen_run(wr_operator *op, wr_source_status *status, wr_error *err)
     }
     batch->count = n;
     gen->emitted += n;
+    gen->produced += (uint64_t)n;
     if (gen->bounded) gen->remaining -= (uint64_t)n;
     *status = gen->bounded && gen->remaining == 0 ? WR_SOURCE_END : WR_SOURCE_MORE;
     return wr_op_emit(op->ctx, batch, err);
+}
+
+/* Operator state: the rows this subtask produced before the barrier. */
+static int datagen_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    uint64_t produced = ((datagen *)op)->produced;
+    wr_buf_append(wr_snapshot_add(out, -1), &produced, sizeof(produced));
+    return 0;
 }
 
 static void datagen_destroy(wr_operator *op)

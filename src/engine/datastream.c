@@ -1111,8 +1111,16 @@ static weir_job *start(weir_env *env, const char *name)
         env_fail_err(env, &err, NULL, NULL);
         return NULL;
     }
+    const char *job_name = name ? name : "weir-datastream-job";
+    wr_checkpoint *from = NULL;
+    if (wr_coordinator_restore_point(&env->config, job_name, false, &from, &err)) {
+        env_fail_err(env, &err, NULL, NULL);
+        wr_coordinator_free(coord);
+        return NULL;
+    }
     wr_jobgraph *g = translate(env, name, &err);
-    wr_job *job = g ? wr_job_start(g, &env->config, &err) : NULL;
+    wr_job *job = g ? wr_job_start_from(g, &env->config, from, &err) : NULL;
+    if (g == NULL) wr_checkpoint_free(from);
     if (job == NULL) {
         env_fail_err(env, &err, NULL, NULL);
         wr_coordinator_free(coord);

@@ -23,6 +23,7 @@ struct weir_session {
     wr_catalog catalog;
     wr_config config;
     atomic_bool cancel;
+    bool resume; /* jobs start from their latest checkpoint */
     char *error; /* rendered last error */
 };
 
@@ -158,7 +159,13 @@ static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
         wr_jobgraph_free(graph);
         return rc;
     }
-    wr_job *job = wr_job_start(graph, &s->config, err);
+    wr_checkpoint *from;
+    if ((rc = wr_coordinator_restore_point(&s->config, graph->name, s->resume, &from, err))) {
+        wr_coordinator_free(coord);
+        wr_jobgraph_free(graph);
+        return rc;
+    }
+    wr_job *job = wr_job_start_from(graph, &s->config, from, err);
     if (job == NULL) {
         wr_coordinator_free(coord);
         return err->code ? err->code : WR_ERR_RUNTIME;
@@ -466,4 +473,9 @@ int weir_exec(weir_session *s, const char *sql, const char *name, weir_result **
     }
     if (result) *result = last;
     return rc;
+}
+
+void weir_session_set_resume(weir_session *session, bool resume)
+{
+    session->resume = resume;
 }

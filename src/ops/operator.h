@@ -62,6 +62,18 @@ typedef struct wr_snapshot {
     int nparts;
 } wr_snapshot;
 
+/*
+ * What a restored operator instance starts from: the parts of a checkpoint
+ * that belong to it (its subtask's operator state, the keyed state of the
+ * key groups it owns). Valid during create() and open() only.
+ */
+typedef struct wr_restore {
+    int64_t checkpoint;
+    bool finished; /* this subtask had ended: a source emits nothing more */
+    const wr_snapshot_part **parts;
+    int nparts;
+} wr_restore;
+
 /* Adds an empty part and returns its buffer to fill. */
 wr_buf *wr_snapshot_add(wr_snapshot *snapshot, int keygroup);
 void wr_snapshot_fini(wr_snapshot *snapshot);
@@ -103,6 +115,8 @@ struct wr_op_ctx {
     bool out_idle;
     /* Processing time: when set (wall-clock ms), the runtime calls on_time() at or after it. */
     int64_t timer_at_ms; /* INT64_MAX: no callback wanted */
+    /* Restoring from a checkpoint: set during create() and open(), NULL otherwise. */
+    const wr_restore *restore;
 };
 
 typedef struct wr_operator_ops {

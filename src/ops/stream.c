@@ -152,6 +152,9 @@ static int stream_open(wr_operator *base, wr_error *err)
         op->last_row_ms = wr_clock_wall_ms();
     }
     if (states && (rc = wr_udf_register_states(&op->u, states, err))) return rc;
+    if (op->keyed && (rc = wr_udf_restore_keyed(op->keyed, op->timers, base->ctx->restore, err)))
+        return rc;
+    if (op->timers) base->ctx->timer_at_ms = wr_timers_next(op->timers, WR_PROCESSING_TIME);
     if (open) {
         op->u.err = err;
         rc = wr_udf_check(&op->u, open(a->arg, &op->u), "open()", err);
@@ -537,6 +540,14 @@ static int stream_run(wr_operator *base, wr_source_status *status, wr_error *err
     return wr_udf_flush(&op->u, err);
 }
 
+/* Keyed kinds checkpoint their state and timers per key group. */
+static int stream_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    stream_op *op = (stream_op *)base;
+    if (op->keyed) wr_udf_snapshot_keyed(op->keyed, op->timers, out);
+    return 0;
+}
+
 static const wr_operator_ops stream_ops = {
     .kind = "stream",
     .create = stream_create,
@@ -545,6 +556,7 @@ static const wr_operator_ops stream_ops = {
     .end_input = stream_end_input,
     .watermark = stream_watermark,
     .on_time = stream_on_time,
+    .snapshot = stream_snapshot,
     .destroy = stream_destroy,
 };
 

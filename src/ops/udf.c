@@ -4,6 +4,7 @@
 #include "udf.h"
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../state/snapshot.h"
 #include "../types/row_codec.h"
 
 #include <stdarg.h>
@@ -644,4 +645,39 @@ void weir_state_clear(weir_ctx *ctx, const weir_state_desc *state)
 {
     int id = state_id(ctx, state, WEIR_STATE_VALUE, true);
     if (id >= 0) wr_keyed_clear(ctx->keyed, id, ctx->ns, ctx->nslen);
+}
+
+/* ---- checkpoints ------------------------------------------------------------- */
+
+static void count_timer(void *arg, const wr_timer *t)
+{
+    ++*(int *)arg;
+}
+
+void wr_udf_snapshot_keyed(wr_keyed *keyed, wr_timers *timers, wr_snapshot *out)
+{
+    int maxp, first, last;
+    wr_keyed_keygroups(keyed, &maxp, &first, &last);
+    for (int kg = first; kg <= last; kg++) {
+        int ntimers = 0;
+        if (timers) wr_timers_for_each(timers, kg, count_timer, &ntimers);
+        if (wr_keyed_group_count(keyed, kg) == 0 && ntimers == 0) continue;
+        wr_state_snapshot_kg(keyed, timers, kg, wr_snapshot_add(out, kg));
+    }
+}
+
+int wr_udf_restore_keyed(wr_keyed *keyed, wr_timers *timers, const wr_restore *restore,
+                         wr_error *err)
+{
+    for (int i = 0; restore && i < restore->nparts; i++) {
+        const wr_snapshot_part *part = restore->parts[i];
+        if (part->keygroup < 0) continue;
+        int rc = wr_state_restore_kg(keyed, timers, part->data.data, part->data.len, err);
+        if (rc) {
+            wr_error_prefix(err, "restoring key group %d of checkpoint %lld: ", part->keygroup,
+                            (long long)restore->checkpoint);
+            return rc;
+        }
+    }
+    return 0;
 }

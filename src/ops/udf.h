@@ -96,6 +96,14 @@ const weir_row *wr_udf_row(wr_udf *u, const wr_batch *batch, int row, const wr_s
  */
 int wr_udf_check(wr_udf *u, int rc, const char *what, wr_error *err);
 
+/*
+ * Keyed state of an operator instance in checkpoints: one part per owned key
+ * group that holds state or timers (state/snapshot.h format), and back.
+ */
+void wr_udf_snapshot_keyed(wr_keyed *keyed, wr_timers *timers, wr_snapshot *out);
+int wr_udf_restore_keyed(wr_keyed *keyed, wr_timers *timers, const wr_restore *restore,
+                         wr_error *err);
+
 /* A column schema's types as a plain array (for wr_batch_new); borrowed. */
 static inline const wr_type *wr_udf_types(const wr_schema *schema)
 {

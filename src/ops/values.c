@@ -4,6 +4,8 @@
 #include "values.h"
 #include "../base/alloc.h"
 
+#include <string.h>
+
 typedef struct values_spec {
     wr_batch **batches;
     int n;
@@ -37,7 +39,24 @@ static wr_operator *values_create(const void *spec, wr_op_ctx *ctx, wr_error *er
     values_op *op = wr_calloc(1, sizeof(*op));
     op->base.ops = &wr_values_ops;
     op->spec = spec;
+    /* Restored: continue after the batches emitted before the checkpoint. */
+    const wr_restore *r = ctx->restore;
+    for (int i = 0; r && i < r->nparts; i++) {
+        int64_t next;
+        if (r->parts[i]->keygroup >= 0 || r->parts[i]->data.len != sizeof(next)) continue;
+        memcpy(&next, r->parts[i]->data.data, sizeof(next));
+        op->next = (int)WR_MIN(next, (int64_t)op->spec->n);
+    }
+    if (r && r->finished) op->next = op->spec->n;
     return &op->base;
+}
+
+/* Operator state: how many batches went out before the barrier. */
+static int values_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    int64_t next = ((values_op *)base)->next;
+    wr_buf_append(wr_snapshot_add(out, -1), &next, sizeof(next));
+    return 0;
 }
 
 static int values_run(wr_operator *base, wr_source_status *status, wr_error *err)
@@ -61,5 +80,6 @@ const wr_operator_ops wr_values_ops = {
     .kind = "values",
     .create = values_create,
     .run = values_run,
+    .snapshot = values_snapshot,
     .destroy = values_destroy,
 };

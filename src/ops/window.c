@@ -1245,9 +1245,27 @@ void wr_window_pending(const wr_operator *base, size_t *state_entries, size_t *t
     *timers = wr_timers_count(op->timers);
 }
 
+/* Windows, trigger state and timers live in the keyed backend: checkpoints take it whole. */
+static int window_open(wr_operator *base, wr_error *err)
+{
+    window_op *op = (window_op *)base;
+    int rc = wr_udf_restore_keyed(op->keyed, op->timers, base->ctx->restore, err);
+    if (rc == 0) base->ctx->timer_at_ms = wr_timers_next(op->timers, WR_PROCESSING_TIME);
+    return rc;
+}
+
+static int window_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    window_op *op = (window_op *)base;
+    wr_udf_snapshot_keyed(op->keyed, op->timers, out);
+    return 0;
+}
+
 static const wr_operator_ops window_ops = {
     .kind = "window",
     .create = window_create,
+    .open = window_open,
+    .snapshot = window_snapshot,
     .process = window_process,
     .end_input = window_end_input,
     .watermark = window_watermark,

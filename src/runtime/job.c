@@ -708,6 +708,7 @@ static void *task_main(void *arg)
                                 top->ctx.subtask + 1, top->ctx.parallelism);
         }
         top->opened = true;
+        top->ctx.restore = NULL; /* only create() and open() see it */
     }
     if (rc == 0) rc = t->is_source ? run_source(t, &err) : run_inputs(t, &err);
     if (rc && rc != WR_ERR_CANCELLED) {
@@ -843,6 +844,7 @@ static void job_destroy(wr_job *job)
             wr_task_op *top = t->ops[o];
             if (top->op) top->op->ops->destroy(top->op);
             unwire_outputs(top);
+            wr_free(top->restore.parts);
             wr_free(top);
         }
         while (t->mail_head) {
@@ -871,6 +873,7 @@ static void job_destroy(wr_job *job)
     wr_free(job->vertex_ops);
     wr_checkpoint_free(job->chk);
     wr_checkpoint_free(job->chk_done);
+    wr_checkpoint_free(job->restore);
     wr_free(job->tasks);
     wr_free(job->channels);
     wr_jobgraph_free(job->graph);
@@ -878,6 +881,48 @@ static void job_destroy(wr_job *job)
     pthread_mutex_destroy(&job->lock);
     pthread_cond_destroy(&job->done);
     wr_free(job);
+}
+
+/*
+ * Picks the parts of the checkpoint the job starts from that belong to one
+ * operator instance: the keyed state of the key groups it owns, and, when
+ * the vertex runs at the parallelism it was checkpointed at, its subtask's
+ * operator state and whether it had finished.
+ */
+static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int par,
+                         wr_error *err)
+{
+    const wr_checkpoint *chk = job->restore;
+    int v = top->vertex, s = top->ctx.subtask, first, last, was = 0;
+    bool op_state = false;
+    wr_keygroup_range(s, job->max_parallelism, par, &first, &last);
+    for (int i = 0; i < chk->nsnapshots; i++) {
+        const wr_snapshot *snap = &chk->snapshots[i];
+        if (snap->vertex != v) continue;
+        was = WR_MAX(was, snap->subtask + 1);
+        for (int p = 0; p < snap->nparts; p++) op_state |= snap->parts[p].keygroup < 0;
+    }
+    if (was != 0 && was != par && op_state)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "operator '%s' was checkpointed at parallelism %d and has operator "
+                            "state, which cannot be redistributed to parallelism %d yet",
+                            g->vertices[v].name, was, par);
+    wr_restore *r = &top->restore;
+    r->checkpoint = chk->id;
+    for (int i = 0; i < chk->nsnapshots; i++) {
+        const wr_snapshot *snap = &chk->snapshots[i];
+        if (snap->vertex != v) continue;
+        bool mine = snap->subtask == s && was == par;
+        if (mine && snap->finished) r->finished = true;
+        for (int p = 0; p < snap->nparts; p++) {
+            const wr_snapshot_part *part = &snap->parts[p];
+            int kg = part->keygroup;
+            if (kg < 0 ? !mine : kg < first || kg > last) continue;
+            r->parts = wr_realloc(r->parts, (size_t)(r->nparts + 1) * sizeof(*r->parts));
+            r->parts[r->nparts++] = part;
+        }
+    }
+    return 0;
 }
 
 static int build(wr_job *job, wr_error *err)
@@ -974,6 +1019,8 @@ static int build(wr_job *job, wr_error *err)
                 t->ops[t->nops++] = top;
                 job->vertex_tasks[v][s] = t;
                 job->vertex_ops[v][s] = top;
+                if (job->restore && (rc = restore_parts(job, top, g, par[v], err))) return rc;
+                top->ctx.restore = job->restore ? &top->restore : NULL;
                 top->op = g->vertices[v].op.ops->create(g->vertices[v].op.spec, &top->ctx, err);
                 if (top->op == NULL) {
                     wr_error_prefix(err, "operator '%s': ", g->vertices[v].name);
@@ -1017,8 +1064,15 @@ static int build(wr_job *job, wr_error *err)
 
 wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err)
 {
+    return wr_job_start_from(graph, config, NULL, err);
+}
+
+wr_job *wr_job_start_from(wr_jobgraph *graph, const wr_config *config, wr_checkpoint *from,
+                          wr_error *err)
+{
     wr_job *job = wr_calloc(1, sizeof(*job));
     job->graph = graph;
+    job->restore = from;
     wr_config_init(&job->config);
     wr_config_copy(&job->config, config);
     atomic_init(&job->cancelled, false);

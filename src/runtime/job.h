@@ -20,6 +20,7 @@
 
 typedef struct wr_job wr_job;
 typedef struct wr_task wr_task;
+typedef struct wr_checkpoint wr_checkpoint;
 
 /*
  * Starts the job. Takes ownership of graph, even on error. Returns NULL with
@@ -27,6 +28,16 @@ typedef struct wr_task wr_task;
  * between different parallelisms).
  */
 wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err);
+
+/*
+ * As wr_job_start, restoring every operator from checkpoint `from` (taken
+ * over, even on error): each instance gets its subtask's operator state and
+ * the keyed state of the key groups it owns (ctx->restore). Keyed state
+ * follows its key groups to any parallelism; operator state needs the
+ * parallelism it was written at (WR_ERR_VALIDATION otherwise).
+ */
+wr_job *wr_job_start_from(wr_jobgraph *graph, const wr_config *config, wr_checkpoint *from,
+                          wr_error *err);
 
 /*
  * Checks the runtime's configuration keys (listed above) without starting
@@ -64,11 +75,11 @@ int wr_job_post(wr_job *job, int vertex, int subtask, wr_mail_fn fn, void *arg);
  * it durable and then calls wr_job_checkpoint_done). One checkpoint is in
  * flight at a time. These functions may be called from any thread.
  */
-typedef struct wr_checkpoint {
+struct wr_checkpoint {
     int64_t id;
     wr_snapshot *snapshots; /* one per task operator that wrote state or finished */
     int nsnapshots;
-} wr_checkpoint;
+};
 
 void wr_checkpoint_free(wr_checkpoint *checkpoint);
 

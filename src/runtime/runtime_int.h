@@ -99,6 +99,7 @@ typedef struct wr_task_op {
     int ninputs;         /* inputs of the head; chained operators have 1 */
     int ninputs_ended;
     bool opened;
+    wr_restore restore; /* what it starts from (parts borrowed from job->restore) */
 } wr_task_op;
 
 typedef struct wr_mail {
@@ -155,6 +156,7 @@ struct wr_job {
     int chk_acks;            /* tasks that acknowledged it */
     wr_checkpoint *chk;      /* being assembled */
     wr_checkpoint *chk_done; /* complete, not yet taken */
+    wr_checkpoint *restore;  /* the checkpoint the job started from, or NULL */
     /* vertex -> subtask -> (task, op) */
     wr_task ***vertex_tasks;
     wr_task_op ***vertex_ops;
