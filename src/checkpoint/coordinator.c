@@ -5,7 +5,10 @@
 #include "coordinator.h"
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "restart.h"
 #include "storage.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -19,6 +22,8 @@ struct wr_coordinator {
     int64_t last_end_ms;  /* when the last one completed or failed */
     int64_t last_trigger_ms;
     int64_t failures_in_row;
+    wr_restart restart;
+    char *start_path; /* 'execution.savepoint.path' the job started from, for restarts */
     wr_coordinator_stats stats;
 };
 
@@ -91,7 +96,8 @@ static int read_options(const wr_config *cfg, options *o, bool whole, wr_error *
 int wr_coordinator_check_config(const wr_config *config, wr_error *err)
 {
     options o;
-    return read_options(config, &o, false, err);
+    int rc = read_options(config, &o, false, err);
+    return rc ? rc : wr_restart_check_config(config, err);
 }
 
 int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator **out,
@@ -103,9 +109,15 @@ int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator
     int rc = read_options(config, &o, true, err);
     if (rc == 0)
         rc = wr_config_get_int64(config, "pipeline.max-parallelism", 128, &max_parallelism, err);
-    if (rc || o.interval_ms <= 0) return rc;
+    if (rc) return rc;
+    wr_restart restart;
+    if ((rc = wr_restart_init(&restart, config, o.interval_ms > 0, err))) return rc;
+    if (o.interval_ms <= 0 && restart.kind == WR_RESTART_NONE) return 0; /* nothing to do */
     wr_coordinator *c = wr_calloc(1, sizeof(*c));
-    c->dir = wr_strdup(o.dir);
+    c->restart = restart;
+    const char *sp = wr_config_get(config, "execution.savepoint.path", NULL);
+    if (sp && sp[0]) c->start_path = wr_strdup(sp);
+    c->dir = o.dir ? wr_strdup(o.dir) : NULL;
     c->name = wr_strdup(name ? name : "job");
     c->max_parallelism = (int)max_parallelism;
     c->interval_ms = o.interval_ms;
@@ -114,7 +126,7 @@ int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator
     c->retained = o.retained;
     c->tolerable = o.tolerable;
     /* Ids continue after whatever an earlier run of the job left, so the newest is the latest. */
-    c->next_id = wr_chk_max_id(c->dir, c->name) + 1;
+    c->next_id = c->dir ? wr_chk_max_id(c->dir, c->name) + 1 : 1;
     c->last_trigger_ms = c->last_end_ms = mono_ms();
     *out = c;
     return 0;
@@ -125,6 +137,8 @@ void wr_coordinator_free(wr_coordinator *c)
     if (c == NULL) return;
     wr_free(c->dir);
     wr_free(c->name);
+    wr_free(c->start_path);
+    wr_restart_fini(&c->restart);
     wr_free(c);
 }
 
@@ -173,7 +187,7 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
             return failed(c, now, &why, err);
         }
     }
-    if (c->inflight == 0 && now - c->last_trigger_ms >= c->interval_ms &&
+    if (c->interval_ms > 0 && c->inflight == 0 && now - c->last_trigger_ms >= c->interval_ms &&
         now - c->last_end_ms >= c->min_pause_ms &&
         wr_job_trigger_checkpoint(job, c->next_id) == 0) {
         c->inflight = c->next_id++;
@@ -184,6 +198,7 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
 
 int64_t wr_coordinator_wait_ms(const wr_coordinator *c)
 {
+    if (c->interval_ms <= 0) return 50;
     if (c->inflight) return 5; /* collect it soon after it completes */
     int64_t due = c->last_trigger_ms + c->interval_ms - mono_ms();
     return due < 1 ? 1 : due > 50 ? 50 : due;
@@ -192,6 +207,53 @@ int64_t wr_coordinator_wait_ms(const wr_coordinator *c)
 void wr_coordinator_stats_get(const wr_coordinator *c, wr_coordinator_stats *stats)
 {
     *stats = c->stats;
+}
+
+/*
+ * The job failed with err: if the restart strategy allows, waits its delay
+ * and runs the job again from the latest complete checkpoint (or from where
+ * it started). Returns true when it runs again; false leaves err as the
+ * job's failure, noting why it was not restarted.
+ */
+static bool restarted(wr_coordinator *c, wr_job *job, const atomic_bool *cancel, wr_error *err)
+{
+    char why[200];
+    int64_t delay;
+    if (!wr_restart_allow(&c->restart, mono_ms(), &delay, why, sizeof(why))) {
+        if (c->restart.kind != WR_RESTART_NONE) {
+            char note[260];
+            snprintf(note, sizeof(note), " (not restarted: %s)", why);
+            size_t len = strlen(err->msg);
+            snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
+        }
+        return false;
+    }
+    for (int64_t end = mono_ms() + delay; mono_ms() < end;) {
+        if (cancel && atomic_load(cancel)) return false;
+        wr_clock_sleep_ns(WR_MIN(end - mono_ms(), 20) * 1000000);
+    }
+    /* The latest complete checkpoint, else where the job started. */
+    wr_checkpoint *from = NULL;
+    char *path = NULL;
+    wr_error lerr;
+    wr_error_init(&lerr);
+    if (c->dir && wr_chk_latest(c->dir, c->name, &path, NULL, &lerr) != 1) path = NULL;
+    if (path == NULL && c->start_path) path = wr_strdup(c->start_path);
+    if (path && wr_chk_load(path, &from, NULL, &lerr)) {
+        wr_free(path);
+        wr_error_copy(err, &lerr);
+        return false;
+    }
+    wr_free(path);
+    if (wr_job_restart(job, from, &lerr)) {
+        wr_error_copy(err, &lerr);
+        return false;
+    }
+    c->inflight = 0;
+    c->last_trigger_ms = c->last_end_ms = mono_ms();
+    c->stats.restarts++;
+    wr_error_init(err);
+    return true;
 }
 
 int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
@@ -204,7 +266,10 @@ int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
         int64_t wait = c ? wr_coordinator_wait_ms(c) : 50;
         if (deadline != INT64_MAX) wait = WR_MIN(wait, WR_MAX(deadline - now, 0));
         int rc = wr_job_wait(job, wait, err);
-        if (rc != 1) return rc;
+        if (rc != 1 && (c == NULL || rc == 0 || rc == WR_ERR_CANCELLED || cancelled ||
+                        !restarted(c, job, cancel, err)))
+            return rc;
+        if (rc != 1) continue; /* running again */
         if (!cancelled && cancel && atomic_load(cancel)) {
             wr_job_cancel(job);
             cancelled = true;

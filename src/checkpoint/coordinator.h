@@ -8,8 +8,10 @@
  * 'state.checkpoints.dir' (storage.h), keeps 'state.checkpoints.num-retained'
  * of them, and only then tells the operators it is durable. More than
  * 'execution.checkpointing.tolerable-failed-checkpoints' failures in a row
- * fail the job. It runs on the thread that waits for the job (wr_coordinator_poll
- * is called between waits), so task threads never wait for storage.
+ * fail the job. When the job fails, the restart strategy (restart.h) decides
+ * whether it runs again from the latest complete checkpoint. It runs on the
+ * thread that waits for the job (wr_coordinator_wait), so task threads never
+ * wait for storage.
  */
 #ifndef WR_CHECKPOINT_COORDINATOR_H
 #define WR_CHECKPOINT_COORDINATOR_H
@@ -26,7 +28,7 @@ int wr_coordinator_check_config(const wr_config *config, wr_error *err);
 
 /*
  * A coordinator for job `name` under config, in *out; *out is NULL when
- * checkpointing is off (no interval). Returns 0 or a validation error (also
+ * there is nothing to coordinate (no checkpoint interval, no restart strategy). Returns 0 or a validation error (also
  * for options that do not fit together, e.g. an interval without a directory).
  */
 int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator **out,
@@ -64,6 +66,7 @@ int64_t wr_coordinator_wait_ms(const wr_coordinator *c);
 
 typedef struct wr_coordinator_stats {
     int64_t completed, failed;
+    int64_t restarts; /* times the job ran again after a failure */
     int64_t last_id;          /* newest durable checkpoint, or 0 */
     int64_t last_duration_ms; /* trigger to durable */
 } wr_coordinator_stats;

@@ -836,7 +836,8 @@ static int topo_order(const wr_jobgraph *g, int *order, wr_error *err)
     return 0;
 }
 
-static void job_destroy(wr_job *job)
+/* Frees the execution graph (tasks, channels, checkpoint state); keeps the job graph. */
+static void teardown(wr_job *job)
 {
     for (int i = 0; i < job->ntasks; i++) {
         wr_task *t = job->tasks[i];
@@ -855,6 +856,7 @@ static void job_destroy(wr_job *job)
         wr_free(t->ops);
         wr_free(t->inputs);
         wr_free(t->name);
+        wr_free(t->pending);
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->wake);
         wr_free(t);
@@ -876,6 +878,19 @@ static void job_destroy(wr_job *job)
     wr_checkpoint_free(job->restore);
     wr_free(job->tasks);
     wr_free(job->channels);
+    job->tasks = NULL;
+    job->channels = NULL;
+    job->vertex_tasks = NULL;
+    job->vertex_ops = NULL;
+    job->chk = job->chk_done = job->restore = NULL;
+    job->ntasks = job->nchannels = 0;
+    job->chk_id = 0;
+    job->chk_acks = 0;
+}
+
+static void job_destroy(wr_job *job)
+{
+    teardown(job);
     wr_jobgraph_free(job->graph);
     wr_config_fini(&job->config);
     pthread_mutex_destroy(&job->lock);
@@ -1067,6 +1082,30 @@ wr_job *wr_job_start(wr_jobgraph *graph, const wr_config *config, wr_error *err)
     return wr_job_start_from(graph, config, NULL, err);
 }
 
+/* Starts one thread per task. */
+static void launch(wr_job *job)
+{
+    for (int i = 0; i < job->ntasks; i++) {
+        wr_task *t = job->tasks[i];
+        pthread_mutex_lock(&job->lock);
+        job->running++;
+        pthread_mutex_unlock(&job->lock);
+        int rc = pthread_create(&t->thread, NULL, task_main, t);
+        if (rc != 0) {
+            pthread_mutex_lock(&job->lock);
+            job->running--;
+            pthread_mutex_unlock(&job->lock);
+            wr_error e;
+            wr_error_init(&e);
+            wr_error_set(&e, WR_ERR_RUNTIME, "cannot start a thread for task '%s': %s", t->name,
+                         strerror(rc));
+            job_fail(job, &e);
+            break;
+        }
+        t->started = true;
+    }
+}
+
 wr_job *wr_job_start_from(wr_jobgraph *graph, const wr_config *config, wr_checkpoint *from,
                           wr_error *err)
 {
@@ -1088,26 +1127,33 @@ wr_job *wr_job_start_from(wr_jobgraph *graph, const wr_config *config, wr_checkp
         job_destroy(job);
         return NULL;
     }
-    for (int i = 0; i < job->ntasks; i++) {
-        wr_task *t = job->tasks[i];
-        pthread_mutex_lock(&job->lock);
-        job->running++;
-        pthread_mutex_unlock(&job->lock);
-        int rc = pthread_create(&t->thread, NULL, task_main, t);
-        if (rc != 0) {
-            pthread_mutex_lock(&job->lock);
-            job->running--;
-            pthread_mutex_unlock(&job->lock);
-            wr_error e;
-            wr_error_init(&e);
-            wr_error_set(&e, WR_ERR_RUNTIME, "cannot start a thread for task '%s': %s", t->name,
-                         strerror(rc));
-            job_fail(job, &e);
-            break;
-        }
-        t->started = true;
-    }
+    launch(job);
     return job;
+}
+
+int wr_job_restart(wr_job *job, wr_checkpoint *from, wr_error *err)
+{
+    wr_error ignored;
+    wr_error_init(&ignored);
+    wr_job_wait(job, -1, &ignored);
+    for (int i = 0; i < job->ntasks; i++)
+        if (job->tasks[i]->started) pthread_join(job->tasks[i]->thread, NULL);
+    teardown(job);
+    job->restore = from;
+    job->failed = false;
+    wr_error_init(&job->error);
+    atomic_store(&job->cancelled, false);
+    int rc = build(job, err);
+    if (rc) {
+        /* The job stays failed, with this error. */
+        pthread_mutex_lock(&job->lock);
+        job->failed = true;
+        wr_error_copy(&job->error, err);
+        pthread_mutex_unlock(&job->lock);
+        return rc;
+    }
+    launch(job);
+    return 0;
 }
 
 int wr_job_wait(wr_job *job, int64_t timeout_ms, wr_error *err)

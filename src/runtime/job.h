@@ -53,6 +53,13 @@ int wr_job_check_config(const wr_config *config, wr_error *err);
  */
 int wr_job_wait(wr_job *job, int64_t timeout_ms, wr_error *err);
 
+/*
+ * Runs a job that ended (failed) again from checkpoint `from` (taken over;
+ * NULL: from the start), with the same graph and configuration: its tasks
+ * are torn down and rebuilt. 0, or an error (the job then stays failed).
+ */
+int wr_job_restart(wr_job *job, wr_checkpoint *from, wr_error *err);
+
 /* Requests cancellation; safe from any thread (not from a signal handler). */
 void wr_job_cancel(wr_job *job);
 

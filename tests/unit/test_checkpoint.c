@@ -190,6 +190,7 @@ Test(checkpoint, an_unwritable_directory_is_an_error_naming_it)
 /* ---- the coordinator with a running job ---- */
 
 #include "../../src/checkpoint/coordinator.h"
+#include "../../src/checkpoint/restart.h"
 #include "testops.h"
 
 static int64_t part_sum(const wr_checkpoint *chk, int vertex)
@@ -279,5 +280,134 @@ Test(checkpoint, options_are_checked)
     wr_error_init(&err);
     cr_expect_eq(wr_coordinator_new(&cfg, "j", &coord, &err), 0);
     cr_expect_null(coord, "no interval: no checkpoints");
+    wr_config_fini(&cfg);
+}
+
+/* ---- restarts ---- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs source -> sink with a sink that fails once after fail_after rows; returns wait's result. */
+static int run_failing(const char *strategy, int64_t rows, test_sink_state *sink,
+                       wr_coordinator_stats *st, wr_error *err)
+{
+    static test_source_spec src;
+    src = (test_source_spec){.rows = rows, .nkeys = 13};
+    test_sink_init(sink);
+    sink->sleep_us_per_batch = 300;
+    sink->fail_after_rows = (int)(rows / 2);
+    sink->fail_once = true;
+    wr_jobgraph *g = test_pipeline(&src, sink, 2, 2, WR_PART_HASH, NULL);
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_config_set(&cfg, "execution.checkpointing.interval", "10 ms", -1, -1);
+    wr_config_set(&cfg, "state.checkpoints.dir", dir, -1, -1);
+    wr_config_set(&cfg, "restart-strategy.type", strategy, -1, -1);
+    wr_config_set(&cfg, "restart-strategy.fixed-delay.delay", "10 ms", -1, -1);
+    wr_coordinator *coord;
+    cr_assert_eq(wr_coordinator_new(&cfg, "restarting", &coord, err), 0, "%s", err->msg);
+    wr_job *job = wr_job_start(g, &cfg, err);
+    cr_assert_not_null(job, "%s", err->msg);
+    int rc = wr_coordinator_wait(coord, job, -1, NULL, err);
+    wr_coordinator_stats_get(coord, st);
+    wr_job_free(job);
+    wr_coordinator_free(coord);
+    wr_config_fini(&cfg);
+    return rc;
+}
+
+Test(checkpoint, a_failed_job_restarts_from_its_latest_checkpoint_without_losing_rows,
+     .timeout = 120)
+{
+    test_sink_state sink;
+    wr_coordinator_stats st;
+    wr_error err;
+    wr_error_init(&err);
+    const int64_t rows = 400000;
+    cr_assert_eq(run_failing("fixed-delay", rows, &sink, &st, &err), 0, "%s", err.msg);
+    cr_expect_eq(st.restarts, 1);
+    cr_expect_gt(st.completed, 0, "no checkpoint completed");
+    /* Every row arrived; rows after the last checkpoint before the failure came twice. */
+    qsort(sink.value, (size_t)sink.n, sizeof(int64_t), cmp_i64);
+    int64_t distinct = 0;
+    for (int64_t i = 0; i < sink.n; i++)
+        if (i == 0 || sink.value[i] != sink.value[i - 1]) distinct++;
+    cr_expect_eq(distinct, rows);
+    cr_expect_lt(sink.n, rows + rows / 2 - rows / 20,
+                 "the restart replayed from the start (%lld rows)", (long long)sink.n);
+    test_sink_fini(&sink);
+}
+
+Test(checkpoint, without_a_restart_strategy_the_failure_stands, .timeout = 60)
+{
+    test_sink_state sink;
+    wr_coordinator_stats st;
+    wr_error err;
+    wr_error_init(&err);
+    cr_expect_eq(run_failing("none", 100000, &sink, &st, &err), WR_ERR_RUNTIME);
+    cr_expect(strstr(err.msg, "test sink gave up") != NULL, "%s", err.msg);
+    cr_expect_eq(st.restarts, 0);
+    test_sink_fini(&sink);
+}
+
+Test(checkpoint, restart_strategies_follow_their_limits)
+{
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_restart r;
+    wr_error err;
+    wr_error_init(&err);
+    char why[200];
+    int64_t delay;
+    wr_config_set(&cfg, "restart-strategy.type", "fixed-delay", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.fixed-delay.attempts", "2", -1, -1);
+    cr_assert_eq(wr_restart_init(&r, &cfg, true, &err), 0);
+    cr_expect(wr_restart_allow(&r, 0, &delay, why, sizeof(why)));
+    cr_expect_eq(delay, 1000);
+    cr_expect(wr_restart_allow(&r, 10, &delay, why, sizeof(why)));
+    cr_expect_not(wr_restart_allow(&r, 20, &delay, why, sizeof(why)));
+    cr_expect(strstr(why, "2 attempt") != NULL, "%s", why);
+    wr_restart_fini(&r);
+
+    wr_config_set(&cfg, "restart-strategy.type", "failure-rate", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.failure-rate.max-failures-per-interval", "2", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.failure-rate.failure-rate-interval", "1 s", -1, -1);
+    cr_assert_eq(wr_restart_init(&r, &cfg, true, &err), 0);
+    cr_expect(wr_restart_allow(&r, 0, &delay, why, sizeof(why)));
+    cr_expect(wr_restart_allow(&r, 500, &delay, why, sizeof(why)));
+    cr_expect_not(wr_restart_allow(&r, 900, &delay, why, sizeof(why)), "3 in a second");
+    cr_expect(wr_restart_allow(&r, 2000, &delay, why, sizeof(why)), "old failures expire");
+    wr_restart_fini(&r);
+
+    wr_config_set(&cfg, "restart-strategy.type", "exponential-delay", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.exponential-delay.jitter-factor", "0", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.exponential-delay.backoff-multiplier", "2", -1, -1);
+    wr_config_set(&cfg, "restart-strategy.exponential-delay.max-backoff", "5 s", -1, -1);
+    cr_assert_eq(wr_restart_init(&r, &cfg, true, &err), 0);
+    int64_t want[] = {1000, 2000, 4000, 5000, 5000};
+    for (int i = 0; i < 5; i++) {
+        cr_expect(wr_restart_allow(&r, i * 10, &delay, why, sizeof(why)));
+        cr_expect_eq(delay, want[i]);
+    }
+    /* A calm hour resets the backoff. */
+    cr_expect(wr_restart_allow(&r, 3600000 + 100, &delay, why, sizeof(why)));
+    cr_expect_eq(delay, 1000);
+    wr_restart_fini(&r);
+
+    wr_config_unset(&cfg, "restart-strategy.type");
+    cr_assert_eq(wr_restart_init(&r, &cfg, false, &err), 0);
+    cr_expect_eq(r.kind, WR_RESTART_NONE, "no checkpointing: no restarts by default");
+    wr_restart_fini(&r);
+    cr_assert_eq(wr_restart_init(&r, &cfg, true, &err), 0);
+    cr_expect_eq(r.kind, WR_RESTART_EXPONENTIAL_DELAY, "checkpointing: exponential-delay");
+    wr_restart_fini(&r);
+
+    wr_config_set(&cfg, "restart-strategy.type", "sometimes", -1, -1);
+    cr_expect_neq(wr_restart_check_config(&cfg, &err), 0);
+    cr_expect(strstr(err.msg, "sometimes") != NULL, "%s", err.msg);
     wr_config_fini(&cfg);
 }

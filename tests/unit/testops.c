@@ -25,6 +25,12 @@ static wr_operator *src_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->base.ops = &src_ops;
     op->spec = spec;
     op->start = op->next = spec->rows * ctx->subtask / ctx->parallelism;
+    /* Restored: continue after the rows emitted before the checkpoint. */
+    for (int i = 0; ctx->restore && i < ctx->restore->nparts; i++) {
+        int64_t emitted;
+        memcpy(&emitted, ctx->restore->parts[i]->data.data, sizeof(emitted));
+        op->next = op->start + emitted;
+    }
     op->end = spec->rows * (ctx->subtask + 1) / ctx->parallelism;
     op->out = wr_batch_new(two_bigints, 2, WR_BATCH_CAPACITY);
     return &op->base;
@@ -121,7 +127,9 @@ static int sink_process(wr_operator *base, int input, wr_batch *b, wr_error *err
     }
     int64_t seen = st->n;
     ((sink_op *)base)->received += n;
-    bool fail = st->fail_after_rows > 0 && seen >= st->fail_after_rows;
+    bool fail = st->fail_after_rows > 0 && seen >= st->fail_after_rows &&
+                !(st->fail_once && st->has_failed);
+    if (fail) st->has_failed = true;
     pthread_mutex_unlock(&st->lock);
     atomic_fetch_add(&st->consumed_batches, 1);
     if (fail)

@@ -12,7 +12,8 @@
 
 /*
  * Emits BIGINT rows (key = i % nkeys, value = i) for i in [0, rows), split among
- * subtasks. Its snapshot is the number of rows its subtask emitted (int64).
+ * subtasks. Its snapshot is the number of rows its subtask emitted (int64),
+ * from which a restored instance continues.
  */
 typedef struct test_source_spec {
     int64_t rows;
@@ -34,7 +35,9 @@ typedef struct test_sink_state {
     atomic_long *emitted_batches; /* with the source's counter: in-flight check */
     long max_in_flight;           /* most batches emitted but not yet consumed */
     atomic_long consumed_batches;
-    int fail_after_rows;          /* > 0: fail once this many rows arrived */
+    int fail_after_rows; /* > 0: fail once this many rows arrived */
+    bool fail_once;      /* fail only the first time (a restarted job then succeeds) */
+    bool has_failed;
     atomic_long checkpoints_done; /* checkpoint_done calls */
 } test_sink_state;
 
