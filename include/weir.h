@@ -59,6 +59,16 @@ const char *weir_session_error(const weir_session *session);
  */
 void weir_session_cancel(weir_session *session);
 
+/*
+ * Asks the running job to stop with a savepoint: when 'state.savepoints.dir'
+ * is set, a checkpoint is taken and written there before the job is
+ * cancelled (weir_session_savepoint then gives its path); otherwise as
+ * weir_session_cancel. Safe from any thread and from a signal handler.
+ */
+void weir_session_stop(weir_session *session);
+/* The directory of the last savepoint a stop wrote, or NULL. */
+const char *weir_session_savepoint(const weir_session *session);
+
 /* Sets a configuration key, as SET 'key' = 'value' does. */
 int weir_session_set(weir_session *session, const char *key, const char *value);
 

@@ -24,6 +24,8 @@ struct wr_coordinator {
     int64_t failures_in_row;
     wr_restart restart;
     char *start_path; /* 'execution.savepoint.path' the job started from, for restarts */
+    char *savepoints; /* 'state.savepoints.dir', or NULL */
+    char *savepoint;  /* path of the savepoint a stop wrote */
     wr_coordinator_stats stats;
 };
 
@@ -112,9 +114,13 @@ int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator
     if (rc) return rc;
     wr_restart restart;
     if ((rc = wr_restart_init(&restart, config, o.interval_ms > 0, err))) return rc;
-    if (o.interval_ms <= 0 && restart.kind == WR_RESTART_NONE) return 0; /* nothing to do */
+    const char *sdir = wr_config_get(config, "state.savepoints.dir", NULL);
+    if (sdir && sdir[0] == '\0') sdir = NULL;
+    if (o.interval_ms <= 0 && restart.kind == WR_RESTART_NONE && sdir == NULL)
+        return 0; /* nothing to do */
     wr_coordinator *c = wr_calloc(1, sizeof(*c));
     c->restart = restart;
+    if (sdir) c->savepoints = wr_strdup(sdir);
     const char *sp = wr_config_get(config, "execution.savepoint.path", NULL);
     if (sp && sp[0]) c->start_path = wr_strdup(sp);
     c->dir = o.dir ? wr_strdup(o.dir) : NULL;
@@ -138,6 +144,8 @@ void wr_coordinator_free(wr_coordinator *c)
     wr_free(c->dir);
     wr_free(c->name);
     wr_free(c->start_path);
+    wr_free(c->savepoints);
+    wr_free(c->savepoint);
     wr_restart_fini(&c->restart);
     wr_free(c);
 }
@@ -256,8 +264,52 @@ static bool restarted(wr_coordinator *c, wr_job *job, const atomic_bool *cancel,
     return true;
 }
 
+const char *wr_coordinator_savepoint(const wr_coordinator *c)
+{
+    return c ? c->savepoint : NULL;
+}
+
+/*
+ * Stop with a savepoint: waits for the checkpoint in flight, takes one more
+ * and writes it to the savepoints directory as chk-<id> of the job.
+ */
+static int take_savepoint(wr_coordinator *c, wr_job *job, wr_error *err)
+{
+    int64_t deadline = mono_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 600000);
+    int64_t id = 0;
+    wr_checkpoint *chk = NULL;
+    while (mono_ms() < deadline) {
+        wr_error werr;
+        wr_error_init(&werr);
+        if (wr_job_wait(job, 0, &werr) != 1)
+            return wr_error_set(err, WR_ERR_RUNTIME, "the job ended before its savepoint");
+        if (id == 0) {
+            int64_t want = c->next_id;
+            if (wr_job_trigger_savepoint(job, want) == 0) {
+                id = want;
+                c->next_id++;
+            } else if (c->inflight) {
+                wr_coordinator_poll(c, job, &werr); /* let the one in flight finish */
+            }
+        } else if (wr_job_take_checkpoint(job, &chk)) {
+            break;
+        }
+        wr_clock_sleep_ns(2000000);
+    }
+    if (chk == NULL)
+        return wr_error_set(err, WR_ERR_RUNTIME, "the savepoint did not complete in time");
+    int rc = wr_chk_write(c->savepoints, c->name, chk, c->max_parallelism, err);
+    char *path = NULL;
+    if (rc == 0 && wr_chk_latest(c->savepoints, c->name, &path, NULL, err) == 1) {
+        wr_free(c->savepoint);
+        c->savepoint = path;
+    }
+    wr_checkpoint_free(chk);
+    return rc;
+}
+
 int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
-                        const atomic_bool *cancel, wr_error *err)
+                        const atomic_bool *cancel, const atomic_bool *stop, wr_error *err)
 {
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : mono_ms() + timeout_ms;
     bool cancelled = false;
@@ -270,6 +322,17 @@ int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
                         !restarted(c, job, cancel, err)))
             return rc;
         if (rc != 1) continue; /* running again */
+        if (!cancelled && stop && atomic_load(stop)) {
+            int src = c && c->savepoints ? take_savepoint(c, job, err) : 0;
+            wr_job_cancel(job);
+            wr_error ignored;
+            wr_error_init(&ignored);
+            wr_job_wait(job, -1, &ignored);
+            if (src) return src;
+            return wr_error_set(err, WR_ERR_CANCELLED, "job stopped%s%s",
+                                c && c->savepoint ? " with a savepoint in " : "",
+                                c && c->savepoint ? c->savepoint : "");
+        }
         if (!cancelled && cancel && atomic_load(cancel)) {
             wr_job_cancel(job);
             cancelled = true;

@@ -39,9 +39,16 @@ int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator
  * NULL). Returns as wr_job_wait does (1 when timeout_ms passed); when the
  * coordinator fails the job it cancels it, waits for it and returns that error.
  * cancel (may be NULL) is checked between waits and cancels the job when set.
+ * stop (may be NULL) asks for stop-with-savepoint: with 'state.savepoints.dir'
+ * a checkpoint is taken and written there, then the job is cancelled and
+ * WR_ERR_CANCELLED returned (wr_coordinator_savepoint gives its path);
+ * without it, stop cancels.
  */
 int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
-                        const atomic_bool *cancel, wr_error *err);
+                        const atomic_bool *cancel, const atomic_bool *stop, wr_error *err);
+
+/* The directory of the savepoint a stop wrote, or NULL. */
+const char *wr_coordinator_savepoint(const wr_coordinator *c);
 void wr_coordinator_free(wr_coordinator *c);
 
 /*

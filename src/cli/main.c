@@ -21,11 +21,16 @@
 static weir_session *volatile current_session;
 static volatile sig_atomic_t got_signal;
 
+/* SIGINT cancels; SIGTERM stops with a savepoint when 'state.savepoints.dir' is set. */
 static void on_signal(int sig)
 {
     got_signal = sig;
     weir_session *s = current_session;
-    if (s) weir_session_cancel(s);
+    if (s == NULL) return;
+    if (sig == SIGTERM)
+        weir_session_stop(s);
+    else
+        weir_session_cancel(s);
 }
 
 static void install_signals(void)
@@ -72,7 +77,11 @@ static void sql_usage(FILE *f)
           "                    'state.checkpoints.dir' (by 'pipeline.name'), if any\n"
           "  --help            print this help\n"
           "\n"
-          "exit status: 0 when every statement succeeded, 1 on an error, 130 when cancelled\n",
+          "SIGINT cancels the running job; SIGTERM stops it, with a savepoint written to\n"
+          "'state.savepoints.dir' when that is set (its path is printed).\n"
+          "\n"
+          "exit status: 0 when every statement succeeded (or a stop wrote its savepoint),\n"
+          "1 on an error, 130 after SIGINT, 143 after SIGTERM without a savepoint\n",
           f);
 }
 
@@ -148,7 +157,9 @@ static int cmd_sql(int argc, char **argv)
     current_session = NULL;
     fflush(stdout);
     int status = 0;
-    if (rc) {
+    if (rc && weir_session_savepoint(s)) {
+        fprintf(stderr, "weir: job stopped with a savepoint: %s\n", weir_session_savepoint(s));
+    } else if (rc) {
         if (got_signal) {
             fprintf(stderr, "weir: job cancelled (%s)\n",
                     got_signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -1155,7 +1155,7 @@ int weir_job_wait(weir_job *job, int64_t timeout_ms)
 {
     wr_error err;
     wr_error_init(&err);
-    int rc = wr_coordinator_wait(job->coord, job->job, timeout_ms, NULL, &err);
+    int rc = wr_coordinator_wait(job->coord, job->job, timeout_ms, NULL, NULL, &err);
     if (rc == 1) return 1;
     if (rc && job->error == NULL) job->error = wr_strdup(err.msg);
     return rc ? -1 : 0;

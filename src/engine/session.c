@@ -23,8 +23,10 @@ struct weir_session {
     wr_catalog catalog;
     wr_config config;
     atomic_bool cancel;
-    bool resume; /* jobs start from their latest checkpoint */
-    char *error; /* rendered last error */
+    atomic_bool stop; /* stop with a savepoint */
+    bool resume;      /* jobs start from their latest checkpoint */
+    char *savepoint;  /* the last savepoint a stop wrote */
+    char *error;      /* rendered last error */
 };
 
 weir_session *weir_session_new(void)
@@ -33,6 +35,7 @@ weir_session *weir_session_new(void)
     wr_catalog_init(&s->catalog);
     wr_config_init(&s->config);
     atomic_init(&s->cancel, false);
+    atomic_init(&s->stop, false);
     s->error = wr_strdup("");
     return s;
 }
@@ -43,6 +46,7 @@ void weir_session_free(weir_session *s)
     wr_catalog_fini(&s->catalog);
     wr_config_fini(&s->config);
     wr_free(s->error);
+    wr_free(s->savepoint);
     wr_free(s);
 }
 
@@ -54,6 +58,16 @@ const char *weir_session_error(const weir_session *s)
 void weir_session_cancel(weir_session *s)
 {
     atomic_store(&s->cancel, true);
+}
+
+void weir_session_stop(weir_session *s)
+{
+    atomic_store(&s->stop, true);
+}
+
+const char *weir_session_savepoint(const weir_session *s)
+{
+    return s->savepoint;
 }
 
 int weir_session_set(weir_session *s, const char *key, const char *value)
@@ -170,7 +184,12 @@ static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
         wr_coordinator_free(coord);
         return err->code ? err->code : WR_ERR_RUNTIME;
     }
-    rc = wr_coordinator_wait(coord, job, -1, &s->cancel, err);
+    rc = wr_coordinator_wait(coord, job, -1, &s->cancel, &s->stop, err);
+    const char *sp = wr_coordinator_savepoint(coord);
+    if (sp) {
+        wr_free(s->savepoint);
+        s->savepoint = wr_strdup(sp);
+    }
     wr_job_free(job);
     wr_coordinator_free(coord);
     return rc;

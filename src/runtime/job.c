@@ -278,6 +278,9 @@ static void inject_barrier(wr_task *t, void *arg)
     int rc = deliver_mark(t->ops[0], &mark, &err);
     if (rc == 0) rc = flush_due(t, true, NULL, &err);
     if (rc && rc != WR_ERR_CANCELLED) job_fail(t->job, &err);
+    pthread_mutex_lock(&t->job->lock);
+    t->halted = t->job->stop_id == id;
+    pthread_mutex_unlock(&t->job->lock);
     task_ack(t, id);
 }
 
@@ -307,6 +310,15 @@ int wr_job_trigger_checkpoint(wr_job *job, int64_t id)
     for (int i = 0; i < job->ntasks; i++)
         if (post[i]) post_task(job->tasks[i], inject_barrier, (void *)(intptr_t)id);
     return 0;
+}
+
+int wr_job_trigger_savepoint(wr_job *job, int64_t id)
+{
+    pthread_mutex_lock(&job->lock);
+    bool busy = job->chk_id || job->failed;
+    if (!busy) job->stop_id = id;
+    pthread_mutex_unlock(&job->lock);
+    return busy ? 1 : wr_job_trigger_checkpoint(job, id);
 }
 
 int wr_job_take_checkpoint(wr_job *job, wr_checkpoint **out)
@@ -496,6 +508,14 @@ static int run_source(wr_task *t, wr_error *err)
         run_mail(t);
         pthread_mutex_unlock(&t->lock);
         if (atomic_load(&job->cancelled)) return WR_ERR_CANCELLED;
+        if (t->halted) {
+            /* Stopped by a savepoint: produce nothing more; wait for mail or cancellation. */
+            pthread_mutex_lock(&t->lock);
+            if (t->mail_head == NULL && !atomic_load(&job->cancelled))
+                timed_wait(t, wr_clock_mono_ns() + 50000000);
+            pthread_mutex_unlock(&t->lock);
+            continue;
+        }
         wr_source_status status = WR_SOURCE_MORE;
         int rc = attribute(head, head->op->ops->run(head->op, &status, err), err);
         if (rc) return rc;
@@ -886,6 +906,7 @@ static void teardown(wr_job *job)
     job->ntasks = job->nchannels = 0;
     job->chk_id = 0;
     job->chk_acks = 0;
+    job->stop_id = 0;
 }
 
 static void job_destroy(wr_job *job)
@@ -904,8 +925,7 @@ static void job_destroy(wr_job *job)
  * the vertex runs at the parallelism it was checkpointed at, its subtask's
  * operator state and whether it had finished.
  */
-static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int par,
-                         wr_error *err)
+static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int par, wr_error *err)
 {
     const wr_checkpoint *chk = job->restore;
     int v = top->vertex, s = top->ctx.subtask, first, last, was = 0;

@@ -92,6 +92,12 @@ void wr_checkpoint_free(wr_checkpoint *checkpoint);
 
 /* 0, or 1 when a checkpoint is still in flight (then nothing is triggered); ids must ascend. */
 int wr_job_trigger_checkpoint(wr_job *job, int64_t id);
+/*
+ * As wr_job_trigger_checkpoint for a savepoint that stops the job: sources
+ * emit nothing after its barrier, so no row follows the savepoint (the
+ * caller cancels the job once it completed).
+ */
+int wr_job_trigger_savepoint(wr_job *job, int64_t id);
 /* Hands over the checkpoint completed since the last call: 1 and *out, or 0. */
 int wr_job_take_checkpoint(wr_job *job, wr_checkpoint **out);
 /* Drops the checkpoint in flight (e.g. after a timeout); its late acknowledgements are ignored. */

@@ -124,6 +124,7 @@ struct wr_task {
     wr_task_op **ops; /* topological order; ops[0] is the head */
     int nops;
     bool is_source;
+    bool halted;      /* a source past a stop savepoint's barrier (task thread) */
     bool inputs_idle; /* every input channel is idle (task thread only) */
     /* Barrier alignment (task thread only). */
     int64_t aligning; /* checkpoint whose barriers are arriving, or 0 */
@@ -151,6 +152,7 @@ struct wr_job {
     int channel_capacity;
     int64_t buffer_timeout_ns;
     bool exactly_once; /* barrier alignment ('execution.checkpointing.mode') */
+    int64_t stop_id;   /* a savepoint after whose barrier sources stop (lock) */
     /* Checkpoint in flight and the last completed one (lock). */
     int64_t chk_id;          /* in flight, or 0 */
     int chk_acks;            /* tasks that acknowledged it */

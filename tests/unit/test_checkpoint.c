@@ -228,7 +228,7 @@ Test(checkpoint, the_coordinator_stores_consistent_checkpoints_while_the_job_run
     cr_assert_not_null(job, "%s", err.msg);
     /* Look at the newest checkpoint on disk several times while the job runs. */
     int looked = 0;
-    while (wr_coordinator_wait(coord, job, 30, NULL, &err) == 1) {
+    while (wr_coordinator_wait(coord, job, 30, NULL, NULL, &err) == 1) {
         char *path;
         if (wr_chk_latest(dir, "pipe", &path, NULL, &err) != 1) continue;
         wr_checkpoint *chk;
@@ -312,7 +312,7 @@ static int run_failing(const char *strategy, int64_t rows, test_sink_state *sink
     cr_assert_eq(wr_coordinator_new(&cfg, "restarting", &coord, err), 0, "%s", err->msg);
     wr_job *job = wr_job_start(g, &cfg, err);
     cr_assert_not_null(job, "%s", err->msg);
-    int rc = wr_coordinator_wait(coord, job, -1, NULL, err);
+    int rc = wr_coordinator_wait(coord, job, -1, NULL, NULL, err);
     wr_coordinator_stats_get(coord, st);
     wr_job_free(job);
     wr_coordinator_free(coord);

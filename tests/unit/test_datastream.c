@@ -910,7 +910,8 @@ static weir_env *sum_job(const char *dir, last_values *lv, const char **rows, in
     return env;
 }
 
-Test(datastream, a_job_resumes_from_its_checkpoint_with_exact_state, .timeout = 120)
+/* Crashes a checkpointed job halfway, resumes it at `parallelism` and checks the sums. */
+static void crash_and_resume(const char *parallelism)
 {
     char dir[] = "/tmp/weir-resume-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
@@ -951,6 +952,7 @@ Test(datastream, a_job_resumes_from_its_checkpoint_with_exact_state, .timeout = 
     *strrchr(newest, '/') = '\0';
     last_values second = {.lock = PTHREAD_MUTEX_INITIALIZER};
     env = sum_job(dir, &second, rows, N);
+    weir_env_set(env, "parallelism.default", parallelism); /* keyed state moves by key group */
     weir_env_set(env, "execution.savepoint.path", newest);
     globfree(&g);
     cr_assert_eq(weir_execute(env, "resumable"), 0, "%s", weir_env_error(env));
@@ -961,6 +963,17 @@ Test(datastream, a_job_resumes_from_its_checkpoint_with_exact_state, .timeout = 
     char cmd[96];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
+}
+
+Test(datastream, a_job_resumes_from_its_checkpoint_with_exact_state, .timeout = 120)
+{
+    crash_and_resume("2");
+}
+
+Test(datastream, keyed_state_rescales_from_2_to_1_and_4, .timeout = 120)
+{
+    crash_and_resume("1");
+    crash_and_resume("4");
 }
 
 Test(datastream, a_missing_savepoint_path_is_an_error_naming_it)
