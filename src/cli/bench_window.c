@@ -58,7 +58,8 @@ static int count_result(void *arg, const void *acc, weir_ctx *ctx)
     return weir_emit(out);
 }
 
-static int run_once(int64_t events, int64_t keys, int parallelism, double *wall, double *cpu)
+static int run_once(int64_t events, int64_t keys, int parallelism, const char *interval,
+                    double *wall, double *cpu)
 {
     gen *g = calloc(1, sizeof(*g));
     g->events = events;
@@ -67,6 +68,17 @@ static int run_once(int64_t events, int64_t keys, int parallelism, double *wall,
     char par[16];
     snprintf(par, sizeof(par), "%d", parallelism);
     weir_env_set(env, "parallelism.default", par);
+    char dir[] = "/tmp/weir-bench-chk-XXXXXX";
+    if (interval) {
+        if (mkdtemp(dir) == NULL) {
+            perror("weir bench window: mkdtemp");
+            weir_env_free(env);
+            free(g);
+            return 1;
+        }
+        weir_env_set(env, "execution.checkpointing.interval", interval);
+        weir_env_set(env, "state.checkpoints.dir", dir);
+    }
     weir_stream *s = weir_from_callback(env, "ts BIGINT, k BIGINT", generate, g);
     weir_watermark_strategy wm = {.kind = WEIR_WATERMARK_MONOTONOUS, .timestamp_field = "ts"};
     s = weir_assign_timestamps(s, &wm);
@@ -84,6 +96,11 @@ static int run_once(int64_t events, int64_t keys, int parallelism, double *wall,
     if (rc) fprintf(stderr, "weir bench window: %s\n", weir_env_error(env));
     weir_env_free(env);
     free(g);
+    if (interval) {
+        char cmd[96];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        if (system(cmd) != 0) fprintf(stderr, "weir bench window: cannot remove %s\n", dir);
+    }
     return rc;
 }
 
@@ -93,6 +110,7 @@ int wr_cli_bench_window(int argc, char **argv)
     int runs = 3;
     bool json = false;
     int pars[8] = {1, 2}, npars = 2;
+    const char *interval = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--events") == 0 && i + 1 < argc) {
             events = atoll(argv[++i]);
@@ -103,17 +121,21 @@ int wr_cli_bench_window(int argc, char **argv)
         } else if (strcmp(argv[i], "--parallelism") == 0 && i + 1 < argc) {
             pars[0] = atoi(argv[++i]);
             npars = 1;
+        } else if (strcmp(argv[i], "--checkpoint-interval") == 0 && i + 1 < argc) {
+            interval = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else {
-            printf("usage: weir bench window [--events N] [--keys K] [--runs R] [--parallelism P]"
-                   " [--json]\n"
-                   "\n"
-                   "Counts N events (default 10000000) over K keys (default 100000) in 1 s\n"
-                   "event-time tumbling windows (1000 events per ms of event time): callback\n"
-                   "source -> timestamps/watermarks -> hash exchange by key -> window aggregate\n"
-                   "-> blackhole, at parallelism 1 and 2 (or P), R times each (default 3);\n"
-                   "prints the medians.\n");
+            printf(
+                "usage: weir bench window [--events N] [--keys K] [--runs R] [--parallelism P]"
+                " [--checkpoint-interval D] [--json]\n"
+                "\n"
+                "Counts N events (default 10000000) over K keys (default 100000) in 1 s\n"
+                "event-time tumbling windows (1000 events per ms of event time): callback\n"
+                "source -> timestamps/watermarks -> hash exchange by key -> window aggregate\n"
+                "-> blackhole, at parallelism 1 and 2 (or P), R times each (default 3);\n"
+                "prints the medians. With --checkpoint-interval (e.g. '1 s') the job checkpoints\n"
+                "its window state to a temporary directory at that interval.\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -128,7 +150,7 @@ int wr_cli_bench_window(int argc, char **argv)
     for (int p = 0; p < npars; p++) {
         double wall[runs], cpu[runs], per_cpu[runs];
         for (int r = 0; r < runs; r++) {
-            if (run_once(events, keys, pars[p], &wall[r], &cpu[r])) return 1;
+            if (run_once(events, keys, pars[p], interval, &wall[r], &cpu[r])) return 1;
             per_cpu[r] = events / cpu[r];
         }
         qsort(wall, (size_t)runs, sizeof(double), wr_bench_cmp_double);
