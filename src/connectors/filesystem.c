@@ -1,38 +1,149 @@
 /*
- * filesystem.c — the 'filesystem' source (Flink's), and a CSV file sink for the C API.
+ * filesystem.c — the 'filesystem' connector (Flink's): a source and an exactly-once sink;
+ * and a CSV file sink for the C API.
  *
  * The source reads a file, the visible files of a directory, or standard
  * input ('-', a Weir extension), in 1 MiB reads, splits the bytes into lines
  * and decodes each line with the table's format straight into the output
  * batch. The files are listed when the scan is planned, so a missing path
  * fails at CREATE TABLE; each subtask reads its share of them (file i goes
- * to subtask i % parallelism) and ends when they are read.
+ * to subtask i % parallelism) and ends when they are read. Its operator
+ * state is its position: the files it has read and the offset in the current one.
+ *
+ * The sink writes hidden part files and makes them visible by renaming them
+ * only once a checkpoint covering their rows is durable (two-phase commit,
+ * as Flink's FileSink), so visible files never hold rows a restore would
+ * replay. docs/checkpoints.md describes the protocol and the file names.
  */
 #include "connector_int.h"
 #include "filesystem.h"
 #include "../base/alloc.h"
+#include "../base/clock.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES
-#define FS_SUPPORTED_RAW "connector, path, format"
+/* Both roles accept every option (as Flink's factory): a table may be read and written. */
+#define FS_SINK_OPTION_NAMES                                                                       \
+    "sink.rolling-policy.file-size, sink.rolling-policy.rollover-interval, sink.parallelism"
+#define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
+#define FS_SUPPORTED_RAW "connector, path, format, " FS_SINK_OPTION_NAMES
+
+/* Flink's defaults for the rolling policy: 128 MB files, rolled after 30 minutes. */
+#define FS_DEFAULT_FILE_SIZE (128LL << 20)
+#define FS_DEFAULT_ROLLOVER_MS (30LL * 60 * 1000)
 
 /* Bytes asked of each read(2); also the reader's initial buffer. */
 #define FS_READ_CHUNK (1 << 20)
 /* Records one run() consumes at most, so that a run of skipped lines stays short. */
 #define FS_RUN_LINES 65536
-/* The CSV sink writes once this much is buffered. */
+/* The sinks write once this much is buffered. */
 #define FS_SINK_FLUSH (64 << 10)
 
 enum { FORMAT_CSV = 0, FORMAT_RAW = 1 };
 static const char *const format_names[] = {"csv", "raw", NULL};
+
+/* ---- operator state encoding ------------------------------------------------- */
+
+/*
+ * Operator state is little-endian and fixed width, starting with a 4-byte
+ * tag and a u32 version, so that a part handed to the wrong operator or
+ * written by another version is named instead of misread.
+ */
+#define FS_STATE_VERSION 1
+
+static void put_u32(wr_buf *buf, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wr_buf_append(buf, b, sizeof(b));
+}
+
+static void put_u64(wr_buf *buf, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wr_buf_append(buf, b, sizeof(b));
+}
+
+static void put_str(wr_buf *buf, const char *s)
+{
+    size_t n = strlen(s);
+    put_u32(buf, (uint32_t)n);
+    wr_buf_append(buf, s, n);
+}
+
+static void put_header(wr_buf *buf, const char *tag)
+{
+    wr_buf_append(buf, tag, 4);
+    put_u32(buf, FS_STATE_VERSION);
+}
+
+/* Reads a state part; `bad` is set by the first read past its end. */
+typedef struct cursor {
+    const unsigned char *p;
+    size_t left;
+    bool bad;
+} cursor;
+
+static const void *take(cursor *c, size_t n)
+{
+    if (c->bad || c->left < n) {
+        c->bad = true;
+        return NULL;
+    }
+    const void *at = c->p;
+    c->p += n;
+    c->left -= n;
+    return at;
+}
+
+static uint64_t get_u64(cursor *c)
+{
+    const unsigned char *b = take(c, 8);
+    uint64_t v = 0;
+    for (int i = 0; b && i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+static uint32_t get_u32(cursor *c)
+{
+    const unsigned char *b = take(c, 4);
+    uint32_t v = 0;
+    for (int i = 0; b && i < 4; i++) v |= (uint32_t)b[i] << (8 * i);
+    return v;
+}
+
+/* A string of the state as a new NUL-terminated copy, or NULL when the part ended. */
+static char *get_str(cursor *c)
+{
+    uint32_t n = get_u32(c);
+    const char *s = take(c, n);
+    return s ? wr_strndup(s, n) : NULL;
+}
+
+/* Checks the tag and version at the start of a part. */
+static bool get_header(cursor *c, const char *tag)
+{
+    const char *t = take(c, 4);
+    return t && memcmp(t, tag, 4) == 0 && get_u32(c) == FS_STATE_VERSION;
+}
+
+/* This subtask's operator state in a restore: its one part with keygroup -1, or NULL. */
+static const wr_snapshot_part *restored_part(const wr_restore *r)
+{
+    for (int k = 0; r && k < r->nparts; k++)
+        if (r->parts[k]->keygroup < 0) return r->parts[k];
+    return NULL;
+}
 
 typedef struct fs_spec {
     int format;
@@ -69,7 +180,8 @@ typedef struct reader {
     const char *name; /* for messages: the path, or "standard input" */
     char *buf;
     size_t cap, start, end;
-    int64_t line; /* lines consumed */
+    int64_t line;   /* lines consumed */
+    int64_t offset; /* bytes consumed: where buf[start] is in the input */
 } reader;
 
 static void reader_close(reader *r)
@@ -165,27 +277,134 @@ static int extend_quoted(reader *r, char quote, ptrdiff_t *eol, wr_error *err)
 
 /* ---- the source ------------------------------------------------------------- */
 
+/*
+ * Where a subtask is in one of its inputs: read to the end, or where to
+ * start (a restored position). The position of the open input is the reader's.
+ */
+typedef struct input_pos {
+    bool read;
+    int64_t offset, line;
+} input_pos;
+
 typedef struct fs_source {
     wr_operator base;
     const fs_spec *spec;
     wr_batch *batch;
-    int next;  /* next index into spec->files to consider */
-    bool done; /* every input of this subtask is read */
+    int next;       /* next index into spec->files to consider */
+    int cur;        /* index of the open input, or -1 */
+    bool done;      /* every input of this subtask is read */
+    input_pos *pos; /* per input (standard input is input 0) */
     reader r;
     int64_t skipped; /* lines dropped by csv.ignore-parse-errors */
 } fs_source;
 
 static wr_operator *fs_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
 static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err);
+static int fs_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
 static void fs_destroy(wr_operator *op);
 
 static const wr_operator_ops fs_ops = {
     .kind = "filesystem",
     .create = fs_create,
     .run = fs_run,
+    .snapshot = fs_snapshot,
     .destroy = fs_destroy,
 };
 
+static int ninputs(const fs_spec *spec)
+{
+    return spec->is_stdin ? 1 : spec->nfiles;
+}
+
+/* The name an input has in the operator state: its path, "-" for standard input. */
+static const char *input_name(const fs_spec *spec, int i)
+{
+    return spec->is_stdin ? "-" : spec->files[i];
+}
+
+/* The input called name, or -1 (files are sorted by name). */
+static int find_input(const fs_spec *spec, const char *name)
+{
+    if (spec->is_stdin) return strcmp(name, "-") == 0 ? 0 : -1;
+    int lo = 0, hi = spec->nfiles - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(spec->files[mid], name);
+        if (c == 0) return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+/*
+ * Operator state ("FSRC", version 1): u32 count and the names of the inputs
+ * read to the end; u32 count and, per input read in part, its name, u64
+ * byte offset and u64 lines before it; u64 lines skipped. Names, not
+ * indexes, so that the position survives a change of the listing order.
+ */
+static int fs_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    fs_source *src = (fs_source *)op;
+    const fs_spec *spec = src->spec;
+    wr_buf *buf = wr_snapshot_add(out, -1);
+    put_header(buf, "FSRC");
+    int n = ninputs(spec), nread = 0, npart = 0;
+    for (int i = 0; i < n; i++) {
+        nread += src->pos[i].read;
+        npart += !src->pos[i].read && (i == src->cur || src->pos[i].offset > 0);
+    }
+    put_u32(buf, (uint32_t)nread);
+    for (int i = 0; i < n; i++)
+        if (src->pos[i].read) put_str(buf, input_name(spec, i));
+    put_u32(buf, (uint32_t)npart);
+    for (int i = 0; i < n; i++) {
+        if (src->pos[i].read || (i != src->cur && src->pos[i].offset == 0)) continue;
+        put_str(buf, input_name(spec, i));
+        put_u64(buf, (uint64_t)(i == src->cur ? src->r.offset : src->pos[i].offset));
+        put_u64(buf, (uint64_t)(i == src->cur ? src->r.line : src->pos[i].line));
+    }
+    put_u64(buf, (uint64_t)src->skipped);
+    return 0;
+}
+
+/*
+ * Takes the position of a restored subtask. Inputs the state names that are
+ * no longer listed are left alone (the listing is expected not to change).
+ */
+static int fs_restore(fs_source *src, const wr_snapshot_part *part, int64_t checkpoint,
+                      wr_error *err)
+{
+    const fs_spec *spec = src->spec;
+    cursor c = {(const unsigned char *)part->data.data, part->data.len, false};
+    bool ok = get_header(&c, "FSRC");
+    uint32_t nread = ok ? get_u32(&c) : 0;
+    for (uint32_t k = 0; k < nread && !c.bad; k++) {
+        char *name = get_str(&c);
+        int i = name ? find_input(spec, name) : -1;
+        if (i >= 0) src->pos[i].read = true;
+        wr_free(name);
+    }
+    uint32_t npart = ok ? get_u32(&c) : 0;
+    for (uint32_t k = 0; k < npart && !c.bad; k++) {
+        char *name = get_str(&c);
+        int64_t offset = (int64_t)get_u64(&c), line = (int64_t)get_u64(&c);
+        int i = name ? find_input(spec, name) : -1;
+        if (i >= 0 && !c.bad && offset >= 0 && line >= 0)
+            src->pos[i] = (input_pos){.offset = offset, .line = line};
+        wr_free(name);
+    }
+    if (ok) src->skipped = (int64_t)get_u64(&c);
+    if (!ok || c.bad || c.left != 0)
+        return wr_error_set(err, WR_ERR_IO,
+                            "filesystem source: the operator state of subtask %d in checkpoint "
+                            "%lld is damaged or of another version",
+                            src->base.ctx->subtask, (long long)checkpoint);
+    return 0;
+}
+
+/* Restored: continues from the checkpoint's position; a finished subtask reads nothing. */
 static wr_operator *fs_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
 {
     const fs_spec *spec = vspec;
@@ -195,41 +414,86 @@ static wr_operator *fs_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     src->spec = spec;
     src->batch = wr_batch_new(spec->schema->types, spec->schema->ncols, WR_BATCH_CAPACITY);
     src->r.fd = -1;
+    src->cur = -1;
+    src->pos = wr_calloc((size_t)WR_MAX(ninputs(spec), 1), sizeof(input_pos));
     /* Standard input is one input: subtask 0 reads it. */
     src->next = spec->is_stdin && ctx->subtask != 0 ? 1 : 0;
+    const wr_restore *restore = ctx->restore;
+    if (restore && restore->finished) src->next = ninputs(spec);
+    const wr_snapshot_part *part = restore && !restore->finished ? restored_part(restore) : NULL;
+    if (part && fs_restore(src, part, restore->checkpoint, err)) {
+        fs_destroy(&src->base);
+        return NULL;
+    }
     return &src->base;
 }
 
-/* Opens this subtask's next input, or sets done. Returns 0 or WR_ERR_IO. */
+/*
+ * Moves an input just opened to its restored position: seeks (or, on a
+ * pipe, reads past) pos->offset bytes. Returns 0, or WR_ERR_IO when the
+ * input is shorter than the position.
+ */
+static int skip_to(reader *r, const input_pos *pos, wr_error *err)
+{
+    r->line = pos->line;
+    r->offset = pos->offset;
+    struct stat st;
+    if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (st.st_size < pos->offset)
+            return wr_error_set(err, WR_ERR_IO,
+                                "filesystem source: '%s' has %lld bytes, fewer than the %lld "
+                                "it had been read to when checkpointed",
+                                r->name, (long long)st.st_size, (long long)pos->offset);
+        if (lseek(r->fd, pos->offset, SEEK_SET) == pos->offset) return 0;
+    }
+    for (int64_t left = pos->offset; left > 0;) {
+        int rc = reader_fill(r, 1, err);
+        if (rc) return rc;
+        if (r->end == r->start)
+            return wr_error_set(err, WR_ERR_IO,
+                                "filesystem source: %s ended before byte %lld, where it had been "
+                                "read to when checkpointed",
+                                r->name, (long long)pos->offset);
+        size_t n = (size_t)WR_MIN((int64_t)(r->end - r->start), left);
+        r->start += n;
+        left -= (int64_t)n;
+    }
+    return 0;
+}
+
+/* Opens this subtask's next input that is not read yet, or sets done. Returns 0 or WR_ERR_IO. */
 static int open_next(fs_source *src, wr_error *err)
 {
     const fs_spec *spec = src->spec;
     reader *r = &src->r;
     int p = src->base.ctx->parallelism > 0 ? src->base.ctx->parallelism : 1;
-    int ninputs = spec->is_stdin ? 1 : spec->nfiles;
-    while (src->next < ninputs && !spec->is_stdin && src->next % p != src->base.ctx->subtask)
+    int n = ninputs(spec);
+    while (src->next < n && ((!spec->is_stdin && src->next % p != src->base.ctx->subtask) ||
+                             src->pos[src->next].read))
         src->next++;
-    if (src->next >= ninputs) {
+    if (src->next >= n) {
         src->done = true;
         return 0;
     }
     int i = src->next++;
+    src->cur = i;
     r->start = r->end = 0;
     r->eof = false;
     r->line = 0;
+    r->offset = 0;
     if (spec->is_stdin) {
         r->fd = STDIN_FILENO;
         r->owns_fd = false;
         r->name = "standard input";
-        return 0;
+    } else {
+        r->name = spec->files[i];
+        r->owns_fd = true;
+        r->fd = open(r->name, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0)
+            return wr_error_set(err, WR_ERR_IO, "filesystem source: cannot open '%s': %s", r->name,
+                                strerror(errno));
     }
-    r->name = spec->files[i];
-    r->owns_fd = true;
-    r->fd = open(r->name, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0)
-        return wr_error_set(err, WR_ERR_IO, "filesystem source: cannot open '%s': %s", r->name,
-                            strerror(errno));
-    return 0;
+    return src->pos[i].offset > 0 ? skip_to(r, &src->pos[i], err) : 0;
 }
 
 /* A raw line is the value of the only column. */
@@ -287,7 +551,9 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     }
     int64_t first = r->line + 1;
     r->line += joined ? 1 + count_lines(r->buf + r->start, reclen) : 1;
-    r->start += eol >= 0 ? reclen + 1 : reclen;
+    size_t consumed = eol >= 0 ? reclen + 1 : reclen;
+    r->start += consumed;
+    r->offset += (int64_t)consumed;
     if (rc >= 0) return 0;
     if (spec->csv.ignore_parse_errors) {
         src->skipped++;
@@ -316,7 +582,11 @@ static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
         bool ended;
         int rc = read_record(src, &ended, err);
         if (rc) return rc;
-        if (ended) reader_close(&src->r);
+        if (ended) {
+            reader_close(&src->r);
+            src->pos[src->cur].read = true;
+            src->cur = -1;
+        }
     }
     *status = src->done ? WR_SOURCE_END : WR_SOURCE_MORE;
     return wr_op_emit(op->ctx, batch, err);
@@ -327,6 +597,7 @@ static void fs_destroy(wr_operator *op)
     fs_source *src = (fs_source *)op;
     reader_close(&src->r);
     wr_free(src->r.buf);
+    wr_free(src->pos);
     wr_batch_free(src->batch);
     wr_free(src);
 }
@@ -388,8 +659,12 @@ static int list_files(fs_spec *spec, const char *path, int code, int pos, wr_err
     return 0;
 }
 
-/* Checks the schema against the format; errors are `code` at pos (the format's value). */
-static int check_schema(const wr_schema *schema, int format, int code, int pos, wr_error *err)
+/*
+ * Checks the schema against the format (verb: "read" or "write"); errors are
+ * `code` at pos (the format's value).
+ */
+static int check_schema(const wr_schema *schema, int format, const char *verb, int code, int pos,
+                        wr_error *err)
 {
     char tname[64];
     if (format == FORMAT_RAW) {
@@ -407,9 +682,9 @@ static int check_schema(const wr_schema *schema, int format, int code, int pos, 
     }
     for (int c = 0; c < schema->ncols; c++)
         if (!wr_csv_supports((wr_type_id)schema->types[c].id))
-            return wr_error_set_at(
-                err, code, pos, "format 'csv' cannot read column '%s' of type %s", schema->names[c],
-                wr_type_name(schema->types[c], tname, sizeof(tname)));
+            return wr_error_set_at(err, code, pos, "format 'csv' cannot %s column '%s' of type %s",
+                                   verb, schema->names[c],
+                                   wr_type_name(schema->types[c], tname, sizeof(tname)));
     return 0;
 }
 
@@ -421,7 +696,7 @@ static int build_source(const char *path, int path_pos, int format, int format_p
                         const wr_schema *schema, const wr_csv_options *csv, int code,
                         wr_operator_spec *out, wr_error *err)
 {
-    int rc = check_schema(schema, format, code, format_pos, err);
+    int rc = check_schema(schema, format, "read", code, format_pos, err);
     if (rc) return rc;
     fs_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->format = format;
@@ -459,6 +734,18 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
     return build_source(path, -1, f, -1, schema, csv ? csv : &defaults, WR_ERR_ARGUMENT, out, err);
 }
 
+/* ---- options ------------------------------------------------------------------ */
+
+/* A table's options, read and checked alike for both roles. */
+typedef struct fs_options {
+    const wr_config_entry *path, *format;
+    int format_id;
+    wr_csv_options csv; /* null_literal borrows the option's value */
+    int64_t file_size;  /* sink.rolling-policy.file-size, bytes */
+    int64_t rollover_ms;
+    int parallelism; /* sink.parallelism; -1: the input's */
+} fs_options;
+
 /* A required, non-empty option; when absent the error is at the 'connector' value. */
 static int require(const wr_config *options, const char *key, const wr_config_entry **out,
                    wr_error *err)
@@ -475,30 +762,566 @@ static int require(const wr_config *options, const char *key, const wr_config_en
                            "option '%s' is required for connector 'filesystem'", key);
 }
 
-/* Options: 'path', 'format' (both required) and, for csv, the csv.* options. */
+/*
+ * Flink's MemorySize: a number of bytes with an optional unit, in any case
+ * and after optional spaces: b/bytes, k/kb/kibibytes, m/mb/mebibytes,
+ * g/gb/gibibytes, t/tb/tebibytes, all binary ("1 mb" is 1048576). Returns 0
+ * or -1 for text that is not a size or does not fit int64.
+ */
+static int parse_memory_size(const char *s, int64_t *out)
+{
+    static const struct {
+        const char *unit;
+        int shift;
+    } units[] = {
+        {"", 0},           {"b", 0},          {"bytes", 0}, {"k", 10},         {"kb", 10},
+        {"kibibytes", 10}, {"m", 20},         {"mb", 20},   {"mebibytes", 20}, {"g", 30},
+        {"gb", 30},        {"gibibytes", 30}, {"t", 40},    {"tb", 40},        {"tebibytes", 40},
+    };
+    while (isspace((unsigned char)*s)) s++;
+    if (!isdigit((unsigned char)*s)) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno) return -1;
+    while (isspace((unsigned char)*end)) end++;
+    size_t n = strlen(end);
+    while (n && isspace((unsigned char)end[n - 1])) n--;
+    for (size_t i = 0; i < WR_ARRAY_LEN(units); i++) {
+        if (strlen(units[i].unit) != n || strncasecmp(end, units[i].unit, n) != 0) continue;
+        if (v > (INT64_MAX >> units[i].shift)) return -1;
+        *out = (int64_t)v << units[i].shift;
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Reads every option of the connector, for either role: 'path' and
+ * 'format' (required), the csv.* options for csv, the sink.* options
+ * (a table that is also read keeps them), and rejects any other.
+ */
+static int read_options(const wr_config *options, fs_options *o, wr_error *err)
+{
+    memset(o, 0, sizeof(*o));
+    o->format_id = FORMAT_CSV;
+    wr_csv_options_default(&o->csv);
+    int rc = require(options, "path", &o->path, err);
+    if (rc == 0) rc = require(options, "format", &o->format, err);
+    if (rc == 0)
+        rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &o->format_id, err);
+    if (rc == 0 && o->format_id == FORMAT_CSV) rc = wr_csv_options_read(options, &o->csv, err);
+    if (rc) return rc;
+    o->file_size = FS_DEFAULT_FILE_SIZE;
+    const wr_config_entry *e = wr_config_find(options, "sink.rolling-policy.file-size");
+    if (e && (parse_memory_size(e->value, &o->file_size) || o->file_size <= 0))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected a positive memory "
+                               "size such as '128 mb', '64 kb' or '1024' (bytes)",
+                               e->value, e->key);
+    rc = wr_config_get_duration_ms(options, "sink.rolling-policy.rollover-interval",
+                                   FS_DEFAULT_ROLLOVER_MS, &o->rollover_ms, err);
+    if (rc) return rc;
+    e = wr_config_find(options, "sink.rolling-policy.rollover-interval");
+    if (e && o->rollover_ms <= 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected a positive duration",
+                               e->value, e->key);
+    rc = wr_connector_get_parallelism(options, "sink.parallelism", &o->parallelism, err);
+    if (rc) return rc;
+    return wr_connector_check_unused(
+        options, "filesystem", o->format_id == FORMAT_CSV ? FS_SUPPORTED_CSV : FS_SUPPORTED_RAW,
+        err);
+}
+
+/* The source: 'path' must exist (a file, a directory or '-'); the sink.* options are ignored. */
 static int fs_make_source(const wr_schema *schema, const wr_config *options, const wr_config *job,
                           wr_operator_spec *out, wr_error *err)
 {
-    const wr_config_entry *path, *format;
-    int f = FORMAT_CSV;
-    wr_csv_options csv;
-    wr_csv_options_default(&csv);
-    int rc = require(options, "path", &path, err);
-    if (rc == 0) rc = require(options, "format", &format, err);
-    if (rc == 0) rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &f, err);
-    if (rc == 0 && f == FORMAT_CSV) rc = wr_csv_options_read(options, &csv, err);
-    if (rc == 0)
-        rc = wr_connector_check_unused(options, "filesystem",
-                                       f == FORMAT_CSV ? FS_SUPPORTED_CSV : FS_SUPPORTED_RAW, err);
+    fs_options o;
+    int rc = read_options(options, &o, err);
     if (rc) return rc;
-    return build_source(path->value, path->value_pos, f, format->value_pos, schema, &csv,
-                        WR_ERR_VALIDATION, out, err);
+    return build_source(o.path->value, o.path->value_pos, o.format_id, o.format->value_pos, schema,
+                        &o.csv, WR_ERR_VALIDATION, out, err);
+}
+
+/* ---- the sink ------------------------------------------------------------------- */
+
+/*
+ * Each subtask s writes its rows to part files numbered n = 0, 1, ... (per
+ * subtask, continuing after the numbers already in the directory):
+ *
+ *   .part-<s>-<n>.inprogress   being written, or closed and pending (hidden)
+ *   part-<s>-<n>               committed (visible, never written again)
+ *
+ * A file is closed when it reaches the rolling size or age, at a checkpoint
+ * barrier and at end of input; closed files are fsynced and pending. The
+ * snapshot at barrier k lists the pending files (tagged k when first listed)
+ * and the next number; checkpoint_done(k) renames the files tagged k or
+ * earlier. End of input commits everything (no later checkpoint reaches a
+ * finished task), which is why a restore also removes visible files numbered
+ * from the checkpoint's next number on: their rows are replayed.
+ */
+typedef struct fs_sink_spec {
+    char *dir;
+    int format;
+    wr_schema *schema;
+    wr_csv_options csv; /* null_literal points to null_literal below */
+    char *null_literal;
+    int64_t file_size;
+    int64_t rollover_ms;
+} fs_sink_spec;
+
+static void fs_sink_spec_free(void *vspec)
+{
+    fs_sink_spec *spec = vspec;
+    if (spec == NULL) return;
+    wr_free(spec->dir);
+    wr_schema_free(spec->schema);
+    wr_free(spec->null_literal);
+    wr_free(spec);
+}
+
+/* A closed part file waiting to be committed. */
+typedef struct pending_file {
+    int64_t n;
+    int64_t checkpoint; /* the first checkpoint that listed it; 0: none yet */
+    uint64_t bytes;
+} pending_file;
+
+typedef struct fs_sink {
+    wr_operator base;
+    const fs_sink_spec *spec;
+    int dirfd;         /* the directory; -1 until opened */
+    int fd;            /* the in-progress file; -1 when none is open */
+    int64_t n;         /* its number */
+    uint64_t bytes;    /* its size, buffered text included */
+    int64_t opened_ns; /* when it was opened (monotonic) */
+    int64_t next_n;    /* the number of the next file */
+    bool dir_unsynced; /* a file was created since the directory was last fsynced */
+    wr_buf text;       /* encoded rows not yet written to fd */
+    pending_file *pending;
+    int npending, cap;
+} fs_sink;
+
+typedef struct part_name {
+    char s[64];
+} part_name;
+
+static part_name hidden_name(const fs_sink *sink, int64_t n)
+{
+    part_name name;
+    snprintf(name.s, sizeof(name.s), ".part-%d-%lld.inprogress", sink->base.ctx->subtask,
+             (long long)n);
+    return name;
+}
+
+static part_name visible_name(const fs_sink *sink, int64_t n)
+{
+    part_name name;
+    snprintf(name.s, sizeof(name.s), "part-%d-%lld", sink->base.ctx->subtask, (long long)n);
+    return name;
+}
+
+/* An I/O error naming the directory and the file (may be NULL). Returns WR_ERR_IO. */
+static int sink_io_error(const fs_sink *sink, const char *what, const char *file, int errnum,
+                         wr_error *err)
+{
+    const char *dir = sink->spec->dir;
+    bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
+    return wr_error_set(err, WR_ERR_IO, "filesystem sink: cannot %s '%s%s%s': %s", what, dir,
+                        file && !slash ? "/" : "", file ? file : "", strerror(errnum));
+}
+
+/*
+ * Parses a part file name of this subtask: "part-<s>-<n>" or
+ * ".part-<s>-<n>.inprogress". Returns false for any other name.
+ */
+static bool parse_part_name(const char *name, int subtask, int64_t *n)
+{
+    bool hidden = name[0] == '.';
+    const char *p = name + (hidden ? 1 : 0);
+    if (strncmp(p, "part-", 5) != 0 || !isdigit((unsigned char)p[5])) return false;
+    char *end;
+    errno = 0;
+    long s = strtol(p + 5, &end, 10);
+    if (errno || s != subtask || end[0] != '-' || !isdigit((unsigned char)end[1])) return false;
+    long long v = strtoll(end + 1, &end, 10);
+    if (errno) return false;
+    if (hidden ? strcmp(end, ".inprogress") != 0 : end[0] != '\0') return false;
+    *n = v;
+    return true;
+}
+
+static int sync_dir(fs_sink *sink, wr_error *err)
+{
+    if (fsync(sink->dirfd) != 0) return sink_io_error(sink, "fsync directory", NULL, errno, err);
+    sink->dir_unsynced = false;
+    return 0;
+}
+
+static int open_part(fs_sink *sink, wr_error *err)
+{
+    sink->n = sink->next_n++;
+    part_name name = hidden_name(sink, sink->n);
+    sink->fd = openat(sink->dirfd, name.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (sink->fd < 0) return sink_io_error(sink, "create", name.s, errno, err);
+    sink->bytes = 0;
+    sink->opened_ns = wr_clock_mono_ns();
+    sink->dir_unsynced = true;
+    return 0;
+}
+
+static int flush_part(fs_sink *sink, wr_error *err)
+{
+    if (sink->text.len == 0) return 0;
+    int errnum = wr_connector_write_all(sink->fd, sink->text.data, sink->text.len);
+    wr_buf_reset(&sink->text);
+    if (errnum) return sink_io_error(sink, "write", hidden_name(sink, sink->n).s, errnum, err);
+    return 0;
+}
+
+/* Closes the in-progress file durably: it becomes pending. */
+static int close_part(fs_sink *sink, wr_error *err)
+{
+    int rc = flush_part(sink, err);
+    if (rc) return rc;
+    int fd = sink->fd;
+    sink->fd = -1;
+    if (fsync(fd) != 0) {
+        int errnum = errno;
+        close(fd);
+        return sink_io_error(sink, "fsync", hidden_name(sink, sink->n).s, errnum, err);
+    }
+    if (close(fd) != 0)
+        return sink_io_error(sink, "close", hidden_name(sink, sink->n).s, errno, err);
+    if (sink->npending == sink->cap) {
+        sink->cap = sink->cap ? 2 * sink->cap : 8;
+        sink->pending = wr_realloc(sink->pending, (size_t)sink->cap * sizeof(pending_file));
+    }
+    sink->pending[sink->npending++] = (pending_file){.n = sink->n, .bytes = sink->bytes};
+    return 0;
+}
+
+/*
+ * Commits one file: renames it to its visible name. Idempotent: a file
+ * that is already visible is fine. `expect` (>= 0) is the size the
+ * checkpoint recorded. Returns 0 or WR_ERR_IO.
+ */
+static int commit_part(fs_sink *sink, int64_t n, int64_t expect, wr_error *err)
+{
+    part_name from = hidden_name(sink, n), to = visible_name(sink, n);
+    struct stat st;
+    if (fstatat(sink->dirfd, from.s, &st, 0) != 0) {
+        if (errno == ENOENT && fstatat(sink->dirfd, to.s, &st, 0) == 0) return 0;
+        if (errno != ENOENT) return sink_io_error(sink, "access", from.s, errno, err);
+        return wr_error_set(err, WR_ERR_IO,
+                            "filesystem sink: neither '%s' nor '%s' exists in '%s', but a "
+                            "completed checkpoint wrote it",
+                            from.s, to.s, sink->spec->dir);
+    }
+    if (expect >= 0 && st.st_size != expect)
+        return wr_error_set(err, WR_ERR_IO,
+                            "filesystem sink: '%s' in '%s' has %lld bytes, but the checkpoint "
+                            "recorded %lld",
+                            from.s, sink->spec->dir, (long long)st.st_size, (long long)expect);
+    if (renameat(sink->dirfd, from.s, sink->dirfd, to.s) != 0)
+        return sink_io_error(sink, "rename", from.s, errno, err);
+    return 0;
+}
+
+/* Commits the pending files tagged with a checkpoint up to `upto`; all when upto < 0. */
+static int commit_pending(fs_sink *sink, int64_t upto, wr_error *err)
+{
+    int kept = 0, rc = 0;
+    bool renamed = false;
+    for (int i = 0; i < sink->npending; i++) {
+        pending_file *f = &sink->pending[i];
+        bool due = upto < 0 || (f->checkpoint > 0 && f->checkpoint <= upto);
+        if (due && rc == 0) rc = commit_part(sink, f->n, (int64_t)f->bytes, err);
+        if (due && rc == 0) {
+            renamed = true;
+            continue;
+        }
+        sink->pending[kept++] = *f;
+    }
+    sink->npending = kept;
+    if (rc == 0 && (renamed || sink->dir_unsynced)) rc = sync_dir(sink, err);
+    return rc;
+}
+
+/*
+ * Walks this subtask's part files: sets *max to the highest number found
+ * (-1: none) and, when remove_from >= 0, deletes those numbered from it on.
+ */
+static int scan_parts(fs_sink *sink, int64_t remove_from, int64_t *max, wr_error *err)
+{
+    *max = -1;
+    DIR *dir = opendir(sink->spec->dir);
+    if (dir == NULL) return sink_io_error(sink, "read directory", NULL, errno, err);
+    int rc = 0;
+    for (struct dirent *de; rc == 0 && (de = readdir(dir)) != NULL;) {
+        int64_t n;
+        if (!parse_part_name(de->d_name, sink->base.ctx->subtask, &n)) continue;
+        if (remove_from >= 0 && n >= remove_from) {
+            if (unlinkat(sink->dirfd, de->d_name, 0) != 0 && errno != ENOENT)
+                rc = sink_io_error(sink, "remove", de->d_name, errno, err);
+            continue;
+        }
+        *max = WR_MAX(*max, n);
+    }
+    closedir(dir);
+    return rc;
+}
+
+/*
+ * Operator state ("FSNK", version 1): u64 next number, u32 count, then per
+ * pending file u64 number, u64 checkpoint, u64 size in bytes.
+ */
+static int sink_restore(fs_sink *sink, const wr_snapshot_part *part, int64_t checkpoint,
+                        wr_error *err)
+{
+    cursor c = {(const unsigned char *)part->data.data, part->data.len, false};
+    bool ok = get_header(&c, "FSNK");
+    int64_t next = ok ? (int64_t)get_u64(&c) : 0;
+    uint32_t count = ok ? get_u32(&c) : 0;
+    ok = ok && !c.bad && next >= 0 && c.left == (size_t)count * 24;
+    /* Every listed file was written before the checkpoint: commit it now. */
+    int rc = 0;
+    for (uint32_t i = 0; ok && i < count && rc == 0; i++) {
+        int64_t n = (int64_t)get_u64(&c);
+        get_u64(&c); /* the checkpoint that first listed it: this one or an earlier one */
+        int64_t bytes = (int64_t)get_u64(&c);
+        ok = n >= 0 && n < next && bytes >= 0;
+        if (ok) rc = commit_part(sink, n, bytes, err);
+    }
+    if (!ok)
+        return wr_error_set(err, WR_ERR_IO,
+                            "filesystem sink: the operator state of subtask %d in checkpoint %lld "
+                            "is damaged or of another version",
+                            sink->base.ctx->subtask, (long long)checkpoint);
+    if (rc) return rc;
+    /* Files numbered from `next` on were written after the checkpoint: abort them. */
+    int64_t max;
+    rc = scan_parts(sink, next, &max, err);
+    sink->next_n = next;
+    return rc ? rc : sync_dir(sink, err);
+}
+
+/* Creates dir and its missing parents. Returns 0 or an errno. */
+static int make_dirs(const char *dir)
+{
+    char *path = wr_strdup(dir);
+    int errnum = 0;
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) errnum = errno;
+        *p = c;
+        if (c == '\0' || errnum) break;
+    }
+    wr_free(path);
+    return errnum;
+}
+
+static wr_operator *fs_sink_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
+static int fs_sink_open(wr_operator *op, wr_error *err);
+static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *err);
+static int fs_sink_end_input(wr_operator *op, int input, wr_error *err);
+static int fs_sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
+static int fs_sink_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error *err);
+static void fs_sink_destroy(wr_operator *op);
+
+static const wr_operator_ops fs_sink_ops = {
+    .kind = "filesystem_sink",
+    .create = fs_sink_create,
+    .open = fs_sink_open,
+    .process = fs_sink_process,
+    .end_input = fs_sink_end_input,
+    .snapshot = fs_sink_snapshot,
+    .checkpoint_done = fs_sink_checkpoint_done,
+    .destroy = fs_sink_destroy,
+};
+
+static wr_operator *fs_sink_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
+{
+    fs_sink *sink = wr_calloc(1, sizeof(*sink));
+    sink->base.ops = &fs_sink_ops;
+    sink->base.ctx = ctx;
+    sink->spec = vspec;
+    sink->dirfd = -1;
+    sink->fd = -1;
+    wr_buf_init(&sink->text);
+    return &sink->base;
+}
+
+/*
+ * Creates the directory, then either finishes what the restored checkpoint
+ * covers (commits its pending files, removes later ones) or, starting
+ * fresh, numbers files after those already there. Files are touched here
+ * rather than in create, so that a job that fails to start changes nothing.
+ */
+static int fs_sink_open(wr_operator *op, wr_error *err)
+{
+    fs_sink *sink = (fs_sink *)op;
+    int errnum = make_dirs(sink->spec->dir);
+    if (errnum) return sink_io_error(sink, "create directory", NULL, errnum, err);
+    sink->dirfd = open(sink->spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sink->dirfd < 0) return sink_io_error(sink, "open directory", NULL, errno, err);
+    const wr_restore *restore = op->ctx->restore;
+    const wr_snapshot_part *part = restore && !restore->finished ? restored_part(restore) : NULL;
+    if (part) return sink_restore(sink, part, restore->checkpoint, err);
+    int64_t max;
+    int rc = scan_parts(sink, -1, &max, err);
+    sink->next_n = max + 1;
+    return rc;
+}
+
+/* Appends one row's line to the text of the in-progress file. */
+static void encode_row(fs_sink *sink, const wr_batch *batch, int row)
+{
+    wr_buf *text = &sink->text;
+    if (sink->spec->format == FORMAT_RAW) {
+        const wr_vector *v = &batch->cols[0];
+        if (!wr_vector_is_null(v, row)) {
+            wr_str str = ((const wr_str *)v->data)[row];
+            wr_buf_append(text, str.ptr, str.len);
+        }
+    } else {
+        wr_csv_encode(&sink->spec->csv, batch, row, text);
+    }
+    wr_buf_putc(text, '\n');
+}
+
+static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *err)
+{
+    fs_sink *sink = (fs_sink *)op;
+    const fs_sink_spec *spec = sink->spec;
+    assert(batch->ncols == spec->schema->ncols);
+    int rows = wr_batch_rows(batch);
+    if (rows == 0) return 0;
+    int64_t now = wr_clock_mono_ns();
+    for (int i = 0; i < rows; i++) {
+        int row = wr_batch_row(batch, i);
+        wr_change_kind kind = wr_batch_kind(batch, row);
+        if (kind != WR_KIND_INSERT)
+            return wr_error_set(err, WR_ERR_RUNTIME,
+                                "filesystem sink '%s' accepts only inserts, got a %s row "
+                                "(the query produces updates or deletes, which part files "
+                                "cannot hold)",
+                                spec->dir, wr_change_kind_short(kind));
+        int rc = 0;
+        if (sink->fd >= 0 && (sink->bytes >= (uint64_t)spec->file_size ||
+                              (now - sink->opened_ns) / 1000000 >= spec->rollover_ms))
+            rc = close_part(sink, err);
+        if (rc == 0 && sink->fd < 0) rc = open_part(sink, err);
+        if (rc) return rc;
+        size_t before = sink->text.len;
+        encode_row(sink, batch, row);
+        sink->bytes += sink->text.len - before;
+        if (sink->text.len >= FS_SINK_FLUSH && (rc = flush_part(sink, err))) return rc;
+    }
+    return 0;
+}
+
+/*
+ * Barrier k: the in-progress file is closed (its rows belong to k), the
+ * directory synced so the pending names survive a crash, and the pending
+ * files not yet listed are tagged k.
+ */
+static int fs_sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
+{
+    fs_sink *sink = (fs_sink *)op;
+    int rc = sink->fd >= 0 ? close_part(sink, err) : 0;
+    if (rc == 0 && sink->dir_unsynced) rc = sync_dir(sink, err);
+    if (rc) return rc;
+    wr_buf *buf = wr_snapshot_add(out, -1);
+    put_header(buf, "FSNK");
+    put_u64(buf, (uint64_t)sink->next_n);
+    put_u32(buf, (uint32_t)sink->npending);
+    for (int i = 0; i < sink->npending; i++) {
+        pending_file *f = &sink->pending[i];
+        if (f->checkpoint == 0) f->checkpoint = checkpoint;
+        put_u64(buf, (uint64_t)f->n);
+        put_u64(buf, (uint64_t)f->checkpoint);
+        put_u64(buf, f->bytes);
+    }
+    return 0;
+}
+
+static int fs_sink_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error *err)
+{
+    return commit_pending((fs_sink *)op, checkpoint, err);
+}
+
+/*
+ * End of input commits every file: without checkpointing this is the
+ * commit; with it, a finished task hears of no later checkpoint (a restore
+ * from an earlier one removes these files again, see sink_restore).
+ */
+static int fs_sink_end_input(wr_operator *op, int input, wr_error *err)
+{
+    fs_sink *sink = (fs_sink *)op;
+    int rc = sink->fd >= 0 ? close_part(sink, err) : 0;
+    return rc ? rc : commit_pending(sink, -1, err);
+}
+
+/* A failed or cancelled run leaves its files hidden: a restore commits or removes them. */
+static void fs_sink_destroy(wr_operator *op)
+{
+    fs_sink *sink = (fs_sink *)op;
+    if (sink->fd >= 0) close(sink->fd);
+    if (sink->dirfd >= 0) close(sink->dirfd);
+    wr_buf_fini(&sink->text);
+    wr_free(sink->pending);
+    wr_free(sink);
+}
+
+/*
+ * The sink: 'path' is a directory (created when the job starts), not '-'
+ * and not a file; every column must be writable by the format.
+ */
+static int fs_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                        wr_operator_spec *out, wr_error *err)
+{
+    fs_options o;
+    int rc = read_options(options, &o, err);
+    if (rc == 0)
+        rc =
+            check_schema(schema, o.format_id, "write", WR_ERR_VALIDATION, o.format->value_pos, err);
+    if (rc) return rc;
+    const char *path = o.path->value;
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
+                               "invalid value '-' for option 'path': the filesystem sink writes "
+                               "files into a directory (standard input can only be read)");
+    if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
+                               "invalid value '%s' for option 'path': not a directory (the "
+                               "filesystem sink writes files into a directory)",
+                               path);
+    fs_sink_spec *spec = wr_calloc(1, sizeof(*spec));
+    spec->dir = wr_strdup(path);
+    spec->format = o.format_id;
+    spec->schema = wr_schema_copy(schema);
+    spec->csv = o.csv;
+    if (o.csv.null_literal) spec->null_literal = wr_strdup(o.csv.null_literal);
+    spec->csv.null_literal = spec->null_literal;
+    spec->file_size = o.file_size;
+    spec->rollover_ms = o.rollover_ms;
+    *out = (wr_operator_spec){.ops = &fs_sink_ops,
+                              .spec = spec,
+                              .spec_free = fs_sink_spec_free,
+                              .parallelism = o.parallelism};
+    return 0;
 }
 
 const wr_connector wr_connector_filesystem = {
     .name = "filesystem",
     .make_source = fs_make_source,
-    .make_sink = NULL,
+    .make_sink = fs_make_sink,
 };
 
 /* ---- the CSV file sink (C API) -------------------------------------------------- */

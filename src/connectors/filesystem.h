@@ -1,9 +1,10 @@
 /*
  * filesystem.h — file sources and sinks for the C API, without SQL options.
  *
- * The 'filesystem' connector (filesystem.c) builds the same source from a
- * table's WITH options; these entry points let a C program read files of
- * CSV or raw lines and write CSV without going through a catalog.
+ * The 'filesystem' connector (filesystem.c) builds the same source, and an
+ * exactly-once sink of part files, from a table's WITH options; these entry
+ * points let a C program read files of CSV or raw lines and write CSV
+ * without going through a catalog.
  */
 #ifndef WR_FILESYSTEM_H
 #define WR_FILESYSTEM_H

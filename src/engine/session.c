@@ -146,11 +146,31 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
                                  "unknown connector '%s'; available connectors: %s", ce->value,
                                  wr_connector_names());
         else {
+            /*
+             * A table is valid when it can be read or written (a filesystem directory that
+             * does not exist yet can still be written). When neither works, the source's
+             * complaint is reported, else the sink's.
+             */
             wr_operator_spec spec = {0};
             rc = conn->make_source
                      ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
-                     : conn->make_sink(t->schema, &t->options, &s->config, &spec, err);
+                     : WR_ERR_VALIDATION;
             if (rc == 0) wr_operator_spec_fini(&spec);
+            if (rc && conn->make_sink) {
+                wr_error sink_err;
+                wr_error_init(&sink_err);
+                for (int i = 0; i < t->options.n; i++) t->options.entries[i].used = false;
+                int src = rc;
+                rc = conn->make_sink(t->schema, &t->options, &s->config, &spec, &sink_err);
+                if (rc == 0) {
+                    wr_operator_spec_fini(&spec);
+                    wr_error_init(err);
+                } else if (conn->make_source == NULL) {
+                    wr_error_copy(err, &sink_err);
+                } else {
+                    rc = src;
+                }
+            }
         }
     }
     if (rc) {

@@ -59,13 +59,21 @@ sed -i "s/'format' = 'csv'/'format' = 'csv', 'csv.ignore-parse-errors' = 'true'/
 "$WEIR" sql -f "$TMP/bad.sql" >"$TMP/skip.out" 2>"$TMP/skip.err" || { cat "$TMP/skip.err"; fail "ignore-parse-errors failed"; }
 [ "$(wc -l <"$TMP/skip.out")" -eq 3 ] || { cat "$TMP/skip.out"; fail "ignore-parse-errors: expected 3 rows"; }
 
-# A missing path fails at CREATE TABLE, at the path's value.
+# A missing path is fine for a table that will be written, and an error when it is read.
 cat >"$TMP/missing.sql" <<SQL
 CREATE TABLE src (id INT) WITH (
   'connector' = 'filesystem',
   'path' = '$TMP/nope', 'format' = 'csv');
+SELECT * FROM src;
 SQL
 if "$WEIR" sql -f "$TMP/missing.sql" >/dev/null 2>"$TMP/missing.err"; then fail "missing path: expected an error"; fi
 grep -qF "no such file or directory: '$TMP/nope'" "$TMP/missing.err" || { cat "$TMP/missing.err"; fail "missing path: message"; }
-grep -qF 'line 3, column 12' "$TMP/missing.err" || { cat "$TMP/missing.err"; fail "missing path: position"; }
+# A bad option is still reported at CREATE TABLE, where it was written.
+cat >"$TMP/badopt.sql" <<SQL
+CREATE TABLE src (id INT) WITH (
+  'connector' = 'filesystem',
+  'path' = '$TMP', 'format' = 'csv', 'sink.rolling-policy.file-size' = 'huge');
+SQL
+if "$WEIR" sql -f "$TMP/badopt.sql" >/dev/null 2>"$TMP/badopt.err"; then fail "bad option accepted"; fi
+grep -qF 'line 3, column' "$TMP/badopt.err" || { cat "$TMP/badopt.err"; fail "bad option: position"; }
 echo "ok: filesystem source"

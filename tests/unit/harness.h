@@ -1,7 +1,7 @@
 /*
  * harness.h — driving operators by hand in unit tests: a collector that keeps
  * a copy of every batch, a hand-made operator context, connector options with
- * fake SQL positions, and planning a connector's scan.
+ * fake SQL positions, and planning a connector's scan or sink.
  */
 #ifndef WR_TEST_HARNESS_H
 #define WR_TEST_HARNESS_H
@@ -36,5 +36,9 @@ wr_schema *schema_of(const char *names, const wr_type *types);
 /* Plans a scan with a connector's make_source; returns the error code (0 on success). */
 int plan_source(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                 wr_operator_spec *spec, wr_error *err);
+
+/* Plans a sink with a connector's make_sink; returns the error code (0 on success). */
+int plan_table_sink(const char *connector, const wr_schema *schema, const char *const *kv, int n,
+                    wr_operator_spec *spec, wr_error *err);
 
 #endif
