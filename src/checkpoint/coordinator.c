@@ -26,6 +26,9 @@ struct wr_coordinator {
     char *start_path; /* 'execution.savepoint.path' the job started from, for restarts */
     char *savepoints; /* 'state.savepoints.dir', or NULL */
     char *savepoint;  /* path of the savepoint a stop wrote */
+    bool stopping;    /* a stop with savepoint is under way */
+    bool gave_up;     /* the restart strategy declined: the failure stands */
+    int64_t first_id; /* checkpoints of this run have ids from here */
     wr_coordinator_stats stats;
 };
 
@@ -133,6 +136,7 @@ int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator
     c->tolerable = o.tolerable;
     /* Ids continue after whatever an earlier run of the job left, so the newest is the latest. */
     c->next_id = c->dir ? wr_chk_max_id(c->dir, c->name) + 1 : 1;
+    c->first_id = c->next_id;
     c->last_trigger_ms = c->last_end_ms = mono_ms();
     *out = c;
     return 0;
@@ -195,8 +199,8 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
             return failed(c, now, &why, err);
         }
     }
-    if (c->interval_ms > 0 && c->inflight == 0 && now - c->last_trigger_ms >= c->interval_ms &&
-        now - c->last_end_ms >= c->min_pause_ms &&
+    if (c->interval_ms > 0 && !c->stopping && c->inflight == 0 &&
+        now - c->last_trigger_ms >= c->interval_ms && now - c->last_end_ms >= c->min_pause_ms &&
         wr_job_trigger_checkpoint(job, c->next_id) == 0) {
         c->inflight = c->next_id++;
         c->triggered_ms = c->last_trigger_ms = now;
@@ -227,7 +231,9 @@ static bool restarted(wr_coordinator *c, wr_job *job, const atomic_bool *cancel,
 {
     char why[200];
     int64_t delay;
+    if (c->gave_up) return false;
     if (!wr_restart_allow(&c->restart, mono_ms(), &delay, why, sizeof(why))) {
+        c->gave_up = true;
         if (c->restart.kind != WR_RESTART_NONE) {
             char note[260];
             snprintf(note, sizeof(note), " (not restarted: %s)", why);
@@ -240,19 +246,37 @@ static bool restarted(wr_coordinator *c, wr_job *job, const atomic_bool *cancel,
         if (cancel && atomic_load(cancel)) return false;
         wr_clock_sleep_ns(WR_MIN(end - mono_ms(), 20) * 1000000);
     }
-    /* The latest complete checkpoint, else where the job started. */
+    /* This run's latest complete checkpoint, else where the job started. */
     wr_checkpoint *from = NULL;
     char *path = NULL;
     wr_error lerr;
     wr_error_init(&lerr);
-    if (c->dir && wr_chk_latest(c->dir, c->name, &path, NULL, &lerr) != 1) path = NULL;
-    if (path == NULL && c->start_path) path = wr_strdup(c->start_path);
-    if (path && wr_chk_load(path, &from, NULL, &lerr)) {
+    int found = c->dir ? wr_chk_latest(c->dir, c->name, &path, NULL, &lerr) : 0;
+    if (found < 0) {
+        wr_error_copy(err, &lerr);
+        return false;
+    }
+    int maxp = 0;
+    if (path && wr_chk_load(path, &from, &maxp, &lerr)) {
         wr_free(path);
         wr_error_copy(err, &lerr);
         return false;
     }
     wr_free(path);
+    if (from && from->id < c->first_id) { /* an earlier run's: not this job's progress */
+        wr_checkpoint_free(from);
+        from = NULL;
+    }
+    if (from == NULL && c->start_path && wr_chk_load(c->start_path, &from, &maxp, &lerr)) {
+        wr_error_copy(err, &lerr);
+        return false;
+    }
+    if (from && maxp != c->max_parallelism) {
+        wr_checkpoint_free(from);
+        wr_error_set(err, WR_ERR_VALIDATION,
+                     "cannot restart: the checkpoint has another 'pipeline.max-parallelism'");
+        return false;
+    }
     if (wr_job_restart(job, from, &lerr)) {
         wr_error_copy(err, &lerr);
         return false;
@@ -270,39 +294,47 @@ const char *wr_coordinator_savepoint(const wr_coordinator *c)
 }
 
 /*
- * Stop with a savepoint: waits for the checkpoint in flight, takes one more
- * and writes it to the savepoints directory as chk-<id> of the job.
+ * Stop with a savepoint: stores the checkpoint in flight (if any) the
+ * normal way, then takes one more whose barrier halts the sources, writes it
+ * to the savepoints directory and confirms it to the operators (sinks
+ * commit). Returns 0, 1 when the job ended by itself meanwhile, or an error.
  */
-static int take_savepoint(wr_coordinator *c, wr_job *job, wr_error *err)
+static int take_savepoint(wr_coordinator *c, wr_job *job, const atomic_bool *cancel, wr_error *err)
 {
     int64_t deadline = mono_ms() + (c->timeout_ms > 0 ? c->timeout_ms : 600000);
     int64_t id = 0;
     wr_checkpoint *chk = NULL;
-    while (mono_ms() < deadline) {
+    c->stopping = true; /* poll triggers no more checkpoints */
+    while (chk == NULL) {
         wr_error werr;
         wr_error_init(&werr);
-        if (wr_job_wait(job, 0, &werr) != 1)
-            return wr_error_set(err, WR_ERR_RUNTIME, "the job ended before its savepoint");
-        if (id == 0) {
-            int64_t want = c->next_id;
+        if (wr_job_wait(job, 0, &werr) != 1) return 1;
+        if (cancel && atomic_load(cancel))
+            return wr_error_set(err, WR_ERR_CANCELLED, "stop with savepoint cancelled");
+        if (mono_ms() >= deadline)
+            return wr_error_set(err, WR_ERR_RUNTIME,
+                                "the savepoint did not complete within "
+                                "'execution.checkpointing.timeout'");
+        if (c->inflight) {
+            int rc = wr_coordinator_poll(c, job, err); /* store the one in flight first */
+            if (rc) return rc;
+        } else if (id == 0) {
+            int64_t want = WR_MAX(c->next_id, wr_chk_max_id(c->savepoints, c->name) + 1);
             if (wr_job_trigger_savepoint(job, want) == 0) {
                 id = want;
-                c->next_id++;
-            } else if (c->inflight) {
-                wr_coordinator_poll(c, job, &werr); /* let the one in flight finish */
+                c->next_id = want + 1;
             }
-        } else if (wr_job_take_checkpoint(job, &chk)) {
-            break;
+        } else if (wr_job_take_checkpoint(job, &chk) && chk->id != id) {
+            wr_checkpoint_free(chk); /* cannot happen: nothing else was in flight */
+            chk = NULL;
         }
-        wr_clock_sleep_ns(2000000);
+        if (chk == NULL) wr_clock_sleep_ns(2000000);
     }
-    if (chk == NULL)
-        return wr_error_set(err, WR_ERR_RUNTIME, "the savepoint did not complete in time");
     int rc = wr_chk_write(c->savepoints, c->name, chk, c->max_parallelism, err);
-    char *path = NULL;
-    if (rc == 0 && wr_chk_latest(c->savepoints, c->name, &path, NULL, err) == 1) {
+    if (rc == 0) {
         wr_free(c->savepoint);
-        c->savepoint = path;
+        c->savepoint = wr_chk_path(c->savepoints, c->name, id);
+        wr_job_checkpoint_done(job, id);
     }
     wr_checkpoint_free(chk);
     return rc;
@@ -323,12 +355,16 @@ int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
             return rc;
         if (rc != 1) continue; /* running again */
         if (!cancelled && stop && atomic_load(stop)) {
-            int src = c && c->savepoints ? take_savepoint(c, job, err) : 0;
+            int src = c && c->savepoints ? take_savepoint(c, job, cancel, err) : 0;
+            if (src == 1) continue; /* the job ended by itself: report how */
             wr_job_cancel(job);
             wr_error ignored;
             wr_error_init(&ignored);
             wr_job_wait(job, -1, &ignored);
-            if (src) return src;
+            if (src) {
+                wr_error_prefix(err, "stop with savepoint failed: ");
+                return src;
+            }
             return wr_error_set(err, WR_ERR_CANCELLED, "job stopped%s%s",
                                 c && c->savepoint ? " with a savepoint in " : "",
                                 c && c->savepoint ? c->savepoint : "");
@@ -348,8 +384,8 @@ int wr_coordinator_wait(wr_coordinator *c, wr_job *job, int64_t timeout_ms,
     }
 }
 
-int wr_coordinator_restore_point(const wr_config *config, const char *name, bool resume,
-                                 wr_checkpoint **out, wr_error *err)
+int wr_coordinator_restore_point(wr_coordinator *c, const wr_config *config, const char *name,
+                                 bool resume, wr_checkpoint **out, wr_error *err)
 {
     *out = NULL;
     const char *given = wr_config_get(config, "execution.savepoint.path", NULL);
@@ -374,6 +410,10 @@ int wr_coordinator_restore_point(const wr_config *config, const char *name, bool
     int maxp = 0;
     rc = wr_config_get_int64(config, "pipeline.max-parallelism", 128, &want, err);
     if (rc == 0) rc = wr_chk_load(path, out, &maxp, err);
+    if (rc == 0 && c) {
+        wr_free(c->start_path);
+        c->start_path = wr_strdup(path);
+    }
     if (rc == 0 && maxp != want) {
         rc = wr_error_set(err, WR_ERR_VALIDATION,
                           "checkpoint '%s' was taken with 'pipeline.max-parallelism' = %d, the "

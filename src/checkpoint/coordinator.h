@@ -28,8 +28,9 @@ int wr_coordinator_check_config(const wr_config *config, wr_error *err);
 
 /*
  * A coordinator for job `name` under config, in *out; *out is NULL when
- * there is nothing to coordinate (no checkpoint interval, no restart strategy). Returns 0 or a validation error (also
- * for options that do not fit together, e.g. an interval without a directory).
+ * there is nothing to coordinate (no checkpoint interval, no restart strategy). Returns 0 or a
+ * validation error (also for options that do not fit together, e.g. an interval without a
+ * directory).
  */
 int wr_coordinator_new(const wr_config *config, const char *name, wr_coordinator **out,
                        wr_error *err);
@@ -62,18 +63,20 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err);
  * The checkpoint a job starts from, in *out (NULL: start fresh): the one at
  * 'execution.savepoint.path' when set, else with `resume` the latest
  * complete checkpoint of job `name` in 'state.checkpoints.dir' (none yet:
- * fresh). Its max parallelism must equal 'pipeline.max-parallelism'.
+ * fresh). Its max parallelism must equal 'pipeline.max-parallelism'. The
+ * coordinator c (may be NULL) remembers it: restarts go back to it until the
+ * job has a checkpoint of its own.
  * Errors name the path and what is wrong with it.
  */
-int wr_coordinator_restore_point(const wr_config *config, const char *name, bool resume,
-                                 wr_checkpoint **out, wr_error *err);
+int wr_coordinator_restore_point(wr_coordinator *c, const wr_config *config, const char *name,
+                                 bool resume, wr_checkpoint **out, wr_error *err);
 
 /* How long the caller may wait before the next poll is due (ms; at most 50). */
 int64_t wr_coordinator_wait_ms(const wr_coordinator *c);
 
 typedef struct wr_coordinator_stats {
     int64_t completed, failed;
-    int64_t restarts; /* times the job ran again after a failure */
+    int64_t restarts;         /* times the job ran again after a failure */
     int64_t last_id;          /* newest durable checkpoint, or 0 */
     int64_t last_duration_ms; /* trigger to durable */
 } wr_coordinator_stats;

@@ -125,6 +125,16 @@ static char *job_dir(const char *dir, const char *job)
     return wr_buf_detach(&b);
 }
 
+char *wr_chk_path(const char *dir, const char *job, int64_t id)
+{
+    char *jdir = job_dir(dir, job);
+    wr_buf b;
+    wr_buf_init(&b);
+    wr_buf_printf(&b, "%s/chk-%" PRId64, jdir, id);
+    wr_free(jdir);
+    return wr_buf_detach(&b);
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 int wr_chk_write(const char *dir, const char *job, const wr_checkpoint *chk, int max_parallelism,
@@ -137,6 +147,7 @@ int wr_chk_write(const char *dir, const char *job, const wr_checkpoint *chk, int
     wr_buf_printf(&path, "%s/chk-%" PRId64, jdir, chk->id);
     char *cdir = wr_buf_detach(&path);
     int rc = make_dirs(cdir, err);
+    if (rc == 0) rc = sync_dir(jdir, err); /* the new chk-<id> entry survives a power loss */
     wr_buf_puts(&meta, FORMAT_LINE);
     wr_buf_printf(&meta, "id %" PRId64 "\nmax-parallelism %d\n", chk->id, max_parallelism);
     for (int i = 0; i < chk->nsnapshots && rc == 0; i++) {
@@ -371,7 +382,11 @@ int wr_chk_load(const char *path, wr_checkpoint **out, int *max_parallelism, wr_
     wr_buf fpath;
     wr_buf_init(&fpath);
     for (char *line = meta.data, *next; rc == 0 && line && *line; line = next) {
-        char *nl = strchr(line, '\n'); /* verified: the text ends with a newline */
+        char *nl = memchr(line, '\n', (size_t)(meta.data + meta.len - line));
+        if (nl == NULL || memchr(line, '\0', (size_t)(nl - line))) {
+            rc = wr_error_set(err, WR_ERR_IO, "checkpoint '%s': malformed '%s'", path, METADATA);
+            break;
+        }
         *nl = '\0';
         next = nl + 1;
         char name[96];
@@ -386,6 +401,11 @@ int wr_chk_load(const char *path, wr_checkpoint **out, int *max_parallelism, wr_
             snapshot_of(chk, v, s)->finished = true;
         } else if (sscanf(line, "file %95s %d %d %d %zu %" SCNx64, name, &v, &s, &kg, &bytes,
                           &hash) == 6) {
+            if (strchr(name, '/') || name[0] == '.' || v < 0 || s < 0 || kg < -1) {
+                rc = wr_error_set(err, WR_ERR_IO, "checkpoint '%s': bad file entry '%s'", path,
+                                  line);
+                break;
+            }
             wr_buf *data = wr_snapshot_add(snapshot_of(chk, v, s), kg);
             wr_buf_reset(&fpath);
             wr_buf_printf(&fpath, "%s/%s", path, name);

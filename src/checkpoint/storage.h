@@ -37,6 +37,9 @@ int wr_chk_retain(const char *dir, const char *job, int retain, wr_error *err);
  */
 int wr_chk_latest(const char *dir, const char *job, char **path, int *skipped, wr_error *err);
 
+/* The directory checkpoint id of job has (or would have) under dir; caller frees. */
+char *wr_chk_path(const char *dir, const char *job, int64_t id);
+
 /* The highest checkpoint id under the job's directory, complete or not (0 when none). */
 int64_t wr_chk_max_id(const char *dir, const char *job);
 

@@ -163,6 +163,8 @@ static int cmd_sql(int argc, char **argv)
         if (got_signal) {
             fprintf(stderr, "weir: job cancelled (%s)\n",
                     got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+            if (strstr(weir_session_error(s), "savepoint failed"))
+                fprintf(stderr, "weir: %s\n", weir_session_error(s));
             status = 128 + got_signal;
         } else {
             fprintf(stderr, "weir: error: %s\n", weir_session_error(s));

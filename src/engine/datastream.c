@@ -1113,7 +1113,7 @@ static weir_job *start(weir_env *env, const char *name)
     }
     const char *job_name = name ? name : "weir-datastream-job";
     wr_checkpoint *from = NULL;
-    if (wr_coordinator_restore_point(&env->config, job_name, false, &from, &err)) {
+    if (wr_coordinator_restore_point(coord, &env->config, job_name, false, &from, &err)) {
         env_fail_err(env, &err, NULL, NULL);
         wr_coordinator_free(coord);
         return NULL;

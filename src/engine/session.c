@@ -194,7 +194,8 @@ static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
         return rc;
     }
     wr_checkpoint *from;
-    if ((rc = wr_coordinator_restore_point(&s->config, graph->name, s->resume, &from, err))) {
+    if ((rc =
+             wr_coordinator_restore_point(coord, &s->config, graph->name, s->resume, &from, err))) {
         wr_coordinator_free(coord);
         wr_jobgraph_free(graph);
         return rc;
@@ -454,6 +455,9 @@ static int run_script(weir_session *s, const char *sql, const char *name,
     wr_error err;
     wr_error_init(&err);
     atomic_store(&s->cancel, false);
+    atomic_store(&s->stop, false);
+    wr_free(s->savepoint);
+    s->savepoint = NULL;
     wr_free(s->error);
     s->error = wr_strdup("");
     int offset = 0, rc = 0;

@@ -45,7 +45,7 @@ static wr_operator *values_create(const void *spec, wr_op_ctx *ctx, wr_error *er
         int64_t next;
         if (r->parts[i]->keygroup >= 0 || r->parts[i]->data.len != sizeof(next)) continue;
         memcpy(&next, r->parts[i]->data.data, sizeof(next));
-        op->next = (int)WR_MIN(next, (int64_t)op->spec->n);
+        op->next = (int)WR_MAX(0, WR_MIN(next, (int64_t)op->spec->n));
     }
     if (r && r->finished) op->next = op->spec->n;
     return &op->base;

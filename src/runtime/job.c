@@ -230,12 +230,21 @@ static void add_finished(wr_checkpoint *chk, const wr_task *t)
     }
 }
 
-/* The task processed checkpoint id's barrier: hand over its snapshots. */
-static void task_ack(wr_task *t, int64_t id)
+/*
+ * The task processed checkpoint id's barrier: hand over its snapshots. When
+ * a snapshot failed (ok false) the checkpoint cannot complete: it is dropped.
+ */
+static void task_ack(wr_task *t, int64_t id, bool ok)
 {
     wr_job *job = t->job;
     pthread_mutex_lock(&job->lock);
     bool current = job->chk_id == id && t->acked < id;
+    if (current && !ok) {
+        wr_checkpoint_free(job->chk);
+        job->chk = NULL;
+        job->chk_id = 0;
+        current = false;
+    }
     for (int i = 0; i < t->npending; i++) {
         if (current)
             checkpoint_add(job->chk, &t->pending[i]);
@@ -281,7 +290,7 @@ static void inject_barrier(wr_task *t, void *arg)
     pthread_mutex_lock(&t->job->lock);
     t->halted = t->job->stop_id == id;
     pthread_mutex_unlock(&t->job->lock);
-    task_ack(t, id);
+    task_ack(t, id, rc == 0);
 }
 
 int wr_job_trigger_checkpoint(wr_job *job, int64_t id)
@@ -324,7 +333,7 @@ int wr_job_trigger_savepoint(wr_job *job, int64_t id)
 int wr_job_take_checkpoint(wr_job *job, wr_checkpoint **out)
 {
     pthread_mutex_lock(&job->lock);
-    *out = job->chk_done;
+    *out = job->chk_done; /* complete: every task acknowledged with its snapshots */
     job->chk_done = NULL;
     pthread_mutex_unlock(&job->lock);
     return *out != NULL;
@@ -591,7 +600,7 @@ static int maybe_aligned(wr_task *t, wr_error *err)
     for (int c = 0; c < t->ninputs; c++) t->inputs[c]->blocked = false;
     wr_mark mark = {.kind = WR_MARK_BARRIER, .checkpoint = id};
     int rc = deliver_mark(t->ops[0], &mark, err);
-    task_ack(t, id);
+    task_ack(t, id, rc == 0);
     return rc;
 }
 
@@ -928,22 +937,29 @@ static void job_destroy(wr_job *job)
 static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int par, wr_error *err)
 {
     const wr_checkpoint *chk = job->restore;
-    int v = top->vertex, s = top->ctx.subtask, first, last, was = 0;
+    int v = top->vertex, s = top->ctx.subtask, first, last, was = 0, finished = 0, seen = 0;
     bool op_state = false;
     wr_keygroup_range(s, job->max_parallelism, par, &first, &last);
     for (int i = 0; i < chk->nsnapshots; i++) {
         const wr_snapshot *snap = &chk->snapshots[i];
         if (snap->vertex != v) continue;
         was = WR_MAX(was, snap->subtask + 1);
+        seen++;
+        finished += snap->finished;
         for (int p = 0; p < snap->nparts; p++) op_state |= snap->parts[p].keygroup < 0;
     }
-    if (was != 0 && was != par && op_state)
+    /* At another parallelism, only keyed state moves; a vertex that had wholly finished
+     * stays finished; anything else would be replayed or lost. */
+    bool all_finished = seen > 0 && finished == seen && finished == was;
+    if (was != 0 && was != par && (op_state || (finished > 0 && !all_finished)))
         return wr_error_set(err, WR_ERR_VALIDATION,
-                            "operator '%s' was checkpointed at parallelism %d and has operator "
-                            "state, which cannot be redistributed to parallelism %d yet",
+                            "operator '%s' was checkpointed at parallelism %d with operator state "
+                            "or finished subtasks, which cannot be redistributed to parallelism "
+                            "%d yet",
                             g->vertices[v].name, was, par);
     wr_restore *r = &top->restore;
     r->checkpoint = chk->id;
+    if (all_finished) r->finished = true;
     for (int i = 0; i < chk->nsnapshots; i++) {
         const wr_snapshot *snap = &chk->snapshots[i];
         if (snap->vertex != v) continue;
