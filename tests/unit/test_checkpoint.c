@@ -411,3 +411,35 @@ Test(checkpoint, restart_strategies_follow_their_limits)
     cr_expect(strstr(err.msg, "sometimes") != NULL, "%s", err.msg);
     wr_config_fini(&cfg);
 }
+
+Test(checkpoint, a_failed_snapshot_never_makes_a_durable_checkpoint, .timeout = 60)
+{
+    test_source_spec src = {.rows = 1 << 22, .nkeys = 7};
+    test_sink_state sink;
+    test_sink_init(&sink);
+    sink.sleep_us_per_batch = 200;
+    sink.fail_snapshot = true;
+    wr_jobgraph *g = test_pipeline(&src, &sink, 2, 2, WR_PART_HASH, NULL);
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_config_set(&cfg, "execution.checkpointing.interval", "10 ms", -1, -1);
+    wr_config_set(&cfg, "state.checkpoints.dir", dir, -1, -1);
+    wr_config_set(&cfg, "restart-strategy.type", "none", -1, -1);
+    wr_error err;
+    wr_error_init(&err);
+    wr_coordinator *coord;
+    cr_assert_eq(wr_coordinator_new(&cfg, "failing", &coord, &err), 0, "%s", err.msg);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    cr_assert_not_null(job, "%s", err.msg);
+    cr_expect_neq(wr_coordinator_wait(coord, job, -1, NULL, NULL, &err), 0);
+    cr_expect(strstr(err.msg, "could not pre-commit") != NULL, "%s", err.msg);
+    wr_coordinator_stats st;
+    wr_coordinator_stats_get(coord, &st);
+    cr_expect_eq(st.completed, 0, "a checkpoint without the sink's state was stored");
+    char *path;
+    cr_expect_eq(wr_chk_latest(dir, "failing", &path, NULL, &err), 0);
+    wr_job_free(job);
+    wr_coordinator_free(coord);
+    wr_config_fini(&cfg);
+    test_sink_fini(&sink);
+}

@@ -143,6 +143,8 @@ static int sink_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out
 {
     int64_t received = ((sink_op *)base)->received;
     wr_buf_append(wr_snapshot_add(out, -1), &received, sizeof(received));
+    if (((sink_op *)base)->st->fail_snapshot)
+        return wr_error_set(err, WR_ERR_IO, "test sink could not pre-commit");
     return 0;
 }
 

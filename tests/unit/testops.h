@@ -37,6 +37,7 @@ typedef struct test_sink_state {
     atomic_long consumed_batches;
     int fail_after_rows; /* > 0: fail once this many rows arrived */
     bool fail_once;      /* fail only the first time (a restarted job then succeeds) */
+    bool fail_snapshot;  /* its snapshots fail (as a sink whose pre-commit fails) */
     bool has_failed;
     atomic_long checkpoints_done; /* checkpoint_done calls */
 } test_sink_state;
