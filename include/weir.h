@@ -485,6 +485,16 @@ weir_job *weir_execute_async(weir_env *env, const char *job_name);
 int weir_job_wait(weir_job *job, int64_t timeout_ms);
 void weir_job_cancel(weir_job *job);
 const char *weir_job_error(const weir_job *job);
+/* Checkpoints of a running or finished job so far. */
+typedef struct weir_checkpoint_stats {
+    int64_t completed, failed, restarts;
+    int64_t last_id;          /* newest durable checkpoint, 0 when none */
+    int64_t last_duration_ms; /* its time from trigger to durable */
+    int64_t last_bytes;       /* its state bytes */
+    int64_t max_pause_ms;     /* longest a task paused for its snapshots at one barrier */
+} weir_checkpoint_stats;
+void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats);
+
 /* Cancels the job if it still runs, waits for it and frees it. */
 void weir_job_free(weir_job *job);
 

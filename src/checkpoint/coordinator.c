@@ -179,7 +179,10 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
             wr_error_init(&werr);
             int rc = wr_chk_write(c->dir, c->name, chk, c->max_parallelism, &werr);
             if (rc == 0) rc = wr_chk_retain(c->dir, c->name, (int)c->retained, &werr);
-            int64_t id = chk->id;
+            int64_t id = chk->id, bytes = 0;
+            for (int i = 0; i < chk->nsnapshots; i++)
+                for (int k = 0; k < chk->snapshots[i].nparts; k++)
+                    bytes += (int64_t)chk->snapshots[i].parts[k].data.len;
             wr_checkpoint_free(chk);
             now = mono_ms();
             if (rc) return failed(c, now, &werr, err);
@@ -187,6 +190,7 @@ int wr_coordinator_poll(wr_coordinator *c, wr_job *job, wr_error *err)
             c->stats.completed++;
             c->stats.last_id = id;
             c->stats.last_duration_ms = now - c->triggered_ms;
+            c->stats.last_bytes = rc == 0 ? bytes : c->stats.last_bytes;
             c->failures_in_row = 0;
             c->inflight = 0;
             c->last_end_ms = now;

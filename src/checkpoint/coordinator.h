@@ -79,6 +79,7 @@ typedef struct wr_coordinator_stats {
     int64_t restarts;         /* times the job ran again after a failure */
     int64_t last_id;          /* newest durable checkpoint, or 0 */
     int64_t last_duration_ms; /* trigger to durable */
+    int64_t last_bytes;       /* state bytes of the newest durable checkpoint */
 } wr_coordinator_stats;
 
 void wr_coordinator_stats_get(const wr_coordinator *c, wr_coordinator_stats *stats);

@@ -1180,3 +1180,21 @@ void weir_job_free(weir_job *job)
     wr_free(job->error);
     wr_free(job);
 }
+
+void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    if (job->coord) {
+        wr_coordinator_stats cs;
+        wr_coordinator_stats_get(job->coord, &cs);
+        stats->completed = cs.completed;
+        stats->failed = cs.failed;
+        stats->restarts = cs.restarts;
+        stats->last_id = cs.last_id;
+        stats->last_duration_ms = cs.last_duration_ms;
+        stats->last_bytes = cs.last_bytes;
+    }
+    wr_job_stats js;
+    wr_job_stats_get(job->job, &js);
+    stats->max_pause_ms = js.max_snapshot_ns / 1000000;
+}

@@ -199,7 +199,9 @@ static int take_barrier(wr_task_op *top, const wr_mark *mark, wr_error *err)
     wr_task *t = top->task;
     if (top->op->ops->snapshot) {
         wr_snapshot s = {.vertex = top->vertex, .subtask = top->ctx.subtask};
+        int64_t t0 = wr_clock_mono_ns();
         int rc = attribute(top, top->op->ops->snapshot(top->op, mark->checkpoint, &s, err), err);
+        t->snapshot_ns += wr_clock_mono_ns() - t0; /* the task holds its records meanwhile */
         if (rc) {
             wr_snapshot_fini(&s);
             return rc;
@@ -239,6 +241,8 @@ static void task_ack(wr_task *t, int64_t id, bool ok)
     wr_job *job = t->job;
     pthread_mutex_lock(&job->lock);
     bool current = job->chk_id == id && t->acked < id;
+    job->max_snapshot_ns = WR_MAX(job->max_snapshot_ns, t->snapshot_ns);
+    t->snapshot_ns = 0;
     if (current && !ok) {
         wr_checkpoint_free(job->chk);
         job->chk = NULL;
@@ -1262,6 +1266,9 @@ void wr_job_stats_get(wr_job *job, wr_job_stats *stats)
     stats->ntasks = job->ntasks;
     stats->nchannels = job->nchannels;
     stats->channel_capacity = job->channel_capacity;
+    pthread_mutex_lock(&job->lock);
+    stats->max_snapshot_ns = job->max_snapshot_ns;
+    pthread_mutex_unlock(&job->lock);
     for (int i = 0; i < job->nchannels; i++) {
         wr_channel *ch = job->channels[i];
         pthread_mutex_lock(&ch->consumer->lock);

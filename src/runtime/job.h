@@ -112,6 +112,7 @@ typedef struct wr_job_stats {
     int max_channel_depth; /* most batches ever queued in one channel */
     int64_t batches_exchanged;
     int64_t rows_into_sinks; /* rows received by operators without outputs */
+    int64_t max_snapshot_ns; /* longest pause of a task for its snapshots at one barrier */
 } wr_job_stats;
 
 void wr_job_stats_get(wr_job *job, wr_job_stats *stats);

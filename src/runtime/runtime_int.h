@@ -124,8 +124,9 @@ struct wr_task {
     wr_task_op **ops; /* topological order; ops[0] is the head */
     int nops;
     bool is_source;
-    bool halted;      /* a source past a stop savepoint's barrier (task thread) */
-    bool inputs_idle; /* every input channel is idle (task thread only) */
+    bool halted;         /* a source past a stop savepoint's barrier (task thread) */
+    int64_t snapshot_ns; /* time in snapshot callbacks for the barrier in hand (task thread) */
+    bool inputs_idle;    /* every input channel is idle (task thread only) */
     /* Barrier alignment (task thread only). */
     int64_t aligning; /* checkpoint whose barriers are arriving, or 0 */
     /* Checkpoints (job->lock). */
@@ -151,8 +152,9 @@ struct wr_job {
     int max_parallelism;
     int channel_capacity;
     int64_t buffer_timeout_ns;
-    bool exactly_once; /* barrier alignment ('execution.checkpointing.mode') */
-    int64_t stop_id;   /* a savepoint after whose barrier sources stop (lock) */
+    bool exactly_once;       /* barrier alignment ('execution.checkpointing.mode') */
+    int64_t stop_id;         /* a savepoint after whose barrier sources stop (lock) */
+    int64_t max_snapshot_ns; /* longest a task spent in snapshots for one barrier (lock) */
     /* Checkpoint in flight and the last completed one (lock). */
     int64_t chk_id;          /* in flight, or 0 */
     int chk_acks;            /* tasks that acknowledged it */
