@@ -174,10 +174,10 @@ static int reduce_row(stream_op *op, const wr_batch *in, int r, wr_error *err)
     const void *acc = wr_keyed_value_get(op->keyed, id, NULL, 0, &len);
     const weir_row *row = wr_udf_row(&op->u, in, r, spec->in[0]);
     wr_buf_reset(&op->scratch);
+    int ncols = spec->in[0]->ncols, cols[ncols > 0 ? ncols : 1]; /* the whole row */
+    for (int c = 0; c < ncols; c++) cols[c] = c;
     if (acc == NULL) {
-        int cols[spec->in[0]->ncols];
-        for (int c = 0; c < spec->in[0]->ncols; c++) cols[c] = c;
-        wr_row_encode(in, r, cols, spec->in[0]->ncols, &op->scratch);
+        wr_row_encode(in, r, cols, ncols, &op->scratch);
     } else {
         wr_batch_reset(op->acc_batch);
         int rc = wr_row_decode_append(op->acc_batch, acc, len, err);
@@ -191,9 +191,7 @@ static int reduce_row(stream_op *op, const wr_batch *in, int r, wr_error *err)
                           err);
         if (rc) return rc;
         op->red.outs[0].open = false;
-        int cols[nb->ncols];
-        for (int c = 0; c < nb->ncols; c++) cols[c] = c;
-        wr_row_encode(nb, 0, cols, nb->ncols, &op->scratch);
+        wr_row_encode(nb, 0, cols, ncols, &op->scratch);
     }
     wr_keyed_value_put(op->keyed, id, NULL, 0, op->scratch.data, op->scratch.len);
     if (spec->a.batch_mode) return 0;

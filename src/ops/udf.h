@@ -104,10 +104,4 @@ void wr_udf_snapshot_keyed(wr_keyed *keyed, wr_timers *timers, wr_snapshot *out)
 int wr_udf_restore_keyed(wr_keyed *keyed, wr_timers *timers, const wr_restore *restore,
                          wr_error *err);
 
-/* A column schema's types as a plain array (for wr_batch_new); borrowed. */
-static inline const wr_type *wr_udf_types(const wr_schema *schema)
-{
-    return schema->types;
-}
-
 #endif
