@@ -69,7 +69,16 @@ struct datagen {
     uint64_t rng;       /* wyrand state */
     bool bounded;       /* remaining counts down to 0 */
     uint64_t remaining; /* rows this subtask still produces when bounded */
-    uint64_t produced;  /* rows this subtask produced (its checkpointed position) */
+    /*
+     * Bounded sources produce rows by index: row i has sequence values
+     * start + i. These are the index ranges [lo, hi) this subtask still
+     * produces, in order (one at a fresh start; after a restore at another
+     * parallelism, any of those the old subtasks left). Checkpointed.
+     */
+    struct range {
+        uint64_t lo, hi;
+    } * ranges;
+    int nranges, at;
     /* Throttle: tokens accrue at rate per second from t0; emitted are spent. */
     double rate;  /* this subtask's rows per second */
     int chunk;    /* rows worth waiting for: about 50 ms of output, 1..capacity */
@@ -309,6 +318,8 @@ static wr_operator *datagen_create(const void *spec, wr_op_ctx *ctx, wr_error *e
 static int datagen_run(wr_operator *op, wr_source_status *status, wr_error *err);
 static void datagen_destroy(wr_operator *op);
 static int datagen_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
+static void range_add(datagen *gen, uint64_t lo, uint64_t hi);
+static int datagen_restore(datagen *gen, const wr_restore *r, int subtask, int p, wr_error *err);
 
 static const wr_operator_ops datagen_ops = {
     .kind = "datagen",
@@ -316,7 +327,52 @@ static const wr_operator_ops datagen_ops = {
     .run = datagen_run,
     .snapshot = datagen_snapshot,
     .destroy = datagen_destroy,
+    .union_state = true,
 };
+
+static void range_add(datagen *gen, uint64_t lo, uint64_t hi)
+{
+    if (lo >= hi) return;
+    gen->ranges = wr_realloc(gen->ranges, (size_t)(gen->nranges + 1) * sizeof(*gen->ranges));
+    gen->ranges[gen->nranges].lo = lo;
+    gen->ranges[gen->nranges].hi = hi;
+    gen->nranges++;
+}
+
+#define DATAGEN_STATE_VERSION 2
+
+/*
+ * Operator state: version, then the count and the [lo, hi) index ranges
+ * this subtask had not produced yet. At the same parallelism an instance
+ * gets its own part; at another, every instance gets every part (the
+ * runtime's union redistribution) and takes every p-th range, so each left
+ * row is produced exactly once.
+ */
+static int datagen_restore(datagen *gen, const wr_restore *r, int subtask, int p, wr_error *err)
+{
+    gen->nranges = 0;
+    int seen = 0;
+    for (int k = 0; k < r->nparts; k++) {
+        const wr_buf *d = &r->parts[k]->data;
+        uint32_t version, n;
+        if (r->parts[k]->keygroup >= 0) continue;
+        if (d->len < 8) goto bad;
+        memcpy(&version, d->data, 4);
+        memcpy(&n, d->data + 4, 4);
+        if (version != DATAGEN_STATE_VERSION || d->len != 8 + (size_t)n * 16) goto bad;
+        for (uint32_t j = 0; j < n; j++, seen++) {
+            uint64_t lo, hi;
+            memcpy(&lo, d->data + 8 + (size_t)j * 16, 8);
+            memcpy(&hi, d->data + 16 + (size_t)j * 16, 8);
+            if (!r->rescaled || seen % p == subtask) range_add(gen, lo, hi);
+        }
+    }
+    return 0;
+bad:
+    return wr_error_set(err, WR_ERR_IO,
+                        "datagen: the checkpointed position is not in a format this version "
+                        "reads");
+}
 
 /*
  * Sets up subtask ctx->subtask of ctx->parallelism: its rate, its share of
@@ -337,38 +393,33 @@ static wr_operator *datagen_create(const void *vspec, wr_op_ctx *ctx, wr_error *
     gen->rng =
         wr_hash_u64((uint64_t)wr_clock_mono_ns() ^ wr_hash_u64((uint64_t)wr_clock_wall_ms())) ^
         wr_hash_u64((uint64_t)i + 1);
-    gen->remaining = UINT64_MAX;
+    /* The rows of a bounded source: number-of-rows, or the shortest sequence. */
+    uint64_t total = UINT64_MAX;
     if (spec->number_of_rows >= 0) {
         gen->bounded = true;
-        gen->remaining = share((uint64_t)spec->number_of_rows, i, p);
+        total = (uint64_t)spec->number_of_rows;
     }
     for (int c = 0; c < spec->ncols; c++) {
         const field_spec *f = &spec->fields[c];
         gen->cols[c].fill = choose_fill((wr_type_id)spec->types[c].id, f->kind);
         if (f->kind != KIND_SEQUENCE) continue;
-        uint64_t total = (uint64_t)f->end - (uint64_t)f->start + 1; /* validated: no wrap */
-        gen->cols[c].next = (int64_t)((uint64_t)f->start + share_offset(total, i, p));
-        gen->remaining = WR_MIN(gen->remaining, share(total, i, p));
+        total = WR_MIN(total, (uint64_t)f->end - (uint64_t)f->start + 1); /* validated: no wrap */
         gen->bounded = true;
     }
-    /* Restored: skip what this subtask produced before the checkpoint (sequences continue;
-     * random values are not replayed, as in Flink). */
+    if (gen->bounded) {
+        uint64_t lo = share_offset(total, i, p);
+        range_add(gen, lo, lo + share(total, i, p));
+    }
+    /* Restored: continue with the ranges left at the checkpoint (sequences continue; random
+     * values are not replayed, as in Flink). */
     const wr_restore *r = ctx->restore;
-    for (int k = 0; r && k < r->nparts; k++) {
-        uint64_t done;
-        if (r->parts[k]->keygroup >= 0 || r->parts[k]->data.len != sizeof(done)) continue;
-        memcpy(&done, r->parts[k]->data.data, sizeof(done));
-        if (gen->bounded) done = WR_MIN(done, gen->remaining);
-        gen->produced = done;
-        if (gen->bounded) gen->remaining -= done;
-        for (int c = 0; c < spec->ncols; c++)
-            if (spec->fields[c].kind == KIND_SEQUENCE)
-                gen->cols[c].next = (int64_t)((uint64_t)gen->cols[c].next + done);
+    if (r && gen->bounded && datagen_restore(gen, r, i, p, err)) {
+        datagen_destroy(&gen->base);
+        return NULL;
     }
-    if (r && r->finished) {
-        gen->bounded = true;
-        gen->remaining = 0;
-    }
+    if (r && r->finished) gen->nranges = 0;
+    gen->remaining = 0;
+    for (int k = 0; k < gen->nranges; k++) gen->remaining += gen->ranges[k].hi - gen->ranges[k].lo;
     gen->rate = spec->rows_per_second / p;
     gen->chunk = (int)WR_MAX(1.0, WR_MIN((double)WR_BATCH_CAPACITY, gen->rate / 20));
     return &gen->base;
@@ -410,7 +461,10 @@ static int datagen_run(wr_operator *op, wr_source_status *status, wr_error *err)
         *status = WR_SOURCE_END;
         return 0;
     }
-    int n = (int)WR_MIN((uint64_t)WR_BATCH_CAPACITY, gen->remaining);
+    while (gen->bounded && gen->ranges[gen->at].lo == gen->ranges[gen->at].hi) gen->at++;
+    uint64_t in_range =
+        gen->bounded ? gen->ranges[gen->at].hi - gen->ranges[gen->at].lo : UINT64_MAX;
+    int n = (int)WR_MIN((uint64_t)WR_BATCH_CAPACITY, in_range);
     n = throttle(gen, n);
     if (n == 0) {
         *status = WR_SOURCE_IDLE;
@@ -419,22 +473,37 @@ static int datagen_run(wr_operator *op, wr_source_status *status, wr_error *err)
     wr_batch *batch = gen->batch;
     wr_batch_reset(batch);
     for (int c = 0; c < gen->spec->ncols; c++) {
+        const field_spec *f = &gen->spec->fields[c];
+        if (f->kind == KIND_SEQUENCE) /* value = start + row index */
+            gen->cols[c].next = (int64_t)((uint64_t)f->start + gen->ranges[gen->at].lo);
         gen->cols[c].fill(gen, c, n);
         if (gen->spec->fields[c].null_rate > 0) fill_nulls(gen, c, n);
     }
     batch->count = n;
     gen->emitted += n;
-    gen->produced += (uint64_t)n;
-    if (gen->bounded) gen->remaining -= (uint64_t)n;
+    if (gen->bounded) {
+        gen->ranges[gen->at].lo += (uint64_t)n;
+        gen->remaining -= (uint64_t)n;
+    }
     *status = gen->bounded && gen->remaining == 0 ? WR_SOURCE_END : WR_SOURCE_MORE;
     return wr_op_emit(op->ctx, batch, err);
 }
 
-/* Operator state: the rows this subtask produced before the barrier. */
+/* Operator state: the index ranges not produced before the barrier (see datagen_restore). */
 static int datagen_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
 {
-    uint64_t produced = ((datagen *)op)->produced;
-    wr_buf_append(wr_snapshot_add(out, -1), &produced, sizeof(produced));
+    datagen *gen = (datagen *)op;
+    if (!gen->bounded) return 0; /* random rows: nothing to continue */
+    wr_buf *b = wr_snapshot_add(out, -1);
+    uint32_t version = DATAGEN_STATE_VERSION, n = 0;
+    for (int k = gen->at; k < gen->nranges; k++) n += gen->ranges[k].lo < gen->ranges[k].hi;
+    wr_buf_append(b, &version, 4);
+    wr_buf_append(b, &n, 4);
+    for (int k = gen->at; k < gen->nranges; k++) {
+        if (gen->ranges[k].lo == gen->ranges[k].hi) continue;
+        wr_buf_append(b, &gen->ranges[k].lo, 8);
+        wr_buf_append(b, &gen->ranges[k].hi, 8);
+    }
     return 0;
 }
 
@@ -443,6 +512,7 @@ static void datagen_destroy(wr_operator *op)
     datagen *gen = (datagen *)op;
     wr_batch_free(gen->batch);
     wr_free(gen->cols);
+    wr_free(gen->ranges);
     wr_free(gen);
 }
 

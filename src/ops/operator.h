@@ -70,6 +70,7 @@ typedef struct wr_snapshot {
 typedef struct wr_restore {
     int64_t checkpoint;
     bool finished; /* this subtask had ended: a source emits nothing more */
+    bool rescaled; /* the parallelism changed: parts holds every old instance's operator state */
     const wr_snapshot_part **parts;
     int nparts;
 } wr_restore;
@@ -147,6 +148,12 @@ typedef struct wr_operator_ops {
     int (*snapshot)(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
     /* Checkpoint `checkpoint` is complete and durable: commit what it covers. Optional. */
     int (*checkpoint_done)(wr_operator *op, int64_t checkpoint, wr_error *err);
+    /*
+     * Operator state can move to another parallelism as a union: every new
+     * instance gets every old instance's parts (wr_restore.rescaled) and
+     * keeps its share. Without it such a restore is refused.
+     */
+    bool union_state;
     /* Releases the instance; called once for every created instance, after success or failure. */
     void (*destroy)(wr_operator *op);
 } wr_operator_ops;

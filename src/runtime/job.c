@@ -955,7 +955,8 @@ static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int
     /* At another parallelism, only keyed state moves; a vertex that had wholly finished
      * stays finished; anything else would be replayed or lost. */
     bool all_finished = seen > 0 && finished == seen && finished == was;
-    if (was != 0 && was != par && (op_state || (finished > 0 && !all_finished)))
+    bool unions = g->vertices[v].op.ops->union_state;
+    if (was != 0 && was != par && !unions && (op_state || (finished > 0 && !all_finished)))
         return wr_error_set(err, WR_ERR_VALIDATION,
                             "operator '%s' was checkpointed at parallelism %d with operator state "
                             "or finished subtasks, which cannot be redistributed to parallelism "
@@ -963,12 +964,13 @@ static int restore_parts(wr_job *job, wr_task_op *top, const wr_jobgraph *g, int
                             g->vertices[v].name, was, par);
     wr_restore *r = &top->restore;
     r->checkpoint = chk->id;
+    r->rescaled = was != 0 && was != par;
     if (all_finished) r->finished = true;
     for (int i = 0; i < chk->nsnapshots; i++) {
         const wr_snapshot *snap = &chk->snapshots[i];
         if (snap->vertex != v) continue;
-        bool mine = snap->subtask == s && was == par;
-        if (mine && snap->finished) r->finished = true;
+        bool mine = r->rescaled ? unions : snap->subtask == s;
+        if (!r->rescaled && mine && snap->finished) r->finished = true;
         for (int p = 0; p < snap->nparts; p++) {
             const wr_snapshot_part *part = &snap->parts[p];
             int kg = part->keygroup;

@@ -25,31 +25,35 @@ visible_ids() {
 }
 
 # Checks, after a kill, that the visible files hold only rows the latest complete checkpoint
-# covers. datagen's operator state is the rows each subtask produced (8 bytes, little-endian):
-# subtask s of 2 produces ids s*N/2+1 .. s*N/2+produced. A subtask recorded as finished covers
-# its whole range; so does a subtask whose sink committed its last rows at end of input
-# (every id of the range visible), the one case the checkpoint does not cover.
+# covers. datagen's operator state lists the row-index ranges [lo, hi) a subtask had not produced
+# yet (u32 version, u32 count, then u64 pairs, little-endian); id = index + 1. Without a
+# checkpoint nothing is covered. The one exception: a subtask whose sink committed its last rows
+# at end of input (every id of its half visible), which no checkpoint covers.
 check_covered() {
-    local dir="" id produced0=0 produced1=0
+    local dir="" ranges=""
     for d in "$TMP"/chk/crash-test/chk-*; do
         [ -f "$d/_metadata" ] || continue
         if [ -z "$dir" ] || [ "${d##*chk-}" -gt "${dir##*chk-}" ]; then dir=$d; fi
     done
-    if [ -n "$dir" ]; then
-        while read -r _ name _ sub _ bytes _; do
-            [ "$bytes" = 8 ] || continue
-            eval "produced$sub=$(od -An -tu8 -N8 "$dir/$name" | tr -d ' ')"
+    if [ -z "$dir" ]; then
+        ranges="0 $N"
+    else
+        while read -r _ name v _ kg _ _; do
+            [ "$v" = 0 ] && [ "$kg" = -1 ] || continue
+            ranges="$ranges $(od -An -tu8 -j8 "$dir/$name" | tr -s ' \n' ' ')"
         done < <(grep '^file ' "$dir/_metadata")
-        grep -q '^finished [0-9]* 0$' "$dir/_metadata" && produced0=$((N / 2))
-        grep -q '^finished [0-9]* 1$' "$dir/_metadata" && produced1=$((N / 2))
     fi
-    visible_ids | awk -v n=$N -v p0=$produced0 -v p1=$produced1 -v chk="${dir##*/}" '
-        { s = $1 > n / 2; count[s]++; if ($1 - s * n / 2 > (s ? p1 : p0)) beyond[s]++ }
+    visible_ids | awk -v n=$N -v ranges="$ranges" -v chk="${dir##*/}" '
+        BEGIN { k = split(ranges, r, " ") }
+        {
+            i = $1 - 1; s = i >= n / 2; count[s]++
+            for (j = 1; j + 1 <= k; j += 2) if (i >= r[j] && i < r[j + 1]) { beyond[s]++; break }
+        }
         END {
             for (s = 0; s < 2; s++)
                 if (beyond[s] > 0 && count[s] != n / 2) {
-                    printf "subtask %d: %d visible ids beyond %s (%d produced)\n", s, beyond[s],
-                        chk == "" ? "the start (no checkpoint)" : chk, s ? p1 : p0
+                    printf "subtask %d: %d visible ids beyond %s\n", s, beyond[s],
+                        chk == "" ? "the start (no checkpoint)" : chk
                     bad = 1
                 }
             exit bad

@@ -26,10 +26,18 @@ cat "$TMP/run1" "$TMP/run2" | sed -n 's/.*+I\[\([0-9]*\)\].*/\1/p' | sort -n >"$
 [ "$(uniq "$TMP/ids" | wc -l)" -eq 4000 ] || fail "rows lost: $(uniq "$TMP/ids" | wc -l) of 4000"
 [ "$(wc -l <"$TMP/ids")" -eq 4000 ] || fail "rows duplicated: $(wc -l <"$TMP/ids") lines"
 
-# Operator state (datagen's positions) cannot move to another parallelism yet: a clear error.
+# Resumed at parallelism 4 instead, datagen's left ranges are shared out: again every row once.
 sed "s/'parallelism.default' = '2'/'parallelism.default' = '4'/" "$TMP/job.sql" >"$TMP/job4.sql"
-if "$WEIR" sql -f "$TMP/job4.sql" -D "execution.savepoint.path=$path" >"$TMP/run3" 2>&1; then
-    fail "rescaling datagen's operator state was accepted"
-fi
-grep -q "checkpointed at parallelism 2" "$TMP/run3" || { cat "$TMP/run3"; fail "no rescale message"; }
+"$WEIR" sql -f "$TMP/job4.sql" -D "execution.savepoint.path=$path" >"$TMP/run3" 2>&1 ||
+    { cat "$TMP/run3"; fail "resuming at parallelism 4 failed"; }
+cat "$TMP/run1" "$TMP/run3" | sed -n 's/.*+I\[\([0-9]*\)\].*/\1/p' | sort -n >"$TMP/ids4"
+[ "$(uniq "$TMP/ids4" | wc -l)" -eq 4000 ] || fail "at parallelism 4: $(uniq "$TMP/ids4" | wc -l) of 4000"
+[ "$(wc -l <"$TMP/ids4")" -eq 4000 ] || fail "at parallelism 4: rows duplicated"
+grep -q "'parallelism.default' = '4'" "$TMP/job4.sql" || fail "the script was not changed to parallelism 4"
+# And at parallelism 1: one instance takes every range left.
+sed "s/'parallelism.default' = '2'/'parallelism.default' = '1'/" "$TMP/job.sql" >"$TMP/job1.sql"
+"$WEIR" sql -f "$TMP/job1.sql" -D "execution.savepoint.path=$path" >"$TMP/run4" 2>&1 ||
+    { cat "$TMP/run4"; fail "resuming at parallelism 1 failed"; }
+cat "$TMP/run1" "$TMP/run4" | sed -n 's/.*+I\[\([0-9]*\)\].*/\1/p' | sort -n | uniq -c |
+    awk '$1 != 1 { bad++ } END { exit bad > 0 || NR != 4000 }' || fail "at parallelism 1: not every row once"
 echo "ok: savepoint"
