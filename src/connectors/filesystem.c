@@ -4,8 +4,8 @@
  *
  * The source reads a file, the visible files of a directory, or standard
  * input ('-', a Weir extension), in 1 MiB reads, splits the bytes into lines
- * and decodes each line with the table's format straight into the output
- * batch. The files are listed when the scan is planned, so a missing path
+ * and decodes each line with the table's format (csv, json or raw) straight
+ * into the output batch. The files are listed when the scan is planned, so a missing path
  * fails at CREATE TABLE; each subtask reads its share of them (file i goes
  * to subtask i % parallelism) and ends when they are read. Its operator
  * state is its position: the files it has read and the offset in the current one.
@@ -35,6 +35,7 @@
 #define FS_SINK_OPTION_NAMES                                                                       \
     "sink.rolling-policy.file-size, sink.rolling-policy.rollover-interval, sink.parallelism"
 #define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
+#define FS_SUPPORTED_JSON "connector, path, format, " WR_JSON_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_RAW "connector, path, format, " FS_SINK_OPTION_NAMES
 
 /* Flink's defaults for the rolling policy: 128 MB files, rolled after 30 minutes. */
@@ -48,8 +49,8 @@
 /* The sinks write once this much is buffered. */
 #define FS_SINK_FLUSH (64 << 10)
 
-enum { FORMAT_CSV = 0, FORMAT_RAW = 1 };
-static const char *const format_names[] = {"csv", "raw", NULL};
+enum { FORMAT_CSV = 0, FORMAT_RAW = 1, FORMAT_JSON = 2 };
+static const char *const format_names[] = {"csv", "raw", "json", NULL};
 
 /* ---- operator state encoding ------------------------------------------------- */
 
@@ -153,6 +154,7 @@ typedef struct fs_spec {
     wr_schema *schema;
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
+    wr_json_options json;
 } fs_spec;
 
 static void fs_spec_free(void *vspec)
@@ -295,7 +297,7 @@ typedef struct fs_source {
     bool done;      /* every input of this subtask is read */
     input_pos *pos; /* per input (standard input is input 0) */
     reader r;
-    int64_t skipped; /* lines dropped by csv.ignore-parse-errors */
+    int64_t skipped; /* lines dropped by csv/json.ignore-parse-errors */
 } fs_source;
 
 static wr_operator *fs_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
@@ -521,7 +523,9 @@ static int64_t count_lines(const char *s, size_t n)
  * Consumes the next record of the open input into the batch. A CSV record
  * whose quoted field holds a newline spans several lines; only a record
  * that fails to decode and ends inside quotes is extended, so the common
- * case decodes each line once. *ended is set at end of input.
+ * case decodes each line once. A JSON record is always one line (JSON
+ * Lines: a newline inside a string is written escaped). *ended is set at
+ * end of input.
  */
 static int read_record(fs_source *src, bool *ended, wr_error *err)
 {
@@ -542,6 +546,10 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
             rc = append_raw(src->batch, rec, len, err);
             break;
         }
+        if (spec->format == FORMAT_JSON) {
+            rc = wr_json_decode(&spec->json, spec->schema, rec, len, src->batch, err);
+            break;
+        }
         rc = wr_csv_decode(&spec->csv, spec->schema, rec, len, src->batch, err);
         if (WR_LIKELY(rc >= 0) || eol < 0 || !wr_csv_unterminated(&spec->csv, rec, len)) break;
         int rc2 = extend_quoted(r, spec->csv.quote_character, &eol, err);
@@ -555,7 +563,8 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     r->start += consumed;
     r->offset += (int64_t)consumed;
     if (rc >= 0) return 0;
-    if (spec->csv.ignore_parse_errors) {
+    if (spec->format == FORMAT_JSON ? spec->json.ignore_parse_errors
+                                    : spec->csv.ignore_parse_errors) {
         src->skipped++;
         return 0;
     }
@@ -680,11 +689,13 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
                                schema->names[0],
                                wr_type_name(schema->types[0], tname, sizeof(tname)));
     }
-    for (int c = 0; c < schema->ncols; c++)
-        if (!wr_csv_supports((wr_type_id)schema->types[c].id))
-            return wr_error_set_at(err, code, pos, "format 'csv' cannot %s column '%s' of type %s",
-                                   verb, schema->names[c],
+    for (int c = 0; c < schema->ncols; c++) {
+        wr_type_id id = (wr_type_id)schema->types[c].id;
+        if (format == FORMAT_JSON ? !wr_json_supports(id) : !wr_csv_supports(id))
+            return wr_error_set_at(err, code, pos, "format '%s' cannot %s column '%s' of type %s",
+                                   format_names[format], verb, schema->names[c],
                                    wr_type_name(schema->types[c], tname, sizeof(tname)));
+    }
     return 0;
 }
 
@@ -693,8 +704,8 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
  * codes are `code`, positioned at path_pos / format_pos (or -1).
  */
 static int build_source(const char *path, int path_pos, int format, int format_pos,
-                        const wr_schema *schema, const wr_csv_options *csv, int code,
-                        wr_operator_spec *out, wr_error *err)
+                        const wr_schema *schema, const wr_csv_options *csv,
+                        const wr_json_options *json, int code, wr_operator_spec *out, wr_error *err)
 {
     int rc = check_schema(schema, format, "read", code, format_pos, err);
     if (rc) return rc;
@@ -710,6 +721,7 @@ static int build_source(const char *path, int path_pos, int format, int format_p
     spec->csv = *csv;
     if (csv->null_literal) spec->null_literal = wr_strdup(csv->null_literal);
     spec->csv.null_literal = spec->null_literal;
+    spec->json = *json;
     *out = (wr_operator_spec){.ops = &fs_ops,
                               .spec = spec,
                               .spec_free = fs_spec_free,
@@ -725,13 +737,17 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
     for (int i = 0; format && format_names[i]; i++)
         if (strcasecmp(format, format_names[i]) == 0) f = i;
     if (f < 0)
-        return wr_error_set(err, WR_ERR_ARGUMENT, "unknown format '%s': expected 'csv' or 'raw'",
+        return wr_error_set(err, WR_ERR_ARGUMENT,
+                            "unknown format '%s': expected 'csv', 'raw' or 'json'",
                             format ? format : "(null)");
     if (path == NULL || path[0] == '\0')
         return wr_error_set(err, WR_ERR_ARGUMENT, "a file source needs a path");
     wr_csv_options defaults;
     wr_csv_options_default(&defaults);
-    return build_source(path, -1, f, -1, schema, csv ? csv : &defaults, WR_ERR_ARGUMENT, out, err);
+    wr_json_options json;
+    wr_json_options_default(&json);
+    return build_source(path, -1, f, -1, schema, csv ? csv : &defaults, &json, WR_ERR_ARGUMENT, out,
+                        err);
 }
 
 /* ---- options ------------------------------------------------------------------ */
@@ -741,7 +757,8 @@ typedef struct fs_options {
     const wr_config_entry *path, *format;
     int format_id;
     wr_csv_options csv; /* null_literal borrows the option's value */
-    int64_t file_size;  /* sink.rolling-policy.file-size, bytes */
+    wr_json_options json;
+    int64_t file_size; /* sink.rolling-policy.file-size, bytes */
     int64_t rollover_ms;
     int parallelism; /* sink.parallelism; -1: the input's */
 } fs_options;
@@ -798,19 +815,22 @@ static int parse_memory_size(const char *s, int64_t *out)
 
 /*
  * Reads every option of the connector, for either role: 'path' and
- * 'format' (required), the csv.* options for csv, the sink.* options
- * (a table that is also read keeps them), and rejects any other.
+ * 'format' (required), the csv.* options for csv, the json.* options for
+ * json, the sink.* options (a table that is also read keeps them), and
+ * rejects any other (so csv.* with json is an error, and json.* with csv).
  */
 static int read_options(const wr_config *options, fs_options *o, wr_error *err)
 {
     memset(o, 0, sizeof(*o));
     o->format_id = FORMAT_CSV;
     wr_csv_options_default(&o->csv);
+    wr_json_options_default(&o->json);
     int rc = require(options, "path", &o->path, err);
     if (rc == 0) rc = require(options, "format", &o->format, err);
     if (rc == 0)
         rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &o->format_id, err);
     if (rc == 0 && o->format_id == FORMAT_CSV) rc = wr_csv_options_read(options, &o->csv, err);
+    if (rc == 0 && o->format_id == FORMAT_JSON) rc = wr_json_options_read(options, &o->json, err);
     if (rc) return rc;
     o->file_size = FS_DEFAULT_FILE_SIZE;
     const wr_config_entry *e = wr_config_find(options, "sink.rolling-policy.file-size");
@@ -829,9 +849,12 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
                                e->value, e->key);
     rc = wr_connector_get_parallelism(options, "sink.parallelism", &o->parallelism, err);
     if (rc) return rc;
-    return wr_connector_check_unused(
-        options, "filesystem", o->format_id == FORMAT_CSV ? FS_SUPPORTED_CSV : FS_SUPPORTED_RAW,
-        err);
+    static const char *const supported[] = {
+        [FORMAT_CSV] = FS_SUPPORTED_CSV,
+        [FORMAT_RAW] = FS_SUPPORTED_RAW,
+        [FORMAT_JSON] = FS_SUPPORTED_JSON,
+    };
+    return wr_connector_check_unused(options, "filesystem", supported[o->format_id], err);
 }
 
 /* The source: 'path' must exist (a file, a directory or '-'); the sink.* options are ignored. */
@@ -842,7 +865,7 @@ static int fs_make_source(const wr_schema *schema, const wr_config *options, con
     int rc = read_options(options, &o, err);
     if (rc) return rc;
     return build_source(o.path->value, o.path->value_pos, o.format_id, o.format->value_pos, schema,
-                        &o.csv, WR_ERR_VALIDATION, out, err);
+                        &o.csv, &o.json, WR_ERR_VALIDATION, out, err);
 }
 
 /* ---- the sink ------------------------------------------------------------------- */
@@ -868,6 +891,7 @@ typedef struct fs_sink_spec {
     wr_schema *schema;
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
+    wr_json_options json;
     int64_t file_size;
     int64_t rollover_ms;
 } fs_sink_spec;
@@ -1188,6 +1212,8 @@ static void encode_row(fs_sink *sink, const wr_batch *batch, int row)
             wr_str str = ((const wr_str *)v->data)[row];
             wr_buf_append(text, str.ptr, str.len);
         }
+    } else if (sink->spec->format == FORMAT_JSON) {
+        wr_json_encode(&sink->spec->json, batch, row, sink->spec->schema, text);
     } else {
         wr_csv_encode(&sink->spec->csv, batch, row, text);
     }
@@ -1309,6 +1335,7 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
     spec->csv = o.csv;
     if (o.csv.null_literal) spec->null_literal = wr_strdup(o.csv.null_literal);
     spec->csv.null_literal = spec->null_literal;
+    spec->json = o.json;
     spec->file_size = o.file_size;
     spec->rollover_ms = o.rollover_ms;
     *out = (wr_operator_spec){.ops = &fs_sink_ops,

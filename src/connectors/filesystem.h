@@ -3,13 +3,14 @@
  *
  * The 'filesystem' connector (filesystem.c) builds the same source, and an
  * exactly-once sink of part files, from a table's WITH options; these entry
- * points let a C program read files of CSV or raw lines and write CSV
- * without going through a catalog.
+ * points let a C program read files of CSV, JSON or raw lines and write
+ * CSV without going through a catalog.
  */
 #ifndef WR_FILESYSTEM_H
 #define WR_FILESYSTEM_H
 
 #include "../formats/csv.h"
+#include "../formats/json.h"
 #include "../ops/operator.h"
 #include "../types/schema.h"
 
@@ -17,8 +18,9 @@
  * A bounded source reading path: a file, a directory (its regular files
  * whose names do not start with '.' or '_', in name order, file i read by
  * subtask i % parallelism) or "-" for standard input (read by subtask 0).
- * format is "csv" or "raw" (one STRING/VARCHAR column: each line). csv may
- * be NULL for the defaults; it is copied (with its null literal). Borrows
+ * format is "csv", "json" (JSON Lines, default json options) or "raw" (one
+ * STRING/VARCHAR column: each line). csv may be NULL for the defaults; it
+ * is copied (with its null literal) and ignored for other formats. Borrows
  * schema. Returns 0 and fills out (parallelism -1: the job default), or
  * WR_ERR_ARGUMENT for a bad format or schema or a path that does not exist.
  */
@@ -34,7 +36,7 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
  */
 wr_operator_spec wr_csv_file_sink_spec(const char *path, const wr_schema *schema);
 
-/* Lines a running filesystem source dropped under csv.ignore-parse-errors. */
+/* Lines a running filesystem source dropped under csv/json.ignore-parse-errors. */
 int64_t wr_file_source_skipped(const wr_operator *op);
 
 #endif

@@ -193,12 +193,15 @@ Test(checkpoint, an_unwritable_directory_is_an_error_naming_it)
 #include "../../src/checkpoint/restart.h"
 #include "testops.h"
 
+/* Sum of a vertex's int64 states; -1 when a subtask had finished (its count is not stored). */
 static int64_t part_sum(const wr_checkpoint *chk, int vertex)
 {
     int64_t sum = 0;
     for (int i = 0; i < chk->nsnapshots; i++) {
         const wr_snapshot *s = &chk->snapshots[i];
-        if (s->vertex != vertex || s->nparts == 0) continue;
+        if (s->vertex != vertex) continue;
+        if (s->finished) return -1;
+        if (s->nparts == 0) continue;
         int64_t v;
         memcpy(&v, s->parts[0].data.data, sizeof(v));
         sum += v;
@@ -234,8 +237,10 @@ Test(checkpoint, the_coordinator_stores_consistent_checkpoints_while_the_job_run
         wr_checkpoint *chk;
         cr_assert_eq(wr_chk_load(path, &chk, NULL, &err), 0, "%s", err.msg);
         wr_free(path);
-        cr_expect_eq(part_sum(chk, 0), part_sum(chk, sink_vertex), "checkpoint %lld",
-                     (long long)chk->id);
+        int64_t emitted = part_sum(chk, 0), received = part_sum(chk, sink_vertex);
+        /* Taken while the sources were ending, a checkpoint has finished markers instead. */
+        if (emitted >= 0 && received >= 0)
+            cr_expect_eq(emitted, received, "checkpoint %lld", (long long)chk->id);
         wr_checkpoint_free(chk);
         looked++;
     }

@@ -965,10 +965,10 @@ Test(filesystem, option_errors, .init = tmp_init, .fini = tmp_fini)
          3,
          150,
          "invalid value '' for option 'path'"},
-        {{"connector=filesystem", path, "format=json"},
+        {{"connector=filesystem", path, "format=avro"},
          3,
          250,
-         "invalid value 'json' for option 'format': expected 'csv', 'raw'"},
+         "invalid value 'avro' for option 'format': expected 'csv', 'raw', 'json'"},
         {{"connector=filesystem", path, "format=csv", "csv.delimiter=;"},
          4,
          300,
@@ -1032,8 +1032,8 @@ Test(filesystem, c_api_source, .init = tmp_init, .fini = tmp_fini)
     capture_fini(&cap);
     wr_operator_spec_fini(&spec);
 
-    cr_assert_eq(wr_file_source_spec(tmp_dir, "json", schema, NULL, &spec, &err), WR_ERR_ARGUMENT);
-    cr_assert_str_eq(err.msg, "unknown format 'json': expected 'csv' or 'raw'");
+    cr_assert_eq(wr_file_source_spec(tmp_dir, "avro", schema, NULL, &spec, &err), WR_ERR_ARGUMENT);
+    cr_assert_str_eq(err.msg, "unknown format 'avro': expected 'csv', 'raw' or 'json'");
     cr_assert_eq(wr_file_source_spec("/nonexistent/x", "csv", schema, NULL, &spec, &err),
                  WR_ERR_ARGUMENT);
     cr_assert_str_eq(err.msg, "no such file or directory: '/nonexistent/x'");
