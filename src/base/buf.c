@@ -77,3 +77,16 @@ char *wr_buf_detach(wr_buf *buf)
     wr_buf_init(buf);
     return p;
 }
+
+void wr_buf_put_int64(wr_buf *buf, int64_t x)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp), *p = end;
+    uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (x < 0) *--p = '-';
+    wr_buf_append(buf, p, (size_t)(end - p));
+}

@@ -28,6 +28,8 @@ void wr_buf_append(wr_buf *buf, const void *data, size_t n);
 void wr_buf_puts(wr_buf *buf, const char *s);
 void wr_buf_putc(wr_buf *buf, char c);
 void wr_buf_printf(wr_buf *buf, const char *fmt, ...) WR_PRINTF(2, 3);
+/* Appends the decimal text of x (faster than printf on hot encoding paths). */
+void wr_buf_put_int64(wr_buf *buf, int64_t x);
 /* Returns the data and hands ownership to the caller; buf becomes empty. */
 char *wr_buf_detach(wr_buf *buf);
 

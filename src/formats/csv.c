@@ -459,19 +459,6 @@ int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-static void put_int(int64_t x, wr_buf *out)
-{
-    char tmp[24];
-    char *end = tmp + sizeof(tmp), *p = end;
-    uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (x < 0) *--p = '-';
-    wr_buf_append(out, p, (size_t)(end - p));
-}
-
 /* Whether the string must be quoted to read back as itself. */
 static bool needs_quotes(const wr_csv_options *o, wr_str s, bool first)
 {
@@ -513,14 +500,6 @@ static void put_string(const wr_csv_options *o, wr_str s, bool first, wr_buf *ou
 }
 
 /* Flink's SQL_TIMESTAMP_FORMAT: seconds always, then only the fraction digits needed. */
-static void put_timestamp(int64_t us, wr_buf *out)
-{
-    wr_timestamp_format_sql(us, 6, out);
-    while (out->data[out->len - 1] == '0') out->len--;
-    if (out->data[out->len - 1] == '.') out->len--;
-    out->data[out->len] = '\0';
-}
-
 void wr_csv_encode(const wr_csv_options *o, const wr_batch *batch, int row, wr_buf *out)
 {
     for (int c = 0; c < batch->ncols; c++) {
@@ -535,16 +514,16 @@ void wr_csv_encode(const wr_csv_options *o, const wr_batch *batch, int row, wr_b
             wr_buf_puts(out, ((const uint8_t *)v->data)[row] ? "true" : "false");
             break;
         case WR_TYPE_TINYINT:
-            put_int(((const int8_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int8_t *)v->data)[row]);
             break;
         case WR_TYPE_SMALLINT:
-            put_int(((const int16_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int16_t *)v->data)[row]);
             break;
         case WR_TYPE_INT:
-            put_int(((const int32_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int32_t *)v->data)[row]);
             break;
         case WR_TYPE_BIGINT:
-            put_int(((const int64_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int64_t *)v->data)[row]);
             break;
         case WR_TYPE_FLOAT:
             wr_double_format_java(((const float *)v->data)[row], true, out);
@@ -557,7 +536,7 @@ void wr_csv_encode(const wr_csv_options *o, const wr_batch *batch, int row, wr_b
             put_string(o, ((const wr_str *)v->data)[row], c == 0, out);
             break;
         case WR_TYPE_TIMESTAMP:
-            put_timestamp(((const int64_t *)v->data)[row], out);
+            wr_timestamp_format_short(((const int64_t *)v->data)[row], out);
             break;
         default:
             assert(!"type not supported by format csv");

@@ -1018,19 +1018,6 @@ out:
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-static void put_int(int64_t x, wr_buf *out)
-{
-    char tmp[24];
-    char *end = tmp + sizeof(tmp), *p = end;
-    uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (x < 0) *--p = '-';
-    wr_buf_append(out, p, (size_t)(end - p));
-}
-
 /*
  * s as a JSON string, escaped as Jackson does: '"', '\\' and control
  * characters (short forms where JSON has them, else \u00XX); '/' and
@@ -1086,9 +1073,7 @@ static void put_timestamp(const wr_json_options *o, int64_t us, wr_buf *out)
 {
     wr_buf_putc(out, '"');
     size_t at = out->len;
-    wr_timestamp_format_sql(us, 6, out);
-    while (out->data[out->len - 1] == '0') out->len--;
-    if (out->data[out->len - 1] == '.') out->len--;
+    wr_timestamp_format_short(us, out);
     if (o->timestamp_standard == WR_JSON_TIMESTAMP_ISO_8601) {
         char *sp = memchr(out->data + at, ' ', out->len - at);
         if (WR_ALWAYS(sp != NULL)) *sp = 'T';
@@ -1124,16 +1109,16 @@ void wr_json_encode(const wr_json_options *o, const wr_batch *batch, int row,
             wr_buf_puts(out, ((const uint8_t *)v->data)[row] ? "true" : "false");
             break;
         case WR_TYPE_TINYINT:
-            put_int(((const int8_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int8_t *)v->data)[row]);
             break;
         case WR_TYPE_SMALLINT:
-            put_int(((const int16_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int16_t *)v->data)[row]);
             break;
         case WR_TYPE_INT:
-            put_int(((const int32_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int32_t *)v->data)[row]);
             break;
         case WR_TYPE_BIGINT:
-            put_int(((const int64_t *)v->data)[row], out);
+            wr_buf_put_int64(out, ((const int64_t *)v->data)[row]);
             break;
         case WR_TYPE_FLOAT:
             put_floating(((const float *)v->data)[row], true, out);

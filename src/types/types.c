@@ -315,3 +315,11 @@ void wr_double_format_java(double v, bool is_float, wr_buf *out)
         wr_buf_printf(out, "E%d", exp);
     }
 }
+
+void wr_timestamp_format_short(int64_t micros, wr_buf *out)
+{
+    wr_timestamp_format_sql(micros, 6, out);
+    while (out->data[out->len - 1] == '0') out->len--;
+    if (out->data[out->len - 1] == '.') out->len--;
+    out->data[out->len] = '\0';
+}

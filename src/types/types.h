@@ -94,6 +94,8 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out);
 int wr_timestamp_parse(const char *s, size_t len, int64_t *micros);
 /* 'yyyy-MM-dd HH:mm:ss[.fff]' with precision fractional digits (SQL style, CAST to STRING). */
 void wr_timestamp_format_sql(int64_t micros, int precision, wr_buf *out);
+/* As wr_timestamp_format_sql with microseconds, without trailing fraction zeros ("...:05.1"). */
+void wr_timestamp_format_short(int64_t micros, wr_buf *out);
 /* Java's LocalDateTime.toString(): '2024-01-01T10:00', '...T10:00:01.5' (print sink style). */
 void wr_timestamp_format_iso(int64_t micros, wr_buf *out);
 

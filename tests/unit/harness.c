@@ -5,7 +5,11 @@
 #include "../../src/base/alloc.h"
 
 #include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int capture_push(wr_collector *self, wr_batch *batch, wr_error *err)
 {
@@ -105,4 +109,46 @@ int plan_table_sink(const char *connector, const wr_schema *schema, const char *
                     wr_operator_spec *spec, wr_error *err)
 {
     return plan(connector, true, schema, kv, n, spec, err);
+}
+
+char tmp_dir[64];
+
+void tmp_init(void)
+{
+    strcpy(tmp_dir, "/tmp/weir_test_XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp_dir));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+void tmp_fini(void)
+{
+    nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *tmp_file(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot create %s", path);
+    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+    return path;
+}
+
+char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, (size_t)size + 1);
+    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return text;
 }

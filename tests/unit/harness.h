@@ -41,4 +41,16 @@ int plan_source(const char *connector, const wr_schema *schema, const char *cons
 int plan_table_sink(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                     wr_operator_spec *spec, wr_error *err);
 
+/*
+ * A temporary directory per test, for Criterion's .init/.fini: tmp_init
+ * creates tmp_dir, tmp_fini removes it with everything in it.
+ */
+extern char tmp_dir[64];
+void tmp_init(void);
+void tmp_fini(void);
+/* Writes text to tmp_dir/name; returns the path (a static buffer, until the next call). */
+const char *tmp_file(const char *name, const char *text);
+/* A file's content as a new NUL-terminated string (free it), or NULL when it cannot be read. */
+char *read_text(const char *path);
+
 #endif

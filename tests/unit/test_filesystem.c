@@ -25,24 +25,12 @@
 
 /* ---- harness ------------------------------------------------------------- */
 
-static char tmp_dir[64];
-static char out_dir[128]; /* tmp_dir/out: does not exist until a sink opens */
+static char out_dir[128]; /* tmp_dir/out/sub: does not exist until a sink opens */
 
-static void tmp_init(void)
+static void fs_init(void)
 {
-    strcpy(tmp_dir, "/tmp/weir_fs_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
+    tmp_init();
     snprintf(out_dir, sizeof(out_dir), "%s/out/sub", tmp_dir);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void tmp_fini(void)
-{
-    nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The content of dir/name as a new string, or NULL when it does not exist. */
@@ -50,15 +38,7 @@ static char *slurp(const char *dir, const char *name)
 {
     char path[256];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
+    return read_text(path);
 }
 
 static void spit(const char *dir, const char *name, const char *text)
@@ -242,7 +222,7 @@ static void sink_stop(sink_run *run)
 
 /* ---- sink: two-phase commit ------------------------------------------------- */
 
-Test(fs_sink, commits_on_checkpoint_done, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, commits_on_checkpoint_done, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -296,7 +276,7 @@ Test(fs_sink, commits_on_checkpoint_done, .init = tmp_init, .fini = tmp_fini)
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, pending_from_an_aborted_checkpoint_waits_for_the_next, .init = tmp_init,
+Test(fs_sink, pending_from_an_aborted_checkpoint_waits_for_the_next, .init = fs_init,
      .fini = tmp_fini)
 {
     wr_operator_spec spec;
@@ -318,7 +298,7 @@ Test(fs_sink, pending_from_an_aborted_checkpoint_waits_for_the_next, .init = tmp
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, restore_commits_pending_and_aborts_later_files, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, restore_commits_pending_and_aborts_later_files, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -362,7 +342,7 @@ Test(fs_sink, restore_commits_pending_and_aborts_later_files, .init = tmp_init, 
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, restore_from_a_later_checkpoint_lists_every_pending_file, .init = tmp_init,
+Test(fs_sink, restore_from_a_later_checkpoint_lists_every_pending_file, .init = fs_init,
      .fini = tmp_fini)
 {
     wr_operator_spec spec;
@@ -387,7 +367,7 @@ Test(fs_sink, restore_from_a_later_checkpoint_lists_every_pending_file, .init = 
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, restore_finds_a_pending_file_missing, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, restore_finds_a_pending_file_missing, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -425,7 +405,7 @@ Test(fs_sink, restore_finds_a_pending_file_missing, .init = tmp_init, .fini = tm
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, without_checkpoints_commits_at_end_of_input, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, without_checkpoints_commits_at_end_of_input, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -449,7 +429,7 @@ Test(fs_sink, without_checkpoints_commits_at_end_of_input, .init = tmp_init, .fi
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, numbering_skips_existing_files_and_ignores_others, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, numbering_skips_existing_files_and_ignores_others, .init = fs_init, .fini = tmp_fini)
 {
     char out_parent[160];
     snprintf(out_parent, sizeof(out_parent), "%s/out", tmp_dir);
@@ -487,7 +467,7 @@ Test(fs_sink, numbering_skips_existing_files_and_ignores_others, .init = tmp_ini
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, a_cancelled_run_leaves_nothing_visible, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, a_cancelled_run_leaves_nothing_visible, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -500,7 +480,7 @@ Test(fs_sink, a_cancelled_run_leaves_nothing_visible, .init = tmp_init, .fini = 
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, rolls_by_size, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, rolls_by_size, .init = fs_init, .fini = tmp_fini)
 {
     /* Lines "1,n1\n".."9,n9\n" are 5 bytes, then 7 bytes: a file rolls once it has 16. */
     const char *extra[] = {"sink.rolling-policy.file-size=16 b"};
@@ -533,7 +513,7 @@ Test(fs_sink, rolls_by_size, .init = tmp_init, .fini = tmp_fini)
     }
 }
 
-Test(fs_sink, rolls_by_age, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, rolls_by_age, .init = fs_init, .fini = tmp_fini)
 {
     const char *extra[] = {"sink.rolling-policy.rollover-interval=20 ms"};
     wr_operator_spec spec;
@@ -554,7 +534,7 @@ Test(fs_sink, rolls_by_age, .init = tmp_init, .fini = tmp_fini)
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, subtasks_keep_to_their_own_files, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, subtasks_keep_to_their_own_files, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -587,7 +567,7 @@ Test(fs_sink, subtasks_keep_to_their_own_files, .init = tmp_init, .fini = tmp_fi
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, a_finished_subtask_restores_nothing, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, a_finished_subtask_restores_nothing, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -613,7 +593,7 @@ Test(fs_sink, a_finished_subtask_restores_nothing, .init = tmp_init, .fini = tmp
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, raw_format_and_csv_options, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, raw_format_and_csv_options, .init = fs_init, .fini = tmp_fini)
 {
     wr_type str = wr_type_make(WR_TYPE_VARCHAR, true);
     wr_schema *schema = schema_of("line", &str);
@@ -657,7 +637,7 @@ Test(fs_sink, raw_format_and_csv_options, .init = tmp_init, .fini = tmp_fini)
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, update_rows_fail, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, update_rows_fail, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
     plan_fs_sink(&spec, NULL, 0);
@@ -680,7 +660,7 @@ Test(fs_sink, update_rows_fail, .init = tmp_init, .fini = tmp_fini)
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_sink, option_errors, .init = tmp_init, .fini = tmp_fini)
+Test(fs_sink, option_errors, .init = fs_init, .fini = tmp_fini)
 {
     spit(tmp_dir, "file.csv", "1,a\n");
     char dir[160], file[160];
@@ -858,7 +838,7 @@ static void plan_fs_source(wr_operator_spec *spec, const char *sub)
     wr_schema_free(schema);
 }
 
-Test(fs_source, restore_continues_at_the_offset, .init = tmp_init, .fini = tmp_fini)
+Test(fs_source, restore_continues_at_the_offset, .init = fs_init, .fini = tmp_fini)
 {
     /* Batches hold 1024 rows: three runs stop inside b.csv (a.csv has 2500 lines). */
     enum { N = 2500 };
@@ -892,7 +872,7 @@ Test(fs_source, restore_continues_at_the_offset, .init = tmp_init, .fini = tmp_f
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_source, restore_per_subtask_and_line_numbers, .init = tmp_init, .fini = tmp_fini)
+Test(fs_source, restore_per_subtask_and_line_numbers, .init = fs_init, .fini = tmp_fini)
 {
     enum { N = 1500 };
     write_inputs(N);
@@ -960,7 +940,7 @@ Test(fs_source, restore_per_subtask_and_line_numbers, .init = tmp_init, .fini = 
     wr_operator_spec_fini(&spec);
 }
 
-Test(fs_source, a_shorter_file_is_an_error, .init = tmp_init, .fini = tmp_fini)
+Test(fs_source, a_shorter_file_is_an_error, .init = fs_init, .fini = tmp_fini)
 {
     enum { N = 2000 };
     write_inputs(N);

@@ -53,50 +53,6 @@ static int run_subtask(const wr_operator_spec *spec, int subtask, int parallelis
     return rc;
 }
 
-/* A temporary directory for a test's files, removed by tmp_fini. */
-static char tmp_dir[64];
-
-static void tmp_init(void)
-{
-    strcpy(tmp_dir, "/tmp/weir_formats_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void tmp_fini(void)
-{
-    nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Writes text to tmp_dir/name; returns the path (static buffer of the last call). */
-static const char *tmp_file(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    fclose(f);
-    return path;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
-}
-
 static wr_str str_at(const wr_batch *batch, int col, int row)
 {
     return ((const wr_str *)batch->cols[col].data)[row];
@@ -1087,7 +1043,7 @@ Test(csv_sink, writes_a_file, .init = tmp_init, .fini = tmp_fini)
         cr_assert_eq(spec.ops->process(op, 0, batch, &err), 0, "%s", err.msg);
     }
     cr_assert_eq(spec.ops->end_input(op, 0, &err), 0, "%s", err.msg);
-    char *text = read_file(path);
+    char *text = read_text(path);
     cr_assert(strcmp(text, want.data) == 0, "file differs (%zu vs %zu bytes)", strlen(text),
               want.len);
     free(text);

@@ -1014,49 +1014,6 @@ Test(json, encode_decode_round_trip)
 
 /* ---- the filesystem connector ------------------------------------------------------ */
 
-static char tmp_dir[64];
-
-static void tmp_init(void)
-{
-    strcpy(tmp_dir, "/tmp/weir_json_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void tmp_fini(void)
-{
-    nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Writes text to tmp_dir/name; returns the path (static buffer of the last call). */
-static const char *tmp_file(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    fclose(f);
-    return path;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
-}
-
 /* Runs subtask 0 of 1 of a source to its end into cap. Returns run()'s last result. */
 static int run_source(const wr_operator_spec *spec, capture *cap, int64_t *skipped, wr_error *err)
 {
@@ -1297,7 +1254,7 @@ Test(json_filesystem, sink_then_source_round_trip, .init = tmp_init, .fini = tmp
         /* One visible part file of 500 JSON lines. */
         char part[256];
         snprintf(part, sizeof(part), "%s/part-0-0", dir);
-        char *text = slurp(part);
+        char *text = read_text(part);
         int lines = 0;
         for (char *p = text; (p = strchr(p, '\n')) != NULL; p++) lines++;
         cr_assert_eq(lines, 500);
