@@ -118,6 +118,21 @@ wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int
     return e;
 }
 
+wr_expr *wr_expr_call_kernel(const char *name, wr_kernel_fn kernel, void *aux,
+                             void (*aux_free)(void *), wr_expr **args, int nargs, wr_type result,
+                             int pos)
+{
+    wr_expr *e = node(WR_EXPR_CALL, result, pos);
+    e->fn = WR_FN_SCALAR;
+    e->name = name;
+    e->kernel = kernel;
+    e->aux = aux;
+    e->aux_free = aux_free;
+    e->args = args;
+    e->nargs = nargs;
+    return e;
+}
+
 wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type result, int pos)
 {
     wr_expr *e = node(kind, result, pos);
@@ -165,6 +180,7 @@ void wr_expr_free(wr_expr *e)
     wr_free(e->cvec.own_data);
     wr_free(e->cvec.own_validity);
     wr_free(e->cstr);
+    if (e->aux_free) e->aux_free(e->aux);
     wr_free(e);
 }
 
@@ -234,7 +250,7 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
         wr_type_format(e->type, out);
         wr_buf_putc(out, ')');
     } else {
-        wr_buf_printf(out, "%s(", wr_func_name(e->fn));
+        wr_buf_printf(out, "%s(", e->fn == WR_FN_SCALAR ? e->name : wr_func_name(e->fn));
         for (int i = 0; i < e->nargs; i++) {
             if (i) wr_buf_puts(out, ", ");
             wr_expr_format(e->args[i], names, out);
@@ -394,8 +410,9 @@ int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32
     case WR_EXPR_CALL:
         break;
     }
-    wr_vector args[4];
-    assert(e->nargs <= 4);
+    wr_vector fixed[4];
+    wr_vector *args =
+        e->nargs <= 4 ? fixed : wr_arena_alloc(ev->arena, (size_t)e->nargs * sizeof(wr_vector));
     for (int i = 0; i < e->nargs; i++) {
         int rc = wr_expr_eval(ev, e->args[i], in, sel, n, &args[i], err);
         if (rc) return rc;

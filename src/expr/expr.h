@@ -50,6 +50,7 @@ typedef enum wr_func {
     WR_FN_CONCAT,
     WR_FN_CAST,
     WR_FN_TRY_CAST, /* CAST that yields NULL instead of failing */
+    WR_FN_SCALAR,   /* a named scalar function (functions.h, or a user's): name and kernel set */
 } wr_func;
 
 typedef struct wr_expr wr_expr;
@@ -74,6 +75,12 @@ struct wr_expr {
     wr_kernel_fn kernel;
     wr_vector cvec; /* WR_EXPR_CONST: WR_BATCH_CAPACITY copies of the value */
     char *cstr;     /* WR_EXPR_CONST strings: the bytes cvec points to */
+    /* WR_FN_SCALAR: the function's name as EXPLAIN prints it (static or owned by aux). */
+    const char *name;
+    /* Per-call data a kernel prepared at bind time (a compiled pattern, a user function's
+     * entry point); read-only during evaluation, released with aux_free. */
+    void *aux;
+    void (*aux_free)(void *aux);
 };
 
 /* Per-evaluation context: where results and strings are allocated. */
@@ -99,6 +106,14 @@ wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos);
  */
 wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int pos,
                       wr_error *err);
+/*
+ * A call of a named scalar function whose kernel the caller chose (the function
+ * registry, functions.h, or a user-defined function). Takes ownership of args
+ * and of aux (released with aux_free, which may be NULL). Never fails.
+ */
+wr_expr *wr_expr_call_kernel(const char *name, wr_kernel_fn kernel, void *aux,
+                             void (*aux_free)(void *), wr_expr **args, int nargs, wr_type result,
+                             int pos);
 /* AND / OR over BOOLEAN args, and CASE (see wr_expr_kind). Take ownership. */
 wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type result, int pos);
 /* A CAST to type; returns arg itself when it already has that type. NULL + err if impossible. */

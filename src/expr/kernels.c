@@ -658,6 +658,7 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
         if (nargs != 1 || !wr_expr_can_cast(args[0]->type, result)) return NULL;
         return cast_any;
     case WR_FN_NONE:
+    case WR_FN_SCALAR: /* named functions come with their kernel (wr_expr_call_kernel) */
         return NULL;
     }
     return NULL;

@@ -11,6 +11,7 @@
 #include "../base/vec.h"
 #include "../ops/values.h"
 #include "plan.h"
+#include "typing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -116,192 +117,6 @@ static wr_expr *bind_ident(const wr_ast_expr *ast, const scope *sc, wr_error *er
     return wr_expr_column(col, sc->schema->types[col], ast->pos);
 }
 
-static wr_expr *bind_literal(const wr_ast_expr *ast, wr_error *err)
-{
-    switch (ast->lit.kind) {
-    case WR_LIT_NULL:
-        return wr_expr_null(wr_type_make(WR_TYPE_NULL, true), ast->pos);
-    case WR_LIT_BOOL:
-        return wr_expr_bool(ast->lit.b, ast->pos);
-    case WR_LIT_INTEGER: {
-        int64_t v;
-        if (wr_parse_int64(ast->lit.text, &v)) {
-            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
-                            "numeric literal '%s' is out of the range of BIGINT", ast->lit.text);
-            return NULL;
-        }
-        wr_type_id id = v <= INT32_MAX ? WR_TYPE_INT : WR_TYPE_BIGINT;
-        return wr_expr_int64(wr_type_make(id, false), v, ast->pos);
-    }
-    case WR_LIT_DECIMAL:
-    case WR_LIT_DOUBLE:
-        /* Without a DECIMAL type yet, exact numeric literals are DOUBLE (docs/sql.md). */
-        return wr_expr_double(wr_type_make(WR_TYPE_DOUBLE, false), strtod(ast->lit.text, NULL),
-                              ast->pos);
-    case WR_LIT_STRING: {
-        size_t len = strlen(ast->lit.text);
-        wr_type t = wr_type_make(len ? WR_TYPE_CHAR : WR_TYPE_VARCHAR, false);
-        t.length = (int32_t)len;
-        return wr_expr_string(t, ast->lit.text, len, ast->pos);
-    }
-    case WR_LIT_TIMESTAMP: {
-        int64_t us;
-        const char *s = ast->lit.text;
-        if (wr_timestamp_parse(s, strlen(s), &us)) {
-            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "invalid TIMESTAMP literal '%s'", s);
-            return NULL;
-        }
-        const char *dot = strchr(s, '.');
-        int p = 0;
-        if (dot)
-            while (dot[1 + p] >= '0' && dot[1 + p] <= '9') p++;
-        wr_type t = wr_type_make(WR_TYPE_TIMESTAMP, false);
-        t.length = p > 9 ? 9 : p;
-        return wr_expr_int64(t, us, ast->pos);
-    }
-    case WR_LIT_DATE:
-    case WR_LIT_TIME:
-        break;
-    }
-    wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "DATE and TIME literals are not supported");
-    return NULL;
-}
-
-static void type_names(wr_type a, wr_type b, char *x, char *y)
-{
-    wr_type_name(a, x, 64);
-    wr_type_name(b, y, 64);
-}
-
-/* Casts both operands to their common type; fails with "cannot apply". */
-static int unify(wr_expr **a, wr_expr **b, const char *op, int pos, bool numeric_only,
-                 wr_type *common, wr_error *err)
-{
-    wr_type ta = (*a)->type, tb = (*b)->type;
-    bool ok = wr_type_common(ta, tb, common);
-    if (ok && numeric_only && !wr_type_is_numeric(common->id)) ok = false;
-    if (!ok) {
-        char x[64], y[64];
-        type_names(ta, tb, x, y);
-        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
-                               "cannot apply '%s' to arguments of type %s and %s", op, x, y);
-    }
-    wr_type target = *common;
-    if (common->id == WR_TYPE_NULL) {
-        /* NULL op NULL: type it as the most general of its kind. */
-        target = wr_type_make(numeric_only ? WR_TYPE_INT : WR_TYPE_VARCHAR, true);
-        *common = target;
-    }
-    wr_type ca = target, cb = target;
-    ca.nullable = ta.nullable || ta.id == WR_TYPE_NULL;
-    cb.nullable = tb.nullable || tb.id == WR_TYPE_NULL;
-    /* Strings compare and concatenate as they are; only numbers widen. */
-    if (wr_type_is_string(target.id)) {
-        if (wr_type_is_string(ta.id)) ca = ta;
-        if (wr_type_is_string(tb.id)) cb = tb;
-    }
-    if (ca.id == WR_TYPE_TIMESTAMP && ta.id == WR_TYPE_TIMESTAMP) ca = ta;
-    if (cb.id == WR_TYPE_TIMESTAMP && tb.id == WR_TYPE_TIMESTAMP) cb = tb;
-    if (!wr_type_equal(ta, ca)) {
-        *a = wr_expr_cast(*a, ca, false, (*a)->pos, err);
-        if (*a == NULL) return err->code;
-    }
-    if (!wr_type_equal(tb, cb)) {
-        *b = wr_expr_cast(*b, cb, false, (*b)->pos, err);
-        if (*b == NULL) return err->code;
-    }
-    return 0;
-}
-
-static wr_expr **args2(wr_expr *a, wr_expr *b)
-{
-    wr_expr **args = wr_malloc(2 * sizeof(wr_expr *));
-    args[0] = a;
-    args[1] = b;
-    return args;
-}
-
-static wr_expr **args1(wr_expr *a)
-{
-    wr_expr **args = wr_malloc(sizeof(wr_expr *));
-    args[0] = a;
-    return args;
-}
-
-static wr_expr *make_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_error *err)
-{
-    static const struct {
-        wr_ast_op op;
-        wr_func fn;
-        const char *name;
-    } map[] = {
-        {WR_OP_ADD, WR_FN_ADD, "+"}, {WR_OP_SUB, WR_FN_SUB, "-"},
-        {WR_OP_MUL, WR_FN_MUL, "*"}, {WR_OP_DIV, WR_FN_DIV, "/"},
-        {WR_OP_MOD, WR_FN_MOD, "%"}, {WR_OP_EQ, WR_FN_EQ, "="},
-        {WR_OP_NE, WR_FN_NE, "<>"},  {WR_OP_LT, WR_FN_LT, "<"},
-        {WR_OP_LE, WR_FN_LE, "<="},  {WR_OP_GT, WR_FN_GT, ">"},
-        {WR_OP_GE, WR_FN_GE, ">="},  {WR_OP_CONCAT, WR_FN_CONCAT, "||"},
-    };
-    wr_func fn = WR_FN_NONE;
-    const char *name = "?";
-    for (size_t i = 0; i < WR_ARRAY_LEN(map); i++)
-        if (map[i].op == op) fn = map[i].fn, name = map[i].name;
-    if (op == WR_OP_AND || op == WR_OP_OR) {
-        for (int k = 0; k < 2; k++) {
-            wr_expr **x = k ? &b : &a;
-            if ((*x)->type.id == WR_TYPE_NULL) {
-                *x = wr_expr_cast(*x, wr_type_make(WR_TYPE_BOOLEAN, true), false, (*x)->pos, err);
-            } else if ((*x)->type.id != WR_TYPE_BOOLEAN) {
-                char t[64];
-                wr_error_set_at(err, WR_ERR_VALIDATION, (*x)->pos,
-                                "%s needs BOOLEAN operands, but this one is %s",
-                                op == WR_OP_AND ? "AND" : "OR",
-                                wr_type_name((*x)->type, t, sizeof(t)));
-                wr_expr_free(a);
-                wr_expr_free(b);
-                return NULL;
-            }
-        }
-        wr_type t = wr_type_make(WR_TYPE_BOOLEAN, a->type.nullable || b->type.nullable);
-        return wr_expr_logic(op == WR_OP_AND ? WR_EXPR_AND : WR_EXPR_OR, args2(a, b), 2, t, pos);
-    }
-    bool arith =
-        fn == WR_FN_ADD || fn == WR_FN_SUB || fn == WR_FN_MUL || fn == WR_FN_DIV || fn == WR_FN_MOD;
-    wr_type common;
-    if (fn == WR_FN_CONCAT) {
-        for (int k = 0; k < 2; k++) {
-            wr_expr *x = k ? b : a;
-            if (!wr_type_is_string(x->type.id) && x->type.id != WR_TYPE_NULL) {
-                char t[64];
-                wr_error_set_at(err, WR_ERR_VALIDATION, pos,
-                                "cannot apply '||' to an argument of type %s; CAST it to STRING",
-                                wr_type_name(x->type, t, sizeof(t)));
-                wr_expr_free(a);
-                wr_expr_free(b);
-                return NULL;
-            }
-        }
-    }
-    if (unify(&a, &b, name, pos, arith, &common, err)) {
-        wr_expr_free(a);
-        wr_expr_free(b);
-        return NULL;
-    }
-    bool nullable = a->type.nullable || b->type.nullable;
-    wr_type result;
-    if (arith) {
-        result = common;
-    } else if (fn == WR_FN_CONCAT) {
-        result = wr_type_make(WR_TYPE_VARCHAR, nullable);
-        int64_t len = (int64_t)a->type.length + b->type.length;
-        result.length = len >= WR_VARCHAR_MAX ? WR_VARCHAR_MAX : (int32_t)len;
-    } else {
-        result = wr_type_make(WR_TYPE_BOOLEAN, nullable);
-    }
-    result.nullable = nullable;
-    return wr_expr_call(fn, args2(a, b), 2, result, pos, err);
-}
-
 static wr_expr *bind_case(const wr_ast_expr *ast, const scope *sc, wr_error *err)
 {
     int n = ast->case_.nwhens;
@@ -318,7 +133,7 @@ static wr_expr *bind_case(const wr_ast_expr *ast, const scope *sc, wr_error *err
                 wr_expr_free(l);
                 goto fail;
             }
-            cond = make_binary(WR_OP_EQ, l, r, ast->case_.whens[i]->pos, err);
+            cond = wr_bind_binary(WR_OP_EQ, l, r, ast->case_.whens[i]->pos, err);
         } else {
             cond = bind_expr(ast->case_.whens[i], sc, err);
             if (cond && cond->type.id == WR_TYPE_NULL)
@@ -348,7 +163,7 @@ static wr_expr *bind_case(const wr_ast_expr *ast, const scope *sc, wr_error *err
         wr_expr *x = args[branch[b]];
         if (!wr_type_common(t, x->type, &c)) {
             char tx[64], ty[64];
-            type_names(t, x->type, tx, ty);
+            wr_type_names(t, x->type, tx, ty);
             wr_error_set_at(err, WR_ERR_VALIDATION, x->pos,
                             "CASE branches have incompatible types %s and %s", tx, ty);
             goto fail;
@@ -376,63 +191,11 @@ fail:
     return NULL;
 }
 
-static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
-{
-    static const struct {
-        const char *name;
-        wr_type_id id;
-    } names[] = {
-        {"BOOLEAN", WR_TYPE_BOOLEAN},     {"TINYINT", WR_TYPE_TINYINT},
-        {"SMALLINT", WR_TYPE_SMALLINT},   {"INT", WR_TYPE_INT},
-        {"BIGINT", WR_TYPE_BIGINT},       {"FLOAT", WR_TYPE_FLOAT},
-        {"DOUBLE", WR_TYPE_DOUBLE},       {"CHAR", WR_TYPE_CHAR},
-        {"VARCHAR", WR_TYPE_VARCHAR},     {"STRING", WR_TYPE_VARCHAR},
-        {"TIMESTAMP", WR_TYPE_TIMESTAMP},
-    };
-    for (size_t i = 0; i < WR_ARRAY_LEN(names); i++) {
-        if (strcmp(t->name, names[i].name) != 0) continue;
-        *out = wr_type_make(names[i].id, !t->not_null);
-        if (t->nparams > 0) {
-            int p = t->params[0];
-            if (names[i].id == WR_TYPE_CHAR || names[i].id == WR_TYPE_VARCHAR) {
-                if (p < 1) {
-                    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
-                                    "the length of %s must be at least 1", t->name);
-                    return false;
-                }
-                out->length = p;
-            } else if (names[i].id == WR_TYPE_TIMESTAMP) {
-                if (p < 0 || p > 9) {
-                    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
-                                    "the precision of TIMESTAMP must be between 0 and 9");
-                    return false;
-                }
-                out->length = p;
-            } else {
-                wr_error_set_at(err, WR_ERR_VALIDATION, t->pos, "type %s takes no parameters",
-                                t->name);
-                return false;
-            }
-        }
-        return true;
-    }
-    wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
-                    "type %s is not supported; supported types: BOOLEAN, TINYINT, SMALLINT, INT, "
-                    "BIGINT, FLOAT, DOUBLE, CHAR, VARCHAR, STRING, TIMESTAMP",
-                    t->name);
-    return false;
-}
-
-bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err)
-{
-    return map_type(t, out, err);
-}
-
 static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err)
 {
     switch (ast->kind) {
     case WR_AST_LITERAL:
-        return bind_literal(ast, err);
+        return wr_bind_literal(ast, err);
     case WR_AST_IDENT:
         return bind_ident(ast, sc, err);
     case WR_AST_UNARY: {
@@ -444,12 +207,12 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             if (a->type.id == WR_TYPE_NULL)
                 a = wr_expr_cast(a, wr_type_make(WR_TYPE_INT, true), false, a->pos, err);
             if (a && wr_type_is_numeric(a->type.id))
-                return wr_expr_call(WR_FN_NEG, args1(a), 1, a->type, ast->pos, err);
+                return wr_expr_call(WR_FN_NEG, wr_args1(a), 1, a->type, ast->pos, err);
         } else {
             if (a->type.id == WR_TYPE_NULL)
                 a = wr_expr_cast(a, wr_type_make(WR_TYPE_BOOLEAN, true), false, a->pos, err);
             if (a && a->type.id == WR_TYPE_BOOLEAN)
-                return wr_expr_call(WR_FN_NOT, args1(a), 1, a->type, ast->pos, err);
+                return wr_expr_call(WR_FN_NOT, wr_args1(a), 1, a->type, ast->pos, err);
         }
         if (a) {
             char t[64];
@@ -468,7 +231,7 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             wr_expr_free(a);
             return NULL;
         }
-        return make_binary(ast->binary.op, a, b, ast->binary.op_pos, err);
+        return wr_bind_binary(ast->binary.op, a, b, ast->binary.op_pos, err);
     }
     case WR_AST_IS: {
         wr_expr *a = bind_expr(ast->is.arg, sc, err);
@@ -497,7 +260,8 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             fn = t ? (ast->is.negated ? WR_FN_IS_NOT_TRUE : WR_FN_IS_TRUE)
                    : (ast->is.negated ? WR_FN_IS_NOT_FALSE : WR_FN_IS_FALSE);
         }
-        return wr_expr_call(fn, args1(a), 1, wr_type_make(WR_TYPE_BOOLEAN, false), ast->pos, err);
+        return wr_expr_call(fn, wr_args1(a), 1, wr_type_make(WR_TYPE_BOOLEAN, false), ast->pos,
+                            err);
     }
     case WR_AST_BETWEEN: {
         /* x BETWEEN lo AND hi == x >= lo AND x <= hi (x is evaluated twice) */
@@ -511,8 +275,8 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             wr_expr_free(x2);
             return NULL;
         }
-        wr_expr *ge = make_binary(WR_OP_GE, x1, lo, ast->pos, err);
-        wr_expr *le = ge ? make_binary(WR_OP_LE, x2, hi, ast->pos, err) : NULL;
+        wr_expr *ge = wr_bind_binary(WR_OP_GE, x1, lo, ast->pos, err);
+        wr_expr *le = ge ? wr_bind_binary(WR_OP_LE, x2, hi, ast->pos, err) : NULL;
         if (!ge || !le) {
             wr_expr_free(ge);
             if (!ge) {
@@ -521,9 +285,9 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
             }
             return NULL;
         }
-        wr_expr *both = make_binary(WR_OP_AND, ge, le, ast->pos, err);
+        wr_expr *both = wr_bind_binary(WR_OP_AND, ge, le, ast->pos, err);
         if (both && ast->between.negated)
-            both = wr_expr_call(WR_FN_NOT, args1(both), 1, both->type, ast->pos, err);
+            both = wr_expr_call(WR_FN_NOT, wr_args1(both), 1, both->type, ast->pos, err);
         return both;
     }
     case WR_AST_IN_LIST: {
@@ -531,24 +295,25 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
         for (int i = 0; i < ast->in_list.nitems; i++) {
             wr_expr *x = bind_expr(ast->in_list.arg, sc, err);
             wr_expr *v = x ? bind_expr(ast->in_list.items[i], sc, err) : NULL;
-            wr_expr *eq = v ? make_binary(WR_OP_EQ, x, v, ast->in_list.items[i]->pos, err) : NULL;
+            wr_expr *eq =
+                v ? wr_bind_binary(WR_OP_EQ, x, v, ast->in_list.items[i]->pos, err) : NULL;
             if (!v) wr_expr_free(x);
             if (!eq) {
                 wr_expr_free(any);
                 return NULL;
             }
-            any = any ? make_binary(WR_OP_OR, any, eq, ast->pos, err) : eq;
+            any = any ? wr_bind_binary(WR_OP_OR, any, eq, ast->pos, err) : eq;
             if (!any) return NULL;
         }
         if (any && ast->in_list.negated)
-            any = wr_expr_call(WR_FN_NOT, args1(any), 1, any->type, ast->pos, err);
+            any = wr_expr_call(WR_FN_NOT, wr_args1(any), 1, any->type, ast->pos, err);
         return any;
     }
     case WR_AST_CASE:
         return bind_case(ast, sc, err);
     case WR_AST_CAST: {
         wr_type t;
-        if (!map_type(&ast->cast.type, &t, err)) return NULL;
+        if (!wr_bind_type(&ast->cast.type, &t, err)) return NULL;
         wr_expr *a = bind_expr(ast->cast.arg, sc, err);
         if (!a) return NULL;
         t.nullable = a->type.nullable || a->type.id == WR_TYPE_NULL;
@@ -591,7 +356,7 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
             wr_type u;
             if (!wr_type_common(t, rows[r][c]->type, &u)) {
                 char x[64], y[64];
-                type_names(t, rows[r][c]->type, x, y);
+                wr_type_names(t, rows[r][c]->type, x, y);
                 rc = wr_error_set_at(err, WR_ERR_VALIDATION, rows[r][c]->pos,
                                      "VALUES column %d has incompatible types %s and %s", c + 1, x,
                                      y);
@@ -829,18 +594,6 @@ wr_plan *wr_bind_query(const wr_ast_query *q, const wr_catalog *cat, wr_error *e
     return NULL;
 }
 
-/* Whether a value of type from may be written to a column of type to without an explicit CAST. */
-static bool assignable(wr_type from, wr_type to)
-{
-    if (from.id == WR_TYPE_NULL || from.id == to.id) return true;
-    if (wr_type_is_string(from.id) && wr_type_is_string(to.id)) return true;
-    if (wr_type_is_numeric(from.id) && wr_type_is_numeric(to.id)) {
-        wr_type c;
-        return wr_type_common(from, to, &c) && c.id == to.id;
-    }
-    return false;
-}
-
 /* Position of the i-th output column's expression in a SELECT without '*'. */
 static int item_pos(const wr_ast_query *q, int i)
 {
@@ -865,9 +618,9 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query 
     bool need_cast = false;
     for (int i = 0; i < in->ncols; i++) {
         wr_type a = in->types[i], b = want->types[i];
-        if (!assignable(a, b)) {
+        if (!wr_assignable(a, b)) {
             char x[64], y[64];
-            type_names(a, b, x, y);
+            wr_type_names(a, b, x, y);
             wr_error_set_at(err, WR_ERR_VALIDATION, item_pos(query, i),
                             "type mismatch for column '%s' of table '%s': the query produces %s "
                             "(column %d, '%s') but the column is %s",

@@ -10,17 +10,39 @@
 #include "../base/config.h"
 #include "../types/schema.h"
 
+/* Rows Weir stores itself, for tables without a 'connector' option (connectors/memtable.h). */
+typedef struct wr_memtable wr_memtable;
+
 typedef struct wr_table {
     char *name;
     wr_schema *schema;
     wr_config options;
     int *primary_key; /* column indexes, or NULL */
     int nprimary_key;
+    wr_memtable *mem; /* owned; set when the table has no 'connector' option */
+    bool temporary;
 } wr_table;
+
+/*
+ * A view: a named query, kept as the text it was defined with and parsed
+ * from it (the syntax tree lives in the view's arena), with the column names
+ * and types it had when it was created.
+ */
+struct wr_ast_query;
+typedef struct wr_view {
+    char *name;
+    char *text;                 /* the query text (for SHOW CREATE VIEW) */
+    struct wr_ast_query *query; /* parsed from text; positions are offsets into text */
+    void *arena;                /* owns query (a wr_arena) */
+    wr_schema *schema;
+    bool temporary;
+} wr_view;
 
 typedef struct wr_catalog {
     wr_table **tables;
     int ntables;
+    wr_view **views;
+    int nviews;
 } wr_catalog;
 
 void wr_catalog_init(wr_catalog *cat);
@@ -30,5 +52,11 @@ void wr_catalog_add(wr_catalog *cat, wr_table *table);
 wr_table *wr_catalog_find(const wr_catalog *cat, const char *name);
 bool wr_catalog_drop(wr_catalog *cat, const char *name);
 void wr_table_free(wr_table *table);
+
+/* Views: the name must not exist as a table or view yet; add takes ownership. */
+void wr_catalog_add_view(wr_catalog *cat, wr_view *view);
+wr_view *wr_catalog_find_view(const wr_catalog *cat, const char *name);
+bool wr_catalog_drop_view(wr_catalog *cat, const char *name);
+void wr_view_free(wr_view *view);
 
 #endif

@@ -13,6 +13,7 @@
 #include "../runtime/jobgraph.h"
 #include "catalog.h"
 #include "ast.h"
+#include "typing.h"
 
 typedef enum wr_plan_kind {
     WR_PLAN_SCAN,   /* table */
@@ -42,9 +43,6 @@ void wr_plan_explain(const wr_plan *plan, wr_buf *out);
  * positioned at the offending name, type or expression.
  */
 wr_plan *wr_bind_query(const wr_ast_query *query, const wr_catalog *cat, wr_error *err);
-
-/* Maps a written type to a Weir type; false with err at its position if unsupported. */
-bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err);
 
 /*
  * Makes plan's output assignable to the columns of a sink table: checks

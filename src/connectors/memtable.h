@@ -1,0 +1,36 @@
+/*
+ * memtable.h — tables whose rows Weir keeps in memory for the session.
+ *
+ * A table created without a 'connector' option is stored by Weir, so the SQL
+ * client works like a database: INSERT INTO ... VALUES / SELECT appends rows,
+ * INSERT OVERWRITE replaces them, and queries read them. A job's writes become
+ * visible together when the job finishes successfully (a failed or cancelled
+ * INSERT leaves the table as it was); a reading job sees the rows as of its
+ * start. Safe to use from several jobs' threads at once.
+ */
+#ifndef WR_CONNECTORS_MEMTABLE_H
+#define WR_CONNECTORS_MEMTABLE_H
+
+#include "../ops/operator.h"
+#include "../sql/catalog.h"
+
+wr_memtable *wr_memtable_new(const wr_schema *schema);
+void wr_memtable_free(wr_memtable *mt);
+int64_t wr_memtable_rows(const wr_memtable *mt);
+
+/* A bounded source over the rows as of job start; subtasks split the rows between them. */
+wr_operator_spec wr_memtable_source_spec(wr_memtable *mt);
+
+/*
+ * Writing: a job's sink subtasks append to one transaction (thread-safe);
+ * whoever ran the job commits it after the job succeeded (the rows become
+ * visible, replacing the old ones with overwrite) or aborts it otherwise.
+ * The transaction outlives the sink spec that refers to it.
+ */
+typedef struct wr_memtable_txn wr_memtable_txn;
+wr_memtable_txn *wr_memtable_begin(wr_memtable *mt, bool overwrite);
+wr_operator_spec wr_memtable_sink_spec(wr_memtable_txn *txn);
+void wr_memtable_commit(wr_memtable_txn *txn); /* frees txn */
+void wr_memtable_abort(wr_memtable_txn *txn);  /* frees txn */
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * functions.c — the registry of built-in scalar functions (functions.h).
+ */
+#include "functions.h"
+#include "../base/alloc.h"
+
+#include <strings.h>
+
+static const wr_func_def *const families[] = {wr_funcs_string, wr_funcs_math, wr_funcs_time,
+                                              wr_funcs_misc};
+
+const wr_func_def *wr_func_find(const char *name)
+{
+    for (size_t f = 0; f < WR_ARRAY_LEN(families); f++)
+        for (const wr_func_def *d = families[f]; d->name; d++)
+            if (strcasecmp(d->name, name) == 0) return d;
+    return NULL;
+}
+
+void wr_func_each(void (*fn)(const wr_func_def *def, void *arg), void *arg)
+{
+    for (size_t f = 0; f < WR_ARRAY_LEN(families); f++)
+        for (const wr_func_def *d = families[f]; d->name; d++) fn(d, arg);
+}
+
+static void free_args(wr_expr **args, int nargs)
+{
+    for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
+    wr_free(args);
+}
+
+wr_expr *wr_func_bind(const char *name, wr_expr **args, int nargs, int pos, wr_error *err)
+{
+    const wr_func_def *d = wr_func_find(name);
+    if (d == NULL) {
+        free_args(args, nargs);
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos, "unknown function '%s'", name);
+        return NULL;
+    }
+    if (nargs < d->min_args || (d->max_args >= 0 && nargs > d->max_args)) {
+        free_args(args, nargs);
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "function %s takes %s%d argument%s but got %d; usage: %s", d->name,
+                        d->max_args < 0              ? "at least "
+                        : d->max_args != d->min_args ? "at least "
+                                                     : "",
+                        d->min_args, d->min_args == 1 ? "" : "s", nargs, d->signature);
+        return NULL;
+    }
+    return d->bind(d, args, nargs, pos, err);
+}

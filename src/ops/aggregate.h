@@ -1,0 +1,96 @@
+/*
+ * aggregate.h — aggregate functions and the batch hash aggregation operator.
+ *
+ * The binder puts a Calc below every aggregation that computes the grouping
+ * keys and the aggregate arguments, so aggregation works on input columns
+ * only: group by columns groups[], compute aggs[] over their argument
+ * columns. The output row is the group columns followed by one column per
+ * aggregate call.
+ *
+ * Aggregate functions follow Flink's result types (AVG of INT is INT, SUM of
+ * INT is INT, COUNT is BIGINT NOT NULL, STDDEV and VAR of integers are the
+ * integer type, of DECIMAL a DECIMAL, ...); wr_agg_resolve applies them.
+ * Their accumulators support update and merge (for two-phase aggregation)
+ * and, where the function allows it, retraction (streaming aggregation over
+ * changelogs reuses them).
+ */
+#ifndef WR_OPS_AGGREGATE_H
+#define WR_OPS_AGGREGATE_H
+
+#include "../types/schema.h"
+#include "operator.h"
+
+typedef enum wr_agg_kind {
+    WR_AGG_COUNT_STAR, /* COUNT(*): rows, including NULLs */
+    WR_AGG_COUNT,      /* COUNT(x): non-NULL values */
+    WR_AGG_SUM,        /* NULL over no non-NULL values */
+    WR_AGG_SUM0,       /* SUM that is 0 over no values (for decorrelated COUNT plans) */
+    WR_AGG_AVG,        /* in the argument's type: integer AVG truncates as Flink's does */
+    WR_AGG_MIN,
+    WR_AGG_MAX,
+    WR_AGG_STDDEV_POP,
+    WR_AGG_STDDEV_SAMP, /* also STDDEV */
+    WR_AGG_VAR_POP,
+    WR_AGG_VAR_SAMP,    /* also VARIANCE */
+    WR_AGG_LISTAGG,     /* strings joined by a separator (default ",") */
+    WR_AGG_FIRST_VALUE, /* first non-NULL value in arrival order */
+    WR_AGG_LAST_VALUE,  /* last non-NULL value in arrival order */
+    WR_AGG_BOOL_AND,
+    WR_AGG_BOOL_OR,
+    WR_AGG_SINGLE_VALUE, /* a scalar subquery's value: NULL over no rows, an error over two */
+    WR_AGG_KIND_COUNT_
+} wr_agg_kind;
+
+typedef struct wr_agg_call {
+    wr_agg_kind kind;
+    int args[2]; /* input columns; LISTAGG's second is its separator (a constant column) */
+    int nargs;
+    bool distinct; /* over distinct argument values of the group */
+    int filter;    /* BOOLEAN input column: only rows where it is TRUE count; -1 for none */
+    wr_type type;  /* result type (from wr_agg_resolve) */
+} wr_agg_call;
+
+/* Whether name (any case) is an aggregate function: COUNT, SUM, ..., also STDDEV, VARIANCE. */
+bool wr_agg_is_aggregate(const char *name);
+
+/*
+ * Resolves an aggregate call by name and argument types (nargs 0 for
+ * COUNT(*)), giving its kind and Flink's result type. On failure returns a
+ * negative code with err positioned at pos ("SUM needs a numeric argument,
+ * got STRING").
+ */
+int wr_agg_resolve(const char *name, const wr_type *args, int nargs, bool distinct, int pos,
+                   wr_agg_kind *kind, wr_type *result, wr_error *err);
+
+/* The SQL name of a kind, for EXPLAIN: "COUNT", "SUM", ... */
+const char *wr_agg_name(wr_agg_kind kind);
+
+/*
+ * Batch hash aggregation: consumes all input, emits one row per group at the
+ * end of input (in no particular order). With no group columns it emits
+ * exactly one row, also for empty input (COUNT(*) = 0, SUM = NULL), as SQL's
+ * global aggregation does. Memory grows with the number of groups (and of
+ * distinct values for DISTINCT calls). Copies what it needs from the arrays.
+ */
+wr_operator_spec wr_hash_agg_spec(const wr_type *in_types, int nin, const int *groups, int ngroups,
+                                  const wr_agg_call *aggs, int naggs);
+
+/* The output types of such an aggregation: group column types, then each call's type. */
+void wr_agg_output_types(const wr_type *in_types, const int *groups, int ngroups,
+                         const wr_agg_call *aggs, int naggs, wr_type *out);
+
+/*
+ * Expand, for GROUPING SETS / ROLLUP / CUBE: every input row is emitted once
+ * per grouping set, with the group columns not in that set set to NULL, and
+ * one BIGINT column appended holding the set's number (0..nsets-1); the
+ * aggregation then groups by the group columns and that number. sets[s] is a
+ * bitmask over group_cols[] (bit i: group_cols[i] is in set s). Output types
+ * are the input types with group columns made nullable, plus BIGINT NOT NULL.
+ */
+wr_operator_spec wr_expand_spec(const wr_type *in_types, int nin, const int *group_cols,
+                                int ngroup_cols, const uint64_t *sets, int nsets);
+
+extern const wr_operator_ops wr_hash_agg_ops;
+extern const wr_operator_ops wr_expand_ops;
+
+#endif

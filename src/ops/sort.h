@@ -1,0 +1,28 @@
+/*
+ * sort.h — sort, limit and Top-N over bounded input.
+ *
+ * Collects every input row, sorts them by the keys at the end of input and
+ * emits rows offset .. offset+limit-1 of the result. With a limit and keys it
+ * keeps only the best offset+limit rows in a heap while consuming (Top-N);
+ * with a limit and no keys it passes rows through and stops counting once it
+ * has emitted enough (LIMIT). Sorting is stable: rows with equal keys keep
+ * their arrival order.
+ */
+#ifndef WR_OPS_SORT_H
+#define WR_OPS_SORT_H
+
+#include "operator.h"
+
+typedef struct wr_sort_key {
+    int col;
+    bool desc;
+    bool nulls_first;
+} wr_sort_key;
+
+/* Copies types and keys. limit < 0: no limit. */
+wr_operator_spec wr_sort_spec(const wr_type *types, int ncols, const wr_sort_key *keys, int nkeys,
+                              int64_t offset, int64_t limit);
+
+extern const wr_operator_ops wr_sort_ops;
+
+#endif
