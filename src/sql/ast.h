@@ -15,14 +15,30 @@
 
 typedef struct wr_ast_expr wr_ast_expr;
 typedef struct wr_ast_query wr_ast_query;
+typedef struct wr_ast_window wr_ast_window; /* OVER (...), defined with the queries */
 
 /* ---- types ------------------------------------------------------------- */
 
 /*
  * A data type as written. name is upper-case and canonical: INTEGER -> INT,
  * DOUBLE PRECISION -> DOUBLE, CHARACTER VARYING -> VARCHAR, DEC/NUMERIC ->
- * DECIMAL, TIMESTAMP WITH LOCAL TIME ZONE -> TIMESTAMP_LTZ. nparams counts
- * the parenthesised numbers (VARCHAR(10): 1, DECIMAL(10, 2): 2).
+ * DECIMAL, TIMESTAMP WITH LOCAL TIME ZONE -> TIMESTAMP_LTZ, TEXT -> STRING,
+ * REAL -> FLOAT. nparams counts the parenthesised numbers (VARCHAR(10): 1,
+ * DECIMAL(10, 2): 2).
+ *
+ * Constructed types keep their parts in children (nchildren of them):
+ *   ARRAY<T>, T ARRAY       name "ARRAY", one child
+ *   MULTISET<T>, T MULTISET name "MULTISET", one child
+ *   MAP<K, V>               name "MAP", two children (key, value)
+ *   ROW<a T, ...>, ROW(...) name "ROW", one child per field, named by
+ *                           field_names[i] (case kept), with an optional
+ *                           description field_comments[i] (or NULL)
+ * INTERVAL types have name "INTERVAL" and the units as written in
+ * interval_unit / interval_to_unit (upper-case singular, e.g. "DAY" and
+ * "SECOND"; to_unit NULL for a single unit), the leading precision in
+ * interval_precision and the fractional-second precision in
+ * interval_frac_precision (-1 when not given): INTERVAL DAY(2) TO SECOND(3)
+ * -> DAY, SECOND, 2, 3; INTERVAL SECOND(3) -> SECOND, NULL, -1, 3.
  */
 typedef struct wr_ast_type {
     const char *name;
@@ -30,27 +46,38 @@ typedef struct wr_ast_type {
     int params[2];
     bool not_null;
     int pos;
+    struct wr_ast_type *children; /* ARRAY, MULTISET, MAP, ROW; NULL otherwise */
+    const char **field_names;     /* ROW only */
+    const char **field_comments;  /* ROW only; entries NULL when not given */
+    int nchildren;
+    const char *interval_unit; /* INTERVAL only */
+    const char *interval_to_unit;
+    int interval_precision;
+    int interval_frac_precision;
 } wr_ast_type;
 
 /* ---- expressions ------------------------------------------------------- */
 
 typedef enum wr_ast_expr_kind {
-    WR_AST_LITERAL,  /* lit */
-    WR_AST_IDENT,    /* ident: a, t.a */
-    WR_AST_STAR,     /* star: *, t.* */
-    WR_AST_UNARY,    /* unary: -x, +x, NOT x */
-    WR_AST_BINARY,   /* binary: x op y */
-    WR_AST_IS,       /* is: x IS [NOT] NULL|TRUE|FALSE|UNKNOWN */
-    WR_AST_BETWEEN,  /* between: x [NOT] BETWEEN lo AND hi */
-    WR_AST_IN_LIST,  /* in_list: x [NOT] IN (a, b, ...) */
-    WR_AST_IN_QUERY, /* in_query: x [NOT] IN (SELECT ...) */
-    WR_AST_EXISTS,   /* subquery: EXISTS (SELECT ...) */
-    WR_AST_SUBQUERY, /* subquery: (SELECT ...) as a scalar */
-    WR_AST_LIKE,     /* like: x [NOT] LIKE pattern [ESCAPE e] */
-    WR_AST_CASE,     /* case_: CASE [operand] WHEN .. THEN .. [ELSE ..] END */
-    WR_AST_CAST,     /* cast: CAST(x AS type), TRY_CAST(x AS type) */
-    WR_AST_CALL,     /* call: f(args), COUNT(*), COUNT(DISTINCT x) */
-    WR_AST_INTERVAL, /* interval: INTERVAL '4' SECOND */
+    WR_AST_LITERAL,     /* lit */
+    WR_AST_IDENT,       /* ident: a, t.a */
+    WR_AST_STAR,        /* star: *, t.* */
+    WR_AST_UNARY,       /* unary: -x, +x, NOT x */
+    WR_AST_BINARY,      /* binary: x op y */
+    WR_AST_IS,          /* is: x IS [NOT] NULL|TRUE|FALSE|UNKNOWN */
+    WR_AST_BETWEEN,     /* between: x [NOT] BETWEEN lo AND hi */
+    WR_AST_IN_LIST,     /* in_list: x [NOT] IN (a, b, ...) */
+    WR_AST_IN_QUERY,    /* in_query: x [NOT] IN (SELECT ...) */
+    WR_AST_EXISTS,      /* subquery: EXISTS (SELECT ...) */
+    WR_AST_SUBQUERY,    /* subquery: (SELECT ...) as a scalar */
+    WR_AST_LIKE,        /* like: x [NOT] LIKE pattern [ESCAPE e] */
+    WR_AST_CASE,        /* case_: CASE [operand] WHEN .. THEN .. [ELSE ..] END */
+    WR_AST_CAST,        /* cast: CAST(x AS type), TRY_CAST(x AS type) */
+    WR_AST_CALL,        /* call: f(args), COUNT(*), COUNT(DISTINCT x) */
+    WR_AST_INTERVAL,    /* interval: INTERVAL '4' SECOND */
+    WR_AST_CONSTRUCTOR, /* ctor: ARRAY[a, b], MAP[k, v, ...], ROW(a, b), (a, b) */
+    WR_AST_SUBSCRIPT,   /* subscript: x[i], m['key'] */
+    WR_AST_FIELD,       /* field: (row).name, f(x).name, a[1].name */
 } wr_ast_expr_kind;
 
 typedef enum wr_ast_lit_kind {
@@ -63,6 +90,7 @@ typedef enum wr_ast_lit_kind {
     WR_LIT_TIMESTAMP, /* text: TIMESTAMP '2024-01-01 00:00:00' */
     WR_LIT_DATE,      /* text: DATE '2024-01-01' */
     WR_LIT_TIME,      /* text: TIME '12:00:00' */
+    WR_LIT_BINARY,    /* text: the hex digits of X'0AFF' as written (even count) */
 } wr_ast_lit_kind;
 
 typedef enum wr_ast_op {
@@ -85,7 +113,16 @@ typedef enum wr_ast_op {
     WR_OP_MUL,
     WR_OP_DIV,
     WR_OP_MOD, /* % */
+    /* binary, at the level of the comparisons */
+    WR_OP_IS_DISTINCT,     /* x IS DISTINCT FROM y */
+    WR_OP_IS_NOT_DISTINCT, /* x IS NOT DISTINCT FROM y */
 } wr_ast_op;
+
+typedef enum wr_ast_ctor_kind {
+    WR_CTOR_ARRAY, /* ARRAY[a, b, ...] */
+    WR_CTOR_MAP,   /* MAP[k1, v1, k2, v2, ...]: items alternate keys and values */
+    WR_CTOR_ROW,   /* ROW(a, b, ...), or (a, b, ...) with implicit set */
+} wr_ast_ctor_kind;
 
 typedef enum wr_ast_is_what {
     WR_IS_NULL,
@@ -165,6 +202,7 @@ struct wr_ast_expr {
             bool distinct;
             bool star;           /* COUNT(*) */
             wr_ast_expr *filter; /* FILTER (WHERE ...), or NULL */
+            wr_ast_window *over; /* OVER (...) or OVER w, or NULL */
         } call;
         struct {
             const char *text;    /* the quoted value, quotes removed, e.g. "4" or "1 02:00" */
@@ -172,6 +210,21 @@ struct wr_ast_expr {
             const char *to_unit; /* DAY TO SECOND -> "SECOND", else NULL */
             int precision;       /* SECOND(3) -> 3, else -1 */
         } interval;
+        struct {
+            wr_ast_ctor_kind kind;
+            wr_ast_expr **items; /* at least one; MAP: an even number */
+            int nitems;
+            bool implicit; /* ROW written as a bare parenthesised list (a, b) */
+        } ctor;
+        struct {
+            wr_ast_expr *arg;
+            wr_ast_expr *index; /* x[index]: an array position (from 1) or a map key */
+        } subscript;
+        struct {
+            wr_ast_expr *arg; /* never a plain identifier: a.b stays WR_AST_IDENT */
+            const char *name;
+            int name_pos;
+        } field;
     };
 };
 
@@ -184,9 +237,11 @@ typedef struct wr_ast_select_item {
 } wr_ast_select_item;
 
 typedef enum wr_ast_from_kind {
-    WR_FROM_TABLE,    /* table: name [AS alias] */
-    WR_FROM_SUBQUERY, /* subquery: (query) [AS] alias */
+    WR_FROM_TABLE,    /* table: name [FOR SYSTEM_TIME AS OF expr] [AS alias] */
+    WR_FROM_SUBQUERY, /* subquery: [LATERAL] (query) [AS] alias */
     WR_FROM_JOIN,     /* join: left JOIN right ON cond | USING (cols) */
+    WR_FROM_TVF,      /* tvf: [LATERAL] TABLE(f(args)) [AS alias]: window TVFs, table functions */
+    WR_FROM_UNNEST,   /* unnest: UNNEST(expr, ...) [WITH ORDINALITY] [AS alias] */
 } wr_ast_from_kind;
 
 typedef enum wr_ast_join_kind {
@@ -198,6 +253,31 @@ typedef enum wr_ast_join_kind {
 } wr_ast_join_kind;
 
 typedef struct wr_ast_from wr_ast_from;
+
+/*
+ * One argument of a table-valued function, positional or named (NAME =>
+ * value). A table argument is TABLE name [PARTITION BY keys]; a descriptor
+ * is DESCRIPTOR(col, ...); anything else is a scalar expression.
+ */
+typedef enum wr_ast_tvf_arg_kind {
+    WR_TVF_ARG_TABLE,
+    WR_TVF_ARG_DESCRIPTOR,
+    WR_TVF_ARG_EXPR,
+} wr_ast_tvf_arg_kind;
+
+typedef struct wr_ast_tvf_arg {
+    wr_ast_tvf_arg_kind kind;
+    int pos;          /* the value's first token */
+    const char *name; /* upper-case parameter name of NAME => value, or NULL */
+    int name_pos;
+    wr_ast_from *table;         /* WR_TVF_ARG_TABLE: a WR_FROM_TABLE item without alias */
+    wr_ast_expr **partition_by; /* WR_TVF_ARG_TABLE: TABLE t PARTITION BY k | (k1, k2) */
+    int npartition_by;
+    const char **columns; /* WR_TVF_ARG_DESCRIPTOR */
+    int ncolumns;
+    wr_ast_expr *expr; /* WR_TVF_ARG_EXPR */
+} wr_ast_tvf_arg;
+
 struct wr_ast_from {
     wr_ast_from_kind kind;
     int pos;
@@ -217,8 +297,37 @@ struct wr_ast_from {
             wr_ast_expr *on; /* NULL for CROSS or USING */
             const char **using_cols;
             int nusing;
+            bool natural; /* NATURAL [INNER|LEFT|RIGHT|FULL] JOIN: no ON, no USING */
         } join;
+        struct {
+            const char *name; /* as written (TUMBLE, HOP, CUMULATE, SESSION, f); compare
+                                 without case; dotted names joined with '.' */
+            int name_pos;
+            wr_ast_tvf_arg *args; /* in written order */
+            int nargs;
+            /* Shortcuts into args, for window TVFs: the first table argument,
+             * the first descriptor and the scalar arguments in written order
+             * (with their names, NULL entries when positional). */
+            wr_ast_from *table; /* NULL when there is no table argument */
+            wr_ast_expr **partition_by;
+            int npartition_by;
+            const char *descriptor; /* first column of the first DESCRIPTOR, or NULL */
+            int descriptor_pos;
+            wr_ast_expr **exprs;
+            const char **expr_names;
+            int nexprs;
+        } tvf;
+        struct {
+            wr_ast_expr **exprs; /* UNNEST(a, b): at least one */
+            int nexprs;
+            bool with_ordinality;
+        } unnest;
     };
+    /* Column names after the alias: t AS x(a, b), (VALUES ...) AS v(a). */
+    const char **column_aliases;
+    int ncolumn_aliases;
+    bool lateral;             /* LATERAL (query), LATERAL TABLE(...) */
+    wr_ast_expr *system_time; /* WR_FROM_TABLE: FOR SYSTEM_TIME AS OF expr, or NULL */
 };
 
 typedef struct wr_ast_order_item {
@@ -226,6 +335,79 @@ typedef struct wr_ast_order_item {
     bool desc;
     int nulls; /* 0: default, 1: NULLS FIRST, 2: NULLS LAST */
 } wr_ast_order_item;
+
+/* ---- windows (OVER) ---------------------------------------------------- */
+
+typedef enum wr_ast_frame_kind {
+    WR_FRAME_NONE, /* no ROWS / RANGE clause */
+    WR_FRAME_ROWS,
+    WR_FRAME_RANGE,
+} wr_ast_frame_kind;
+
+typedef enum wr_ast_bound_kind {
+    WR_BOUND_NONE, /* no frame */
+    WR_BOUND_UNBOUNDED_PRECEDING,
+    WR_BOUND_PRECEDING, /* offset PRECEDING */
+    WR_BOUND_CURRENT_ROW,
+    WR_BOUND_FOLLOWING, /* offset FOLLOWING */
+    WR_BOUND_UNBOUNDED_FOLLOWING,
+} wr_ast_bound_kind;
+
+typedef struct wr_ast_bound {
+    wr_ast_bound_kind kind;
+    wr_ast_expr *offset; /* PRECEDING / FOLLOWING: 10, INTERVAL '1' HOUR; else NULL */
+    int pos;
+} wr_ast_bound;
+
+/*
+ * A window specification: OVER (PARTITION BY ... ORDER BY ... frame), or a
+ * reference to a named window (OVER w, name set and nothing else), or a
+ * named window refined in place (OVER (w ORDER BY ...)). A frame written
+ * with one bound (ROWS 10 PRECEDING) has upper CURRENT ROW, as BETWEEN
+ * 10 PRECEDING AND CURRENT ROW.
+ */
+struct wr_ast_window {
+    int pos;
+    const char *name; /* referenced window, or NULL */
+    int name_pos;
+    wr_ast_expr **partition_by;
+    int npartition_by;
+    wr_ast_order_item *order_by;
+    int norder_by;
+    wr_ast_frame_kind frame;
+    wr_ast_bound lower, upper; /* WR_BOUND_NONE without a frame */
+};
+
+typedef struct wr_ast_named_window {
+    const char *name; /* WINDOW name AS (spec) */
+    int pos;
+    wr_ast_window *window;
+} wr_ast_named_window;
+
+/* ---- GROUP BY ---------------------------------------------------------- */
+
+/*
+ * One element of GROUP BY. A plain expression, a parenthesised grouping set
+ * ((a, b), or () for the empty set), or GROUPING SETS / ROLLUP / CUBE over
+ * nested elements. ROLLUP and CUBE hold only EXPR and non-empty SET
+ * elements; GROUPING SETS may nest any kind.
+ */
+typedef enum wr_ast_group_kind {
+    WR_GROUP_EXPR,          /* expr */
+    WR_GROUP_SET,           /* children: EXPR elements; none for () */
+    WR_GROUP_GROUPING_SETS, /* children */
+    WR_GROUP_ROLLUP,        /* children */
+    WR_GROUP_CUBE,          /* children */
+} wr_ast_group_kind;
+
+typedef struct wr_ast_group_elem wr_ast_group_elem;
+struct wr_ast_group_elem {
+    wr_ast_group_kind kind;
+    int pos;
+    wr_ast_expr *expr; /* WR_GROUP_EXPR */
+    wr_ast_group_elem *children;
+    int nchildren;
+};
 
 typedef enum wr_ast_query_kind {
     WR_QUERY_SELECT,
@@ -260,6 +442,16 @@ struct wr_ast_query {
             wr_ast_expr **group_by;
             int ngroup_by;
             wr_ast_expr *having;
+            /* GROUP BY as written, one element per top-level item (NULL
+             * without GROUP BY). group_by above lists the expressions of the
+             * top-level EXPR and SET elements only; when has_grouping_sets is
+             * set, some element is GROUPING SETS / ROLLUP / CUBE and group_by
+             * alone does not describe the grouping. */
+            wr_ast_group_elem *group_elems;
+            int ngroup_elems;
+            bool has_grouping_sets;
+            wr_ast_named_window *windows; /* WINDOW w AS (...), ... */
+            int nwindows;
         } select;
         struct {
             wr_ast_expr ***rows; /* rows[i][j] */
@@ -299,18 +491,60 @@ typedef struct wr_ast_option {
     int value_pos;
 } wr_ast_option;
 
+/* CREATE TABLE ... LIKE source (INCLUDING ALL OVERWRITING OPTIONS ...) */
+typedef enum wr_ast_like_mode {
+    WR_LIKE_INCLUDING,
+    WR_LIKE_EXCLUDING,
+    WR_LIKE_OVERWRITING, /* only with GENERATED, OPTIONS, WATERMARKS, METADATA */
+} wr_ast_like_mode;
+
+typedef enum wr_ast_like_feature {
+    WR_LIKE_ALL,
+    WR_LIKE_CONSTRAINTS,
+    WR_LIKE_PARTITIONS,
+    WR_LIKE_GENERATED,
+    WR_LIKE_OPTIONS,
+    WR_LIKE_WATERMARKS,
+    WR_LIKE_METADATA,
+} wr_ast_like_feature;
+
+typedef struct wr_ast_like_option {
+    wr_ast_like_mode mode;
+    wr_ast_like_feature feature;
+    int pos;
+} wr_ast_like_option;
+
+typedef enum wr_ast_alter_action {
+    WR_ALTER_SET,    /* ALTER TABLE t SET ('k' = 'v', ...) */
+    WR_ALTER_RESET,  /* ALTER TABLE t RESET ('k', ...): options with value NULL */
+    WR_ALTER_RENAME, /* ALTER TABLE t RENAME TO u */
+} wr_ast_alter_action;
+
+/* EXPLAIN details, as bits of explain.details */
+enum {
+    WR_EXPLAIN_ESTIMATED_COST = 1 << 0,
+    WR_EXPLAIN_CHANGELOG_MODE = 1 << 1,
+    WR_EXPLAIN_PLAN_ADVICE = 1 << 2,
+    WR_EXPLAIN_JSON_EXECUTION_PLAN = 1 << 3,
+};
+
 typedef enum wr_ast_stmt_kind {
-    WR_STMT_CREATE_TABLE, /* create_table */
-    WR_STMT_CREATE_VIEW,  /* create_view */
-    WR_STMT_DROP,         /* drop */
-    WR_STMT_SET,          /* set: SET 'k' = 'v'; SET alone lists (key NULL) */
-    WR_STMT_RESET,        /* set: RESET 'k'; RESET alone resets all (key NULL) */
-    WR_STMT_INSERT,       /* insert */
-    WR_STMT_QUERY,        /* query: SELECT / VALUES / set operation */
-    WR_STMT_SHOW,         /* show */
-    WR_STMT_DESCRIBE,     /* describe */
-    WR_STMT_EXPLAIN,      /* explain */
-    WR_STMT_STATEMENT_SET /* statement_set: EXECUTE STATEMENT SET BEGIN ...; END */
+    WR_STMT_CREATE_TABLE,    /* create_table */
+    WR_STMT_CREATE_VIEW,     /* create_view */
+    WR_STMT_DROP,            /* drop */
+    WR_STMT_SET,             /* set: SET 'k' = 'v'; SET alone lists (key NULL) */
+    WR_STMT_RESET,           /* set: RESET 'k'; RESET alone resets all (key NULL) */
+    WR_STMT_INSERT,          /* insert */
+    WR_STMT_QUERY,           /* query: SELECT / VALUES / set operation */
+    WR_STMT_SHOW,            /* show */
+    WR_STMT_DESCRIBE,        /* describe */
+    WR_STMT_EXPLAIN,         /* explain */
+    WR_STMT_STATEMENT_SET,   /* statement_set: EXECUTE STATEMENT SET BEGIN ...; END, or the
+                                client form BEGIN STATEMENT SET; ...; END */
+    WR_STMT_ALTER_TABLE,     /* alter_table */
+    WR_STMT_CREATE_FUNCTION, /* create_function */
+    WR_STMT_USE,             /* use: USE [CATALOG] name */
+    WR_STMT_NOOP,            /* noop: accepted and ignored (CREATE INDEX, DROP INDEX) */
 } wr_ast_stmt_kind;
 
 typedef struct wr_ast_stmt wr_ast_stmt;
@@ -341,6 +575,13 @@ struct wr_ast_stmt {
             wr_ast_option *options; /* WITH (...) */
             int noptions;
             const char *comment;
+            /* LIKE source [(options)]; like_parts NULL without LIKE. With LIKE
+             * the column list may be omitted (ncolumns 0). */
+            const char **like_parts;
+            int nlike_parts;
+            int like_pos;
+            wr_ast_like_option *like_options;
+            int nlike_options;
         } create_table;
         struct {
             const char **name_parts;
@@ -357,6 +598,7 @@ struct wr_ast_stmt {
             int name_pos;
             bool if_exists;
             bool temporary;
+            bool system; /* DROP TEMPORARY SYSTEM FUNCTION */
         } drop;
         struct {
             const char *key; /* NULL when no key was given */
@@ -380,6 +622,12 @@ struct wr_ast_stmt {
             const char *what;        /* upper-case: TABLES, VIEWS, FUNCTIONS, CREATE TABLE, ... */
             const char **name_parts; /* SHOW CREATE TABLE name */
             int nname_parts;
+            /* SHOW TABLES|VIEWS|FUNCTIONS|USER FUNCTIONS|DATABASES FROM|IN name */
+            const char **from_parts;
+            int nfrom_parts;
+            const char *like; /* [NOT] LIKE 'pattern' on the listing shows, or NULL */
+            int like_pos;
+            bool not_like;
         } show;
         struct {
             const char **name_parts;
@@ -388,11 +636,49 @@ struct wr_ast_stmt {
         } describe;
         struct {
             wr_ast_stmt *stmt; /* the explained INSERT or query */
+            unsigned details;  /* WR_EXPLAIN_* bits: EXPLAIN CHANGELOG_MODE, ... stmt */
         } explain;
         struct {
             wr_ast_stmt **stmts; /* INSERT statements */
             int nstmts;
         } statement_set;
+        struct {
+            const char **name_parts;
+            int nname_parts;
+            int name_pos;
+            bool if_exists;
+            wr_ast_alter_action action;
+            wr_ast_option *options; /* SET: key = value; RESET: keys (value NULL) */
+            int noptions;
+            const char **new_name_parts; /* RENAME TO */
+            int nnew_name_parts;
+            int new_name_pos;
+        } alter_table;
+        struct {
+            const char **name_parts;
+            int nname_parts;
+            int name_pos;
+            bool if_not_exists;
+            bool temporary;
+            bool system;            /* CREATE TEMPORARY SYSTEM FUNCTION */
+            const char *identifier; /* AS 'identifier': a class name, symbol or path */
+            int identifier_pos;
+            const char *language; /* LANGUAGE word, upper-case (JAVA, C, ...), or NULL */
+            int language_pos;
+            const char **jars; /* USING JAR 'path' [, JAR 'path'] */
+            int njars;
+        } create_function;
+        struct {
+            bool catalog; /* USE CATALOG name; otherwise USE [catalog.]database */
+            const char **name_parts;
+            int nname_parts;
+            int name_pos;
+        } use;
+        struct {
+            const char *what; /* "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX" */
+            const char *note; /* why nothing happens, for the user */
+            const char *text; /* the statement as written */
+        } noop;
     };
 };
 

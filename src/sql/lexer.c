@@ -27,6 +27,11 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
+static bool is_hex(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 static bool is_ident_start(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
@@ -127,6 +132,14 @@ const char *wr_lex_kind_name(wr_lex_kind kind)
         return "'.'";
     case WR_TOK_SEMI:
         return "';'";
+    case WR_TOK_LBRACKET:
+        return "'['";
+    case WR_TOK_RBRACKET:
+        return "']'";
+    case WR_TOK_ARROW:
+        return "'=>'";
+    case WR_TOK_BINARY:
+        return "binary literal";
     }
     return "token";
 }
@@ -204,7 +217,20 @@ int wr_lex_next(wr_lexer *lex, wr_lex_token *tok, wr_error *err)
     wr_lex_kind kind;
     int end = i + 1;
 
-    if (is_ident_start(c)) {
+    if ((c == 'x' || c == 'X') && c1 == '\'') {
+        /* X'0AFF': a binary string, two hex digits per byte. */
+        end = scan_quoted(s, i + 1, n, '\'');
+        if (end < 0) return fail(tok, err, i, "unterminated binary literal");
+        for (int j = i + 2; j < end - 1; j++)
+            if (!is_hex((unsigned char)s[j])) {
+                fail(tok, err, j, "");
+                return wr_error_set_at(err, WR_ERR_PARSE, j,
+                                       "a binary literal takes only hex digits (0-9, A-F)");
+            }
+        if ((end - i - 3) % 2)
+            return fail(tok, err, i, "a binary literal needs an even number of hex digits");
+        kind = WR_TOK_BINARY;
+    } else if (is_ident_start(c)) {
         while (end < n && is_ident_char((unsigned char)s[end])) end++;
         kind = WR_TOK_WORD;
         tok->kw = wr_lex_keyword(s + i, end - i);
@@ -254,6 +280,13 @@ int wr_lex_next(wr_lexer *lex, wr_lex_token *tok, wr_error *err)
             break;
         case '=':
             kind = WR_TOK_EQ;
+            if (c1 == '>') kind = WR_TOK_ARROW, end++;
+            break;
+        case '[':
+            kind = WR_TOK_LBRACKET;
+            break;
+        case ']':
+            kind = WR_TOK_RBRACKET;
             break;
         case '(':
             kind = WR_TOK_LPAREN;
@@ -312,6 +345,7 @@ unexpected:
 char *wr_lex_token_text(const char *text, const wr_lex_token *tok, wr_arena *arena)
 {
     const char *s = text + tok->pos;
+    if (tok->kind == WR_TOK_BINARY) return wr_arena_strndup(arena, s + 2, (size_t)tok->len - 3);
     if (tok->kind != WR_TOK_STRING && tok->kind != WR_TOK_QUOTED)
         return wr_arena_strndup(arena, s, (size_t)tok->len);
     /* Drop the quotes and undouble the inner ones: the result is never longer. */

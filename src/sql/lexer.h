@@ -38,6 +38,10 @@ typedef enum wr_lex_kind {
     WR_TOK_COMMA,
     WR_TOK_DOT,
     WR_TOK_SEMI,
+    WR_TOK_LBRACKET, /* [ */
+    WR_TOK_RBRACKET, /* ] */
+    WR_TOK_ARROW,    /* => (named arguments) */
+    WR_TOK_BINARY,   /* X'0AFF': hex digits, an even number of them */
 } wr_lex_kind;
 
 /*
@@ -48,6 +52,7 @@ typedef enum wr_lex_kind {
  */
 #define WR_LEX_KEYWORDS(X)                                                                         \
     X(ALL, 1)                                                                                      \
+    X(ALTER, 0)                                                                                    \
     X(AND, 1)                                                                                      \
     X(AS, 1)                                                                                       \
     X(ASC, 0)                                                                                      \
@@ -89,6 +94,7 @@ typedef enum wr_lex_kind {
     X(FETCH, 1)                                                                                    \
     X(FILTER, 0)                                                                                   \
     X(FIRST, 0)                                                                                    \
+    X(FOLLOWING, 0)                                                                                \
     X(FOR, 1)                                                                                      \
     X(FROM, 1)                                                                                     \
     X(FULL, 1)                                                                                     \
@@ -131,11 +137,15 @@ typedef enum wr_lex_kind {
     X(OUTER, 1)                                                                                    \
     X(OVER, 1)                                                                                     \
     X(OVERWRITE, 0)                                                                                \
+    X(PARTITION, 0)                                                                                \
     X(PARTITIONED, 0)                                                                              \
     X(PLAN, 0)                                                                                     \
     X(POSITION, 0)                                                                                 \
+    X(PRECEDING, 0)                                                                                \
     X(PRECISION, 0)                                                                                \
     X(PRIMARY, 0)                                                                                  \
+    X(RANGE, 0)                                                                                    \
+    X(RENAME, 0)                                                                                   \
     X(RESET, 0)                                                                                    \
     X(RIGHT, 1)                                                                                    \
     X(ROW, 0)                                                                                      \
@@ -158,8 +168,10 @@ typedef enum wr_lex_kind {
     X(TRIM, 0)                                                                                     \
     X(TRUE, 1)                                                                                     \
     X(TRY_CAST, 0)                                                                                 \
+    X(UNBOUNDED, 0)                                                                                \
     X(UNION, 1)                                                                                    \
     X(UNKNOWN, 0)                                                                                  \
+    X(USE, 0)                                                                                      \
     X(USER, 0)                                                                                     \
     X(USING, 1)                                                                                    \
     X(VALUES, 1)                                                                                   \
@@ -223,7 +235,8 @@ const char *wr_lex_kind_name(wr_lex_kind kind);
 /*
  * The value of tok, allocated in arena: a string literal without its quotes
  * and with '' turned into ', a quoted identifier without its backquotes and
- * with `` turned into `, and any other token's text as written.
+ * with `` turned into `, a binary literal's hex digits without X'', and any
+ * other token's text as written.
  */
 char *wr_lex_token_text(const char *text, const wr_lex_token *tok, wr_arena *arena);
 

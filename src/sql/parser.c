@@ -142,9 +142,16 @@ static int fail_at(parser *p, int pos, const char *fmt, ...)
  * <what> but found '<token>'". A lexical error at that place is reported as
  * itself instead, since it is the real cause.
  */
+static int fail_expected_at(parser *p, const wr_lex_token *tok, const char *what);
+
 static int fail_expected(parser *p, const char *what)
 {
-    const wr_lex_token *tok = cur(p);
+    return fail_expected_at(p, cur(p), what);
+}
+
+/* As fail_expected, for a token seen earlier (a copy kept by the caller). */
+static int fail_expected_at(parser *p, const wr_lex_token *tok, const char *what)
+{
     if (tok->kind == WR_TOK_ERROR) {
         wr_error_copy(p->err, &p->lex_err);
         return WR_ERR_PARSE;
@@ -351,6 +358,7 @@ static const struct {
     {"CHARACTER", "CHAR", 1},
     {"VARCHAR", "VARCHAR", 1},
     {"STRING", "STRING", 0},
+    {"TEXT", "STRING", 0}, /* SQLite's spelling, for sqllogictest files */
     {"BYTES", "BYTES", 0},
     {"BINARY", "BINARY", 1},
     {"VARBINARY", "VARBINARY", 1},
@@ -360,8 +368,12 @@ static const struct {
     {"TIMESTAMP_LTZ", "TIMESTAMP_LTZ", 1},
 };
 
-static const char *const unsupported_types[] = {"ARRAY", "MAP", "MULTISET",
-                                                "ROW",   "RAW", "INTERVAL"};
+static const char *const unsupported_types[] = {"RAW", "STRUCTURED"};
+
+static const char *const interval_units[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"};
+static int interval_unit(parser *p, const wr_lex_token *tok);
+static int parse_type(parser *p, wr_ast_type *type);
+static int parse_scalar_type(parser *p, wr_ast_type *type);
 
 /* Consumes "TIME ZONE" or reports what was expected. */
 static int expect_time_zone(parser *p)
@@ -370,15 +382,168 @@ static int expect_time_zone(parser *p)
     return expect_kw(p, WR_KW_ZONE);
 }
 
+/* Consumes an optional NOT NULL / NULL after a type. */
+static void parse_nullability(parser *p, wr_ast_type *type)
+{
+    if (is_kw(p, WR_KW_NOT) && tok_is_kw(peek(p, 1), WR_KW_NULL)) {
+        advance(p);
+        advance(p);
+        type->not_null = true;
+    } else {
+        accept_kw(p, WR_KW_NULL);
+    }
+}
+
+/* Parses '(' n ')' into *out; the current token is '('. */
+static int parse_paren_int(parser *p, const char *what, int *out)
+{
+    advance(p);
+    if (parse_small_int(p, what, out)) return WR_ERR_PARSE;
+    return expect_op(p, WR_TOK_RPAREN);
+}
+
+/*
+ * INTERVAL unit [(p)] [TO unit [(p)]] as a type; the current token is
+ * INTERVAL. A precision on SECOND is the fractional one (SECOND(p1, p2)
+ * gives both); on other units it is the leading one.
+ */
+static int parse_interval_type(parser *p, wr_ast_type *type)
+{
+    advance(p); /* INTERVAL */
+    type->name = "INTERVAL";
+    int from = interval_unit(p, cur(p)), to = -1;
+    if (from < 0)
+        return fail_expected(p, "an interval unit (YEAR, MONTH, DAY, HOUR, MINUTE or SECOND)");
+    advance(p);
+    if (is_op(p, WR_TOK_LPAREN)) {
+        advance(p);
+        int first;
+        if (parse_small_int(p, "an interval precision", &first)) return WR_ERR_PARSE;
+        if (from == 5 && accept_op(p, WR_TOK_COMMA)) {
+            type->interval_precision = first;
+            if (parse_small_int(p, "an interval precision", &type->interval_frac_precision))
+                return WR_ERR_PARSE;
+        } else if (from == 5) {
+            type->interval_frac_precision = first;
+        } else {
+            type->interval_precision = first;
+        }
+        if (expect_op(p, WR_TOK_RPAREN)) return WR_ERR_PARSE;
+    }
+    if (is_kw(p, WR_KW_TO)) {
+        advance(p);
+        int to_pos = cur(p)->pos;
+        if ((to = interval_unit(p, cur(p))) < 0)
+            return fail_expected(p, "an interval unit (MONTH, HOUR, MINUTE or SECOND)");
+        if (!((from == 0 && to == 1) || (from >= 2 && to > from)))
+            return fail_at(p, to_pos, "invalid interval qualifier %s TO %s", interval_units[from],
+                           interval_units[to]);
+        advance(p);
+        if (is_op(p, WR_TOK_LPAREN)) {
+            if (to != 5) return fail_at(p, cur(p)->pos, "only SECOND takes a precision after TO");
+            if (parse_paren_int(p, "an interval precision", &type->interval_frac_precision))
+                return WR_ERR_PARSE;
+        }
+    }
+    type->interval_unit = interval_units[from];
+    type->interval_to_unit = to >= 0 ? interval_units[to] : NULL;
+    return 0;
+}
+
+/*
+ * The element types of ARRAY<T>, MULTISET<T>, MAP<K, V> and the fields of
+ * ROW<name T ['description'], ...> or ROW(...); the current token is the
+ * type word, the next one '<' or '('.
+ */
+static int parse_constructed_type(parser *p, wr_ast_type *type, const char *name)
+{
+    advance(p); /* the type word */
+    bool angle = is_op(p, WR_TOK_LT);
+    bool is_row = strcmp(name, "ROW") == 0;
+    type->name = name;
+    if (!angle && !(is_row && is_op(p, WR_TOK_LPAREN)))
+        return fail_expected(p, is_row ? "'<' or '('" : "'<'");
+    advance(p);
+    int want = strcmp(name, "MAP") == 0 ? 2 : is_row ? -1 : 1;
+    wr_ast_type *kids = NULL;
+    const char **names = NULL, **comments = NULL;
+    int n = 0, cap = 0, cap_names = 0, cap_comments = 0, nnames = 0, ncomments = 0;
+    do {
+        wr_ast_type kid;
+        const char *field = NULL, *comment = NULL;
+        if (is_row && !(field = parse_ident(p, "a field name", NULL))) return WR_ERR_PARSE;
+        if (parse_type(p, &kid)) return WR_ERR_PARSE;
+        if (is_row && is_op(p, WR_TOK_STRING)) comment = parse_string(p, "a description", NULL);
+        if (want > 0 && n == want)
+            return fail_at(p, kid.pos, "type %s has %d element type%s", name, want,
+                           want > 1 ? "s" : "");
+        PUSH(p, kids, n, cap, kid);
+        if (is_row) {
+            PUSH(p, names, nnames, cap_names, field);
+            PUSH(p, comments, ncomments, cap_comments, comment);
+        }
+    } while (accept_op(p, WR_TOK_COMMA));
+    if (want > 0 && n < want) return fail_expected(p, "','");
+    if (expect_op(p, angle ? WR_TOK_GT : WR_TOK_RPAREN)) return WR_ERR_PARSE;
+    type->children = kids;
+    type->nchildren = n;
+    type->field_names = names;
+    type->field_comments = comments;
+    return 0;
+}
+
 /*
  * Parses a data type with its parameters and an optional NOT NULL / NULL
- * into *type (names canonical, see ast.h).
+ * into *type (names canonical, see ast.h), then any postfix ARRAY /
+ * MULTISET (INT ARRAY is ARRAY<INT>), each with its own nullability.
+ * Nested types count as nesting against MAX_DEPTH.
  */
 static int parse_type(parser *p, wr_ast_type *type)
 {
+    if (!deeper(p)) return WR_ERR_PARSE;
+    int saved = p->depth;
     const wr_lex_token *tok = cur(p);
     memset(type, 0, sizeof(*type));
     type->pos = tok->pos;
+    type->interval_precision = type->interval_frac_precision = -1;
+    int rc = 0;
+    if (word_is(p, tok, "INTERVAL")) {
+        rc = parse_interval_type(p, type);
+    } else if ((word_is(p, tok, "ARRAY") || word_is(p, tok, "MULTISET") || word_is(p, tok, "MAP") ||
+                word_is(p, tok, "ROW")) &&
+               (peek(p, 1)->kind == WR_TOK_LT || peek(p, 1)->kind == WR_TOK_LPAREN)) {
+        const char *name = word_is(p, tok, "ARRAY")      ? "ARRAY"
+                           : word_is(p, tok, "MULTISET") ? "MULTISET"
+                           : word_is(p, tok, "MAP")      ? "MAP"
+                                                         : "ROW";
+        rc = parse_constructed_type(p, type, name);
+    } else {
+        rc = parse_scalar_type(p, type);
+    }
+    if (rc) return rc;
+    parse_nullability(p, type);
+    /* INT ARRAY, INT NOT NULL ARRAY NOT NULL, INT ARRAY MULTISET */
+    while (word_is(p, cur(p), "ARRAY") || word_is(p, cur(p), "MULTISET")) {
+        if (!deeper(p)) return WR_ERR_PARSE;
+        wr_ast_type *elem = wr_arena_alloc(p->arena, sizeof(*elem));
+        *elem = *type;
+        memset(type, 0, sizeof(*type));
+        type->pos = elem->pos;
+        type->interval_precision = type->interval_frac_precision = -1;
+        type->name = word_is(p, cur(p), "ARRAY") ? "ARRAY" : "MULTISET";
+        type->children = elem;
+        type->nchildren = 1;
+        advance(p);
+        parse_nullability(p, type);
+    }
+    p->depth = saved - 1;
+    return 0;
+}
+
+/* A predefined (non-constructed) type; see parse_type. */
+static int parse_scalar_type(parser *p, wr_ast_type *type)
+{
+    const wr_lex_token *tok = cur(p);
     int idx = -1;
     for (size_t i = 0; tok->kind == WR_TOK_WORD && i < WR_ARRAY_LEN(type_names); i++)
         if (word_is(p, tok, type_names[i].word)) idx = (int)i;
@@ -422,14 +587,6 @@ static int parse_type(parser *p, wr_ast_type *type)
         canon = "TIMESTAMP_LTZ";
     }
     type->name = canon;
-
-    if (is_kw(p, WR_KW_NOT) && tok_is_kw(peek(p, 1), WR_KW_NULL)) {
-        advance(p);
-        advance(p);
-        type->not_null = true;
-    } else {
-        accept_kw(p, WR_KW_NULL);
-    }
     return 0;
 }
 
@@ -473,8 +630,6 @@ static wr_ast_query *parse_paren_query(parser *p)
     if (!q || expect_op(p, WR_TOK_RPAREN)) return NULL;
     return q;
 }
-
-static const char *const interval_units[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"};
 
 /* Index into interval_units of the word at tok (singular or plural), or -1. */
 static int interval_unit(parser *p, const wr_lex_token *tok)
@@ -608,6 +763,29 @@ static const char *const extract_units[] = {
     "DECADE", "CENTURY", "MILLENNIUM", "ISODOW",      "ISOYEAR",
 };
 
+/* Index into extract_units of the word at tok, or -1. */
+static int time_unit(parser *p, const wr_lex_token *tok)
+{
+    for (int i = 0; i < (int)WR_ARRAY_LEN(extract_units); i++)
+        if (word_is(p, tok, extract_units[i])) return i;
+    return -1;
+}
+
+/* A time unit word (EXTRACT, FLOOR .. TO, TIMESTAMPADD) as a string literal
+ * of its upper-case name, positioned at the word. */
+static wr_ast_expr *parse_unit_literal(parser *p)
+{
+    const wr_lex_token *tok = cur(p);
+    int unit = time_unit(p, tok);
+    if (unit < 0) {
+        fail_expected(p, "a time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...)");
+        return NULL;
+    }
+    wr_ast_expr *e = new_string_lit(p, extract_units[unit], tok->pos, tok->pos + tok->len);
+    advance(p);
+    return e;
+}
+
 /*
  * The SQL special forms written with keywords inside the parentheses, each
  * turned into a plain call so that later stages see one shape:
@@ -637,17 +815,8 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
         if (!is_op(p, WR_TOK_RPAREN) && parse_expr_list(p, &args, &n)) return NULL;
         break;
     case WR_KW_EXTRACT: {
-        const wr_lex_token *tok = cur(p);
-        int unit = -1;
-        for (int i = 0; i < (int)WR_ARRAY_LEN(extract_units); i++)
-            if (word_is(p, tok, extract_units[i])) unit = i;
-        if (unit < 0) {
-            fail_expected(p, "a time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...)");
-            return NULL;
-        }
-        PUSH(p, args, n, cap,
-             new_string_lit(p, extract_units[unit], tok->pos, tok->pos + tok->len));
-        advance(p);
+        if (!(e = parse_unit_literal(p))) return NULL;
+        PUSH(p, args, n, cap, e);
         if (expect_kw(p, WR_KW_FROM) || !(e = parse_expr(p))) return NULL;
         PUSH(p, args, n, cap, e);
         break;
@@ -727,7 +896,112 @@ static wr_ast_expr *parse_special_call(parser *p, wr_lex_kw kw)
     return new_call(p, name, pos, args, n);
 }
 
-/* name '(' [DISTINCT|ALL] args | * ')' [FILTER (WHERE cond)]; the current token is '('. */
+static int parse_order_items(parser *p, wr_ast_order_item **out, int *nout);
+
+/* UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | offset PRECEDING | offset FOLLOWING */
+static int parse_frame_bound(parser *p, wr_ast_bound *b)
+{
+    b->pos = cur(p)->pos;
+    b->offset = NULL;
+    if (is_kw(p, WR_KW_UNBOUNDED) &&
+        (tok_is_kw(peek(p, 1), WR_KW_PRECEDING) || tok_is_kw(peek(p, 1), WR_KW_FOLLOWING))) {
+        advance(p);
+        b->kind =
+            is_kw(p, WR_KW_PRECEDING) ? WR_BOUND_UNBOUNDED_PRECEDING : WR_BOUND_UNBOUNDED_FOLLOWING;
+        advance(p);
+        return 0;
+    }
+    if (is_kw(p, WR_KW_CURRENT) && tok_is_kw(peek(p, 1), WR_KW_ROW)) {
+        advance(p);
+        advance(p);
+        b->kind = WR_BOUND_CURRENT_ROW;
+        return 0;
+    }
+    /* The offset stops before AND, which would otherwise join it to the upper bound. */
+    if (!(b->offset = parse_additive(p))) return WR_ERR_PARSE;
+    if (accept_kw(p, WR_KW_PRECEDING))
+        b->kind = WR_BOUND_PRECEDING;
+    else if (accept_kw(p, WR_KW_FOLLOWING))
+        b->kind = WR_BOUND_FOLLOWING;
+    else
+        return fail_expected(p, "PRECEDING or FOLLOWING");
+    return 0;
+}
+
+/* (ROWS | RANGE) (BETWEEN bound AND bound | bound); the current token is ROWS or RANGE. */
+static int parse_frame(parser *p, wr_ast_window *w)
+{
+    w->frame = is_kw(p, WR_KW_ROWS) ? WR_FRAME_ROWS : WR_FRAME_RANGE;
+    advance(p);
+    if (accept_kw(p, WR_KW_BETWEEN)) {
+        if (parse_frame_bound(p, &w->lower) || expect_kw(p, WR_KW_AND) ||
+            parse_frame_bound(p, &w->upper))
+            return WR_ERR_PARSE;
+    } else {
+        if (parse_frame_bound(p, &w->lower)) return WR_ERR_PARSE;
+        w->upper.kind = WR_BOUND_CURRENT_ROW;
+        w->upper.pos = w->lower.pos;
+    }
+    /* The bound kinds are declared in frame order, so a frame is empty
+     * exactly when its start comes after its end. */
+    if (w->lower.kind == WR_BOUND_UNBOUNDED_FOLLOWING)
+        return fail_at(p, w->lower.pos, "a window frame cannot start at UNBOUNDED FOLLOWING");
+    if (w->upper.kind == WR_BOUND_UNBOUNDED_PRECEDING)
+        return fail_at(p, w->upper.pos, "a window frame cannot end at UNBOUNDED PRECEDING");
+    if (w->lower.kind > w->upper.kind)
+        return fail_at(p, w->upper.pos, "a window frame cannot end before it starts");
+    return 0;
+}
+
+/* '(' [name] [PARTITION BY exprs] [ORDER BY items] [frame] ')' */
+static wr_ast_window *parse_window_spec(parser *p)
+{
+    wr_ast_window *w = wr_arena_calloc(p->arena, sizeof(*w));
+    w->pos = cur(p)->pos;
+    w->name_pos = -1;
+    if (expect_op(p, WR_TOK_LPAREN)) return NULL;
+    const wr_lex_token *tok = cur(p);
+    if (tok_is_ident(tok) && !tok_is_kw(tok, WR_KW_PARTITION) && !tok_is_kw(tok, WR_KW_ROWS) &&
+        !tok_is_kw(tok, WR_KW_RANGE) && !(w->name = parse_ident(p, "a window name", &w->name_pos)))
+        return NULL;
+    if (is_kw(p, WR_KW_PARTITION)) {
+        advance(p);
+        if (expect_kw(p, WR_KW_BY) || parse_expr_list(p, &w->partition_by, &w->npartition_by))
+            return NULL;
+    }
+    if (is_kw(p, WR_KW_ORDER)) {
+        advance(p);
+        if (expect_kw(p, WR_KW_BY) || parse_order_items(p, &w->order_by, &w->norder_by))
+            return NULL;
+    }
+    if ((is_kw(p, WR_KW_ROWS) || is_kw(p, WR_KW_RANGE)) && parse_frame(p, w)) return NULL;
+    if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+    return w;
+}
+
+/* After OVER: a window name or a parenthesised specification. */
+static wr_ast_window *parse_over(parser *p)
+{
+    if (is_op(p, WR_TOK_LPAREN)) return parse_window_spec(p);
+    wr_ast_window *w = wr_arena_calloc(p->arena, sizeof(*w));
+    w->pos = cur(p)->pos;
+    if (!(w->name = parse_ident(p, "a window name or '('", &w->name_pos))) return NULL;
+    return w;
+}
+
+static bool name_is(const char *name, const char *upper)
+{
+    return strcasecmp(name, upper) == 0;
+}
+
+/*
+ * name '(' [DISTINCT|ALL] args | * ')' [FILTER (WHERE cond)] [OVER window];
+ * the current token is '('. Two keyword forms become plain calls here, like
+ * the special forms above:
+ *   FLOOR(x TO unit), CEIL(x TO unit)  -> FLOOR(x, 'UNIT'), CEIL(x, 'UNIT')
+ *   TIMESTAMPADD(unit, n, t), TIMESTAMPDIFF(unit, a, b)
+ *                                      -> the unit as a string literal 'UNIT'
+ */
 static wr_ast_expr *parse_call(parser *p, const char *name, int pos)
 {
     advance(p); /* '(' */
@@ -740,7 +1014,25 @@ static wr_ast_expr *parse_call(parser *p, const char *name, int pos)
             e->call.distinct = true;
         else
             accept_kw(p, WR_KW_ALL);
-        if (parse_expr_list(p, &e->call.args, &e->call.nargs)) return NULL;
+        wr_ast_expr **args = NULL, *arg;
+        int n = 0, cap = 0;
+        if ((name_is(name, "TIMESTAMPADD") || name_is(name, "TIMESTAMPDIFF")) &&
+            time_unit(p, cur(p)) >= 0 && peek(p, 1)->kind == WR_TOK_COMMA) {
+            PUSH(p, args, n, cap, parse_unit_literal(p));
+            advance(p); /* ',' */
+        }
+        do {
+            if (!(arg = parse_expr(p))) return NULL;
+            PUSH(p, args, n, cap, arg);
+        } while (accept_op(p, WR_TOK_COMMA));
+        if (n == 1 && is_kw(p, WR_KW_TO) &&
+            (name_is(name, "FLOOR") || name_is(name, "CEIL") || name_is(name, "CEILING"))) {
+            advance(p);
+            if (!(arg = parse_unit_literal(p))) return NULL;
+            PUSH(p, args, n, cap, arg);
+        }
+        e->call.args = args;
+        e->call.nargs = n;
     }
     if (expect_op(p, WR_TOK_RPAREN)) return NULL;
     if (is_kw(p, WR_KW_FILTER) && peek(p, 1)->kind == WR_TOK_LPAREN) {
@@ -750,11 +1042,38 @@ static wr_ast_expr *parse_call(parser *p, const char *name, int pos)
             expect_op(p, WR_TOK_RPAREN))
             return NULL;
     }
-    if (is_kw(p, WR_KW_OVER)) {
-        fail_at(p, cur(p)->pos, "window aggregates (OVER) are not supported yet");
+    if (accept_kw(p, WR_KW_OVER) && !(e->call.over = parse_over(p))) return NULL;
+    e->end = p->prev_end;
+    return e;
+}
+
+/*
+ * ARRAY[a, ...], MAP[k, v, ...] or ROW(a, ...); the current token is the
+ * word, the next one the opening bracket.
+ */
+static wr_ast_expr *parse_constructor(parser *p, wr_ast_ctor_kind kind)
+{
+    static const char *const names[] = {"ARRAY", "MAP", "ROW"};
+    int pos = cur(p)->pos;
+    advance(p);
+    advance(p); /* '[' or '(' */
+    wr_lex_kind close = kind == WR_CTOR_ROW ? WR_TOK_RPAREN : WR_TOK_RBRACKET;
+    if (is_op(p, close)) {
+        fail_at(p, pos, "%s needs at least one element", names[kind]);
         return NULL;
     }
-    e->end = p->prev_end;
+    wr_ast_expr **items;
+    int n;
+    if (parse_expr_list(p, &items, &n) || expect_op(p, close)) return NULL;
+    if (kind == WR_CTOR_MAP && n % 2) {
+        fail_at(p, pos, "MAP needs keys and values in pairs, but has %d element%s", n,
+                n == 1 ? "" : "s");
+        return NULL;
+    }
+    wr_ast_expr *e = new_expr(p, WR_AST_CONSTRUCTOR, pos);
+    e->ctor.kind = kind;
+    e->ctor.items = items;
+    e->ctor.nitems = n;
     return e;
 }
 
@@ -827,6 +1146,14 @@ static wr_ast_expr *parse_primary(parser *p)
         e->lit.text = text;
         return e;
     }
+    case WR_TOK_BINARY: {
+        const char *text = tok_text(p, tok);
+        advance(p);
+        e = new_expr(p, WR_AST_LITERAL, pos);
+        e->lit.kind = WR_LIT_BINARY;
+        e->lit.text = text;
+        return e;
+    }
     case WR_TOK_LPAREN:
         advance(p);
         if (tok_starts_query(next)) {
@@ -836,7 +1163,25 @@ static wr_ast_expr *parse_primary(parser *p)
             e->subquery.query = q;
             return e;
         }
-        if (!(e = parse_expr(p)) || expect_op(p, WR_TOK_RPAREN)) return NULL;
+        if (!(e = parse_expr(p))) return NULL;
+        if (is_op(p, WR_TOK_COMMA)) {
+            /* (a, b, ...): an implicit ROW, also a grouping set in GROUP BY. */
+            wr_ast_expr **items = NULL;
+            int n = 0, cap = 0;
+            PUSH(p, items, n, cap, e);
+            while (accept_op(p, WR_TOK_COMMA)) {
+                if (!(e = parse_expr(p))) return NULL;
+                PUSH(p, items, n, cap, e);
+            }
+            if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+            e = new_expr(p, WR_AST_CONSTRUCTOR, pos);
+            e->ctor.kind = WR_CTOR_ROW;
+            e->ctor.items = items;
+            e->ctor.nitems = n;
+            e->ctor.implicit = true;
+            return e;
+        }
+        if (expect_op(p, WR_TOK_RPAREN)) return NULL;
         /* The parentheses belong to the node's text. */
         e->pos = pos;
         e->end = p->prev_end;
@@ -909,6 +1254,9 @@ static wr_ast_expr *parse_primary(parser *p)
             advance(p);
         }
         return new_call(p, wr_lex_keyword_name(tok->kw), pos, NULL, 0);
+    case WR_KW_ROW:
+        if (next->kind == WR_TOK_LPAREN) return parse_constructor(p, WR_CTOR_ROW);
+        break;
     case WR_KW_LEFT:
     case WR_KW_RIGHT:
         /* Reserved for joins, but also the string functions LEFT(s, n), RIGHT(s, n). */
@@ -921,6 +1269,12 @@ static wr_ast_expr *parse_primary(parser *p)
     default:
         break;
     }
+    /* As in Flink, ARRAY[ and MAP[ always construct; a column of that name
+     * needs backquotes to be subscripted. */
+    if (next->kind == WR_TOK_LBRACKET && word_is(p, tok, "ARRAY"))
+        return parse_constructor(p, WR_CTOR_ARRAY);
+    if (next->kind == WR_TOK_LBRACKET && word_is(p, tok, "MAP"))
+        return parse_constructor(p, WR_CTOR_MAP);
     if (!tok_is_ident(tok)) {
         fail_expected(p, "an expression");
         return NULL;
@@ -928,11 +1282,52 @@ static wr_ast_expr *parse_primary(parser *p)
     return parse_name_expr(p);
 }
 
+/*
+ * primary {[index] | .field}: subscripts on any value, and field access on
+ * a value that ends in ')' or ']' ((r).f, f(x).f, a[1].f) or on a field
+ * ((r).f.g); a.b without those stays a dotted name, resolved by the binder.
+ * Each link counts as one level of depth, as the tree grows with the chain.
+ */
+static wr_ast_expr *parse_postfix(parser *p)
+{
+    wr_ast_expr *e = parse_primary(p);
+    int saved = p->depth;
+    while (e) {
+        char last = p->prev_end > 0 ? p->text[p->prev_end - 1] : 0;
+        wr_ast_expr *x;
+        if (is_op(p, WR_TOK_LBRACKET)) {
+            advance(p);
+            if (!deeper(p)) return NULL;
+            wr_ast_expr *index = parse_expr(p);
+            if (!index || expect_op(p, WR_TOK_RBRACKET)) return NULL;
+            x = new_expr(p, WR_AST_SUBSCRIPT, e->pos);
+            x->subscript.arg = e;
+            x->subscript.index = index;
+        } else if (is_op(p, WR_TOK_DOT) &&
+                   (e->kind == WR_AST_FIELD || last == ')' || last == ']')) {
+            advance(p);
+            if (!deeper(p)) return NULL;
+            int name_pos;
+            const char *name = parse_ident(p, "a field name after '.'", &name_pos);
+            if (!name) return NULL;
+            x = new_expr(p, WR_AST_FIELD, e->pos);
+            x->field.arg = e;
+            x->field.name = name;
+            x->field.name_pos = name_pos;
+        } else {
+            break;
+        }
+        e = x;
+    }
+    p->depth = saved;
+    return e;
+}
+
 /* [+|-]* primary */
 static wr_ast_expr *parse_unary(parser *p)
 {
     const wr_lex_token *tok = cur(p);
-    if (tok->kind != WR_TOK_MINUS && tok->kind != WR_TOK_PLUS) return parse_primary(p);
+    if (tok->kind != WR_TOK_MINUS && tok->kind != WR_TOK_PLUS) return parse_postfix(p);
     int pos = tok->pos;
     wr_ast_op op = tok->kind == WR_TOK_MINUS ? WR_OP_NEG : WR_OP_PLUS;
     advance(p);
@@ -1067,6 +1462,13 @@ static wr_ast_expr *parse_predicate(parser *p)
             advance(p);
             if (!deeper(p)) return NULL;
             bool negated = accept_kw(p, WR_KW_NOT);
+            if (accept_kw(p, WR_KW_DISTINCT)) {
+                if (expect_kw(p, WR_KW_FROM)) return NULL;
+                wr_ast_expr *right = parse_additive(p);
+                op = negated ? WR_OP_IS_NOT_DISTINCT : WR_OP_IS_DISTINCT;
+                left = right ? new_binary(p, op, left, right, op_pos) : NULL;
+                continue;
+            }
             wr_ast_is_what what;
             if (is_kw(p, WR_KW_NULL))
                 what = WR_IS_NULL;
@@ -1077,7 +1479,7 @@ static wr_ast_expr *parse_predicate(parser *p)
             else if (is_kw(p, WR_KW_UNKNOWN))
                 what = WR_IS_UNKNOWN;
             else {
-                fail_expected(p, "NULL, TRUE, FALSE or UNKNOWN");
+                fail_expected(p, "NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM");
                 return NULL;
             }
             advance(p);
@@ -1195,19 +1597,186 @@ static wr_ast_query *new_query(parser *p, wr_ast_query_kind kind, int pos)
     return q;
 }
 
-/* name [AS alias] | (query) [AS] alias */
+/* An upper-case copy of s in the arena. */
+static const char *upper_dup(parser *p, const char *s)
+{
+    size_t n = strlen(s);
+    char *u = wr_arena_alloc(p->arena, n + 1);
+    for (size_t i = 0; i <= n; i++) u[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 'a' + 'A' : s[i];
+    return u;
+}
+
+/* Joins dotted name parts with '.' into one arena string. */
+static const char *join_name(parser *p, const char *const *parts, int n)
+{
+    wr_buf buf;
+    wr_buf_init(&buf);
+    for (int i = 0; i < n; i++) {
+        if (i) wr_buf_putc(&buf, '.');
+        wr_buf_puts(&buf, parts[i]);
+    }
+    const char *s = wr_arena_strndup(p->arena, buf.data ? buf.data : "", buf.len);
+    wr_buf_fini(&buf);
+    return s;
+}
+
+/* PARTITION BY k or PARTITION BY (k1, k2) inside a TVF call; the current token is PARTITION. */
+static int parse_tvf_partition(parser *p, wr_ast_tvf_arg *arg)
+{
+    advance(p);
+    if (expect_kw(p, WR_KW_BY)) return WR_ERR_PARSE;
+    wr_ast_expr *e = parse_expr(p);
+    if (!e) return WR_ERR_PARSE;
+    if (e->kind == WR_AST_CONSTRUCTOR && e->ctor.implicit) {
+        arg->partition_by = e->ctor.items;
+        arg->npartition_by = e->ctor.nitems;
+    } else {
+        arg->partition_by = wr_arena_alloc(p->arena, sizeof(*arg->partition_by));
+        arg->partition_by[0] = e;
+        arg->npartition_by = 1;
+    }
+    return 0;
+}
+
+/* One argument of TABLE(f(...)): [NAME =>] TABLE t [PARTITION BY ...] | DESCRIPTOR(cols) | expr */
+static int parse_tvf_arg(parser *p, wr_ast_tvf_arg *arg)
+{
+    memset(arg, 0, sizeof(*arg));
+    arg->name_pos = -1;
+    const wr_lex_token *tok = cur(p);
+    /* Any word may name a parameter (OFFSET is reserved, yet a window TVF's). */
+    if ((tok->kind == WR_TOK_WORD || tok->kind == WR_TOK_QUOTED) &&
+        peek(p, 1)->kind == WR_TOK_ARROW) {
+        arg->name = upper_dup(p, tok_text(p, tok));
+        arg->name_pos = tok->pos;
+        advance(p);
+        advance(p);
+        tok = cur(p);
+    }
+    arg->pos = tok->pos;
+    if (tok_is_kw(tok, WR_KW_TABLE) && peek(p, 1)->kind != WR_TOK_LPAREN) {
+        advance(p);
+        arg->kind = WR_TVF_ARG_TABLE;
+        wr_ast_from *t = wr_arena_calloc(p->arena, sizeof(*t));
+        t->kind = WR_FROM_TABLE;
+        t->pos = cur(p)->pos;
+        t->alias_pos = -1;
+        if (parse_name(p, 3, "a table name", &t->table.parts, &t->table.nparts, NULL))
+            return WR_ERR_PARSE;
+        arg->table = t;
+        if (is_kw(p, WR_KW_PARTITION) && parse_tvf_partition(p, arg)) return WR_ERR_PARSE;
+        return 0;
+    }
+    if (word_is(p, tok, "DESCRIPTOR") && peek(p, 1)->kind == WR_TOK_LPAREN) {
+        advance(p);
+        arg->kind = WR_TVF_ARG_DESCRIPTOR;
+        return parse_ident_list(p, "a column name", &arg->columns, &arg->ncolumns);
+    }
+    arg->kind = WR_TVF_ARG_EXPR;
+    return (arg->expr = parse_expr(p)) ? 0 : WR_ERR_PARSE;
+}
+
+/*
+ * TABLE(name(args)): a window TVF (TUMBLE, HOP, CUMULATE, SESSION) or any
+ * table function; the current token is TABLE and the next '('.
+ */
+static int parse_tvf(parser *p, wr_ast_from *f)
+{
+    f->kind = WR_FROM_TVF;
+    advance(p); /* TABLE */
+    advance(p); /* '(' */
+    const char **parts;
+    int nparts;
+    if (parse_name(p, 3, "a table function name", &parts, &nparts, &f->tvf.name_pos) ||
+        expect_op(p, WR_TOK_LPAREN))
+        return WR_ERR_PARSE;
+    f->tvf.name = nparts == 1 ? parts[0] : join_name(p, parts, nparts);
+    f->tvf.descriptor_pos = -1;
+    int cap = 0, cap_exprs = 0, cap_names = 0, nnames = 0;
+    if (!is_op(p, WR_TOK_RPAREN)) {
+        do {
+            wr_ast_tvf_arg arg;
+            if (parse_tvf_arg(p, &arg)) return WR_ERR_PARSE;
+            PUSH(p, f->tvf.args, f->tvf.nargs, cap, arg);
+            if (arg.kind == WR_TVF_ARG_TABLE && !f->tvf.table) {
+                f->tvf.table = arg.table;
+                f->tvf.partition_by = arg.partition_by;
+                f->tvf.npartition_by = arg.npartition_by;
+            } else if (arg.kind == WR_TVF_ARG_DESCRIPTOR && !f->tvf.descriptor) {
+                f->tvf.descriptor = arg.columns[0];
+                f->tvf.descriptor_pos = arg.pos;
+            } else if (arg.kind == WR_TVF_ARG_EXPR) {
+                PUSH(p, f->tvf.exprs, f->tvf.nexprs, cap_exprs, arg.expr);
+                PUSH(p, f->tvf.expr_names, nnames, cap_names, arg.name);
+            }
+        } while (accept_op(p, WR_TOK_COMMA));
+    }
+    if (expect_op(p, WR_TOK_RPAREN) || expect_op(p, WR_TOK_RPAREN)) return WR_ERR_PARSE;
+    return 0;
+}
+
+/* [AS] alias [(col, ...)] after a FROM item. */
+static int parse_from_alias(parser *p, wr_ast_from *f)
+{
+    if (parse_opt_alias(p, &f->alias, &f->alias_pos)) return WR_ERR_PARSE;
+    if (f->alias && is_op(p, WR_TOK_LPAREN) &&
+        parse_ident_list(p, "a column name", &f->column_aliases, &f->ncolumn_aliases))
+        return WR_ERR_PARSE;
+    return 0;
+}
+
+/*
+ * One FROM item, with its alias:
+ *   name [FOR SYSTEM_TIME AS OF expr]   a table, or a temporal table version
+ *   [LATERAL] (query)                   a subquery
+ *   [LATERAL] TABLE(f(args))            a window TVF or table function
+ *   UNNEST(exprs) [WITH ORDINALITY]     array / map / multiset expansion
+ */
 static wr_ast_from *parse_table_ref(parser *p)
 {
     wr_ast_from *f = wr_arena_calloc(p->arena, sizeof(*f));
     f->pos = cur(p)->pos;
-    if (accept_op(p, WR_TOK_LPAREN)) {
+    f->alias_pos = -1;
+    if (accept_kw(p, WR_KW_LATERAL)) {
+        f->lateral = true;
+        if (!is_op(p, WR_TOK_LPAREN) &&
+            !(is_kw(p, WR_KW_TABLE) && peek(p, 1)->kind == WR_TOK_LPAREN)) {
+            fail_expected(p, "TABLE(...) or '(' after LATERAL");
+            return NULL;
+        }
+    }
+    if (is_kw(p, WR_KW_TABLE) && peek(p, 1)->kind == WR_TOK_LPAREN) {
+        if (parse_tvf(p, f)) return NULL;
+    } else if (word_is(p, cur(p), "UNNEST") && peek(p, 1)->kind == WR_TOK_LPAREN) {
+        f->kind = WR_FROM_UNNEST;
+        advance(p);
+        advance(p);
+        if (parse_expr_list(p, &f->unnest.exprs, &f->unnest.nexprs) || expect_op(p, WR_TOK_RPAREN))
+            return NULL;
+        if (is_kw(p, WR_KW_WITH) && word_is(p, peek(p, 1), "ORDINALITY")) {
+            advance(p);
+            advance(p);
+            f->unnest.with_ordinality = true;
+        }
+    } else if (accept_op(p, WR_TOK_LPAREN)) {
         f->kind = WR_FROM_SUBQUERY;
         if (!(f->subquery.query = parse_query(p)) || expect_op(p, WR_TOK_RPAREN)) return NULL;
     } else {
         f->kind = WR_FROM_TABLE;
         if (parse_name(p, 3, "a table name", &f->table.parts, &f->table.nparts, NULL)) return NULL;
+        if (is_kw(p, WR_KW_FOR) && word_is(p, peek(p, 1), "SYSTEM_TIME")) {
+            advance(p);
+            advance(p);
+            if (expect_kw(p, WR_KW_AS)) return NULL;
+            if (!word_is(p, cur(p), "OF")) {
+                fail_expected(p, "OF");
+                return NULL;
+            }
+            advance(p);
+            if (!(f->system_time = parse_expr(p))) return NULL;
+        }
     }
-    if (parse_opt_alias(p, &f->alias, &f->alias_pos)) return NULL;
+    if (parse_from_alias(p, f)) return NULL;
     return f;
 }
 
@@ -1218,9 +1787,19 @@ static wr_ast_from *parse_from(parser *p)
     int saved = p->depth;
     while (left) {
         wr_ast_join_kind kind;
+        bool natural = false;
         if (accept_op(p, WR_TOK_COMMA)) {
             kind = WR_JOIN_CROSS;
         } else {
+            if (accept_kw(p, WR_KW_NATURAL)) {
+                natural = true;
+                if (is_kw(p, WR_KW_CROSS) ||
+                    !(is_kw(p, WR_KW_JOIN) || is_kw(p, WR_KW_INNER) || is_kw(p, WR_KW_LEFT) ||
+                      is_kw(p, WR_KW_RIGHT) || is_kw(p, WR_KW_FULL))) {
+                    fail_expected(p, "JOIN, INNER, LEFT, RIGHT or FULL after NATURAL");
+                    return NULL;
+                }
+            }
             if (accept_kw(p, WR_KW_CROSS))
                 kind = WR_JOIN_CROSS;
             else if (accept_kw(p, WR_KW_INNER))
@@ -1248,7 +1827,13 @@ static wr_ast_from *parse_from(parser *p)
         j->join.kind = kind;
         j->join.left = left;
         j->join.right = right;
-        if (kind != WR_JOIN_CROSS) {
+        j->join.natural = natural;
+        if (natural) {
+            if (is_kw(p, WR_KW_ON) || is_kw(p, WR_KW_USING)) {
+                fail_at(p, cur(p)->pos, "a NATURAL join takes no ON or USING");
+                return NULL;
+            }
+        } else if (kind != WR_JOIN_CROSS) {
             if (accept_kw(p, WR_KW_ON)) {
                 if (!(j->join.on = parse_expr(p))) return NULL;
             } else if (is_kw(p, WR_KW_USING)) {
@@ -1264,6 +1849,105 @@ static wr_ast_from *parse_from(parser *p)
     }
     p->depth = saved;
     return left;
+}
+
+/*
+ * One GROUP BY element (see wr_ast_group_elem). in_rollup: inside ROLLUP or
+ * CUBE, where only expressions and non-empty parenthesised lists may stand.
+ */
+static int parse_group_elem(parser *p, wr_ast_group_elem *g, bool in_rollup)
+{
+    const wr_lex_token *tok = cur(p), *next = peek(p, 1);
+    memset(g, 0, sizeof(*g));
+    g->pos = tok->pos;
+    wr_ast_group_kind kind = WR_GROUP_EXPR;
+    if (word_is(p, tok, "GROUPING") && word_is(p, next, "SETS"))
+        kind = WR_GROUP_GROUPING_SETS;
+    else if (word_is(p, tok, "ROLLUP") && next->kind == WR_TOK_LPAREN)
+        kind = WR_GROUP_ROLLUP;
+    else if (word_is(p, tok, "CUBE") && next->kind == WR_TOK_LPAREN)
+        kind = WR_GROUP_CUBE;
+    else if (tok->kind == WR_TOK_LPAREN && next->kind == WR_TOK_RPAREN)
+        kind = WR_GROUP_SET;
+    if (in_rollup && kind != WR_GROUP_EXPR)
+        return fail_at(p, g->pos,
+                       "ROLLUP and CUBE take expressions or parenthesised lists of "
+                       "expressions only");
+    g->kind = kind;
+    if (kind == WR_GROUP_SET) { /* () */
+        advance(p);
+        advance(p);
+        return 0;
+    }
+    if (kind == WR_GROUP_EXPR) {
+        wr_ast_expr *e = parse_expr(p);
+        if (!e) return WR_ERR_PARSE;
+        if (!(e->kind == WR_AST_CONSTRUCTOR && e->ctor.implicit)) {
+            g->expr = e;
+            return 0;
+        }
+        /* (a, b): a grouping set of those expressions */
+        g->kind = WR_GROUP_SET;
+        g->nchildren = e->ctor.nitems;
+        g->children = wr_arena_calloc(p->arena, (size_t)g->nchildren * sizeof(*g->children));
+        for (int i = 0; i < g->nchildren; i++) {
+            g->children[i].kind = WR_GROUP_EXPR;
+            g->children[i].pos = e->ctor.items[i]->pos;
+            g->children[i].expr = e->ctor.items[i];
+        }
+        return 0;
+    }
+    advance(p);
+    if (kind == WR_GROUP_GROUPING_SETS) advance(p); /* SETS */
+    if (!deeper(p) || expect_op(p, WR_TOK_LPAREN)) return WR_ERR_PARSE;
+    int cap = 0;
+    do {
+        wr_ast_group_elem child;
+        if (parse_group_elem(p, &child, kind != WR_GROUP_GROUPING_SETS)) return WR_ERR_PARSE;
+        PUSH(p, g->children, g->nchildren, cap, child);
+    } while (accept_op(p, WR_TOK_COMMA));
+    p->depth--;
+    return expect_op(p, WR_TOK_RPAREN);
+}
+
+/*
+ * GROUP BY elements; the current token is BY's successor. group_by gets a
+ * non-NULL (possibly empty) array whenever GROUP BY is written.
+ */
+static int parse_group_by(parser *p, wr_ast_query *q)
+{
+    int cap = 0, cap_exprs = 0;
+    q->select.group_by = wr_arena_alloc(p->arena, sizeof(*q->select.group_by));
+    do {
+        wr_ast_group_elem g;
+        if (parse_group_elem(p, &g, false)) return WR_ERR_PARSE;
+        PUSH(p, q->select.group_elems, q->select.ngroup_elems, cap, g);
+        if (g.kind == WR_GROUP_EXPR)
+            PUSH(p, q->select.group_by, q->select.ngroup_by, cap_exprs, g.expr);
+        else if (g.kind == WR_GROUP_SET)
+            for (int i = 0; i < g.nchildren; i++)
+                PUSH(p, q->select.group_by, q->select.ngroup_by, cap_exprs, g.children[i].expr);
+        else
+            q->select.has_grouping_sets = true;
+    } while (accept_op(p, WR_TOK_COMMA));
+    return 0;
+}
+
+/* WINDOW name AS (spec), ...; the current token is WINDOW. */
+static int parse_window_clause(parser *p, wr_ast_query *q)
+{
+    advance(p);
+    int cap = 0;
+    do {
+        wr_ast_named_window nw;
+        if (!(nw.name = parse_ident(p, "a window name", &nw.pos))) return WR_ERR_PARSE;
+        for (int i = 0; i < q->select.nwindows; i++)
+            if (strcmp(q->select.windows[i].name, nw.name) == 0)
+                return fail_at(p, nw.pos, "window '%s' is defined twice", nw.name);
+        if (expect_kw(p, WR_KW_AS) || !(nw.window = parse_window_spec(p))) return WR_ERR_PARSE;
+        PUSH(p, q->select.windows, q->select.nwindows, cap, nw);
+    } while (accept_op(p, WR_TOK_COMMA));
+    return 0;
 }
 
 static wr_ast_query *parse_select(parser *p)
@@ -1291,10 +1975,10 @@ static wr_ast_query *parse_select(parser *p)
     if (accept_kw(p, WR_KW_WHERE) && !(q->select.where = parse_expr(p))) return NULL;
     if (is_kw(p, WR_KW_GROUP)) {
         advance(p);
-        if (expect_kw(p, WR_KW_BY) || parse_expr_list(p, &q->select.group_by, &q->select.ngroup_by))
-            return NULL;
+        if (expect_kw(p, WR_KW_BY) || parse_group_by(p, q)) return NULL;
     }
     if (accept_kw(p, WR_KW_HAVING) && !(q->select.having = parse_expr(p))) return NULL;
+    if (is_kw(p, WR_KW_WINDOW) && parse_window_clause(p, q)) return NULL;
     return q;
 }
 
@@ -1368,6 +2052,33 @@ static wr_ast_query *parse_setop(parser *p, int level)
     return left;
 }
 
+/* expr [ASC|DESC] [NULLS FIRST|LAST], ... */
+static int parse_order_items(parser *p, wr_ast_order_item **out, int *nout)
+{
+    wr_ast_order_item *arr = NULL;
+    int n = 0, cap = 0;
+    do {
+        wr_ast_order_item item = {NULL, false, 0};
+        if (!(item.expr = parse_expr(p))) return WR_ERR_PARSE;
+        if (accept_kw(p, WR_KW_DESC))
+            item.desc = true;
+        else
+            accept_kw(p, WR_KW_ASC);
+        if (accept_kw(p, WR_KW_NULLS)) {
+            if (accept_kw(p, WR_KW_FIRST))
+                item.nulls = 1;
+            else if (accept_kw(p, WR_KW_LAST))
+                item.nulls = 2;
+            else
+                return fail_expected(p, "FIRST or LAST");
+        }
+        PUSH(p, arr, n, cap, item);
+    } while (accept_op(p, WR_TOK_COMMA));
+    *out = arr;
+    *nout = n;
+    return 0;
+}
+
 /* ORDER BY items, LIMIT, OFFSET and FETCH, in any order, each at most once. */
 static int parse_order_limit(parser *p, wr_ast_query *q)
 {
@@ -1375,25 +2086,8 @@ static int parse_order_limit(parser *p, wr_ast_query *q)
         int pos = cur(p)->pos;
         advance(p);
         if (q->norder_by) return fail_at(p, pos, "a query may have only one ORDER BY");
-        if (expect_kw(p, WR_KW_BY)) return WR_ERR_PARSE;
-        int cap = 0;
-        do {
-            wr_ast_order_item item = {NULL, false, 0};
-            if (!(item.expr = parse_expr(p))) return WR_ERR_PARSE;
-            if (accept_kw(p, WR_KW_DESC))
-                item.desc = true;
-            else
-                accept_kw(p, WR_KW_ASC);
-            if (accept_kw(p, WR_KW_NULLS)) {
-                if (accept_kw(p, WR_KW_FIRST))
-                    item.nulls = 1;
-                else if (accept_kw(p, WR_KW_LAST))
-                    item.nulls = 2;
-                else
-                    return fail_expected(p, "FIRST or LAST");
-            }
-            PUSH(p, q->order_by, q->norder_by, cap, item);
-        } while (accept_op(p, WR_TOK_COMMA));
+        if (expect_kw(p, WR_KW_BY) || parse_order_items(p, &q->order_by, &q->norder_by))
+            return WR_ERR_PARSE;
     }
     for (;;) {
         int pos = cur(p)->pos;
@@ -1611,6 +2305,50 @@ static int parse_options(parser *p, wr_ast_option **out, int *nout)
     return 0;
 }
 
+/* Index of the word at tok in words (upper-case), or -1. */
+static int word_index(parser *p, const wr_lex_token *tok, const char *const *words, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (word_is(p, tok, words[i])) return i;
+    return -1;
+}
+
+/*
+ * The options after LIKE source: '(' {INCLUDING | EXCLUDING | OVERWRITING}
+ * feature ... ')', separated by spaces or commas; the current token is '('.
+ */
+static int parse_like_options(parser *p, wr_ast_stmt *s)
+{
+    /* in the order of wr_ast_like_mode and wr_ast_like_feature */
+    static const char *const modes[] = {"INCLUDING", "EXCLUDING", "OVERWRITING"};
+    static const char *const features[] = {"ALL",     "CONSTRAINTS", "PARTITIONS", "GENERATED",
+                                           "OPTIONS", "WATERMARKS",  "METADATA"};
+    advance(p);
+    int cap = 0;
+    do {
+        wr_ast_like_option opt;
+        opt.pos = cur(p)->pos;
+        int mode = word_index(p, cur(p), modes, (int)WR_ARRAY_LEN(modes));
+        if (mode < 0) return fail_expected(p, "INCLUDING, EXCLUDING or OVERWRITING");
+        advance(p);
+        int feature = word_index(p, cur(p), features, (int)WR_ARRAY_LEN(features));
+        if (feature < 0)
+            return fail_expected(p, "ALL, CONSTRAINTS, PARTITIONS, GENERATED, OPTIONS, "
+                                    "WATERMARKS or METADATA");
+        opt.mode = (wr_ast_like_mode)mode;
+        opt.feature = (wr_ast_like_feature)feature;
+        if (opt.mode == WR_LIKE_OVERWRITING && feature <= WR_LIKE_PARTITIONS)
+            return fail_at(p, opt.pos,
+                           "OVERWRITING does not apply to %s (only to GENERATED, "
+                           "OPTIONS, WATERMARKS and METADATA)",
+                           features[feature]);
+        advance(p);
+        PUSH(p, s->create_table.like_options, s->create_table.nlike_options, cap, opt);
+        accept_op(p, WR_TOK_COMMA);
+    } while (!accept_op(p, WR_TOK_RPAREN));
+    return 0;
+}
+
 static wr_ast_stmt *parse_create_table(parser *p, int pos, bool temporary)
 {
     wr_ast_stmt *s = new_stmt(p, WR_STMT_CREATE_TABLE, pos);
@@ -1619,15 +2357,20 @@ static wr_ast_stmt *parse_create_table(parser *p, int pos, bool temporary)
     s->create_table.watermark_pos = -1;
     s->create_table.primary_key_pos = -1;
     s->create_table.if_not_exists = accept_if_exists(p, true);
+    s->create_table.like_pos = -1;
     if (parse_name(p, 3, "a table name", &s->create_table.name_parts, &s->create_table.nname_parts,
-                   &s->create_table.name_pos) ||
-        expect_op(p, WR_TOK_LPAREN))
+                   &s->create_table.name_pos))
         return NULL;
-    int cols_cap = 0;
-    do {
-        if (parse_table_element(p, s, &cols_cap)) return NULL;
-    } while (accept_op(p, WR_TOK_COMMA));
-    if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+    /* The column list may be left out only with LIKE, known at the end. */
+    wr_lex_token after_name = *cur(p);
+    bool has_list = accept_op(p, WR_TOK_LPAREN);
+    if (has_list) {
+        int cols_cap = 0;
+        do {
+            if (parse_table_element(p, s, &cols_cap)) return NULL;
+        } while (accept_op(p, WR_TOK_COMMA));
+        if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+    }
     if (accept_kw(p, WR_KW_COMMENT) &&
         !(s->create_table.comment = parse_string(p, "a comment string", NULL)))
         return NULL;
@@ -1640,7 +2383,104 @@ static wr_ast_stmt *parse_create_table(parser *p, int pos, bool temporary)
     if (accept_kw(p, WR_KW_WITH) &&
         parse_options(p, &s->create_table.options, &s->create_table.noptions))
         return NULL;
+    if (accept_kw(p, WR_KW_LIKE)) {
+        if (parse_name(p, 3, "a table name", &s->create_table.like_parts,
+                       &s->create_table.nlike_parts, &s->create_table.like_pos) ||
+            (is_op(p, WR_TOK_LPAREN) && parse_like_options(p, s)))
+            return NULL;
+    }
+    if (!has_list && !s->create_table.like_parts) {
+        fail_expected_at(p, &after_name, "'('");
+        return NULL;
+    }
     return s;
+}
+
+/*
+ * CREATE [TEMPORARY [SYSTEM]] FUNCTION [IF NOT EXISTS] name AS 'identifier'
+ * [LANGUAGE word] [USING JAR 'path' [, JAR 'path' ...]]; the current token
+ * is FUNCTION.
+ */
+static wr_ast_stmt *parse_create_function(parser *p, int pos, bool temporary, bool system)
+{
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_CREATE_FUNCTION, pos);
+    advance(p); /* FUNCTION */
+    s->create_function.temporary = temporary;
+    s->create_function.system = system;
+    s->create_function.language_pos = -1;
+    s->create_function.if_not_exists = accept_if_exists(p, true);
+    if (parse_name(p, 3, "a function name", &s->create_function.name_parts,
+                   &s->create_function.nname_parts, &s->create_function.name_pos) ||
+        expect_kw(p, WR_KW_AS) ||
+        !(s->create_function.identifier = parse_string(p, "the function's identifier string",
+                                                       &s->create_function.identifier_pos)))
+        return NULL;
+    if (word_is(p, cur(p), "LANGUAGE")) {
+        advance(p);
+        const wr_lex_token *tok = cur(p);
+        if (tok->kind != WR_TOK_WORD) {
+            fail_expected(p, "a language (JAVA, SCALA, PYTHON, C, ...)");
+            return NULL;
+        }
+        s->create_function.language = upper_dup(p, tok_text(p, tok));
+        s->create_function.language_pos = tok->pos;
+        advance(p);
+    }
+    if (accept_kw(p, WR_KW_USING)) {
+        int cap = 0;
+        do {
+            if (!word_is(p, cur(p), "JAR")) {
+                fail_expected(p, "JAR");
+                return NULL;
+            }
+            advance(p);
+            const char *path = parse_string(p, "a JAR path string", NULL);
+            if (!path) return NULL;
+            PUSH(p, s->create_function.jars, s->create_function.njars, cap, path);
+        } while (accept_op(p, WR_TOK_COMMA));
+    }
+    return s;
+}
+
+static wr_ast_stmt *new_noop(parser *p, int pos, const char *what, const char *note)
+{
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_NOOP, pos);
+    s->noop.what = what;
+    s->noop.note = note;
+    s->noop.text = wr_arena_strndup(p->arena, p->text + pos, (size_t)(p->prev_end - pos));
+    return s;
+}
+
+static const char index_note[] = "Weir keeps no indexes; the statement is accepted for SQLite "
+                                 "compatibility and does nothing";
+
+/*
+ * SQLite's CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (expr
+ * [COLLATE name] [ASC|DESC], ...) [WHERE expr], checked and ignored; the
+ * current token is UNIQUE or INDEX.
+ */
+static wr_ast_stmt *parse_create_index(parser *p, int pos)
+{
+    bool unique = word_is(p, cur(p), "UNIQUE");
+    if (unique) advance(p);
+    advance(p); /* INDEX */
+    accept_if_exists(p, true);
+    const char **parts;
+    int n;
+    if (parse_name(p, 3, "an index name", &parts, &n, NULL) || expect_kw(p, WR_KW_ON) ||
+        parse_name(p, 3, "a table name", &parts, &n, NULL) || expect_op(p, WR_TOK_LPAREN))
+        return NULL;
+    do {
+        if (!parse_expr(p)) return NULL;
+        if (word_is(p, cur(p), "COLLATE")) {
+            advance(p);
+            if (!parse_ident(p, "a collation name", NULL)) return NULL;
+        }
+        if (!accept_kw(p, WR_KW_ASC)) accept_kw(p, WR_KW_DESC);
+    } while (accept_op(p, WR_TOK_COMMA));
+    if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+    if (accept_kw(p, WR_KW_WHERE) && !parse_expr(p)) return NULL;
+    return new_noop(p, pos, unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX", index_note);
 }
 
 static wr_ast_stmt *parse_create(parser *p)
@@ -1648,9 +2488,22 @@ static wr_ast_stmt *parse_create(parser *p)
     int pos = cur(p)->pos;
     advance(p); /* CREATE */
     bool temporary = accept_kw(p, WR_KW_TEMPORARY);
+    bool system = false;
+    if (temporary && word_is(p, cur(p), "SYSTEM")) {
+        advance(p);
+        system = true;
+        if (!is_kw(p, WR_KW_FUNCTION)) {
+            fail_expected(p, "FUNCTION after TEMPORARY SYSTEM");
+            return NULL;
+        }
+    }
     if (is_kw(p, WR_KW_TABLE)) return parse_create_table(p, pos, temporary);
+    if (is_kw(p, WR_KW_FUNCTION)) return parse_create_function(p, pos, temporary, system);
+    if (!temporary && (word_is(p, cur(p), "INDEX") ||
+                       (word_is(p, cur(p), "UNIQUE") && word_is(p, peek(p, 1), "INDEX"))))
+        return parse_create_index(p, pos);
     if (!is_kw(p, WR_KW_VIEW)) {
-        fail_expected(p, "TABLE or VIEW");
+        fail_expected(p, temporary ? "TABLE, VIEW or FUNCTION" : "TABLE, VIEW, FUNCTION or INDEX");
         return NULL;
     }
     advance(p);
@@ -1666,19 +2519,102 @@ static wr_ast_stmt *parse_create(parser *p)
 
 static wr_ast_stmt *parse_drop(parser *p)
 {
-    wr_ast_stmt *s = new_stmt(p, WR_STMT_DROP, cur(p)->pos);
+    int pos = cur(p)->pos;
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_DROP, pos);
     advance(p); /* DROP */
     s->drop.temporary = accept_kw(p, WR_KW_TEMPORARY);
+    if (s->drop.temporary && word_is(p, cur(p), "SYSTEM")) {
+        advance(p);
+        s->drop.system = true;
+        if (!is_kw(p, WR_KW_FUNCTION)) {
+            fail_expected(p, "FUNCTION after TEMPORARY SYSTEM");
+            return NULL;
+        }
+    }
+    if (!s->drop.temporary && word_is(p, cur(p), "INDEX")) {
+        /* SQLite's DROP INDEX [IF EXISTS] name */
+        advance(p);
+        accept_if_exists(p, false);
+        const char **parts;
+        int n;
+        if (parse_name(p, 3, "an index name", &parts, &n, NULL)) return NULL;
+        return new_noop(p, pos, "DROP INDEX", index_note);
+    }
     if (is_kw(p, WR_KW_TABLE) || is_kw(p, WR_KW_VIEW) || is_kw(p, WR_KW_FUNCTION)) {
         s->drop.what = wr_lex_keyword_name(cur(p)->kw);
         advance(p);
     } else {
-        fail_expected(p, "TABLE, VIEW or FUNCTION");
+        fail_expected(p, s->drop.temporary ? "TABLE, VIEW or FUNCTION"
+                                           : "TABLE, VIEW, FUNCTION or INDEX");
         return NULL;
     }
     s->drop.if_exists = accept_if_exists(p, false);
     if (parse_name(p, 3, "a name", &s->drop.name_parts, &s->drop.nname_parts, &s->drop.name_pos))
         return NULL;
+    return s;
+}
+
+/*
+ * ALTER TABLE [IF EXISTS] name SET ('k' = 'v', ...) | RESET ('k', ...) |
+ * RENAME TO new_name
+ */
+static wr_ast_stmt *parse_alter(parser *p)
+{
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_ALTER_TABLE, cur(p)->pos);
+    advance(p); /* ALTER */
+    if (expect_kw(p, WR_KW_TABLE)) return NULL;
+    s->alter_table.new_name_pos = -1;
+    s->alter_table.if_exists = accept_if_exists(p, false);
+    if (parse_name(p, 3, "a table name", &s->alter_table.name_parts, &s->alter_table.nname_parts,
+                   &s->alter_table.name_pos))
+        return NULL;
+    if (accept_kw(p, WR_KW_SET)) {
+        s->alter_table.action = WR_ALTER_SET;
+        if (parse_options(p, &s->alter_table.options, &s->alter_table.noptions)) return NULL;
+    } else if (accept_kw(p, WR_KW_RESET)) {
+        s->alter_table.action = WR_ALTER_RESET;
+        if (expect_op(p, WR_TOK_LPAREN)) return NULL;
+        int cap = 0;
+        do {
+            wr_ast_option opt = {NULL, -1, NULL, -1};
+            if (!(opt.key = parse_string(p, "an option key string", &opt.key_pos))) return NULL;
+            PUSH(p, s->alter_table.options, s->alter_table.noptions, cap, opt);
+        } while (accept_op(p, WR_TOK_COMMA));
+        if (expect_op(p, WR_TOK_RPAREN)) return NULL;
+    } else if (accept_kw(p, WR_KW_RENAME)) {
+        s->alter_table.action = WR_ALTER_RENAME;
+        if (expect_kw(p, WR_KW_TO) ||
+            parse_name(p, 3, "a table name", &s->alter_table.new_name_parts,
+                       &s->alter_table.nnew_name_parts, &s->alter_table.new_name_pos))
+            return NULL;
+    } else {
+        fail_expected(p, "SET, RESET or RENAME TO");
+        return NULL;
+    }
+    return s;
+}
+
+/* USE CATALOG name | USE [catalog.]database */
+static wr_ast_stmt *parse_use(parser *p)
+{
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_USE, cur(p)->pos);
+    advance(p); /* USE */
+    /* USE catalog (a database called "catalog") stays possible. */
+    if (is_kw(p, WR_KW_CATALOG) && tok_is_ident(peek(p, 1))) {
+        advance(p);
+        s->use.catalog = true;
+    }
+    if (parse_name(p, 3, s->use.catalog ? "a catalog name" : "a database name", &s->use.name_parts,
+                   &s->use.nname_parts, &s->use.name_pos))
+        return NULL;
+    int max = s->use.catalog ? 1 : 2;
+    if (s->use.nname_parts > max) {
+        fail_at(p, s->use.name_pos, "%s",
+                s->use.catalog ? "a catalog name has one part"
+                               : "a database name has at most 2 parts "
+                                 "(catalog.database)");
+        return NULL;
+    }
     return s;
 }
 
@@ -1801,8 +2737,24 @@ static wr_ast_stmt *parse_show(parser *p)
         return NULL;
     }
     s->show.what = what;
+    s->show.like_pos = -1;
     if (named && parse_name(p, 3, "a name", &s->show.name_parts, &s->show.nname_parts, NULL))
         return NULL;
+    bool listing = !named || strcmp(what, "COLUMNS") == 0;
+    bool scoped = !named && strcmp(what, "CATALOGS") != 0 && strcmp(what, "MODULES") != 0 &&
+                  strcmp(what, "JOBS") != 0 && strncmp(what, "CURRENT", 7) != 0;
+    if (scoped && (is_kw(p, WR_KW_FROM) || is_kw(p, WR_KW_IN))) {
+        advance(p);
+        if (parse_name(p, 2, "a database name", &s->show.from_parts, &s->show.nfrom_parts, NULL))
+            return NULL;
+    }
+    if (listing && strncmp(what, "CURRENT", 7) != 0 &&
+        (is_kw(p, WR_KW_LIKE) || (is_kw(p, WR_KW_NOT) && tok_is_kw(peek(p, 1), WR_KW_LIKE)))) {
+        s->show.not_like = accept_kw(p, WR_KW_NOT);
+        advance(p);
+        if (!(s->show.like = parse_string(p, "a LIKE pattern string", &s->show.like_pos)))
+            return NULL;
+    }
     return s;
 }
 
@@ -1816,12 +2768,32 @@ static wr_ast_stmt *parse_describe(parser *p)
     return s;
 }
 
+static wr_ast_stmt *parse_statement_set_body(parser *p, wr_ast_stmt *s);
+
 /* [EXECUTE] STATEMENT SET BEGIN insert; ... END; the current token is STATEMENT. */
 static wr_ast_stmt *parse_statement_set(parser *p, int pos)
 {
     wr_ast_stmt *s = new_stmt(p, WR_STMT_STATEMENT_SET, pos);
     advance(p); /* STATEMENT */
     if (expect_kw(p, WR_KW_SET) || expect_kw(p, WR_KW_BEGIN)) return NULL;
+    return parse_statement_set_body(p, s);
+}
+
+/*
+ * The SQL client's form BEGIN STATEMENT SET; insert; ... END, read as one
+ * statement although it spans several ';'; the current token is BEGIN.
+ */
+static wr_ast_stmt *parse_begin_statement_set(parser *p)
+{
+    wr_ast_stmt *s = new_stmt(p, WR_STMT_STATEMENT_SET, cur(p)->pos);
+    advance(p); /* BEGIN */
+    if (expect_kw(p, WR_KW_STATEMENT) || expect_kw(p, WR_KW_SET)) return NULL;
+    return parse_statement_set_body(p, s);
+}
+
+/* insert; ... END after BEGIN: at least one INSERT, each ended by ';' or END. */
+static wr_ast_stmt *parse_statement_set_body(parser *p, wr_ast_stmt *s)
+{
     int cap = 0;
     for (;;) {
         while (accept_op(p, WR_TOK_SEMI)) {
@@ -1849,7 +2821,24 @@ static wr_ast_stmt *parse_explain(parser *p)
 {
     wr_ast_stmt *s = new_stmt(p, WR_STMT_EXPLAIN, cur(p)->pos);
     advance(p); /* EXPLAIN */
-    if (accept_kw(p, WR_KW_PLAN) && expect_kw(p, WR_KW_FOR)) return NULL;
+    /* in the order of the WR_EXPLAIN_* bits */
+    static const char *const details[] = {"ESTIMATED_COST", "CHANGELOG_MODE", "PLAN_ADVICE",
+                                          "JSON_EXECUTION_PLAN"};
+    int detail;
+    if (accept_kw(p, WR_KW_PLAN)) {
+        if (expect_kw(p, WR_KW_FOR)) return NULL;
+    } else {
+        while ((detail = word_index(p, cur(p), details, (int)WR_ARRAY_LEN(details))) >= 0) {
+            s->explain.details |= 1u << detail;
+            advance(p);
+            if (!accept_op(p, WR_TOK_COMMA)) break;
+            if (word_index(p, cur(p), details, (int)WR_ARRAY_LEN(details)) < 0) {
+                fail_expected(p, "ESTIMATED_COST, CHANGELOG_MODE, PLAN_ADVICE or "
+                                 "JSON_EXECUTION_PLAN");
+                return NULL;
+            }
+        }
+    }
     const wr_lex_token *tok = cur(p);
     if (tok_is_kw(tok, WR_KW_STATEMENT)) {
         if ((s->explain.stmt = parse_statement_set(p, tok->pos)))
@@ -1905,15 +2894,29 @@ static wr_ast_stmt *parse_statement(parser *p)
             break;
         case WR_KW_EXECUTE:
             advance(p);
+            if (is_kw(p, WR_KW_INSERT)) {
+                /* EXECUTE INSERT ...: the INSERT itself, as it runs the same way */
+                if ((s = parse_insert(p))) s->pos = pos;
+                break;
+            }
             if (!is_kw(p, WR_KW_STATEMENT)) {
-                fail_expected(p, "STATEMENT SET");
+                fail_expected(p, "STATEMENT SET or INSERT");
                 return NULL;
             }
             s = parse_statement_set(p, pos);
             break;
+        case WR_KW_BEGIN:
+            s = parse_begin_statement_set(p);
+            break;
+        case WR_KW_ALTER:
+            s = parse_alter(p);
+            break;
+        case WR_KW_USE:
+            s = parse_use(p);
+            break;
         default:
-            fail_expected(p, "a statement (SELECT, INSERT, CREATE, DROP, SET, RESET, SHOW, "
-                             "DESCRIBE, EXPLAIN or EXECUTE)");
+            fail_expected(p, "a statement (SELECT, INSERT, CREATE, ALTER, DROP, SET, RESET, SHOW, "
+                             "DESCRIBE, EXPLAIN, USE, EXECUTE or BEGIN)");
             return NULL;
         }
     }
@@ -2025,10 +3028,43 @@ static void dump_type(wr_buf *out, const wr_ast_type *type)
     wr_buf_puts(out, type->name ? type->name : "?");
     if (type->nparams == 1) wr_buf_printf(out, "(%d)", type->params[0]);
     if (type->nparams == 2) wr_buf_printf(out, "(%d, %d)", type->params[0], type->params[1]);
+    if (type->interval_unit) {
+        bool second = strcmp(type->interval_unit, "SECOND") == 0;
+        wr_buf_printf(out, " %s", type->interval_unit);
+        if (second && type->interval_precision >= 0)
+            wr_buf_printf(out, "(%d, %d)", type->interval_precision, type->interval_frac_precision);
+        else if (second && type->interval_frac_precision >= 0)
+            wr_buf_printf(out, "(%d)", type->interval_frac_precision);
+        else if (type->interval_precision >= 0)
+            wr_buf_printf(out, "(%d)", type->interval_precision);
+        if (type->interval_to_unit) {
+            wr_buf_printf(out, " TO %s", type->interval_to_unit);
+            if (type->interval_frac_precision >= 0)
+                wr_buf_printf(out, "(%d)", type->interval_frac_precision);
+        }
+    }
+    if (type->nchildren) {
+        bool row = type->field_names != NULL;
+        wr_buf_putc(out, '<');
+        for (int i = 0; i < type->nchildren; i++) {
+            if (i) wr_buf_puts(out, ", ");
+            if (row) {
+                dump_ident(out, type->field_names[i]);
+                wr_buf_putc(out, ' ');
+            }
+            dump_type(out, &type->children[i]);
+            if (row && type->field_comments[i]) {
+                wr_buf_putc(out, ' ');
+                dump_string(out, type->field_comments[i]);
+            }
+        }
+        wr_buf_putc(out, '>');
+    }
     if (type->not_null) wr_buf_puts(out, " NOT NULL");
 }
 
 static void dump_query(const wr_ast_query *q, wr_buf *out);
+static void dump_window(wr_buf *out, const wr_ast_window *w);
 
 static void dump_exprs(wr_buf *out, wr_ast_expr *const *exprs, int n)
 {
@@ -2075,6 +3111,10 @@ static const char *op_text(wr_ast_op op)
         return "/";
     case WR_OP_MOD:
         return "%";
+    case WR_OP_IS_DISTINCT:
+        return "IS DISTINCT FROM";
+    case WR_OP_IS_NOT_DISTINCT:
+        return "IS NOT DISTINCT FROM";
     }
     return "?";
 }
@@ -2103,6 +3143,9 @@ static void dump_literal(const wr_ast_expr *e, wr_buf *out)
         break;
     case WR_LIT_TIME:
         wr_buf_puts(out, "TIME ");
+        break;
+    case WR_LIT_BINARY:
+        wr_buf_putc(out, 'X');
         break;
     }
     dump_string(out, e->lit.text);
@@ -2222,6 +3265,10 @@ void wr_ast_expr_dump(const wr_ast_expr *e, wr_buf *out)
             wr_ast_expr_dump(e->call.filter, out);
             wr_buf_putc(out, ')');
         }
+        if (e->call.over) {
+            wr_buf_puts(out, " OVER ");
+            dump_window(out, e->call.over);
+        }
         break;
     case WR_AST_INTERVAL:
         wr_buf_puts(out, "INTERVAL ");
@@ -2230,6 +3277,131 @@ void wr_ast_expr_dump(const wr_ast_expr *e, wr_buf *out)
         if (e->interval.to_unit) wr_buf_printf(out, " TO %s", e->interval.to_unit);
         if (e->interval.precision >= 0) wr_buf_printf(out, "(%d)", e->interval.precision);
         break;
+    case WR_AST_CONSTRUCTOR: {
+        static const char *const open[] = {"ARRAY[", "MAP[", "ROW("};
+        wr_buf_puts(out, e->ctor.implicit ? "(" : open[e->ctor.kind]);
+        dump_exprs(out, e->ctor.items, e->ctor.nitems);
+        wr_buf_putc(out, e->ctor.kind == WR_CTOR_ROW ? ')' : ']');
+        break;
+    }
+    case WR_AST_SUBSCRIPT:
+        wr_ast_expr_dump(e->subscript.arg, out);
+        wr_buf_putc(out, '[');
+        wr_ast_expr_dump(e->subscript.index, out);
+        wr_buf_putc(out, ']');
+        break;
+    case WR_AST_FIELD:
+        /* parenthesised, so that it never reads back as a dotted name */
+        wr_buf_putc(out, '(');
+        wr_ast_expr_dump(e->field.arg, out);
+        wr_buf_puts(out, ").");
+        dump_ident(out, e->field.name);
+        break;
+    }
+}
+
+static void dump_order_items(wr_buf *out, const wr_ast_order_item *items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i) wr_buf_puts(out, ", ");
+        wr_ast_expr_dump(items[i].expr, out);
+        if (items[i].desc) wr_buf_puts(out, " DESC");
+        if (items[i].nulls) wr_buf_puts(out, items[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+    }
+}
+
+static void dump_bound(wr_buf *out, const wr_ast_bound *b)
+{
+    switch (b->kind) {
+    case WR_BOUND_NONE:
+        break;
+    case WR_BOUND_UNBOUNDED_PRECEDING:
+        wr_buf_puts(out, "UNBOUNDED PRECEDING");
+        break;
+    case WR_BOUND_PRECEDING:
+    case WR_BOUND_FOLLOWING:
+        wr_ast_expr_dump(b->offset, out);
+        wr_buf_puts(out, b->kind == WR_BOUND_PRECEDING ? " PRECEDING" : " FOLLOWING");
+        break;
+    case WR_BOUND_CURRENT_ROW:
+        wr_buf_puts(out, "CURRENT ROW");
+        break;
+    case WR_BOUND_UNBOUNDED_FOLLOWING:
+        wr_buf_puts(out, "UNBOUNDED FOLLOWING");
+        break;
+    }
+}
+
+/* A window: its name alone for OVER w, else the parenthesised specification. */
+static void dump_window(wr_buf *out, const wr_ast_window *w)
+{
+    bool spec = w->npartition_by || w->norder_by || w->frame != WR_FRAME_NONE;
+    if (w->name && !spec) {
+        dump_ident(out, w->name);
+        return;
+    }
+    const char *sep = "";
+    wr_buf_putc(out, '(');
+    if (w->name) {
+        dump_ident(out, w->name);
+        sep = " ";
+    }
+    if (w->npartition_by) {
+        wr_buf_printf(out, "%sPARTITION BY ", sep);
+        dump_exprs(out, w->partition_by, w->npartition_by);
+        sep = " ";
+    }
+    if (w->norder_by) {
+        wr_buf_printf(out, "%sORDER BY ", sep);
+        dump_order_items(out, w->order_by, w->norder_by);
+        sep = " ";
+    }
+    if (w->frame != WR_FRAME_NONE) {
+        wr_buf_printf(out, "%s%s BETWEEN ", sep, w->frame == WR_FRAME_ROWS ? "ROWS" : "RANGE");
+        dump_bound(out, &w->lower);
+        wr_buf_puts(out, " AND ");
+        dump_bound(out, &w->upper);
+    }
+    wr_buf_putc(out, ')');
+}
+
+static void dump_group_elems(wr_buf *out, const wr_ast_group_elem *elems, int n)
+{
+    static const char *const kinds[] = {"", "", "GROUPING SETS ", "ROLLUP ", "CUBE "};
+    for (int i = 0; i < n; i++) {
+        const wr_ast_group_elem *g = &elems[i];
+        if (i) wr_buf_puts(out, ", ");
+        if (g->kind == WR_GROUP_EXPR) {
+            wr_ast_expr_dump(g->expr, out);
+            continue;
+        }
+        wr_buf_printf(out, "%s(", kinds[g->kind]);
+        dump_group_elems(out, g->children, g->nchildren);
+        wr_buf_putc(out, ')');
+    }
+}
+
+static void dump_tvf_arg(wr_buf *out, const wr_ast_tvf_arg *arg)
+{
+    if (arg->name) wr_buf_printf(out, "%s => ", arg->name);
+    switch (arg->kind) {
+    case WR_TVF_ARG_TABLE:
+        wr_buf_puts(out, "TABLE ");
+        dump_name(out, arg->table->table.parts, arg->table->table.nparts);
+        if (arg->npartition_by) {
+            wr_buf_puts(out, " PARTITION BY ");
+            if (arg->npartition_by > 1) wr_buf_putc(out, '(');
+            dump_exprs(out, arg->partition_by, arg->npartition_by);
+            if (arg->npartition_by > 1) wr_buf_putc(out, ')');
+        }
+        break;
+    case WR_TVF_ARG_DESCRIPTOR:
+        wr_buf_puts(out, "DESCRIPTOR");
+        dump_ident_list(out, arg->columns, arg->ncolumns);
+        break;
+    case WR_TVF_ARG_EXPR:
+        wr_ast_expr_dump(arg->expr, out);
+        break;
     }
 }
 
@@ -2237,18 +3409,37 @@ static void dump_from(const wr_ast_from *f, wr_buf *out)
 {
     static const char *const joins[] = {"INNER JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN",
                                         "CROSS JOIN"};
+    if (f->lateral) wr_buf_puts(out, "LATERAL ");
     switch (f->kind) {
     case WR_FROM_TABLE:
         dump_name(out, f->table.parts, f->table.nparts);
+        if (f->system_time) {
+            wr_buf_puts(out, " FOR SYSTEM_TIME AS OF ");
+            wr_ast_expr_dump(f->system_time, out);
+        }
         break;
     case WR_FROM_SUBQUERY:
         wr_buf_putc(out, '(');
         dump_query(f->subquery.query, out);
         wr_buf_putc(out, ')');
         break;
+    case WR_FROM_TVF:
+        wr_buf_printf(out, "TABLE(%s(", f->tvf.name);
+        for (int i = 0; i < f->tvf.nargs; i++) {
+            if (i) wr_buf_puts(out, ", ");
+            dump_tvf_arg(out, &f->tvf.args[i]);
+        }
+        wr_buf_puts(out, "))");
+        break;
+    case WR_FROM_UNNEST:
+        wr_buf_puts(out, "UNNEST(");
+        dump_exprs(out, f->unnest.exprs, f->unnest.nexprs);
+        wr_buf_putc(out, ')');
+        if (f->unnest.with_ordinality) wr_buf_puts(out, " WITH ORDINALITY");
+        break;
     case WR_FROM_JOIN: {
         dump_from(f->join.left, out);
-        wr_buf_printf(out, " %s ", joins[f->join.kind]);
+        wr_buf_printf(out, " %s%s ", f->join.natural ? "NATURAL " : "", joins[f->join.kind]);
         bool nested = f->join.right->kind == WR_FROM_JOIN;
         if (nested) wr_buf_putc(out, '(');
         dump_from(f->join.right, out);
@@ -2266,6 +3457,7 @@ static void dump_from(const wr_ast_from *f, wr_buf *out)
     if (f->alias) {
         wr_buf_puts(out, " AS ");
         dump_ident(out, f->alias);
+        if (f->ncolumn_aliases) dump_ident_list(out, f->column_aliases, f->ncolumn_aliases);
     }
 }
 
@@ -2302,13 +3494,22 @@ static void dump_query(const wr_ast_query *q, wr_buf *out)
             wr_buf_puts(out, " WHERE ");
             wr_ast_expr_dump(q->select.where, out);
         }
-        if (q->select.ngroup_by) {
+        if (q->select.ngroup_elems) {
+            wr_buf_puts(out, " GROUP BY ");
+            dump_group_elems(out, q->select.group_elems, q->select.ngroup_elems);
+        } else if (q->select.ngroup_by) {
             wr_buf_puts(out, " GROUP BY ");
             dump_exprs(out, q->select.group_by, q->select.ngroup_by);
         }
         if (q->select.having) {
             wr_buf_puts(out, " HAVING ");
             wr_ast_expr_dump(q->select.having, out);
+        }
+        for (int i = 0; i < q->select.nwindows; i++) {
+            wr_buf_puts(out, i ? ", " : " WINDOW ");
+            dump_ident(out, q->select.windows[i].name);
+            wr_buf_puts(out, " AS ");
+            dump_window(out, q->select.windows[i].window);
         }
         break;
     case WR_QUERY_VALUES:
@@ -2329,13 +3530,7 @@ static void dump_query(const wr_ast_query *q, wr_buf *out)
     }
     if (q->norder_by) {
         wr_buf_puts(out, " ORDER BY ");
-        for (int i = 0; i < q->norder_by; i++) {
-            if (i) wr_buf_puts(out, ", ");
-            wr_ast_expr_dump(q->order_by[i].expr, out);
-            if (q->order_by[i].desc) wr_buf_puts(out, " DESC");
-            if (q->order_by[i].nulls)
-                wr_buf_puts(out, q->order_by[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
-        }
+        dump_order_items(out, q->order_by, q->norder_by);
     }
     if (q->limit) {
         wr_buf_puts(out, " LIMIT ");
@@ -2347,12 +3542,16 @@ static void dump_query(const wr_ast_query *q, wr_buf *out)
     }
 }
 
+static void dump_options(wr_buf *out, const wr_ast_option *opts, int n);
+
 static void dump_create_table(const wr_ast_stmt *s, wr_buf *out)
 {
     wr_buf_printf(out, "CREATE %sTABLE %s", s->create_table.temporary ? "TEMPORARY " : "",
                   s->create_table.if_not_exists ? "IF NOT EXISTS " : "");
     dump_name(out, s->create_table.name_parts, s->create_table.nname_parts);
-    wr_buf_puts(out, " (");
+    bool list = s->create_table.ncolumns || s->create_table.watermark_column ||
+                s->create_table.nprimary_key || !s->create_table.like_parts;
+    if (list) wr_buf_puts(out, " (");
     bool first = true;
     for (int i = 0; i < s->create_table.ncolumns; i++, first = false) {
         const wr_ast_column_def *col = &s->create_table.columns[i];
@@ -2390,7 +3589,7 @@ static void dump_create_table(const wr_ast_stmt *s, wr_buf *out)
         dump_ident_list(out, s->create_table.primary_key, s->create_table.nprimary_key);
         wr_buf_puts(out, " NOT ENFORCED");
     }
-    wr_buf_putc(out, ')');
+    if (list) wr_buf_putc(out, ')');
     if (s->create_table.comment) {
         wr_buf_puts(out, " COMMENT ");
         dump_string(out, s->create_table.comment);
@@ -2400,15 +3599,49 @@ static void dump_create_table(const wr_ast_stmt *s, wr_buf *out)
         dump_ident_list(out, s->create_table.partitioned_by, s->create_table.npartitioned_by);
     }
     if (s->create_table.noptions) {
-        wr_buf_puts(out, " WITH (");
-        for (int i = 0; i < s->create_table.noptions; i++) {
-            if (i) wr_buf_puts(out, ", ");
-            dump_string(out, s->create_table.options[i].key);
-            wr_buf_puts(out, " = ");
-            dump_string(out, s->create_table.options[i].value);
-        }
-        wr_buf_putc(out, ')');
+        wr_buf_puts(out, " WITH ");
+        dump_options(out, s->create_table.options, s->create_table.noptions);
     }
+    if (s->create_table.like_parts) {
+        static const char *const modes[] = {"INCLUDING", "EXCLUDING", "OVERWRITING"};
+        static const char *const features[] = {"ALL",     "CONSTRAINTS", "PARTITIONS", "GENERATED",
+                                               "OPTIONS", "WATERMARKS",  "METADATA"};
+        wr_buf_puts(out, " LIKE ");
+        dump_name(out, s->create_table.like_parts, s->create_table.nlike_parts);
+        for (int i = 0; i < s->create_table.nlike_options; i++) {
+            const wr_ast_like_option *o = &s->create_table.like_options[i];
+            wr_buf_printf(out, "%s%s %s", i ? " " : " (", modes[o->mode], features[o->feature]);
+        }
+        if (s->create_table.nlike_options) wr_buf_putc(out, ')');
+    }
+}
+
+/* ('k' = 'v', ...), or ('k', ...) for options without values (ALTER TABLE RESET). */
+static void dump_options(wr_buf *out, const wr_ast_option *opts, int n)
+{
+    wr_buf_putc(out, '(');
+    for (int i = 0; i < n; i++) {
+        if (i) wr_buf_puts(out, ", ");
+        dump_string(out, opts[i].key);
+        if (opts[i].value) {
+            wr_buf_puts(out, " = ");
+            dump_string(out, opts[i].value);
+        }
+    }
+    wr_buf_putc(out, ')');
+}
+
+static void dump_explain_details(wr_buf *out, unsigned details)
+{
+    static const char *const names[] = {"ESTIMATED_COST", "CHANGELOG_MODE", "PLAN_ADVICE",
+                                        "JSON_EXECUTION_PLAN"};
+    const char *sep = "";
+    for (int i = 0; i < (int)WR_ARRAY_LEN(names); i++)
+        if (details & (1u << i)) {
+            wr_buf_printf(out, "%s%s", sep, names[i]);
+            sep = ", ";
+        }
+    if (details) wr_buf_putc(out, ' ');
 }
 
 void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
@@ -2425,7 +3658,8 @@ void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
         dump_query(s->create_view.query, out);
         break;
     case WR_STMT_DROP:
-        wr_buf_printf(out, "DROP %s%s %s", s->drop.temporary ? "TEMPORARY " : "", s->drop.what,
+        wr_buf_printf(out, "DROP %s%s%s %s", s->drop.temporary ? "TEMPORARY " : "",
+                      s->drop.system ? "SYSTEM " : "", s->drop.what,
                       s->drop.if_exists ? "IF EXISTS " : "");
         dump_name(out, s->drop.name_parts, s->drop.nname_parts);
         break;
@@ -2460,6 +3694,14 @@ void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
             wr_buf_puts(out, strcmp(s->show.what, "COLUMNS") == 0 ? " FROM " : " ");
             dump_name(out, s->show.name_parts, s->show.nname_parts);
         }
+        if (s->show.nfrom_parts) {
+            wr_buf_puts(out, " FROM ");
+            dump_name(out, s->show.from_parts, s->show.nfrom_parts);
+        }
+        if (s->show.like) {
+            wr_buf_puts(out, s->show.not_like ? " NOT LIKE " : " LIKE ");
+            dump_string(out, s->show.like);
+        }
         break;
     case WR_STMT_DESCRIBE:
         wr_buf_puts(out, "DESCRIBE ");
@@ -2467,6 +3709,7 @@ void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
         break;
     case WR_STMT_EXPLAIN:
         wr_buf_puts(out, "EXPLAIN ");
+        dump_explain_details(out, s->explain.details);
         wr_ast_stmt_dump(s->explain.stmt, out);
         break;
     case WR_STMT_STATEMENT_SET:
@@ -2476,6 +3719,39 @@ void wr_ast_stmt_dump(const wr_ast_stmt *s, wr_buf *out)
             wr_buf_puts(out, "; ");
         }
         wr_buf_puts(out, "END");
+        break;
+    case WR_STMT_ALTER_TABLE:
+        wr_buf_printf(out, "ALTER TABLE %s", s->alter_table.if_exists ? "IF EXISTS " : "");
+        dump_name(out, s->alter_table.name_parts, s->alter_table.nname_parts);
+        if (s->alter_table.action == WR_ALTER_RENAME) {
+            wr_buf_puts(out, " RENAME TO ");
+            dump_name(out, s->alter_table.new_name_parts, s->alter_table.nnew_name_parts);
+        } else {
+            wr_buf_puts(out, s->alter_table.action == WR_ALTER_SET ? " SET " : " RESET ");
+            dump_options(out, s->alter_table.options, s->alter_table.noptions);
+        }
+        break;
+    case WR_STMT_CREATE_FUNCTION:
+        wr_buf_printf(out, "CREATE %s%sFUNCTION %s",
+                      s->create_function.temporary ? "TEMPORARY " : "",
+                      s->create_function.system ? "SYSTEM " : "",
+                      s->create_function.if_not_exists ? "IF NOT EXISTS " : "");
+        dump_name(out, s->create_function.name_parts, s->create_function.nname_parts);
+        wr_buf_puts(out, " AS ");
+        dump_string(out, s->create_function.identifier);
+        if (s->create_function.language)
+            wr_buf_printf(out, " LANGUAGE %s", s->create_function.language);
+        for (int i = 0; i < s->create_function.njars; i++) {
+            wr_buf_puts(out, i ? ", JAR " : " USING JAR ");
+            dump_string(out, s->create_function.jars[i]);
+        }
+        break;
+    case WR_STMT_USE:
+        wr_buf_puts(out, s->use.catalog ? "USE CATALOG " : "USE ");
+        dump_name(out, s->use.name_parts, s->use.nname_parts);
+        break;
+    case WR_STMT_NOOP:
+        wr_buf_puts(out, s->noop.text);
         break;
     }
 }

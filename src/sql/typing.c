@@ -59,6 +59,9 @@ wr_expr *wr_bind_literal(const wr_ast_expr *ast, wr_error *err)
     case WR_LIT_DATE:
     case WR_LIT_TIME:
         break;
+    case WR_LIT_BINARY:
+        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "binary literals are not supported yet");
+        return NULL;
     }
     wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "DATE and TIME literals are not supported");
     return NULL;

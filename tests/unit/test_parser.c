@@ -614,9 +614,7 @@ Test(types, fields)
 Test(types, errors)
 {
     cr_expect_str_eq(cast_type("INT(11)"), "error: type INT takes no parameters");
-    cr_expect_str_eq(cast_type("ARRAY<INT>"), "error: type ARRAY is not supported yet");
-    cr_expect_str_eq(cast_type("MAP<STRING, INT>"), "error: type MAP is not supported yet");
-    cr_expect_str_eq(cast_type("ROW<a INT>"), "error: type ROW is not supported yet");
+    cr_expect_str_eq(cast_type("RAW('a', 'b')"), "error: type RAW is not supported yet");
     cr_expect_str_eq(cast_type("WIDGET"), "error: expected a data type but found 'WIDGET'");
     cr_expect_str_eq(cast_type("VARCHAR(1, 2)"), "error: expected ')' but found ','");
     cr_expect_str_eq(cast_type("VARCHAR(x)"), "error: expected a type parameter but found 'x'");
@@ -861,7 +859,10 @@ Test(stmt, create_table_errors)
                  "unexpected end of input, expected KEY");
     expect_error("CREATE TABLE t (a INT CONSTRAINT pk PRIMARY KEY)", 1, 48,
                  "expected NOT ENFORCED");
-    expect_error("CREATE FUNCTION f AS 'x'", 1, 8, "expected TABLE or VIEW but found 'FUNCTION'");
+    expect_error("CREATE MODEL m", 1, 8,
+                 "expected TABLE, VIEW, FUNCTION or INDEX but found 'MODEL'");
+    expect_error("CREATE TEMPORARY INDEX i ON t (a)", 1, 18,
+                 "expected TABLE, VIEW or FUNCTION but found 'INDEX'");
 }
 
 Test(stmt, create_view_and_drop)
@@ -880,7 +881,8 @@ Test(stmt, create_view_and_drop)
     s = stmt_tree("CREATE VIEW v AS VALUES (1)");
     cr_expect_eq(s->kind, WR_STMT_CREATE_VIEW);
     cr_expect_eq(s->create_view.query->kind, WR_QUERY_VALUES);
-    expect_error("DROP DATABASE d", 1, 6, "expected TABLE, VIEW or FUNCTION but found 'DATABASE'");
+    expect_error("DROP DATABASE d", 1, 6,
+                 "expected TABLE, VIEW, FUNCTION or INDEX but found 'DATABASE'");
     /* a table called "if" is still possible */
     EXPECT_STMTS("DROP TABLE if", "DROP TABLE if");
 }
@@ -1040,10 +1042,9 @@ Test(errors, messages_and_positions)
     expect_error("UPDATE t SET a = 1", 1, 1, "expected a statement (SELECT, INSERT");
     expect_error("SELECT a FROM a.b.c.d", 1, 21, "a name has at most 3 parts");
     expect_error("SELECT CAST(a AS INT FROM t", 1, 22, "expected ')' but found 'FROM'");
-    expect_error("SELECT a IS 5", 1, 13, "expected NULL, TRUE, FALSE or UNKNOWN but found '5'");
+    expect_error("SELECT a IS 5", 1, 13,
+                 "expected NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM but found '5'");
     expect_error("SELECT a BETWEEN 1 OR 2", 1, 20, "expected AND but found 'OR'");
-    expect_error("SELECT sum(a) OVER (PARTITION BY b) FROM t", 1, 15,
-                 "window aggregates (OVER) are not supported yet");
     expect_error("SELECT a FROM t ORDER BY a NULLS", 1, 33, "expected FIRST or LAST");
     expect_error("(SELECT a FROM t ORDER BY a) ORDER BY b", 1, 30,
                  "a query may have only one ORDER BY");
@@ -1091,6 +1092,756 @@ Test(errors, reserved_words_need_quotes)
     cr_expect_str_eq(stmts("SELECT a AS `select` FROM t"), "SELECT a AS `select` FROM t");
 }
 
+/* ---- lexer: brackets, arrows, binary literals ---------------------------- */
+
+Test(lexer, brackets_arrow_and_binary)
+{
+    wr_lex_token t[16];
+    wr_error err;
+    const char *text = "a[1] => X'0aFF' x'' = >";
+    int n = lex_all(text, t, 16, &err);
+    cr_assert_eq(n, 10);
+    wr_lex_kind want[] = {WR_TOK_WORD,  WR_TOK_LBRACKET, WR_TOK_INTEGER, WR_TOK_RBRACKET,
+                          WR_TOK_ARROW, WR_TOK_BINARY,   WR_TOK_BINARY,  WR_TOK_EQ,
+                          WR_TOK_GT,    WR_TOK_EOF};
+    for (int i = 0; i < n; i++) cr_expect_eq(t[i].kind, want[i], "token %d", i);
+    cr_expect_eq(t[5].pos, 8);
+    cr_expect_eq(t[5].len, 7);
+    cr_expect_str_eq(wr_lex_token_text(text, &t[5], &arena), "0aFF");
+    cr_expect_str_eq(wr_lex_token_text(text, &t[6], &arena), "");
+    /* x alone is still a name */
+    cr_assert_eq(lex_all("x + X", t, 16, &err), 4);
+    cr_expect_eq(t[0].kind, WR_TOK_WORD);
+
+    struct {
+        const char *text;
+        int pos;
+        const char *msg;
+    } cases[] = {
+        {"a X'0G'", 5, "a binary literal takes only hex digits (0-9, A-F)"},
+        {"a X'ABC'", 2, "a binary literal needs an even number of hex digits"},
+        {"a X'AB", 2, "unterminated binary literal"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wr_error_init(&err);
+        cr_expect_eq(lex_all(cases[i].text, t, 16, &err), -1, "%s", cases[i].text);
+        cr_expect_eq(err.offset, cases[i].pos, "%s", cases[i].text);
+        cr_expect_str_eq(err.msg, cases[i].msg);
+    }
+}
+
+/* ---- expressions: constructors, subscripts, new operators --------------- */
+
+Test(expr, constructors)
+{
+    EXPECT_EXPR("ARRAY[1, 2, 3]", "ARRAY[1, 2, 3]");
+    EXPECT_EXPR("array[a + 1]", "ARRAY[(a + 1)]");
+    EXPECT_EXPR("MAP['a', 1, 'b', 2]", "MAP['a', 1, 'b', 2]");
+    EXPECT_EXPR("ROW(1, 'a')", "ROW(1, 'a')");
+    EXPECT_EXPR("row(1)", "ROW(1)");
+    EXPECT_EXPR("(1, 'a')", "(1, 'a')");
+    EXPECT_EXPR("(a, b) IN (SELECT x, y FROM t)", "((a, b) IN (SELECT x, y FROM t))");
+    EXPECT_EXPR("ARRAY[ARRAY[1], ARRAY[2]]", "ARRAY[ARRAY[1], ARRAY[2]]");
+    /* a backquoted column called map or array is subscripted, not constructed */
+    EXPECT_EXPR("`map`['k']", "map['k']");
+
+    wr_ast_expr *e = expr_tree("MAP['a', 1]");
+    cr_assert_eq(e->kind, WR_AST_CONSTRUCTOR);
+    cr_expect_eq(e->ctor.kind, WR_CTOR_MAP);
+    cr_expect_eq(e->ctor.nitems, 2);
+    cr_expect_not(e->ctor.implicit);
+    cr_expect_eq(e->end, 11);
+    e = expr_tree(" (x, 2)");
+    cr_assert_eq(e->kind, WR_AST_CONSTRUCTOR);
+    cr_expect_eq(e->ctor.kind, WR_CTOR_ROW);
+    cr_expect(e->ctor.implicit);
+    cr_expect_eq(e->pos, 1);
+    cr_expect_eq(e->ctor.items[1]->pos, 5);
+    e = expr_tree("ROW(x)");
+    cr_expect_not(e->ctor.implicit);
+
+    cr_expect_str_eq(expr("MAP['a', 1, 'b']"),
+                     "error: MAP needs keys and values in pairs, but has 3 elements");
+    cr_expect_str_eq(expr("ARRAY[]"), "error: ARRAY needs at least one element");
+    cr_expect_str_eq(expr("ROW()"), "error: ROW needs at least one element");
+    cr_expect_str_eq(expr("ARRAY[1, 2"), "error: unexpected end of input, expected ']'");
+    expect_error("SELECT x,\n  MAP['k']", 2, 3, "MAP needs keys and values in pairs");
+}
+
+Test(expr, subscripts_and_fields)
+{
+    EXPECT_EXPR("a[1]", "a[1]");
+    EXPECT_EXPR("t.m['key']", "t.m['key']");
+    EXPECT_EXPR("a[1][i + 1]", "a[1][(i + 1)]");
+    EXPECT_EXPR("-a[1]", "(-a[1])");
+    EXPECT_EXPR("a[1] * 2", "(a[1] * 2)");
+    EXPECT_EXPR("a[1].name", "(a[1]).name");
+    EXPECT_EXPR("(r).f", "(r).f");
+    EXPECT_EXPR("(t.r).f.g", "((t.r).f).g");
+    EXPECT_EXPR("f(x).`my field`", "(f(x)).`my field`");
+    EXPECT_EXPR("ARRAY[1, 2][1]", "ARRAY[1, 2][1]");
+    /* a dotted name stays a name: the binder tells columns from fields */
+    EXPECT_EXPR("r.f.g", "r.f.g");
+
+    wr_ast_expr *e = expr_tree("t.arr[2].x");
+    cr_assert_eq(e->kind, WR_AST_FIELD);
+    cr_expect_str_eq(e->field.name, "x");
+    cr_expect_eq(e->field.name_pos, 9);
+    cr_expect_eq(e->pos, 0);
+    cr_expect_eq(e->end, 10);
+    wr_ast_expr *sub = e->field.arg;
+    cr_assert_eq(sub->kind, WR_AST_SUBSCRIPT);
+    cr_expect_eq(sub->subscript.arg->kind, WR_AST_IDENT);
+    cr_expect_eq(sub->subscript.arg->ident.nparts, 2);
+    cr_expect_eq(sub->subscript.index->pos, 6);
+    cr_expect_eq(sub->end, 8);
+
+    cr_expect_str_eq(expr("a[1"), "error: unexpected end of input, expected ']'");
+    cr_expect_str_eq(expr("a[]"), "error: expected an expression but found ']'");
+    cr_expect_str_eq(expr("f(x)."),
+                     "error: unexpected end of input, expected a field name after '.'");
+    cr_expect_str_eq(expr("(r).f.`g"), "error: unterminated quoted identifier");
+}
+
+Test(expr, is_distinct_from)
+{
+    EXPECT_EXPR("a IS DISTINCT FROM b", "(a IS DISTINCT FROM b)");
+    EXPECT_EXPR("a IS NOT DISTINCT FROM b + 1 AND c", "((a IS NOT DISTINCT FROM (b + 1)) AND c)");
+    EXPECT_EXPR("a IS DISTINCT FROM NULL IS NULL", "((a IS DISTINCT FROM NULL) IS NULL)");
+    wr_ast_expr *e = expr_tree("x  IS NOT DISTINCT FROM y");
+    cr_assert_eq(e->kind, WR_AST_BINARY);
+    cr_expect_eq(e->binary.op, WR_OP_IS_NOT_DISTINCT);
+    cr_expect_eq(e->binary.op_pos, 3);
+    cr_expect_eq(expr_tree("x IS DISTINCT FROM y")->binary.op, WR_OP_IS_DISTINCT);
+    cr_expect_str_eq(expr("a IS DISTINCT b"), "error: expected FROM but found 'b'");
+}
+
+Test(expr, unit_forms_and_binary_literals)
+{
+    EXPECT_EXPR("FLOOR(ts TO DAY)", "FLOOR(ts, 'DAY')");
+    EXPECT_EXPR("ceil(ts + 1 to hour)", "ceil((ts + 1), 'HOUR')");
+    EXPECT_EXPR("CEILING(ts TO MINUTE)", "CEILING(ts, 'MINUTE')");
+    EXPECT_EXPR("FLOOR(x)", "FLOOR(x)");
+    EXPECT_EXPR("FLOOR(ts, 'DAY')", "FLOOR(ts, 'DAY')");
+    EXPECT_EXPR("TIMESTAMPADD(DAY, 1, ts)", "TIMESTAMPADD('DAY', 1, ts)");
+    EXPECT_EXPR("timestampdiff(month, a, b)", "timestampdiff('MONTH', a, b)");
+    EXPECT_EXPR("TIMESTAMPADD('WEEK', 1, ts)", "TIMESTAMPADD('WEEK', 1, ts)");
+    /* a column called like a unit elsewhere is still a column */
+    EXPECT_EXPR("f(day, 1)", "f(day, 1)");
+    EXPECT_EXPR("GROUPING(a, b) + GROUPING_ID(a) + GROUP_ID()",
+                "((GROUPING(a, b) + GROUPING_ID(a)) + GROUP_ID())");
+    EXPECT_EXPR("X'0aFF'", "X'0aFF'");
+    EXPECT_EXPR("x'' || X'00'", "(X'' || X'00')");
+
+    wr_ast_expr *e = expr_tree("FLOOR(ts TO  DAY)");
+    cr_assert_eq(e->call.nargs, 2);
+    cr_expect_eq(e->call.args[1]->lit.kind, WR_LIT_STRING);
+    cr_expect_eq(e->call.args[1]->pos, 13);
+    e = expr_tree("TIMESTAMPDIFF(SECOND, a, b)");
+    cr_assert_eq(e->call.nargs, 3);
+    cr_expect_str_eq(e->call.args[0]->lit.text, "SECOND");
+    cr_expect_eq(e->call.args[0]->pos, 14);
+    e = expr_tree("X'C0'");
+    cr_expect_eq(e->lit.kind, WR_LIT_BINARY);
+    cr_expect_str_eq(e->lit.text, "C0");
+    cr_expect_str_eq(expr("FLOOR(ts TO FORTNIGHT)"),
+                     "error: expected a time unit (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...) "
+                     "but found 'FORTNIGHT'");
+}
+
+Test(expr, over_windows)
+{
+    EXPECT_EXPR("SUM(x) OVER (PARTITION BY a, b ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR "
+                "PRECEDING AND CURRENT ROW)",
+                "SUM(x) OVER (PARTITION BY a, b ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR "
+                "PRECEDING AND CURRENT ROW)");
+    EXPECT_EXPR("ROW_NUMBER() OVER (PARTITION BY k ORDER BY price DESC)",
+                "ROW_NUMBER() OVER (PARTITION BY k ORDER BY price DESC)");
+    EXPECT_EXPR("RANK() OVER w + DENSE_RANK() OVER (w)", "(RANK() OVER w + DENSE_RANK() OVER w)");
+    EXPECT_EXPR("count(*) over (order by ts rows 10 preceding)",
+                "count(*) OVER (ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)");
+    EXPECT_EXPR("AVG(x) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)",
+                "AVG(x) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)");
+    EXPECT_EXPR("MAX(x) OVER (ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING)",
+                "MAX(x) OVER (ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING)");
+    EXPECT_EXPR("COUNT(x) OVER ()", "COUNT(x) OVER ()");
+    EXPECT_EXPR("SUM(x) FILTER (WHERE x > 0) OVER w", "SUM(x) FILTER (WHERE (x > 0)) OVER w");
+    /* PARTITION, RANGE, PRECEDING, ... stay usable as column names */
+    EXPECT_EXPR("partition + range + preceding + following + unbounded",
+                "((((partition + range) + preceding) + following) + unbounded)");
+
+    const char *sql = "SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND "
+                      "CURRENT ROW)";
+    wr_ast_expr *e = expr_tree(sql);
+    cr_assert_eq(e->kind, WR_AST_CALL);
+    const wr_ast_window *w = e->call.over;
+    cr_assert_not_null(w);
+    cr_expect_eq(w->pos, 12);
+    cr_expect_null(w->name);
+    cr_expect_eq(w->npartition_by, 1);
+    cr_expect_eq(w->norder_by, 1);
+    cr_expect_eq(w->frame, WR_FRAME_ROWS);
+    cr_expect_eq(w->lower.kind, WR_BOUND_PRECEDING);
+    cr_expect_str_eq(w->lower.offset->lit.text, "2");
+    cr_expect_eq(w->lower.pos, (int)(strstr(sql, "2 PRECEDING") - sql));
+    cr_expect_eq(w->upper.kind, WR_BOUND_CURRENT_ROW);
+    cr_expect_null(w->upper.offset);
+    cr_expect_eq(e->end, (int)strlen(sql));
+    e = expr_tree("RANK() OVER  win");
+    cr_expect_str_eq(e->call.over->name, "win");
+    cr_expect_eq(e->call.over->name_pos, 13);
+    cr_expect_eq(e->call.over->frame, WR_FRAME_NONE);
+    cr_expect_eq(e->call.over->lower.kind, WR_BOUND_NONE);
+    e = expr_tree("f(x)");
+    cr_expect_null(e->call.over);
+
+    expect_error("SELECT SUM(x) OVER (ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM t", 1, 50,
+                 "a window frame cannot end before it starts");
+    expect_error("SELECT SUM(x) OVER (ROWS UNBOUNDED FOLLOWING) FROM t", 1, 26,
+                 "a window frame cannot start at UNBOUNDED FOLLOWING");
+    expect_error("SELECT SUM(x) OVER (ROWS BETWEEN 1 PRECEDING AND UNBOUNDED PRECEDING)", 1, 50,
+                 "a window frame cannot end at UNBOUNDED PRECEDING");
+    expect_error("SELECT SUM(x) OVER (ROWS 5) FROM t", 1, 27,
+                 "expected PRECEDING or FOLLOWING but found ')'");
+    expect_error("SELECT SUM(x) OVER 5 FROM t", 1, 20, "expected a window name or '('");
+    expect_error("SELECT SUM(x) OVER (PARTITION a) FROM t", 1, 31, "expected BY but found 'a'");
+    expect_error("SELECT SUM(x) OVER (ORDER BY ts\n  ROWS BETWEEN 1 PRECEDING) FROM t", 2, 27,
+                 "expected AND but found ')'");
+}
+
+/* ---- types: constructed and interval types ------------------------------ */
+
+Test(types, constructed_and_interval)
+{
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"ARRAY<INT>", "ARRAY<INT>"},
+        {"INT ARRAY", "ARRAY<INT>"},
+        {"array<int not null> not null", "ARRAY<INT NOT NULL> NOT NULL"},
+        {"INT NOT NULL ARRAY NOT NULL", "ARRAY<INT NOT NULL> NOT NULL"},
+        {"INT ARRAY ARRAY", "ARRAY<ARRAY<INT>>"},
+        {"MULTISET<STRING>", "MULTISET<STRING>"},
+        {"STRING MULTISET", "MULTISET<STRING>"},
+        {"MAP<STRING, ARRAY<INT>>", "MAP<STRING, ARRAY<INT>>"},
+        {"MAP<VARCHAR(3), MAP<INT, DECIMAL(10, 2)>>", "MAP<VARCHAR(3), MAP<INT, DECIMAL(10, 2)>>"},
+        {"ROW<a INT, `b c` STRING 'the b'>", "ROW<a INT, `b c` STRING 'the b'>"},
+        {"ROW(a INT NOT NULL, b ROW<c BOOLEAN>)", "ROW<a INT NOT NULL, b ROW<c BOOLEAN>>"},
+        {"INTERVAL DAY TO SECOND(3)", "INTERVAL DAY TO SECOND(3)"},
+        {"INTERVAL DAY(2) TO SECOND(3)", "INTERVAL DAY(2) TO SECOND(3)"},
+        {"INTERVAL YEAR TO MONTH", "INTERVAL YEAR TO MONTH"},
+        {"INTERVAL YEAR(4)", "INTERVAL YEAR(4)"},
+        {"INTERVAL SECOND(3)", "INTERVAL SECOND(3)"},
+        {"INTERVAL SECOND(2, 6)", "INTERVAL SECOND(2, 6)"},
+        {"INTERVAL HOUR TO MINUTE NOT NULL", "INTERVAL HOUR TO MINUTE NOT NULL"},
+        {"TEXT", "STRING"},
+        {"REAL", "FLOAT"},
+        {"NUMERIC(5, 1)", "DECIMAL(5, 1)"},
+        {"BYTES", "BYTES"},
+        {"BINARY(3)", "BINARY(3)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_expect_str_eq(cast_type(cases[i].in), cases[i].out, "for %s", cases[i].in);
+
+    wr_ast_expr *e = expr_tree("CAST(x AS MAP<STRING, INT ARRAY> NOT NULL)");
+    const wr_ast_type *t = &e->cast.type;
+    cr_expect_str_eq(t->name, "MAP");
+    cr_expect(t->not_null);
+    cr_assert_eq(t->nchildren, 2);
+    cr_expect_null(t->field_names);
+    cr_expect_str_eq(t->children[0].name, "STRING");
+    cr_expect_eq(t->children[0].pos, 14);
+    cr_expect_str_eq(t->children[1].name, "ARRAY");
+    cr_expect_eq(t->children[1].pos, 22);
+    cr_assert_eq(t->children[1].nchildren, 1);
+    cr_expect_str_eq(t->children[1].children[0].name, "INT");
+
+    e = expr_tree("CAST(x AS ROW<a INT 'first', b STRING>)");
+    t = &e->cast.type;
+    cr_assert_eq(t->nchildren, 2);
+    cr_expect_str_eq(t->field_names[1], "b");
+    cr_expect_str_eq(t->field_comments[0], "first");
+    cr_expect_null(t->field_comments[1]);
+
+    e = expr_tree("CAST(x AS INTERVAL DAY(2) TO SECOND(3))");
+    t = &e->cast.type;
+    cr_expect_str_eq(t->name, "INTERVAL");
+    cr_expect_str_eq(t->interval_unit, "DAY");
+    cr_expect_str_eq(t->interval_to_unit, "SECOND");
+    cr_expect_eq(t->interval_precision, 2);
+    cr_expect_eq(t->interval_frac_precision, 3);
+    e = expr_tree("CAST(x AS INTERVAL SECOND(3))");
+    cr_expect_null(e->cast.type.interval_to_unit);
+    cr_expect_eq(e->cast.type.interval_precision, -1);
+    cr_expect_eq(e->cast.type.interval_frac_precision, 3);
+    e = expr_tree("CAST(x AS INT)");
+    cr_expect_null(e->cast.type.interval_unit);
+    cr_expect_eq(e->cast.type.nchildren, 0);
+
+    cr_expect_str_eq(cast_type("MAP<INT>"), "error: expected ',' but found '>'");
+    cr_expect_str_eq(cast_type("ARRAY<INT, INT>"), "error: type ARRAY has 1 element type");
+    cr_expect_str_eq(cast_type("MAP<INT, INT, INT>"), "error: type MAP has 2 element types");
+    cr_expect_str_eq(cast_type("ARRAY(INT)"), "error: expected '<' but found '('");
+    cr_expect_str_eq(cast_type("ROW<INT>"), "error: expected a data type but found '>'");
+    cr_expect_str_eq(cast_type("ARRAY<INT"), "error: expected '>' but found ')'");
+    cr_expect_str_eq(cast_type("INTERVAL DAY TO YEAR"),
+                     "error: invalid interval qualifier DAY TO YEAR");
+    cr_expect_str_eq(cast_type("INTERVAL HOUR TO MINUTE(3)"),
+                     "error: only SECOND takes a precision after TO");
+    cr_expect_str_eq(cast_type("INTERVAL WEEK"),
+                     "error: expected an interval unit (YEAR, MONTH, DAY, HOUR, MINUTE or SECOND) "
+                     "but found 'WEEK'");
+    expect_error("CREATE TABLE t (a INT,\n  m MAP<STRING>)", 2, 15, "expected ','");
+}
+
+/* ---- queries: grouping sets, windows, TVFs, joins ----------------------- */
+
+Test(query, grouping_sets)
+{
+    EXPECT_STMTS("SELECT a, b, SUM(c) FROM t GROUP BY GROUPING SETS ((a, b), (a), ())",
+                 "SELECT a, b, SUM(c) FROM t GROUP BY GROUPING SETS ((a, b), a, ())");
+    EXPECT_STMTS("SELECT 1 FROM t GROUP BY ROLLUP (a, b), CUBE(c, (d, e))",
+                 "SELECT 1 FROM t GROUP BY ROLLUP (a, b), CUBE (c, (d, e))");
+    EXPECT_STMTS("SELECT 1 FROM t GROUP BY a, ROLLUP(b, c)",
+                 "SELECT 1 FROM t GROUP BY a, ROLLUP (b, c)");
+    EXPECT_STMTS(
+        "SELECT 1 FROM t GROUP BY GROUPING SETS (ROLLUP (a), CUBE (b), GROUPING SETS (c))",
+        "SELECT 1 FROM t GROUP BY GROUPING SETS (ROLLUP (a), CUBE (b), GROUPING SETS (c))");
+    EXPECT_STMTS("SELECT 1 FROM t GROUP BY (a, b), c", "SELECT 1 FROM t GROUP BY (a, b), c");
+    EXPECT_STMTS("SELECT 1 FROM t GROUP BY (a + b) * 2", "SELECT 1 FROM t GROUP BY ((a + b) * 2)");
+    EXPECT_STMTS("SELECT COUNT(*) FROM t GROUP BY ()", "SELECT COUNT(*) FROM t GROUP BY ()");
+    /* grouping, rollup and cube stay usable as names */
+    EXPECT_STMTS("SELECT grouping, rollup, cube FROM t GROUP BY grouping, rollup, cube",
+                 "SELECT grouping, rollup, cube FROM t GROUP BY grouping, rollup, cube");
+
+    wr_ast_stmt *s = stmt_tree("SELECT 1 FROM t GROUP BY a, ROLLUP (b, (c, d)), (e, f)");
+    const wr_ast_query *q = s->query.query;
+    cr_expect(q->select.has_grouping_sets);
+    cr_assert_eq(q->select.ngroup_elems, 3);
+    cr_assert_eq(q->select.ngroup_by, 3); /* a, e, f: the plain elements */
+    cr_expect_str_eq(q->select.group_by[0]->ident.parts[0], "a");
+    cr_expect_str_eq(q->select.group_by[2]->ident.parts[0], "f");
+    const wr_ast_group_elem *g = q->select.group_elems;
+    cr_expect_eq(g[0].kind, WR_GROUP_EXPR);
+    cr_expect_eq(g[1].kind, WR_GROUP_ROLLUP);
+    cr_expect_eq(g[1].pos, 28);
+    cr_assert_eq(g[1].nchildren, 2);
+    cr_expect_eq(g[1].children[0].kind, WR_GROUP_EXPR);
+    cr_expect_eq(g[1].children[1].kind, WR_GROUP_SET);
+    cr_expect_eq(g[1].children[1].nchildren, 2);
+    cr_expect_eq(g[1].children[1].children[1].expr->pos, 43);
+    cr_expect_eq(g[2].kind, WR_GROUP_SET);
+
+    s = stmt_tree("SELECT 1 FROM t GROUP BY a, b");
+    q = s->query.query;
+    cr_expect_not(q->select.has_grouping_sets);
+    cr_expect_eq(q->select.ngroup_by, 2);
+    cr_expect_eq(q->select.ngroup_elems, 2);
+    s = stmt_tree("SELECT COUNT(*) FROM t GROUP BY GROUPING SETS (())");
+    q = s->query.query;
+    cr_expect(q->select.has_grouping_sets);
+    cr_expect_not_null(q->select.group_by); /* non-NULL whenever GROUP BY is written */
+    cr_expect_eq(q->select.ngroup_by, 0);
+    cr_expect_eq(q->select.group_elems[0].children[0].kind, WR_GROUP_SET);
+    cr_expect_eq(q->select.group_elems[0].children[0].nchildren, 0);
+    s = stmt_tree("SELECT 1 FROM t");
+    cr_expect_null(s->query.query->select.group_elems);
+    cr_expect_null(s->query.query->select.group_by);
+
+    expect_error("SELECT 1 FROM t GROUP BY ROLLUP (a, ROLLUP (b))", 1, 37,
+                 "ROLLUP and CUBE take expressions or parenthesised lists of expressions only");
+    expect_error("SELECT 1 FROM t\nGROUP BY CUBE (a, ())", 2, 19,
+                 "ROLLUP and CUBE take expressions");
+    expect_error("SELECT 1 FROM t GROUP BY GROUPING SETS a", 1, 40, "expected '(' but found 'a'");
+    expect_error("SELECT 1 FROM t GROUP BY ROLLUP (a,)", 1, 36, "expected an expression");
+}
+
+Test(query, window_clause)
+{
+    EXPECT_STMTS("SELECT SUM(x) OVER w, AVG(x) OVER w2 FROM t WINDOW w AS (PARTITION BY k "
+                 "ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW), w2 AS "
+                 "(w ROWS 3 PRECEDING) ORDER BY 1",
+                 "SELECT SUM(x) OVER w, AVG(x) OVER w2 FROM t WINDOW w AS (PARTITION BY k "
+                 "ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW), w2 AS "
+                 "(w ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) ORDER BY 1");
+    wr_ast_stmt *s = stmt_tree("SELECT RANK() OVER w FROM t GROUP BY a HAVING a > 1 WINDOW w AS "
+                               "(ORDER BY a)");
+    const wr_ast_query *q = s->query.query;
+    cr_assert_eq(q->select.nwindows, 1);
+    cr_expect_str_eq(q->select.windows[0].name, "w");
+    cr_expect_eq(q->select.windows[0].pos, 59);
+    cr_expect_eq(q->select.windows[0].window->norder_by, 1);
+    cr_expect_eq(q->select.windows[0].window->pos, 64);
+    expect_error("SELECT 1 FROM t WINDOW w AS (ORDER BY a), w AS (ORDER BY b)", 1, 43,
+                 "window 'w' is defined twice");
+    expect_error("SELECT 1 FROM t WINDOW w (ORDER BY a)", 1, 26, "expected AS but found '('");
+}
+
+Test(query, window_tvfs)
+{
+    EXPECT_STMTS("SELECT * FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' "
+                 "MINUTES))",
+                 "SELECT * FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' "
+                 "MINUTE))");
+    EXPECT_STMTS("SELECT window_start, SUM(price) FROM TABLE(HOP(TABLE db.Bid, DESCRIPTOR(ts), "
+                 "INTERVAL '5' MINUTE, INTERVAL '10' MINUTE, INTERVAL '1' MINUTE)) AS w GROUP BY "
+                 "window_start, window_end",
+                 "SELECT window_start, SUM(price) FROM TABLE(HOP(TABLE db.Bid, DESCRIPTOR(ts), "
+                 "INTERVAL '5' MINUTE, INTERVAL '10' MINUTE, INTERVAL '1' MINUTE)) AS w GROUP BY "
+                 "window_start, window_end");
+    EXPECT_STMTS("SELECT * FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), INTERVAL '2' MINUTE, "
+                 "INTERVAL '10' MINUTE))",
+                 "SELECT * FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), INTERVAL '2' MINUTE, "
+                 "INTERVAL '10' MINUTE))");
+    EXPECT_STMTS("SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY (a, b), DESCRIPTOR(ts), "
+                 "INTERVAL '5' MINUTE))",
+                 "SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY (a, b), DESCRIPTOR(ts), "
+                 "INTERVAL '5' MINUTE))");
+    EXPECT_STMTS("SELECT * FROM TABLE(TUMBLE(DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), size => "
+                 "INTERVAL '1' HOUR, OFFSET => INTERVAL '5' MINUTE))",
+                 "SELECT * FROM TABLE(TUMBLE(DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), SIZE => "
+                 "INTERVAL '1' HOUR, OFFSET => INTERVAL '5' MINUTE))");
+
+    const char *sql = "SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), "
+                      "INTERVAL '5' MINUTE)) s";
+    wr_ast_stmt *s = stmt_tree(sql);
+    const wr_ast_from *f = s->query.query->select.from;
+    cr_assert_eq(f->kind, WR_FROM_TVF);
+    cr_expect_eq(f->pos, 14);
+    cr_expect_str_eq(f->tvf.name, "SESSION");
+    cr_expect_eq(f->tvf.name_pos, 20);
+    cr_assert_eq(f->tvf.nargs, 3);
+    cr_expect_eq(f->tvf.args[0].kind, WR_TVF_ARG_TABLE);
+    cr_expect_eq(f->tvf.args[0].pos, 28);
+    cr_expect_eq(f->tvf.args[1].kind, WR_TVF_ARG_DESCRIPTOR);
+    cr_expect_eq(f->tvf.args[2].kind, WR_TVF_ARG_EXPR);
+    cr_assert_not_null(f->tvf.table);
+    cr_expect_str_eq(f->tvf.table->table.parts[0], "t");
+    cr_expect_eq(f->tvf.table->pos, 34);
+    cr_assert_eq(f->tvf.npartition_by, 1);
+    cr_expect_str_eq(f->tvf.partition_by[0]->ident.parts[0], "k");
+    cr_expect_str_eq(f->tvf.descriptor, "ts");
+    cr_expect_eq(f->tvf.descriptor_pos, (int)(strstr(sql, "DESCRIPTOR") - sql));
+    cr_assert_eq(f->tvf.nexprs, 1);
+    cr_expect_eq(f->tvf.exprs[0]->kind, WR_AST_INTERVAL);
+    cr_expect_null(f->tvf.expr_names[0]);
+    cr_expect_str_eq(f->alias, "s");
+
+    s = stmt_tree("SELECT * FROM TABLE(TUMBLE(data => TABLE t, timecol => DESCRIPTOR(ts), "
+                  "size => INTERVAL '1' HOUR))");
+    f = s->query.query->select.from;
+    cr_expect_str_eq(f->tvf.args[0].name, "DATA");
+    cr_expect_eq(f->tvf.args[0].name_pos, 27);
+    cr_expect_str_eq(f->tvf.descriptor, "ts");
+    cr_assert_eq(f->tvf.nexprs, 1);
+    cr_expect_str_eq(f->tvf.expr_names[0], "SIZE");
+
+    expect_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(), INTERVAL '1' HOUR))", 1, 48,
+                 "expected a column name but found ')'");
+    expect_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' HOUR)", 1, 71,
+                 "unexpected end of input, expected ')'");
+    expect_error("SELECT * FROM TABLE(TUMBLE(TABLE, DESCRIPTOR(ts)))", 1, 33,
+                 "expected a table name but found ','");
+    expect_error("SELECT * FROM TABLE(TUMBLE(TABLE t PARTITION k))", 1, 46,
+                 "expected BY but found 'k'");
+    expect_error("SELECT * FROM TABLE(42)", 1, 21, "expected a table function name");
+}
+
+Test(query, lateral_unnest_and_temporal)
+{
+    EXPECT_STMTS("SELECT s, word FROM t, LATERAL TABLE(split(s, ' ')) AS T(word)",
+                 "SELECT s, word FROM t CROSS JOIN LATERAL TABLE(split(s, ' ')) AS T(word)");
+    EXPECT_STMTS("SELECT * FROM t LEFT JOIN LATERAL TABLE(f(x)) AS u(a, b) ON TRUE",
+                 "SELECT * FROM t LEFT JOIN LATERAL TABLE(f(x)) AS u(a, b) ON TRUE");
+    EXPECT_STMTS("SELECT * FROM t CROSS JOIN UNNEST(t.tags) AS u(tag)",
+                 "SELECT * FROM t CROSS JOIN UNNEST(t.tags) AS u(tag)");
+    EXPECT_STMTS("SELECT * FROM UNNEST(ARRAY[1, 2], ARRAY['a']) WITH ORDINALITY AS u(n, s, i)",
+                 "SELECT * FROM UNNEST(ARRAY[1, 2], ARRAY['a']) WITH ORDINALITY AS u(n, s, i)");
+    EXPECT_STMTS("SELECT * FROM t, LATERAL (SELECT * FROM u WHERE u.k = t.k) v",
+                 "SELECT * FROM t CROSS JOIN LATERAL (SELECT * FROM u WHERE (u.k = t.k)) AS v");
+    EXPECT_STMTS("SELECT * FROM o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.c = r.c",
+                 "SELECT * FROM o INNER JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON (o.c = r.c)");
+    EXPECT_STMTS("SELECT * FROM o LEFT JOIN db.rates FOR SYSTEM_TIME AS OF o.proc_time r ON TRUE",
+                 "SELECT * FROM o LEFT JOIN db.rates FOR SYSTEM_TIME AS OF o.proc_time AS r ON "
+                 "TRUE");
+
+    wr_ast_stmt *s = stmt_tree("SELECT * FROM o JOIN r FOR SYSTEM_TIME AS OF o.ts ON TRUE");
+    const wr_ast_from *right = s->query.query->select.from->join.right;
+    cr_assert_eq(right->kind, WR_FROM_TABLE);
+    cr_assert_not_null(right->system_time);
+    cr_expect_eq(right->system_time->pos, 45);
+    cr_expect_null(right->alias);
+    s = stmt_tree("SELECT * FROM t, LATERAL TABLE(f(x))");
+    right = s->query.query->select.from->join.right;
+    cr_expect_eq(right->kind, WR_FROM_TVF);
+    cr_expect(right->lateral);
+    cr_expect_null(right->tvf.table);
+    cr_expect_eq(right->tvf.nexprs, 1);
+    s = stmt_tree("SELECT * FROM UNNEST(a) WITH ORDINALITY");
+    const wr_ast_from *f = s->query.query->select.from;
+    cr_expect_eq(f->kind, WR_FROM_UNNEST);
+    cr_expect(f->unnest.with_ordinality);
+    cr_expect_eq(f->unnest.nexprs, 1);
+
+    expect_error("SELECT * FROM t, LATERAL u", 1, 26, "expected TABLE(...) or '(' after LATERAL");
+    expect_error("SELECT * FROM o JOIN r FOR SYSTEM_TIME AS o.ts ON TRUE", 1, 43,
+                 "expected OF but found 'o'");
+    expect_error("SELECT * FROM o JOIN r FOR SYSTEM_TIME OF o.ts ON TRUE", 1, 40,
+                 "expected AS but found 'OF'");
+    expect_error("SELECT * FROM UNNEST() AS u", 1, 22, "expected an expression but found ')'");
+}
+
+Test(query, aliases_values_and_natural_joins)
+{
+    EXPECT_STMTS("SELECT a FROM (VALUES (1), (2)) AS t(a)",
+                 "SELECT a FROM (VALUES (1), (2)) AS t(a)");
+    EXPECT_STMTS("SELECT * FROM t AS x(a, b) JOIN u y(c) ON a = c",
+                 "SELECT * FROM t AS x(a, b) INNER JOIN u AS y(c) ON (a = c)");
+    EXPECT_STMTS("SELECT * FROM a NATURAL JOIN b NATURAL LEFT OUTER JOIN c",
+                 "SELECT * FROM a NATURAL INNER JOIN b NATURAL LEFT JOIN c");
+    EXPECT_STMTS("(SELECT a FROM t) UNION (SELECT b FROM u) ORDER BY 1 FETCH FIRST 2 ROWS ONLY",
+                 "(SELECT a FROM t) UNION (SELECT b FROM u) ORDER BY 1 LIMIT 2");
+    EXPECT_STMTS("SELECT ALL a FROM t", "SELECT a FROM t");
+
+    wr_ast_stmt *s = stmt_tree("SELECT * FROM (VALUES (1, 2)) v(a, b)");
+    const wr_ast_from *f = s->query.query->select.from;
+    cr_expect_eq(f->kind, WR_FROM_SUBQUERY);
+    cr_assert_eq(f->ncolumn_aliases, 2);
+    cr_expect_str_eq(f->column_aliases[1], "b");
+    s = stmt_tree("SELECT * FROM a NATURAL FULL JOIN b");
+    f = s->query.query->select.from;
+    cr_expect(f->join.natural);
+    cr_expect_eq(f->join.kind, WR_JOIN_FULL);
+    cr_expect_null(f->join.on);
+
+    expect_error("SELECT * FROM a NATURAL CROSS JOIN b", 1, 25,
+                 "expected JOIN, INNER, LEFT, RIGHT or FULL after NATURAL but found 'CROSS'");
+    expect_error("SELECT * FROM a NATURAL JOIN b ON a.x = b.x", 1, 32,
+                 "a NATURAL join takes no ON or USING");
+    expect_error("SELECT * FROM t AS x(a,", 1, 24,
+                 "unexpected end of input, expected a column name");
+}
+
+/* ---- statements: ALTER, LIKE, functions, USE, no-ops ------------------- */
+
+Test(stmt, alter_table)
+{
+    EXPECT_STMTS("ALTER TABLE t SET ('connector' = 'kafka', 'topic' = 'x')",
+                 "ALTER TABLE t SET ('connector' = 'kafka', 'topic' = 'x')");
+    EXPECT_STMTS("alter table if exists db.t reset ('a', 'b')",
+                 "ALTER TABLE IF EXISTS db.t RESET ('a', 'b')");
+    EXPECT_STMTS("ALTER TABLE t RENAME TO u", "ALTER TABLE t RENAME TO u");
+
+    wr_ast_stmt *s = stmt_tree("ALTER TABLE cat.db.t RENAME TO db.u");
+    cr_assert_eq(s->kind, WR_STMT_ALTER_TABLE);
+    cr_expect_eq(s->alter_table.action, WR_ALTER_RENAME);
+    cr_expect_eq(s->alter_table.nname_parts, 3);
+    cr_expect_eq(s->alter_table.name_pos, 12);
+    cr_expect_eq(s->alter_table.nnew_name_parts, 2);
+    cr_expect_eq(s->alter_table.new_name_pos, 31);
+    cr_expect_not(s->alter_table.if_exists);
+    s = stmt_tree("ALTER TABLE t RESET ('k')");
+    cr_expect_eq(s->alter_table.action, WR_ALTER_RESET);
+    cr_assert_eq(s->alter_table.noptions, 1);
+    cr_expect_str_eq(s->alter_table.options[0].key, "k");
+    cr_expect_eq(s->alter_table.options[0].key_pos, 21);
+    cr_expect_null(s->alter_table.options[0].value);
+    s = stmt_tree("ALTER TABLE t SET ('k' = 'v')");
+    cr_expect_eq(s->alter_table.action, WR_ALTER_SET);
+    cr_expect_str_eq(s->alter_table.options[0].value, "v");
+    cr_expect_eq(s->alter_table.options[0].value_pos, 25);
+
+    expect_error("ALTER TABLE t DROP COLUMN a", 1, 15,
+                 "expected SET, RESET or RENAME TO but found 'DROP'");
+    expect_error("ALTER TABLE t RESET ()", 1, 22, "expected an option key string but found ')'");
+    expect_error("ALTER TABLE t SET (k = 'v')", 1, 20, "expected an option key string");
+    expect_error("ALTER VIEW v RENAME TO w", 1, 7, "expected TABLE but found 'VIEW'");
+    expect_error("ALTER TABLE t RENAME u", 1, 22, "expected TO but found 'u'");
+}
+
+Test(stmt, create_table_like)
+{
+    EXPECT_STMTS("CREATE TABLE t2 (WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('a' = "
+                 "'b') LIKE t1 (EXCLUDING ALL INCLUDING GENERATED)",
+                 "CREATE TABLE t2 (WATERMARK FOR ts AS (ts - INTERVAL '1' SECOND)) WITH ('a' = "
+                 "'b') LIKE t1 (EXCLUDING ALL INCLUDING GENERATED)");
+    EXPECT_STMTS("CREATE TABLE t2 WITH ('topic' = 'x') LIKE db.t1 (INCLUDING ALL, OVERWRITING "
+                 "OPTIONS)",
+                 "CREATE TABLE t2 WITH ('topic' = 'x') LIKE db.t1 (INCLUDING ALL OVERWRITING "
+                 "OPTIONS)");
+    EXPECT_STMTS("CREATE TABLE t2 LIKE t1", "CREATE TABLE t2 LIKE t1");
+    EXPECT_STMTS("CREATE TABLE t2 (a INT) LIKE t1", "CREATE TABLE t2 (a INT) LIKE t1");
+
+    const char *sql = "CREATE TABLE t2 WITH ('k' = 'v') LIKE t1 (\n  EXCLUDING OPTIONS\n  "
+                      "OVERWRITING WATERMARKS INCLUDING METADATA)";
+    wr_ast_stmt *s = stmt_tree(sql);
+    cr_expect_eq(s->create_table.ncolumns, 0);
+    cr_assert_eq(s->create_table.nlike_parts, 1);
+    cr_expect_str_eq(s->create_table.like_parts[0], "t1");
+    cr_expect_eq(s->create_table.like_pos, 38);
+    cr_assert_eq(s->create_table.nlike_options, 3);
+    const wr_ast_like_option *o = s->create_table.like_options;
+    cr_expect_eq(o[0].mode, WR_LIKE_EXCLUDING);
+    cr_expect_eq(o[0].feature, WR_LIKE_OPTIONS);
+    cr_expect_eq(o[1].mode, WR_LIKE_OVERWRITING);
+    cr_expect_eq(o[1].feature, WR_LIKE_WATERMARKS);
+    cr_expect_eq(o[2].feature, WR_LIKE_METADATA);
+    cr_expect_eq(o[1].pos, (int)(strstr(sql, "OVERWRITING") - sql));
+    s = stmt_tree("CREATE TABLE t (a INT)");
+    cr_expect_null(s->create_table.like_parts);
+    cr_expect_eq(s->create_table.like_pos, -1);
+
+    expect_error("CREATE TABLE t2 LIKE t1 (OVERWRITING ALL)", 1, 26,
+                 "OVERWRITING does not apply to ALL");
+    expect_error("CREATE TABLE t2 LIKE t1 (INCLUDING COLUMNS)", 1, 36,
+                 "expected ALL, CONSTRAINTS, PARTITIONS, GENERATED, OPTIONS, WATERMARKS or "
+                 "METADATA but found 'COLUMNS'");
+    expect_error("CREATE TABLE t2 LIKE t1 ()", 1, 26,
+                 "expected INCLUDING, EXCLUDING or OVERWRITING but found ')'");
+    expect_error("CREATE TABLE t2 LIKE t1 (INCLUDING ALL", 1, 39,
+                 "unexpected end of input, expected INCLUDING");
+    expect_error("CREATE TABLE t2 COMMENT 'x'", 1, 17, "expected '(' but found 'COMMENT'");
+}
+
+Test(stmt, functions)
+{
+    EXPECT_STMTS("CREATE FUNCTION f AS 'com.example.F'", "CREATE FUNCTION f AS 'com.example.F'");
+    EXPECT_STMTS("create temporary system function if not exists lower2 as 'my_lower' language c",
+                 "CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS lower2 AS 'my_lower' LANGUAGE C");
+    EXPECT_STMTS("CREATE TEMPORARY FUNCTION db.f AS 'F' LANGUAGE JAVA USING JAR '/a.jar', JAR "
+                 "'/b.jar'",
+                 "CREATE TEMPORARY FUNCTION db.f AS 'F' LANGUAGE JAVA USING JAR '/a.jar', JAR "
+                 "'/b.jar'");
+    EXPECT_STMTS("DROP TEMPORARY SYSTEM FUNCTION IF EXISTS f; DROP FUNCTION db.g",
+                 "DROP TEMPORARY SYSTEM FUNCTION IF EXISTS f | DROP FUNCTION db.g");
+
+    wr_ast_stmt *s = stmt_tree("CREATE TEMPORARY SYSTEM FUNCTION f AS 'sym' LANGUAGE python "
+                               "USING JAR 'x.jar'");
+    cr_assert_eq(s->kind, WR_STMT_CREATE_FUNCTION);
+    cr_expect(s->create_function.temporary);
+    cr_expect(s->create_function.system);
+    cr_expect_not(s->create_function.if_not_exists);
+    cr_expect_eq(s->create_function.name_pos, 33);
+    cr_expect_str_eq(s->create_function.identifier, "sym");
+    cr_expect_eq(s->create_function.identifier_pos, 38);
+    cr_expect_str_eq(s->create_function.language, "PYTHON");
+    cr_expect_eq(s->create_function.language_pos, 53);
+    cr_assert_eq(s->create_function.njars, 1);
+    cr_expect_str_eq(s->create_function.jars[0], "x.jar");
+    s = stmt_tree("CREATE FUNCTION f AS 'x'");
+    cr_expect_null(s->create_function.language);
+    cr_expect_eq(s->create_function.language_pos, -1);
+    cr_expect_eq(s->create_function.njars, 0);
+    s = stmt_tree("DROP TEMPORARY SYSTEM FUNCTION f");
+    cr_expect(s->drop.system);
+    cr_expect(s->drop.temporary);
+    cr_expect_str_eq(s->drop.what, "FUNCTION");
+
+    expect_error("CREATE FUNCTION f AS com.F", 1, 22,
+                 "expected the function's identifier string but found 'com'");
+    expect_error("CREATE FUNCTION f AS 'F' LANGUAGE 'java'", 1, 35, "expected a language");
+    expect_error("CREATE FUNCTION f AS 'F' USING '/a.jar'", 1, 32, "expected JAR");
+    expect_error("CREATE FUNCTION f AS 'F' USING JAR '/a.jar', '/b.jar'", 1, 46, "expected JAR");
+    expect_error("CREATE TEMPORARY SYSTEM TABLE t (a INT)", 1, 25,
+                 "expected FUNCTION after TEMPORARY SYSTEM but found 'TABLE'");
+    expect_error("DROP TEMPORARY SYSTEM VIEW v", 1, 23, "expected FUNCTION after TEMPORARY SYSTEM");
+}
+
+Test(stmt, sqlite_indexes_are_noops)
+{
+    const char *sql =
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx ON tab0 (col0 DESC, col1 COLLATE nocase)";
+    wr_ast_stmt *s = stmt_tree(sql);
+    cr_assert_eq(s->kind, WR_STMT_NOOP);
+    cr_expect_str_eq(s->noop.what, "CREATE UNIQUE INDEX");
+    cr_expect_str_eq(s->noop.text, sql);
+    cr_expect(strstr(s->noop.note, "no indexes") != NULL);
+    EXPECT_STMTS("CREATE INDEX t1i0 ON t1(a1,b1); DROP INDEX t1i0; DROP INDEX IF EXISTS x",
+                 "CREATE INDEX t1i0 ON t1(a1,b1) | DROP INDEX t1i0 | DROP INDEX IF EXISTS x");
+    EXPECT_STMTS("CREATE INDEX i ON t (a) WHERE a > 0", "CREATE INDEX i ON t (a) WHERE a > 0");
+    s = stmt_tree("DROP INDEX i");
+    cr_expect_str_eq(s->noop.what, "DROP INDEX");
+    cr_expect_eq(s->end, 12);
+    expect_error("CREATE INDEX i ON t", 1, 20, "unexpected end of input, expected '('");
+    expect_error("CREATE INDEX i t (a)", 1, 16, "expected ON but found 't'");
+    expect_error("DROP INDEX", 1, 11, "unexpected end of input, expected an index name");
+}
+
+Test(stmt, show_use_explain_execute)
+{
+    EXPECT_STMTS("SHOW TABLES FROM db LIKE 'a%'; SHOW VIEWS IN cat.db; SHOW FUNCTIONS NOT LIKE 'x'",
+                 "SHOW TABLES FROM db LIKE 'a%' | SHOW VIEWS FROM cat.db | SHOW FUNCTIONS NOT "
+                 "LIKE 'x'");
+    EXPECT_STMTS("SHOW COLUMNS FROM t LIKE '%id'; SHOW JOBS; SHOW MODULES; SHOW CURRENT CATALOG",
+                 "SHOW COLUMNS FROM t LIKE '%id' | SHOW JOBS | SHOW MODULES | SHOW CURRENT "
+                 "CATALOG");
+    EXPECT_STMTS("USE db; USE cat.db; USE CATALOG c; USE catalog",
+                 "USE db | USE cat.db | USE CATALOG c | USE catalog");
+    EXPECT_STMTS("EXPLAIN CHANGELOG_MODE, JSON_EXECUTION_PLAN SELECT 1",
+                 "EXPLAIN CHANGELOG_MODE, JSON_EXECUTION_PLAN SELECT 1");
+    EXPECT_STMTS("EXPLAIN plan_advice, estimated_cost INSERT INTO t SELECT 1",
+                 "EXPLAIN ESTIMATED_COST, PLAN_ADVICE INSERT INTO t SELECT 1");
+    EXPECT_STMTS("EXECUTE INSERT INTO t SELECT 1", "INSERT INTO t SELECT 1");
+
+    wr_ast_stmt *s = stmt_tree("SHOW TABLES FROM cat.db NOT LIKE 'x%'");
+    cr_expect_eq(s->show.nfrom_parts, 2);
+    cr_expect(s->show.not_like);
+    cr_expect_str_eq(s->show.like, "x%");
+    cr_expect_eq(s->show.like_pos, 33);
+    s = stmt_tree("SHOW TABLES");
+    cr_expect_null(s->show.like);
+    cr_expect_eq(s->show.like_pos, -1);
+    s = stmt_tree("USE CATALOG my_cat");
+    cr_assert_eq(s->kind, WR_STMT_USE);
+    cr_expect(s->use.catalog);
+    cr_expect_eq(s->use.name_pos, 12);
+    s = stmt_tree("USE a.b");
+    cr_expect_not(s->use.catalog);
+    cr_expect_eq(s->use.nname_parts, 2);
+    s = stmt_tree("EXPLAIN JSON_EXECUTION_PLAN SELECT 1");
+    cr_expect_eq(s->explain.details, WR_EXPLAIN_JSON_EXECUTION_PLAN);
+    cr_expect_eq(s->explain.stmt->pos, 28);
+    s = stmt_tree("EXPLAIN SELECT 1");
+    cr_expect_eq(s->explain.details, 0);
+    s = stmt_tree("EXECUTE INSERT INTO t SELECT 1");
+    cr_expect_eq(s->kind, WR_STMT_INSERT);
+    cr_expect_eq(s->pos, 0);
+    cr_expect_eq(s->insert.table_pos, 20);
+
+    expect_error("SHOW TABLES LIKE x", 1, 18, "expected a LIKE pattern string but found 'x'");
+    expect_error("SHOW CREATE TABLE t LIKE 'x'", 1, 21, "expected ';' or end of input");
+    expect_error("USE a.b.c", 1, 5, "a database name has at most 2 parts (catalog.database)");
+    expect_error("USE CATALOG a.b", 1, 13, "a catalog name has one part");
+    expect_error("USE", 1, 4, "unexpected end of input, expected a database name");
+    expect_error("EXPLAIN CHANGELOG_MODE, SELECT 1", 1, 25,
+                 "expected ESTIMATED_COST, CHANGELOG_MODE, PLAN_ADVICE or JSON_EXECUTION_PLAN but "
+                 "found 'SELECT'");
+    expect_error("EXECUTE SELECT 1", 1, 9, "expected STATEMENT SET or INSERT but found 'SELECT'");
+}
+
+Test(stmt, begin_statement_set)
+{
+    const char *sql = "BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;\nINSERT INTO b SELECT 2;\n"
+                      "END;\nSELECT 3;";
+    EXPECT_STMTS(sql, "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; INSERT INTO b SELECT "
+                      "2; END | SELECT 3");
+    int offset = 0;
+    wr_error err;
+    wr_error_init(&err);
+    wr_ast_stmt *s;
+    cr_assert_eq(wr_sql_parse_next(sql, &offset, &arena, &s, &err), 1, "%s", err.msg);
+    cr_assert_eq(s->kind, WR_STMT_STATEMENT_SET);
+    cr_assert_eq(s->statement_set.nstmts, 2);
+    cr_expect_eq(s->pos, 0);
+    cr_expect_eq(s->statement_set.stmts[0]->pos, 21);
+    cr_expect_eq(s->end, (int)(strstr(sql, "END;") - sql) + 3);
+    cr_expect_eq(offset, s->end + 1);
+    expect_error("BEGIN STATEMENT SET;\nEND;", 2, 1, "expected INSERT but found 'END'");
+    expect_error("BEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;\nSELECT 2;", 3, 1,
+                 "expected INSERT or END but found 'SELECT'");
+    expect_error("BEGIN SET;", 1, 7, "expected STATEMENT but found 'SET'");
+}
+
 /* ---- robustness --------------------------------------------------------- */
 
 static const char *script =
@@ -1111,7 +1862,26 @@ static const char *script =
     "INSERT INTO db.t (a, b) SELECT TIMESTAMP '2020-01-01 00:00:00', DATE '2020-01-01';\n"
     "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; INSERT OVERWRITE b VALUES (2); END;\n"
     "SHOW CREATE TABLE a.b; DESCRIBE c; EXPLAIN PLAN FOR SELECT 1; DROP VIEW IF EXISTS v;\n"
-    "CREATE VIEW v AS SELECT INTERVAL '1 02:00' DAY TO SECOND(3) FROM t";
+    "CREATE VIEW v AS SELECT INTERVAL '1 02:00' DAY TO SECOND(3) FROM t;\n"
+    "SELECT k, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), "
+    "RANK() OVER w, a[1].f, (r).g, ARRAY[1, 2], MAP['a', X'0A'], ROW(1, (2, 3)), "
+    "FLOOR(ts TO DAY), TIMESTAMPADD(HOUR, 1, ts), a IS NOT DISTINCT FROM b "
+    "FROM TABLE(SESSION(TABLE t PARTITION BY (k, j), DESCRIPTOR(ts), INTERVAL '5' MINUTES)) AS s "
+    "NATURAL LEFT JOIN u FOR SYSTEM_TIME AS OF s.ts AS v(c, d) CROSS JOIN UNNEST(s.arr) "
+    "WITH ORDINALITY AS x(e, i), LATERAL TABLE(f(DATA => TABLE t, SIZE => 2)) "
+    "GROUP BY k, GROUPING SETS ((k, j), ROLLUP (j, (k, x)), CUBE (a), ()) "
+    "WINDOW w AS (ORDER BY ts RANGE UNBOUNDED PRECEDING);\n"
+    "CREATE TABLE l (a ARRAY<INT NOT NULL>, m MAP<STRING, INT ARRAY>, r ROW<x INT 'c', y "
+    "INTERVAL DAY(2) TO SECOND(3)>) WITH ('k' = 'v') LIKE base (INCLUDING ALL OVERWRITING "
+    "OPTIONS);\n"
+    "ALTER TABLE IF EXISTS l SET ('a' = 'b'); ALTER TABLE l RESET ('a'); ALTER TABLE l RENAME TO "
+    "m;\n"
+    "CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS f AS 'F' LANGUAGE C USING JAR 'a.jar', JAR "
+    "'b.jar'; DROP TEMPORARY SYSTEM FUNCTION f;\n"
+    "CREATE UNIQUE INDEX i ON t (a DESC) WHERE a > 0; DROP INDEX i; USE CATALOG c; USE d.e;\n"
+    "SHOW TABLES FROM d NOT LIKE 'x%'; EXPLAIN CHANGELOG_MODE, PLAN_ADVICE SELECT 1;\n"
+    "EXECUTE INSERT INTO t SELECT 1;\n"
+    "BEGIN STATEMENT SET; INSERT INTO a SELECT 1; INSERT INTO b SELECT 2; END";
 
 /* Parses every statement of text; returns the number parsed, or -1 on an error. */
 static int parse_all(const char *text)
@@ -1141,7 +1911,7 @@ static int parse_all(const char *text)
 
 Test(robust, full_script_parses)
 {
-    cr_expect_eq(parse_all(script), 12);
+    cr_expect_eq(parse_all(script), 27);
 }
 
 Test(robust, dump_reparses_to_the_same_dump)
@@ -1230,6 +2000,34 @@ Test(robust, garbage)
         "EXTRACT(",
         "TRIM(",
         "`",
+        "[",
+        "]",
+        ".",
+        "=>",
+        "OVER ",
+        "(PARTITION BY ",
+        "ROWS BETWEEN ",
+        "UNBOUNDED ",
+        "PRECEDING ",
+        "CURRENT ROW ",
+        "ARRAY",
+        "MAP[",
+        "ROW(",
+        "<",
+        ">",
+        "TABLE",
+        "DESCRIPTOR(",
+        "GROUP BY ",
+        "GROUPING SETS ",
+        "ROLLUP(",
+        "X'0A'",
+        "LATERAL ",
+        "UNNEST(",
+        "FOR SYSTEM_TIME AS OF ",
+        "LIKE ",
+        "ALTER TABLE ",
+        "BEGIN STATEMENT SET;",
+        "IS DISTINCT FROM ",
     };
     char text[256];
     for (int iter = 0; iter < 3000; iter++) {
@@ -1287,7 +2085,21 @@ Test(robust, deep_nesting_is_capped)
         strstr(stmts(repeat("SELECT * FROM a", ", a", 5000, "", "", 0)), "nested too deeply"));
     cr_expect(strstr(stmts(repeat("SELECT ", "CAST(", 5000, "1", " AS INT)", 5000)),
                      "nested too deeply"));
+    cr_expect(strstr(stmts(repeat("SELECT a", "[1]", 100000, "", "", 0)), "nested too deeply"));
+    cr_expect(strstr(stmts(repeat("SELECT (a)", ".f", 100000, "", "", 0)), "nested too deeply"));
+    cr_expect(strstr(stmts(repeat("SELECT CAST(a AS ", "ARRAY<", 100000, "INT", ">", 100000)),
+                     "nested too deeply"));
+    cr_expect(strstr(stmts(repeat("SELECT CAST(a AS INT", " ARRAY", 100000, ")", "", 0)),
+                     "nested too deeply"));
+    cr_expect(strstr(
+        stmts(repeat("SELECT 1 FROM t GROUP BY ", "GROUPING SETS (", 100000, "a", ")", 100000)),
+        "nested too deeply"));
+    cr_expect(
+        strstr(stmts(repeat("SELECT ", "ARRAY[", 100000, "1", "]", 100000)), "nested too deeply"));
     /* realistic depths are fine */
+    const char *arrays = repeat("SELECT CAST(a AS ", "ARRAY<", 100, "INT", ">", 100);
+    cr_expect_eq(parse_all(repeat(arrays, "", 0, ")", "", 0)), 1);
+    cr_expect_eq(parse_all(repeat("SELECT a", "[1]", 300, "", "", 0)), 1);
     cr_expect_eq(parse_all(repeat("SELECT ", "(", 300, "1", ")", 300)), 1);
     cr_expect_eq(parse_all(repeat("SELECT 1", " + 1", 500, "", "", 0)), 1);
     cr_expect_eq(parse_all(repeat("SELECT a FROM t WHERE a IN (1", ", 1", 20000, ")", "", 0)), 1);
