@@ -46,6 +46,19 @@ int weir_exec_each(weir_session *session, const char *sql, const char *name, wei
                    void *arg);
 
 /*
+ * Runs the one statement of sql that starts at *offset (after blanks,
+ * comments and stray ';'), for clients that go on after an error, as Flink's
+ * SQL client does. Returns 1 when a statement ran, with its rows in *result
+ * (NULL when it returns none; free with weir_result_free; result may be
+ * NULL), 0 when only blanks and comments are left, or a negative code
+ * (weir_session_error then has the message, positioned in sql). In every
+ * case *offset moves past what was read: the statement and its ';', also a
+ * statement that failed to parse (up to its next ';').
+ */
+int weir_exec_next(weir_session *session, const char *sql, const char *name, int *offset,
+                   weir_result **result);
+
+/*
  * The last error, rendered for a person: "line 3, column 8: unknown column
  * 'x' ..." followed by the source line and a caret when the error has a
  * position. Empty when the last call succeeded. Valid until the next call.
@@ -71,6 +84,8 @@ const char *weir_session_savepoint(const weir_session *session);
 
 /* Sets a configuration key, as SET 'key' = 'value' does. */
 int weir_session_set(weir_session *session, const char *key, const char *value);
+/* The value of a configuration key (as SET left it), or NULL; valid until the next call. */
+const char *weir_session_get(const weir_session *session, const char *key);
 
 /*
  * With resume, each job (INSERT) starts from the latest complete checkpoint

@@ -2,11 +2,13 @@
  * main.c — the weir command: `weir sql`, `weir slt`, `weir bench`.
  *
  * Uses only the public API (weir.h) and the commands beside it; SIGINT and
- * SIGTERM cancel the running statement, which then stops cleanly.
+ * SIGTERM cancel the running statement, which then stops cleanly. `weir sql`
+ * runs a file (-f, stopping at the first error) or hands stdin to the SQL
+ * client (client.h): a shell on a terminal, statements from a pipe.
  */
 #include "../base/alloc.h"
-#include "../base/buf.h"
 #include "bench.h"
+#include "client.h"
 #include "print.h"
 #include "slt.h"
 #include "weir.h"
@@ -18,32 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static weir_session *volatile current_session;
-static volatile sig_atomic_t got_signal;
-
-/* SIGINT cancels; SIGTERM stops with a savepoint when 'state.savepoints.dir' is set. */
-static void on_signal(int sig)
-{
-    got_signal = sig;
-    weir_session *s = current_session;
-    if (s == NULL) return;
-    if (sig == SIGTERM)
-        weir_session_stop(s);
-    else
-        weir_session_cancel(s);
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 static void usage(FILE *f)
 {
     fputs("usage: weir <command> [options]\n"
@@ -51,7 +27,8 @@ static void usage(FILE *f)
           "Weir is a stream and batch processor: Flink SQL in one small native binary.\n"
           "\n"
           "commands:\n"
-          "  sql [-f FILE]     run Flink SQL statements from FILE, or read them from stdin\n"
+          "  sql [-f FILE]     the SQL client: a shell on a terminal, else runs statements\n"
+          "                    from FILE or stdin\n"
           "  slt FILE...       run sqllogictest files against the engine\n"
           "  bench [options]   run the built-in benchmark (see weir bench --help)\n"
           "\n"
@@ -66,9 +43,15 @@ static void sql_usage(FILE *f)
     fputs("usage: weir sql [-f FILE] [-D key=value]... [--resume]\n"
           "\n"
           "Runs Flink SQL statements separated by ';' (with -- and /* */ comments) in order:\n"
-          "CREATE TABLE ... WITH (...), SET 'key' = 'value', INSERT INTO ... SELECT ...,\n"
-          "SELECT, SHOW TABLES, DESCRIBE, EXPLAIN. An INSERT runs its job to the end of\n"
-          "its input; Ctrl-C cancels it. Without -f, statements are read from stdin.\n"
+          "CREATE TABLE [... WITH (...)], CREATE VIEW, DROP, SET 'key' = 'value', INSERT INTO\n"
+          "... SELECT ..., SELECT, SHOW TABLES, DESCRIBE, EXPLAIN. A table created without\n"
+          "WITH is stored by Weir for the session. An INSERT runs its job to the end of its\n"
+          "input; Ctrl-C cancels it.\n"
+          "\n"
+          "With -f, the file's statements run until the first error. Without -f, on a\n"
+          "terminal, an interactive shell starts (history in $WEIR_HISTORY or\n"
+          "~/.weir_history; HELP; lists what it takes); from a pipe, every statement of\n"
+          "stdin runs and an error does not stop the ones after it.\n"
           "\n"
           "options:\n"
           "  -f FILE           the script to run\n"
@@ -76,6 +59,10 @@ static void sql_usage(FILE *f)
           "  --resume          start each job from its latest complete checkpoint in\n"
           "                    'state.checkpoints.dir' (by 'pipeline.name'), if any\n"
           "  --help            print this help\n"
+          "\n"
+          "Results are printed per 'sql-client.execution.result-mode': 'tableau' (default;\n"
+          "an op column only for changelogs), 'table' (the changelog applied) or\n"
+          "'changelog' (every change with its op).\n"
           "\n"
           "SIGINT cancels the running job; SIGTERM stops it, with a savepoint written to\n"
           "'state.savepoints.dir' when that is set (its path is printed).\n"
@@ -85,29 +72,11 @@ static void sql_usage(FILE *f)
           f);
 }
 
-/* Reads all of f into a new string (free with wr_free), or NULL after reporting why. */
-static char *read_all(FILE *f, const char *name)
-{
-    wr_buf buf;
-    wr_buf_init(&buf);
-    size_t n;
-    do {
-        char *p = wr_buf_reserve(&buf, 65536);
-        n = fread(p, 1, 65536, f);
-        buf.len += n;
-        buf.data[buf.len] = '\0';
-    } while (n > 0);
-    if (ferror(f)) {
-        fprintf(stderr, "weir: cannot read %s: %s\n", name, strerror(errno));
-        wr_buf_fini(&buf);
-        return NULL;
-    }
-    return wr_buf_detach(&buf);
-}
-
 static void show_result(void *arg, const weir_result *result)
 {
-    wr_cli_print_table(stdout, result);
+    weir_session *s = arg;
+    const char *mode = weir_session_get(s, "sql-client.execution.result-mode");
+    wr_cli_print_result(stdout, result, wr_cli_mode_of(mode), -1);
 }
 
 static int cmd_sql(int argc, char **argv)
@@ -139,33 +108,37 @@ static int cmd_sql(int argc, char **argv)
             return 2;
         }
     }
-    FILE *f = stdin;
-    if (file && !(f = fopen(file, "r"))) {
+    wr_cli_signals_install();
+    if (file == NULL) {
+        int status = wr_cli_client(s, isatty(STDIN_FILENO));
+        weir_session_free(s);
+        return status;
+    }
+    FILE *f = fopen(file, "r");
+    if (f == NULL) {
         fprintf(stderr, "weir: cannot open %s: %s\n", file, strerror(errno));
         weir_session_free(s);
         return 1;
     }
-    char *text = read_all(f, file ? file : "stdin");
-    if (f != stdin) fclose(f);
+    char *text = wr_cli_read_all(f, file);
+    fclose(f);
     if (text == NULL) {
         weir_session_free(s);
         return 1;
     }
-    current_session = s;
-    install_signals();
-    int rc = weir_exec_each(s, text, file ? file : "stdin", show_result, NULL);
-    current_session = NULL;
+    wr_cli_running(s);
+    int rc = weir_exec_each(s, text, file, show_result, s);
+    wr_cli_running(NULL);
     fflush(stdout);
-    int status = 0;
+    int status = 0, sig = wr_cli_take_signal();
     if (rc && weir_session_savepoint(s)) {
         fprintf(stderr, "weir: job stopped with a savepoint: %s\n", weir_session_savepoint(s));
     } else if (rc) {
-        if (got_signal) {
-            fprintf(stderr, "weir: job cancelled (%s)\n",
-                    got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        if (sig) {
+            fprintf(stderr, "weir: job cancelled (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
             if (strstr(weir_session_error(s), "savepoint failed"))
                 fprintf(stderr, "weir: %s\n", weir_session_error(s));
-            status = 128 + got_signal;
+            status = 128 + sig;
         } else {
             fprintf(stderr, "weir: error: %s\n", weir_session_error(s));
             status = 1;

@@ -1,5 +1,6 @@
 /*
- * print.h — rendering statement results in the terminal.
+ * print.h — rendering statement results in the terminal, as Flink's SQL
+ * client does for its 'sql-client.execution.result-mode' values.
  */
 #ifndef WR_CLI_PRINT_H
 #define WR_CLI_PRINT_H
@@ -8,10 +9,21 @@
 
 #include <stdio.h>
 
+typedef enum wr_cli_mode {
+    WR_CLI_TABLEAU,   /* the rows as they came; an op column only for a changelog */
+    WR_CLI_TABLE,     /* the rows left after applying the changelog, without op column */
+    WR_CLI_CHANGELOG, /* every change with its op column (+I, -U, +U, -D) */
+} wr_cli_mode;
+
+/* The mode a 'sql-client.execution.result-mode' value names (NULL or unknown: tableau). */
+wr_cli_mode wr_cli_mode_of(const char *value);
+
 /*
- * Prints a result as Flink's SQL client does in tableau mode: a boxed table
- * with an `op` column holding each row's change kind, then "N rows in set".
+ * Prints a result as a boxed table (+----+ rules, numbers right-aligned,
+ * NULL as <NULL>), then "N rows in set" or "Empty set", followed by
+ * " (0.02 seconds)" when seconds >= 0. A one-row, one-column result whose
+ * value spans lines (EXPLAIN, SHOW CREATE) is printed as plain text.
  */
-void wr_cli_print_table(FILE *f, const weir_result *result);
+void wr_cli_print_result(FILE *f, const weir_result *result, wr_cli_mode mode, double seconds);
 
 #endif

@@ -4,19 +4,25 @@
  * A session owns the catalog and the configuration that SET changes. Each
  * statement is parsed, bound and planned in turn; INSERT and SELECT build a
  * job graph and run it to completion (or cancellation) before the next
- * statement starts, as Flink's SQL client does with 'table.dml-sync'.
+ * statement starts, as Flink's SQL client does with 'table.dml-sync'. An
+ * INSERT into a table Weir stores writes into a transaction that is
+ * committed only after its job succeeded.
  */
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../base/vec.h"
 #include "../checkpoint/coordinator.h"
 #include "../connectors/connector.h"
+#include "../connectors/memtable.h"
 #include "../runtime/job.h"
+#include "../sql/lexer.h"
 #include "../sql/parser.h"
 #include "../sql/plan.h"
 #include "result.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct weir_session {
@@ -76,6 +82,11 @@ int weir_session_set(weir_session *s, const char *key, const char *value)
     return 0;
 }
 
+const char *weir_session_get(const weir_session *s, const char *key)
+{
+    return wr_config_get(&s->config, key, NULL);
+}
+
 /* ---- statements ------------------------------------------------------------ */
 
 static const char *last_part(const char **parts, int n)
@@ -83,13 +94,67 @@ static const char *last_part(const char **parts, int n)
     return parts[n - 1];
 }
 
+static int not_found(wr_error *err, int pos, const char *what, const char *name)
+{
+    return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                           "%s '%s' not found in default_catalog.default_database", what, name);
+}
+
+/* Validates the options of a table with a 'connector' where the user wrote them. */
+static int check_connector(weir_session *s, wr_table *t, const wr_ast_stmt *st, wr_error *err)
+{
+    wr_config_entry *ce = wr_config_find(&t->options, "connector");
+    const wr_connector *conn = ce ? wr_connector_find(ce->value) : NULL;
+    if (ce == NULL)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.options[0].key_pos,
+                               "option 'connector' is required when WITH options are given "
+                               "(without WITH, Weir stores the table's rows itself); available "
+                               "connectors: %s",
+                               wr_connector_names());
+    if (conn == NULL)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, ce->value_pos,
+                               "unknown connector '%s'; available connectors: %s", ce->value,
+                               wr_connector_names());
+    /*
+     * A table is valid when it can be read or written (a filesystem directory that
+     * does not exist yet can still be written). When neither works, the source's
+     * complaint is reported, else the sink's.
+     */
+    wr_operator_spec spec = {0};
+    int rc = conn->make_source ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
+                               : WR_ERR_VALIDATION;
+    if (rc == 0) wr_operator_spec_fini(&spec);
+    if (rc && conn->make_sink) {
+        wr_error sink_err;
+        wr_error_init(&sink_err);
+        for (int i = 0; i < t->options.n; i++) t->options.entries[i].used = false;
+        int src = rc;
+        rc = conn->make_sink(t->schema, &t->options, &s->config, &spec, &sink_err);
+        if (rc == 0) {
+            wr_operator_spec_fini(&spec);
+            wr_error_init(err);
+        } else if (conn->make_source == NULL) {
+            wr_error_copy(err, &sink_err);
+        } else {
+            rc = src;
+        }
+    }
+    return rc;
+}
+
+/*
+ * CREATE TABLE. With a 'connector' option the connector validates the options
+ * now; without a WITH clause Weir stores the rows itself (Flink always needs a
+ * connector).
+ */
 static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *err)
 {
     const char *name = last_part(st->create_table.name_parts, st->create_table.nname_parts);
-    if (wr_catalog_find(&s->catalog, name)) {
+    if (wr_catalog_find(&s->catalog, name) || wr_catalog_find_view(&s->catalog, name)) {
         if (st->create_table.if_not_exists) return 0;
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.name_pos,
-                               "table '%s' already exists", name);
+                               "%s '%s' already exists",
+                               wr_catalog_find(&s->catalog, name) ? "table" : "a view named", name);
     }
     if (st->create_table.watermark_column)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.watermark_pos,
@@ -97,6 +162,7 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     wr_table *t = wr_calloc(1, sizeof(*t));
     t->name = wr_strdup(name);
     t->schema = wr_schema_new();
+    t->temporary = st->create_table.temporary;
     wr_config_init(&t->options);
     int rc = 0;
     for (int i = 0; i < st->create_table.ncolumns && rc == 0; i++) {
@@ -133,46 +199,7 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
         else
             wr_config_set(&t->options, o->key, o->value, o->key_pos, o->value_pos);
     }
-    if (rc == 0) {
-        /* Validate the options now, where the user wrote them. */
-        wr_config_entry *ce = wr_config_find(&t->options, "connector");
-        const wr_connector *conn = ce ? wr_connector_find(ce->value) : NULL;
-        if (ce == NULL)
-            rc = wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.name_pos,
-                                 "table '%s' has no 'connector' option; available connectors: %s",
-                                 name, wr_connector_names());
-        else if (conn == NULL)
-            rc = wr_error_set_at(err, WR_ERR_VALIDATION, ce->value_pos,
-                                 "unknown connector '%s'; available connectors: %s", ce->value,
-                                 wr_connector_names());
-        else {
-            /*
-             * A table is valid when it can be read or written (a filesystem directory that
-             * does not exist yet can still be written). When neither works, the source's
-             * complaint is reported, else the sink's.
-             */
-            wr_operator_spec spec = {0};
-            rc = conn->make_source
-                     ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
-                     : WR_ERR_VALIDATION;
-            if (rc == 0) wr_operator_spec_fini(&spec);
-            if (rc && conn->make_sink) {
-                wr_error sink_err;
-                wr_error_init(&sink_err);
-                for (int i = 0; i < t->options.n; i++) t->options.entries[i].used = false;
-                int src = rc;
-                rc = conn->make_sink(t->schema, &t->options, &s->config, &spec, &sink_err);
-                if (rc == 0) {
-                    wr_operator_spec_fini(&spec);
-                    wr_error_init(err);
-                } else if (conn->make_source == NULL) {
-                    wr_error_copy(err, &sink_err);
-                } else {
-                    rc = src;
-                }
-            }
-        }
-    }
+    if (rc == 0 && st->create_table.noptions > 0) rc = check_connector(s, t, st, err);
     if (rc) {
         wr_table_free(t);
         return rc;
@@ -180,7 +207,98 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     /* The options were checked against this text; later statements come from others. */
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].key_pos = -1;
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].value_pos = -1;
+    if (st->create_table.noptions == 0) t->mem = wr_memtable_new(t->schema);
     wr_catalog_add(&s->catalog, t);
+    return 0;
+}
+
+/* The offset just past the AS of CREATE VIEW name AS query (names cannot hide an AS). */
+static int view_query_start(const char *sql, const wr_ast_stmt *st)
+{
+    wr_lexer lex;
+    wr_lex_init(&lex, sql, st->end, st->create_view.name_pos);
+    wr_lex_token tok;
+    wr_error err;
+    wr_error_init(&err);
+    while (wr_lex_next(&lex, &tok, &err) == 0 && tok.kind != WR_TOK_EOF)
+        if (tok.kind == WR_TOK_WORD && tok.kw == WR_KW_AS) return tok.pos + tok.len;
+    return -1;
+}
+
+/*
+ * CREATE VIEW: the query must bind now (its columns are the view's); the
+ * view keeps the query's text and a syntax tree parsed from that text.
+ */
+static int exec_create_view(weir_session *s, const char *sql, const wr_ast_stmt *st, wr_error *err)
+{
+    const char *name = last_part(st->create_view.name_parts, st->create_view.nname_parts);
+    if (wr_catalog_find(&s->catalog, name) || wr_catalog_find_view(&s->catalog, name)) {
+        if (st->create_view.if_not_exists) return 0;
+        return wr_error_set_at(
+            err, WR_ERR_VALIDATION, st->create_view.name_pos, "%s '%s' already exists",
+            wr_catalog_find_view(&s->catalog, name) ? "view" : "a table named", name);
+    }
+    wr_plan *plan = wr_bind_query(st->create_view.query, &s->catalog, err);
+    if (plan == NULL) return err->code;
+    int start = view_query_start(sql, st);
+    if (WR_NEVER(start < 0)) {
+        wr_plan_free(plan);
+        return wr_error_set_at(err, WR_ERR_INTERNAL, st->pos, "cannot find the view's query");
+    }
+    while (sql[start] == ' ' || sql[start] == '\t' || sql[start] == '\n' || sql[start] == '\r')
+        start++;
+    wr_view *view = wr_calloc(1, sizeof(*view));
+    view->name = wr_strdup(name);
+    view->text = wr_strndup(sql + start, (size_t)(st->end - start));
+    view->schema = wr_schema_copy(plan->schema);
+    view->temporary = st->create_view.temporary;
+    wr_plan_free(plan);
+    wr_arena *arena = wr_malloc(sizeof(*arena));
+    wr_arena_init(arena, 4096);
+    view->arena = arena;
+    wr_ast_stmt *q = NULL;
+    int offset = 0;
+    wr_error perr;
+    wr_error_init(&perr);
+    /* The text parsed once already, as part of this statement. */
+    if (WR_NEVER(wr_sql_parse_next(view->text, &offset, arena, &q, &perr) != 1 ||
+                 q->kind != WR_STMT_QUERY)) {
+        wr_view_free(view);
+        return wr_error_set_at(err, WR_ERR_INTERNAL, st->pos, "the view's query does not parse: %s",
+                               perr.msg);
+    }
+    view->query = q->query.query;
+    wr_catalog_add_view(&s->catalog, view);
+    return 0;
+}
+
+static int exec_drop(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+{
+    const char *name = last_part(st->drop.name_parts, st->drop.nname_parts);
+    bool is_view = strcmp(st->drop.what, "VIEW") == 0;
+    if (!is_view && strcmp(st->drop.what, "TABLE") != 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "DROP %s is not supported yet",
+                               st->drop.what);
+    const wr_table *t = wr_catalog_find(&s->catalog, name);
+    const wr_view *v = wr_catalog_find_view(&s->catalog, name);
+    bool temporary = t ? t->temporary : v ? v->temporary : false;
+    if (is_view ? v == NULL : t == NULL) {
+        if (st->drop.if_exists) return 0;
+        if (t || v)
+            return wr_error_set_at(
+                err, WR_ERR_VALIDATION, st->drop.name_pos, "'%s' is a %s, not a %s: use DROP %s",
+                name, t ? "table" : "view", is_view ? "view" : "table", t ? "TABLE" : "VIEW");
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos, "%s '%s' does not exist",
+                               is_view ? "view" : "table", name);
+    }
+    if (st->drop.temporary && !temporary)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos,
+                               "%s '%s' is not temporary: use DROP %s", is_view ? "view" : "table",
+                               name, is_view ? "VIEW" : "TABLE");
+    if (is_view)
+        wr_catalog_drop_view(&s->catalog, name);
+    else
+        wr_catalog_drop(&s->catalog, name);
     return 0;
 }
 
@@ -221,36 +339,90 @@ static const char *job_name(weir_session *s, const char *def)
     return wr_config_get(&s->config, "pipeline.name", def);
 }
 
-static int exec_insert(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+/* The transactions of the stored tables one job writes: committed together, or aborted. */
+typedef WR_VEC(wr_memtable_txn *) txn_list;
+
+static void txns_end(txn_list *txns, bool commit)
+{
+    for (int i = 0; i < txns->n; i++) {
+        if (commit)
+            wr_memtable_commit(txns->v[i]);
+        else
+            wr_memtable_abort(txns->v[i]);
+    }
+    WR_VEC_FREE(txns);
+}
+
+/*
+ * Binds an INSERT and adds its operators and sink to graph. A stored table's
+ * sink writes into a new transaction added to txns. *sink_out (may be NULL)
+ * receives the sink table. The plan's logical form is appended to explain
+ * when it is not NULL.
+ */
+static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *graph, txn_list *txns,
+                       const wr_table **sink_out, wr_buf *explain, wr_error *err)
 {
     const char *name = last_part(st->insert.table_parts, st->insert.ntable_parts);
     const wr_table *sink = wr_catalog_find(&s->catalog, name);
-    if (sink == NULL)
+    if (sink == NULL && wr_catalog_find_view(&s->catalog, name))
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->insert.table_pos,
-                               "table '%s' not found in default_catalog.default_database", name);
+                               "'%s' is a view: INSERT needs a table", name);
+    if (sink == NULL) return not_found(err, st->insert.table_pos, "table", name);
+    if (sink_out) *sink_out = sink;
     if (st->insert.columns)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->insert.table_pos,
                                "INSERT with a column list is not supported yet");
-    if (st->insert.overwrite)
+    /* Flink allows OVERWRITE in batch mode; a stored table is replaced atomically in any mode. */
+    if (st->insert.overwrite && sink->mem == NULL)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
-                               "INSERT OVERWRITE is not supported in streaming mode");
+                               "INSERT OVERWRITE is supported for tables Weir stores only, and "
+                               "'%s' has connector '%s'",
+                               name, wr_config_get(&sink->options, "connector", ""));
     wr_plan *plan = wr_bind_query(st->insert.query, &s->catalog, err);
     if (plan == NULL) return err->code;
     plan = wr_bind_insert(plan, sink, st->insert.query, err);
     if (plan == NULL) return err->code;
-    char def[256];
-    snprintf(def, sizeof(def), "insert-into_default_catalog.default_database.%s", name);
-    wr_jobgraph *graph = wr_jobgraph_new(job_name(s, def));
-    int par, rc = 0;
-    int v = wr_plan_translate(plan, graph, &s->config, &par, err);
-    if (v < 0) rc = v;
-    if (rc == 0 && (v = wr_plan_add_sink(graph, v, par, sink, &s->config, err)) < 0) rc = v;
-    wr_plan_free(plan);
-    if (rc) {
-        wr_jobgraph_free(graph);
-        return rc;
+    if (explain) {
+        wr_buf_printf(explain, "Sink(table=[%s]%s)\n", sink->name,
+                      st->insert.overwrite ? ", overwrite=[true]" : "");
+        wr_plan_explain(plan, explain);
     }
-    return run_job(s, graph, err);
+    int par;
+    int v = wr_plan_translate(plan, graph, &s->config, &par, err);
+    wr_plan_free(plan);
+    if (v < 0) return v;
+    if (sink->mem) {
+        wr_memtable_txn *txn = wr_memtable_begin(sink->mem, st->insert.overwrite);
+        WR_VEC_PUSH(txns, txn);
+        v = wr_plan_add_memtable_sink(graph, v, par, sink, txn, err);
+    } else {
+        v = wr_plan_add_sink(graph, v, par, sink, &s->config, err);
+    }
+    return v < 0 ? v : 0;
+}
+
+/* Runs the INSERTs of inserts[0..n) as one job (a statement set when n > 1). */
+static int exec_inserts(weir_session *s, wr_ast_stmt *const *inserts, int n, wr_error *err)
+{
+    wr_buf def;
+    wr_buf_init(&def);
+    wr_buf_puts(&def, "insert-into_");
+    for (int i = 0; i < n; i++)
+        wr_buf_printf(&def, "%sdefault_catalog.default_database.%s", i ? "," : "",
+                      last_part(inserts[i]->insert.table_parts, inserts[i]->insert.ntable_parts));
+    wr_jobgraph *graph = wr_jobgraph_new(job_name(s, def.data));
+    wr_buf_fini(&def);
+    txn_list txns = {0};
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = plan_insert(s, inserts[i], graph, &txns, NULL, NULL, err);
+    if (rc)
+        wr_jobgraph_free(graph);
+    else
+        rc = run_job(s, graph, err);
+    /* The rows become visible only when the whole job succeeded. */
+    txns_end(&txns, rc == 0);
+    return rc;
 }
 
 static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out, wr_error *err)
@@ -292,91 +464,278 @@ static weir_result *text_result(const char *const *names, int n)
     return r;
 }
 
+/* A result of one column and one row. */
+static weir_result *one_text(const char *column, const char *value)
+{
+    const char *names[] = {column};
+    weir_result *r = text_result(names, 1);
+    const char *row[] = {value};
+    wr_result_add_text_row(r, row);
+    return r;
+}
+
 static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **out, wr_error *err)
 {
     const wr_ast_stmt *inner = st->explain.stmt;
-    const wr_ast_query *q = NULL;
-    const wr_table *sink = NULL;
-    if (inner->kind == WR_STMT_QUERY) {
-        q = inner->query.query;
-    } else if (inner->kind == WR_STMT_INSERT) {
-        q = inner->insert.query;
-        const char *name = last_part(inner->insert.table_parts, inner->insert.ntable_parts);
-        if (!(sink = wr_catalog_find(&s->catalog, name)))
-            return wr_error_set_at(err, WR_ERR_VALIDATION, inner->insert.table_pos,
-                                   "table '%s' not found in default_catalog.default_database",
-                                   name);
-    } else {
-        return wr_error_set_at(err, WR_ERR_VALIDATION, inner->pos,
-                               "EXPLAIN supports queries and INSERT statements");
-    }
-    wr_plan *plan = wr_bind_query(q, &s->catalog, err);
-    if (plan && sink) plan = wr_bind_insert(plan, sink, q, err);
-    if (plan == NULL) return err->code;
     wr_buf text;
     wr_buf_init(&text);
     wr_buf_puts(&text, "== Logical Plan ==\n");
-    if (sink) wr_buf_printf(&text, "Sink(table=[%s])\n", sink->name);
-    wr_plan_explain(plan, &text);
     wr_jobgraph *graph = wr_jobgraph_new("explain");
-    int par;
-    int v = wr_plan_translate(plan, graph, &s->config, &par, err);
-    int rc = v < 0 ? v : 0;
-    if (rc == 0 && sink && (v = wr_plan_add_sink(graph, v, par, sink, &s->config, err)) < 0) rc = v;
+    txn_list txns = {0};
+    int rc = 0;
+    if (inner->kind == WR_STMT_QUERY) {
+        wr_plan *plan = wr_bind_query(inner->query.query, &s->catalog, err);
+        if (plan == NULL) {
+            rc = err->code;
+        } else {
+            wr_plan_explain(plan, &text);
+            int par;
+            int v = wr_plan_translate(plan, graph, &s->config, &par, err);
+            if (v < 0) rc = v;
+            wr_plan_free(plan);
+        }
+    } else if (inner->kind == WR_STMT_INSERT) {
+        rc = plan_insert(s, inner, graph, &txns, NULL, &text, err);
+    } else if (inner->kind == WR_STMT_STATEMENT_SET) {
+        for (int i = 0; i < inner->statement_set.nstmts && rc == 0; i++)
+            rc = plan_insert(s, inner->statement_set.stmts[i], graph, &txns, NULL, &text, err);
+    } else {
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, inner->pos,
+                             "EXPLAIN supports queries, INSERT statements and statement sets");
+    }
     if (rc == 0) {
         wr_buf_puts(&text, "\n== Job Graph ==\n");
         wr_jobgraph_describe(graph, &s->config, &text);
-        static const char *names[] = {"plan"};
-        *out = text_result(names, 1);
-        const char *row[] = {text.data};
-        wr_result_add_text_row(*out, row);
+        *out = one_text("plan", text.data);
     }
+    txns_end(&txns, false); /* nothing ran */
     wr_jobgraph_free(graph);
-    wr_plan_free(plan);
     wr_buf_fini(&text);
     return rc;
 }
 
-static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, wr_error *err)
+/* ---- catalog statements ------------------------------------------------------ */
+
+/* `name` with backquotes doubled, as Flink quotes identifiers. */
+static void put_ident(wr_buf *b, const char *name)
+{
+    wr_buf_putc(b, '`');
+    for (const char *p = name; *p; p++) {
+        if (*p == '`') wr_buf_putc(b, '`');
+        wr_buf_putc(b, *p);
+    }
+    wr_buf_putc(b, '`');
+}
+
+static void put_string(wr_buf *b, const char *value)
+{
+    wr_buf_putc(b, '\'');
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'') wr_buf_putc(b, '\'');
+        wr_buf_putc(b, *p);
+    }
+    wr_buf_putc(b, '\'');
+}
+
+static void put_qualified(wr_buf *b, const char *name)
+{
+    wr_buf_puts(b, "`default_catalog`.`default_database`.");
+    put_ident(b, name);
+}
+
+/* SHOW CREATE TABLE: DDL that creates the table again. */
+static char *create_table_text(const wr_table *t)
+{
+    wr_buf b;
+    wr_buf_init(&b);
+    wr_buf_printf(&b, "CREATE %sTABLE ", t->temporary ? "TEMPORARY " : "");
+    put_qualified(&b, t->name);
+    wr_buf_puts(&b, " (\n");
+    for (int i = 0; i < t->schema->ncols; i++) {
+        char tn[64];
+        wr_buf_puts(&b, "  ");
+        put_ident(&b, t->schema->names[i]);
+        wr_buf_printf(&b, " %s%s\n", wr_type_name(t->schema->types[i], tn, sizeof(tn)),
+                      i + 1 < t->schema->ncols || t->nprimary_key ? "," : "");
+    }
+    if (t->nprimary_key) {
+        wr_buf_puts(&b, "  PRIMARY KEY (");
+        for (int k = 0; k < t->nprimary_key; k++) {
+            if (k) wr_buf_puts(&b, ", ");
+            put_ident(&b, t->schema->names[t->primary_key[k]]);
+        }
+        wr_buf_puts(&b, ") NOT ENFORCED\n");
+    }
+    wr_buf_puts(&b, ")");
+    if (t->options.n) {
+        wr_buf_puts(&b, " WITH (\n");
+        for (int i = 0; i < t->options.n; i++) {
+            wr_buf_puts(&b, "  ");
+            put_string(&b, t->options.entries[i].key);
+            wr_buf_puts(&b, " = ");
+            put_string(&b, t->options.entries[i].value);
+            wr_buf_puts(&b, i + 1 < t->options.n ? ",\n" : "\n");
+        }
+        wr_buf_puts(&b, ")");
+    }
+    wr_buf_putc(&b, '\n');
+    return wr_buf_detach(&b);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* SHOW TABLES lists tables and views, SHOW VIEWS views only, sorted as Flink does. */
+static weir_result *list_names(const wr_catalog *cat, bool tables, const char *column)
+{
+    int n = 0;
+    const char **names = wr_malloc((size_t)(cat->ntables + cat->nviews + 1) * sizeof(const char *));
+    for (int i = 0; tables && i < cat->ntables; i++) names[n++] = cat->tables[i]->name;
+    for (int i = 0; i < cat->nviews; i++) names[n++] = cat->views[i]->name;
+    qsort(names, (size_t)n, sizeof(*names), compare_names);
+    const char *cols[] = {column};
+    weir_result *r = text_result(cols, 1);
+    for (int i = 0; i < n; i++) {
+        const char *row[] = {names[i]};
+        wr_result_add_text_row(r, row);
+    }
+    wr_free(names);
+    return r;
+}
+
+/* DESCRIBE / SHOW COLUMNS: Flink's columns name, type, null, key, extras, watermark. */
+static int describe(weir_session *s, const char *name, int pos, weir_result **out, wr_error *err)
+{
+    const wr_table *t = wr_catalog_find(&s->catalog, name);
+    const wr_view *v = t ? NULL : wr_catalog_find_view(&s->catalog, name);
+    if (t == NULL && v == NULL) return not_found(err, pos, "table or view", name);
+    const wr_schema *schema = t ? t->schema : v->schema;
+    static const char *names[] = {"name", "type", "null", "key", "extras", "watermark"};
+    *out = text_result(names, 6);
+    char key[512] = "";
+    if (t && t->nprimary_key) {
+        wr_buf b;
+        wr_buf_init(&b);
+        wr_buf_puts(&b, "PRI(");
+        for (int k = 0; k < t->nprimary_key; k++)
+            wr_buf_printf(&b, "%s%s", k ? ", " : "", schema->names[t->primary_key[k]]);
+        wr_buf_puts(&b, ")");
+        snprintf(key, sizeof(key), "%s", b.data);
+        wr_buf_fini(&b);
+    }
+    for (int i = 0; i < schema->ncols; i++) {
+        wr_type type = schema->types[i];
+        type.nullable = true; /* the null column says it */
+        char tn[64];
+        wr_type_name(type, tn, sizeof(tn));
+        bool in_key = false;
+        for (int k = 0; t && k < t->nprimary_key; k++) in_key |= t->primary_key[k] == i;
+        const char *row[] = {
+            schema->names[i],    tn,   schema->types[i].nullable ? "TRUE" : "FALSE",
+            in_key ? key : NULL, NULL, NULL};
+        wr_result_add_text_row(*out, row);
+    }
+    return 0;
+}
+
+static int exec_show(weir_session *s, const wr_ast_stmt *st, weir_result **out, wr_error *err)
+{
+    const char *what = st->show.what;
+    if (strcmp(what, "TABLES") == 0) {
+        *out = list_names(&s->catalog, true, "table name");
+    } else if (strcmp(what, "VIEWS") == 0) {
+        *out = list_names(&s->catalog, false, "view name");
+    } else if (strcmp(what, "CATALOGS") == 0) {
+        *out = one_text("catalog name", "default_catalog");
+    } else if (strcmp(what, "DATABASES") == 0) {
+        *out = one_text("database name", "default_database");
+    } else if (strcmp(what, "CURRENT CATALOG") == 0) {
+        *out = one_text("current catalog name", "default_catalog");
+    } else if (strcmp(what, "CURRENT DATABASE") == 0) {
+        *out = one_text("current database name", "default_database");
+    } else if (strcmp(what, "COLUMNS") == 0) {
+        return describe(s, last_part(st->show.name_parts, st->show.nname_parts), st->pos, out, err);
+    } else if (strcmp(what, "CREATE TABLE") == 0 || strcmp(what, "CREATE VIEW") == 0) {
+        bool want_view = strcmp(what, "CREATE VIEW") == 0;
+        const char *name = last_part(st->show.name_parts, st->show.nname_parts);
+        const wr_table *t = wr_catalog_find(&s->catalog, name);
+        const wr_view *v = wr_catalog_find_view(&s->catalog, name);
+        if (t == NULL && v == NULL)
+            return not_found(err, st->pos, want_view ? "view" : "table", name);
+        if (want_view != (v != NULL))
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
+                                   "'%s' is a %s: use SHOW CREATE %s", name, v ? "view" : "table",
+                                   v ? "VIEW" : "TABLE");
+        char *text;
+        if (t) {
+            text = create_table_text(t);
+        } else {
+            wr_buf b;
+            wr_buf_init(&b);
+            wr_buf_printf(&b, "CREATE %sVIEW ", v->temporary ? "TEMPORARY " : "");
+            put_qualified(&b, v->name);
+            wr_buf_printf(&b, " AS\n%s\n", v->text);
+            text = wr_buf_detach(&b);
+        }
+        *out = one_text("result", text);
+        wr_free(text);
+    } else {
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "SHOW %s is not supported yet",
+                               what);
+    }
+    return 0;
+}
+
+/* Options the session itself reads; checked where SET wrote them. */
+static int check_session_config(const wr_config *config, wr_error *err)
+{
+    static const char *const result_modes[] = {"tableau", "table", "changelog", NULL};
+    int mode;
+    return wr_config_get_enum(config, "sql-client.execution.result-mode", result_modes, 0, &mode,
+                              err);
+}
+
+static int exec_set(weir_session *s, const wr_ast_stmt *st, weir_result **out, wr_error *err)
+{
+    if (st->set.key == NULL) {
+        static const char *names[] = {"key", "value"};
+        *out = text_result(names, 2);
+        for (int i = 0; i < s->config.n; i++) {
+            const char *row[] = {s->config.entries[i].key, s->config.entries[i].value};
+            wr_result_add_text_row(*out, row);
+        }
+        return 0;
+    }
+    /* Check the value where it was written; keep it without positions, since
+     * later statements may come from another text. */
+    wr_config check;
+    wr_config_init(&check);
+    wr_config_copy(&check, &s->config);
+    wr_config_set(&check, st->set.key, st->set.value, st->set.key_pos, st->set.value_pos);
+    int rc = wr_job_check_config(&check, err);
+    if (rc == 0) rc = wr_coordinator_check_config(&check, err);
+    if (rc == 0) rc = check_session_config(&check, err);
+    wr_config_fini(&check);
+    if (rc) return rc;
+    wr_config_set(&s->config, st->set.key, st->set.value, -1, -1);
+    return 0;
+}
+
+static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, weir_result **out,
+                     wr_error *err)
 {
     *out = NULL;
     switch (st->kind) {
     case WR_STMT_CREATE_TABLE:
         return exec_create_table(s, st, err);
-    case WR_STMT_DROP: {
-        const char *name = last_part(st->drop.name_parts, st->drop.nname_parts);
-        if (strcmp(st->drop.what, "TABLE") != 0)
-            return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "DROP %s is not supported yet",
-                                   st->drop.what);
-        if (!wr_catalog_drop(&s->catalog, name) && !st->drop.if_exists)
-            return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos,
-                                   "table '%s' does not exist", name);
-        return 0;
-    }
+    case WR_STMT_CREATE_VIEW:
+        return exec_create_view(s, sql, st, err);
+    case WR_STMT_DROP:
+        return exec_drop(s, st, err);
     case WR_STMT_SET:
-        if (st->set.key == NULL) {
-            static const char *names[] = {"key", "value"};
-            *out = text_result(names, 2);
-            for (int i = 0; i < s->config.n; i++) {
-                const char *row[] = {s->config.entries[i].key, s->config.entries[i].value};
-                wr_result_add_text_row(*out, row);
-            }
-            return 0;
-        }
-        {
-            /* Check the value where it was written; keep it without positions, since
-             * later statements may come from another text. */
-            wr_config check;
-            wr_config_init(&check);
-            wr_config_copy(&check, &s->config);
-            wr_config_set(&check, st->set.key, st->set.value, st->set.key_pos, st->set.value_pos);
-            int rc = wr_job_check_config(&check, err);
-            if (rc == 0) rc = wr_coordinator_check_config(&check, err);
-            wr_config_fini(&check);
-            if (rc) return rc;
-            wr_config_set(&s->config, st->set.key, st->set.value, -1, -1);
-            return 0;
-        }
+        return exec_set(s, st, out, err);
     case WR_STMT_RESET:
         if (st->set.key)
             wr_config_unset(&s->config, st->set.key);
@@ -385,52 +744,23 @@ static int exec_stmt(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
             wr_config_init(&s->config);
         }
         return 0;
-    case WR_STMT_INSERT:
-        return exec_insert(s, st, err);
+    case WR_STMT_INSERT: {
+        wr_ast_stmt *const one[] = {(wr_ast_stmt *)st};
+        return exec_inserts(s, one, 1, err);
+    }
+    case WR_STMT_STATEMENT_SET:
+        return exec_inserts(s, st->statement_set.stmts, st->statement_set.nstmts, err);
     case WR_STMT_QUERY:
         return exec_query(s, st->query.query, out, err);
     case WR_STMT_EXPLAIN:
         return exec_explain(s, st, out, err);
     case WR_STMT_SHOW:
-        if (strcmp(st->show.what, "TABLES") == 0) {
-            static const char *names[] = {"table name"};
-            *out = text_result(names, 1);
-            for (int i = 0; i < s->catalog.ntables; i++) {
-                const char *row[] = {s->catalog.tables[i]->name};
-                wr_result_add_text_row(*out, row);
-            }
-            return 0;
-        }
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "SHOW %s is not supported yet",
-                               st->show.what);
-    case WR_STMT_DESCRIBE: {
-        const char *name = last_part(st->describe.name_parts, st->describe.nname_parts);
-        const wr_table *t = wr_catalog_find(&s->catalog, name);
-        if (t == NULL)
-            return wr_error_set_at(err, WR_ERR_VALIDATION, st->describe.name_pos,
-                                   "table '%s' not found in default_catalog.default_database",
-                                   name);
-        static const char *names[] = {"name", "type", "null", "key"};
-        *out = text_result(names, 4);
-        for (int i = 0; i < t->schema->ncols; i++) {
-            wr_type type = t->schema->types[i];
-            type.nullable = true; /* the null column says it */
-            char tn[64], key[64] = "";
-            for (int k = 0; k < t->nprimary_key; k++)
-                if (t->primary_key[k] == i)
-                    snprintf(key, sizeof(key), "PRI(%s)", t->schema->names[i]);
-            wr_type_name(type, tn, sizeof(tn));
-            const char *row[] = {t->schema->names[i], tn,
-                                 t->schema->types[i].nullable ? "TRUE" : "FALSE",
-                                 key[0] ? key : NULL};
-            wr_result_add_text_row(*out, row);
-        }
-        return 0;
+        return exec_show(s, st, out, err);
+    case WR_STMT_DESCRIBE:
+        return describe(s, last_part(st->describe.name_parts, st->describe.nname_parts),
+                        st->describe.name_pos, out, err);
     }
-    default:
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
-                               "this statement is not supported yet");
-    }
+    return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "this statement is not supported yet");
 }
 
 static void set_error(weir_session *s, const wr_error *err, const char *text, const char *name)
@@ -445,6 +775,70 @@ static void set_error(weir_session *s, const wr_error *err, const char *text, co
     s->error = wr_buf_detach(&b);
 }
 
+/* Clears what the previous call left: flags, savepoint, error. */
+static void start_call(weir_session *s)
+{
+    atomic_store(&s->cancel, false);
+    atomic_store(&s->stop, false);
+    wr_free(s->savepoint);
+    s->savepoint = NULL;
+    wr_free(s->error);
+    s->error = wr_strdup("");
+}
+
+/*
+ * After a syntax error at or after from: the offset just past the next ';'
+ * (the lexer skips those in strings and comments), or the end of sql. A byte
+ * that starts no token is stepped over; an unterminated string, identifier
+ * or comment runs to the end.
+ */
+static int skip_statement(const char *sql, int from)
+{
+    int len = (int)strlen(sql);
+    wr_lexer lex;
+    wr_lex_init(&lex, sql, len, from);
+    wr_lex_token tok;
+    wr_error err;
+    wr_error_init(&err);
+    for (;;) {
+        if (wr_lex_next(&lex, &tok, &err) != 0) {
+            char c = sql[tok.pos], next = sql[tok.pos + 1];
+            if (c == '`' && next == '`') { /* `` names nothing, but ends nothing either */
+                wr_lex_init(&lex, sql, len, tok.pos + 2);
+                continue;
+            }
+            if (c == '\'' || c == '`' || (c == '/' && next == '*')) return len;
+            wr_lex_init(&lex, sql, len, tok.pos + 1);
+            continue;
+        }
+        if (tok.kind == WR_TOK_EOF) return len;
+        if (tok.kind == WR_TOK_SEMI) return tok.pos + 1;
+    }
+}
+
+/*
+ * Parses and runs the statement at *offset. Returns 1 when one ran (its rows,
+ * if any, in *result), 0 at the end of sql, or an error with err filled; *offset
+ * then lies past the failed statement.
+ */
+static int run_next(weir_session *s, const char *sql, int *offset, weir_result **result,
+                    wr_error *err)
+{
+    wr_arena arena;
+    wr_arena_init(&arena, 8192);
+    wr_ast_stmt *st = NULL;
+    *result = NULL;
+    int got = wr_sql_parse_next(sql, offset, &arena, &st, err);
+    if (got < 0) {
+        *offset = skip_statement(sql, WR_MAX(*offset, err->offset));
+    } else if (got > 0) {
+        int rc = exec_stmt(s, sql, st, result, err);
+        if (rc) got = rc;
+    }
+    wr_arena_fini(&arena);
+    return got;
+}
+
 /*
  * Runs every statement of sql in order, handing each result to take (which
  * takes ownership of it). Stops at the first error and renders it.
@@ -454,30 +848,31 @@ static int run_script(weir_session *s, const char *sql, const char *name,
 {
     wr_error err;
     wr_error_init(&err);
-    atomic_store(&s->cancel, false);
-    atomic_store(&s->stop, false);
-    wr_free(s->savepoint);
-    s->savepoint = NULL;
-    wr_free(s->error);
-    s->error = wr_strdup("");
-    int offset = 0, rc = 0;
+    start_call(s);
+    int offset = 0, rc;
     for (;;) {
-        wr_arena arena;
-        wr_arena_init(&arena, 8192);
-        wr_ast_stmt *st = NULL;
-        int got = wr_sql_parse_next(sql, &offset, &arena, &st, &err);
-        if (got <= 0) {
-            wr_arena_fini(&arena);
-            rc = got;
-            break;
-        }
         weir_result *result = NULL;
-        rc = exec_stmt(s, st, &result, &err);
-        wr_arena_fini(&arena);
+        rc = run_next(s, sql, &offset, &result, &err);
         if (result) take(arg, result);
-        if (rc) break;
+        if (rc <= 0) break;
     }
     if (rc) set_error(s, &err, sql, name);
+    return rc;
+}
+
+int weir_exec_next(weir_session *s, const char *sql, const char *name, int *offset,
+                   weir_result **result)
+{
+    wr_error err;
+    wr_error_init(&err);
+    start_call(s);
+    weir_result *r = NULL;
+    int rc = run_next(s, sql, offset, &r, &err);
+    if (rc < 0) set_error(s, &err, sql, name);
+    if (result)
+        *result = r;
+    else
+        weir_result_free(r);
     return rc;
 }
 

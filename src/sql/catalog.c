@@ -1,8 +1,13 @@
 /*
- * catalog.c — the session's tables; see catalog.h.
+ * catalog.c — the session's tables and views; see catalog.h.
+ *
+ * Tables and views share one namespace, as in Flink: a name is either. Lists
+ * are small (a session's objects), so lookups scan them.
  */
 #include "catalog.h"
 #include "../base/alloc.h"
+#include "../base/arena.h"
+#include "../connectors/memtable.h"
 
 #include <string.h>
 
@@ -10,6 +15,8 @@ void wr_catalog_init(wr_catalog *cat)
 {
     cat->tables = NULL;
     cat->ntables = 0;
+    cat->views = NULL;
+    cat->nviews = 0;
 }
 
 void wr_table_free(wr_table *table)
@@ -19,18 +26,36 @@ void wr_table_free(wr_table *table)
     wr_schema_free(table->schema);
     wr_config_fini(&table->options);
     wr_free(table->primary_key);
+    /* Jobs still reading the rows hold their own snapshot of them. */
+    wr_memtable_free(table->mem);
     wr_free(table);
+}
+
+void wr_view_free(wr_view *view)
+{
+    if (view == NULL) return;
+    wr_free(view->name);
+    wr_free(view->text);
+    if (view->arena) {
+        wr_arena_fini(view->arena);
+        wr_free(view->arena);
+    }
+    wr_schema_free(view->schema);
+    wr_free(view);
 }
 
 void wr_catalog_fini(wr_catalog *cat)
 {
     for (int i = 0; i < cat->ntables; i++) wr_table_free(cat->tables[i]);
     wr_free(cat->tables);
+    for (int i = 0; i < cat->nviews; i++) wr_view_free(cat->views[i]);
+    wr_free(cat->views);
     wr_catalog_init(cat);
 }
 
 void wr_catalog_add(wr_catalog *cat, wr_table *table)
 {
+    assert(!wr_catalog_find(cat, table->name) && !wr_catalog_find_view(cat, table->name));
     cat->tables = wr_realloc(cat->tables, (size_t)(cat->ntables + 1) * sizeof(wr_table *));
     cat->tables[cat->ntables++] = table;
 }
@@ -50,6 +75,34 @@ bool wr_catalog_drop(wr_catalog *cat, const char *name)
             memmove(&cat->tables[i], &cat->tables[i + 1],
                     (size_t)(cat->ntables - i - 1) * sizeof(wr_table *));
             cat->ntables--;
+            return true;
+        }
+    }
+    return false;
+}
+
+void wr_catalog_add_view(wr_catalog *cat, wr_view *view)
+{
+    assert(!wr_catalog_find(cat, view->name) && !wr_catalog_find_view(cat, view->name));
+    cat->views = wr_realloc(cat->views, (size_t)(cat->nviews + 1) * sizeof(wr_view *));
+    cat->views[cat->nviews++] = view;
+}
+
+wr_view *wr_catalog_find_view(const wr_catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->nviews; i++)
+        if (strcmp(cat->views[i]->name, name) == 0) return cat->views[i];
+    return NULL;
+}
+
+bool wr_catalog_drop_view(wr_catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->nviews; i++) {
+        if (strcmp(cat->views[i]->name, name) == 0) {
+            wr_view_free(cat->views[i]);
+            memmove(&cat->views[i], &cat->views[i + 1],
+                    (size_t)(cat->nviews - i - 1) * sizeof(wr_view *));
+            cat->nviews--;
             return true;
         }
     }

@@ -68,4 +68,13 @@ int wr_plan_translate(wr_plan *plan, wr_jobgraph *graph, const wr_config *job, i
 int wr_plan_add_sink(wr_jobgraph *graph, int from, int from_par, const wr_table *table,
                      const wr_config *job, wr_error *err);
 
+/*
+ * Adds a sink vertex for a table Weir stores (table->mem) after vertex
+ * `from`, with from's parallelism, writing into txn (borrowed: the caller
+ * commits or aborts it after the job).
+ */
+struct wr_memtable_txn;
+int wr_plan_add_memtable_sink(wr_jobgraph *graph, int from, int from_par, const wr_table *table,
+                              struct wr_memtable_txn *txn, wr_error *err);
+
 #endif

@@ -7,6 +7,7 @@
  * rebalance where it does not, as Flink does.
  */
 #include "../connectors/connector.h"
+#include "../connectors/memtable.h"
 #include "../ops/calc.h"
 #include "../ops/values.h"
 #include "plan.h"
@@ -34,15 +35,20 @@ int wr_plan_translate(wr_plan *plan, wr_jobgraph *graph, const wr_config *job, i
     switch (plan->kind) {
     case WR_PLAN_SCAN: {
         const wr_table *t = plan->table;
-        const char *name = wr_config_get(&t->options, "connector", NULL);
-        const wr_connector *conn = name ? wr_connector_find(name) : NULL;
-        if (conn == NULL || conn->make_source == NULL)
-            return wr_error_set(err, WR_ERR_VALIDATION,
-                                "table '%s' (connector '%s') cannot be read as a source", t->name,
-                                name ? name : "");
         wr_operator_spec spec;
-        int rc = conn->make_source(t->schema, &t->options, job, &spec, err);
-        if (rc) return rc;
+        if (t->mem) {
+            /* A table Weir stores: its rows as of now. */
+            spec = wr_memtable_source_spec(t->mem);
+        } else {
+            const char *name = wr_config_get(&t->options, "connector", NULL);
+            const wr_connector *conn = name ? wr_connector_find(name) : NULL;
+            if (conn == NULL || conn->make_source == NULL)
+                return wr_error_set(err, WR_ERR_VALIDATION,
+                                    "table '%s' (connector '%s') cannot be read as a source",
+                                    t->name, name ? name : "");
+            int rc = conn->make_source(t->schema, &t->options, job, &spec, err);
+            if (rc) return rc;
+        }
         *parallelism = resolve_parallelism(spec.parallelism, job);
         spec.parallelism = *parallelism;
         char vname[256];
@@ -100,5 +106,17 @@ int wr_plan_add_sink(wr_jobgraph *graph, int from, int from_par, const wr_table 
     snprintf(vname, sizeof(vname), "Sink: %s", table->name);
     int v = wr_jobgraph_add(graph, vname, &spec, table->schema->types, table->schema->ncols);
     connect_edge(graph, from, from_par, v, par);
+    return v;
+}
+
+int wr_plan_add_memtable_sink(wr_jobgraph *graph, int from, int from_par, const wr_table *table,
+                              struct wr_memtable_txn *txn, wr_error *err)
+{
+    wr_operator_spec spec = wr_memtable_sink_spec(txn);
+    spec.parallelism = from_par;
+    char vname[256];
+    snprintf(vname, sizeof(vname), "Sink: %s", table->name);
+    int v = wr_jobgraph_add(graph, vname, &spec, table->schema->types, table->schema->ncols);
+    connect_edge(graph, from, from_par, v, from_par);
     return v;
 }
