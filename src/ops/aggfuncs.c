@@ -1,0 +1,1115 @@
+/*
+ * aggfuncs.c — the accumulators of the aggregate functions; see aggregate_int.h.
+ *
+ * One state layout per family of functions and one loop per (function,
+ * physical type), stamped out by macros and picked from tables indexed by
+ * wr_agg_phys, so adding a type means adding table entries. Integer SUM
+ * wraps around like Java's (Flink's SUM(INT) is an INT); integer AVG keeps a
+ * 64-bit sum (128-bit for BIGINT) so that it cannot overflow in practice and
+ * truncates toward zero; STDDEV and VAR keep count, sum and sum of squares
+ * in double, Flink's formula, which also makes them mergeable and
+ * retractable. Kept strings (MIN, MAX, FIRST/LAST_VALUE, LISTAGG) are copied
+ * into the caller's heap and overwritten in place while they fit.
+ */
+#include "aggregate_int.h"
+
+#include <math.h>
+#include <string.h>
+
+wr_agg_phys wr_agg_phys_of(wr_type_id id)
+{
+    switch (id) {
+    case WR_TYPE_BOOLEAN:
+        return WR_PHYS_BOOL;
+    case WR_TYPE_TINYINT:
+        return WR_PHYS_I8;
+    case WR_TYPE_SMALLINT:
+        return WR_PHYS_I16;
+    case WR_TYPE_INT:
+        return WR_PHYS_I32;
+    case WR_TYPE_BIGINT:
+    case WR_TYPE_TIMESTAMP:
+        return WR_PHYS_I64;
+    case WR_TYPE_FLOAT:
+        return WR_PHYS_F32;
+    case WR_TYPE_DOUBLE:
+        return WR_PHYS_F64;
+    case WR_TYPE_CHAR:
+    case WR_TYPE_VARCHAR:
+        return WR_PHYS_STR;
+    case WR_TYPE_NULL:
+    case WR_TYPE_COUNT_:
+        break;
+    }
+    return WR_PHYS_NONE;
+}
+
+static bool phys_is_int(wr_agg_phys p)
+{
+    return p >= WR_PHYS_I8 && p <= WR_PHYS_I64;
+}
+
+static bool phys_is_num(wr_agg_phys p)
+{
+    return p >= WR_PHYS_I8 && p <= WR_PHYS_F64;
+}
+
+bool wr_agg_can_retract(wr_agg_kind kind)
+{
+    switch (kind) {
+    case WR_AGG_COUNT_STAR:
+    case WR_AGG_COUNT:
+    case WR_AGG_SUM:
+    case WR_AGG_SUM0:
+    case WR_AGG_AVG:
+    case WR_AGG_STDDEV_POP:
+    case WR_AGG_STDDEV_SAMP:
+    case WR_AGG_VAR_POP:
+    case WR_AGG_VAR_SAMP:
+    case WR_AGG_BOOL_AND:
+    case WR_AGG_BOOL_OR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- state layouts -------------------------------------------------------- */
+
+/* A fixed-width value; every member starts at byte 0, so its first w bytes are a w-byte value. */
+typedef union value {
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+} value;
+
+typedef struct count_state {
+    int64_t n;
+} count_state;
+
+/* Integer SUM (unsigned: wraps like Java without C's overflow) and AVG of narrow integers. */
+typedef struct isum_state {
+    uint64_t sum;
+    int64_t n;
+} isum_state;
+
+typedef struct fsum_state {
+    double sum;
+    int64_t n;
+} fsum_state;
+
+/* AVG of BIGINT: a sum that 2^64 rows cannot overflow. */
+typedef struct wsum_state {
+    __int128 sum;
+    int64_t n;
+} wsum_state;
+
+typedef struct var_state {
+    int64_t n;
+    double sum, sumsq;
+} var_state;
+
+/* MIN, MAX, FIRST/LAST_VALUE, SINGLE_VALUE of fixed-width values. */
+typedef struct val_state {
+    value v;
+    int32_t has;  /* v holds a value */
+    int32_t rows; /* SINGLE_VALUE: rows seen, NULL or not */
+} val_state;
+
+/* The same for strings: ptr[0..len) in the heap, room for cap bytes. */
+typedef struct str_state {
+    char *ptr;
+    uint32_t len, cap;
+    int32_t has;
+    int32_t rows;
+} str_state;
+
+/* LISTAGG: the joined text and the separator (kept for merging). */
+typedef struct lagg_state {
+    char *ptr;
+    uint32_t len, cap;
+    const char *sep;
+    uint32_t seplen;
+    int32_t has;
+} lagg_state;
+
+/* BOOL_AND / BOOL_OR as counts, so they can retract. */
+typedef struct bool_state {
+    int64_t n, ntrue;
+} bool_state;
+
+/* ---- loops ---------------------------------------------------------------- */
+
+#define UPDATE_ARGS                                                                                \
+    const wr_agg_acc *acc, const wr_agg_states *st, const wr_vector *arg, const wr_vector *arg2,   \
+        const uint32_t *rows, const uint32_t *groups, int n, wr_error *err
+
+/* Runs the statements for every (rows[i], groups[i]) with s at the group's state of type T. */
+#define FOR_ROWS(T, ...)                                                                           \
+    do {                                                                                           \
+        uint8_t *base_ = st->rows + acc->offset;                                                   \
+        size_t stride_ = st->stride;                                                               \
+        for (int i = 0; i < n; i++) {                                                              \
+            uint32_t r = rows[i];                                                                  \
+            T *s = (T *)(base_ + (size_t)groups[i] * stride_);                                     \
+            (void)r;                                                                               \
+            __VA_ARGS__;                                                                           \
+        }                                                                                          \
+    } while (0)
+
+/* As FOR_ROWS for the rows where arg is not NULL; two loops so that no-NULL input tests nothing. */
+#define FOR_VALUES(T, ...)                                                                         \
+    do {                                                                                           \
+        const uint64_t *valid_ = arg->validity;                                                    \
+        if (valid_ == NULL) {                                                                      \
+            FOR_ROWS(T, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        }                                                                                          \
+        uint8_t *base_ = st->rows + acc->offset;                                                   \
+        size_t stride_ = st->stride;                                                               \
+        for (int i = 0; i < n; i++) {                                                              \
+            uint32_t r = rows[i];                                                                  \
+            if (!((valid_[r >> 6] >> (r & 63)) & 1)) continue;                                     \
+            T *s = (T *)(base_ + (size_t)groups[i] * stride_);                                     \
+            __VA_ARGS__;                                                                           \
+        }                                                                                          \
+    } while (0)
+
+#define STATE_OF(T, g) ((const T *)(st->rows + (size_t)(g)*st->stride + acc->offset))
+
+/* ---- writing results ---------------------------------------------------- */
+
+/* Java's double-to-long conversion: saturating, NaN is 0. */
+static int64_t java_d2l(double x)
+{
+    if (x != x) return 0;
+    if (x >= 9223372036854775807.0) return INT64_MAX;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
+}
+
+/* Stores an integer result in a numeric column, narrowing with wrap-around as Java casts do. */
+static void put_int(wr_vector *v, wr_agg_phys p, int row, int64_t x)
+{
+    switch (p) {
+    case WR_PHYS_I8:
+        ((int8_t *)v->data)[row] = (int8_t)x;
+        break;
+    case WR_PHYS_I16:
+        ((int16_t *)v->data)[row] = (int16_t)x;
+        break;
+    case WR_PHYS_I32:
+        ((int32_t *)v->data)[row] = (int32_t)x;
+        break;
+    case WR_PHYS_I64:
+        ((int64_t *)v->data)[row] = x;
+        break;
+    case WR_PHYS_F32:
+        ((float *)v->data)[row] = (float)x;
+        break;
+    case WR_PHYS_F64:
+        ((double *)v->data)[row] = (double)x;
+        break;
+    default:
+        assert(0); /* wr_agg_acc_init admits numeric results only */
+    }
+}
+
+/* Stores a floating-point result; integer columns get it truncated toward zero. */
+static void put_float(wr_vector *v, wr_agg_phys p, int row, double x)
+{
+    if (p == WR_PHYS_F32)
+        ((float *)v->data)[row] = (float)x;
+    else if (p == WR_PHYS_F64)
+        ((double *)v->data)[row] = x;
+    else
+        put_int(v, p, row, java_d2l(x));
+}
+
+static void put_value(wr_vector *v, size_t width, int row, const value *x)
+{
+    memcpy((char *)v->data + (size_t)row * width, x, width);
+}
+
+static void put_str(wr_vector *v, int row, const char *ptr, uint32_t len)
+{
+    ((wr_str *)v->data)[row] = (wr_str){ptr ? ptr : "", len};
+}
+
+/* ---- strings kept in the heap ------------------------------------------- */
+
+/*
+ * Makes room for need bytes at *ptr, keeping its first keep bytes. Grows
+ * geometrically so that a state overwritten or appended to many times wastes
+ * at most as much heap as it uses.
+ */
+static void str_reserve(char **ptr, uint32_t *cap, uint32_t keep, size_t need, wr_arena *heap)
+{
+    if (need <= *cap) return;
+    size_t size = WR_MAX(need, (size_t)*cap * 2);
+    size = WR_MAX(size, 16);
+    size = (size + 15) & ~(size_t)15; /* the arena rounds to 16 anyway */
+    if (size > UINT32_MAX) size = need;
+    char *p = wr_arena_alloc(heap, size);
+    if (keep) memcpy(p, *ptr, keep);
+    *ptr = p;
+    *cap = (uint32_t)size;
+}
+
+static void str_store(str_state *s, const char *ptr, uint32_t len, wr_arena *heap)
+{
+    str_reserve(&s->ptr, &s->cap, 0, len, heap);
+    if (len) memcpy(s->ptr, ptr, len);
+    s->len = len;
+    s->has = 1;
+}
+
+/* Byte order (code point order for UTF-8), shorter first on a common prefix. */
+static int str_cmp(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+    /* A kept empty string may have no memory at all (NULL), which memcmp must not see. */
+    int c = alen && blen ? memcmp(a, b, WR_MIN(alen, blen)) : 0;
+    if (c) return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* ---- COUNT(*), COUNT(x) ---------------------------------------------------- */
+
+static int count_star_update(UPDATE_ARGS)
+{
+    FOR_ROWS(count_state, s->n++);
+    return 0;
+}
+
+static int count_star_retract(UPDATE_ARGS)
+{
+    FOR_ROWS(count_state, s->n--);
+    return 0;
+}
+
+static int count_update(UPDATE_ARGS)
+{
+    FOR_VALUES(count_state, s->n++);
+    return 0;
+}
+
+static int count_retract(UPDATE_ARGS)
+{
+    FOR_VALUES(count_state, s->n--);
+    return 0;
+}
+
+static int count_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                       wr_error *err)
+{
+    ((count_state *)dst)->n += ((const count_state *)src)->n;
+    return 0;
+}
+
+static void count_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                        wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    for (int i = 0; i < n; i++)
+        put_int(&out->cols[col], p, row0 + i, STATE_OF(count_state, first + i)->n);
+}
+
+/* ---- SUM, $SUM0, AVG ------------------------------------------------------ */
+
+#define SUM_INT(SFX, T)                                                                            \
+    static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(isum_state, s->sum += (uint64_t)(int64_t)x[r]; s->n++);                         \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(isum_state, s->sum -= (uint64_t)(int64_t)x[r]; s->n--);                         \
+        return 0;                                                                                  \
+    }
+
+SUM_INT(i8, int8_t)
+SUM_INT(i16, int16_t)
+SUM_INT(i32, int32_t)
+SUM_INT(i64, int64_t)
+
+/* Float sums: a group retracted to nothing restarts from an exact 0. */
+#define SUM_FLOAT(SFX, T)                                                                          \
+    static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(fsum_state, s->sum += (double)x[r]; s->n++);                                    \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(fsum_state, s->sum -= (double)x[r]; if (--s->n == 0) s->sum = 0);               \
+        return 0;                                                                                  \
+    }
+
+SUM_FLOAT(f32, float)
+SUM_FLOAT(f64, double)
+
+static int wsum_update(UPDATE_ARGS)
+{
+    const int64_t *x = arg->data;
+    FOR_VALUES(wsum_state, s->sum += x[r]; s->n++);
+    return 0;
+}
+
+static int wsum_retract(UPDATE_ARGS)
+{
+    const int64_t *x = arg->data;
+    FOR_VALUES(wsum_state, s->sum -= x[r]; s->n--);
+    return 0;
+}
+
+static int isum_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    isum_state *d = dst;
+    const isum_state *s = src;
+    d->sum += s->sum;
+    d->n += s->n;
+    return 0;
+}
+
+static int fsum_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    fsum_state *d = dst;
+    const fsum_state *s = src;
+    d->sum += s->sum;
+    d->n += s->n;
+    return 0;
+}
+
+static int wsum_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    wsum_state *d = dst;
+    const wsum_state *s = src;
+    d->sum += s->sum;
+    d->n += s->n;
+    return 0;
+}
+
+/* SUM is NULL over no values, $SUM0 is 0 (its zero state holds sum 0). */
+static void isum_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    bool sum0 = acc->kind == WR_AGG_SUM0;
+    for (int i = 0; i < n; i++) {
+        const isum_state *s = STATE_OF(isum_state, first + i);
+        if (s->n == 0 && !sum0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            put_int(&out->cols[col], p, row0 + i, (int64_t)s->sum);
+    }
+}
+
+static void fsum_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    bool sum0 = acc->kind == WR_AGG_SUM0;
+    for (int i = 0; i < n; i++) {
+        const fsum_state *s = STATE_OF(fsum_state, first + i);
+        if (s->n == 0 && !sum0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            put_float(&out->cols[col], p, row0 + i, s->sum);
+    }
+}
+
+/* Integer AVG: C's division truncates toward zero, as Java's does. */
+static void iavg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    for (int i = 0; i < n; i++) {
+        const isum_state *s = STATE_OF(isum_state, first + i);
+        if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            put_int(&out->cols[col], p, row0 + i, (int64_t)s->sum / s->n);
+    }
+}
+
+static void wavg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    for (int i = 0; i < n; i++) {
+        const wsum_state *s = STATE_OF(wsum_state, first + i);
+        if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            put_int(&out->cols[col], p, row0 + i, (int64_t)(s->sum / s->n));
+    }
+}
+
+static void favg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    for (int i = 0; i < n; i++) {
+        const fsum_state *s = STATE_OF(fsum_state, first + i);
+        if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            put_float(&out->cols[col], p, row0 + i, s->sum / (double)s->n);
+    }
+}
+
+/* ---- STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP ------------------------------------ */
+
+#define VAR(SFX, T)                                                                                \
+    static int var_##SFX##_update(UPDATE_ARGS)                                                     \
+    {                                                                                              \
+        const T *xs = arg->data;                                                                   \
+        FOR_VALUES(var_state, double x = (double)xs[r]; s->n++; s->sum += x; s->sumsq += x * x);   \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int var_##SFX##_retract(UPDATE_ARGS)                                                    \
+    {                                                                                              \
+        const T *xs = arg->data;                                                                   \
+        FOR_VALUES(var_state, double x = (double)xs[r]; s->sum -= x; s->sumsq -= x * x;            \
+                   if (--s->n == 0) s->sum = s->sumsq = 0);                                        \
+        return 0;                                                                                  \
+    }
+
+VAR(i8, int8_t)
+VAR(i16, int16_t)
+VAR(i32, int32_t)
+VAR(i64, int64_t)
+VAR(f32, float)
+VAR(f64, double)
+
+static int var_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                     wr_error *err)
+{
+    var_state *d = dst;
+    const var_state *s = src;
+    d->n += s->n;
+    d->sum += s->sum;
+    d->sumsq += s->sumsq;
+    return 0;
+}
+
+/*
+ * (sumsq - sum * sum / n) / n, or / (n - 1) for the sample variants, which
+ * are NULL below two values. For integer input whose variance is an integer
+ * every step is exact (while the sums stay below 2^53), so truncating the
+ * result to the integer type cannot fall one short. Rounding can make a zero
+ * variance slightly negative: 0.
+ */
+static void var_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                      wr_batch *out, int col, int row0)
+{
+    wr_agg_phys p = wr_agg_phys_of(acc->result.id);
+    bool samp = acc->kind == WR_AGG_STDDEV_SAMP || acc->kind == WR_AGG_VAR_SAMP;
+    bool root = acc->kind == WR_AGG_STDDEV_POP || acc->kind == WR_AGG_STDDEV_SAMP;
+    for (int i = 0; i < n; i++) {
+        const var_state *s = STATE_OF(var_state, first + i);
+        if (s->n == 0 || (samp && s->n == 1)) {
+            wr_batch_set_null(out, col, row0 + i);
+            continue;
+        }
+        double cnt = (double)s->n;
+        double m2 = s->sumsq - s->sum * s->sum / cnt;
+        if (m2 < 0) m2 = 0;
+        double v = m2 / (samp ? cnt - 1 : cnt);
+        put_float(&out->cols[col], p, row0 + i, root ? sqrt(v) : v);
+    }
+}
+
+/* ---- MIN, MAX ----------------------------------------------------------------- */
+
+#define MINMAX(SFX, T, F)                                                                          \
+    static int min_##SFX##_update(UPDATE_ARGS)                                                     \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(                                                                                \
+            val_state, T v = x[r]; if (!s->has || v < s->v.F) {                                    \
+                s->v.F = v;                                                                        \
+                s->has = 1;                                                                        \
+            });                                                                                    \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int max_##SFX##_update(UPDATE_ARGS)                                                     \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(                                                                                \
+            val_state, T v = x[r]; if (!s->has || v > s->v.F) {                                    \
+                s->v.F = v;                                                                        \
+                s->has = 1;                                                                        \
+            });                                                                                    \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int min_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,                \
+                                 wr_arena *heap, wr_error *err)                                    \
+    {                                                                                              \
+        val_state *d = dst;                                                                        \
+        const val_state *s = src;                                                                  \
+        if (s->has && (!d->has || s->v.F < d->v.F)) *d = *s;                                       \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int max_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,                \
+                                 wr_arena *heap, wr_error *err)                                    \
+    {                                                                                              \
+        val_state *d = dst;                                                                        \
+        const val_state *s = src;                                                                  \
+        if (s->has && (!d->has || s->v.F > d->v.F)) *d = *s;                                       \
+        return 0;                                                                                  \
+    }
+
+MINMAX(bool, uint8_t, u8)
+MINMAX(i8, int8_t, i8)
+MINMAX(i16, int16_t, i16)
+MINMAX(i32, int32_t, i32)
+MINMAX(i64, int64_t, i64)
+MINMAX(f32, float, f32)
+MINMAX(f64, double, f64)
+
+static int min_str_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    FOR_VALUES(str_state, wr_str v = x[r]; if (!s->has || str_cmp(v.ptr, v.len, s->ptr, s->len) < 0)
+                   str_store(s, v.ptr, v.len, st->heap));
+    return 0;
+}
+
+static int max_str_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    FOR_VALUES(str_state, wr_str v = x[r]; if (!s->has || str_cmp(v.ptr, v.len, s->ptr, s->len) > 0)
+                   str_store(s, v.ptr, v.len, st->heap));
+    return 0;
+}
+
+static int min_str_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                         wr_error *err)
+{
+    str_state *d = dst;
+    const str_state *s = src;
+    if (s->has && (!d->has || str_cmp(s->ptr, s->len, d->ptr, d->len) < 0))
+        str_store(d, s->ptr, s->len, heap);
+    return 0;
+}
+
+static int max_str_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                         wr_error *err)
+{
+    str_state *d = dst;
+    const str_state *s = src;
+    if (s->has && (!d->has || str_cmp(s->ptr, s->len, d->ptr, d->len) > 0))
+        str_store(d, s->ptr, s->len, heap);
+    return 0;
+}
+
+/* ---- FIRST_VALUE, LAST_VALUE, SINGLE_VALUE ------------------------------------- */
+
+static int single_value_error(wr_error *err)
+{
+    return wr_error_set(err, WR_ERR_RUNTIME,
+                        "more than one row returned by a subquery used as an expression");
+}
+
+/* Fixed-width values move as bits, so one loop per width serves every type of that width. */
+#define PICK(SFX, T, F)                                                                            \
+    static int first_##SFX##_update(UPDATE_ARGS)                                                   \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(                                                                                \
+            val_state, if (!s->has) {                                                              \
+                s->v.F = x[r];                                                                     \
+                s->has = 1;                                                                        \
+            });                                                                                    \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int last_##SFX##_update(UPDATE_ARGS)                                                    \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(val_state, s->v.F = x[r]; s->has = 1);                                          \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int single_##SFX##_update(UPDATE_ARGS)                                                  \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_ROWS(                                                                                  \
+            val_state, if (++s->rows > 1) return single_value_error(err);                          \
+            if (!wr_vector_is_null(arg, (int)r)) {                                                 \
+                s->v.F = x[r];                                                                     \
+                s->has = 1;                                                                        \
+            });                                                                                    \
+        return 0;                                                                                  \
+    }
+
+PICK(w8, uint8_t, u8)
+PICK(w16, uint16_t, u16)
+PICK(w32, uint32_t, u32)
+PICK(w64, uint64_t, u64)
+
+static int first_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                           wr_error *err)
+{
+    val_state *d = dst;
+    const val_state *s = src;
+    if (!d->has && s->has) *d = *s;
+    return 0;
+}
+
+static int last_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                          wr_error *err)
+{
+    val_state *d = dst;
+    const val_state *s = src;
+    if (s->has) *d = *s;
+    return 0;
+}
+
+static int single_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                            wr_error *err)
+{
+    val_state *d = dst;
+    const val_state *s = src;
+    if (d->rows + s->rows > 1) return single_value_error(err);
+    if (s->rows) *d = *s;
+    return 0;
+}
+
+static int first_str_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    FOR_VALUES(str_state, if (!s->has) str_store(s, x[r].ptr, x[r].len, st->heap));
+    return 0;
+}
+
+static int last_str_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    FOR_VALUES(str_state, str_store(s, x[r].ptr, x[r].len, st->heap));
+    return 0;
+}
+
+static int single_str_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    FOR_ROWS(str_state, if (++s->rows > 1) return single_value_error(err);
+             if (!wr_vector_is_null(arg, (int)r)) str_store(s, x[r].ptr, x[r].len, st->heap));
+    return 0;
+}
+
+static int first_str_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                           wr_error *err)
+{
+    str_state *d = dst;
+    const str_state *s = src;
+    if (!d->has && s->has) str_store(d, s->ptr, s->len, heap);
+    return 0;
+}
+
+static int last_str_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                          wr_error *err)
+{
+    str_state *d = dst;
+    const str_state *s = src;
+    if (s->has) str_store(d, s->ptr, s->len, heap);
+    return 0;
+}
+
+static int single_str_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                            wr_error *err)
+{
+    str_state *d = dst;
+    const str_state *s = src;
+    if (d->rows + s->rows > 1) return single_value_error(err);
+    if (s->has) str_store(d, s->ptr, s->len, heap);
+    d->rows += s->rows;
+    return 0;
+}
+
+static void val_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                      wr_batch *out, int col, int row0)
+{
+    size_t width = wr_type_width(acc->result.id);
+    for (int i = 0; i < n; i++) {
+        const val_state *s = STATE_OF(val_state, first + i);
+        if (s->has)
+            put_value(&out->cols[col], width, row0 + i, &s->v);
+        else
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+static void str_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                      wr_batch *out, int col, int row0)
+{
+    for (int i = 0; i < n; i++) {
+        const str_state *s = STATE_OF(str_state, first + i);
+        if (s->has)
+            put_str(&out->cols[col], row0 + i, s->ptr, s->len);
+        else
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+/* ---- LISTAGG ------------------------------------------------------------------ */
+
+/* Appends sep (unless s is empty) and v to s; keeps a copy of sep for merging. */
+static void lagg_append(lagg_state *s, const char *sep, uint32_t seplen, const char *v,
+                        uint32_t vlen, wr_arena *heap)
+{
+    if (s->sep == NULL || s->seplen != seplen || (seplen && memcmp(s->sep, sep, seplen) != 0)) {
+        s->sep = seplen ? wr_arena_strndup(heap, sep, seplen) : "";
+        s->seplen = seplen;
+    }
+    if (!s->has) seplen = 0;
+    str_reserve(&s->ptr, &s->cap, s->len, (size_t)s->len + seplen + vlen, heap);
+    if (seplen) memcpy(s->ptr + s->len, sep, seplen);
+    if (vlen) memcpy(s->ptr + s->len + seplen, v, vlen);
+    s->len += seplen + vlen;
+    s->has = 1;
+}
+
+static int lagg_update(UPDATE_ARGS)
+{
+    const wr_str *x = arg->data;
+    const wr_str *seps = arg2 ? arg2->data : NULL;
+    FOR_VALUES(lagg_state, wr_str sep = {",", 1};
+               if (seps && !wr_vector_is_null(arg2, (int)r)) sep = seps[r];
+               lagg_append(s, sep.ptr, sep.len, x[r].ptr, x[r].len, st->heap));
+    return 0;
+}
+
+static int lagg_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    lagg_state *d = dst;
+    const lagg_state *s = src;
+    if (s->has) lagg_append(d, s->sep, s->seplen, s->ptr, s->len, heap);
+    return 0;
+}
+
+static void lagg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    for (int i = 0; i < n; i++) {
+        const lagg_state *s = STATE_OF(lagg_state, first + i);
+        if (s->has)
+            put_str(&out->cols[col], row0 + i, s->ptr, s->len);
+        else
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+/* ---- BOOL_AND, BOOL_OR ------------------------------------------------------------ */
+
+static int bool_update(UPDATE_ARGS)
+{
+    const uint8_t *x = arg->data;
+    FOR_VALUES(bool_state, s->n++; s->ntrue += x[r] != 0);
+    return 0;
+}
+
+static int bool_retract(UPDATE_ARGS)
+{
+    const uint8_t *x = arg->data;
+    FOR_VALUES(bool_state, s->n--; s->ntrue -= x[r] != 0);
+    return 0;
+}
+
+static int bool_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    bool_state *d = dst;
+    const bool_state *s = src;
+    d->n += s->n;
+    d->ntrue += s->ntrue;
+    return 0;
+}
+
+static void bool_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    bool all = acc->kind == WR_AGG_BOOL_AND;
+    uint8_t *data = out->cols[col].data;
+    for (int i = 0; i < n; i++) {
+        const bool_state *s = STATE_OF(bool_state, first + i);
+        if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            data[row0 + i] = all ? s->ntrue == s->n : s->ntrue > 0;
+    }
+}
+
+/* ---- choosing the loops --------------------------------------------------------- */
+
+#define PHYS_COUNT (WR_PHYS_STR + 1)
+
+static const wr_agg_update_fn sum_update[PHYS_COUNT] = {
+    [WR_PHYS_I8] = sum_i8_update,   [WR_PHYS_I16] = sum_i16_update, [WR_PHYS_I32] = sum_i32_update,
+    [WR_PHYS_I64] = sum_i64_update, [WR_PHYS_F32] = sum_f32_update, [WR_PHYS_F64] = sum_f64_update,
+};
+static const wr_agg_update_fn sum_retract[PHYS_COUNT] = {
+    [WR_PHYS_I8] = sum_i8_retract,   [WR_PHYS_I16] = sum_i16_retract,
+    [WR_PHYS_I32] = sum_i32_retract, [WR_PHYS_I64] = sum_i64_retract,
+    [WR_PHYS_F32] = sum_f32_retract, [WR_PHYS_F64] = sum_f64_retract,
+};
+static const wr_agg_update_fn var_update[PHYS_COUNT] = {
+    [WR_PHYS_I8] = var_i8_update,   [WR_PHYS_I16] = var_i16_update, [WR_PHYS_I32] = var_i32_update,
+    [WR_PHYS_I64] = var_i64_update, [WR_PHYS_F32] = var_f32_update, [WR_PHYS_F64] = var_f64_update,
+};
+static const wr_agg_update_fn var_retract[PHYS_COUNT] = {
+    [WR_PHYS_I8] = var_i8_retract,   [WR_PHYS_I16] = var_i16_retract,
+    [WR_PHYS_I32] = var_i32_retract, [WR_PHYS_I64] = var_i64_retract,
+    [WR_PHYS_F32] = var_f32_retract, [WR_PHYS_F64] = var_f64_retract,
+};
+static const wr_agg_update_fn min_update[PHYS_COUNT] = {
+    [WR_PHYS_BOOL] = min_bool_update, [WR_PHYS_I8] = min_i8_update,
+    [WR_PHYS_I16] = min_i16_update,   [WR_PHYS_I32] = min_i32_update,
+    [WR_PHYS_I64] = min_i64_update,   [WR_PHYS_F32] = min_f32_update,
+    [WR_PHYS_F64] = min_f64_update,   [WR_PHYS_STR] = min_str_update,
+};
+static const wr_agg_merge_fn min_merge[PHYS_COUNT] = {
+    [WR_PHYS_BOOL] = min_bool_merge, [WR_PHYS_I8] = min_i8_merge,   [WR_PHYS_I16] = min_i16_merge,
+    [WR_PHYS_I32] = min_i32_merge,   [WR_PHYS_I64] = min_i64_merge, [WR_PHYS_F32] = min_f32_merge,
+    [WR_PHYS_F64] = min_f64_merge,   [WR_PHYS_STR] = min_str_merge,
+};
+static const wr_agg_update_fn max_update[PHYS_COUNT] = {
+    [WR_PHYS_BOOL] = max_bool_update, [WR_PHYS_I8] = max_i8_update,
+    [WR_PHYS_I16] = max_i16_update,   [WR_PHYS_I32] = max_i32_update,
+    [WR_PHYS_I64] = max_i64_update,   [WR_PHYS_F32] = max_f32_update,
+    [WR_PHYS_F64] = max_f64_update,   [WR_PHYS_STR] = max_str_update,
+};
+static const wr_agg_merge_fn max_merge[PHYS_COUNT] = {
+    [WR_PHYS_BOOL] = max_bool_merge, [WR_PHYS_I8] = max_i8_merge,   [WR_PHYS_I16] = max_i16_merge,
+    [WR_PHYS_I32] = max_i32_merge,   [WR_PHYS_I64] = max_i64_merge, [WR_PHYS_F32] = max_f32_merge,
+    [WR_PHYS_F64] = max_f64_merge,   [WR_PHYS_STR] = max_str_merge,
+};
+
+/* FIRST_VALUE, LAST_VALUE, SINGLE_VALUE by width: [0] 1 byte, [1] 2, [2] 4, [3] 8. */
+static const wr_agg_update_fn first_update[4] = {first_w8_update, first_w16_update,
+                                                 first_w32_update, first_w64_update};
+static const wr_agg_update_fn last_update[4] = {last_w8_update, last_w16_update, last_w32_update,
+                                                last_w64_update};
+static const wr_agg_update_fn single_update[4] = {single_w8_update, single_w16_update,
+                                                  single_w32_update, single_w64_update};
+
+static int width_index(size_t width)
+{
+    switch (width) {
+    case 1:
+        return 0;
+    case 2:
+        return 1;
+    case 4:
+        return 2;
+    case 8:
+        return 3;
+    }
+    return -1;
+}
+
+static void set_size(wr_agg_acc *acc, size_t size, size_t align)
+{
+    acc->size = (uint32_t)size;
+    acc->align = (uint32_t)align;
+}
+
+#define SET_STATE(acc, T) set_size(acc, sizeof(T), _Alignof(T))
+
+/* The function tables for acc's kind and argument; false when there are none. */
+static bool choose(wr_agg_acc *acc)
+{
+    wr_agg_phys p = acc->phys, rp = wr_agg_phys_of(acc->result.id);
+    bool is_str = p == WR_PHYS_STR;
+    int wi = width_index(wr_type_width(acc->arg.id));
+    switch (acc->kind) {
+    case WR_AGG_COUNT_STAR:
+    case WR_AGG_COUNT:
+        if (!phys_is_num(rp)) return false;
+        SET_STATE(acc, count_state);
+        acc->update = acc->kind == WR_AGG_COUNT ? count_update : count_star_update;
+        acc->retract = acc->kind == WR_AGG_COUNT ? count_retract : count_star_retract;
+        acc->merge = count_merge;
+        acc->final = count_final;
+        return true;
+    case WR_AGG_SUM:
+    case WR_AGG_SUM0:
+    case WR_AGG_AVG:
+        if (!phys_is_num(p) || !phys_is_num(rp)) return false;
+        if (acc->kind == WR_AGG_AVG && p == WR_PHYS_I64) {
+            SET_STATE(acc, wsum_state);
+            acc->update = wsum_update;
+            acc->retract = wsum_retract;
+            acc->merge = wsum_merge;
+            acc->final = wavg_final;
+            return true;
+        }
+        acc->update = sum_update[p];
+        acc->retract = sum_retract[p];
+        if (phys_is_int(p)) {
+            SET_STATE(acc, isum_state);
+            acc->merge = isum_merge;
+            acc->final = acc->kind == WR_AGG_AVG ? iavg_final : isum_final;
+        } else {
+            SET_STATE(acc, fsum_state);
+            acc->merge = fsum_merge;
+            acc->final = acc->kind == WR_AGG_AVG ? favg_final : fsum_final;
+        }
+        return true;
+    case WR_AGG_STDDEV_POP:
+    case WR_AGG_STDDEV_SAMP:
+    case WR_AGG_VAR_POP:
+    case WR_AGG_VAR_SAMP:
+        if (!phys_is_num(p) || !phys_is_num(rp)) return false;
+        SET_STATE(acc, var_state);
+        acc->update = var_update[p];
+        acc->retract = var_retract[p];
+        acc->merge = var_merge;
+        acc->final = var_final;
+        return true;
+    case WR_AGG_MIN:
+    case WR_AGG_MAX:
+        if (p == WR_PHYS_NONE || rp != p) return false;
+        if (is_str)
+            SET_STATE(acc, str_state);
+        else
+            SET_STATE(acc, val_state);
+        acc->update = acc->kind == WR_AGG_MIN ? min_update[p] : max_update[p];
+        acc->merge = acc->kind == WR_AGG_MIN ? min_merge[p] : max_merge[p];
+        acc->final = is_str ? str_final : val_final;
+        return true;
+    case WR_AGG_FIRST_VALUE:
+    case WR_AGG_LAST_VALUE:
+    case WR_AGG_SINGLE_VALUE:
+        if (p == WR_PHYS_NONE || rp != p || (!is_str && wi < 0)) return false;
+        if (is_str) {
+            SET_STATE(acc, str_state);
+            acc->final = str_final;
+            if (acc->kind == WR_AGG_FIRST_VALUE) {
+                acc->update = first_str_update;
+                acc->merge = first_str_merge;
+            } else if (acc->kind == WR_AGG_LAST_VALUE) {
+                acc->update = last_str_update;
+                acc->merge = last_str_merge;
+            } else {
+                acc->update = single_str_update;
+                acc->merge = single_str_merge;
+            }
+        } else {
+            SET_STATE(acc, val_state);
+            acc->final = val_final;
+            if (acc->kind == WR_AGG_FIRST_VALUE) {
+                acc->update = first_update[wi];
+                acc->merge = first_val_merge;
+            } else if (acc->kind == WR_AGG_LAST_VALUE) {
+                acc->update = last_update[wi];
+                acc->merge = last_val_merge;
+            } else {
+                acc->update = single_update[wi];
+                acc->merge = single_val_merge;
+            }
+        }
+        return true;
+    case WR_AGG_LISTAGG:
+        if (!is_str || rp != WR_PHYS_STR) return false;
+        SET_STATE(acc, lagg_state);
+        acc->update = lagg_update;
+        acc->merge = lagg_merge;
+        acc->final = lagg_final;
+        return true;
+    case WR_AGG_BOOL_AND:
+    case WR_AGG_BOOL_OR:
+        if (p != WR_PHYS_BOOL || rp != WR_PHYS_BOOL) return false;
+        SET_STATE(acc, bool_state);
+        acc->update = bool_update;
+        acc->retract = bool_retract;
+        acc->merge = bool_merge;
+        acc->final = bool_final;
+        return true;
+    case WR_AGG_KIND_COUNT_:
+        break;
+    }
+    return false;
+}
+
+int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in, int nin,
+                    wr_error *err)
+{
+    memset(acc, 0, sizeof(*acc));
+    if ((unsigned)call->kind >= WR_AGG_KIND_COUNT_)
+        return wr_error_set(err, WR_ERR_VALIDATION, "unknown aggregate function %d",
+                            (int)call->kind);
+    const char *name = wr_agg_name(call->kind);
+    acc->kind = call->kind;
+    acc->result = call->type;
+    acc->nargs = call->nargs;
+    acc->filter = call->filter;
+    /* DISTINCT changes nothing where every row counts or only one may come. */
+    acc->distinct =
+        call->distinct && call->kind != WR_AGG_COUNT_STAR && call->kind != WR_AGG_SINGLE_VALUE;
+    int want_min = call->kind == WR_AGG_COUNT_STAR ? 0 : 1;
+    int want_max = call->kind == WR_AGG_COUNT_STAR ? 0 : call->kind == WR_AGG_LISTAGG ? 2 : 1;
+    if (call->nargs < want_min || call->nargs > want_max)
+        return wr_error_set(err, WR_ERR_VALIDATION, "%s cannot take %d arguments", name,
+                            call->nargs);
+    for (int i = 0; i < call->nargs; i++) {
+        if (call->args[i] < 0 || call->args[i] >= nin)
+            return wr_error_set(err, WR_ERR_VALIDATION,
+                                "%s argument %d is column %d of an input with %d columns", name,
+                                i + 1, call->args[i], nin);
+        acc->args[i] = call->args[i];
+    }
+    if (call->filter >= nin || call->filter < -1)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "%s FILTER is column %d of an input with %d columns", name,
+                            call->filter, nin);
+    if (call->filter >= 0 && in[call->filter].id != WR_TYPE_BOOLEAN) {
+        char t[64];
+        return wr_error_set(err, WR_ERR_VALIDATION, "%s FILTER needs a BOOLEAN column, got %s",
+                            name, wr_type_name(in[call->filter], t, sizeof(t)));
+    }
+    acc->arg = call->nargs ? in[call->args[0]] : wr_type_make(WR_TYPE_BIGINT, false);
+    acc->phys = call->kind == WR_AGG_COUNT ? WR_PHYS_NONE : wr_agg_phys_of(acc->arg.id);
+    if (call->kind == WR_AGG_LISTAGG && call->nargs == 2 &&
+        wr_agg_phys_of(in[call->args[1]].id) != WR_PHYS_STR) {
+        char t[64];
+        return wr_error_set(err, WR_ERR_VALIDATION, "LISTAGG needs a string separator, got %s",
+                            wr_type_name(in[call->args[1]], t, sizeof(t)));
+    }
+    if (!choose(acc)) {
+        char a[64], r[64];
+        return wr_error_set(err, WR_ERR_VALIDATION, "%s cannot aggregate %s into %s", name,
+                            wr_type_name(acc->arg, a, sizeof(a)),
+                            wr_type_name(acc->result, r, sizeof(r)));
+    }
+    assert(acc->update && acc->merge && acc->final);
+    return 0;
+}
+
+size_t wr_agg_layout(wr_agg_acc *accs, int n)
+{
+    size_t off = 0, align = 1;
+    for (int i = 0; i < n; i++) {
+        size_t a = accs[i].align;
+        off = (off + a - 1) & ~(a - 1);
+        accs[i].offset = (uint32_t)off;
+        off += accs[i].size;
+        align = WR_MAX(align, a);
+    }
+    return (off + align - 1) & ~(align - 1);
+}

@@ -1,0 +1,108 @@
+/*
+ * aggregate_int.h — the accumulators of the aggregate functions, shared by
+ * the batch hash aggregation (hash_agg.c) and, later, the streaming group
+ * aggregation.
+ *
+ * An accumulator is prepared once per aggregate call (wr_agg_acc_init) and
+ * works on state rows it does not own: the state of group g is the
+ * acc->size bytes at rows + g * stride + acc->offset of a wr_agg_states.
+ * All-zero bytes are the empty accumulator, so a caller makes room for new
+ * groups with memset. Updates run column-at-a-time: one call handles a
+ * vector of (input row, group) pairs with one loop per function and
+ * physical type, chosen at init, so no per-row dispatch remains.
+ */
+#ifndef WR_OPS_AGGREGATE_INT_H
+#define WR_OPS_AGGREGATE_INT_H
+
+#include "aggregate.h"
+
+/*
+ * How values of a type are held. Adding a logical type means adding its case
+ * to wr_agg_phys_of; every accumulator dispatches on this (DECIMAL will add
+ * a 16-byte integer class here).
+ */
+typedef enum wr_agg_phys {
+    WR_PHYS_NONE = 0, /* no argument (COUNT(*)), or a type aggregates cannot hold */
+    WR_PHYS_BOOL,     /* uint8_t 0/1 */
+    WR_PHYS_I8,
+    WR_PHYS_I16,
+    WR_PHYS_I32,
+    WR_PHYS_I64,
+    WR_PHYS_F32,
+    WR_PHYS_F64,
+    WR_PHYS_STR, /* wr_str */
+} wr_agg_phys;
+
+wr_agg_phys wr_agg_phys_of(wr_type_id id);
+
+/* Where accumulator states live: group g's row at rows + g * stride. */
+typedef struct wr_agg_states {
+    uint8_t *rows;
+    size_t stride;
+    wr_arena *heap; /* memory for copied strings; lives as long as the states */
+} wr_agg_states;
+
+typedef struct wr_agg_acc wr_agg_acc;
+
+/*
+ * Adds (update) or removes (retract) the values of rows[i] of arg (and, for
+ * LISTAGG, of the separator arg2) to the state of group groups[i], for i in
+ * [0, n). NULL values are skipped except by COUNT(*) and SINGLE_VALUE. The
+ * vectors are borrowed; strings that are kept are copied into st->heap.
+ * Returns 0, or a negative code with err filled (SINGLE_VALUE's second row).
+ */
+typedef int (*wr_agg_update_fn)(const wr_agg_acc *acc, const wr_agg_states *st,
+                                const wr_vector *arg, const wr_vector *arg2, const uint32_t *rows,
+                                const uint32_t *groups, int n, wr_error *err);
+
+/*
+ * Folds the accumulator src into dst (both point at the accumulator itself,
+ * offset applied); src's strings are copied into heap. src comes after dst
+ * in arrival order (FIRST_VALUE keeps dst's, LAST_VALUE takes src's).
+ */
+typedef int (*wr_agg_merge_fn)(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                               wr_error *err);
+
+/*
+ * Writes the results of groups first..first+n-1 into column col of out,
+ * rows row0..row0+n-1 (NULLs through the column's validity). String results
+ * are views of the states' memory: valid while the states are.
+ */
+typedef void (*wr_agg_final_fn)(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first,
+                                int n, wr_batch *out, int col, int row0);
+
+struct wr_agg_acc {
+    wr_agg_kind kind;
+    wr_agg_phys phys; /* of the argument */
+    wr_type arg;      /* argument type (BIGINT NOT NULL for COUNT(*)) */
+    wr_type result;
+    int args[2], nargs, filter;
+    bool distinct;
+    uint32_t size, align; /* of one state */
+    uint32_t offset;      /* within a state row: set by the caller (wr_agg_layout) */
+    wr_agg_update_fn update;
+    wr_agg_update_fn retract; /* NULL: the function cannot retract (MIN, MAX, LISTAGG, ...) */
+    wr_agg_merge_fn merge;
+    wr_agg_final_fn final;
+};
+
+/*
+ * Prepares the accumulator of call over input columns of types in[0..nin).
+ * Fails with WR_ERR_VALIDATION naming the function when the call does not fit
+ * the input (a column out of range, an argument type the function cannot
+ * take, a result type other than the argument's where it must be equal, a
+ * FILTER column that is not BOOLEAN).
+ */
+int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in, int nin,
+                    wr_error *err);
+
+/*
+ * Lays accs[0..n) out in one state row: sets each offset and returns the
+ * stride (a multiple of the strictest alignment; 0 when n is 0).
+ */
+size_t wr_agg_layout(wr_agg_acc *accs, int n);
+
+/* Whether the function of kind can retract values (streaming over changelogs). */
+bool wr_agg_can_retract(wr_agg_kind kind);
+
+#endif
