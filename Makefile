@@ -8,7 +8,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null)
-LIBS    := -lxxhash -lmd -ledit -lpthread -lm
+LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lpthread -lm
 
 RELEASE_FLAGS := -O2 -g -DNDEBUG
 ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
