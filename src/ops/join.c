@@ -1,0 +1,1037 @@
+/*
+ * join.c — the batch hash join; see join.h.
+ *
+ * Build (input 1): rows are copied into a column store. When the build side
+ * ends the table is laid out once: each row gets a bucket, a counting pass
+ * gives every bucket a contiguous range, and the rows are moved so that
+ * bucket b holds store rows offsets[b] .. offsets[b+1]-1 in arrival order
+ * (place_by_bucket). Probing a key then reads offsets[] once and scans
+ * adjacent rows; there are no chains to chase. The bucket is the top bits of
+ * the key hash, or, for one integer key whose values are dense enough, the
+ * key minus the smallest key (choose_direct: no hashing, no key comparison,
+ * and for a dense id column no offsets either). Rows whose key can match
+ * nothing (a NULL in a key that is not null-safe) sit after the last bucket
+ * when RIGHT or FULL must emit them, and are dropped on arrival otherwise.
+ * With no keys every row is in the one bucket (a nested loop).
+ *
+ * Probe (input 0): a chunk of up to WR_BATCH_CAPACITY rows at a time. All
+ * keys are hashed, every row gets its bucket's range (the directory entries
+ * and first build keys are prefetched for the whole chunk, so their cache
+ * misses overlap), and then rounds take the next build row of every row still
+ * in range as a candidate pair, compare the keys column by column over all
+ * candidates and keep the equal ones. Full buffers of pairs are gathered
+ * column by column into an output batch, which the residual filters by a
+ * selection before it is emitted. Each round is a handful of tight loops over
+ * arrays, with no per-row type dispatch. Probe rows that arrive before the
+ * build side ended are copied and joined when it does.
+ */
+#include "join.h"
+#include "../base/alloc.h"
+#include "../base/hash.h"
+#include "../base/vec.h"
+#include "colstore.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CAP WR_BATCH_CAPACITY
+
+/* The hash a NULL of a null-safe key contributes (NULL matches NULL there). */
+#define NULL_HASH 0x7f4a7c159e3779b9ULL
+
+typedef struct join_spec {
+    wr_join_desc d; /* every array owned; null_safe always set */
+} join_spec;
+
+typedef struct join_op {
+    wr_operator base;
+    const wr_join_desc *d;
+    int nout;
+    uint8_t *lkinds, *rkinds; /* wr_value_kind per left / right column */
+    /*
+     * Per right column: the left key column whose value it equals in every
+     * pair, or -1. Integer and string keys of a pair are the same value, so
+     * the output copies them from the probe batch instead of gathering them
+     * from the build side; float keys are not (-0.0 joins 0.0).
+     */
+    int *key_twin;
+    bool outer_left;  /* LEFT, FULL: unmatched probe rows are emitted */
+    bool outer_right; /* RIGHT, FULL: unmatched build rows are emitted at the end */
+    bool semi_like;   /* SEMI, ANTI: left columns only, each row at most once */
+
+    /* Build side. */
+    wr_colstore build;
+    bool built;       /* input 1 ended and the table is laid out */
+    bool probe_ended; /* input 0 ended */
+    bool finished;    /* unmatched build rows were emitted */
+    bool direct;      /* buckets by key - key_min (see choose_direct), else by hash */
+    bool identity;    /* direct, and each bucket holds one row: bucket b is row b */
+    int64_t key_min;  /* direct: the smallest build key */
+    int bits;         /* by hash: nbuckets = 1 << bits */
+    uint64_t nbuckets;
+    uint32_t *offsets;   /* nbuckets + 2 entries: bucket ranges, then the unmatchable tail */
+    uint64_t *hashes;    /* per build row, when keys are checked by hash first (else NULL) */
+    uint8_t *build_hits; /* RIGHT, FULL: per build row, whether it had a passing pair */
+
+    /* Probe rows that arrived before the build side ended (copies). */
+    WR_VEC(wr_batch *) pending;
+
+    /* Probe scratch, CAP entries each, indexed by position in the chunk. */
+    uint32_t *rows;   /* physical row of each position */
+    uint64_t *ph;     /* key hash */
+    uint8_t *ok;      /* key can match (no NULL in a key that is not null-safe) */
+    uint32_t *cur;    /* next build row to try */
+    uint32_t *end;    /* end of the bucket's range */
+    uint8_t *hit;     /* had a passing pair */
+    uint32_t *active; /* positions with build rows left to try */
+    uint32_t *cand_k; /* candidate / matched pairs: chunk position ... */
+    uint32_t *cand_r; /* ... and build row */
+    uint32_t *lrows;  /* physical probe rows of pairs, for gathering */
+    int npairs;
+
+    const void **pkey_data, **bkey_data; /* key columns of the probe chunk / the build store */
+    const uint64_t **pkey_valid, **bkey_valid;
+
+    wr_batch *out;   /* output types */
+    wr_batch *pairs; /* SEMI/ANTI with a residual: left ++ right columns */
+} join_op;
+
+/* ---- spec --------------------------------------------------------------- */
+
+static void *dup_array(const void *src, int n, size_t size)
+{
+    void *p = wr_malloc((size_t)(n > 0 ? n : 1) * size);
+    if (n > 0) memcpy(p, src, (size_t)n * size);
+    return p;
+}
+
+static void spec_free(void *p)
+{
+    join_spec *spec = p;
+    wr_free((void *)spec->d.left_types);
+    wr_free((void *)spec->d.right_types);
+    wr_free((void *)spec->d.left_keys);
+    wr_free((void *)spec->d.right_keys);
+    wr_free((void *)spec->d.null_safe);
+    wr_expr_free(spec->d.residual);
+    wr_free(spec);
+}
+
+wr_operator_spec wr_hash_join_spec(const wr_join_desc *d)
+{
+    join_spec *spec = wr_calloc(1, sizeof(*spec));
+    spec->d = *d;
+    /* Counts are checked in create(), where an error can be reported; copy what exists. */
+    spec->d.left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
+    spec->d.right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
+    spec->d.left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
+    spec->d.right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
+    bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
+    if (d->null_safe && d->nkeys > 0)
+        memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));
+    spec->d.null_safe = null_safe;
+    wr_operator_spec out = {&wr_hash_join_ops, spec, spec_free, -1, false};
+    return out;
+}
+
+int wr_join_output_types(const wr_join_desc *d, wr_type *out)
+{
+    bool semi_like = d->type == WR_JOIN_TYPE_SEMI || d->type == WR_JOIN_TYPE_ANTI;
+    bool null_left = d->type == WR_JOIN_TYPE_RIGHT || d->type == WR_JOIN_TYPE_FULL;
+    bool null_right = d->type == WR_JOIN_TYPE_LEFT || d->type == WR_JOIN_TYPE_FULL;
+    for (int i = 0; i < d->nleft; i++) {
+        out[i] = d->left_types[i];
+        if (null_left) out[i].nullable = true;
+    }
+    if (semi_like) return d->nleft;
+    for (int i = 0; i < d->nright; i++) {
+        out[d->nleft + i] = d->right_types[i];
+        if (null_right) out[d->nleft + i].nullable = true;
+    }
+    return d->nleft + d->nright;
+}
+
+const char *wr_join_type_name(wr_join_type type)
+{
+    switch (type) {
+    case WR_JOIN_TYPE_INNER:
+        return "InnerJoin";
+    case WR_JOIN_TYPE_LEFT:
+        return "LeftOuterJoin";
+    case WR_JOIN_TYPE_RIGHT:
+        return "RightOuterJoin";
+    case WR_JOIN_TYPE_FULL:
+        return "FullOuterJoin";
+    case WR_JOIN_TYPE_SEMI:
+        return "LeftSemiJoin";
+    case WR_JOIN_TYPE_ANTI:
+        return "LeftAntiJoin";
+    }
+    return "?";
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+/* The highest column the expression reads, or -1. */
+static int max_column(const wr_expr *e)
+{
+    int m = e->kind == WR_EXPR_COLUMN ? e->col : -1;
+    for (int i = 0; i < e->nargs; i++) {
+        int a = max_column(e->args[i]);
+        if (a > m) m = a;
+    }
+    return m;
+}
+
+static int check_columns(const wr_type *types, int n, const char *side, wr_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        if (wr_value_kind_of(types[i].id) == WR_VALUE_UNSUPPORTED) {
+            char name[64];
+            return wr_error_set(err, WR_ERR_ARGUMENT,
+                                "hash join: column %d of the %s input has type %s, which the "
+                                "join does not support",
+                                i, side, wr_type_name(types[i], name, sizeof(name)));
+        }
+    }
+    return 0;
+}
+
+/* Rejects a description the operator cannot run, with a message naming the problem. */
+static int check_desc(const wr_join_desc *d, wr_error *err)
+{
+    if ((unsigned)d->type > WR_JOIN_TYPE_ANTI)
+        return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: unknown join type %d", (int)d->type);
+    if (d->nleft < 0 || d->nright < 0 || d->nkeys < 0)
+        return wr_error_set(err, WR_ERR_ARGUMENT,
+                            "hash join: negative column or key count (%d, %d, %d)", d->nleft,
+                            d->nright, d->nkeys);
+    int rc = check_columns(d->left_types, d->nleft, "left", err);
+    if (rc == 0) rc = check_columns(d->right_types, d->nright, "right", err);
+    if (rc) return rc;
+    for (int k = 0; k < d->nkeys; k++) {
+        int l = d->left_keys[k], r = d->right_keys[k];
+        if (l < 0 || l >= d->nleft || r < 0 || r >= d->nright)
+            return wr_error_set(err, WR_ERR_ARGUMENT,
+                                "hash join: key %d names column %d of %d on the left and %d of %d "
+                                "on the right",
+                                k, l, d->nleft, r, d->nright);
+        if (wr_value_kind_of(d->left_types[l].id) != wr_value_kind_of(d->right_types[r].id)) {
+            char a[64], b[64];
+            return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: key %d compares %s with %s", k,
+                                wr_type_name(d->left_types[l], a, sizeof(a)),
+                                wr_type_name(d->right_types[r], b, sizeof(b)));
+        }
+    }
+    if (d->residual) {
+        if (d->residual->type.id != WR_TYPE_BOOLEAN) {
+            char a[64];
+            return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
+                                   "hash join: the join condition has type %s, not BOOLEAN",
+                                   wr_type_name(d->residual->type, a, sizeof(a)));
+        }
+        int m = max_column(d->residual);
+        if (m >= d->nleft + d->nright)
+            return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
+                                   "hash join: the join condition reads column %d of %d", m,
+                                   d->nleft + d->nright);
+    }
+    return 0;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static inline bool bit_get(const uint64_t *bits, uint32_t i)
+{
+    return (bits[i >> 6] >> (i & 63)) & 1;
+}
+
+/* Floats hash and compare by value: -0.0 equals 0.0 and every NaN equals every NaN. */
+static inline uint64_t f64_key(double x)
+{
+    uint64_t u;
+    if (x == 0) x = 0;
+    if (isnan(x)) x = NAN;
+    memcpy(&u, &x, sizeof(u));
+    return u;
+}
+
+static inline bool f64_eq(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+/*
+ * The hash of a fixed-width key: Fibonacci hashing. Buckets take the top bits
+ * of the product, which depend on every bit of the key, and one multiply is
+ * all a probe row pays. (Key groups and exchanges use wr_hash_bytes over the
+ * row codec; a join's table only has to agree with itself.)
+ */
+static inline uint64_t spread(uint64_t x)
+{
+    return x * 0x9e3779b97f4a7c15ULL;
+}
+
+typedef struct i128 {
+    uint64_t lo, hi;
+} i128;
+
+/*
+ * Hashes the keys of rows[0..n) into h[] and sets ok[i] to whether row i can
+ * match (no NULL in a key that is not null-safe). data/valid hold each key's
+ * slots and bitmap (a probe batch's vectors or the build store's columns).
+ */
+static void hash_keys(const join_op *op, const void *const *data, const uint64_t *const *valid,
+                      const uint32_t *rows, int n, uint64_t *h, uint8_t *ok)
+{
+    const wr_join_desc *d = op->d;
+    memset(ok, 1, (size_t)n);
+    if (d->nkeys == 0) memset(h, 0, (size_t)n * sizeof(uint64_t));
+    for (int k = 0; k < d->nkeys; k++) {
+        const void *src = data[k];
+        const uint64_t *v = valid[k];
+        bool null_safe = d->null_safe[k];
+        /* Keys after the first are folded in by multiplying: every part is already mixed. */
+#define HASH_LOOP(T, HASH)                                                                         \
+    {                                                                                              \
+        const T *s = src;                                                                          \
+        for (int i = 0; i < n; i++) {                                                              \
+            uint32_t r = rows[i];                                                                  \
+            uint64_t hc;                                                                           \
+            if (v && !bit_get(v, r)) {                                                             \
+                hc = NULL_HASH;                                                                    \
+                if (!null_safe) ok[i] = 0;                                                         \
+            } else {                                                                               \
+                T x = s[r];                                                                        \
+                hc = (HASH);                                                                       \
+            }                                                                                      \
+            h[i] = k == 0 ? hc : (h[i] * 0x9e3779b97f4a7c15ULL) ^ hc;                              \
+        }                                                                                          \
+    }                                                                                              \
+    break;
+        switch ((wr_value_kind)op->rkinds[d->right_keys[k]]) {
+        case WR_VALUE_I8:
+            HASH_LOOP(int8_t, spread((uint64_t)(int64_t)x))
+        case WR_VALUE_I16:
+            HASH_LOOP(int16_t, spread((uint64_t)(int64_t)x))
+        case WR_VALUE_I32:
+            HASH_LOOP(int32_t, spread((uint64_t)(int64_t)x))
+        case WR_VALUE_I64:
+            HASH_LOOP(int64_t, spread((uint64_t)x))
+        case WR_VALUE_I128:
+            HASH_LOOP(i128, spread(spread(x.hi) ^ x.lo))
+        case WR_VALUE_F32:
+            HASH_LOOP(float, spread(f64_key(x)))
+        case WR_VALUE_F64:
+            HASH_LOOP(double, spread(f64_key(x)))
+        case WR_VALUE_STR:
+            HASH_LOOP(wr_str, wr_hash_bytes(x.ptr, x.len))
+        case WR_VALUE_UNSUPPORTED:
+            assert(!"checked in create");
+            break;
+#undef HASH_LOOP
+        }
+    }
+}
+
+static inline uint32_t bucket_of(const join_op *op, uint64_t h)
+{
+    return op->bits ? (uint32_t)(h >> (64 - op->bits)) : 0;
+}
+
+/*
+ * Keeps the candidate pairs [from, m) whose keys are equal, moving them down
+ * to start at `from`; returns the new end. NULL equals NULL here: a NULL in a
+ * key that is not null-safe never becomes a candidate in the first place.
+ */
+static int compare_keys(join_op *op, int from, int m)
+{
+    const wr_join_desc *d = op->d;
+    if (op->direct) return m; /* a bucket holds exactly one key */
+    uint32_t *ck = op->cand_k, *cr = op->cand_r;
+    const uint32_t *rows = op->rows;
+    if (op->hashes) {
+        const uint64_t *bh = op->hashes, *ph = op->ph;
+        int j = from;
+        for (int i = from; i < m; i++) {
+            ck[j] = ck[i];
+            cr[j] = cr[i];
+            j += bh[cr[i]] == ph[ck[i]];
+        }
+        m = j;
+    }
+    for (int k = 0; k < d->nkeys && m > from; k++) {
+        const uint64_t *pv = op->pkey_valid[k], *bv = op->bkey_valid[k];
+        const void *pdata = op->pkey_data[k], *bdata = op->bkey_data[k];
+        int j = from;
+#define EQ_LOOP(T, EQ)                                                                             \
+    {                                                                                              \
+        const T *pa = pdata, *ba = bdata;                                                          \
+        if (pv == NULL && bv == NULL) {                                                            \
+            for (int i = from; i < m; i++) {                                                       \
+                T a = pa[rows[ck[i]]], b = ba[cr[i]];                                              \
+                ck[j] = ck[i];                                                                     \
+                cr[j] = cr[i];                                                                     \
+                j += (EQ);                                                                         \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int i = from; i < m; i++) {                                                       \
+                uint32_t pr = rows[ck[i]], br = cr[i];                                             \
+                bool pn = pv && !bit_get(pv, pr), bn = bv && !bit_get(bv, br);                     \
+                T a = pa[pr], b = ba[br];                                                          \
+                ck[j] = ck[i];                                                                     \
+                cr[j] = cr[i];                                                                     \
+                j += (pn || bn) ? (pn && bn) : (EQ);                                               \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    break;
+        switch ((wr_value_kind)op->rkinds[d->right_keys[k]]) {
+        case WR_VALUE_I8:
+            EQ_LOOP(int8_t, a == b)
+        case WR_VALUE_I16:
+            EQ_LOOP(int16_t, a == b)
+        case WR_VALUE_I32:
+            EQ_LOOP(int32_t, a == b)
+        case WR_VALUE_I64:
+            EQ_LOOP(int64_t, a == b)
+        case WR_VALUE_I128:
+            EQ_LOOP(i128, a.lo == b.lo && a.hi == b.hi)
+        case WR_VALUE_F32:
+            EQ_LOOP(float, f64_eq(a, b))
+        case WR_VALUE_F64:
+            EQ_LOOP(double, f64_eq(a, b))
+        case WR_VALUE_STR:
+            EQ_LOOP(wr_str, a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0))
+        case WR_VALUE_UNSUPPORTED:
+            break;
+#undef EQ_LOOP
+        }
+        m = j;
+    }
+    return m;
+}
+
+/* ---- create / destroy --------------------------------------------------------- */
+
+static void join_destroy(wr_operator *base)
+{
+    join_op *op = (join_op *)base;
+    wr_colstore_fini(&op->build);
+    wr_free(op->lkinds);
+    wr_free(op->rkinds);
+    wr_free(op->key_twin);
+    wr_free(op->offsets);
+    wr_free(op->hashes);
+    wr_free(op->build_hits);
+    for (int i = 0; i < op->pending.n; i++) wr_batch_free(op->pending.v[i]);
+    WR_VEC_FREE(&op->pending);
+    wr_free(op->rows);
+    wr_free(op->ph);
+    wr_free(op->ok);
+    wr_free(op->cur);
+    wr_free(op->end);
+    wr_free(op->hit);
+    wr_free(op->active);
+    wr_free(op->cand_k);
+    wr_free(op->cand_r);
+    wr_free(op->lrows);
+    wr_free(op->pkey_data);
+    wr_free(op->bkey_data);
+    wr_free(op->pkey_valid);
+    wr_free(op->bkey_valid);
+    wr_batch_free(op->out);
+    wr_batch_free(op->pairs);
+    wr_free(op);
+}
+
+static wr_operator *join_create(const void *p, wr_op_ctx *ctx, wr_error *err)
+{
+    const join_spec *spec = p;
+    const wr_join_desc *d = &spec->d;
+    if (check_desc(d, err)) return NULL;
+    join_op *op = wr_calloc(1, sizeof(*op));
+    op->base.ops = &wr_hash_join_ops;
+    op->base.ctx = ctx;
+    op->d = d;
+    op->outer_left = d->type == WR_JOIN_TYPE_LEFT || d->type == WR_JOIN_TYPE_FULL;
+    op->outer_right = d->type == WR_JOIN_TYPE_RIGHT || d->type == WR_JOIN_TYPE_FULL;
+    op->semi_like = d->type == WR_JOIN_TYPE_SEMI || d->type == WR_JOIN_TYPE_ANTI;
+    op->lkinds = wr_malloc((size_t)d->nleft + 1);
+    op->rkinds = wr_malloc((size_t)d->nright + 1);
+    for (int i = 0; i < d->nleft; i++)
+        op->lkinds[i] = (uint8_t)wr_value_kind_of(d->left_types[i].id);
+    for (int i = 0; i < d->nright; i++)
+        op->rkinds[i] = (uint8_t)wr_value_kind_of(d->right_types[i].id);
+    wr_colstore_init(&op->build, d->right_types, d->nright);
+    op->key_twin = wr_malloc((size_t)(d->nright + 1) * sizeof(int));
+    for (int c = 0; c < d->nright; c++) op->key_twin[c] = -1;
+    for (int k = 0; k < d->nkeys; k++) {
+        wr_value_kind kind = op->rkinds[d->right_keys[k]];
+        if (kind != WR_VALUE_F32 && kind != WR_VALUE_F64)
+            op->key_twin[d->right_keys[k]] = d->left_keys[k];
+    }
+
+    int nall = d->nleft + d->nright;
+    wr_type types[nall > 0 ? nall : 1];
+    op->nout = wr_join_output_types(d, types);
+    op->out = wr_batch_new(types, op->nout, CAP);
+    if (op->semi_like && d->residual) {
+        memcpy(types, d->left_types, (size_t)d->nleft * sizeof(wr_type));
+        memcpy(types + d->nleft, d->right_types, (size_t)d->nright * sizeof(wr_type));
+        op->pairs = wr_batch_new(types, nall, CAP);
+    }
+
+    op->rows = wr_malloc(CAP * sizeof(uint32_t));
+    op->ph = wr_malloc(CAP * sizeof(uint64_t));
+    op->ok = wr_malloc(CAP);
+    op->cur = wr_malloc(CAP * sizeof(uint32_t));
+    op->end = wr_malloc(CAP * sizeof(uint32_t));
+    op->hit = wr_malloc(CAP);
+    op->active = wr_malloc(CAP * sizeof(uint32_t));
+    op->cand_k = wr_malloc(CAP * sizeof(uint32_t));
+    op->cand_r = wr_malloc(CAP * sizeof(uint32_t));
+    op->lrows = wr_malloc(CAP * sizeof(uint32_t));
+    size_t nk = (size_t)(d->nkeys > 0 ? d->nkeys : 1);
+    op->pkey_data = wr_calloc(nk, sizeof(void *));
+    op->bkey_data = wr_calloc(nk, sizeof(void *));
+    op->pkey_valid = wr_calloc(nk, sizeof(uint64_t *));
+    op->bkey_valid = wr_calloc(nk, sizeof(uint64_t *));
+    return &op->base;
+}
+
+/* ---- build ------------------------------------------------------------------- */
+
+static int cancelled(join_op *op, wr_error *err)
+{
+    if (wr_op_cancelled(op->base.ctx)) return wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
+    return 0;
+}
+
+static int build_process(join_op *op, const wr_batch *batch, wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    int n = wr_batch_rows(batch);
+    uint32_t rows[CAP];
+    for (int start = 0; start < n; start += CAP) {
+        int m = n - start < CAP ? n - start : CAP;
+        for (int i = 0; i < m; i++) rows[i] = (uint32_t)wr_batch_row(batch, start + i);
+        /* A row with a NULL in a key that is not null-safe matches nothing: only RIGHT and
+         * FULL joins, which emit it at the end, keep it. */
+        if (!op->outer_right) {
+            for (int k = 0; k < d->nkeys; k++) {
+                const wr_vector *v = &batch->cols[d->right_keys[k]];
+                if (d->null_safe[k] || v->validity == NULL) continue;
+                int j = 0;
+                for (int i = 0; i < m; i++) {
+                    rows[j] = rows[i];
+                    j += !wr_vector_is_null(v, (int)rows[i]);
+                }
+                m = j;
+            }
+        }
+        int rc =
+            wr_colstore_append(&op->build, batch, rows, m, "the build side of a hash join", err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/*
+ * Direct addressing for one integer key whose values lie in a range not much
+ * wider than the build side (ids, dates): the bucket is the key minus the
+ * smallest build key, so a bucket holds exactly the rows of one key and
+ * neither hashing nor key comparison is needed. Decides it from the build
+ * keys and sets op->direct, op->key_min and op->nbuckets.
+ */
+static void choose_direct(join_op *op)
+{
+    const wr_join_desc *d = op->d;
+    uint32_t n = op->build.n;
+    if (d->nkeys != 1 || d->null_safe[0] || n == 0) return;
+    wr_value_kind kind = op->rkinds[d->right_keys[0]];
+    if (kind != WR_VALUE_I8 && kind != WR_VALUE_I16 && kind != WR_VALUE_I32 && kind != WR_VALUE_I64)
+        return;
+    const void *data = op->bkey_data[0];
+    const uint64_t *valid = op->bkey_valid[0];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+#define MINMAX(T)                                                                                  \
+    {                                                                                              \
+        const T *s = data;                                                                         \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            if (valid && !bit_get(valid, i)) continue;                                             \
+            int64_t x = s[i];                                                                      \
+            lo = x < lo ? x : lo;                                                                  \
+            hi = x > hi ? x : hi;                                                                  \
+        }                                                                                          \
+    }                                                                                              \
+    break;
+    switch (kind) {
+    case WR_VALUE_I8:
+        MINMAX(int8_t)
+    case WR_VALUE_I16:
+        MINMAX(int16_t)
+    case WR_VALUE_I32:
+        MINMAX(int32_t)
+    default:
+        MINMAX(int64_t)
+#undef MINMAX
+    }
+    if (lo > hi) return; /* every key NULL */
+    uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
+    /* At most about two directory entries per row: no more memory than hashing takes. */
+    if (range == 0 || range > 2 * (uint64_t)n + 1024 || range > UINT32_MAX / 2) return;
+    op->direct = true;
+    op->key_min = lo;
+    op->nbuckets = range;
+}
+
+/*
+ * Direct mode: the bucket of each of rows[0..n) into b[], and whether it can
+ * match into ok[] (its key is not NULL and within the build keys' range;
+ * otherwise its bucket is the unmatchable tail).
+ */
+static void direct_buckets(const join_op *op, const void *data, const uint64_t *valid,
+                           const uint32_t *rows, int n, uint32_t *b, uint8_t *ok)
+{
+    uint64_t min = (uint64_t)op->key_min, nb = op->nbuckets;
+#define DIRECT(T)                                                                                  \
+    {                                                                                              \
+        const T *s = data;                                                                         \
+        for (int i = 0; i < n; i++) {                                                              \
+            uint64_t off = (uint64_t)(int64_t)s[rows[i]] - min;                                    \
+            bool in = off < nb && !(valid && !bit_get(valid, rows[i]));                            \
+            ok[i] = in;                                                                            \
+            b[i] = in ? (uint32_t)off : (uint32_t)nb;                                              \
+        }                                                                                          \
+    }                                                                                              \
+    break;
+    switch ((wr_value_kind)op->rkinds[op->d->right_keys[0]]) {
+    case WR_VALUE_I8:
+        DIRECT(int8_t)
+    case WR_VALUE_I16:
+        DIRECT(int16_t)
+    case WR_VALUE_I32:
+        DIRECT(int32_t)
+    default:
+        DIRECT(int64_t)
+#undef DIRECT
+    }
+}
+
+/*
+ * Places rows 0..n-1 stably by bucket[i] (at most nb): fills offsets[0..nb+1]
+ * with each bucket's first position (offsets[nb+1] = n), and says where each
+ * row goes in two steps: row i goes to position then[first[i]]. The first
+ * step splits the rows by the high bits of their bucket, in arrival order
+ * (a few sequential streams); the second moves them within a slice of at most
+ * 64K buckets. So both the counting here and the moving of the columns work
+ * on cache-sized regions instead of missing the cache on every row of a large
+ * build side. first may be bucket itself; then is a new array of n entries.
+ */
+static uint32_t *place_by_bucket(uint32_t *bucket, uint32_t n, uint64_t nb, uint32_t *offsets,
+                                 uint32_t *first)
+{
+    uint64_t nvals = nb + 1;
+    int vbits = 0;
+    while (((uint64_t)1 << vbits) < nvals) vbits++;
+    /* Slices of up to 64K buckets (256 KB of offsets), and at most 4096 of them. */
+    int shift = vbits <= 16 ? vbits : (vbits - 12 > 16 ? vbits - 12 : 16);
+    uint32_t nparts = (uint32_t)((nvals - 1) >> shift) + 1;
+    uint32_t *part = wr_calloc((size_t)nparts + 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) part[(bucket[i] >> shift) + 1]++;
+    for (uint32_t p = 0; p < nparts; p++) part[p + 1] += part[p];
+    uint32_t *fill = wr_malloc((size_t)nparts * sizeof(uint32_t));
+    memcpy(fill, part, (size_t)nparts * sizeof(uint32_t));
+    /* The buckets in slice order; overwritten by the final positions below. */
+    uint32_t *then = wr_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = bucket[i];
+        uint32_t at = fill[b >> shift]++;
+        then[at] = b;
+        first[i] = at;
+    }
+    wr_free(fill);
+    memset(offsets, 0, ((size_t)nb + 2) * sizeof(uint32_t));
+    for (uint32_t p = 0; p < nparts; p++) {
+        uint32_t a = part[p], z = part[p + 1];
+        uint64_t lo = (uint64_t)p << shift;
+        uint64_t hi = lo + ((uint64_t)1 << shift) < nvals ? lo + ((uint64_t)1 << shift) : nvals;
+        for (uint32_t j = a; j < z; j++) offsets[then[j]]++;
+        /* Ends of the slice's buckets; filling from the back turns them into starts. */
+        uint32_t sum = a;
+        for (uint64_t v = lo; v < hi; v++) {
+            sum += offsets[v];
+            offsets[v] = sum;
+        }
+        for (uint32_t j = z; j-- > a;) then[j] = --offsets[then[j]];
+    }
+    offsets[nb + 1] = n;
+    wr_free(part);
+    return then;
+}
+
+/*
+ * Lays the build rows out by bucket (see the file comment). Bucket b's rows
+ * are offsets[b] .. offsets[b+1]-1; the rows that match nothing follow, up to
+ * offsets[nbuckets+1] = the row count.
+ */
+static int build_table(join_op *op, wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    wr_colstore *cs = &op->build;
+    uint32_t n = cs->n;
+    if (d->nkeys == 0) {
+        op->nbuckets = 1;
+        op->offsets = wr_malloc(3 * sizeof(uint32_t));
+        op->offsets[0] = 0;
+        op->offsets[1] = op->offsets[2] = n;
+        return 0;
+    }
+    for (int k = 0; k < d->nkeys; k++) {
+        op->bkey_data[k] = cs->data[d->right_keys[k]];
+        op->bkey_valid[k] = cs->validity[d->right_keys[k]];
+    }
+    choose_direct(op);
+    if (!op->direct) {
+        /* At most 2^31 buckets, so that the tail bucket's number fits 32 bits too. */
+        int bits = 0;
+        while (bits < 31 && ((uint64_t)1 << bits) < n) bits++;
+        op->bits = bits;
+        op->nbuckets = (uint64_t)1 << bits;
+    }
+    uint64_t nb = op->nbuckets;
+    /* Strings and several keys are compared by hash first; one fixed-width key directly. */
+    bool by_hash = !op->direct && (d->nkeys > 1 || op->rkinds[d->right_keys[0]] == WR_VALUE_STR);
+    uint64_t *hashes = by_hash ? wr_malloc((size_t)(n ? n : 1) * sizeof(uint64_t)) : NULL;
+    uint32_t *bucket = wr_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    uint32_t rows[CAP];
+    uint64_t h[CAP];
+    uint8_t ok[CAP];
+    for (uint32_t start = 0; start < n; start += CAP) {
+        int m = n - start < CAP ? (int)(n - start) : CAP;
+        for (int i = 0; i < m; i++) rows[i] = start + (uint32_t)i;
+        if (op->direct) {
+            direct_buckets(op, op->bkey_data[0], op->bkey_valid[0], rows, m, bucket + start, ok);
+        } else {
+            uint64_t *hm = hashes ? hashes + start : h;
+            hash_keys(op, op->bkey_data, op->bkey_valid, rows, m, hm, ok);
+            for (int i = 0; i < m; i++)
+                bucket[start + i] = ok[i] ? bucket_of(op, hm[i]) : (uint32_t)nb;
+        }
+        if ((start & 0xfffff) == 0 && wr_op_cancelled(op->base.ctx)) {
+            wr_free(hashes);
+            wr_free(bucket);
+            return cancelled(op, err);
+        }
+    }
+    /* The unmatchable rows form bucket nb, after all others. */
+    uint32_t *offsets = wr_malloc(((size_t)nb + 2) * sizeof(uint32_t));
+    uint32_t *first = bucket;
+    uint32_t *then = place_by_bucket(bucket, n, nb, offsets, first);
+    /* Every key of the range exactly once (a dense id column): bucket b is row b. */
+    bool unique = op->direct;
+    for (uint64_t b = 0; b <= nb && unique; b++) unique = offsets[b] == b;
+    op->identity = unique;
+    wr_colstore_move(cs, first, then);
+    if (by_hash) {
+        uint64_t *moved = wr_malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+        for (uint32_t i = 0; i < n; i++) moved[first[i]] = hashes[i];
+        for (uint32_t j = 0; j < n; j++) hashes[then[j]] = moved[j];
+        op->hashes = hashes;
+        hashes = moved;
+    }
+    wr_free(hashes);
+    wr_free(first);
+    wr_free(then);
+    op->offsets = offsets;
+    for (int k = 0; k < d->nkeys; k++) {
+        op->bkey_data[k] = cs->data[d->right_keys[k]];
+        op->bkey_valid[k] = cs->validity[d->right_keys[k]];
+    }
+    return cancelled(op, err);
+}
+
+/* ---- probe -------------------------------------------------------------------- */
+
+/* Sets out's column col to NULL in rows 0..n-1. */
+static void null_column(wr_batch *out, int col, int n)
+{
+    uint64_t *v = wr_batch_validity(out, col);
+    memset(v, 0, ((size_t)n + 63) / 64 * sizeof(uint64_t));
+}
+
+static void gather_left(join_op *op, const wr_batch *batch, const uint32_t *rows, int n,
+                        wr_batch *out)
+{
+    for (int c = 0; c < op->d->nleft; c++) {
+        const wr_vector *v = &batch->cols[c];
+        wr_gather_slots(v->data, v->validity, wr_value_kind_width(op->lkinds[c]), rows, n, out, c);
+    }
+}
+
+/*
+ * Gathers the pairs (cand_k[i], cand_r[i]) for i < npairs, filters them by the
+ * residual, records which probe and build rows had a passing pair and, unless
+ * the join only reports left rows, emits them.
+ */
+static int flush_pairs(join_op *op, const wr_batch *batch, wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    int n = op->npairs;
+    op->npairs = 0;
+    if (n == 0) return 0;
+    wr_batch *out = op->semi_like ? op->pairs : op->out;
+    wr_batch_reset(out);
+    for (int i = 0; i < n; i++) op->lrows[i] = op->rows[op->cand_k[i]];
+    gather_left(op, batch, op->lrows, n, out);
+    for (int c = 0; c < d->nright; c++) {
+        int from = op->key_twin[c];
+        if (from >= 0) {
+            /* A key equal to the probe row's: copied from there, which is read in order. */
+            const wr_vector *v = &batch->cols[from];
+            wr_gather_slots(v->data, v->validity, wr_value_kind_width(op->rkinds[c]), op->lrows, n,
+                            out, d->nleft + c);
+        } else {
+            wr_colstore_gather(&op->build, c, op->cand_r, n, out, d->nleft + c);
+        }
+    }
+    out->count = n;
+    const uint32_t *pass = NULL;
+    int npass = n;
+    if (d->residual) {
+        wr_eval ev = {&out->arena, out->count};
+        uint32_t *sel = wr_batch_sel_buffer(out);
+        int rc = wr_expr_filter(&ev, d->residual, out, NULL, n, sel, &npass, err);
+        if (rc) return rc;
+        /* sel holds pair positions, which are the rows of out. */
+        pass = sel;
+        if (npass < n) {
+            out->sel = sel;
+            out->nsel = npass;
+        }
+    }
+    if (op->outer_left || op->semi_like)
+        for (int i = 0; i < npass; i++) op->hit[op->cand_k[pass ? pass[i] : (uint32_t)i]] = 1;
+    if (op->outer_right)
+        for (int i = 0; i < npass; i++)
+            op->build_hits[op->cand_r[pass ? pass[i] : (uint32_t)i]] = 1;
+    if (op->semi_like) return 0;
+    return wr_op_emit(op->base.ctx, out, err);
+}
+
+/* Emits the probe rows rows[0..n) with the right side NULL (or alone, for SEMI/ANTI). */
+static int emit_left_rows(join_op *op, const wr_batch *batch, const uint32_t *rows, int n,
+                          wr_error *err)
+{
+    if (n == 0) return 0;
+    wr_batch *out = op->out;
+    wr_batch_reset(out);
+    gather_left(op, batch, rows, n, out);
+    for (int c = op->d->nleft; c < op->nout; c++) null_column(out, c, n);
+    out->count = n;
+    return wr_op_emit(op->base.ctx, out, err);
+}
+
+/* Joins probe rows rows[0..n) (physical rows of batch, n <= CAP; copied to op->rows). */
+static int probe_chunk(join_op *op, const wr_batch *batch, const uint32_t *rows, int n,
+                       wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    memcpy(op->rows, rows, (size_t)n * sizeof(uint32_t));
+    for (int k = 0; k < d->nkeys; k++) {
+        const wr_vector *v = &batch->cols[d->left_keys[k]];
+        op->pkey_data[k] = v->data;
+        op->pkey_valid[k] = v->validity;
+    }
+    memset(op->hit, 0, (size_t)n);
+    /*
+     * Directory entries and build keys are cache misses for a large build side:
+     * touch them for the whole chunk first (prefetches), so that the misses
+     * overlap instead of being paid one after another.
+     */
+    const uint32_t *offsets = op->offsets;
+    uint32_t *cur = op->cur, *end = op->end, *active = op->active;
+    const uint8_t *ok = op->ok;
+    if (op->direct) {
+        direct_buckets(op, op->pkey_data[0], op->pkey_valid[0], op->rows, n, cur, op->ok);
+    } else {
+        hash_keys(op, op->pkey_data, op->pkey_valid, op->rows, n, op->ph, op->ok);
+        for (int i = 0; i < n; i++) cur[i] = bucket_of(op, op->ph[i]);
+    }
+    if (!op->identity)
+        for (int i = 0; i < n; i++) __builtin_prefetch(&offsets[cur[i]]);
+    const char *key0 = d->nkeys && !op->direct ? op->bkey_data[0] : NULL;
+    size_t width0 = d->nkeys ? wr_value_kind_width(op->rkinds[d->right_keys[0]]) : 0;
+    int nactive = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t b = cur[i];
+        cur[i] = op->identity ? b : offsets[b];
+        end[i] = op->identity ? b + 1 : offsets[b + 1];
+        if (ok[i] && cur[i] < end[i]) {
+            active[nactive++] = (uint32_t)i;
+            if (key0) __builtin_prefetch(key0 + (size_t)cur[i] * width0);
+            if (op->hashes) __builtin_prefetch(&op->hashes[cur[i]]);
+        }
+    }
+    /* Left rows that are reported once stop looking after their first passing pair. */
+    bool pair_once = op->semi_like;
+    bool keep_pairs = !op->semi_like || d->residual;
+    op->npairs = 0;
+    while (nactive > 0) {
+        int rc = cancelled(op, err);
+        if (rc) return rc;
+        int from = op->npairs, m = from, still = 0;
+        for (int a = 0; a < nactive; a++) {
+            uint32_t k = op->active[a];
+            if (pair_once && op->hit[k]) continue;
+            if (m < CAP) {
+                op->cand_k[m] = k;
+                op->cand_r[m] = op->cur[k]++;
+                m++;
+            }
+            if (op->cur[k] < op->end[k]) op->active[still++] = k;
+        }
+        nactive = still;
+        m = compare_keys(op, from, m);
+        if (keep_pairs) {
+            op->npairs = m;
+            /* SEMI/ANTI flush every round, so rows with a passing pair drop out early. */
+            if (m == CAP || (pair_once && m > 0)) {
+                rc = flush_pairs(op, batch, err);
+                if (rc) return rc;
+            }
+        } else {
+            for (int i = from; i < m; i++) op->hit[op->cand_k[i]] = 1;
+        }
+    }
+    int rc = flush_pairs(op, batch, err);
+    if (rc) return rc;
+    if (op->outer_left || op->semi_like) {
+        bool want = d->type == WR_JOIN_TYPE_SEMI;
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            op->lrows[m] = op->rows[i];
+            m += op->hit[i] == want;
+        }
+        rc = emit_left_rows(op, batch, op->lrows, m, err);
+    }
+    return rc;
+}
+
+static int probe_batch(join_op *op, const wr_batch *batch, wr_error *err)
+{
+    int n = wr_batch_rows(batch);
+    uint32_t rows[CAP];
+    for (int start = 0; start < n; start += CAP) {
+        int m = n - start < CAP ? n - start : CAP;
+        for (int i = 0; i < m; i++) rows[i] = (uint32_t)wr_batch_row(batch, start + i);
+        int rc = probe_chunk(op, batch, rows, m, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Keeps a copy of probe rows that arrived before the build side ended. */
+static void buffer_probe(join_op *op, const wr_batch *batch)
+{
+    int n = wr_batch_rows(batch);
+    uint32_t rows[CAP];
+    for (int start = 0; start < n;) {
+        wr_batch *last = op->pending.n ? op->pending.v[op->pending.n - 1] : NULL;
+        if (last == NULL || last->count == last->capacity) {
+            last = wr_batch_new(op->d->left_types, op->d->nleft, CAP);
+            WR_VEC_PUSH(&op->pending, last);
+        }
+        int room = last->capacity - last->count;
+        int m = n - start < room ? n - start : room;
+        for (int i = 0; i < m; i++) rows[i] = (uint32_t)wr_batch_row(batch, start + i);
+        wr_batch_append_rows(last, batch, rows, m);
+        start += m;
+    }
+}
+
+/* Both inputs ended: emits the build rows that had no passing pair (RIGHT, FULL). */
+static int finish(join_op *op, wr_error *err)
+{
+    if (op->finished) return 0;
+    op->finished = true;
+    if (!op->outer_right) return 0;
+    const wr_join_desc *d = op->d;
+    uint32_t idx[CAP];
+    uint32_t n = op->build.n;
+    for (uint32_t start = 0; start < n;) {
+        int m = 0;
+        for (; start < n && m < CAP; start++)
+            if (!op->build_hits[start]) idx[m++] = start;
+        if (m == 0) continue;
+        int rc = cancelled(op, err);
+        if (rc) return rc;
+        wr_batch *out = op->out;
+        wr_batch_reset(out);
+        for (int c = 0; c < d->nleft; c++) null_column(out, c, m);
+        for (int c = 0; c < d->nright; c++)
+            wr_colstore_gather(&op->build, c, idx, m, out, d->nleft + c);
+        out->count = m;
+        rc = wr_op_emit(op->base.ctx, out, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- callbacks ------------------------------------------------------------------ */
+
+static int join_process(wr_operator *base, int input, wr_batch *batch, wr_error *err)
+{
+    join_op *op = (join_op *)base;
+    const wr_join_desc *d = op->d;
+    int want = input == 0 ? d->nleft : d->nright;
+    if (input < 0 || input > 1 || batch->ncols != want)
+        return wr_error_set(err, WR_ERR_INTERNAL,
+                            "hash join: input %d delivered a batch of %d columns, expected %d",
+                            input, batch->ncols, want);
+    if (input == 1) {
+        if (op->built)
+            return wr_error_set(err, WR_ERR_INTERNAL,
+                                "hash join: build rows after the build side ended");
+        return build_process(op, batch, err);
+    }
+    if (op->probe_ended)
+        return wr_error_set(err, WR_ERR_INTERNAL,
+                            "hash join: probe rows after the probe side ended");
+    if (!op->built) {
+        buffer_probe(op, batch);
+        return 0;
+    }
+    return probe_batch(op, batch, err);
+}
+
+static int join_end_input(wr_operator *base, int input, wr_error *err)
+{
+    join_op *op = (join_op *)base;
+    if (input == 1 && !op->built) {
+        int rc = build_table(op, err);
+        if (rc) return rc;
+        op->built = true;
+        if (op->outer_right) op->build_hits = wr_calloc(op->build.n ? op->build.n : 1, 1);
+        for (int i = 0; i < op->pending.n; i++) {
+            rc = probe_batch(op, op->pending.v[i], err);
+            if (rc) return rc;
+            wr_batch_free(op->pending.v[i]);
+            op->pending.v[i] = NULL;
+        }
+        WR_VEC_FREE(&op->pending);
+    } else if (input == 0) {
+        op->probe_ended = true;
+    }
+    if (op->built && op->probe_ended) return finish(op, err);
+    return 0;
+}
+
+const wr_operator_ops wr_hash_join_ops = {
+    .kind = "hash_join",
+    .create = join_create,
+    .process = join_process,
+    .end_input = join_end_input,
+    .destroy = join_destroy,
+};
