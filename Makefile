@@ -110,8 +110,13 @@ test: deps
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)
 
+# SQLite's sqllogictest files, when ../shared is beside the checkout (docs/sql-dialect.md).
+SLT_SQLITE := $(wildcard $(addprefix ../shared/sqllogictest/,select1.test select2.test select3.test))
+
 slt: $(ASN)/weir
 	@$(ASN)/weir slt tests/sql/*.slt
+	@if [ -n "$(SLT_SQLITE)" ]; then $(ASN)/weir slt $(SLT_SQLITE); \
+	else echo "slt: ../shared/sqllogictest is not present: SQLite's select1-3 skipped"; fi
 
 e2e: $(REL)/weir $(ASN)/weir $(ASAN_EXAMPLES)
 	@bash scripts/run-e2e.sh

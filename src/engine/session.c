@@ -106,11 +106,13 @@ static int check_connector(weir_session *s, wr_table *t, const wr_ast_stmt *st, 
     wr_config_entry *ce = wr_config_find(&t->options, "connector");
     const wr_connector *conn = ce ? wr_connector_find(ce->value) : NULL;
     if (ce == NULL)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.options[0].key_pos,
-                               "option 'connector' is required when WITH options are given "
-                               "(without WITH, Weir stores the table's rows itself); available "
-                               "connectors: %s",
-                               wr_connector_names());
+        return wr_error_set_at(
+            err, WR_ERR_VALIDATION,
+            st->kind == WR_STMT_CREATE_TABLE ? st->create_table.options[0].key_pos : st->pos,
+            "option 'connector' is required when WITH options are given "
+            "(without WITH, Weir stores the table's rows itself); available "
+            "connectors: %s",
+            wr_connector_names());
     if (conn == NULL)
         return wr_error_set_at(err, WR_ERR_VALIDATION, ce->value_pos,
                                "unknown connector '%s'; available connectors: %s", ce->value,
@@ -369,9 +371,6 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
                                "'%s' is a view: INSERT needs a table", name);
     if (sink == NULL) return not_found(err, st->insert.table_pos, "table", name);
     if (sink_out) *sink_out = sink;
-    if (st->insert.columns)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->insert.table_pos,
-                               "INSERT with a column list is not supported yet");
     /* Flink allows OVERWRITE in batch mode; a stored table is replaced atomically in any mode. */
     if (st->insert.overwrite && sink->mem == NULL)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
@@ -380,7 +379,8 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
                                name, wr_config_get(&sink->options, "connector", ""));
     wr_plan *plan = wr_bind_query(st->insert.query, &s->catalog, err);
     if (plan == NULL) return err->code;
-    plan = wr_bind_insert(plan, sink, st->insert.query, err);
+    plan = wr_bind_insert(plan, sink, st->insert.query, (const char *const *)st->insert.columns,
+                          st->insert.ncolumns, st->insert.table_pos, err);
     if (plan == NULL) return err->code;
     if (explain) {
         wr_buf_printf(explain, "Sink(table=[%s]%s)\n", sink->name,
@@ -723,6 +723,73 @@ static int exec_set(weir_session *s, const wr_ast_stmt *st, weir_result **out, w
     return 0;
 }
 
+/*
+ * ALTER TABLE: SET / RESET options (the table must still validate with its
+ * connector, checked on a copy first) or RENAME TO.
+ */
+static int exec_alter_table(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+{
+    const char *name = last_part(st->alter_table.name_parts, st->alter_table.nname_parts);
+    wr_table *t = wr_catalog_find(&s->catalog, name);
+    if (t == NULL) {
+        if (st->alter_table.if_exists) return 0;
+        return not_found(err, st->alter_table.name_pos, "table", name);
+    }
+    if (st->alter_table.action == WR_ALTER_RENAME) {
+        const char *to = last_part(st->alter_table.new_name_parts, st->alter_table.nnew_name_parts);
+        if (wr_catalog_find(&s->catalog, to) || wr_catalog_find_view(&s->catalog, to))
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->alter_table.new_name_pos,
+                                   "a table or view named '%s' already exists", to);
+        wr_free(t->name);
+        t->name = wr_strdup(to);
+        return 0;
+    }
+    if (t->mem)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->alter_table.name_pos,
+                               "table '%s' is stored by Weir and has no options to change", name);
+    wr_config next;
+    wr_config_init(&next);
+    for (int i = 0; i < t->options.n; i++)
+        wr_config_set(&next, t->options.entries[i].key, t->options.entries[i].value, -1, -1);
+    for (int i = 0; i < st->alter_table.noptions; i++) {
+        const wr_ast_option *o = &st->alter_table.options[i];
+        if (st->alter_table.action == WR_ALTER_SET)
+            wr_config_set(&next, o->key, o->value, o->key_pos, o->value_pos);
+        else
+            wr_config_unset(&next, o->key);
+    }
+    /* Validate the new options against the table's schema, as CREATE TABLE does. */
+    wr_config old = t->options;
+    t->options = next;
+    int rc = check_connector(s, t, st, err);
+    if (rc) {
+        t->options = old;
+        wr_config_fini(&next);
+        return rc;
+    }
+    wr_config_fini(&old);
+    for (int i = 0; i < t->options.n; i++) t->options.entries[i].key_pos = -1;
+    for (int i = 0; i < t->options.n; i++) t->options.entries[i].value_pos = -1;
+    return 0;
+}
+
+/* USE: Weir has one catalog and database, default_catalog.default_database. */
+static int exec_use(const wr_ast_stmt *st, wr_error *err)
+{
+    const char *want[2] = {"default_catalog", "default_database"};
+    int n = st->use.nname_parts;
+    for (int i = 0; i < n; i++) {
+        const char *expect = st->use.catalog ? want[0] : want[2 - n + i];
+        if (strcmp(st->use.name_parts[i], expect) != 0)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->use.name_pos,
+                                   "%s '%s' does not exist: Weir has default_catalog and its "
+                                   "default_database only",
+                                   st->use.catalog || (n == 2 && i == 0) ? "catalog" : "database",
+                                   st->use.name_parts[i]);
+    }
+    return 0;
+}
+
 static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, weir_result **out,
                      wr_error *err)
 {
@@ -759,6 +826,16 @@ static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, we
     case WR_STMT_DESCRIBE:
         return describe(s, last_part(st->describe.name_parts, st->describe.nname_parts),
                         st->describe.name_pos, out, err);
+    case WR_STMT_ALTER_TABLE:
+        return exec_alter_table(s, st, err);
+    case WR_STMT_USE:
+        return exec_use(st, err);
+    case WR_STMT_NOOP:
+        /* SQLite's index statements: Weir plans without indexes. */
+        return 0;
+    case WR_STMT_CREATE_FUNCTION:
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
+                               "CREATE FUNCTION is not supported yet");
     }
     return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "this statement is not supported yet");
 }

@@ -2,38 +2,75 @@
  * plan.h — logical plans of queries, and their translation into job graphs.
  *
  * The binder (binder.c) turns a query's syntax tree into a tree of plan
- * nodes with resolved columns and typed expressions; the planner (planner.c)
- * turns that tree into a job graph: operators, parallelism and partitioning.
- * Plans are immutable once built and know nothing of threads.
+ * nodes with resolved columns and typed expressions; rules (rules.c) rewrite
+ * it (filters into joins, join keys out of conditions); the planner
+ * (planner.c) turns it into a job graph: operators, parallelism and
+ * partitioning. Plans know nothing of threads.
+ *
+ * A node may be the input of several others (a decorrelated subquery reads
+ * the rows of its outer query): nodes are reference-counted and the planner
+ * translates a shared node once, fanning its output out.
  */
 #ifndef WR_PLAN_H
 #define WR_PLAN_H
 
 #include "../expr/expr.h"
+#include "../ops/aggregate.h"
+#include "../ops/join.h"
+#include "../ops/sort.h"
 #include "../runtime/jobgraph.h"
-#include "catalog.h"
 #include "ast.h"
+#include "catalog.h"
 #include "typing.h"
 
 typedef enum wr_plan_kind {
     WR_PLAN_SCAN,   /* table */
     WR_PLAN_VALUES, /* batches of constant rows */
     WR_PLAN_CALC,   /* filter + projections over input */
+    WR_PLAN_AGG,    /* group columns + aggregate calls over input */
+    WR_PLAN_EXPAND, /* one copy of each row per grouping set */
+    WR_PLAN_JOIN,   /* input (left) with right */
+    WR_PLAN_SORT,   /* ORDER BY / OFFSET / LIMIT */
+    WR_PLAN_UNION,  /* UNION ALL of inputs[] (equal column types) */
 } wr_plan_kind;
 
 typedef struct wr_plan wr_plan;
 struct wr_plan {
     wr_plan_kind kind;
-    wr_schema *schema; /* output columns; owned */
-    wr_plan *input;
+    int refs;            /* owners of this node (parents and the caller) */
+    int vertex;          /* planner: the vertex it became (-1 before), for shared nodes */
+    int vertex_par;      /* planner: that vertex's parallelism */
+    bool vertex_bounded; /* planner: whether its input ends */
+    wr_schema *schema;   /* output columns; owned */
+    wr_plan *input;      /* CALC, AGG, EXPAND, SORT; JOIN's left */
+    wr_plan *right;      /* JOIN */
+    wr_plan **inputs;    /* UNION */
+    int ninputs;
     const wr_table *table; /* SCAN; borrowed from the catalog */
     wr_batch **batches;    /* VALUES; owned */
     int nbatches;
-    wr_expr *filter; /* CALC; owned, may be NULL */
-    wr_expr **projs; /* CALC; owned */
+    wr_expr *filter; /* CALC (may be NULL); JOIN: the residual condition (may be NULL) */
+    wr_expr **projs; /* CALC */
     int nprojs;
+    int *groups; /* AGG: group columns of input; EXPAND: the grouped columns */
+    int ngroups;
+    wr_agg_call *aggs; /* AGG */
+    int naggs;
+    uint64_t *sets; /* EXPAND: one bitmask over groups[] per grouping set */
+    int nsets;
+    wr_join_type join_type; /* JOIN */
+    int *left_keys, *right_keys;
+    bool *null_safe;
+    int nkeys;
+    wr_sort_key *sort_keys; /* SORT */
+    int nsort_keys;
+    int64_t offset, limit; /* SORT; limit -1: none */
 };
 
+wr_plan *wr_plan_new(wr_plan_kind kind);
+/* Another reference to plan (returns it). */
+wr_plan *wr_plan_ref(wr_plan *plan);
+/* Drops a reference; frees the node and its inputs' references with the last. */
 void wr_plan_free(wr_plan *plan);
 /* An indented description, one node per line, for EXPLAIN. */
 void wr_plan_explain(const wr_plan *plan, wr_buf *out);
@@ -45,14 +82,18 @@ void wr_plan_explain(const wr_plan *plan, wr_buf *out);
 wr_plan *wr_bind_query(const wr_ast_query *query, const wr_catalog *cat, wr_error *err);
 
 /*
- * Makes plan's output assignable to the columns of a sink table: checks
- * the column count and adds implicit casts (widening numbers, any string
- * to a string column, NULL to anything). Takes ownership of plan; returns
- * the new plan or NULL with err positioned at the offending select item of
- * query (or at the query when the item cannot be told).
+ * Makes plan's output assignable to the columns of a sink table: with
+ * columns (INSERT INTO t (b, a) ...; NULL for all in order) the query's
+ * columns go to those, the others get NULL; checks counts and adds implicit
+ * casts (widening numbers, any string to a string column, NULL to anything).
+ * Takes ownership of plan; returns the new plan or NULL with err positioned
+ * at the offending select item of query (or at the query).
  */
 wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query *query,
-                        wr_error *err);
+                        const char *const *columns, int ncolumns, int columns_pos, wr_error *err);
+
+/* Logical rewrites before translation (rules.c): filters into joins, join keys. */
+wr_plan *wr_plan_optimize(wr_plan *plan);
 
 /*
  * Adds the operators of plan to graph and returns the vertex whose output

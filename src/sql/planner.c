@@ -1,11 +1,20 @@
 /*
  * planner.c — from logical plans to job graphs.
  *
- * Scans become connector source operators, VALUES a values source, Calc a
- * Calc operator with its input's parallelism (so it chains), sinks connector
- * sink operators. An edge is forward where parallelism matches and
- * rebalance where it does not, as Flink does.
+ * Scans become connector sources, VALUES a values source, Calc a Calc
+ * operator with its input's parallelism (so it chains), sinks connector
+ * sinks. An edge is forward where parallelism matches and rebalance where it
+ * does not, as Flink does. Operators that need all rows of a key together
+ * get hash exchanges: aggregation by its group columns, joins by their keys
+ * on both sides. What has no key runs as one subtask (a global aggregation,
+ * a sort) or, for a join without keys, reads the build side broadcast.
+ *
+ * Aggregation, joins and sorts here are the bounded-input (batch)
+ * operators: they emit when their input ends, so the planner refuses them
+ * over unbounded sources (their streaming counterparts keep results updated
+ * as a changelog).
  */
+#include "../base/alloc.h"
 #include "../connectors/connector.h"
 #include "../connectors/memtable.h"
 #include "../ops/calc.h"
@@ -14,77 +23,263 @@
 
 #include <stdio.h>
 
-static int connect_edge(wr_jobgraph *graph, int from, int from_par, int to, int to_par)
-{
-    return wr_jobgraph_connect(graph, from, to,
-                               from_par == to_par ? WR_PART_FORWARD : WR_PART_REBALANCE, NULL, 0);
-}
+typedef struct tctx {
+    wr_jobgraph *graph;
+    const wr_config *job;
+    wr_error *err;
+} tctx;
 
-static int resolve_parallelism(int requested, const wr_config *job)
+static int default_parallelism(const wr_config *job)
 {
-    if (requested > 0) return requested;
     int64_t p = 1;
     wr_error err;
     if (wr_config_get_int64(job, "parallelism.default", 1, &p, &err) || p < 1) p = 1;
     return (int)p;
 }
 
-int wr_plan_translate(wr_plan *plan, wr_jobgraph *graph, const wr_config *job, int *parallelism,
-                      wr_error *err)
+static int resolve_parallelism(int requested, const wr_config *job)
 {
+    return requested > 0 ? requested : default_parallelism(job);
+}
+
+static int connect_edge(wr_jobgraph *graph, int from, int from_par, int to, int to_par)
+{
+    return wr_jobgraph_connect(graph, from, to,
+                               from_par == to_par ? WR_PART_FORWARD : WR_PART_REBALANCE, NULL, 0);
+}
+
+/* An edge into input `input` of `to` that brings rows with equal keys together. */
+static void connect_keyed(wr_jobgraph *graph, int from, int from_par, int to, int to_par, int input,
+                          const int *keys, int nkeys)
+{
+    wr_keysel ks;
+    wr_keysel_init_cols(&ks, keys, nkeys);
+    wr_partition part = to_par == 1 ? (from_par == 1 ? WR_PART_FORWARD : WR_PART_REBALANCE)
+                        : nkeys     ? WR_PART_HASH
+                                    : WR_PART_REBALANCE;
+    wr_jobgraph_connect_port(graph, from, 0, to, input, part, part == WR_PART_HASH ? &ks : NULL);
+    wr_keysel_fini(&ks);
+}
+
+static int add_vertex(tctx *t, const char *name, wr_operator_spec *spec, const wr_plan *plan)
+{
+    return wr_jobgraph_add(t->graph, name, spec, plan->schema->types, plan->schema->ncols);
+}
+
+static void describe_columns(wr_buf *b, const wr_schema *s)
+{
+    for (int i = 0; i < s->ncols; i++) wr_buf_printf(b, "%s%s", i ? ", " : "", s->names[i]);
+}
+
+static int translate(tctx *t, wr_plan *plan, int *par, bool *bounded);
+
+static int need_bounded(tctx *t, bool bounded, const char *what)
+{
+    if (bounded) return 0;
+    return wr_error_set(t->err, WR_ERR_VALIDATION,
+                        "%s over an unbounded input is not supported yet: it needs bounded "
+                        "sources (for example datagen with 'number-of-rows', or files)",
+                        what);
+}
+
+static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
+{
+    wr_error *err = t->err;
     switch (plan->kind) {
     case WR_PLAN_SCAN: {
-        const wr_table *t = plan->table;
+        const wr_table *tb = plan->table;
         wr_operator_spec spec;
-        if (t->mem) {
+        if (tb->mem) {
             /* A table Weir stores: its rows as of now. */
-            spec = wr_memtable_source_spec(t->mem);
+            spec = wr_memtable_source_spec(tb->mem);
         } else {
-            const char *name = wr_config_get(&t->options, "connector", NULL);
+            const char *name = wr_config_get(&tb->options, "connector", NULL);
             const wr_connector *conn = name ? wr_connector_find(name) : NULL;
             if (conn == NULL || conn->make_source == NULL)
                 return wr_error_set(err, WR_ERR_VALIDATION,
                                     "table '%s' (connector '%s') cannot be read as a source",
-                                    t->name, name ? name : "");
-            int rc = conn->make_source(t->schema, &t->options, job, &spec, err);
+                                    tb->name, name ? name : "");
+            int rc = conn->make_source(tb->schema, &tb->options, t->job, &spec, err);
             if (rc) return rc;
         }
-        *parallelism = resolve_parallelism(spec.parallelism, job);
-        spec.parallelism = *parallelism;
+        *par = resolve_parallelism(spec.parallelism, t->job);
+        *bounded = spec.bounded;
+        spec.parallelism = *par;
         char vname[256];
-        snprintf(vname, sizeof(vname), "Source: %s", t->name);
-        return wr_jobgraph_add(graph, vname, &spec, t->schema->types, t->schema->ncols);
+        snprintf(vname, sizeof(vname), "Source: %s", tb->name);
+        return add_vertex(t, vname, &spec, plan);
     }
     case WR_PLAN_VALUES: {
         wr_operator_spec spec = wr_values_spec(plan->batches, plan->nbatches);
         plan->batches = NULL;
         plan->nbatches = 0;
-        *parallelism = 1;
-        return wr_jobgraph_add(graph, "Values", &spec, plan->schema->types, plan->schema->ncols);
+        *par = 1;
+        *bounded = true;
+        return add_vertex(t, "Values", &spec, plan);
     }
     case WR_PLAN_CALC: {
         int in_par;
-        int in = wr_plan_translate(plan->input, graph, job, &in_par, err);
+        int in = translate(t, plan->input, &in_par, bounded);
         if (in < 0) return in;
         wr_buf name;
         wr_buf_init(&name);
         wr_buf_puts(&name, "Calc[");
-        for (int i = 0; i < plan->schema->ncols; i++)
-            wr_buf_printf(&name, "%s%s", i ? ", " : "", plan->schema->names[i]);
+        describe_columns(&name, plan->schema);
         wr_buf_puts(&name, "]");
         wr_operator_spec spec = wr_calc_spec(plan->filter, plan->projs, plan->nprojs);
         plan->filter = NULL;
         plan->projs = NULL;
         plan->nprojs = 0;
         spec.parallelism = in_par;
-        int v = wr_jobgraph_add(graph, name.data, &spec, plan->schema->types, plan->schema->ncols);
+        int v = add_vertex(t, name.data, &spec, plan);
         wr_buf_fini(&name);
-        wr_jobgraph_connect(graph, in, v, WR_PART_FORWARD, NULL, 0);
-        *parallelism = in_par;
+        wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
+        *par = in_par;
+        return v;
+    }
+    case WR_PLAN_EXPAND: {
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec = wr_expand_spec(is->types, is->ncols, plan->groups, plan->ngroups,
+                                               plan->sets, plan->nsets);
+        spec.parallelism = in_par;
+        int v = add_vertex(t, "Expand", &spec, plan);
+        wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
+        *par = in_par;
+        return v;
+    }
+    case WR_PLAN_AGG: {
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        int rc = need_bounded(t, *bounded, "GROUP BY and aggregate functions");
+        if (rc) return rc;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec = wr_hash_agg_spec(is->types, is->ncols, plan->groups, plan->ngroups,
+                                                 plan->aggs, plan->naggs);
+        *par = plan->ngroups ? default_parallelism(t->job) : 1;
+        spec.parallelism = *par;
+        wr_buf name;
+        wr_buf_init(&name);
+        wr_buf_puts(&name, "HashAggregate[");
+        describe_columns(&name, plan->schema);
+        wr_buf_puts(&name, "]");
+        int v = add_vertex(t, name.data, &spec, plan);
+        wr_buf_fini(&name);
+        connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+        return v;
+    }
+    case WR_PLAN_JOIN: {
+        int lpar, rpar;
+        bool lb, rb;
+        int l = translate(t, plan->input, &lpar, &lb);
+        if (l < 0) return l;
+        int r = translate(t, plan->right, &rpar, &rb);
+        if (r < 0) return r;
+        *bounded = lb && rb;
+        int rc = need_bounded(t, *bounded, "a join");
+        if (rc) return rc;
+        wr_join_desc d = {
+            plan->join_type,
+            plan->input->schema->types,
+            plan->input->schema->ncols,
+            plan->right->schema->types,
+            plan->right->schema->ncols,
+            plan->left_keys,
+            plan->right_keys,
+            plan->null_safe,
+            plan->nkeys,
+            plan->filter,
+        };
+        plan->filter = NULL;
+        wr_operator_spec spec = wr_hash_join_spec(&d);
+        bool keyed = plan->nkeys > 0;
+        /* Without keys: every probe subtask sees the whole build side, unless the
+         * unmatched build rows must be found (RIGHT, FULL): then one subtask. */
+        bool single = !keyed && (plan->join_type == WR_JOIN_TYPE_RIGHT ||
+                                 plan->join_type == WR_JOIN_TYPE_FULL);
+        *par = single ? 1 : keyed ? default_parallelism(t->job) : lpar;
+        spec.parallelism = *par;
+        char vname[64];
+        snprintf(vname, sizeof(vname), "%s", wr_join_type_name(plan->join_type));
+        int v = add_vertex(t, vname, &spec, plan);
+        if (keyed || single) {
+            connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
+            connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
+        } else {
+            wr_jobgraph_connect_port(t->graph, l, 0, v, 0, WR_PART_FORWARD, NULL);
+            wr_jobgraph_connect_port(t->graph, r, 0, v, 1,
+                                     *par == 1 && rpar == 1 ? WR_PART_FORWARD : WR_PART_BROADCAST,
+                                     NULL);
+        }
+        return v;
+    }
+    case WR_PLAN_SORT: {
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        int rc = need_bounded(t, *bounded || plan->nsort_keys == 0,
+                              "ORDER BY (other than on a time attribute)");
+        if (rc) return rc;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec = wr_sort_spec(is->types, is->ncols, plan->sort_keys,
+                                             plan->nsort_keys, plan->offset, plan->limit);
+        *par = 1;
+        spec.parallelism = 1;
+        int v = add_vertex(t, plan->nsort_keys ? "Sort" : "Limit", &spec, plan);
+        connect_edge(t->graph, in, in_par, v, 1);
+        return v;
+    }
+    case WR_PLAN_UNION: {
+        /* The union is the merge of several edges into one input: a pass-through Calc. */
+        int n = plan->schema->ncols;
+        wr_expr **projs = wr_calloc((size_t)(n ? n : 1), sizeof(wr_expr *));
+        for (int i = 0; i < n; i++) projs[i] = wr_expr_column(i, plan->schema->types[i], -1);
+        wr_operator_spec spec = wr_calc_spec(NULL, projs, n);
+        *par = default_parallelism(t->job);
+        spec.parallelism = *par;
+        int v = add_vertex(t, "Union", &spec, plan);
+        *bounded = true;
+        for (int i = 0; i < plan->ninputs; i++) {
+            int ip;
+            bool ib;
+            int in = translate(t, plan->inputs[i], &ip, &ib);
+            if (in < 0) return in;
+            *bounded = *bounded && ib;
+            wr_jobgraph_connect_port(t->graph, in, 0, v, 0,
+                                     ip == *par ? WR_PART_FORWARD : WR_PART_REBALANCE, NULL);
+        }
         return v;
     }
     }
     return wr_error_set(err, WR_ERR_INTERNAL, "unknown plan node");
+}
+
+/* A node read by several others (a decorrelated subquery's outer rows) becomes one vertex. */
+static int translate(tctx *t, wr_plan *plan, int *par, bool *bounded)
+{
+    if (plan->vertex >= 0) {
+        *par = plan->vertex_par;
+        *bounded = plan->vertex_bounded;
+        return plan->vertex;
+    }
+    int v = translate_node(t, plan, par, bounded);
+    if (v >= 0) {
+        plan->vertex = v;
+        plan->vertex_par = *par;
+        plan->vertex_bounded = *bounded;
+    }
+    return v;
+}
+
+int wr_plan_translate(wr_plan *plan, wr_jobgraph *graph, const wr_config *job, int *parallelism,
+                      wr_error *err)
+{
+    tctx t = {graph, job, err};
+    bool bounded;
+    return translate(&t, plan, parallelism, &bounded);
 }
 
 int wr_plan_add_sink(wr_jobgraph *graph, int from, int from_par, const wr_table *table,

@@ -1,0 +1,177 @@
+/*
+ * plan.c — logical plan nodes: building, sharing, freeing and EXPLAIN.
+ */
+#include "plan.h"
+#include "../base/alloc.h"
+
+#include <string.h>
+
+wr_plan *wr_plan_new(wr_plan_kind kind)
+{
+    wr_plan *p = wr_calloc(1, sizeof(*p));
+    p->kind = kind;
+    p->refs = 1;
+    p->vertex = -1;
+    p->limit = -1;
+    p->schema = wr_schema_new();
+    return p;
+}
+
+wr_plan *wr_plan_ref(wr_plan *plan)
+{
+    plan->refs++;
+    return plan;
+}
+
+void wr_plan_free(wr_plan *plan)
+{
+    if (plan == NULL || --plan->refs > 0) return;
+    wr_plan_free(plan->input);
+    wr_plan_free(plan->right);
+    for (int i = 0; i < plan->ninputs; i++) wr_plan_free(plan->inputs[i]);
+    wr_free(plan->inputs);
+    wr_schema_free(plan->schema);
+    for (int i = 0; i < plan->nbatches; i++) wr_batch_free(plan->batches[i]);
+    wr_free(plan->batches);
+    wr_expr_free(plan->filter);
+    for (int i = 0; i < plan->nprojs; i++) wr_expr_free(plan->projs[i]);
+    wr_free(plan->projs);
+    wr_free(plan->groups);
+    wr_free(plan->aggs);
+    wr_free(plan->sets);
+    wr_free(plan->left_keys);
+    wr_free(plan->right_keys);
+    wr_free(plan->null_safe);
+    wr_free(plan->sort_keys);
+    wr_free(plan);
+}
+
+/* ---- EXPLAIN ------------------------------------------------------------ */
+
+static void names_list(const wr_schema *s, wr_buf *out)
+{
+    for (int i = 0; i < s->ncols; i++) wr_buf_printf(out, "%s%s", i ? ", " : "", s->names[i]);
+}
+
+/* Column names of a join's combined row (left then right), for its condition. */
+static char **join_names(const wr_plan *p)
+{
+    const wr_schema *l = p->input->schema, *r = p->right->schema;
+    char **names = wr_malloc((size_t)(l->ncols + r->ncols + 1) * sizeof(char *));
+    for (int i = 0; i < l->ncols; i++) names[i] = l->names[i];
+    for (int i = 0; i < r->ncols; i++) names[l->ncols + i] = r->names[i];
+    return names;
+}
+
+static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
+{
+    for (int i = 0; i < depth; i++) wr_buf_puts(out, "  ");
+    const char *const *names = plan->input ? (const char *const *)plan->input->schema->names : NULL;
+    switch (plan->kind) {
+    case WR_PLAN_SCAN:
+        wr_buf_printf(out, "TableSourceScan(table=[%s], fields=[", plan->table->name);
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    case WR_PLAN_VALUES: {
+        int rows = 0;
+        for (int i = 0; i < plan->nbatches; i++) rows += plan->batches[i]->count;
+        wr_buf_printf(out, "Values(rows=[%d], fields=[", rows);
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    }
+    case WR_PLAN_CALC:
+        wr_buf_puts(out, "Calc(select=[");
+        for (int i = 0; i < plan->nprojs; i++) {
+            if (i) wr_buf_puts(out, ", ");
+            wr_expr_format(plan->projs[i], names, out);
+            if (plan->projs[i]->kind != WR_EXPR_COLUMN ||
+                strcmp(names[plan->projs[i]->col], plan->schema->names[i]) != 0)
+                wr_buf_printf(out, " AS %s", plan->schema->names[i]);
+        }
+        wr_buf_putc(out, ']');
+        if (plan->filter) {
+            wr_buf_puts(out, ", where=[");
+            wr_expr_format(plan->filter, names, out);
+            wr_buf_putc(out, ']');
+        }
+        wr_buf_puts(out, ")\n");
+        break;
+    case WR_PLAN_AGG:
+        wr_buf_puts(out, "HashAggregate(");
+        if (plan->ngroups) {
+            wr_buf_puts(out, "groupBy=[");
+            for (int i = 0; i < plan->ngroups; i++)
+                wr_buf_printf(out, "%s%s", i ? ", " : "", names[plan->groups[i]]);
+            wr_buf_puts(out, "], ");
+        }
+        wr_buf_puts(out, "select=[");
+        for (int i = 0; i < plan->ngroups; i++)
+            wr_buf_printf(out, "%s%s", i ? ", " : "", names[plan->groups[i]]);
+        for (int i = 0; i < plan->naggs; i++) {
+            const wr_agg_call *a = &plan->aggs[i];
+            wr_buf_printf(out, "%s%s(%s", plan->ngroups + i ? ", " : "", wr_agg_name(a->kind),
+                          a->distinct ? "DISTINCT " : "");
+            if (a->kind == WR_AGG_COUNT_STAR) wr_buf_putc(out, '*');
+            for (int k = 0; k < a->nargs; k++)
+                wr_buf_printf(out, "%s%s", k ? ", " : "", names[a->args[k]]);
+            wr_buf_putc(out, ')');
+            if (a->filter >= 0) wr_buf_printf(out, " FILTER %s", names[a->filter]);
+            wr_buf_printf(out, " AS %s", plan->schema->names[plan->ngroups + i]);
+        }
+        wr_buf_puts(out, "])\n");
+        break;
+    case WR_PLAN_EXPAND:
+        wr_buf_printf(out, "Expand(sets=[%d], fields=[", plan->nsets);
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    case WR_PLAN_JOIN: {
+        char **jn = join_names(plan);
+        wr_buf_printf(out, "HashJoin(joinType=[%s], where=[", wr_join_type_name(plan->join_type));
+        int ln = plan->input->schema->ncols;
+        for (int i = 0; i < plan->nkeys; i++)
+            wr_buf_printf(out, "%s%s %s %s", i ? " AND " : "", jn[plan->left_keys[i]],
+                          plan->null_safe && plan->null_safe[i] ? "IS NOT DISTINCT FROM" : "=",
+                          jn[ln + plan->right_keys[i]]);
+        if (plan->filter) {
+            if (plan->nkeys) wr_buf_puts(out, " AND ");
+            wr_expr_format(plan->filter, (const char *const *)jn, out);
+        }
+        if (!plan->nkeys && !plan->filter) wr_buf_puts(out, "true");
+        wr_buf_puts(out, "], select=[");
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        wr_free(jn);
+        break;
+    }
+    case WR_PLAN_SORT:
+        wr_buf_puts(out, plan->nsort_keys ? (plan->limit >= 0 ? "SortLimit(" : "Sort(") : "Limit(");
+        if (plan->nsort_keys) {
+            wr_buf_puts(out, "orderBy=[");
+            for (int i = 0; i < plan->nsort_keys; i++)
+                wr_buf_printf(out, "%s%s %s", i ? ", " : "", names[plan->sort_keys[i].col],
+                              plan->sort_keys[i].desc ? "DESC" : "ASC");
+            wr_buf_puts(out, "]");
+        }
+        if (plan->offset || plan->limit >= 0)
+            wr_buf_printf(out, "%soffset=[%lld], fetch=[%lld]", plan->nsort_keys ? ", " : "",
+                          (long long)plan->offset, (long long)plan->limit);
+        wr_buf_puts(out, ")\n");
+        break;
+    case WR_PLAN_UNION:
+        wr_buf_puts(out, "Union(all=[true], fields=[");
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    }
+    if (plan->input) explain_node(plan->input, depth + 1, out);
+    if (plan->right) explain_node(plan->right, depth + 1, out);
+    for (int i = 0; i < plan->ninputs; i++) explain_node(plan->inputs[i], depth + 1, out);
+}
+
+void wr_plan_explain(const wr_plan *plan, wr_buf *out)
+{
+    explain_node(plan, 0, out);
+}

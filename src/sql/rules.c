@@ -1,0 +1,287 @@
+/*
+ * rules.c — logical rewrites of bound plans, applied top-down once:
+ *
+ * - Filter into join: the conjuncts of a filter above an inner join move into
+ *   the join's condition, or below it to the one side they read; above a
+ *   left join (or semi / anti join) conjuncts on the left side move below it.
+ *   So a comma join with its WHERE becomes joins with conditions.
+ * - Join keys: conjuncts of a join condition of the form l = r, where l reads
+ *   only the left side and r only the right, become hash keys (computed keys
+ *   are added as columns to their side and dropped again above the join); the
+ *   rest stays as the residual condition checked on key-equal pairs.
+ */
+#include "../base/alloc.h"
+#include "../base/vec.h"
+#include "plan.h"
+
+#include <string.h>
+
+typedef WR_VEC(wr_expr *) exprs;
+
+/* Moves the conjuncts of e (AND trees flattened) into out; consumes e. */
+static void take_conjuncts(wr_expr *e, exprs *out)
+{
+    if (e == NULL) return;
+    if (e->kind == WR_EXPR_AND) {
+        for (int i = 0; i < e->nargs; i++) take_conjuncts(e->args[i], out);
+        e->nargs = 0;
+        wr_expr_free(e);
+        return;
+    }
+    WR_VEC_PUSH(out, e);
+}
+
+/* The AND of a list (consumed), or NULL for an empty one. */
+static wr_expr *and_all(exprs *v)
+{
+    wr_expr *r = NULL;
+    if (v->n == 1) {
+        r = v->v[0];
+    } else if (v->n > 1) {
+        bool nullable = false;
+        for (int i = 0; i < v->n; i++) nullable |= v->v[i]->type.nullable;
+        wr_expr **args = wr_malloc((size_t)v->n * sizeof(wr_expr *));
+        memcpy(args, v->v, (size_t)v->n * sizeof(wr_expr *));
+        r = wr_expr_logic(WR_EXPR_AND, args, v->n, wr_type_make(WR_TYPE_BOOLEAN, nullable),
+                          v->v[0]->pos);
+    }
+    WR_VEC_FREE(v);
+    return r;
+}
+
+/* Bit 1: reads a column below split; bit 2: reads one at or above it. */
+static int sides(const wr_expr *e, int split)
+{
+    if (e->kind == WR_EXPR_COLUMN) return e->col < split ? 1 : 2;
+    int s = 0;
+    for (int i = 0; i < e->nargs; i++) s |= sides(e->args[i], split);
+    return s;
+}
+
+static void shift_cols(wr_expr *e, int by)
+{
+    if (e->kind == WR_EXPR_COLUMN) e->col += by;
+    for (int i = 0; i < e->nargs; i++) shift_cols(e->args[i], by);
+}
+
+static bool is_identity_calc(const wr_plan *p)
+{
+    if (p->nprojs != p->input->schema->ncols) return false;
+    for (int i = 0; i < p->nprojs; i++)
+        if (p->projs[i]->kind != WR_EXPR_COLUMN || p->projs[i]->col != i) return false;
+    return true;
+}
+
+/* Adds a filter conjunct to plan's output rows (a Calc below whatever reads plan). */
+static wr_plan *add_filter(wr_plan *plan, wr_expr *cond)
+{
+    if (plan->kind == WR_PLAN_CALC && plan->refs == 1 && is_identity_calc(plan)) {
+        exprs v = {0};
+        take_conjuncts(plan->filter, &v);
+        WR_VEC_PUSH(&v, cond);
+        plan->filter = and_all(&v);
+        return plan;
+    }
+    wr_plan *c = wr_plan_new(WR_PLAN_CALC);
+    c->input = plan;
+    int n = plan->schema->ncols;
+    c->projs = wr_malloc((size_t)(n ? n : 1) * sizeof(wr_expr *));
+    c->nprojs = n;
+    for (int i = 0; i < n; i++) {
+        c->projs[i] = wr_expr_column(i, plan->schema->types[i], -1);
+        wr_schema_add(c->schema, plan->schema->names[i], plan->schema->types[i]);
+    }
+    c->filter = cond;
+    return c;
+}
+
+/* Filter into join: a Calc's filter over a join it alone reads. */
+static void push_filter(wr_plan *calc)
+{
+    wr_plan *j = calc->input;
+    if (!calc->filter || j->kind != WR_PLAN_JOIN || j->refs != 1) return;
+    int nl = j->input->schema->ncols;
+    exprs in = {0}, keep = {0}, cond = {0};
+    take_conjuncts(calc->filter, &in);
+    calc->filter = NULL;
+    take_conjuncts(j->filter, &cond);
+    j->filter = NULL;
+    bool inner = j->join_type == WR_JOIN_TYPE_INNER;
+    bool left_ok = inner || j->join_type == WR_JOIN_TYPE_LEFT ||
+                   j->join_type == WR_JOIN_TYPE_SEMI || j->join_type == WR_JOIN_TYPE_ANTI;
+    for (int i = 0; i < in.n; i++) {
+        wr_expr *e = in.v[i];
+        int s = sides(e, nl);
+        if (s == 1 && left_ok) {
+            j->input = add_filter(j->input, e);
+        } else if (s == 2 && inner) {
+            shift_cols(e, -nl);
+            j->right = add_filter(j->right, e);
+        } else if (inner && s != 0) {
+            WR_VEC_PUSH(&cond, e);
+        } else {
+            WR_VEC_PUSH(&keep, e);
+        }
+    }
+    WR_VEC_FREE(&in);
+    j->filter = and_all(&cond);
+    calc->filter = and_all(&keep);
+}
+
+/* Appends a computed column to a join side; returns its index. */
+static int add_key_column(wr_plan **side, wr_expr *e)
+{
+    wr_plan *p = *side;
+    wr_plan *c = wr_plan_new(WR_PLAN_CALC);
+    c->input = p;
+    int n = p->schema->ncols;
+    c->projs = wr_malloc((size_t)(n + 1) * sizeof(wr_expr *));
+    c->nprojs = n + 1;
+    for (int i = 0; i < n; i++) {
+        c->projs[i] = wr_expr_column(i, p->schema->types[i], -1);
+        wr_schema_add(c->schema, p->schema->names[i], p->schema->types[i]);
+    }
+    c->projs[n] = e;
+    wr_schema_add(c->schema, "$key", e->type);
+    *side = c;
+    return n;
+}
+
+/* Join keys out of the condition. Returns the plan to use instead of j (j, or a Calc on it). */
+static wr_plan *extract_keys(wr_plan *j)
+{
+    if (!j->filter || j->refs != 1) return j;
+    int nl = j->input->schema->ncols, nr = j->right->schema->ncols;
+    exprs cond = {0}, rest = {0}, lk = {0}, rk = {0};
+    take_conjuncts(j->filter, &cond);
+    j->filter = NULL;
+    for (int i = 0; i < cond.n; i++) {
+        wr_expr *e = cond.v[i];
+        if (e->kind == WR_EXPR_CALL && e->fn == WR_FN_EQ && e->nargs == 2) {
+            int a = sides(e->args[0], nl), b = sides(e->args[1], nl);
+            wr_expr *l = NULL, *r = NULL;
+            if (a == 1 && b == 2) l = e->args[0], r = e->args[1];
+            if (a == 2 && b == 1) l = e->args[1], r = e->args[0];
+            if (l && r && l->type.id == r->type.id) {
+                e->nargs = 0;
+                wr_expr_free(e);
+                shift_cols(r, -nl);
+                WR_VEC_PUSH(&lk, l);
+                WR_VEC_PUSH(&rk, r);
+                continue;
+            }
+        }
+        WR_VEC_PUSH(&rest, e);
+    }
+    WR_VEC_FREE(&cond);
+    if (lk.n == 0) {
+        j->filter = and_all(&rest);
+        return j;
+    }
+    /* Computed keys become columns of their side; the residual's right columns shift. */
+    int old = j->nkeys, nkeys = old + lk.n, addl = 0, addr = 0;
+    int *lcols = wr_malloc((size_t)nkeys * sizeof(int));
+    int *rcols = wr_malloc((size_t)nkeys * sizeof(int));
+    bool *safe = wr_calloc((size_t)nkeys, sizeof(bool));
+    for (int k = 0; k < old; k++) {
+        lcols[k] = j->left_keys[k];
+        rcols[k] = j->right_keys[k];
+        safe[k] = j->null_safe && j->null_safe[k];
+    }
+    for (int i = 0; i < lk.n; i++) {
+        int k = old + i;
+        if (lk.v[i]->kind == WR_EXPR_COLUMN) {
+            lcols[k] = lk.v[i]->col;
+            wr_expr_free(lk.v[i]);
+        } else {
+            lcols[k] = add_key_column(&j->input, lk.v[i]);
+            addl++;
+        }
+        if (rk.v[i]->kind == WR_EXPR_COLUMN) {
+            rcols[k] = rk.v[i]->col;
+            wr_expr_free(rk.v[i]);
+        } else {
+            rcols[k] = add_key_column(&j->right, rk.v[i]);
+            addr++;
+        }
+    }
+    WR_VEC_FREE(&lk);
+    WR_VEC_FREE(&rk);
+    wr_free(j->left_keys);
+    wr_free(j->right_keys);
+    wr_free(j->null_safe);
+    j->left_keys = lcols;
+    j->right_keys = rcols;
+    j->null_safe = safe;
+    j->nkeys = nkeys;
+    wr_expr *residual = and_all(&rest);
+    if (addl + addr == 0) {
+        j->filter = residual;
+        return j;
+    }
+    /* The join's row grows: rebuild its schema, remap the residual, drop the extras above. */
+    if (residual && addl) {
+        /* right columns move by addl */
+        wr_expr *stack[256];
+        int sp = 0;
+        stack[sp++] = residual;
+        while (sp) {
+            wr_expr *x = stack[--sp];
+            if (x->kind == WR_EXPR_COLUMN && x->col >= nl) x->col += addl;
+            for (int i = 0; i < x->nargs && sp < 256; i++) stack[sp++] = x->args[i];
+        }
+    }
+    j->filter = residual;
+    wr_schema *before = j->schema;
+    j->schema = wr_schema_new();
+    bool lnull = j->join_type == WR_JOIN_TYPE_RIGHT || j->join_type == WR_JOIN_TYPE_FULL;
+    bool rnull = j->join_type == WR_JOIN_TYPE_LEFT || j->join_type == WR_JOIN_TYPE_FULL;
+    const wr_schema *ls = j->input->schema, *rs = j->right->schema;
+    for (int i = 0; i < ls->ncols; i++) {
+        wr_type t = ls->types[i];
+        t.nullable |= lnull;
+        wr_schema_add(j->schema, ls->names[i], t);
+    }
+    bool semi = j->join_type == WR_JOIN_TYPE_SEMI || j->join_type == WR_JOIN_TYPE_ANTI;
+    for (int i = 0; !semi && i < rs->ncols; i++) {
+        wr_type t = rs->types[i];
+        t.nullable |= rnull;
+        wr_schema_add(j->schema, rs->names[i], t);
+    }
+    wr_plan *c = wr_plan_new(WR_PLAN_CALC);
+    c->input = j;
+    int nout = before->ncols;
+    c->projs = wr_malloc((size_t)(nout ? nout : 1) * sizeof(wr_expr *));
+    c->nprojs = nout;
+    for (int i = 0; i < nout; i++) {
+        int from = i < nl ? i : i + addl;
+        c->projs[i] = wr_expr_column(from, j->schema->types[from], -1);
+    }
+    wr_schema_free(c->schema);
+    c->schema = before;
+    (void)nr;
+    return c;
+}
+
+typedef WR_VEC(wr_plan *) plans;
+
+static wr_plan *rewrite(wr_plan *p, plans *seen)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (seen->v[i] == p) return p;
+    WR_VEC_PUSH(seen, p);
+    if (p->kind == WR_PLAN_CALC) push_filter(p);
+    if (p->input) p->input = rewrite(p->input, seen);
+    if (p->right) p->right = rewrite(p->right, seen);
+    for (int i = 0; i < p->ninputs; i++) p->inputs[i] = rewrite(p->inputs[i], seen);
+    if (p->kind == WR_PLAN_JOIN) return extract_keys(p);
+    return p;
+}
+
+wr_plan *wr_plan_optimize(wr_plan *plan)
+{
+    plans seen = {0};
+    plan = rewrite(plan, &seen);
+    WR_VEC_FREE(&seen);
+    return plan;
+}
