@@ -9,6 +9,7 @@
 #include "../base/alloc.h"
 #include "../base/config.h"
 #include "../base/vec.h"
+#include "../expr/functions.h"
 #include "../ops/values.h"
 #include "plan.h"
 #include "typing.h"
@@ -319,9 +320,27 @@ static wr_expr *bind_expr(const wr_ast_expr *ast, const scope *sc, wr_error *err
         t.nullable = a->type.nullable || a->type.id == WR_TYPE_NULL;
         return wr_expr_cast(a, t, ast->cast.try_, ast->pos, err);
     }
-    case WR_AST_CALL:
-        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "unknown function '%s'", ast->call.name);
-        return NULL;
+    case WR_AST_INTERVAL:
+        return wr_bind_interval(ast, err);
+    case WR_AST_CALL: {
+        /* Scalar functions of the registry (functions.h). */
+        if (ast->call.star || ast->call.distinct || ast->call.filter) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "unknown function '%s'",
+                            ast->call.name);
+            return NULL;
+        }
+        int nargs = ast->call.nargs;
+        wr_expr **args = wr_calloc((size_t)(nargs ? nargs : 1), sizeof(wr_expr *));
+        for (int i = 0; i < nargs; i++) {
+            wr_expr *unit = wr_bind_unit_arg(ast->call.name, i, ast->call.args[i]);
+            if (!(args[i] = unit ? unit : bind_expr(ast->call.args[i], sc, err))) {
+                for (int k = 0; k < i; k++) wr_expr_free(args[k]);
+                wr_free(args);
+                return NULL;
+            }
+        }
+        return wr_func_bind(ast->call.name, args, nargs, ast->pos, err);
+    }
     case WR_AST_STAR:
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "'*' is only allowed in a SELECT list");
         return NULL;
@@ -401,7 +420,7 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
                 } else {
                     if (dst->cols[c].validity) wr_validity_set(dst->cols[c].validity, row, true);
                     size_t w = wr_type_width(types[c].id);
-                    if (wr_type_is_string(types[c].id)) {
+                    if (wr_type_is_view(types[c].id)) {
                         wr_str s = ((wr_str *)v.data)[0];
                         ((wr_str *)dst->cols[c].data)[row] = wr_batch_str(dst, s.ptr, s.len);
                     } else {
