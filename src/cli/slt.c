@@ -298,7 +298,8 @@ static double text_to_double(const char *s)
 /*
  * Renders one value for type character type ('I', 'R' or 'T') the way
  * SQLite's reference runner does: NULL as "NULL", integers in decimal (reals
- * truncated, text by its numeric prefix), reals as "%.3f", text as is with
+ * and DECIMALs truncated, text by its numeric prefix), reals and DECIMALs as "%.3f", text
+ * (dates, times, intervals, x'..' bytes too) as is with
  * "(empty)" for the empty string and '@' for each byte outside ' '..'~'.
  * Returns a new string.
  */
@@ -309,7 +310,9 @@ static char *render_value(const weir_result *res, int64_t row, int col, char typ
     char num[64];
     if (type == 'I') {
         int64_t v;
-        if (kind == WEIR_KIND_INTEGER)
+        /* A DECIMAL's whole part exactly (truncated), not through a double. */
+        bool decimal = strncmp(weir_result_column_type(res, col), "DECIMAL", 7) == 0;
+        if (kind == WEIR_KIND_INTEGER || decimal)
             v = weir_result_int(res, row, col);
         else if (kind == WEIR_KIND_REAL)
             v = double_to_int(weir_result_double(res, row, col));

@@ -3,6 +3,7 @@
  */
 #include "result.h"
 #include "../base/alloc.h"
+#include "../types/decimal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -107,9 +108,11 @@ weir_kind weir_result_column_kind(const weir_result *r, int col)
     wr_type_id id = r->schema->types[col].id;
     if (id == WR_TYPE_BOOLEAN) return WEIR_KIND_BOOLEAN;
     if (wr_type_is_integer(id)) return WEIR_KIND_INTEGER;
-    if (id == WR_TYPE_FLOAT || id == WR_TYPE_DOUBLE) return WEIR_KIND_REAL;
-    if (wr_type_is_string(id)) return WEIR_KIND_STRING;
-    if (id == WR_TYPE_TIMESTAMP) return WEIR_KIND_TIMESTAMP;
+    /* DECIMAL is a number: weir_result_double gives its value, weir_result_text its digits. */
+    if (id == WR_TYPE_FLOAT || id == WR_TYPE_DOUBLE || id == WR_TYPE_DECIMAL) return WEIR_KIND_REAL;
+    if (id == WR_TYPE_TIMESTAMP || id == WR_TYPE_TIMESTAMP_LTZ) return WEIR_KIND_TIMESTAMP;
+    /* Text, and the values read as text: dates, times, intervals, byte strings (x'0aff'). */
+    if (id != WR_TYPE_NULL) return WEIR_KIND_STRING;
     return WEIR_KIND_NULL;
 }
 
@@ -164,7 +167,15 @@ int64_t weir_result_int(const weir_result *r, int64_t row, int col)
         return ((const int32_t *)v->data)[at];
     case WR_TYPE_BIGINT:
     case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_DT:
         return ((const int64_t *)v->data)[at];
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_INTERVAL_YM:
+        return ((const int32_t *)v->data)[at];
+    case WR_TYPE_DECIMAL:
+        return wr_decimal_to_int64(((const wr_int128 *)v->data)[at], v->type.scale);
     case WR_TYPE_FLOAT:
         return (int64_t)((const float *)v->data)[at];
     case WR_TYPE_DOUBLE:
@@ -181,6 +192,8 @@ double weir_result_double(const weir_result *r, int64_t row, int col)
     if (wr_vector_is_null(v, at)) return 0;
     if (v->type.id == WR_TYPE_FLOAT) return ((const float *)v->data)[at];
     if (v->type.id == WR_TYPE_DOUBLE) return ((const double *)v->data)[at];
+    if (v->type.id == WR_TYPE_DECIMAL)
+        return wr_decimal_to_double(((const wr_int128 *)v->data)[at], v->type.scale);
     if (wr_type_is_string(v->type.id)) return strtod(weir_result_text(r, row, col), NULL);
     return (double)weir_result_int(r, row, col);
 }

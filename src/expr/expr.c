@@ -58,14 +58,14 @@ wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos)
 {
     wr_expr *e = constant(type, pos);
     for (int i = 0; i < WR_BATCH_CAPACITY; i++) {
-        switch (type.id) {
-        case WR_TYPE_TINYINT:
+        switch (wr_type_width(type.id)) {
+        case 1:
             ((int8_t *)e->cvec.data)[i] = (int8_t)v;
             break;
-        case WR_TYPE_SMALLINT:
+        case 2:
             ((int16_t *)e->cvec.data)[i] = (int16_t)v;
             break;
-        case WR_TYPE_INT:
+        case 4:
             ((int32_t *)e->cvec.data)[i] = (int32_t)v;
             break;
         default:
@@ -73,6 +73,14 @@ wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos)
             break;
         }
     }
+    return e;
+}
+
+wr_expr *wr_expr_decimal(wr_type type, wr_int128 unscaled, int pos)
+{
+    assert(type.id == WR_TYPE_DECIMAL);
+    wr_expr *e = constant(type, pos);
+    for (int i = 0; i < WR_BATCH_CAPACITY; i++) ((wr_int128 *)e->cvec.data)[i] = unscaled;
     return e;
 }
 
@@ -143,12 +151,22 @@ wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type res
 
 bool wr_expr_can_cast(wr_type from, wr_type to)
 {
-    if (from.id == WR_TYPE_NULL || from.id == to.id) return true;
-    bool fs = wr_type_is_string(from.id), ts = wr_type_is_string(to.id);
-    bool fn = wr_type_is_numeric(from.id), tn = wr_type_is_numeric(to.id);
-    if (fs || ts) return true; /* everything converts to and from text */
+    wr_type_id f = (wr_type_id)from.id, t = (wr_type_id)to.id;
+    if (f == WR_TYPE_NULL || f == t) return true;
+    /* Everything converts to text; text to every scalar type but intervals (they have no written
+     * type yet). */
+    if (wr_type_is_string(t)) return true;
+    if (wr_type_is_string(f)) return !wr_type_is_interval(t);
+    if (wr_type_is_binary(f) || wr_type_is_binary(t))
+        return wr_type_is_binary(f) && wr_type_is_binary(t);
+    bool fn = wr_type_is_numeric(f), tn = wr_type_is_numeric(t);
     if (fn && tn) return true;
-    if ((from.id == WR_TYPE_BOOLEAN && tn) || (fn && to.id == WR_TYPE_BOOLEAN)) return true;
+    if ((f == WR_TYPE_BOOLEAN && tn) || (fn && t == WR_TYPE_BOOLEAN)) return true;
+    /* Among DATE, TIME, TIMESTAMP and TIMESTAMP_LTZ: not DATE <-> TIME (Flink's rules). Numbers
+     * do not cast to timestamps (Flink 1.15+: TO_TIMESTAMP_LTZ does that). */
+    if (wr_type_is_datetime(f) && wr_type_is_datetime(t))
+        return !((f == WR_TYPE_DATE && t == WR_TYPE_TIME) ||
+                 (f == WR_TYPE_TIME && t == WR_TYPE_DATE));
     return false;
 }
 
@@ -201,15 +219,28 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
         else
             wr_buf_printf(out, "$%d", e->col);
         return;
-    case WR_EXPR_CONST:
-        if (wr_type_is_string(e->type.id) && !wr_vector_is_null(&e->cvec, 0)) {
-            wr_buf_putc(out, '\'');
-            wr_vector_format(&e->cvec, 0, WR_FORMAT_SQL, out);
-            wr_buf_putc(out, '\'');
-        } else {
-            wr_vector_format(&e->cvec, 0, WR_FORMAT_SQL, out);
-        }
+    case WR_EXPR_CONST: {
+        /* Literals as SQL writes them: 'abc', DATE '2024-01-01', INTERVAL '+1 00:00:00.000' ... */
+        static const char *const prefix[WR_TYPE_COUNT_] = {
+            [WR_TYPE_DATE] = "DATE ",
+            [WR_TYPE_TIME] = "TIME ",
+            [WR_TYPE_TIMESTAMP_LTZ] = "TIMESTAMP_LTZ ",
+            [WR_TYPE_INTERVAL_YM] = "INTERVAL ",
+            [WR_TYPE_INTERVAL_DT] = "INTERVAL ",
+        };
+        static const char *const suffix[WR_TYPE_COUNT_] = {
+            [WR_TYPE_INTERVAL_YM] = " YEAR TO MONTH",
+            [WR_TYPE_INTERVAL_DT] = " DAY TO SECOND",
+        };
+        bool null = wr_vector_is_null(&e->cvec, 0);
+        bool quote = !null && (wr_type_is_string(e->type.id) || prefix[e->type.id]);
+        if (!null && prefix[e->type.id]) wr_buf_puts(out, prefix[e->type.id]);
+        if (quote) wr_buf_putc(out, '\'');
+        wr_vector_format(&e->cvec, 0, WR_FORMAT_SQL, out);
+        if (quote) wr_buf_putc(out, '\'');
+        if (!null && suffix[e->type.id]) wr_buf_puts(out, suffix[e->type.id]);
         return;
+    }
     case WR_EXPR_AND:
     case WR_EXPR_OR:
         wr_buf_putc(out, '(');

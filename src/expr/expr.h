@@ -95,9 +95,12 @@ wr_expr *wr_expr_column(int col, wr_type type, int pos);
 /* Constants; the string is copied. A NULL constant of any type: wr_expr_null. */
 wr_expr *wr_expr_null(wr_type type, int pos);
 wr_expr *wr_expr_bool(bool v, int pos);
-wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos); /* any integer or TIMESTAMP type */
-wr_expr *wr_expr_double(wr_type type, double v, int pos); /* FLOAT or DOUBLE */
-wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos);
+/* Any integer type, or a type stored as an integer: DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ,
+ * intervals. */
+wr_expr *wr_expr_int64(wr_type type, int64_t v, int pos);
+wr_expr *wr_expr_decimal(wr_type type, wr_int128 unscaled, int pos);       /* DECIMAL(p, s) */
+wr_expr *wr_expr_double(wr_type type, double v, int pos);                  /* FLOAT or DOUBLE */
+wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos); /* also byte strings */
 /*
  * A call of fn over args (takes ownership of args and the array). Picks the
  * kernel for the argument types; returns NULL with err (positioned at pos)
@@ -118,7 +121,7 @@ wr_expr *wr_expr_call_kernel(const char *name, wr_kernel_fn kernel, void *aux,
 wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type result, int pos);
 /* A CAST to type; returns arg itself when it already has that type. NULL + err if impossible. */
 wr_expr *wr_expr_cast(wr_expr *arg, wr_type type, bool try_cast, int pos, wr_error *err);
-/* Whether a CAST from one type to another is supported. */
+/* Whether a CAST from one type to another is supported (Flink's explicit casts). */
 bool wr_expr_can_cast(wr_type from, wr_type to);
 void wr_expr_free(wr_expr *e);
 

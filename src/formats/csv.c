@@ -7,6 +7,7 @@
  * fields of a bad line — are kept out of the per-field loop.
  */
 #include "csv.h"
+#include "../types/decimal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -91,7 +92,7 @@ int wr_csv_options_read(const wr_config *options, wr_csv_options *o, wr_error *e
 
 bool wr_csv_supports(wr_type_id id)
 {
-    return id >= WR_TYPE_BOOLEAN && id <= WR_TYPE_TIMESTAMP;
+    return id != WR_TYPE_NULL && id < WR_TYPE_COUNT_ && !wr_type_is_interval(id);
 }
 
 /* ---- decoding ----------------------------------------------------------------- */
@@ -301,6 +302,25 @@ static int convert(const wr_csv_options *o, const wr_schema *schema, wr_batch *b
         }
         return 0;
     }
+    if (wr_type_is_binary(id)) {
+        /* Base64, as Jackson writes byte arrays. */
+        const char *t = s;
+        size_t m = n;
+        char *unq = NULL;
+        if (f->doubled) {
+            unq = wr_arena_alloc(&batch->arena, n ? n : 1);
+            m = unescape(o, f, unq);
+            t = unq;
+        }
+        trim(&t, &m);
+        char *p = wr_arena_alloc(&batch->arena, m / 4 * 3 + 3);
+        ptrdiff_t len = wr_base64_decode(t, m, p);
+        if (len < 0)
+            return field_error(err, schema, col, f->offset,
+                               "invalid BYTES " SHOW_FMT ": expected base64", SHOW_ARGS(t, m));
+        ((wr_str *)v->data)[row] = (wr_str){p, (uint32_t)len};
+        return 0;
+    }
     char tmp[128];
     if (f->doubled) {
         /* Never a valid value of these types; unescaped for the message. */
@@ -372,18 +392,48 @@ static int convert(const wr_csv_options *o, const wr_schema *schema, wr_batch *b
                                id == WR_TYPE_FLOAT ? "FLOAT" : "DOUBLE", SHOW_ARGS(s, n));
         return 0;
     }
-    case WR_TYPE_TIMESTAMP: {
+    case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ: {
+        /* TIMESTAMP_LTZ is written with a 'Z' (Flink's SQL_TIMESTAMP_WITH_LOCAL_TIMEZONE_FORMAT);
+         * read with or without it. */
         int64_t us;
-        if (wr_timestamp_parse(s, n, &us))
-            return field_error(err, schema, col, f->offset, "invalid TIMESTAMP " SHOW_FMT,
+        size_t m = id == WR_TYPE_TIMESTAMP_LTZ && n && s[n - 1] == 'Z' ? n - 1 : n;
+        if (wr_timestamp_parse(s, m, &us))
+            return field_error(err, schema, col, f->offset, "invalid %s " SHOW_FMT,
+                               id == WR_TYPE_TIMESTAMP ? "TIMESTAMP" : "TIMESTAMP_LTZ",
+                               SHOW_ARGS(s, n));
+        ((int64_t *)v->data)[row] = wr_timestamp_truncate(us, v->type.length);
+        return 0;
+    }
+    case WR_TYPE_DATE:
+        if (wr_date_parse(s, n, (int32_t *)v->data + row))
+            return field_error(err, schema, col, f->offset,
+                               "invalid DATE " SHOW_FMT ": expected 'yyyy-MM-dd'", SHOW_ARGS(s, n));
+        return 0;
+    case WR_TYPE_TIME: {
+        int32_t ms;
+        if (wr_time_parse(s, n, &ms))
+            return field_error(err, schema, col, f->offset,
+                               "invalid TIME " SHOW_FMT ": expected 'HH:mm:ss[.SSS]'",
                                SHOW_ARGS(s, n));
         int p = v->type.length;
-        if (p < 6) {
-            int64_t unit = 1;
-            for (int k = p; k < 6; k++) unit *= 10;
-            us -= ((us % unit) + unit) % unit;
-        }
-        ((int64_t *)v->data)[row] = us;
+        ((int32_t *)v->data)[row] = p >= 3 ? ms : ms - ms % (p == 2 ? 10 : p == 1 ? 100 : 1000);
+        return 0;
+    }
+    case WR_TYPE_DECIMAL: {
+        /* A value with more whole digits than the type holds is NULL, as in Flink. */
+        int rc = wr_decimal_parse(s, n, v->type.length, v->type.scale, (wr_int128 *)v->data + row);
+        if (rc == -1)
+            return field_error(err, schema, col, f->offset, "invalid %s " SHOW_FMT,
+                               wr_type_name(wr_type_decimal(v->type.length, v->type.scale, true),
+                                            tname, sizeof(tname)),
+                               SHOW_ARGS(s, n));
+        if (rc == -2 && !v->type.nullable)
+            return field_error(err, schema, col, f->offset, "%s " SHOW_FMT " is out of range",
+                               wr_type_name(wr_type_decimal(v->type.length, v->type.scale, true),
+                                            tname, sizeof(tname)),
+                               SHOW_ARGS(s, n));
+        if (rc == -2) *is_null = true;
         return 0;
     }
     default:
@@ -538,6 +588,25 @@ void wr_csv_encode(const wr_csv_options *o, const wr_batch *batch, int row, wr_b
         case WR_TYPE_TIMESTAMP:
             wr_timestamp_format_short(((const int64_t *)v->data)[row], out);
             break;
+        case WR_TYPE_TIMESTAMP_LTZ:
+            wr_timestamp_format_short(((const int64_t *)v->data)[row], out);
+            wr_buf_putc(out, 'Z');
+            break;
+        case WR_TYPE_DECIMAL:
+            wr_decimal_format(((const wr_int128 *)v->data)[row], v->type.scale, out);
+            break;
+        case WR_TYPE_DATE:
+            wr_date_format(((const int32_t *)v->data)[row], out);
+            break;
+        case WR_TYPE_TIME:
+            wr_time_format_sql(((const int32_t *)v->data)[row], WR_MIN(v->type.length, 3), out);
+            break;
+        case WR_TYPE_BINARY:
+        case WR_TYPE_VARBINARY: {
+            wr_str b = ((const wr_str *)v->data)[row];
+            wr_base64_encode(b.ptr, b.len, out);
+            break;
+        }
         default:
             assert(!"type not supported by format csv");
             break;

@@ -76,7 +76,9 @@ bool wr_csv_unterminated(const wr_csv_options *o, const char *line, size_t len);
  * Appends the CSV text of physical row `row` of batch to out, without a
  * newline. Quotes a string only when needed; NULL is the null literal
  * (empty by default); FLOAT/DOUBLE as Java's Float/Double.toString;
- * TIMESTAMP as 'yyyy-MM-dd HH:mm:ss' plus the fraction digits needed.
+ * TIMESTAMP as 'yyyy-MM-dd HH:mm:ss' plus the fraction digits needed,
+ * TIMESTAMP_LTZ the same with a 'Z'; DECIMAL plain with its scale ('1.50');
+ * DATE 'yyyy-MM-dd'; TIME 'HH:mm:ss[.SSS]'; bytes as base64.
  */
 void wr_csv_encode(const wr_csv_options *o, const wr_batch *batch, int row, wr_buf *out);
 

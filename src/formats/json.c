@@ -10,6 +10,7 @@
  * numbers, conversions from other JSON kinds and errors are off the main path.
  */
 #include "json.h"
+#include "../types/decimal.h"
 
 #include "../base/alloc.h"
 
@@ -58,7 +59,7 @@ int wr_json_options_read(const wr_config *options, wr_json_options *o, wr_error 
 
 bool wr_json_supports(wr_type_id id)
 {
-    return id >= WR_TYPE_BOOLEAN && id <= WR_TYPE_TIMESTAMP;
+    return id != WR_TYPE_NULL && id < WR_TYPE_COUNT_ && !wr_type_is_interval(id);
 }
 
 /* ---- decoding: messages ------------------------------------------------------- */
@@ -641,29 +642,74 @@ static bool timestamp_shape(const char *t, size_t n, int standard)
     return true;
 }
 
+/* A value converter's result for a value stored as NULL (a DECIMAL too large for its type). */
+#define NULLED 2
+
+/*
+ * A number's text (a JSON number or a string) into a DECIMAL column. A value with more whole
+ * digits than the type holds is NULL, as in Flink (an error in a NOT NULL column).
+ */
+static int decimal_value(decoder *d, wr_vector *v, size_t offset, const char *s, size_t n)
+{
+    int rc = wr_decimal_parse(s, n, v->type.length, v->type.scale, (wr_int128 *)v->data + d->row);
+    if (rc == -1)
+        return json_error(d, offset, "invalid %s " SHOW_FMT, type_of(v).s, SHOW_ARGS(s, n));
+    if (rc == -2) {
+        if (!v->type.nullable)
+            return json_error(d, offset, "%s " SHOW_FMT " is out of range", type_of(v).s,
+                              SHOW_ARGS(s, n));
+        wr_batch_set_null(d->batch, (int)(v - d->batch->cols), d->row);
+        return NULLED;
+    }
+    return 0;
+}
+
 /* A string's text (escapes decoded) into a column of a non-string type; offset: the string's. */
 static int from_text(decoder *d, wr_vector *v, size_t offset, const char *s, size_t n)
 {
     wr_type_id id = (wr_type_id)v->type.id;
     int row = d->row;
-    if (id == WR_TYPE_TIMESTAMP) {
+    if (id == WR_TYPE_TIMESTAMP || id == WR_TYPE_TIMESTAMP_LTZ) {
+        /* TIMESTAMP_LTZ text ends with 'Z' (Flink's *_WITH_LOCAL_TIMEZONE formats). */
+        bool ltz = id == WR_TYPE_TIMESTAMP_LTZ;
+        size_t m = ltz && n && s[n - 1] == 'Z' ? n - 1 : n;
         int64_t us;
         bool sql = d->o->timestamp_standard == WR_JSON_TIMESTAMP_SQL;
-        if (!timestamp_shape(s, n, d->o->timestamp_standard) || wr_timestamp_parse(s, n, &us))
+        if ((ltz && m == n) || !timestamp_shape(s, m, d->o->timestamp_standard) ||
+            wr_timestamp_parse(s, m, &us))
             return json_error(d, offset,
-                              "invalid %s " SHOW_FMT ": expected '%s' "
+                              "invalid %s " SHOW_FMT ": expected '%s%s' "
                               "(json.timestamp-format.standard '%s')",
                               type_of(v).s, SHOW_ARGS(s, n),
                               sql ? "yyyy-MM-dd HH:mm:ss[.fffffffff]"
                                   : "yyyy-MM-ddTHH:mm[:ss[.fffffffff]]",
-                              sql ? "SQL" : "ISO-8601");
+                              ltz ? "Z" : "", sql ? "SQL" : "ISO-8601");
+        ((int64_t *)v->data)[row] = wr_timestamp_truncate(us, v->type.length);
+        return 0;
+    }
+    if (wr_type_is_binary(id)) {
+        /* Base64, as Jackson writes byte arrays. */
+        char *p = wr_arena_alloc(&d->batch->arena, n / 4 * 3 + 3);
+        ptrdiff_t len = wr_base64_decode(s, n, p);
+        if (len < 0)
+            return json_error(d, offset, "invalid %s " SHOW_FMT ": expected base64", type_of(v).s,
+                              SHOW_ARGS(s, n));
+        ((wr_str *)v->data)[row] = (wr_str){p, (uint32_t)len};
+        return 0;
+    }
+    if (id == WR_TYPE_DATE) {
+        if (wr_date_parse(s, n, (int32_t *)v->data + row))
+            return json_error(d, offset, "invalid DATE " SHOW_FMT ": expected 'yyyy-MM-dd'",
+                              SHOW_ARGS(s, n));
+        return 0;
+    }
+    if (id == WR_TYPE_TIME) {
+        int32_t ms;
+        if (wr_time_parse(s, n, &ms))
+            return json_error(d, offset, "invalid %s " SHOW_FMT ": expected 'HH:mm:ss[.SSS]'",
+                              type_of(v).s, SHOW_ARGS(s, n));
         int p = v->type.length;
-        if (p < 6) {
-            int64_t unit = 1;
-            for (int k = p; k < 6; k++) unit *= 10;
-            us -= ((us % unit) + unit) % unit;
-        }
-        ((int64_t *)v->data)[row] = us;
+        ((int32_t *)v->data)[row] = p >= 3 ? ms : ms - ms % (p == 2 ? 10 : p == 1 ? 100 : 1000);
         return 0;
     }
     trim(&s, &n);
@@ -700,6 +746,8 @@ static int from_text(decoder *d, wr_vector *v, size_t offset, const char *s, siz
             ((double *)v->data)[row] = x;
         return 0;
     }
+    case WR_TYPE_DECIMAL:
+        return decimal_value(d, v, offset, s, n);
     default:
         break;
     }
@@ -733,6 +781,8 @@ static int from_number(decoder *d, wr_vector *v, size_t offset, const number *nu
     case WR_TYPE_FLOAT:
         ((float *)v->data)[row] = (float)number_value(d->s, offset, num, true);
         return 0;
+    case WR_TYPE_DECIMAL:
+        return decimal_value(d, v, offset, text, n);
     case WR_TYPE_DOUBLE:
         ((double *)v->data)[row] = number_value(d->s, offset, num, false);
         return 0;
@@ -818,7 +868,9 @@ static int read_value(decoder *d, int col, size_t *pos)
             ((wr_str *)v->data)[row] =
                 escaped ? (wr_str){text, (uint32_t)n} : wr_batch_str(batch, text, n);
         } else if ((rc = from_text(d, v, i, text, n))) {
-            return rc;
+            if (rc != NULLED) return rc;
+            *pos = q + 1;
+            return 0;
         }
         *pos = q + 1;
     } else if (c == '-' || is_digit(c)) {
@@ -830,8 +882,11 @@ static int read_value(decoder *d, int col, size_t *pos)
             ((int64_t *)v->data)[row] = num.neg ? (int64_t)(0 - num.mant) : (int64_t)num.mant;
         else if (WR_LIKELY(id == WR_TYPE_DOUBLE))
             ((double *)v->data)[row] = number_value(s, i, &num, false);
-        else if ((rc = from_number(d, v, i, &num)))
-            return rc;
+        else if ((rc = from_number(d, v, i, &num))) {
+            if (rc != NULLED) return rc;
+            *pos = num.end;
+            return 0;
+        }
         *pos = num.end;
     } else if ((c == 't' && has_word(s, len, i, "true", 4)) ||
                (c == 'f' && has_word(s, len, i, "false", 5))) {
@@ -1069,7 +1124,7 @@ static void put_string(const char *s, size_t n, wr_buf *out)
 }
 
 /* Flink's SQL or ISO-8601 timestamp text: seconds always, only the fraction digits needed. */
-static void put_timestamp(const wr_json_options *o, int64_t us, wr_buf *out)
+static void put_timestamp(const wr_json_options *o, int64_t us, bool ltz, wr_buf *out)
 {
     wr_buf_putc(out, '"');
     size_t at = out->len;
@@ -1078,6 +1133,7 @@ static void put_timestamp(const wr_json_options *o, int64_t us, wr_buf *out)
         char *sp = memchr(out->data + at, ' ', out->len - at);
         if (WR_ALWAYS(sp != NULL)) *sp = 'T';
     }
+    if (ltz) wr_buf_putc(out, 'Z'); /* an instant in UTC */
     wr_buf_putc(out, '"');
 }
 
@@ -1133,8 +1189,32 @@ void wr_json_encode(const wr_json_options *o, const wr_batch *batch, int row,
             break;
         }
         case WR_TYPE_TIMESTAMP:
-            put_timestamp(o, ((const int64_t *)v->data)[row], out);
+        case WR_TYPE_TIMESTAMP_LTZ:
+            put_timestamp(o, ((const int64_t *)v->data)[row], v->type.id == WR_TYPE_TIMESTAMP_LTZ,
+                          out);
             break;
+        case WR_TYPE_DECIMAL:
+            /* A JSON number with all its digits (BigDecimal.toPlainString). */
+            wr_decimal_format(((const wr_int128 *)v->data)[row], v->type.scale, out);
+            break;
+        case WR_TYPE_DATE:
+            wr_buf_putc(out, '"');
+            wr_date_format(((const int32_t *)v->data)[row], out);
+            wr_buf_putc(out, '"');
+            break;
+        case WR_TYPE_TIME:
+            wr_buf_putc(out, '"');
+            wr_time_format_sql(((const int32_t *)v->data)[row], WR_MIN(v->type.length, 3), out);
+            wr_buf_putc(out, '"');
+            break;
+        case WR_TYPE_BINARY:
+        case WR_TYPE_VARBINARY: {
+            wr_str b = ((const wr_str *)v->data)[row];
+            wr_buf_putc(out, '"');
+            wr_base64_encode(b.ptr, b.len, out);
+            wr_buf_putc(out, '"');
+            break;
+        }
         default:
             assert(!"type not supported by format json");
             break;

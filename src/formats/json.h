@@ -77,7 +77,9 @@ int wr_json_decode(const wr_json_options *o, const wr_schema *schema, const char
  * blanks (as Jackson writes it). NULL is null; FLOAT/DOUBLE as Java's
  * Float/Double.toString (NaN and infinities as the strings "NaN",
  * "Infinity", "-Infinity", as Jackson); TIMESTAMP as a string in the
- * configured standard with only the fraction digits needed.
+ * configured standard with only the fraction digits needed, TIMESTAMP_LTZ
+ * the same with a 'Z'; DECIMAL as a plain number with its scale; DATE and
+ * TIME as strings; bytes as base64 strings.
  */
 void wr_json_encode(const wr_json_options *o, const wr_batch *batch, int row,
                     const wr_schema *schema, wr_buf *out);

@@ -654,8 +654,7 @@ static wr_expr *bind_expr_node(ectx *cx, const wr_ast_expr *ast)
     case WR_AST_IN_QUERY:
         return bind_subquery_expr(cx, ast);
     case WR_AST_INTERVAL:
-        wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "INTERVAL values are not supported yet");
-        return NULL;
+        return wr_bind_interval(ast, err);
     case WR_AST_STAR:
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "'*' is only allowed in a SELECT list");
         return NULL;
@@ -900,7 +899,8 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
     int n = ast->call.nargs;
     wr_expr **args = wr_calloc((size_t)(n ? n : 1), sizeof(wr_expr *));
     for (int i = 0; i < n; i++) {
-        if (!(args[i] = bind_expr(cx, ast->call.args[i]))) {
+        wr_expr *unit = wr_bind_unit_arg(ast->call.name, i, ast->call.args[i]);
+        if (!(args[i] = unit ? unit : bind_expr(cx, ast->call.args[i]))) {
             for (int k = 0; k < i; k++) wr_expr_free(args[k]);
             wr_free(args);
             return NULL;
@@ -2542,7 +2542,7 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
                 } else {
                     if (dst->cols[c].validity) wr_validity_set(dst->cols[c].validity, row, true);
                     size_t w = wr_type_width(types[c].id);
-                    if (wr_type_is_string(types[c].id)) {
+                    if (wr_type_is_view(types[c].id)) {
                         wr_str s = ((wr_str *)v.data)[0];
                         ((wr_str *)dst->cols[c].data)[row] = wr_batch_str(dst, s.ptr, s.len);
                     } else {

@@ -15,6 +15,21 @@
 /* The type of a literal and its constant expression. */
 wr_expr *wr_bind_literal(const wr_ast_expr *ast, wr_error *err);
 
+/*
+ * An interval literal (WR_AST_INTERVAL): INTERVAL '4' SECOND, INTERVAL '1 02:00' DAY TO MINUTE,
+ * INTERVAL '-2-03' YEAR TO MONTH. YEAR and MONTH intervals are INTERVAL MONTH (months), the others
+ * INTERVAL SECOND(3) (milliseconds), as Flink types them. Fails with err at the literal when the
+ * text does not match its unit.
+ */
+wr_expr *wr_bind_interval(const wr_ast_expr *ast, wr_error *err);
+
+/*
+ * The time-unit argument of TIMESTAMPADD(unit, n, t) and TIMESTAMPDIFF(unit, a, b), which the
+ * parser leaves as a bare name (DAY): a string constant of the unit's upper-case name. NULL when
+ * arg is not such an argument (bind it as an expression).
+ */
+wr_expr *wr_bind_unit_arg(const char *func, int index, const wr_ast_expr *arg);
+
 /* Maps a written type to a Weir type; false with err at its position if unsupported. */
 bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err);
 

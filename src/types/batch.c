@@ -3,6 +3,7 @@
  */
 #include "batch.h"
 #include "../base/alloc.h"
+#include "decimal.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -137,7 +138,7 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
         const wr_vector *sv = &src->cols[c];
         wr_vector *dv = &dst->cols[c];
         assert(dv->data == dv->own_data);
-        size_t w = wr_type_width(sv->type.id);
+        size_t w = wr_type_is_view(sv->type.id) ? 0 : wr_type_width(sv->type.id);
         switch (w) {
 #define COPY(T)                                                                                    \
     {                                                                                              \
@@ -154,11 +155,13 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
             COPY(uint32_t)
         case 8:
             COPY(uint64_t)
+        case 16:
+            COPY(unsigned __int128)
         default:
             COPY(wr_str)
 #undef COPY
         }
-        if (wr_type_is_string(sv->type.id)) {
+        if (wr_type_is_view(sv->type.id)) {
             /* Deep copy: the source may be freed or reset after this call. The
              * slots of NULL values hold anything; they become empty strings. */
             wr_str *d = (wr_str *)dv->data + base;
@@ -258,6 +261,51 @@ void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf
         else
             wr_timestamp_format_sql(((int64_t *)v->data)[row], v->type.length, out);
         break;
+    case WR_TYPE_DECIMAL: {
+        wr_int128 x = ((const wr_int128 *)v->data)[row];
+        if (style == WR_FORMAT_PRINT)
+            wr_decimal_format_java(x, v->type.scale, out);
+        else
+            wr_decimal_format(x, v->type.scale, out);
+        break;
+    }
+    case WR_TYPE_DATE:
+        wr_date_format(((const int32_t *)v->data)[row], out);
+        break;
+    case WR_TYPE_TIME:
+        if (style == WR_FORMAT_PRINT)
+            wr_time_format_java(((const int32_t *)v->data)[row], out);
+        else
+            wr_time_format_sql(((const int32_t *)v->data)[row], v->type.length, out);
+        break;
+    case WR_TYPE_TIMESTAMP_LTZ:
+        /* The session time zone is UTC (docs/sql.md). */
+        if (style == WR_FORMAT_PRINT)
+            wr_timestamp_format_instant(((const int64_t *)v->data)[row], out);
+        else
+            wr_timestamp_format_sql(((const int64_t *)v->data)[row], v->type.length, out);
+        break;
+    case WR_TYPE_INTERVAL_YM:
+        if (style == WR_FORMAT_PRINT)
+            wr_interval_ym_format_java(((const int32_t *)v->data)[row], out);
+        else
+            wr_interval_ym_format(((const int32_t *)v->data)[row], out);
+        break;
+    case WR_TYPE_INTERVAL_DT:
+        if (style == WR_FORMAT_PRINT)
+            wr_interval_dt_format_java(((const int64_t *)v->data)[row], out);
+        else
+            wr_interval_dt_format(((const int64_t *)v->data)[row], out);
+        break;
+    case WR_TYPE_BINARY:
+    case WR_TYPE_VARBINARY: {
+        wr_str s = ((const wr_str *)v->data)[row];
+        if (style == WR_FORMAT_PRINT)
+            wr_bytes_format_java(s.ptr, s.len, out);
+        else
+            wr_bytes_format_sql(s.ptr, s.len, out);
+        break;
+    }
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:
         wr_buf_puts(out, "NULL");

@@ -7,7 +7,7 @@
  * the active rows, so a filter narrows a batch without copying it. An
  * optional change-kind array gives each row's kind (+I, -U, +U, -D); without
  * it every row is an insert. An optional timestamp array gives each row's
- * event time. Strings are views into the batch's arena.
+ * event time. Strings and byte strings are views into the batch's arena.
  *
  * Borrowing rule: a batch handed to an operator is borrowed for the duration
  * of the call. A vector may alias another batch's memory (a projection of an
@@ -120,10 +120,17 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
 /* Appends every active row of src. */
 void wr_batch_append_active(wr_batch *dst, const wr_batch *src);
 
-/* Value text styles. */
+/*
+ * Value text styles. PRINT is the Java toString() of Flink's external classes, as its print sink
+ * writes them: true, 1.0E10, 1.50 (BigDecimal), 2024-01-01, 12:00:01 (LocalTime),
+ * 2024-01-01T10:00 (LocalDateTime), 2024-01-01T10:00:00Z (Instant), P1Y2M (Period), PT1H
+ * (Duration), [10, -1] (byte[]). SQL is CAST(x AS STRING), as Flink's SQL client shows values:
+ * TRUE, 1.0E10, 1.50, 2024-01-01, 12:00:01, 2024-01-01 10:00:00.000, +1-02, +0 01:00:00.000,
+ * and byte strings as x'0aff'.
+ */
 typedef enum wr_format_style {
-    WR_FORMAT_PRINT, /* Flink's print sink (Java toString): true, 1.0E10, 2024-01-01T10:00 */
-    WR_FORMAT_SQL,   /* CAST(x AS STRING): TRUE, 1.0E10, 2024-01-01 10:00:00.000 */
+    WR_FORMAT_PRINT,
+    WR_FORMAT_SQL,
 } wr_format_style;
 
 /* Appends the text of one value; NULL is "null" in PRINT style, "NULL" in SQL style. */

@@ -18,7 +18,7 @@ void wr_row_encode(const wr_batch *batch, int row, const int *cols, int ncols, w
             out->data[flags_at + (size_t)i / 8] |= (char)(1 << (i % 8));
             continue;
         }
-        if (wr_type_is_string(v->type.id)) {
+        if (wr_type_is_view(v->type.id)) {
             wr_str s = ((const wr_str *)v->data)[row];
             uint32_t len = s.len;
             wr_buf_append(out, &len, 4);
@@ -48,7 +48,7 @@ int wr_row_decode_append(wr_batch *batch, const uint8_t *data, size_t len, wr_er
             continue;
         }
         if (v->validity) wr_validity_set(v->validity, row, true);
-        if (wr_type_is_string(v->type.id)) {
+        if (wr_type_is_view(v->type.id)) {
             uint32_t slen;
             if (len - at < 4 || (memcpy(&slen, data + at, 4), len - at - 4 < slen))
                 return wr_error_set(err, WR_ERR_IO,

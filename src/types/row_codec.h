@@ -4,7 +4,9 @@
  * Layout of an encoded row of n columns:
  *   ceil(n/8) bytes of NULL flags (bit i set = column i is NULL), then for
  *   each non-NULL column in order its value: BOOLEAN/TINYINT 1 byte,
- *   SMALLINT 2, INT/FLOAT 4, BIGINT/DOUBLE/TIMESTAMP 8 (little-endian), and
+ *   SMALLINT 2, INT/FLOAT/DATE/TIME/INTERVAL YEAR TO MONTH 4,
+ *   BIGINT/DOUBLE/TIMESTAMP/TIMESTAMP_LTZ/INTERVAL DAY TO SECOND 8, DECIMAL 16
+ *   (the unscaled 128-bit integer), all little-endian, and strings and byte
  *   strings as a 4-byte little-endian length followed by the bytes.
  * Keys are hashed over these bytes (key groups), state and checkpoints store
  * them, and exchanges between processes will ship them. The format is part

@@ -1,5 +1,7 @@
 /*
- * types.c — type names, widening rules and the text forms of values.
+ * types.c — type names, widening rules and the text forms of dates, times,
+ * timestamps, intervals, byte strings and floating-point numbers (DECIMAL's
+ * are in decimal.c).
  */
 #include "types.h"
 
@@ -19,13 +21,22 @@ size_t wr_type_width(wr_type_id id)
         return 2;
     case WR_TYPE_INT:
     case WR_TYPE_FLOAT:
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_INTERVAL_YM:
         return 4;
     case WR_TYPE_BIGINT:
     case WR_TYPE_DOUBLE:
     case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_DT:
         return 8;
+    case WR_TYPE_DECIMAL:
+        return sizeof(wr_int128);
     case WR_TYPE_CHAR:
     case WR_TYPE_VARCHAR:
+    case WR_TYPE_BINARY:
+    case WR_TYPE_VARBINARY:
         return sizeof(wr_str);
     case WR_TYPE_COUNT_:
         break;
@@ -72,6 +83,33 @@ void wr_type_format(wr_type type, wr_buf *out)
     case WR_TYPE_TIMESTAMP:
         wr_buf_printf(out, "TIMESTAMP(%d)", type.length);
         break;
+    case WR_TYPE_DECIMAL:
+        wr_buf_printf(out, "DECIMAL(%d, %d)", type.length, type.scale);
+        break;
+    case WR_TYPE_DATE:
+        wr_buf_puts(out, "DATE");
+        break;
+    case WR_TYPE_TIME:
+        wr_buf_printf(out, "TIME(%d)", type.length);
+        break;
+    case WR_TYPE_TIMESTAMP_LTZ:
+        wr_buf_printf(out, "TIMESTAMP_LTZ(%d)", type.length);
+        break;
+    case WR_TYPE_INTERVAL_YM:
+        wr_buf_puts(out, "INTERVAL MONTH");
+        break;
+    case WR_TYPE_INTERVAL_DT:
+        wr_buf_printf(out, "INTERVAL SECOND(%d)", type.length);
+        break;
+    case WR_TYPE_BINARY:
+        wr_buf_printf(out, "BINARY(%d)", type.length);
+        break;
+    case WR_TYPE_VARBINARY:
+        if (type.length == WR_VARCHAR_MAX)
+            wr_buf_puts(out, "BYTES");
+        else
+            wr_buf_printf(out, "VARBINARY(%d)", type.length);
+        break;
     case WR_TYPE_COUNT_:
         break;
     }
@@ -90,7 +128,34 @@ const char *wr_type_name(wr_type type, char *buf, size_t size)
 
 bool wr_type_equal(wr_type a, wr_type b)
 {
-    return a.id == b.id && a.nullable == b.nullable && a.length == b.length;
+    return a.id == b.id && a.nullable == b.nullable && a.length == b.length && a.scale == b.scale;
+}
+
+wr_type wr_type_as_decimal(wr_type t)
+{
+    static const int digits[] = {
+        [WR_TYPE_TINYINT] = 3, [WR_TYPE_SMALLINT] = 5, [WR_TYPE_INT] = 10, [WR_TYPE_BIGINT] = 19};
+    if (t.id == WR_TYPE_DECIMAL || !wr_type_is_integer((wr_type_id)t.id)) return t;
+    return wr_type_decimal(digits[t.id], 0, t.nullable);
+}
+
+/* Flink's createCommonExactNumericType for two DECIMALs: whole digits and scale of both, the
+ * scale cut first when they do not fit 38 digits. */
+static wr_type common_decimal(wr_type a, wr_type b, bool nullable)
+{
+    a = wr_type_as_decimal(a);
+    b = wr_type_as_decimal(b);
+    int d = WR_MAX(a.length - a.scale, b.length - b.scale);
+    d = WR_MIN(d, WR_DECIMAL_MAX_PRECISION);
+    int s = WR_MAX(a.scale, b.scale);
+    s = WR_MIN(s, WR_DECIMAL_MAX_PRECISION - d);
+    if (d + s == 0) d = 1;
+    return wr_type_decimal(d + s, s, nullable);
+}
+
+static bool is_timestamp(wr_type_id id)
+{
+    return id == WR_TYPE_TIMESTAMP || id == WR_TYPE_TIMESTAMP_LTZ;
 }
 
 bool wr_type_common(wr_type a, wr_type b, wr_type *out)
@@ -106,27 +171,42 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out)
         out->nullable = true;
         return true;
     }
-    if (wr_type_is_numeric(a.id) && wr_type_is_numeric(b.id)) {
-        wr_type_id id = a.id > b.id ? a.id : b.id;
+    wr_type_id x = (wr_type_id)a.id, y = (wr_type_id)b.id;
+    if (wr_type_is_numeric(x) && wr_type_is_numeric(y)) {
+        wr_type_id id = x > y ? x : y;
+        if (id == WR_TYPE_DECIMAL) {
+            *out = common_decimal(a, b, nullable);
+            return true;
+        }
         /* FLOAT combined with any other numeric other than FLOAT becomes DOUBLE. */
-        if (id == WR_TYPE_FLOAT && a.id != b.id) id = WR_TYPE_DOUBLE;
+        if (id == WR_TYPE_FLOAT && x != y) id = WR_TYPE_DOUBLE;
         *out = wr_type_make(id, nullable);
         return true;
     }
-    if (wr_type_is_string(a.id) && wr_type_is_string(b.id)) {
-        if (a.id == WR_TYPE_CHAR && b.id == WR_TYPE_CHAR) {
-            *out = wr_type_make(WR_TYPE_CHAR, nullable);
-            out->length = WR_MAX(a.length, b.length);
-        } else {
-            *out = wr_type_make(WR_TYPE_VARCHAR, nullable);
-            out->length = WR_MAX(a.length, b.length);
-        }
+    if ((wr_type_is_string(x) && wr_type_is_string(y)) ||
+        (wr_type_is_binary(x) && wr_type_is_binary(y))) {
+        bool fixed = x == y && (x == WR_TYPE_CHAR || x == WR_TYPE_BINARY);
+        wr_type_id var = wr_type_is_string(x) ? WR_TYPE_VARCHAR : WR_TYPE_VARBINARY;
+        *out = wr_type_make(fixed ? x : var, nullable);
+        out->length = WR_MAX(a.length, b.length);
         return true;
     }
-    if (a.id == b.id) {
+    if ((is_timestamp(x) || x == WR_TYPE_DATE) && (is_timestamp(y) || y == WR_TYPE_DATE)) {
+        /* DATE with a timestamp compares as a timestamp at midnight (Calcite's coercion). */
+        wr_type_id id = x == WR_TYPE_TIMESTAMP_LTZ || y == WR_TYPE_TIMESTAMP_LTZ
+                            ? WR_TYPE_TIMESTAMP_LTZ
+                        : x == WR_TYPE_DATE && y == WR_TYPE_DATE ? WR_TYPE_DATE
+                                                                 : WR_TYPE_TIMESTAMP;
+        *out = wr_type_make(id, nullable);
+        if (id != WR_TYPE_DATE)
+            out->length =
+                WR_MAX(x == WR_TYPE_DATE ? 0 : a.length, y == WR_TYPE_DATE ? 0 : b.length);
+        return true;
+    }
+    if (x == y) {
         *out = a;
         out->nullable = nullable;
-        if (a.id == WR_TYPE_TIMESTAMP) out->length = WR_MAX(a.length, b.length);
+        out->length = WR_MAX(a.length, b.length);
         return true;
     }
     return false;
@@ -135,7 +215,7 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out)
 /* ---- timestamps --------------------------------------------------------- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t wr_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -145,7 +225,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void wr_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -173,6 +253,12 @@ static int read_digits(const char *s, size_t len, size_t *i, int min, int max, i
 static bool is_leap(int64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int wr_days_in_month(int64_t year, int month)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return mdays[month - 1] + (month == 2 && is_leap(year));
 }
 
 int wr_timestamp_parse(const char *s, size_t len, int64_t *micros)
@@ -205,11 +291,9 @@ int wr_timestamp_parse(const char *s, size_t len, int64_t *micros)
         }
     }
     if (i != len) return -1;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1) return -1;
-    if (d > mdays[mo - 1] + (mo == 2 && is_leap(y))) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > wr_days_in_month(y, (int)mo)) return -1;
     if (h > 23 || mi > 59 || sec > 59) return -1;
-    int64_t days = days_from_civil(y, (int)mo, (int)d);
+    int64_t days = wr_days_from_civil(y, (int)mo, (int)d);
     *micros = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + frac;
     return 0;
 }
@@ -222,7 +306,7 @@ static void split(int64_t micros, int64_t *y, int *mo, int *d, int *h, int *mi, 
         rem += 86400000000LL;
         days--;
     }
-    civil_from_days(days, y, mo, d);
+    wr_civil_from_days(days, y, mo, d);
     int64_t secs = rem / 1000000;
     *us = (int)(rem % 1000000);
     *h = (int)(secs / 3600);
@@ -322,4 +406,226 @@ void wr_timestamp_format_short(int64_t micros, wr_buf *out)
     while (out->data[out->len - 1] == '0') out->len--;
     if (out->data[out->len - 1] == '.') out->len--;
     out->data[out->len] = '\0';
+}
+
+void wr_timestamp_format_instant(int64_t micros, wr_buf *out)
+{
+    int64_t y;
+    int mo, d, h, mi, s, us;
+    split(micros, &y, &mo, &d, &h, &mi, &s, &us);
+    wr_buf_printf(out, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, mo, d, h, mi, s);
+    if (us % 1000 == 0 && us)
+        wr_buf_printf(out, ".%03d", us / 1000);
+    else if (us)
+        wr_buf_printf(out, ".%06d", us);
+    wr_buf_putc(out, 'Z');
+}
+
+int64_t wr_timestamp_truncate(int64_t micros, int precision)
+{
+    if (precision >= 6) return micros;
+    int64_t unit = 1;
+    for (int k = precision; k < 6; k++) unit *= 10;
+    /* Unsigned: a wrapped value near INT64_MIN must not overflow. */
+    return (int64_t)((uint64_t)micros - (uint64_t)(((micros % unit) + unit) % unit));
+}
+
+/* ---- dates and times ------------------------------------------------------ */
+
+static void trim_blanks(const char **s, size_t *len)
+{
+    while (*len && **s == ' ') (*s)++, (*len)--;
+    while (*len && (*s)[*len - 1] == ' ') (*len)--;
+}
+
+int wr_date_parse(const char *s, size_t len, int32_t *days)
+{
+    trim_blanks(&s, &len);
+    size_t i = 0;
+    int64_t y, mo, d;
+    if (read_digits(s, len, &i, 4, 4, &y) || i >= len || s[i++] != '-') return -1;
+    if (read_digits(s, len, &i, 1, 2, &mo) || i >= len || s[i++] != '-') return -1;
+    if (read_digits(s, len, &i, 1, 2, &d) || i != len) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > wr_days_in_month(y, (int)mo)) return -1;
+    *days = (int32_t)wr_days_from_civil(y, (int)mo, (int)d);
+    return 0;
+}
+
+void wr_date_format(int32_t days, wr_buf *out)
+{
+    int64_t y;
+    int m, d;
+    wr_civil_from_days(days, &y, &m, &d);
+    wr_buf_printf(out, "%04lld-%02d-%02d", (long long)y, m, d);
+}
+
+int wr_time_parse(const char *s, size_t len, int32_t *millis)
+{
+    trim_blanks(&s, &len);
+    size_t i = 0;
+    int64_t h, mi, sec = 0, ms = 0;
+    if (read_digits(s, len, &i, 1, 2, &h) || i >= len || s[i++] != ':') return -1;
+    if (read_digits(s, len, &i, 1, 2, &mi)) return -1;
+    if (i < len) {
+        if (s[i++] != ':' || read_digits(s, len, &i, 1, 2, &sec)) return -1;
+        if (i < len) {
+            if (s[i++] != '.') return -1;
+            int digits = 0;
+            while (i < len && s[i] >= '0' && s[i] <= '9') {
+                if (digits < 3) ms = ms * 10 + (s[i] - '0');
+                digits++;
+                i++;
+            }
+            if (digits == 0 || digits > 9) return -1;
+            for (int k = digits; k < 3; k++) ms *= 10;
+        }
+    }
+    if (i != len || h > 23 || mi > 59 || sec > 59) return -1;
+    *millis = (int32_t)(((h * 60 + mi) * 60 + sec) * 1000 + ms);
+    return 0;
+}
+
+void wr_time_format_sql(int32_t millis, int precision, wr_buf *out)
+{
+    int secs = millis / 1000, ms = millis % 1000;
+    wr_buf_printf(out, "%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60);
+    if (precision > 0) {
+        char frac[16];
+        snprintf(frac, sizeof(frac), "%03d000000", ms);
+        wr_buf_putc(out, '.');
+        wr_buf_append(out, frac, (size_t)WR_MIN(precision, 9));
+    }
+}
+
+void wr_time_format_java(int32_t millis, wr_buf *out)
+{
+    int secs = millis / 1000, ms = millis % 1000;
+    wr_buf_printf(out, "%02d:%02d", secs / 3600, secs / 60 % 60);
+    if (secs % 60 == 0 && ms == 0) return;
+    wr_buf_printf(out, ":%02d", secs % 60);
+    if (ms) wr_buf_printf(out, ".%03d", ms);
+}
+
+/* ---- intervals -------------------------------------------------------------- */
+
+void wr_interval_ym_format(int32_t months, wr_buf *out)
+{
+    int64_t m = months;
+    bool neg = m < 0;
+    if (neg) m = -m;
+    wr_buf_printf(out, "%c%lld-%02d", neg ? '-' : '+', (long long)(m / 12), (int)(m % 12));
+}
+
+void wr_interval_dt_format(int64_t millis, wr_buf *out)
+{
+    /* The magnitude as unsigned: INT64_MIN has no positive int64. */
+    uint64_t m = millis < 0 ? 0 - (uint64_t)millis : (uint64_t)millis;
+    uint64_t secs = m / 1000;
+    wr_buf_printf(out, "%c%llu %02d:%02d:%02d.%03d", millis < 0 ? '-' : '+',
+                  (unsigned long long)(secs / 86400), (int)(secs / 3600 % 24),
+                  (int)(secs / 60 % 60), (int)(secs % 60), (int)(m % 1000));
+}
+
+void wr_interval_ym_format_java(int32_t months, wr_buf *out)
+{
+    int32_t y = months / 12, m = months % 12;
+    if (months == 0) {
+        wr_buf_puts(out, "P0D");
+        return;
+    }
+    wr_buf_putc(out, 'P');
+    if (y) wr_buf_printf(out, "%dY", y);
+    if (m) wr_buf_printf(out, "%dM", m);
+}
+
+void wr_interval_dt_format_java(int64_t millis, wr_buf *out)
+{
+    if (millis == 0) {
+        wr_buf_puts(out, "PT0S");
+        return;
+    }
+    /* Duration keeps floor seconds and a non-negative fraction; the text puts the sign on each
+     * field. */
+    int64_t seconds = millis / 1000, ms = millis % 1000;
+    if (ms < 0) ms += 1000, seconds--;
+    int64_t hours = seconds / 3600;
+    int minutes = (int)(seconds % 3600 / 60), secs = (int)(seconds % 60);
+    wr_buf_puts(out, "PT");
+    if (hours) wr_buf_printf(out, "%lldH", (long long)hours);
+    if (minutes) wr_buf_printf(out, "%dM", minutes);
+    if (secs == 0 && ms == 0) return;
+    if (secs < 0 && ms > 0) {
+        if (secs == -1)
+            wr_buf_puts(out, "-0");
+        else
+            wr_buf_printf(out, "%d", secs + 1);
+    } else {
+        wr_buf_printf(out, "%d", secs);
+    }
+    if (ms > 0) {
+        int frac = secs < 0 ? (int)(1000 - ms) : (int)ms;
+        char digits[8];
+        snprintf(digits, sizeof(digits), "%03d", frac);
+        int n = 3;
+        while (n > 0 && digits[n - 1] == '0') n--;
+        wr_buf_putc(out, '.');
+        wr_buf_append(out, digits, (size_t)n);
+    }
+    wr_buf_putc(out, 'S');
+}
+
+/* ---- byte strings ----------------------------------------------------------- */
+
+void wr_bytes_format_sql(const char *p, size_t len, wr_buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    wr_buf_puts(out, "x'");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        wr_buf_putc(out, hex[c >> 4]);
+        wr_buf_putc(out, hex[c & 15]);
+    }
+    wr_buf_putc(out, '\'');
+}
+
+void wr_bytes_format_java(const char *p, size_t len, wr_buf *out)
+{
+    wr_buf_putc(out, '[');
+    for (size_t i = 0; i < len; i++) wr_buf_printf(out, "%s%d", i ? ", " : "", (signed char)p[i]);
+    wr_buf_putc(out, ']');
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void wr_base64_encode(const char *p, size_t len, wr_buf *out)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)u[i] << 16;
+        if (i + 1 < len) v |= (uint32_t)u[i + 1] << 8;
+        if (i + 2 < len) v |= u[i + 2];
+        char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < len ? b64[(v >> 6) & 63] : '=',
+                     i + 2 < len ? b64[v & 63] : '='};
+        wr_buf_append(out, q, 4);
+    }
+}
+
+ptrdiff_t wr_base64_decode(const char *s, size_t len, char *dst)
+{
+    while (len && s[len - 1] == '=') len--;
+    if (len % 4 == 1) return -1;
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *hit = s[i] ? strchr(b64, s[i]) : NULL;
+        if (hit == NULL) return -1;
+        acc = acc << 6 | (uint32_t)(hit - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            dst[n++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    return (ptrdiff_t)n;
 }

@@ -7,8 +7,8 @@
 
 #include <criterion/criterion.h>
 
-static const wr_type INT_N = {WR_TYPE_INT, true, 0};
-static const wr_type BOOL_N = {WR_TYPE_BOOLEAN, true, 0};
+static const wr_type INT_N = {WR_TYPE_INT, true, 0, 0};
+static const wr_type BOOL_N = {WR_TYPE_BOOLEAN, true, 0, 0};
 
 /* A batch with INT columns a, b of n rows; NULL where the value is INT32_MIN. */
 static wr_batch *ints(const int32_t *a, const int32_t *b, int n)

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0}, {WR_TYPE_BIGINT, false, 0}};
+static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0, 0},
+                                       {WR_TYPE_BIGINT, false, 0, 0}};
 
 typedef struct src_op {
     wr_operator base;
