@@ -356,6 +356,27 @@ static void txns_end(txn_list *txns, bool commit)
 }
 
 /*
+ * Applies the planner's rules to a bound plan. With explain, writes the plan
+ * before ("Abstract Syntax Tree", as Flink names it) and after the rules,
+ * under an optional sink line.
+ */
+static wr_plan *optimize(wr_plan *plan, const char *sink, wr_buf *explain)
+{
+    if (explain) {
+        wr_buf_puts(explain, "== Abstract Syntax Tree ==\n");
+        if (sink) wr_buf_printf(explain, "%s\n", sink);
+        wr_plan_explain(plan, explain);
+    }
+    plan = wr_plan_optimize(plan);
+    if (explain) {
+        wr_buf_puts(explain, "\n== Optimized Physical Plan ==\n");
+        if (sink) wr_buf_printf(explain, "%s\n", sink);
+        wr_plan_explain(plan, explain);
+    }
+    return plan;
+}
+
+/*
  * Binds an INSERT and adds its operators and sink to graph. A stored table's
  * sink writes into a new transaction added to txns. *sink_out (may be NULL)
  * receives the sink table. The plan's logical form is appended to explain
@@ -382,11 +403,10 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
     plan = wr_bind_insert(plan, sink, st->insert.query, (const char *const *)st->insert.columns,
                           st->insert.ncolumns, st->insert.table_pos, err);
     if (plan == NULL) return err->code;
-    if (explain) {
-        wr_buf_printf(explain, "Sink(table=[%s]%s)\n", sink->name,
-                      st->insert.overwrite ? ", overwrite=[true]" : "");
-        wr_plan_explain(plan, explain);
-    }
+    char sinkline[300];
+    snprintf(sinkline, sizeof(sinkline), "Sink(table=[%s]%s)", sink->name,
+             st->insert.overwrite ? ", overwrite=[true]" : "");
+    plan = optimize(plan, sinkline, explain);
     int par;
     int v = wr_plan_translate(plan, graph, &s->config, &par, err);
     wr_plan_free(plan);
@@ -429,6 +449,7 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
 {
     wr_plan *plan = wr_bind_query(q, &s->catalog, err);
     if (plan == NULL) return err->code;
+    plan = optimize(plan, NULL, NULL);
     weir_result *result = wr_result_new(plan->schema);
     wr_jobgraph *graph = wr_jobgraph_new(job_name(s, "collect"));
     int par;
@@ -479,7 +500,6 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
     const wr_ast_stmt *inner = st->explain.stmt;
     wr_buf text;
     wr_buf_init(&text);
-    wr_buf_puts(&text, "== Logical Plan ==\n");
     wr_jobgraph *graph = wr_jobgraph_new("explain");
     txn_list txns = {0};
     int rc = 0;
@@ -488,7 +508,7 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
         if (plan == NULL) {
             rc = err->code;
         } else {
-            wr_plan_explain(plan, &text);
+            plan = optimize(plan, NULL, &text);
             int par;
             int v = wr_plan_translate(plan, graph, &s->config, &par, err);
             if (v < 0) rc = v;

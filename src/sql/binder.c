@@ -2473,8 +2473,7 @@ static wr_plan *bind_query(binder *b, const wr_ast_query *q, const scope *outer)
 wr_plan *wr_bind_query(const wr_ast_query *q, const wr_catalog *cat, wr_error *err)
 {
     binder b = {cat, NULL, err};
-    wr_plan *p = bind_query(&b, q, NULL);
-    return p ? wr_plan_optimize(p) : NULL;
+    return bind_query(&b, q, NULL);
 }
 
 /* Evaluates constant expressions (one row each) into VALUES batches. */

@@ -48,25 +48,61 @@ void wr_plan_free(wr_plan *plan)
 
 /* ---- EXPLAIN ------------------------------------------------------------ */
 
+/*
+ * Names for the columns of a row, made unique as Calcite does (a repeated
+ * name gets a number: k, k0, k1), so EXPLAIN's expressions are unambiguous.
+ * Free with free_names.
+ */
+static char **unique_names(char *const *in, int n)
+{
+    char **names = wr_malloc((size_t)(n + 1) * sizeof(char *));
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int k = 0; k < i; k++) seen += strcmp(in[k], in[i]) == 0;
+        if (seen == 0) {
+            names[i] = wr_strdup(in[i]);
+        } else {
+            wr_buf b;
+            wr_buf_init(&b);
+            wr_buf_printf(&b, "%s%d", in[i], seen - 1);
+            names[i] = wr_buf_detach(&b);
+        }
+    }
+    return names;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++) wr_free(names[i]);
+    wr_free(names);
+}
+
 static void names_list(const wr_schema *s, wr_buf *out)
 {
-    for (int i = 0; i < s->ncols; i++) wr_buf_printf(out, "%s%s", i ? ", " : "", s->names[i]);
+    char **names = unique_names(s->names, s->ncols);
+    for (int i = 0; i < s->ncols; i++) wr_buf_printf(out, "%s%s", i ? ", " : "", names[i]);
+    free_names(names, s->ncols);
 }
 
 /* Column names of a join's combined row (left then right), for its condition. */
-static char **join_names(const wr_plan *p)
+static char **join_names(const wr_plan *p, int *n)
 {
     const wr_schema *l = p->input->schema, *r = p->right->schema;
-    char **names = wr_malloc((size_t)(l->ncols + r->ncols + 1) * sizeof(char *));
-    for (int i = 0; i < l->ncols; i++) names[i] = l->names[i];
-    for (int i = 0; i < r->ncols; i++) names[l->ncols + i] = r->names[i];
+    char **all = wr_malloc((size_t)(l->ncols + r->ncols + 1) * sizeof(char *));
+    for (int i = 0; i < l->ncols; i++) all[i] = l->names[i];
+    for (int i = 0; i < r->ncols; i++) all[l->ncols + i] = r->names[i];
+    *n = l->ncols + r->ncols;
+    char **names = unique_names(all, *n);
+    wr_free(all);
     return names;
 }
 
 static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
 {
     for (int i = 0; i < depth; i++) wr_buf_puts(out, "  ");
-    const char *const *names = plan->input ? (const char *const *)plan->input->schema->names : NULL;
+    int nnames = plan->input ? plan->input->schema->ncols : 0;
+    char **owned = plan->input ? unique_names(plan->input->schema->names, nnames) : NULL;
+    const char *const *names = (const char *const *)owned;
     switch (plan->kind) {
     case WR_PLAN_SCAN:
         wr_buf_printf(out, "TableSourceScan(table=[%s], fields=[", plan->table->name);
@@ -128,7 +164,8 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         wr_buf_puts(out, "])\n");
         break;
     case WR_PLAN_JOIN: {
-        char **jn = join_names(plan);
+        int njn;
+        char **jn = join_names(plan, &njn);
         wr_buf_printf(out, "HashJoin(joinType=[%s], where=[", wr_join_type_name(plan->join_type));
         int ln = plan->input->schema->ncols;
         for (int i = 0; i < plan->nkeys; i++)
@@ -143,7 +180,7 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         wr_buf_puts(out, "], select=[");
         names_list(plan->schema, out);
         wr_buf_puts(out, "])\n");
-        wr_free(jn);
+        free_names(jn, njn);
         break;
     }
     case WR_PLAN_SORT:
@@ -166,6 +203,7 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         wr_buf_puts(out, "])\n");
         break;
     }
+    free_names(owned, nnames);
     if (plan->input) explain_node(plan->input, depth + 1, out);
     if (plan->right) explain_node(plan->right, depth + 1, out);
     for (int i = 0; i < plan->ninputs; i++) explain_node(plan->inputs[i], depth + 1, out);

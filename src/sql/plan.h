@@ -76,8 +76,9 @@ void wr_plan_free(wr_plan *plan);
 void wr_plan_explain(const wr_plan *plan, wr_buf *out);
 
 /*
- * Binds a query against the catalog. Returns the plan, or NULL with err
- * positioned at the offending name, type or expression.
+ * Binds a query against the catalog. Returns the plan (before the rules of
+ * wr_plan_optimize), or NULL with err positioned at the offending name, type
+ * or expression.
  */
 wr_plan *wr_bind_query(const wr_ast_query *query, const wr_catalog *cat, wr_error *err);
 

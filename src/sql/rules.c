@@ -9,6 +9,10 @@
  *   only the left side and r only the right, become hash keys (computed keys
  *   are added as columns to their side and dropped again above the join); the
  *   rest stays as the residual condition checked on key-equal pairs.
+ * - Calc merge: a Calc over a Calc that nothing else reads becomes one Calc
+ *   (the lower filter first, then the upper one over the lower projections),
+ *   when every computed lower column is read at most once above (expressions
+ *   are trees and are moved, not copied).
  */
 #include "../base/alloc.h"
 #include "../base/vec.h"
@@ -263,6 +267,58 @@ static wr_plan *extract_keys(wr_plan *j)
     return c;
 }
 
+/* Counts the reads of each input column in e. */
+static void count_reads(const wr_expr *e, int *reads)
+{
+    if (e->kind == WR_EXPR_COLUMN) reads[e->col]++;
+    for (int i = 0; i < e->nargs; i++) count_reads(e->args[i], reads);
+}
+
+/* Replaces the column reads of e by the lower Calc's projections (moved out of it). */
+static wr_expr *substitute(wr_expr *e, wr_plan *lower)
+{
+    if (e->kind == WR_EXPR_COLUMN) {
+        wr_expr *p = lower->projs[e->col];
+        wr_expr *r;
+        if (p->kind == WR_EXPR_COLUMN) {
+            r = wr_expr_column(p->col, p->type, e->pos);
+        } else {
+            r = p;
+            lower->projs[e->col] = NULL;
+        }
+        wr_expr_free(e);
+        return r;
+    }
+    for (int i = 0; i < e->nargs; i++) e->args[i] = substitute(e->args[i], lower);
+    return e;
+}
+
+/* Merges upper (a Calc) with the Calc below it when that is safe; returns upper. */
+static wr_plan *merge_calc(wr_plan *upper)
+{
+    wr_plan *lower = upper->input;
+    if (upper->kind != WR_PLAN_CALC || lower->kind != WR_PLAN_CALC || lower->refs != 1)
+        return upper;
+    int n = lower->nprojs;
+    int *reads = wr_calloc((size_t)(n ? n : 1), sizeof(int));
+    for (int i = 0; i < upper->nprojs; i++) count_reads(upper->projs[i], reads);
+    if (upper->filter) count_reads(upper->filter, reads);
+    bool ok = true;
+    for (int c = 0; c < n && ok; c++) ok = reads[c] <= 1 || lower->projs[c]->kind == WR_EXPR_COLUMN;
+    wr_free(reads);
+    if (!ok) return upper;
+    for (int i = 0; i < upper->nprojs; i++) upper->projs[i] = substitute(upper->projs[i], lower);
+    exprs conj = {0};
+    take_conjuncts(lower->filter, &conj);
+    lower->filter = NULL;
+    if (upper->filter) take_conjuncts(substitute(upper->filter, lower), &conj);
+    upper->filter = and_all(&conj);
+    upper->input = lower->input;
+    lower->input = NULL;
+    wr_plan_free(lower);
+    return upper;
+}
+
 typedef WR_VEC(wr_plan *) plans;
 
 static wr_plan *rewrite(wr_plan *p, plans *seen)
@@ -275,6 +331,7 @@ static wr_plan *rewrite(wr_plan *p, plans *seen)
     if (p->right) p->right = rewrite(p->right, seen);
     for (int i = 0; i < p->ninputs; i++) p->inputs[i] = rewrite(p->inputs[i], seen);
     if (p->kind == WR_PLAN_JOIN) return extract_keys(p);
+    if (p->kind == WR_PLAN_CALC) return merge_calc(p);
     return p;
 }
 
