@@ -179,12 +179,11 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
             }
             w->next_target = t;
         } else {
+            uint64_t hashes[WR_BATCH_CAPACITY];
+            rc = wr_keysel_hash_rows(w->key, batch, active, n, hashes, &w->keybuf, err);
+            if (rc) return rc;
             for (int i = 0; i < n; i++) {
-                wr_buf_reset(&w->keybuf);
-                rc = wr_keysel_encode(w->key, batch, (int)active[i], &w->keybuf, err);
-                if (rc) return rc;
-                uint64_t h = wr_hash_bytes(w->keybuf.data, w->keybuf.len);
-                int kg = wr_keygroup_of_hash(h, w->max_parallelism);
+                int kg = wr_keygroup_of_hash(hashes[i], w->max_parallelism);
                 int t = wr_keygroup_subtask(kg, w->max_parallelism, w->ntargets);
                 w->rows[t][w->nrows[t]++] = active[i];
             }
