@@ -457,6 +457,8 @@ static wr_operator *join_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->outer_left = d->type == WR_JOIN_TYPE_LEFT || d->type == WR_JOIN_TYPE_FULL;
     op->outer_right = d->type == WR_JOIN_TYPE_RIGHT || d->type == WR_JOIN_TYPE_FULL;
     op->semi_like = d->type == WR_JOIN_TYPE_SEMI || d->type == WR_JOIN_TYPE_ANTI;
+    /* Read the build side first, so probe rows need not be kept until it ends. */
+    ctx->preferred_input = 1;
     op->lkinds = wr_malloc((size_t)d->nleft + 1);
     op->rkinds = wr_malloc((size_t)d->nright + 1);
     for (int i = 0; i < d->nleft; i++)
@@ -1013,6 +1015,7 @@ static int join_end_input(wr_operator *base, int input, wr_error *err)
         int rc = build_table(op, err);
         if (rc) return rc;
         op->built = true;
+        base->ctx->preferred_input = -1;
         if (op->outer_right) op->build_hits = wr_calloc(op->build.n ? op->build.n : 1, 1);
         for (int i = 0; i < op->pending.n; i++) {
             rc = probe_batch(op, op->pending.v[i], err);

@@ -116,6 +116,13 @@ struct wr_op_ctx {
     bool out_idle;
     /* Processing time: when set (wall-clock ms), the runtime calls on_time() at or after it. */
     int64_t timer_at_ms; /* INT64_MAX: no callback wanted */
+    /*
+     * An input to read before the others while it is open (a hash join's build
+     * side), or -1 (the runtime's default): the others are read meanwhile only
+     * when their channels are full, so an upstream task feeding both inputs is
+     * never blocked for good. Operators set and clear it as they go.
+     */
+    int preferred_input;
     /* Restoring from a checkpoint: set during create() and open(), NULL otherwise. */
     const wr_restore *restore;
 };

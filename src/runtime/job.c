@@ -641,13 +641,33 @@ static int channel_mark(wr_task *t, wr_channel *ch, const wr_mark *mark, wr_erro
     return combine_watermarks(t, err);
 }
 
-static bool input_ready(const wr_task *t)
+static bool channel_ready(const wr_channel *c)
 {
-    for (int k = 0; k < t->ninputs; k++) {
-        const wr_channel *c = t->inputs[k];
-        if (!c->blocked && (c->len > 0 || (c->closed && !c->ended))) return true;
+    return !c->blocked && (c->len > 0 || (c->closed && !c->ended));
+}
+
+/*
+ * The next channel to read, round-robin over the ready ones; while the head
+ * operator prefers an input that is still open, only that input's channels,
+ * or another channel that is full (its producer is waiting: reading it keeps
+ * an upstream task that feeds both inputs going). NULL: nothing to read now.
+ */
+static wr_channel *next_channel(wr_task *t, const int *ended, const int *total)
+{
+    int pref = t->ops[0]->ctx.preferred_input;
+    bool prefer = pref >= 0 && pref < t->ops[0]->ninputs && ended[pref] < total[pref];
+    for (int pass = prefer ? 0 : 1; pass < 2; pass++) {
+        for (int k = 0; k < t->ninputs; k++) {
+            int i = (t->next_input + k) % t->ninputs;
+            wr_channel *c = t->inputs[i];
+            if (!channel_ready(c)) continue;
+            if (prefer && pass == 0 && c->input != pref) continue;
+            if (prefer && pass == 1 && c->len < c->cap && !(c->closed && c->len == 0)) continue;
+            t->next_input = (i + 1) % t->ninputs;
+            return c;
+        }
     }
-    return false;
+    return NULL;
 }
 
 static int run_inputs(wr_task *t, wr_error *err)
@@ -672,15 +692,7 @@ static int run_inputs(wr_task *t, wr_error *err)
             run_mail(t);
             continue;
         }
-        wr_channel *ch = NULL;
-        for (int k = 0; k < t->ninputs; k++) {
-            wr_channel *c = t->inputs[(t->next_input + k) % t->ninputs];
-            if (!c->blocked && (c->len > 0 || (c->closed && !c->ended))) {
-                ch = c;
-                t->next_input = (t->next_input + k + 1) % t->ninputs;
-                break;
-            }
-        }
+        wr_channel *ch = next_channel(t, ended, total);
         int64_t deadline = INT64_MAX;
         if (ch && ch->len > 0) {
             wr_elem e = ch->ring[ch->head];
@@ -718,7 +730,7 @@ static int run_inputs(wr_task *t, wr_error *err)
         pthread_mutex_lock(&t->lock);
         if (rc) break;
         if (t->mail_head || atomic_load(&job->cancelled)) continue;
-        if (!input_ready(t)) timed_wait(t, deadline);
+        if (!next_channel(t, ended, total)) timed_wait(t, deadline);
     }
     pthread_mutex_unlock(&t->lock);
     return rc;
@@ -1070,6 +1082,7 @@ static int build(wr_job *job, wr_error *err)
                 top->ctx.watermark = WR_WATERMARK_MIN;
                 top->ctx.out_watermark = WR_WATERMARK_MIN;
                 top->ctx.timer_at_ms = INT64_MAX;
+                top->ctx.preferred_input = -1;
                 top->nports = g->vertices[v].nports;
                 top->ports = wr_calloc((size_t)top->nports, sizeof(wr_task_port));
                 t->ops = wr_realloc(t->ops, (size_t)(t->nops + 1) * sizeof(top));

@@ -9,6 +9,9 @@
  *   only the left side and r only the right, become hash keys (computed keys
  *   are added as columns to their side and dropped again above the join); the
  *   rest stays as the residual condition checked on key-equal pairs.
+ * - Join column pruning: a join under a Calc keeps, from each side, only the
+ *   columns the Calc, the keys and the condition read (a projection below
+ *   it), so the join copies no column nobody reads.
  * - Calc merge: a Calc over a Calc that nothing else reads becomes one Calc
  *   (the lower filter first, then the upper one over the lower projections),
  *   when every computed lower column is read at most once above (expressions
@@ -319,6 +322,95 @@ static wr_plan *merge_calc(wr_plan *upper)
     return upper;
 }
 
+/* Projects a join side onto the columns marked in keep; map gets old -> new indexes. */
+static wr_plan *project_side(wr_plan *side, const bool *keep, int *map)
+{
+    int n = side->schema->ncols, k = 0;
+    wr_plan *c = wr_plan_new(WR_PLAN_CALC);
+    c->input = side;
+    c->projs = wr_malloc((size_t)(n ? n : 1) * sizeof(wr_expr *));
+    for (int i = 0; i < n; i++) {
+        map[i] = -1;
+        if (!keep[i]) continue;
+        map[i] = k;
+        c->projs[k++] = wr_expr_column(i, side->schema->types[i], -1);
+        wr_schema_add(c->schema, side->schema->names[i], side->schema->types[i]);
+    }
+    c->nprojs = k;
+    return c;
+}
+
+static void remap_all(wr_expr *e, const int *map)
+{
+    if (e->kind == WR_EXPR_COLUMN) e->col = map[e->col];
+    for (int i = 0; i < e->nargs; i++) remap_all(e->args[i], map);
+}
+
+/* Join column pruning under a Calc (see the top of the file). */
+static void prune_join(wr_plan *calc)
+{
+    wr_plan *j = calc->input;
+    if (j->kind != WR_PLAN_JOIN || j->refs != 1) return;
+    int nl = j->input->schema->ncols, nr = j->right->schema->ncols;
+    bool semi = j->join_type == WR_JOIN_TYPE_SEMI || j->join_type == WR_JOIN_TYPE_ANTI;
+    int nout = j->schema->ncols;
+    int *reads = wr_calloc((size_t)(nl + nr + 1), sizeof(int));
+    for (int i = 0; i < calc->nprojs; i++) count_reads(calc->projs[i], reads);
+    if (calc->filter) count_reads(calc->filter, reads);
+    if (j->filter) count_reads(j->filter, reads);
+    for (int k = 0; k < j->nkeys; k++) {
+        reads[j->left_keys[k]]++;
+        reads[nl + j->right_keys[k]]++;
+    }
+    bool *keepl = wr_calloc((size_t)nl + 1, sizeof(bool)), *keepr = wr_calloc((size_t)nr + 1, 1);
+    int kl = 0, kr = 0;
+    for (int i = 0; i < nl; i++) kl += keepl[i] = reads[i] > 0;
+    for (int i = 0; i < nr; i++) kr += keepr[i] = reads[nl + i] > 0;
+    wr_free(reads);
+    if ((kl == nl && kr == nr) || (kl == 0 && nl > 0) || (kr == 0 && nr > 0)) {
+        /* Nothing to drop, or a side would lose all columns (keep it as it is). */
+        wr_free(keepl);
+        wr_free(keepr);
+        return;
+    }
+    int *lmap = wr_malloc((size_t)(nl + 1) * sizeof(int)),
+        *rmap = wr_malloc((size_t)(nr + 1) * sizeof(int));
+    if (kl < nl) {
+        j->input = project_side(j->input, keepl, lmap);
+    } else {
+        for (int i = 0; i < nl; i++) lmap[i] = i;
+    }
+    if (kr < nr) {
+        j->right = project_side(j->right, keepr, rmap);
+    } else {
+        for (int i = 0; i < nr; i++) rmap[i] = i;
+    }
+    int nl2 = j->input->schema->ncols;
+    /* Combined-row map: left i -> lmap[i], right nl+k -> nl2 + rmap[k]. */
+    int *map = wr_malloc((size_t)(nl + nr + 1) * sizeof(int));
+    for (int i = 0; i < nl; i++) map[i] = lmap[i];
+    for (int i = 0; i < nr; i++) map[nl + i] = rmap[i] < 0 ? -1 : nl2 + rmap[i];
+    for (int k = 0; k < j->nkeys; k++) {
+        j->left_keys[k] = lmap[j->left_keys[k]];
+        j->right_keys[k] = rmap[j->right_keys[k]];
+    }
+    if (j->filter) remap_all(j->filter, map);
+    for (int i = 0; i < calc->nprojs; i++) remap_all(calc->projs[i], map);
+    if (calc->filter) remap_all(calc->filter, map);
+    /* The join's output row follows its new sides. */
+    wr_schema *old = j->schema;
+    j->schema = wr_schema_new();
+    for (int i = 0; i < nout; i++)
+        if (map[i] >= 0) wr_schema_add(j->schema, old->names[i], old->types[i]);
+    wr_schema_free(old);
+    (void)semi;
+    wr_free(map);
+    wr_free(lmap);
+    wr_free(rmap);
+    wr_free(keepl);
+    wr_free(keepr);
+}
+
 typedef WR_VEC(wr_plan *) plans;
 
 static wr_plan *rewrite(wr_plan *p, plans *seen)
@@ -327,6 +419,7 @@ static wr_plan *rewrite(wr_plan *p, plans *seen)
         if (seen->v[i] == p) return p;
     WR_VEC_PUSH(seen, p);
     if (p->kind == WR_PLAN_CALC) push_filter(p);
+    if (p->kind == WR_PLAN_CALC) prune_join(p);
     if (p->input) p->input = rewrite(p->input, seen);
     if (p->right) p->right = rewrite(p->right, seen);
     for (int i = 0; i < p->ninputs; i++) p->inputs[i] = rewrite(p->inputs[i], seen);
