@@ -57,6 +57,10 @@ struct scope {
     int *corr;
     int ncorr;
     int corr_base;
+    /* Per outer reference: the text (ast dump) of the outer expression it stands
+     * for, or NULL for a plain column (such expressions were added to the outer
+     * block's input as columns, so that D holds their distinct values). */
+    char **corr_dumps;
 };
 
 typedef struct cte {
@@ -116,6 +120,8 @@ static void scope_fini(scope *sc)
 {
     for (int i = 0; i < sc->nrels; i++) wr_free(sc->rels[i].hidden);
     wr_free(sc->rels);
+    for (int i = 0; sc->corr_dumps && i < sc->ncorr; i++) wr_free(sc->corr_dumps[i]);
+    wr_free(sc->corr_dumps);
     wr_free(sc->corr);
     memset(sc, 0, sizeof(*sc));
     sc->corr_base = -1;
@@ -369,30 +375,111 @@ static bool contains_subquery(const wr_ast_expr *e)
     return false;
 }
 
-/* Adds to sc->corr every column of sc->outer that e names and sc itself does not have. */
-static int collect_outer(scope *sc, const wr_ast_expr *e, wr_error *err)
+/*
+ * What an expression of a subquery reads: 0 nothing (a constant), 1 only
+ * columns of the enclosing query, 2 something of its own (or an aggregate, a
+ * subquery), -1 with err set (an ambiguous name).
+ */
+static int outer_state(const scope *sc, const wr_ast_expr *e, wr_error *err)
 {
-    if (e == NULL) return 0;
     if (e->kind == WR_AST_IDENT) {
         int c = resolve_local(sc, e, err);
-        if (c == -2) return err->code;
-        if (c >= 0) return 0;
+        if (c == -2) return -1;
+        if (c >= 0) return 2;
         int oc = resolve_local(sc->outer, e, err);
-        if (oc == -2) return err->code;
-        if (oc >= 0 && corr_index(sc, oc) < 0) {
-            sc->corr = wr_realloc(sc->corr, (size_t)(sc->ncorr + 1) * sizeof(int));
-            sc->corr[sc->ncorr++] = oc;
+        if (oc == -2) return -1;
+        return oc >= 0 ? 1 : 2;
+    }
+    if (e->kind == WR_AST_LITERAL) return 0;
+    if (is_agg_call(e) || e->kind == WR_AST_STAR || e->kind == WR_AST_EXISTS ||
+        e->kind == WR_AST_SUBQUERY || e->kind == WR_AST_IN_QUERY)
+        return 2;
+    const wr_ast_expr *kids[MAX_KIDS];
+    int n = ast_children(e, kids, MAX_KIDS), st = 0;
+    for (int i = 0; i < n; i++) {
+        int k = outer_state(sc, kids[i], err);
+        if (k < 0) return k;
+        if (k > st) st = k;
+    }
+    return st;
+}
+
+static void add_corr(scope *sc, int col, char *dump)
+{
+    sc->corr = wr_realloc(sc->corr, (size_t)(sc->ncorr + 1) * sizeof(int));
+    sc->corr_dumps = wr_realloc(sc->corr_dumps, (size_t)(sc->ncorr + 1) * sizeof(char *));
+    sc->corr[sc->ncorr] = col;
+    sc->corr_dumps[sc->ncorr++] = dump;
+}
+
+static int add_block_column(block *blk, wr_expr *e, const char *name);
+
+/*
+ * Collects the outer references of a subquery's expression e: each largest
+ * subexpression that reads only the enclosing query's columns (a column
+ * itself, or t1.b % 100) becomes one correlation value. An expression is
+ * computed as a new column of the outer block's input, so the subquery runs
+ * once per distinct value of the expression rather than of its columns.
+ */
+static int collect_outer(binder *b, block *oblk, scope *sc, const wr_ast_expr *e, wr_error *err)
+{
+    if (e == NULL) return 0;
+    int st = outer_state(sc, e, err);
+    if (st < 0) return err->code;
+    if (st == 0) return 0;
+    if (st == 1 && e->kind == WR_AST_IDENT) {
+        int oc = resolve_local(sc->outer, e, err);
+        if (oc >= 0 && corr_index(sc, oc) < 0) add_corr(sc, oc, NULL);
+        return 0;
+    }
+    if (st == 1) {
+        char *d = ast_dump(e);
+        for (int k = 0; k < sc->ncorr; k++)
+            if (sc->corr_dumps[k] && strcmp(sc->corr_dumps[k], d) == 0) {
+                wr_free(d);
+                return 0;
+            }
+        ectx cx = {b, &oblk->sc, NULL, NULL, "a subquery"};
+        wr_expr *x = bind_expr(&cx, e);
+        if (!x) {
+            wr_free(d);
+            return err->code;
         }
+        add_corr(sc, add_block_column(oblk, x, "$corr"), d);
         return 0;
     }
     const wr_ast_expr *kids[MAX_KIDS];
     int n = ast_children(e, kids, MAX_KIDS);
     for (int i = 0; i < n; i++) {
-        int rc = collect_outer(sc, kids[i], err);
+        int rc = collect_outer(b, oblk, sc, kids[i], err);
         if (rc) return rc;
     }
     return 0;
 }
+
+/* An outer expression of the subquery being bound, as its correlation column; or NULL. */
+static wr_expr *match_corr(ectx *cx, const wr_ast_expr *ast)
+{
+    const scope *cs = cx->agg ? cx->agg->pre : cx->sc;
+    if (cs == NULL || cs->corr_dumps == NULL || ast->kind == WR_AST_IDENT ||
+        ast->kind == WR_AST_LITERAL)
+        return NULL;
+    char *d = NULL;
+    wr_expr *e = NULL;
+    for (int k = 0; k < cs->ncorr && !e; k++) {
+        if (!cs->corr_dumps[k]) continue;
+        if (!d) d = ast_dump(ast);
+        if (strcmp(cs->corr_dumps[k], d) != 0) continue;
+        wr_type t = cs->outer->schema->types[cs->corr[k]];
+        if (cx->agg)
+            e = wr_expr_column(k, t, ast->pos);
+        else if (cs->corr_base >= 0)
+            e = wr_expr_column(cs->corr_base + k, t, ast->pos);
+    }
+    wr_free(d);
+    return e;
+}
+
 /*
  * a IS [NOT] DISTINCT FROM b: equality where NULL equals NULL, never NULL.
  * CASE WHEN a IS NULL THEN b IS NULL WHEN b IS NULL THEN FALSE ELSE a = b END
@@ -928,6 +1015,8 @@ static wr_expr *match_agg(ectx *cx, const wr_ast_expr *ast)
 
 static wr_expr *bind_expr(ectx *cx, const wr_ast_expr *ast)
 {
+    wr_expr *corr = match_corr(cx, ast);
+    if (corr) return corr;
     if (cx->agg) {
         wr_expr *e = match_agg(cx, ast);
         if (e) return e;
@@ -1161,9 +1250,10 @@ static void subprep_fini(subprep *sp)
  * Prepares q (a SELECT) as a subquery of outer. extra_outer (or -1) is an
  * outer column to treat as referenced (IN's operand).
  */
-static int prep_subquery(binder *b, const wr_ast_query *q, const scope *outer, int extra_outer,
+static int prep_subquery(binder *b, const wr_ast_query *q, block *oblk, int extra_outer,
                          subprep *sp)
 {
+    const scope *outer = &oblk->sc;
     wr_error *err = b->err;
     memset(sp, 0, sizeof(*sp));
     sp->sc.corr_base = -1;
@@ -1178,16 +1268,13 @@ static int prep_subquery(binder *b, const wr_ast_query *q, const scope *outer, i
     sp->nfrom = sp->from->schema->ncols;
     sp->sc.schema = sp->from->schema;
     sp->sc.outer = outer;
-    if (extra_outer >= 0) {
-        sp->sc.corr = wr_malloc(sizeof(int));
-        sp->sc.corr[sp->sc.ncorr++] = extra_outer;
-    }
-    rc = collect_outer(&sp->sc, q->select.where, err);
+    if (extra_outer >= 0) add_corr(&sp->sc, extra_outer, NULL);
+    rc = collect_outer(b, oblk, &sp->sc, q->select.where, err);
     for (int i = 0; rc == 0 && i < q->select.nitems; i++)
-        rc = collect_outer(&sp->sc, q->select.items[i].expr, err);
+        rc = collect_outer(b, oblk, &sp->sc, q->select.items[i].expr, err);
     for (int i = 0; rc == 0 && i < q->select.ngroup_by; i++)
-        rc = collect_outer(&sp->sc, q->select.group_by[i], err);
-    if (rc == 0) rc = collect_outer(&sp->sc, q->select.having, err);
+        rc = collect_outer(b, oblk, &sp->sc, q->select.group_by[i], err);
+    if (rc == 0) rc = collect_outer(b, oblk, &sp->sc, q->select.having, err);
     if (rc) return rc;
     /* The row correlated expressions read: FROM columns, the marker, the outer references. */
     sp->row = wr_schema_copy(sp->from->schema);
@@ -1506,7 +1593,7 @@ static wr_expr *bind_subquery_expr(ectx *cx, const wr_ast_expr *ast)
     subprep sp;
     bool correlated = false;
     if (q->kind == WR_QUERY_SELECT && q->select.from) {
-        if (prep_subquery(b, q, &blk->sc, xcol, &sp)) {
+        if (prep_subquery(b, q, blk, xcol, &sp)) {
             subprep_fini(&sp);
             return NULL;
         }
@@ -1606,7 +1693,7 @@ static int bind_semi_join(binder *b, block *blk, const wr_ast_expr *conj, bool *
         xcol = add_block_column(blk, x, "$in_arg");
     }
     subprep sp;
-    int rc = prep_subquery(b, q, &blk->sc, xcol, &sp);
+    int rc = prep_subquery(b, q, blk, xcol, &sp);
     if (rc) {
         subprep_fini(&sp);
         return rc;
