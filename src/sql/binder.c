@@ -2450,6 +2450,67 @@ static wr_plan *cast_columns(wr_plan *plan, const wr_type *types, int pos, wr_er
     return projection_plan(&proj, plan, NULL);
 }
 
+/*
+ * INTERSECT ALL / EXCEPT ALL: count each distinct row's occurrences on both
+ * sides (a union of the sides tagged 1/0 and 0/1, grouped by every column),
+ * then repeat the row min(left, right) or left - right times. l and r have
+ * equal column types; both are consumed.
+ */
+static wr_plan *setop_all(bool intersect, wr_plan *l, wr_plan *r, int pos, wr_error *err)
+{
+    int n = l->schema->ncols;
+    wr_type bt = wr_type_make(WR_TYPE_BIGINT, false);
+    const char *tags[2] = {"$left", "$right"};
+    wr_plan *sides[2] = {l, r};
+    for (int s = 0; s < 2; s++) {
+        wr_expr *x[2] = {wr_expr_int64(bt, s == 0, pos), wr_expr_int64(bt, s == 1, pos)};
+        sides[s] = calc_identity(sides[s], NULL, x, tags, 2);
+    }
+    wr_plan *u = plan_new(WR_PLAN_UNION);
+    wr_schema_free(u->schema);
+    u->schema = wr_schema_copy(sides[0]->schema);
+    u->inputs = wr_malloc(2 * sizeof(wr_plan *));
+    u->inputs[0] = sides[0];
+    u->inputs[1] = sides[1];
+    u->ninputs = 2;
+    int *cols = wr_malloc((size_t)(n + 1) * sizeof(int));
+    for (int i = 0; i < n; i++) cols[i] = i;
+    wr_agg_call calls[2];
+    for (int s = 0; s < 2; s++) {
+        int arg = n + s;
+        if (make_agg_call("SUM", u, &arg, 1, false, -1, pos, &calls[s], err)) {
+            wr_free(cols);
+            wr_plan_free(u);
+            return NULL;
+        }
+    }
+    wr_plan *agg = agg_new(u, cols, n, calls, 2, tags);
+    /* times = LEAST(left, right) or left - right; rows with times < 1 are dropped */
+    wr_expr *cl = wr_expr_column(n, agg->schema->types[n], pos);
+    wr_expr *cr = wr_expr_column(n + 1, agg->schema->types[n + 1], pos);
+    wr_expr *times;
+    if (intersect) {
+        wr_expr **a = wr_calloc(3, sizeof(wr_expr *));
+        a[0] = wr_bind_binary(WR_OP_LT, cl, cr, pos, err);
+        a[1] = wr_expr_column(n, agg->schema->types[n], pos);
+        a[2] = wr_expr_column(n + 1, agg->schema->types[n + 1], pos);
+        times = wr_expr_logic(WR_EXPR_CASE, a, 3, agg->schema->types[n], pos);
+    } else {
+        times = wr_bind_binary(WR_OP_SUB, cl, cr, pos, err);
+    }
+    wr_plan *c = calc_columns(agg, cols, n);
+    c->projs = wr_realloc(c->projs, (size_t)(n + 1) * sizeof(wr_expr *));
+    c->projs[c->nprojs++] = times;
+    wr_schema_add(c->schema, "$times", times->type);
+    wr_plan *rep = plan_new(WR_PLAN_REPLICATE);
+    rep->input = c;
+    wr_schema_free(rep->schema);
+    rep->schema = wr_schema_copy(c->schema);
+    wr_plan *out = calc_columns(rep, cols, n);
+    wr_free(cols);
+    return out;
+}
+
 static wr_plan *bind_setop(binder *b, const wr_ast_query *q, const scope *outer)
 {
     wr_error *err = b->err;
@@ -2502,8 +2563,9 @@ static wr_plan *bind_setop(binder *b, const wr_ast_query *q, const scope *outer)
         if (!q->setop.all) p = distinct_plan(p);
     } else {
         if (q->setop.all) {
-            wr_error_set_at(err, WR_ERR_VALIDATION, q->pos, "%s ALL is not supported yet", opname);
-            goto fail;
+            p = setop_all(q->setop.op == WR_SETOP_INTERSECT, l, r, q->pos, err);
+            if (!p) return NULL;
+            goto order;
         }
         /* INTERSECT: distinct left rows with a match on the right (NULLs equal); EXCEPT: without.
          */
@@ -2520,6 +2582,7 @@ static wr_plan *bind_setop(binder *b, const wr_ast_query *q, const scope *outer)
         }
         p = j;
     }
+order:;
     sortkeys keys = {0};
     if (bind_output_order(b, q, p->schema, &keys)) {
         WR_VEC_FREE(&keys);

@@ -197,6 +197,9 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
                           (long long)plan->offset, (long long)plan->limit);
         wr_buf_puts(out, ")\n");
         break;
+    case WR_PLAN_REPLICATE:
+        wr_buf_printf(out, "Replicate(times=[%s])\n", names[plan->input->schema->ncols - 1]);
+        break;
     case WR_PLAN_UNION:
         wr_buf_puts(out, "Union(all=[true], fields=[");
         names_list(plan->schema, out);

@@ -32,6 +32,7 @@ typedef enum wr_plan_kind {
     WR_PLAN_JOIN,   /* input (left) with right */
     WR_PLAN_SORT,   /* ORDER BY / OFFSET / LIMIT */
     WR_PLAN_UNION,  /* UNION ALL of inputs[] (equal column types) */
+    WR_PLAN_REPLICATE, /* each input row as many times as its last (BIGINT) column says */
 } wr_plan_kind;
 
 typedef struct wr_plan wr_plan;

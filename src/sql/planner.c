@@ -18,6 +18,7 @@
 #include "../connectors/connector.h"
 #include "../connectors/memtable.h"
 #include "../ops/calc.h"
+#include "../ops/replicate.h"
 #include "../ops/values.h"
 #include "plan.h"
 
@@ -230,6 +231,18 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         spec.parallelism = 1;
         int v = add_vertex(t, plan->nsort_keys ? "Sort" : "Limit", &spec, plan);
         connect_edge(t->graph, in, in_par, v, 1);
+        return v;
+    }
+    case WR_PLAN_REPLICATE: {
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec = wr_replicate_spec(is->types, is->ncols);
+        spec.parallelism = in_par;
+        int v = add_vertex(t, "Replicate", &spec, plan);
+        wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
+        *par = in_par;
         return v;
     }
     case WR_PLAN_UNION: {
