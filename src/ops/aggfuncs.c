@@ -1113,3 +1113,259 @@ size_t wr_agg_layout(wr_agg_acc *accs, int n)
     }
     return (off + align - 1) & ~(align - 1);
 }
+
+/* ---- two-phase aggregation: states as intermediate columns ----------------------- */
+
+/*
+ * The local phase writes each state as columns (partial), the global phase
+ * rebuilds a state from each intermediate row and folds it in with the
+ * accumulator's own merge (absorb), so both phases share one definition of
+ * merging. Each pair below knows one state layout. wr_agg_acc_phase tells
+ * the layout by the accumulator's merge and final functions, so a state
+ * added later without a pair here runs in one phase instead of being
+ * misread. A NULL intermediate value stands for the empty state and is
+ * skipped.
+ */
+
+#define ABSORB_ARGS                                                                                \
+    const wr_agg_acc *acc, const wr_agg_states *st, const wr_vector *cols, const uint32_t *rows,   \
+        const uint32_t *groups, int n, wr_error *err
+
+static int absorb_state(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t g, const void *src,
+                        wr_error *err)
+{
+    return acc->merge(acc, st->rows + (size_t)g * st->stride + acc->offset, src, st->heap, err);
+}
+
+static void count_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                          wr_batch *out, int col, int row0)
+{
+    int64_t *x = out->cols[col].data;
+    for (int i = 0; i < n; i++) x[row0 + i] = STATE_OF(count_state, first + i)->n;
+}
+
+static int count_absorb(ABSORB_ARGS)
+{
+    const int64_t *x = cols[0].data;
+    for (int i = 0; i < n; i++) {
+        count_state s = {x[rows[i]]};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* SUM: the sum, NULL over no values (the global state's count is then of partial sums, which
+ * serves SUM's final as well: it only asks whether there was any). AVG: sum and count. */
+static void isum_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                         wr_batch *out, int col, int row0)
+{
+    int64_t *sum = out->cols[col].data;
+    int64_t *cnt = acc->npartial > 1 ? out->cols[col + 1].data : NULL;
+    for (int i = 0; i < n; i++) {
+        const isum_state *s = STATE_OF(isum_state, first + i);
+        sum[row0 + i] = (int64_t)s->sum;
+        if (cnt)
+            cnt[row0 + i] = s->n;
+        else if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+static int isum_absorb(ABSORB_ARGS)
+{
+    const int64_t *sum = cols[0].data;
+    const int64_t *cnt = acc->npartial > 1 ? cols[1].data : NULL;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        isum_state s = {(uint64_t)sum[r], cnt ? cnt[r] : 1};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void fsum_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                         wr_batch *out, int col, int row0)
+{
+    double *sum = out->cols[col].data;
+    int64_t *cnt = acc->npartial > 1 ? out->cols[col + 1].data : NULL;
+    for (int i = 0; i < n; i++) {
+        const fsum_state *s = STATE_OF(fsum_state, first + i);
+        sum[row0 + i] = s->sum;
+        if (cnt)
+            cnt[row0 + i] = s->n;
+        else if (s->n == 0)
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+static int fsum_absorb(ABSORB_ARGS)
+{
+    const double *sum = cols[0].data;
+    const int64_t *cnt = acc->npartial > 1 ? cols[1].data : NULL;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        fsum_state s = {sum[r], cnt ? cnt[r] : 1};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* AVG of BIGINT: the 128-bit sum travels as a DECIMAL(38, 0), whose slot is the same integer. */
+static void wsum_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                         wr_batch *out, int col, int row0)
+{
+    wr_int128 *sum = out->cols[col].data;
+    int64_t *cnt = out->cols[col + 1].data;
+    for (int i = 0; i < n; i++) {
+        const wsum_state *s = STATE_OF(wsum_state, first + i);
+        sum[row0 + i] = s->sum;
+        cnt[row0 + i] = s->n;
+    }
+}
+
+static int wsum_absorb(ABSORB_ARGS)
+{
+    const wr_int128 *sum = cols[0].data;
+    const int64_t *cnt = cols[1].data;
+    for (int i = 0; i < n; i++) {
+        wsum_state s = {sum[rows[i]], cnt[rows[i]]};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void var_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                        wr_batch *out, int col, int row0)
+{
+    int64_t *cnt = out->cols[col].data;
+    double *sum = out->cols[col + 1].data, *sumsq = out->cols[col + 2].data;
+    for (int i = 0; i < n; i++) {
+        const var_state *s = STATE_OF(var_state, first + i);
+        cnt[row0 + i] = s->n;
+        sum[row0 + i] = s->sum;
+        sumsq[row0 + i] = s->sumsq;
+    }
+}
+
+static int var_absorb(ABSORB_ARGS)
+{
+    const int64_t *cnt = cols[0].data;
+    const double *sum = cols[1].data, *sumsq = cols[2].data;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        var_state s = {cnt[r], sum[r], sumsq[r]};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* MIN and MAX: the intermediate value is the result (val_final / str_final write it). */
+static int val_absorb(ABSORB_ARGS)
+{
+    size_t width = wr_type_width(acc->partial_types[0].id);
+    const uint8_t *x = cols[0].data;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        val_state s;
+        memset(&s, 0, sizeof(s));
+        memcpy(&s.v, x + (size_t)r * width, width);
+        s.has = 1;
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int str_absorb(ABSORB_ARGS)
+{
+    const wr_str *x = cols[0].data;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        /* The merge copies the bytes into the heap; the state only borrows them meanwhile. */
+        str_state s = {(char *)x[r].ptr, x[r].len, x[r].len, 1, 0};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* BOOL_AND, BOOL_OR: a partial result counts as one value (bool_final writes it). */
+static int bool_absorb(ABSORB_ARGS)
+{
+    const uint8_t *x = cols[0].data;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        bool_state s = {1, x[r] != 0};
+        int rc = absorb_state(acc, st, groups[i], &s, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Whether m is the merge of MIN or MAX over some physical type. */
+static bool is_minmax_merge(wr_agg_merge_fn m)
+{
+    for (int p = 0; p < PHYS_COUNT; p++)
+        if (m && (m == min_merge[p] || m == max_merge[p])) return true;
+    return false;
+}
+
+static void set_phase(wr_agg_acc *acc, wr_agg_final_fn partial, wr_agg_absorb_fn absorb, int n,
+                      const wr_type *types)
+{
+    acc->npartial = n;
+    for (int i = 0; i < n; i++) acc->partial_types[i] = types[i];
+    acc->partial = partial;
+    acc->absorb = absorb;
+}
+
+bool wr_agg_acc_phase(wr_agg_acc *acc)
+{
+    wr_type i64 = wr_type_make(WR_TYPE_BIGINT, false), f64 = wr_type_make(WR_TYPE_DOUBLE, false);
+    wr_type i64_null = wr_type_make(WR_TYPE_BIGINT, true);
+    wr_type f64_null = wr_type_make(WR_TYPE_DOUBLE, true);
+    wr_type res = acc->result; /* MIN, MAX, BOOL_AND/OR: the intermediate value is the result */
+    res.nullable = true;
+    wr_agg_merge_fn m = acc->merge;
+    wr_agg_final_fn f = acc->final;
+    bool minmax = acc->kind == WR_AGG_MIN || acc->kind == WR_AGG_MAX;
+    acc->npartial = 0;
+    acc->partial = NULL;
+    acc->absorb = NULL;
+    if (acc->distinct) return false;
+    if (m == count_merge && f == count_final) {
+        set_phase(acc, count_partial, count_absorb, 1, &i64);
+    } else if (m == isum_merge && (f == isum_final || f == iavg_final)) {
+        wr_type t[2] = {f == iavg_final ? i64 : i64_null, i64};
+        set_phase(acc, isum_partial, isum_absorb, f == iavg_final ? 2 : 1, t);
+    } else if (m == fsum_merge && (f == fsum_final || f == favg_final)) {
+        wr_type t[2] = {f == favg_final ? f64 : f64_null, i64};
+        set_phase(acc, fsum_partial, fsum_absorb, f == favg_final ? 2 : 1, t);
+    } else if (m == wsum_merge && f == wavg_final) {
+        wr_type t[2] = {wr_type_decimal(WR_DECIMAL_MAX_PRECISION, 0, false), i64};
+        set_phase(acc, wsum_partial, wsum_absorb, 2, t);
+    } else if (m == var_merge && f == var_final) {
+        wr_type t[3] = {i64, f64, f64};
+        set_phase(acc, var_partial, var_absorb, 3, t);
+    } else if (minmax && f == val_final && is_minmax_merge(m) &&
+               wr_type_width(res.id) <= sizeof(((val_state *)0)->v)) {
+        set_phase(acc, val_final, val_absorb, 1, &res);
+    } else if (minmax && f == str_final && (m == min_str_merge || m == max_str_merge)) {
+        set_phase(acc, str_final, str_absorb, 1, &res);
+    } else if (m == bool_merge && f == bool_final) {
+        set_phase(acc, bool_final, bool_absorb, 1, &res);
+    } else {
+        return false;
+    }
+    return true;
+}

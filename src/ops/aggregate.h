@@ -80,6 +80,63 @@ void wr_agg_output_types(const wr_type *in_types, const int *groups, int ngroups
                          const wr_agg_call *aggs, int naggs, wr_type *out);
 
 /*
+ * Two-phase (local-global) aggregation, Flink's default for batch: a local
+ * aggregation in each input subtask folds its rows into one intermediate row
+ * per group, only those rows cross the exchange, and a global aggregation
+ * merges them into the results one phase would give (same types, same NULL
+ * rules). The intermediate row is the group columns followed by each call's
+ * state as columns, in call order:
+ *   COUNT, COUNT(*)         BIGINT NOT NULL count
+ *   SUM, $SUM0              the sum: BIGINT for integers (the wrapping 64-bit
+ *                           sum), DOUBLE for FLOAT/DOUBLE; NULL over no values
+ *   AVG                     sum NOT NULL (BIGINT; DECIMAL(38, 0) for BIGINT,
+ *                           whose sum is 128-bit; DOUBLE), BIGINT NOT NULL count
+ *   MIN, MAX                the value in the result type, NULL over none
+ *   STDDEV_*, VAR_*         BIGINT count, DOUBLE sum, DOUBLE sum of squares
+ *   BOOL_AND, BOOL_OR       BOOLEAN, NULL over no values
+ * FIRST_VALUE and LAST_VALUE depend on arrival order, which an exchange does
+ * not keep; LISTAGG too; SINGLE_VALUE must see every row; DISTINCT calls need
+ * all values of a group together: such aggregations run in one phase.
+ */
+typedef enum wr_agg_phase {
+    WR_AGG_ONE_PHASE, /* input rows in, results out */
+    WR_AGG_LOCAL,     /* input rows in, intermediate rows out */
+    WR_AGG_GLOBAL,    /* intermediate rows in, results out */
+} wr_agg_phase;
+
+/* The most intermediate columns of one call (STDDEV and VAR have three). */
+#define WR_AGG_PARTIAL_MAX 3
+
+/*
+ * Whether every call can run in two phases over input columns in_types (an
+ * aggregation without calls can: both phases group). A call that does not
+ * fit its input at all is not mergeable either; the one-phase operator then
+ * reports what is wrong.
+ */
+bool wr_agg_mergeable(const wr_type *in_types, int nin, const wr_agg_call *aggs, int naggs);
+
+/*
+ * The intermediate column types of the calls, in call order (not the group
+ * columns): writes them to out, room for WR_AGG_PARTIAL_MAX * naggs, and
+ * returns how many; -1 when the calls are not mergeable.
+ */
+int wr_agg_partial_types(const wr_type *in_types, int nin, const wr_agg_call *aggs, int naggs,
+                         wr_type *out);
+
+/*
+ * The hash aggregation of one phase. in_types, groups and aggs always
+ * describe the whole aggregation over its original input (what
+ * wr_hash_agg_spec takes), so the planner passes the same to both phases:
+ * the local phase reads that input and emits intermediate rows; the global
+ * phase reads intermediate rows (groups 0..ngroups-1, then the intermediate
+ * columns in call order) and emits the group columns and results. Calls that
+ * are not mergeable make creating a local or global operator fail.
+ */
+wr_operator_spec wr_hash_agg_spec_phase(const wr_type *in_types, int nin, const int *groups,
+                                        int ngroups, const wr_agg_call *aggs, int naggs,
+                                        wr_agg_phase phase);
+
+/*
  * Expand, for GROUPING SETS / ROLLUP / CUBE: every input row is emitted once
  * per grouping set, with the group columns not in that set set to NULL, and
  * one BIGINT column appended holding the set's number (0..nsets-1); the

@@ -71,6 +71,16 @@ typedef int (*wr_agg_merge_fn)(const wr_agg_acc *acc, void *dst, const void *src
 typedef void (*wr_agg_final_fn)(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first,
                                 int n, wr_batch *out, int col, int row0);
 
+/*
+ * Two-phase aggregation: merges the intermediate columns cols[0..acc->npartial)
+ * of rows[i] into the state of group groups[i], for i in [0, n), through the
+ * accumulator's merge. The vectors are borrowed; kept strings are copied into
+ * st->heap.
+ */
+typedef int (*wr_agg_absorb_fn)(const wr_agg_acc *acc, const wr_agg_states *st,
+                                const wr_vector *cols, const uint32_t *rows, const uint32_t *groups,
+                                int n, wr_error *err);
+
 struct wr_agg_acc {
     wr_agg_kind kind;
     wr_agg_phys phys; /* of the argument */
@@ -84,6 +94,12 @@ struct wr_agg_acc {
     wr_agg_update_fn retract; /* NULL: the function cannot retract (MIN, MAX, LISTAGG, ...) */
     wr_agg_merge_fn merge;
     wr_agg_final_fn final;
+    /* Two-phase aggregation (wr_agg_acc_phase): the state as npartial intermediate columns,
+     * written by partial (as final writes results) and merged back by absorb. */
+    int npartial;
+    wr_type partial_types[WR_AGG_PARTIAL_MAX];
+    wr_agg_final_fn partial;
+    wr_agg_absorb_fn absorb;
 };
 
 /*
@@ -104,5 +120,34 @@ size_t wr_agg_layout(wr_agg_acc *accs, int n);
 
 /* Whether the function of kind can retract values (streaming over changelogs). */
 bool wr_agg_can_retract(wr_agg_kind kind);
+
+/*
+ * Prepares an initialised accumulator for two-phase aggregation: sets
+ * npartial, partial_types, partial and absorb. Returns false (and leaves
+ * them unset) when its state has no intermediate columns: DISTINCT calls,
+ * FIRST_VALUE, LAST_VALUE, LISTAGG, SINGLE_VALUE, or a state this does not
+ * know (aggfuncs.c recognises states by their merge and final functions).
+ */
+bool wr_agg_acc_phase(wr_agg_acc *acc);
+
+/* agg_phase.c: the calls of one operator in two phases. */
+
+/* wr_agg_acc_phase for accs[0..n); fails with WR_ERR_VALIDATION naming the first call that
+ * cannot run in two phases. */
+int wr_agg_phase_init(wr_agg_acc *accs, int n, wr_error *err);
+
+/* The intermediate column types of accs[0..n) (prepared), in order; returns how many. */
+int wr_agg_phase_types(const wr_agg_acc *accs, int n, wr_type *out);
+
+/* The local phase's end: writes the states of groups first..first+n-1 as intermediate columns
+ * from column col of out, rows 0..n-1. */
+void wr_agg_phase_partial(const wr_agg_acc *accs, int naccs, const wr_agg_states *st,
+                          uint32_t first, int n, wr_batch *out, int col);
+
+/* The global phase's update: merges the intermediate columns of in, from column col, of
+ * rows[i] into group groups[i], for i in [0, n). */
+int wr_agg_phase_absorb(const wr_agg_acc *accs, int naccs, const wr_agg_states *st,
+                        const wr_batch *in, int col, const uint32_t *rows, const uint32_t *groups,
+                        int n, wr_error *err);
 
 #endif

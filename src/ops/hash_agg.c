@@ -19,6 +19,11 @@
  * buffer of key bytes), so a probe and the updates after it touch the same
  * memory. Keys are decoded from there at the end; output strings are views
  * of the buffer.
+ *
+ * In two-phase aggregation (agg_phase.c) the same operator is the local
+ * phase, writing states as intermediate columns at the end instead of
+ * results, or the global phase, merging intermediate rows into its states
+ * instead of updating them from input values.
  */
 #include "aggregate_int.h"
 #include "../base/alloc.h"
@@ -27,12 +32,15 @@
 #include <string.h>
 
 typedef struct hash_agg_spec {
-    wr_type *in_types;
+    wr_type *in_types; /* of this operator's input: for the global phase the local's output */
     int nin;
-    int *groups;
+    int *groups; /* into in_types: for the global phase 0..ngroups-1 */
     int ngroups;
     wr_agg_call *aggs;
     int naggs;
+    wr_agg_phase phase;
+    wr_type *call_types; /* what the calls' columns refer to: the original input */
+    int ncall_types;
 } hash_agg_spec;
 
 typedef enum key_mode {
@@ -125,6 +133,7 @@ static void spec_free(void *p)
     wr_free(spec->in_types);
     wr_free(spec->groups);
     wr_free(spec->aggs);
+    wr_free(spec->call_types);
     wr_free(spec);
 }
 
@@ -138,6 +147,13 @@ static void *copy_array(const void *src, int n, size_t size)
 wr_operator_spec wr_hash_agg_spec(const wr_type *in_types, int nin, const int *groups, int ngroups,
                                   const wr_agg_call *aggs, int naggs)
 {
+    return wr_hash_agg_spec_phase(in_types, nin, groups, ngroups, aggs, naggs, WR_AGG_ONE_PHASE);
+}
+
+wr_operator_spec wr_hash_agg_spec_phase(const wr_type *in_types, int nin, const int *groups,
+                                        int ngroups, const wr_agg_call *aggs, int naggs,
+                                        wr_agg_phase phase)
+{
     hash_agg_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
@@ -145,6 +161,28 @@ wr_operator_spec wr_hash_agg_spec(const wr_type *in_types, int nin, const int *g
     spec->ngroups = ngroups;
     spec->aggs = copy_array(aggs, naggs, sizeof(*aggs));
     spec->naggs = naggs;
+    spec->phase = phase;
+    spec->call_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->ncall_types = nin;
+    /* The global phase groups by the leading columns of intermediate rows. Where they cannot
+     * be worked out (a bad group column, calls that do not merge) the original input stays,
+     * and create reports the problem. */
+    int npart = WR_AGG_PARTIAL_MAX * naggs;
+    wr_type *types = wr_malloc(sizeof(wr_type) * (size_t)(ngroups + npart + 1));
+    bool ok = phase == WR_AGG_GLOBAL;
+    for (int k = 0; ok && k < ngroups; k++) {
+        ok = groups[k] >= 0 && groups[k] < nin;
+        if (ok) types[k] = in_types[groups[k]];
+    }
+    if (ok) npart = wr_agg_partial_types(in_types, nin, aggs, naggs, types + ngroups);
+    if (ok && npart >= 0) {
+        wr_free(spec->in_types);
+        spec->in_types = types;
+        spec->nin = ngroups + npart;
+        for (int k = 0; k < ngroups; k++) spec->groups[k] = k;
+    } else {
+        wr_free(types);
+    }
     wr_operator_spec out = {&wr_hash_agg_ops, spec, spec_free, -1, false};
     return out;
 }
@@ -809,12 +847,17 @@ static wr_operator *agg_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->accs = wr_calloc((size_t)WR_MAX(spec->naggs, 1), sizeof(wr_agg_acc));
     op->dsets = wr_calloc((size_t)WR_MAX(spec->naggs, 1), sizeof(dset));
     for (int i = 0; i < spec->naggs; i++)
-        if (wr_agg_acc_init(&op->accs[i], &spec->aggs[i], spec->in_types, spec->nin, err))
+        if (wr_agg_acc_init(&op->accs[i], &spec->aggs[i], spec->call_types, spec->ncall_types, err))
             goto fail;
-    op->nout = spec->ngroups + spec->naggs;
-    op->out_types = wr_malloc((size_t)WR_MAX(op->nout, 1) * sizeof(wr_type));
+    if (spec->phase != WR_AGG_ONE_PHASE && wr_agg_phase_init(op->accs, spec->naggs, err)) goto fail;
+    op->out_types =
+        wr_malloc(sizeof(wr_type) * (size_t)(spec->ngroups + WR_AGG_PARTIAL_MAX * spec->naggs + 1));
     wr_agg_output_types(spec->in_types, spec->groups, spec->ngroups, spec->aggs, spec->naggs,
                         op->out_types);
+    op->nout = spec->ngroups +
+               (spec->phase == WR_AGG_LOCAL
+                    ? wr_agg_phase_types(op->accs, spec->naggs, op->out_types + spec->ngroups)
+                    : spec->naggs);
     op->out = wr_batch_new(op->out_types, op->nout, WR_BATCH_CAPACITY);
 
     size_t prefix = 0; /* bytes of key before the states in a group's row */
@@ -890,6 +933,9 @@ static int agg_process(wr_operator *base, int input, wr_batch *in, wr_error *err
         bytes_assign(op, in, rows, n);
         break;
     }
+    if (spec->phase == WR_AGG_GLOBAL)
+        return wr_agg_phase_absorb(op->accs, spec->naggs, &op->st, in, spec->ngroups, rows,
+                                   op->gidx, n, err);
     for (int c = 0; c < spec->naggs; c++) {
         const wr_agg_acc *acc = &op->accs[c];
         const uint32_t *r = rows, *g = op->gidx;
@@ -924,8 +970,11 @@ static int agg_end_input(wr_operator *base, int input, wr_error *err)
         wr_batch_reset(out);
         if (op->mode == KEYS_INT) int_write_keys(op, first, n);
         if (op->mode == KEYS_BYTES) bytes_write_keys(op, first, n);
-        for (int c = 0; c < spec->naggs; c++)
-            op->accs[c].final(&op->accs[c], &op->st, first, n, out, spec->ngroups + c, 0);
+        if (spec->phase == WR_AGG_LOCAL)
+            wr_agg_phase_partial(op->accs, spec->naggs, &op->st, first, n, out, spec->ngroups);
+        else
+            for (int c = 0; c < spec->naggs; c++)
+                op->accs[c].final(&op->accs[c], &op->st, first, n, out, spec->ngroups + c, 0);
         out->count = n;
         int rc = wr_op_emit(base->ctx, out, err);
         if (rc) return rc;

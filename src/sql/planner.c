@@ -8,6 +8,9 @@
  * get hash exchanges: aggregation by its group columns, joins by their keys
  * on both sides. What has no key runs as one subtask (a global aggregation,
  * a sort) or, for a join without keys, reads the build side broadcast.
+ * An aggregation whose calls merge runs in two phases when parallel (a local
+ * one chained to its input, then the exchange, then a global one), so that
+ * only a row per group and subtask crosses the exchange.
  *
  * Aggregation, joins and sorts here are the bounded-input (batch)
  * operators: they emit when their input ends, so the planner refuses them
@@ -81,6 +84,79 @@ static int need_bounded(tctx *t, bool bounded, const char *what)
                         "%s over an unbounded input is not supported yet: it needs bounded "
                         "sources (for example datagen with 'number-of-rows', or files)",
                         what);
+}
+
+/* Flink's option and its values, in the order of agg_strategy. */
+static const char *const agg_strategies[] = {"AUTO", "ONE_PHASE", "TWO_PHASE", NULL};
+enum agg_strategy { AGG_AUTO, AGG_ONE_PHASE, AGG_TWO_PHASE };
+
+/*
+ * Whether an aggregation runs as a local and a global phase, so that only a
+ * row per group and input subtask crosses the exchange: under
+ * 'table.optimizer.agg-phase-strategy' AUTO (the default) when its input or
+ * itself runs in parallel and every call can merge partial results; under
+ * TWO_PHASE whenever they can; under ONE_PHASE never.
+ */
+static int agg_two_phase(tctx *t, const wr_plan *plan, int in_par, int par, bool *two)
+{
+    int strategy;
+    int rc = wr_config_get_enum(t->job, "table.optimizer.agg-phase-strategy", agg_strategies,
+                                AGG_AUTO, &strategy, t->err);
+    if (rc) return rc;
+    const wr_schema *is = plan->input->schema;
+    *two = strategy != AGG_ONE_PHASE && (strategy == AGG_TWO_PHASE || in_par > 1 || par > 1) &&
+           wr_agg_mergeable(is->types, is->ncols, plan->aggs, plan->naggs);
+    return 0;
+}
+
+/* "<prefix>[columns]"; the caller finishes name. */
+static void agg_vertex_name(wr_buf *name, const char *prefix, const wr_plan *plan)
+{
+    wr_buf_init(name);
+    wr_buf_puts(name, prefix);
+    wr_buf_puts(name, "[");
+    describe_columns(name, plan->schema);
+    wr_buf_puts(name, "]");
+}
+
+/*
+ * input -> LocalHashAggregate (the input's parallelism, chained) -> hash by
+ * the group columns (or to one subtask without groups) -> GlobalHashAggregate
+ * with parallelism par. Returns the global vertex.
+ */
+static int translate_two_phase_agg(tctx *t, const wr_plan *plan, int in, int in_par, int par)
+{
+    const wr_schema *is = plan->input->schema;
+    int ngroups = plan->ngroups;
+    wr_type *types =
+        wr_malloc(sizeof(wr_type) * (size_t)(ngroups + WR_AGG_PARTIAL_MAX * plan->naggs + 1));
+    int *keys = wr_malloc(sizeof(int) * (size_t)(ngroups + 1));
+    for (int k = 0; k < ngroups; k++) {
+        types[k] = is->types[plan->groups[k]];
+        keys[k] = k;
+    }
+    int npart =
+        wr_agg_partial_types(is->types, is->ncols, plan->aggs, plan->naggs, types + ngroups);
+    assert(npart >= 0); /* agg_two_phase saw them mergeable */
+    wr_operator_spec local = wr_hash_agg_spec_phase(is->types, is->ncols, plan->groups, ngroups,
+                                                    plan->aggs, plan->naggs, WR_AGG_LOCAL);
+    local.parallelism = in_par;
+    wr_buf name;
+    agg_vertex_name(&name, "LocalHashAggregate", plan);
+    int lv = wr_jobgraph_add(t->graph, name.data, &local, types, ngroups + npart);
+    wr_buf_fini(&name);
+    wr_jobgraph_connect(t->graph, in, lv, WR_PART_FORWARD, NULL, 0);
+
+    wr_operator_spec global = wr_hash_agg_spec_phase(is->types, is->ncols, plan->groups, ngroups,
+                                                     plan->aggs, plan->naggs, WR_AGG_GLOBAL);
+    global.parallelism = par;
+    agg_vertex_name(&name, "GlobalHashAggregate", plan);
+    int v = add_vertex(t, name.data, &global, plan);
+    wr_buf_fini(&name);
+    connect_keyed(t->graph, lv, in_par, v, par, 0, keys, ngroups);
+    wr_free(types);
+    wr_free(keys);
+    return v;
 }
 
 static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
@@ -157,16 +233,16 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         if (in < 0) return in;
         int rc = need_bounded(t, *bounded, "GROUP BY and aggregate functions");
         if (rc) return rc;
+        *par = plan->ngroups ? default_parallelism(t->job) : 1;
+        bool two;
+        if ((rc = agg_two_phase(t, plan, in_par, *par, &two))) return rc;
+        if (two) return translate_two_phase_agg(t, plan, in, in_par, *par);
         const wr_schema *is = plan->input->schema;
         wr_operator_spec spec = wr_hash_agg_spec(is->types, is->ncols, plan->groups, plan->ngroups,
                                                  plan->aggs, plan->naggs);
-        *par = plan->ngroups ? default_parallelism(t->job) : 1;
         spec.parallelism = *par;
         wr_buf name;
-        wr_buf_init(&name);
-        wr_buf_puts(&name, "HashAggregate[");
-        describe_columns(&name, plan->schema);
-        wr_buf_puts(&name, "]");
+        agg_vertex_name(&name, "HashAggregate", plan);
         int v = add_vertex(t, name.data, &spec, plan);
         wr_buf_fini(&name);
         connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);

@@ -1446,3 +1446,431 @@ Test(expand, bad_specs_are_errors)
     cr_assert_null(spec.ops->create(spec.spec, &ctx, &err));
     wr_operator_spec_fini(&spec);
 }
+
+/* ---- two phases: local and global aggregation ------------------------------------- */
+
+/* Columns of the random input: two group columns, one of every held type, a FILTER column. */
+enum { P_K1, P_K2, P_I8, P_I16, P_I32, P_I64, P_F32, P_F64, P_STR, P_BOOL, P_TS, P_FLT, P_NCOLS };
+
+static const wr_type *phase_types(void)
+{
+    static wr_type t[P_NCOLS];
+    t[P_K1] = ty(WR_TYPE_INT);
+    t[P_K2] = ty(WR_TYPE_VARCHAR);
+    t[P_I8] = ty(WR_TYPE_TINYINT);
+    t[P_I16] = ty(WR_TYPE_SMALLINT);
+    t[P_I32] = ty(WR_TYPE_INT);
+    t[P_I64] = ty(WR_TYPE_BIGINT);
+    t[P_F32] = ty(WR_TYPE_FLOAT);
+    t[P_F64] = ty(WR_TYPE_DOUBLE);
+    t[P_STR] = ty(WR_TYPE_VARCHAR);
+    t[P_BOOL] = ty(WR_TYPE_BOOLEAN);
+    t[P_TS] = ty(WR_TYPE_TIMESTAMP);
+    t[P_FLT] = ty(WR_TYPE_BOOLEAN);
+    return t;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A value in [lo, hi]. */
+static int64_t rng_range(uint64_t *s, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(rng_next(s) % (uint64_t)(hi - lo + 1));
+}
+
+/*
+ * nrows random rows in batches of WR_BATCH_CAPACITY, about one value in eight
+ * NULL. Floats are quarters, and the columns STDDEV and VAR read are small, so
+ * that every sum is exact and the two plans must agree to the bit; integers
+ * span their whole range, so SUM wraps.
+ */
+static int phase_batches(uint64_t seed, int nrows, int nkeys, wr_batch **out)
+{
+    static const char *const words[] = {"", "a", "pear", "apple", "a longer string than eight"};
+    const wr_type *t = phase_types();
+    uint64_t s = seed;
+    int nb = 0;
+    for (int at = 0; at < nrows; at += WR_BATCH_CAPACITY) {
+        wr_batch *b = mkbatch(t, P_NCOLS);
+        int n = WR_MIN(WR_BATCH_CAPACITY, nrows - at);
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < P_NCOLS; c++) {
+                if (rng_next(&s) % 8 == 0) {
+                    put_null(b, c, r);
+                    continue;
+                }
+                switch (c) {
+                case P_K1:
+                    put_i(b, c, r, rng_range(&s, 0, nkeys - 1));
+                    break;
+                case P_K2:
+                case P_STR:
+                    put_s(b, c, r, words[rng_next(&s) % WR_ARRAY_LEN(words)]);
+                    break;
+                case P_I8:
+                    put_i(b, c, r, rng_range(&s, -128, 127));
+                    break;
+                case P_I16:
+                    put_i(b, c, r, rng_range(&s, -32768, 32767));
+                    break;
+                case P_I32:
+                    put_i(b, c, r, (int32_t)rng_next(&s));
+                    break;
+                case P_I64:
+                case P_TS:
+                    put_i(b, c, r, (int64_t)rng_next(&s));
+                    break;
+                case P_F32:
+                case P_F64:
+                    put_d(b, c, r, (double)rng_range(&s, -4000, 4000) / 4);
+                    break;
+                default: /* BOOLEAN */
+                    put_i(b, c, r, (int64_t)(rng_next(&s) & 1));
+                }
+            }
+        }
+        b->count = n;
+        out[nb++] = b;
+    }
+    return nb;
+}
+
+static void phase_run_start(agg_run *r, wr_agg_phase phase, const wr_type *in, int nin,
+                            const int *groups, int ngroups, const wr_agg_call *aggs, int naggs)
+{
+    r->spec = wr_hash_agg_spec_phase(in, nin, groups, ngroups, aggs, naggs, phase);
+    capture_init(&r->cap);
+    ctx_init(&r->ctx, 0, 1, &r->cap.base);
+    wr_error_init(&r->err);
+    r->op = r->spec.ops->create(r->spec.spec, &r->ctx, &r->err);
+    cr_assert(r->op, "%s", r->err.msg);
+    r->op->ctx = &r->ctx;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The captured rows as text ("+I[1, x, 3]"), sorted; *n gets how many. Free with free_texts. */
+static char **capture_texts(const capture *cap, int *n)
+{
+    char **texts = wr_calloc((size_t)cap->rows + 1, sizeof(char *));
+    int k = 0;
+    for (int b = 0; b < cap->nbatches; b++)
+        for (int i = 0; i < cap->batches[b]->count; i++) {
+            wr_buf buf;
+            wr_buf_init(&buf);
+            wr_batch_format_row(cap->batches[b], i, &buf);
+            texts[k++] = wr_strdup(buf.data);
+            wr_buf_fini(&buf);
+        }
+    qsort(texts, (size_t)k, sizeof(char *), cmp_text);
+    *n = k;
+    return texts;
+}
+
+static void free_texts(char **texts, int n)
+{
+    for (int i = 0; i < n; i++) wr_free(texts[i]);
+    wr_free(texts);
+}
+
+#define MAX_LOCALS 5
+
+/*
+ * Aggregates the batches in one phase, and in two: local operator i gets the
+ * rows whose owner is i (through selection vectors; a local may get none), one
+ * global operator merges all their output. Asserts equal results and types,
+ * and that the local phase emits the intermediate types and at most one row
+ * per group. Returns the number of result rows.
+ */
+static int64_t check_phases(const int *groups, int ngroups, const wr_agg_call *aggs, int naggs,
+                            wr_batch **batches, int nbatches, const uint8_t *owner, int nlocal)
+{
+    const wr_type *in = phase_types();
+    cr_assert(wr_agg_mergeable(in, P_NCOLS, aggs, naggs));
+    wr_type ptypes[WR_AGG_PARTIAL_MAX * 16];
+    int npart = wr_agg_partial_types(in, P_NCOLS, aggs, naggs, ptypes);
+    cr_assert_geq(npart, naggs);
+
+    agg_run one;
+    run_start(&one, in, P_NCOLS, groups, ngroups, aggs, naggs);
+    for (int b = 0; b < nbatches; b++)
+        cr_assert_eq(run_feed(&one, batches[b]), 0, "%s", one.err.msg);
+    run_end(&one);
+
+    agg_run local[MAX_LOCALS];
+    for (int l = 0; l < nlocal; l++) {
+        phase_run_start(&local[l], WR_AGG_LOCAL, in, P_NCOLS, groups, ngroups, aggs, naggs);
+        for (int b = 0; b < nbatches; b++) {
+            wr_batch *batch = batches[b];
+            uint32_t *sel = wr_batch_sel_buffer(batch);
+            int m = 0;
+            for (int i = 0; i < batch->count; i++)
+                if (owner[b * WR_BATCH_CAPACITY + i] == l) sel[m++] = (uint32_t)i;
+            batch->sel = sel;
+            batch->nsel = m;
+            int rc = run_feed(&local[l], batch);
+            batch->sel = NULL;
+            batch->nsel = 0;
+            cr_assert_eq(rc, 0, "%s", local[l].err.msg);
+        }
+        run_end(&local[l]);
+        for (int b = 0; b < local[l].cap.nbatches; b++) {
+            const wr_batch *out = local[l].cap.batches[b];
+            cr_assert_eq(out->ncols, ngroups + npart);
+            for (int c = 0; c < npart; c++)
+                cr_assert(wr_type_equal(out->cols[ngroups + c].type, ptypes[c]),
+                          "intermediate column %d", c);
+        }
+        if (ngroups == 0) cr_assert_eq(local[l].cap.rows, 1, "a local global aggregation");
+        cr_assert_leq(local[l].cap.rows, one.cap.rows + (ngroups == 0));
+    }
+
+    agg_run global;
+    phase_run_start(&global, WR_AGG_GLOBAL, in, P_NCOLS, groups, ngroups, aggs, naggs);
+    for (int l = 0; l < nlocal; l++)
+        for (int b = 0; b < local[l].cap.nbatches; b++)
+            cr_assert_eq(run_feed(&global, local[l].cap.batches[b]), 0, "%s", global.err.msg);
+    run_end(&global);
+
+    int n1, n2;
+    char **want = capture_texts(&one.cap, &n1), **got = capture_texts(&global.cap, &n2);
+    cr_assert_eq(n2, n1, "two phases: %d rows, one phase: %d", n2, n1);
+    for (int i = 0; i < n1; i++) cr_assert_str_eq(got[i], want[i]);
+    if (one.cap.nbatches && global.cap.nbatches) {
+        const wr_batch *a = one.cap.batches[0], *b = global.cap.batches[0];
+        cr_assert_eq(a->ncols, b->ncols);
+        for (int c = 0; c < a->ncols; c++)
+            cr_assert(wr_type_equal(a->cols[c].type, b->cols[c].type), "column %d", c);
+    }
+    free_texts(want, n1);
+    free_texts(got, n2);
+    int64_t rows = one.cap.rows;
+    run_fini(&one);
+    for (int l = 0; l < nlocal; l++) run_fini(&local[l]);
+    run_fini(&global);
+    return rows;
+}
+
+/* Every mergeable function over every type it takes, some with FILTER. */
+static int mergeable_calls(wr_agg_call *aggs)
+{
+    const wr_type *in = phase_types();
+    int n = 0;
+    aggs[n++] = mkcall("COUNT", in, -1, -1, false, -1);
+    aggs[n++] = mkcall("COUNT", in, -1, -1, false, P_FLT);
+    aggs[n++] = agg("COUNT", in, P_I32);
+    aggs[n++] = agg("COUNT", in, P_STR);
+    int nums[] = {P_I8, P_I16, P_I32, P_I64, P_F32, P_F64};
+    for (size_t i = 0; i < WR_ARRAY_LEN(nums); i++) {
+        aggs[n++] = agg("SUM", in, nums[i]);
+        aggs[n++] = agg("$SUM0", in, nums[i]);
+        aggs[n++] = agg("AVG", in, nums[i]);
+    }
+    aggs[n++] = mkcall("SUM", in, P_I32, -1, false, P_FLT);
+    int ordered[] = {P_I8, P_I16, P_I32, P_I64, P_F32, P_F64, P_STR, P_BOOL, P_TS};
+    for (size_t i = 0; i < WR_ARRAY_LEN(ordered); i++) {
+        aggs[n++] = agg("MIN", in, ordered[i]);
+        aggs[n++] = agg("MAX", in, ordered[i]);
+    }
+    aggs[n++] = mkcall("MIN", in, P_STR, -1, false, P_FLT);
+    /* Small values only: sums of squares stay exact (see phase_batches). */
+    int small[] = {P_I8, P_I16, P_F32, P_F64};
+    const char *vars[] = {"STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"};
+    for (size_t i = 0; i < WR_ARRAY_LEN(small); i++)
+        for (size_t v = 0; v < WR_ARRAY_LEN(vars); v++) aggs[n++] = agg(vars[v], in, small[i]);
+    aggs[n++] = agg("BOOL_AND", in, P_BOOL);
+    aggs[n++] = agg("BOOL_OR", in, P_BOOL);
+    return n;
+}
+
+/* check_phases over all mergeable calls, in runs small enough for the capture's 16 columns. */
+static void check_all_calls(const int *groups, int ngroups, wr_batch **batches, int nbatches,
+                            const uint8_t *owner, int nlocal)
+{
+    wr_agg_call aggs[96];
+    int naggs = mergeable_calls(aggs);
+    const wr_type *in = phase_types();
+    for (int from = 0; from < naggs;) {
+        int n = 0, cols = 0;
+        wr_type t[WR_AGG_PARTIAL_MAX];
+        while (from + n < naggs) {
+            int k = wr_agg_partial_types(in, P_NCOLS, &aggs[from + n], 1, t);
+            cr_assert_gt(k, 0);
+            if (ngroups + cols + k > 16) break;
+            cols += k;
+            n++;
+        }
+        check_phases(groups, ngroups, aggs + from, n, batches, nbatches, owner, nlocal);
+        from += n;
+    }
+}
+
+Test(agg_phase, local_and_global_equal_one_phase)
+{
+    enum { NROWS = 5000 };
+    wr_batch *batches[8];
+    int nb = phase_batches(42, NROWS, 40, batches);
+    /* Rows go to three locals at random; a fourth gets none. */
+    uint8_t owner[8 * WR_BATCH_CAPACITY];
+    uint64_t s = 7;
+    for (int i = 0; i < NROWS; i++) owner[i] = (uint8_t)(rng_next(&s) % 3);
+    int by_int[] = {P_K1}, by_two[] = {P_K1, P_K2}, by_str[] = {P_K2};
+    check_all_calls(by_int, 1, batches, nb, owner, 4);
+    check_all_calls(by_two, 2, batches, nb, owner, 4);
+    check_all_calls(by_str, 1, batches, nb, owner, 4);
+    check_all_calls(NULL, 0, batches, nb, owner, 4);
+    /* Groups without calls: both phases only group (SELECT DISTINCT). */
+    cr_assert_eq(check_phases(by_two, 2, NULL, 0, batches, nb, owner, 4), 41 * 6);
+    for (int b = 0; b < nb; b++) wr_batch_free(batches[b]);
+}
+
+Test(agg_phase, empty_input)
+{
+    uint8_t owner[1] = {0};
+    int by_int[] = {P_K1};
+    wr_agg_call aggs[96];
+    mergeable_calls(aggs);
+    /* With groups nothing comes out; without, one row of empty results: COUNT 0, SUM NULL. */
+    cr_assert_eq(check_phases(by_int, 1, aggs, 5, NULL, 0, owner, 3), 0);
+    cr_assert_eq(check_phases(NULL, 0, aggs, 12, NULL, 0, owner, 3), 1);
+    /* Locals that got rows where every value is NULL. */
+    wr_batch *b = mkbatch(phase_types(), P_NCOLS);
+    for (int r = 0; r < 10; r++) {
+        put_i(b, P_K1, r, r % 2);
+        for (int c = P_K2; c < P_NCOLS; c++) put_null(b, c, r);
+    }
+    b->count = 10;
+    uint8_t split[WR_BATCH_CAPACITY];
+    for (int r = 0; r < 10; r++) split[r] = (uint8_t)(r % 3);
+    check_all_calls(by_int, 1, &b, 1, split, 3);
+    check_all_calls(NULL, 0, &b, 1, split, 3);
+    wr_batch_free(b);
+}
+
+/* Runs one call without groups over values dealt to locals by owner; text gets the result. */
+static void two_phase_one(const char *name, wr_type type, const int64_t *v, const uint8_t *owner,
+                          int n, int nlocal, wr_buf *text)
+{
+    wr_batch *b = int_column(type, v, n);
+    wr_agg_call call = agg(name, &type, 0);
+    agg_run local[MAX_LOCALS], global;
+    phase_run_start(&global, WR_AGG_GLOBAL, &type, 1, NULL, 0, &call, 1);
+    for (int l = 0; l < nlocal; l++) {
+        phase_run_start(&local[l], WR_AGG_LOCAL, &type, 1, NULL, 0, &call, 1);
+        uint32_t *sel = wr_batch_sel_buffer(b);
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (owner[i] == l) sel[m++] = (uint32_t)i;
+        b->sel = sel;
+        b->nsel = m;
+        cr_assert_eq(run_feed(&local[l], b), 0, "%s", local[l].err.msg);
+        run_end(&local[l]);
+        for (int k = 0; k < local[l].cap.nbatches; k++)
+            cr_assert_eq(run_feed(&global, local[l].cap.batches[k]), 0, "%s", global.err.msg);
+        run_fini(&local[l]);
+    }
+    run_end(&global);
+    rowref r = only_row(&global.cap);
+    wr_vector_format(&r.b->cols[0], r.row, WR_FORMAT_SQL, text);
+    run_fini(&global);
+    wr_batch_free(b);
+}
+
+static void expect_two_phase(const char *name, wr_type_id id, const int64_t *v,
+                             const uint8_t *owner, int n, int nlocal, const char *want)
+{
+    wr_buf text;
+    wr_buf_init(&text);
+    two_phase_one(name, ty(id), v, owner, n, nlocal, &text);
+    cr_assert_str_eq(text.data, want, "%s", name);
+    wr_buf_fini(&text);
+}
+
+Test(agg_phase, avg_truncates_once_over_all_values)
+{
+    /* Local averages would be 1 and 2 (and -1, -2), whose average truncates to 1 (-1): the
+     * global phase must divide the whole sum by the whole count instead. */
+    uint8_t two[] = {0, 0, 1, 1};
+    expect_two_phase("AVG", WR_TYPE_INT, (int64_t[]){1, 2, 2, 3}, two, 4, 2, "2");
+    expect_two_phase("AVG", WR_TYPE_INT, (int64_t[]){-1, -2, -2, -3}, two, 4, 2, "-2");
+    expect_two_phase("AVG", WR_TYPE_TINYINT, (int64_t[]){1, 2, 2, 3}, two, 4, 2, "2");
+    /* Weighted by the count: six tens and a zero. */
+    uint8_t six[] = {0, 0, 0, 0, 0, 0, 1};
+    expect_two_phase("AVG", WR_TYPE_INT, (int64_t[]){10, 10, 10, 10, 10, 10, 0}, six, 7, 2, "8");
+    /* BIGINT's 128-bit sum crosses as DECIMAL(38, 0): (3 * max - 1) / 3 truncates to max - 1. */
+    uint8_t three[] = {0, 1, 2};
+    expect_two_phase("AVG", WR_TYPE_BIGINT, (int64_t[]){INT64_MAX, INT64_MAX, INT64_MAX - 1}, three,
+                     3, 3, "9223372036854775806");
+    expect_two_phase("AVG", WR_TYPE_BIGINT, (int64_t[]){INT64_MIN, INT64_MIN, INT64_MIN + 1}, three,
+                     3, 3, "-9223372036854775807");
+    /* SUM(INT) wraps like one phase though the partial sums did not. */
+    expect_two_phase("SUM", WR_TYPE_INT, (int64_t[]){INT32_MAX, 1, 1}, three, 3, 3, "-2147483647");
+    /* VAR_SAMP needs two values, which no local had alone. */
+    uint8_t apart[] = {0, 1};
+    expect_two_phase("VAR_SAMP", WR_TYPE_INT, (int64_t[]){1, 5}, apart, 2, 2, "8");
+    expect_two_phase("STDDEV_SAMP", WR_TYPE_INT, (int64_t[]){1, 5}, apart, 2, 2, "2");
+}
+
+Test(agg_phase, order_dependent_and_distinct_calls_stay_one_phase)
+{
+    const wr_type *in = phase_types();
+    wr_agg_call ok = agg("SUM", in, P_I32);
+    wr_agg_call no[] = {
+        agg("FIRST_VALUE", in, P_I32),
+        agg("LAST_VALUE", in, P_STR),
+        agg("LISTAGG", in, P_STR),
+        agg("$SINGLE_VALUE", in, P_I32),
+        mkcall("COUNT", in, P_I32, -1, true, -1),
+        mkcall("SUM", in, P_I32, -1, true, -1),
+    };
+    const char *msgs[] = {
+        "FIRST_VALUE cannot run as a local and a global aggregation",
+        "LAST_VALUE cannot run as a local and a global aggregation",
+        "LISTAGG cannot run as a local and a global aggregation",
+        "$SINGLE_VALUE cannot run as a local and a global aggregation",
+        "COUNT DISTINCT cannot run as a local and a global aggregation",
+        "SUM DISTINCT cannot run as a local and a global aggregation",
+    };
+    cr_assert(wr_agg_mergeable(in, P_NCOLS, &ok, 1));
+    cr_assert(wr_agg_mergeable(in, P_NCOLS, NULL, 0));
+    wr_type t[2 * WR_AGG_PARTIAL_MAX];
+    for (size_t i = 0; i < WR_ARRAY_LEN(no); i++) {
+        wr_agg_call two[2] = {ok, no[i]};
+        cr_assert_not(wr_agg_mergeable(in, P_NCOLS, two, 2), "call %zu", i);
+        cr_assert_eq(wr_agg_partial_types(in, P_NCOLS, two, 2, t), -1);
+        for (int phase = WR_AGG_LOCAL; phase <= WR_AGG_GLOBAL; phase++) {
+            wr_operator_spec spec = wr_hash_agg_spec_phase(in, P_NCOLS, NULL, 0, two, 2, phase);
+            wr_op_ctx ctx;
+            capture cap;
+            capture_init(&cap);
+            ctx_init(&ctx, 0, 1, &cap.base);
+            wr_error err;
+            wr_error_init(&err);
+            cr_assert_null(spec.ops->create(spec.spec, &ctx, &err));
+            cr_assert_eq(err.code, WR_ERR_VALIDATION);
+            cr_assert(strstr(err.msg, msgs[i]), "%s", err.msg);
+            capture_fini(&cap);
+            wr_operator_spec_fini(&spec);
+        }
+    }
+    /* A call that does not fit its input is not mergeable; one phase reports it. */
+    wr_agg_call bad = ok;
+    bad.args[0] = 99;
+    cr_assert_not(wr_agg_mergeable(in, P_NCOLS, &bad, 1));
+    /* The intermediate types, in call order. */
+    wr_agg_call calls[] = {agg("AVG", in, P_I64), agg("VAR_POP", in, P_I16)};
+    wr_type want[] = {wr_type_decimal(38, 0, false), ty_nn(WR_TYPE_BIGINT), ty_nn(WR_TYPE_BIGINT),
+                      ty_nn(WR_TYPE_DOUBLE), ty_nn(WR_TYPE_DOUBLE)};
+    wr_type got[2 * WR_AGG_PARTIAL_MAX];
+    cr_assert_eq(wr_agg_partial_types(in, P_NCOLS, calls, 2, got), 5);
+    for (int i = 0; i < 5; i++) cr_assert(wr_type_equal(got[i], want[i]), "column %d", i);
+}
