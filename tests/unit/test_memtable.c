@@ -442,6 +442,18 @@ Test(memtable, every_type_round_trips_with_nulls)
             case WR_TYPE_DOUBLE:
                 ((double *)v->data)[r] = r * 1e10 + 0.5;
                 break;
+            case WR_TYPE_DATE:
+            case WR_TYPE_TIME:
+            case WR_TYPE_INTERVAL_YM:
+                ((int32_t *)v->data)[r] = r * 1000 - 3;
+                break;
+            case WR_TYPE_TIMESTAMP_LTZ:
+            case WR_TYPE_INTERVAL_DT:
+                ((int64_t *)v->data)[r] = (int64_t)r * 1700000000123LL;
+                break;
+            case WR_TYPE_DECIMAL: /* DECIMAL(10, 0) */
+                ((wr_int128 *)v->data)[r] = (wr_int128)r * 123456789 - 5;
+                break;
             default: {
                 char s[16];
                 int len = snprintf(s, sizeof(s), "v%d-%d", r, c);
