@@ -2,14 +2,20 @@
  * func_math.c — built-in math functions (functions.h).
  *
  * Result types follow Flink: ABS, SIGN, CEIL, FLOOR, ROUND and TRUNCATE keep
- * their argument's type (integer ABS of the minimum value wraps as in Java);
- * SQRT, EXP, logarithms and trigonometry are DOUBLE. Where Flink's values
- * come from Java, so do ours: POWER follows Math.pow's special cases, ROUND
- * of a DOUBLE rounds the decimal digits Java prints for it (half away from
- * zero, as BigDecimal.valueOf(x).setScale(d, HALF_UP)), and RAND with a seed
- * gives java.util.Random's sequence for that seed.
+ * their argument's type (integer ABS of the minimum value wraps as in Java),
+ * except that a DECIMAL's scale changes where the digits do: CEIL and FLOOR
+ * of DECIMAL(p, s) are DECIMAL(p, 0), ROUND and TRUNCATE to r places
+ * DECIMAL(1 + p - s + r, r) (Flink's findRoundDecimalType), MOD of exact
+ * numbers with a DECIMAL DECIMAL(min(p1 - s1, p2 - s2) + max(s1, s2), max(s1, s2)).
+ * SQRT, EXP, POWER, logarithms and trigonometry are DOUBLE, also of a DECIMAL.
+ * Where Flink's values come from Java, so do ours: POWER follows Math.pow's
+ * special cases, ROUND of a DOUBLE rounds the decimal digits Java prints for
+ * it (half away from zero, as BigDecimal.valueOf(x).setScale(d, HALF_UP)),
+ * ROUND of a DECIMAL is BigDecimal's HALF_UP on its exact digits, and RAND
+ * with a seed gives java.util.Random's sequence for that seed.
  */
 #include "../base/clock.h"
+#include "../types/decimal.h"
 #include "func_util.h"
 
 #include <inttypes.h>
@@ -33,10 +39,15 @@ static int numeric_arg(const wr_func_def *def, wr_expr **args, int nargs, int po
     return 0;
 }
 
-/* Index of a numeric type in the per-type kernel tables: i8 i16 i32 i64 f32 f64. */
+/*
+ * Index of a numeric type other than DECIMAL in the per-type kernel tables:
+ * i8 i16 i32 i64 f32 f64. DECIMAL sits between BIGINT and FLOAT in the type
+ * ids and has kernels of its own (its result types differ).
+ */
 static int num_slot(wr_type_id id)
 {
-    return id - WR_TYPE_TINYINT;
+    assert(wr_type_is_numeric(id) && id != WR_TYPE_DECIMAL);
+    return id < WR_TYPE_DECIMAL ? id - WR_TYPE_TINYINT : id - WR_TYPE_TINYINT - 1;
 }
 
 /* ---- DOUBLE functions -------------------------------------------------------------- */
@@ -154,29 +165,77 @@ UNARY_T(k_ceil_f64, double, ceil(v))
 UNARY_T(k_floor_f32, float, floorf(v))
 UNARY_T(k_floor_f64, double, floor(v))
 
-/* Kernels by numeric type (i8 i16 i32 i64 f32 f64); NULL: the function is the identity. */
+/* DECIMAL: |v| < 10^38, so the negation cannot overflow. */
+UNARY_T(k_abs_dec, wr_int128, v < 0 ? -v : v)
+
+/*
+ * SIGN of a DECIMAL: -1, 0 or 1 in the argument's type. Like Flink, whose
+ * compact decimals hold it unchecked, a DECIMAL(p, p) gets its 1.0 although 1
+ * has more digits than the type (any 10^s fits the 128 bits).
+ */
+static int k_sign_dec(WR_FN_KERNEL_ARGS)
+{
+    const wr_int128 *x = args[0].data;
+    wr_int128 *o = out->data;
+    wr_int128 one = wr_decimal_pow10(out->type.scale);
+    out->validity = args[0].validity;
+    WR_FN_FOR_ROWS(o[r] = x[r] > 0 ? one : x[r] < 0 ? -one : 0);
+    return 0;
+}
+
+/* CEIL and FLOOR of a DECIMAL with a scale: the whole part, rounded up or down, at scale 0. */
+#define CEIL_FLOOR_DEC(NAME, UP)                                                                   \
+    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    {                                                                                              \
+        const wr_int128 *x = args[0].data;                                                         \
+        wr_int128 *o = out->data;                                                                  \
+        wr_int128 m = wr_decimal_pow10(args[0].type.scale);                                        \
+        out->validity = args[0].validity;                                                          \
+        WR_FN_FOR_ROWS({                                                                           \
+            wr_int128 q = x[r] / m, rem = x[r] % m;                                                \
+            o[r] = q + (UP ? rem > 0 : -(rem < 0));                                                \
+        });                                                                                        \
+        return 0;                                                                                  \
+    }
+
+CEIL_FLOOR_DEC(k_ceil_dec, 1)
+CEIL_FLOOR_DEC(k_floor_dec, 0)
+
+/*
+ * Kernels by numeric type (i8 i16 i32 i64 f32 f64), then DECIMAL's; NULL: the
+ * function is the identity.
+ */
 typedef struct typed_fn {
     wr_kernel_fn k[6];
+    wr_kernel_fn dec;
+    bool no_scale; /* the result of a DECIMAL has scale 0 (CEIL, FLOOR) */
 } typed_fn;
 
-static const typed_fn abs_fn = {{k_abs_i8, k_abs_i16, k_abs_i32, k_abs_i64, k_abs_f32, k_abs_f64}};
+static const typed_fn abs_fn = {
+    {k_abs_i8, k_abs_i16, k_abs_i32, k_abs_i64, k_abs_f32, k_abs_f64}, k_abs_dec, false};
 static const typed_fn sign_fn = {
-    {k_sign_i8, k_sign_i16, k_sign_i32, k_sign_i64, k_sign_f32, k_sign_f64}};
-static const typed_fn ceil_fn = {{NULL, NULL, NULL, NULL, k_ceil_f32, k_ceil_f64}};
-static const typed_fn floor_fn = {{NULL, NULL, NULL, NULL, k_floor_f32, k_floor_f64}};
+    {k_sign_i8, k_sign_i16, k_sign_i32, k_sign_i64, k_sign_f32, k_sign_f64}, k_sign_dec, false};
+static const typed_fn ceil_fn = {
+    {NULL, NULL, NULL, NULL, k_ceil_f32, k_ceil_f64}, k_ceil_dec, true};
+static const typed_fn floor_fn = {
+    {NULL, NULL, NULL, NULL, k_floor_f32, k_floor_f64}, k_floor_dec, true};
 
 static wr_expr *bind_typed(const wr_func_def *def, wr_expr **args, int nargs, int pos,
                            wr_error *err)
 {
     const typed_fn *fn = def->data;
     if (numeric_arg(def, args, nargs, pos, err)) return wr_fn_drop(args, nargs);
-    wr_kernel_fn k = fn->k[num_slot(args[0]->type.id)];
-    if (k == NULL) { /* CEIL and FLOOR of an integer */
+    wr_type t = args[0]->type;
+    bool dec = t.id == WR_TYPE_DECIMAL;
+    wr_kernel_fn k = dec ? fn->dec : fn->k[num_slot(t.id)];
+    /* CEIL and FLOOR of an integer, or of a DECIMAL without a fraction. */
+    if (k == NULL || (dec && fn->no_scale && t.scale == 0)) {
         wr_expr *x = args[0];
         wr_free(args);
         return x;
     }
-    return wr_fn_call(def, k, NULL, NULL, args, nargs, args[0]->type, pos);
+    if (dec && fn->no_scale) t.scale = 0; /* Calcite's ARG0_OR_EXACT_NO_SCALE: DECIMAL(p, 0) */
+    return wr_fn_call(def, k, NULL, NULL, args, nargs, t, pos);
 }
 
 /* ---- ROUND, TRUNCATE --------------------------------------------------------------------- */
@@ -296,12 +355,87 @@ ROUND_INT(k_trunc_i64, int64_t, true)
 ROUND_FLT(k_trunc_f32, float, true)
 ROUND_FLT(k_trunc_f64, double, true)
 
-static const typed_fn round_fn = {
-    {k_round_i8, k_round_i16, k_round_i32, k_round_i64, k_round_f32, k_round_f64}};
-static const typed_fn truncate_fn = {
-    {k_trunc_i8, k_trunc_i16, k_trunc_i32, k_trunc_i64, k_trunc_f32, k_trunc_f64}};
+/*
+ * v cut by k digits: v / 10^k rounded half away from zero (or truncated
+ * towards zero). |v| < 10^38, so past 38 digits nothing is left, and the
+ * half is tested as rem >= m - rem, which cannot overflow.
+ */
+static wr_int128 decimal_cut(wr_int128 v, int64_t k, bool truncate)
+{
+    if (k > WR_DECIMAL_MAX_PRECISION) return 0;
+    wr_int128 m = wr_decimal_pow10((int)k), q = v / m, rem = v % m;
+    if (rem < 0) rem = -rem;
+    if (!truncate && rem >= m - rem) q += v < 0 ? -1 : 1;
+    return q;
+}
 
-/* ROUND(x [, d]), TRUNCATE(x [, d]): x keeps its type, d is an INT. */
+/*
+ * ROUND and TRUNCATE of a DECIMAL(p, s) to d places (a constant, see
+ * bind_round): nothing to do for d >= s; else the digits past d are cut and
+ * the result, at scale max(d, 0), fills back the zeros of a negative d. A
+ * result that does not fit the result's precision is NULL, as Flink's decimal
+ * overflow.
+ */
+static int round_dec(WR_FN_KERNEL_ARGS, bool truncate)
+{
+    const wr_int128 *x = args[0].data;
+    const int32_t *d = e->nargs > 1 ? args[1].data : NULL;
+    wr_int128 *o = out->data;
+    int s = args[0].type.scale, rp = out->type.length;
+    const uint64_t *in_valid = wr_fn_validity(ev, args, e->nargs);
+    uint64_t *valid = NULL;
+    WR_FN_FOR_ROWS({
+        if (!wr_fn_present(in_valid, r)) continue;
+        int64_t places = d ? d[r] : 0;
+        if (places >= s) {
+            o[r] = x[r];
+            continue;
+        }
+        wr_int128 q = decimal_cut(x[r], s - places, truncate);
+        if (places < 0 && q != 0) q *= wr_decimal_pow10((int)-places); /* -places <= 38 - s */
+        o[r] = q;
+        if (!wr_decimal_fits(q, rp)) {
+            if (!valid) valid = wr_eval_validity_copy(ev, in_valid);
+            wr_validity_set(valid, r, false);
+        }
+    });
+    out->validity = valid ? valid : (uint64_t *)in_valid;
+    return 0;
+}
+
+static int k_round_dec(WR_FN_KERNEL_ARGS)
+{
+    return round_dec(ev, e, args, out, sel, n, err, false);
+}
+
+static int k_trunc_dec(WR_FN_KERNEL_ARGS)
+{
+    return round_dec(ev, e, args, out, sel, n, err, true);
+}
+
+static const typed_fn round_fn = {
+    {k_round_i8, k_round_i16, k_round_i32, k_round_i64, k_round_f32, k_round_f64},
+    k_round_dec,
+    false};
+static const typed_fn truncate_fn = {
+    {k_trunc_i8, k_trunc_i16, k_trunc_i32, k_trunc_i64, k_trunc_f32, k_trunc_f64},
+    k_trunc_dec,
+    false};
+
+/* Flink's findRoundDecimalType: the type of DECIMAL(p, s) rounded to r places. */
+static wr_type round_decimal_type(wr_type t, int64_t r)
+{
+    int p = t.length, s = t.scale;
+    if (r >= s) return t;
+    if (r < 0) return wr_type_decimal(WR_MIN(WR_DECIMAL_MAX_PRECISION, 1 + p - s), 0, t.nullable);
+    return wr_type_decimal(1 + p - s + (int)r, (int)r, t.nullable);
+}
+
+/*
+ * ROUND(x [, d]), TRUNCATE(x [, d]): x keeps its type, d is an INT. A
+ * DECIMAL's result type depends on d, which must then be a constant (as in
+ * Flink, which reads it from the literal).
+ */
 static wr_expr *bind_round(const wr_func_def *def, wr_expr **args, int nargs, int pos,
                            wr_error *err)
 {
@@ -311,7 +445,21 @@ static wr_expr *bind_round(const wr_func_def *def, wr_expr **args, int nargs, in
         return wr_fn_drop(args, nargs);
     wr_type t = args[0]->type;
     t.nullable = wr_fn_nullable(args, nargs);
-    return wr_fn_call(def, fn->k[num_slot(t.id)], NULL, NULL, args, nargs, t, pos);
+    if (t.id != WR_TYPE_DECIMAL)
+        return wr_fn_call(def, fn->k[num_slot(t.id)], NULL, NULL, args, nargs, t, pos);
+    int64_t places = 0;
+    if (nargs > 1) {
+        wr_fn_const c;
+        if (wr_fn_const_eval(args[1], &c, err)) return wr_fn_drop(args, nargs);
+        if (!c.is_const) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, args[1]->pos >= 0 ? args[1]->pos : pos,
+                            "%s of a DECIMAL needs a constant number of places", def->name);
+            return wr_fn_drop(args, nargs);
+        }
+        places = c.is_null ? 0 : c.i; /* a NULL makes every row NULL */
+        wr_fn_const_fini(&c);
+    }
+    return wr_fn_call(def, fn->dec, NULL, NULL, args, nargs, round_decimal_type(t, places), pos);
 }
 
 /* ---- MOD ----------------------------------------------------------------------------- */
@@ -345,18 +493,78 @@ MOD_INT(k_mod_i32, int32_t)
 MOD_INT(k_mod_i64, int64_t)
 BINARY_F64(k_mod_f64, fmod(a, b))
 
+/* MOD of DECIMALs (each at its own scale): BigDecimal.remainder, the sign of the dividend. */
+static int k_mod_dec(WR_FN_KERNEL_ARGS)
+{
+    const wr_int128 *x = args[0].data, *y = args[1].data;
+    wr_int128 *o = out->data;
+    int sa = args[0].type.scale, sb = args[1].type.scale;
+    int rp = out->type.length, rs = out->type.scale;
+    const uint64_t *in_valid = wr_fn_validity(ev, args, 2);
+    uint64_t *valid = NULL;
+    int rc = 0;
+    WR_FN_FOR_ROWS({
+        if (!wr_fn_present(in_valid, r)) continue;
+        if (y[r] == 0) {
+            wr_buf text;
+            wr_buf_init(&text);
+            wr_decimal_format(x[r], sa, &text);
+            rc = wr_error_set(err, WR_ERR_RUNTIME, "MOD(%s, 0): division by zero", text.data);
+            wr_buf_fini(&text);
+            break;
+        }
+        if (!wr_decimal_mod(x[r], sa, y[r], sb, rp, rs, &o[r])) {
+            if (!valid) valid = wr_eval_validity_copy(ev, in_valid);
+            wr_validity_set(valid, r, false);
+        }
+    });
+    out->validity = valid ? valid : (uint64_t *)in_valid;
+    return rc;
+}
+
+/*
+ * MOD of exact numbers one of which is a DECIMAL: integers as the DECIMALs
+ * that hold them, an untyped NULL as the other operand, and Flink's
+ * findModuloDecimalType for the result (adjusted to 38 digits as Flink's
+ * arithmetic is).
+ */
+static wr_expr *bind_mod_decimal(const wr_func_def *def, wr_expr **args, int pos, wr_error *err)
+{
+    for (int i = 0; i < 2; i++) {
+        wr_type t = args[i]->type.id == WR_TYPE_NULL ? wr_type_as_decimal(args[1 - i]->type)
+                                                     : wr_type_as_decimal(args[i]->type);
+        t.nullable = args[i]->type.nullable || args[i]->type.id == WR_TYPE_NULL;
+        if (!wr_type_equal(args[i]->type, t) &&
+            !(args[i] = wr_expr_cast(args[i], t, false, args[i]->pos, err)))
+            return wr_fn_drop(args, 2);
+    }
+    int p1 = args[0]->type.length, s1 = args[0]->type.scale;
+    int p2 = args[1]->type.length, s2 = args[1]->type.scale;
+    int sc = WR_MAX(s1, s2), p = WR_MIN(p1 - s1, p2 - s2) + sc;
+    if (p > WR_DECIMAL_MAX_PRECISION) { /* cannot happen while p1, p2 <= 38; kept as Flink's rule */
+        sc = WR_MAX(WR_DECIMAL_MAX_PRECISION - (p - sc), WR_MIN(sc, 6));
+        p = WR_DECIMAL_MAX_PRECISION;
+    }
+    wr_type t = wr_type_decimal(WR_MAX(p, 1), sc, wr_fn_nullable(args, 2));
+    return wr_fn_call(def, k_mod_dec, NULL, NULL, args, 2, t, pos);
+}
+
 /*
  * MOD(a, b): for integers the result has b's type (as in Flink, where the
  * remainder is smaller than the divisor) and a zero divisor is an error;
- * with a FLOAT or DOUBLE operand, the DOUBLE remainder (Java's %).
+ * exact numbers with a DECIMAL give a DECIMAL (bind_mod_decimal); with a
+ * FLOAT or DOUBLE operand, the DOUBLE remainder (Java's %).
  */
 static wr_expr *bind_mod(const wr_func_def *def, wr_expr **args, int nargs, int pos, wr_error *err)
 {
-    bool exact = true;
+    bool exact = true, decimal = false;
     for (int i = 0; i < 2; i++) {
         wr_type_id id = args[i]->type.id;
-        if (id != WR_TYPE_NULL && !wr_type_is_integer(id)) exact = false;
+        if (id == WR_TYPE_DECIMAL) decimal = true;
+        if (id != WR_TYPE_NULL && !wr_type_is_exact(id)) exact = false;
     }
+    if (exact && decimal) return bind_mod_decimal(def, args, pos, err);
+    exact = exact && !decimal;
     wr_type_id rid = args[1]->type.id == WR_TYPE_NULL ? WR_TYPE_INT : args[1]->type.id;
     if (wr_fn_coerce(def, args, nargs, exact ? "LL" : "DD", pos, err))
         return wr_fn_drop(args, nargs);
@@ -431,9 +639,10 @@ static wr_expr *bind_radix(const wr_func_def *def, wr_expr **args, int nargs, in
     wr_type_id id = args[0]->type.id;
     bool str = hex && wr_type_is_string(id);
     bool real = hex && (id == WR_TYPE_FLOAT || id == WR_TYPE_DOUBLE);
-    const char *spec = str ? "S" : real ? "D" : "L";
+    bool dec = hex && id == WR_TYPE_DECIMAL; /* its whole part, exactly, as a DOUBLE's */
+    const char *spec = str ? "S" : real ? "D" : dec ? "A" : "L";
     if (wr_fn_coerce(def, args, nargs, spec, pos, err)) return wr_fn_drop(args, nargs);
-    if (args[0]->type.id == WR_TYPE_DOUBLE &&
+    if ((args[0]->type.id == WR_TYPE_DOUBLE || dec) &&
         !(args[0] = wr_expr_cast(args[0], wr_type_make(WR_TYPE_BIGINT, args[0]->type.nullable),
                                  false, args[0]->pos, err)))
         return wr_fn_drop(args, nargs);
@@ -621,7 +830,7 @@ const wr_func_def wr_funcs_math[] = {
     {"LOG", 1, 2, bind_double, "LOG([NUMERIC base,] NUMERIC)", &log_fn},
     {"LOG10", 1, 1, bind_double, "LOG10(NUMERIC)", &log10_fn},
     {"LOG2", 1, 1, bind_double, "LOG2(NUMERIC)", &log2_fn},
-    {"MOD", 2, 2, bind_mod, "MOD(INTEGER, INTEGER)", NULL},
+    {"MOD", 2, 2, bind_mod, "MOD(NUMERIC, NUMERIC)", NULL},
     {"PI", 0, 0, bind_constant, "PI()", &pi_value},
     {"POW", 2, 2, bind_double, "POW(NUMERIC, NUMERIC)", &power_fn},
     {"POWER", 2, 2, bind_double, "POWER(NUMERIC, NUMERIC)", &power_fn},

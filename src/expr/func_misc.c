@@ -10,6 +10,7 @@
  * validated once, then the path is followed over it.
  */
 #include "../base/config.h"
+#include "../types/decimal.h"
 #include "func_util.h"
 
 #include <ctype.h>
@@ -238,6 +239,12 @@ int wr_fn_const_eval(const wr_expr *a, wr_fn_const *c, wr_error *err)
         } else if (id == WR_TYPE_SMALLINT) {
             c->i = ((const int16_t *)v.data)[0];
         } else if (id == WR_TYPE_INT) {
+            c->i = ((const int32_t *)v.data)[0];
+        } else if (id == WR_TYPE_DECIMAL) {
+            wr_int128 x = ((const wr_int128 *)v.data)[0];
+            c->i = wr_decimal_to_int64(x, a->type.scale);
+            c->d = wr_decimal_to_double(x, a->type.scale);
+        } else if (wr_type_width(id) == 4) { /* DATE, TIME, INTERVAL YEAR TO MONTH */
             c->i = ((const int32_t *)v.data)[0];
         } else if (wr_type_width(id) == 8) {
             c->i = ((const int64_t *)v.data)[0];
@@ -514,6 +521,7 @@ EXTREME(greatest_i8, int8_t, >)
 EXTREME(greatest_i16, int16_t, >)
 EXTREME(greatest_i32, int32_t, >)
 EXTREME(greatest_i64, int64_t, >)
+EXTREME(greatest_i128, wr_int128, >) /* DECIMAL, all arguments cast to one scale */
 EXTREME(greatest_f32, float, >)
 EXTREME(greatest_f64, double, >)
 EXTREME(least_b, uint8_t, <)
@@ -521,6 +529,7 @@ EXTREME(least_i8, int8_t, <)
 EXTREME(least_i16, int16_t, <)
 EXTREME(least_i32, int32_t, <)
 EXTREME(least_i64, int64_t, <)
+EXTREME(least_i128, wr_int128, <)
 EXTREME(least_f32, float, <)
 EXTREME(least_f64, double, <)
 
@@ -577,11 +586,19 @@ static wr_expr *bind_extreme(const wr_func_def *def, wr_expr **args, int nargs, 
             k = greatest ? greatest_i16 : least_i16;
             break;
         case WR_TYPE_INT:
+        case WR_TYPE_DATE:
+        case WR_TYPE_TIME:
+        case WR_TYPE_INTERVAL_YM:
             k = greatest ? greatest_i32 : least_i32;
             break;
         case WR_TYPE_BIGINT:
         case WR_TYPE_TIMESTAMP:
+        case WR_TYPE_TIMESTAMP_LTZ:
+        case WR_TYPE_INTERVAL_DT:
             k = greatest ? greatest_i64 : least_i64;
+            break;
+        case WR_TYPE_DECIMAL:
+            k = greatest ? greatest_i128 : least_i128;
             break;
         case WR_TYPE_FLOAT:
             k = greatest ? greatest_f32 : least_f32;
@@ -591,9 +608,12 @@ static wr_expr *bind_extreme(const wr_func_def *def, wr_expr **args, int nargs, 
             break;
         case WR_TYPE_CHAR:
         case WR_TYPE_VARCHAR:
+        case WR_TYPE_BINARY:
+        case WR_TYPE_VARBINARY:
             k = greatest ? greatest_s : least_s;
             break;
-        default:
+        case WR_TYPE_NULL:
+        case WR_TYPE_COUNT_:
             break;
         }
     }

@@ -8,10 +8,15 @@
  * 64-bit sum (128-bit for BIGINT) so that it cannot overflow in practice and
  * truncates toward zero; STDDEV and VAR keep count, sum and sum of squares
  * in double, Flink's formula, which also makes them mergeable and
- * retractable. Kept strings (MIN, MAX, FIRST/LAST_VALUE, LISTAGG) are copied
- * into the caller's heap and overwritten in place while they fit.
+ * retractable. DECIMAL sums are exact: the unscaled values add up in 128 bits
+ * at the argument's scale, and a sum past 38 digits makes the result NULL, as
+ * Flink's decimal overflow does; AVG divides that sum by the count rounding
+ * HALF_UP. Kept strings and byte strings (MIN, MAX, FIRST/LAST_VALUE,
+ * LISTAGG) are copied into the caller's heap and overwritten in place while
+ * they fit.
  */
 #include "aggregate_int.h"
+#include "../types/decimal.h"
 
 #include <math.h>
 #include <string.h>
@@ -26,16 +31,25 @@ wr_agg_phys wr_agg_phys_of(wr_type_id id)
     case WR_TYPE_SMALLINT:
         return WR_PHYS_I16;
     case WR_TYPE_INT:
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_INTERVAL_YM:
         return WR_PHYS_I32;
     case WR_TYPE_BIGINT:
     case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_DT:
         return WR_PHYS_I64;
+    case WR_TYPE_DECIMAL:
+        return WR_PHYS_I128;
     case WR_TYPE_FLOAT:
         return WR_PHYS_F32;
     case WR_TYPE_DOUBLE:
         return WR_PHYS_F64;
     case WR_TYPE_CHAR:
     case WR_TYPE_VARCHAR:
+    case WR_TYPE_BINARY:
+    case WR_TYPE_VARBINARY:
         return WR_PHYS_STR;
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:
@@ -49,6 +63,7 @@ static bool phys_is_int(wr_agg_phys p)
     return p >= WR_PHYS_I8 && p <= WR_PHYS_I64;
 }
 
+/* Integers, DECIMAL's I128 and floats. */
 static bool phys_is_num(wr_agg_phys p)
 {
     return p >= WR_PHYS_I8 && p <= WR_PHYS_F64;
@@ -116,12 +131,30 @@ typedef struct var_state {
     double sum, sumsq;
 } var_state;
 
+/*
+ * SUM and AVG of DECIMAL: the unscaled sum at the argument's scale. overflow
+ * is set once the sum left 38 digits; the result is NULL then (Flink's
+ * decimal overflow), until every value is retracted again.
+ */
+typedef struct dsum_state {
+    wr_int128 sum;
+    int64_t n;
+    int32_t overflow;
+} dsum_state;
+
 /* MIN, MAX, FIRST/LAST_VALUE, SINGLE_VALUE of fixed-width values. */
 typedef struct val_state {
     value v;
     int32_t has;  /* v holds a value */
     int32_t rows; /* SINGLE_VALUE: rows seen, NULL or not */
 } val_state;
+
+/* The same for DECIMAL's 16 bytes, apart so that other values' states stay small. */
+typedef struct wide_state {
+    wr_int128 v;
+    int32_t has;
+    int32_t rows;
+} wide_state;
 
 /* The same for strings: ptr[0..len) in the heap, room for cap bytes. */
 typedef struct str_state {
@@ -473,6 +506,77 @@ static void favg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t 
     }
 }
 
+/* ---- SUM, $SUM0, AVG of DECIMAL ----------------------------------------------------- */
+
+/* sum + x into *out; false when the result leaves 38 digits (two such values may even leave
+ * 128 bits, which the builtin catches before the digits are counted). */
+static inline bool dsum_add(wr_int128 sum, wr_int128 x, wr_int128 *out)
+{
+    return !__builtin_add_overflow(sum, x, out) && wr_decimal_fits(*out, WR_DECIMAL_MAX_PRECISION);
+}
+
+static int dsum_update(UPDATE_ARGS)
+{
+    const wr_int128 *x = arg->data;
+    FOR_VALUES(dsum_state, s->n++;
+               if (!s->overflow && !dsum_add(s->sum, x[r], &s->sum)) s->overflow = 1);
+    return 0;
+}
+
+/* A group retracted to nothing starts afresh, an overflow forgotten. */
+static int dsum_retract(UPDATE_ARGS)
+{
+    const wr_int128 *x = arg->data;
+    FOR_VALUES(
+        dsum_state, if (!s->overflow && !dsum_add(s->sum, -x[r], &s->sum)) s->overflow = 1;
+        if (--s->n == 0) {
+            s->sum = 0;
+            s->overflow = 0;
+        });
+    return 0;
+}
+
+static int dsum_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    dsum_state *d = dst;
+    const dsum_state *s = src;
+    d->n += s->n;
+    d->overflow |= s->overflow;
+    if (!d->overflow && !dsum_add(d->sum, s->sum, &d->sum)) d->overflow = 1;
+    return 0;
+}
+
+/* SUM: the sum at the result's scale (Flink's DECIMAL(38, s) has the argument's). */
+static void dsum_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_int128 *o = out->cols[col].data;
+    bool sum0 = acc->kind == WR_AGG_SUM0;
+    int sa = acc->arg.scale, rp = acc->result.length, rs = acc->result.scale;
+    for (int i = 0; i < n; i++) {
+        const dsum_state *s = STATE_OF(dsum_state, first + i);
+        bool ok = (s->n > 0 || sum0) && !s->overflow &&
+                  wr_decimal_rescale(s->sum, sa, rs, rp, &o[row0 + i]);
+        if (!ok) wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+/* AVG: the exact quotient rounded HALF_UP to the result's scale (Flink's DECIMAL(38, max(s, 6))).
+ */
+static void davg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_int128 *o = out->cols[col].data;
+    int sa = acc->arg.scale, rp = acc->result.length, rs = acc->result.scale;
+    for (int i = 0; i < n; i++) {
+        const dsum_state *s = STATE_OF(dsum_state, first + i);
+        bool ok = s->n > 0 && !s->overflow &&
+                  wr_decimal_div(s->sum, sa, (wr_int128)s->n, 0, rp, rs, &o[row0 + i]);
+        if (!ok) wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
 /* ---- STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP ------------------------------------ */
 
 #define VAR(SFX, T)                                                                                \
@@ -497,6 +601,25 @@ VAR(i64, int64_t)
 VAR(f32, float)
 VAR(f64, double)
 
+/* DECIMAL goes through double as well: the result is a square root, or of its square. */
+static int var_dec_update(UPDATE_ARGS)
+{
+    const wr_int128 *xs = arg->data;
+    int scale = acc->arg.scale;
+    FOR_VALUES(var_state, double x = wr_decimal_to_double(xs[r], scale); s->n++; s->sum += x;
+               s->sumsq += x * x);
+    return 0;
+}
+
+static int var_dec_retract(UPDATE_ARGS)
+{
+    const wr_int128 *xs = arg->data;
+    int scale = acc->arg.scale;
+    FOR_VALUES(var_state, double x = wr_decimal_to_double(xs[r], scale); s->sum -= x;
+               s->sumsq -= x * x; if (--s->n == 0) s->sum = s->sumsq = 0);
+    return 0;
+}
+
 static int var_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
                      wr_error *err)
 {
@@ -513,7 +636,8 @@ static int var_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena
  * are NULL below two values. For integer input whose variance is an integer
  * every step is exact (while the sums stay below 2^53), so truncating the
  * result to the integer type cannot fall one short. Rounding can make a zero
- * variance slightly negative: 0.
+ * variance slightly negative: 0. A DECIMAL result is the double rounded
+ * HALF_UP to the result's scale.
  */
 static void var_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
                       wr_batch *out, int col, int row0)
@@ -531,19 +655,25 @@ static void var_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t f
         double m2 = s->sumsq - s->sum * s->sum / cnt;
         if (m2 < 0) m2 = 0;
         double v = m2 / (samp ? cnt - 1 : cnt);
-        put_float(&out->cols[col], p, row0 + i, root ? sqrt(v) : v);
+        if (root) v = sqrt(v);
+        if (p != WR_PHYS_I128) {
+            put_float(&out->cols[col], p, row0 + i, v);
+        } else if (!wr_decimal_from_double(v, acc->result.length, acc->result.scale,
+                                           (wr_int128 *)out->cols[col].data + row0 + i)) {
+            wr_batch_set_null(out, col, row0 + i);
+        }
     }
 }
 
 /* ---- MIN, MAX ----------------------------------------------------------------- */
 
-#define MINMAX(SFX, T, F)                                                                          \
+#define MINMAX(SFX, T, S, F)                                                                       \
     static int min_##SFX##_update(UPDATE_ARGS)                                                     \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
         FOR_VALUES(                                                                                \
-            val_state, T v = x[r]; if (!s->has || v < s->v.F) {                                    \
-                s->v.F = v;                                                                        \
+            S, T v = x[r]; if (!s->has || v < s->F) {                                              \
+                s->F = v;                                                                          \
                 s->has = 1;                                                                        \
             });                                                                                    \
         return 0;                                                                                  \
@@ -552,8 +682,8 @@ static void var_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t f
     {                                                                                              \
         const T *x = arg->data;                                                                    \
         FOR_VALUES(                                                                                \
-            val_state, T v = x[r]; if (!s->has || v > s->v.F) {                                    \
-                s->v.F = v;                                                                        \
+            S, T v = x[r]; if (!s->has || v > s->F) {                                              \
+                s->F = v;                                                                          \
                 s->has = 1;                                                                        \
             });                                                                                    \
         return 0;                                                                                  \
@@ -561,27 +691,28 @@ static void var_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t f
     static int min_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,                \
                                  wr_arena *heap, wr_error *err)                                    \
     {                                                                                              \
-        val_state *d = dst;                                                                        \
-        const val_state *s = src;                                                                  \
-        if (s->has && (!d->has || s->v.F < d->v.F)) *d = *s;                                       \
+        S *d = dst;                                                                                \
+        const S *s = src;                                                                          \
+        if (s->has && (!d->has || s->F < d->F)) *d = *s;                                           \
         return 0;                                                                                  \
     }                                                                                              \
     static int max_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,                \
                                  wr_arena *heap, wr_error *err)                                    \
     {                                                                                              \
-        val_state *d = dst;                                                                        \
-        const val_state *s = src;                                                                  \
-        if (s->has && (!d->has || s->v.F > d->v.F)) *d = *s;                                       \
+        S *d = dst;                                                                                \
+        const S *s = src;                                                                          \
+        if (s->has && (!d->has || s->F > d->F)) *d = *s;                                           \
         return 0;                                                                                  \
     }
 
-MINMAX(bool, uint8_t, u8)
-MINMAX(i8, int8_t, i8)
-MINMAX(i16, int16_t, i16)
-MINMAX(i32, int32_t, i32)
-MINMAX(i64, int64_t, i64)
-MINMAX(f32, float, f32)
-MINMAX(f64, double, f64)
+MINMAX(bool, uint8_t, val_state, v.u8)
+MINMAX(i8, int8_t, val_state, v.i8)
+MINMAX(i16, int16_t, val_state, v.i16)
+MINMAX(i32, int32_t, val_state, v.i32)
+MINMAX(i64, int64_t, val_state, v.i64)
+MINMAX(i128, wr_int128, wide_state, v) /* DECIMAL: one scale per column, so by unscaled value */
+MINMAX(f32, float, val_state, v.f32)
+MINMAX(f64, double, val_state, v.f64)
 
 static int min_str_update(UPDATE_ARGS)
 {
@@ -628,13 +759,13 @@ static int single_value_error(wr_error *err)
 }
 
 /* Fixed-width values move as bits, so one loop per width serves every type of that width. */
-#define PICK(SFX, T, F)                                                                            \
+#define PICK(SFX, T, S, F)                                                                         \
     static int first_##SFX##_update(UPDATE_ARGS)                                                   \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
         FOR_VALUES(                                                                                \
-            val_state, if (!s->has) {                                                              \
-                s->v.F = x[r];                                                                     \
+            S, if (!s->has) {                                                                      \
+                s->F = x[r];                                                                       \
                 s->has = 1;                                                                        \
             });                                                                                    \
         return 0;                                                                                  \
@@ -642,53 +773,57 @@ static int single_value_error(wr_error *err)
     static int last_##SFX##_update(UPDATE_ARGS)                                                    \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        FOR_VALUES(val_state, s->v.F = x[r]; s->has = 1);                                          \
+        FOR_VALUES(S, s->F = x[r]; s->has = 1);                                                    \
         return 0;                                                                                  \
     }                                                                                              \
     static int single_##SFX##_update(UPDATE_ARGS)                                                  \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
         FOR_ROWS(                                                                                  \
-            val_state, if (++s->rows > 1) return single_value_error(err);                          \
+            S, if (++s->rows > 1) return single_value_error(err);                                  \
             if (!wr_vector_is_null(arg, (int)r)) {                                                 \
-                s->v.F = x[r];                                                                     \
+                s->F = x[r];                                                                       \
                 s->has = 1;                                                                        \
             });                                                                                    \
         return 0;                                                                                  \
     }
 
-PICK(w8, uint8_t, u8)
-PICK(w16, uint16_t, u16)
-PICK(w32, uint32_t, u32)
-PICK(w64, uint64_t, u64)
+PICK(w8, uint8_t, val_state, v.u8)
+PICK(w16, uint16_t, val_state, v.u16)
+PICK(w32, uint32_t, val_state, v.u32)
+PICK(w64, uint64_t, val_state, v.u64)
+PICK(w128, wr_int128, wide_state, v)
 
-static int first_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
-                           wr_error *err)
-{
-    val_state *d = dst;
-    const val_state *s = src;
-    if (!d->has && s->has) *d = *s;
-    return 0;
-}
+/* The merges of FIRST_VALUE, LAST_VALUE and SINGLE_VALUE for a fixed-width state S. */
+#define PICK_MERGES(SFX, S)                                                                        \
+    static int first_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,              \
+                                   wr_arena *heap, wr_error *err)                                  \
+    {                                                                                              \
+        S *d = dst;                                                                                \
+        const S *s = src;                                                                          \
+        if (!d->has && s->has) *d = *s;                                                            \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int last_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,               \
+                                  wr_arena *heap, wr_error *err)                                   \
+    {                                                                                              \
+        S *d = dst;                                                                                \
+        const S *s = src;                                                                          \
+        if (s->has) *d = *s;                                                                       \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int single_##SFX##_merge(const wr_agg_acc *acc, void *dst, const void *src,             \
+                                    wr_arena *heap, wr_error *err)                                 \
+    {                                                                                              \
+        S *d = dst;                                                                                \
+        const S *s = src;                                                                          \
+        if (d->rows + s->rows > 1) return single_value_error(err);                                 \
+        if (s->rows) *d = *s;                                                                      \
+        return 0;                                                                                  \
+    }
 
-static int last_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
-                          wr_error *err)
-{
-    val_state *d = dst;
-    const val_state *s = src;
-    if (s->has) *d = *s;
-    return 0;
-}
-
-static int single_val_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
-                            wr_error *err)
-{
-    val_state *d = dst;
-    const val_state *s = src;
-    if (d->rows + s->rows > 1) return single_value_error(err);
-    if (s->rows) *d = *s;
-    return 0;
-}
+PICK_MERGES(val, val_state)
+PICK_MERGES(wide, wide_state)
 
 static int first_str_update(UPDATE_ARGS)
 {
@@ -749,6 +884,19 @@ static void val_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t f
         const val_state *s = STATE_OF(val_state, first + i);
         if (s->has)
             put_value(&out->cols[col], width, row0 + i, &s->v);
+        else
+            wr_batch_set_null(out, col, row0 + i);
+    }
+}
+
+static void wide_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    wr_int128 *o = out->cols[col].data;
+    for (int i = 0; i < n; i++) {
+        const wide_state *s = STATE_OF(wide_state, first + i);
+        if (s->has)
+            o[row0 + i] = s->v;
         else
             wr_batch_set_null(out, col, row0 + i);
     }
@@ -880,33 +1028,35 @@ static const wr_agg_update_fn var_retract[PHYS_COUNT] = {
 static const wr_agg_update_fn min_update[PHYS_COUNT] = {
     [WR_PHYS_BOOL] = min_bool_update, [WR_PHYS_I8] = min_i8_update,
     [WR_PHYS_I16] = min_i16_update,   [WR_PHYS_I32] = min_i32_update,
-    [WR_PHYS_I64] = min_i64_update,   [WR_PHYS_F32] = min_f32_update,
-    [WR_PHYS_F64] = min_f64_update,   [WR_PHYS_STR] = min_str_update,
+    [WR_PHYS_I64] = min_i64_update,   [WR_PHYS_I128] = min_i128_update,
+    [WR_PHYS_F32] = min_f32_update,   [WR_PHYS_F64] = min_f64_update,
+    [WR_PHYS_STR] = min_str_update,
 };
 static const wr_agg_merge_fn min_merge[PHYS_COUNT] = {
     [WR_PHYS_BOOL] = min_bool_merge, [WR_PHYS_I8] = min_i8_merge,   [WR_PHYS_I16] = min_i16_merge,
-    [WR_PHYS_I32] = min_i32_merge,   [WR_PHYS_I64] = min_i64_merge, [WR_PHYS_F32] = min_f32_merge,
-    [WR_PHYS_F64] = min_f64_merge,   [WR_PHYS_STR] = min_str_merge,
+    [WR_PHYS_I32] = min_i32_merge,   [WR_PHYS_I64] = min_i64_merge, [WR_PHYS_I128] = min_i128_merge,
+    [WR_PHYS_F32] = min_f32_merge,   [WR_PHYS_F64] = min_f64_merge, [WR_PHYS_STR] = min_str_merge,
 };
 static const wr_agg_update_fn max_update[PHYS_COUNT] = {
     [WR_PHYS_BOOL] = max_bool_update, [WR_PHYS_I8] = max_i8_update,
     [WR_PHYS_I16] = max_i16_update,   [WR_PHYS_I32] = max_i32_update,
-    [WR_PHYS_I64] = max_i64_update,   [WR_PHYS_F32] = max_f32_update,
-    [WR_PHYS_F64] = max_f64_update,   [WR_PHYS_STR] = max_str_update,
+    [WR_PHYS_I64] = max_i64_update,   [WR_PHYS_I128] = max_i128_update,
+    [WR_PHYS_F32] = max_f32_update,   [WR_PHYS_F64] = max_f64_update,
+    [WR_PHYS_STR] = max_str_update,
 };
 static const wr_agg_merge_fn max_merge[PHYS_COUNT] = {
     [WR_PHYS_BOOL] = max_bool_merge, [WR_PHYS_I8] = max_i8_merge,   [WR_PHYS_I16] = max_i16_merge,
-    [WR_PHYS_I32] = max_i32_merge,   [WR_PHYS_I64] = max_i64_merge, [WR_PHYS_F32] = max_f32_merge,
-    [WR_PHYS_F64] = max_f64_merge,   [WR_PHYS_STR] = max_str_merge,
+    [WR_PHYS_I32] = max_i32_merge,   [WR_PHYS_I64] = max_i64_merge, [WR_PHYS_I128] = max_i128_merge,
+    [WR_PHYS_F32] = max_f32_merge,   [WR_PHYS_F64] = max_f64_merge, [WR_PHYS_STR] = max_str_merge,
 };
 
-/* FIRST_VALUE, LAST_VALUE, SINGLE_VALUE by width: [0] 1 byte, [1] 2, [2] 4, [3] 8. */
-static const wr_agg_update_fn first_update[4] = {first_w8_update, first_w16_update,
-                                                 first_w32_update, first_w64_update};
-static const wr_agg_update_fn last_update[4] = {last_w8_update, last_w16_update, last_w32_update,
-                                                last_w64_update};
-static const wr_agg_update_fn single_update[4] = {single_w8_update, single_w16_update,
-                                                  single_w32_update, single_w64_update};
+/* FIRST_VALUE, LAST_VALUE, SINGLE_VALUE by width: [0] 1 byte, [1] 2, [2] 4, [3] 8, [4] 16. */
+static const wr_agg_update_fn first_update[5] = {
+    first_w8_update, first_w16_update, first_w32_update, first_w64_update, first_w128_update};
+static const wr_agg_update_fn last_update[5] = {last_w8_update, last_w16_update, last_w32_update,
+                                                last_w64_update, last_w128_update};
+static const wr_agg_update_fn single_update[5] = {
+    single_w8_update, single_w16_update, single_w32_update, single_w64_update, single_w128_update};
 
 static int width_index(size_t width)
 {
@@ -919,6 +1069,8 @@ static int width_index(size_t width)
         return 2;
     case 8:
         return 3;
+    case 16:
+        return 4;
     }
     return -1;
 }
@@ -931,16 +1083,29 @@ static void set_size(wr_agg_acc *acc, size_t size, size_t align)
 
 #define SET_STATE(acc, T) set_size(acc, sizeof(T), _Alignof(T))
 
+/*
+ * Whether the result type fits a function that keeps its argument's values
+ * (MIN, MAX, FIRST/LAST_VALUE, SINGLE_VALUE): the same physical class, and for
+ * DECIMAL the same scale, since values are copied unscaled.
+ */
+static bool keeps_values(const wr_agg_acc *acc)
+{
+    wr_agg_phys p = acc->phys;
+    if (p == WR_PHYS_NONE || wr_agg_phys_of(acc->result.id) != p) return false;
+    return p != WR_PHYS_I128 || acc->result.scale == acc->arg.scale;
+}
+
 /* The function tables for acc's kind and argument; false when there are none. */
 static bool choose(wr_agg_acc *acc)
 {
     wr_agg_phys p = acc->phys, rp = wr_agg_phys_of(acc->result.id);
     bool is_str = p == WR_PHYS_STR;
+    bool is_dec = p == WR_PHYS_I128;
     int wi = width_index(wr_type_width(acc->arg.id));
     switch (acc->kind) {
     case WR_AGG_COUNT_STAR:
     case WR_AGG_COUNT:
-        if (!phys_is_num(rp)) return false;
+        if (!phys_is_num(rp) || rp == WR_PHYS_I128) return false;
         SET_STATE(acc, count_state);
         acc->update = acc->kind == WR_AGG_COUNT ? count_update : count_star_update;
         acc->retract = acc->kind == WR_AGG_COUNT ? count_retract : count_star_retract;
@@ -950,7 +1115,17 @@ static bool choose(wr_agg_acc *acc)
     case WR_AGG_SUM:
     case WR_AGG_SUM0:
     case WR_AGG_AVG:
-        if (!phys_is_num(p) || !phys_is_num(rp)) return false;
+        /* Numbers only (a DATE is an I32 too); DECIMAL sums into DECIMAL and nothing else. */
+        if (!wr_type_is_numeric(acc->arg.id) || !phys_is_num(rp) || is_dec != (rp == WR_PHYS_I128))
+            return false;
+        if (is_dec) {
+            SET_STATE(acc, dsum_state);
+            acc->update = dsum_update;
+            acc->retract = dsum_retract;
+            acc->merge = dsum_merge;
+            acc->final = acc->kind == WR_AGG_AVG ? davg_final : dsum_final;
+            return true;
+        }
         if (acc->kind == WR_AGG_AVG && p == WR_PHYS_I64) {
             SET_STATE(acc, wsum_state);
             acc->update = wsum_update;
@@ -975,28 +1150,31 @@ static bool choose(wr_agg_acc *acc)
     case WR_AGG_STDDEV_SAMP:
     case WR_AGG_VAR_POP:
     case WR_AGG_VAR_SAMP:
-        if (!phys_is_num(p) || !phys_is_num(rp)) return false;
+        if (!wr_type_is_numeric(acc->arg.id) || !phys_is_num(rp) || is_dec != (rp == WR_PHYS_I128))
+            return false;
         SET_STATE(acc, var_state);
-        acc->update = var_update[p];
-        acc->retract = var_retract[p];
+        acc->update = is_dec ? var_dec_update : var_update[p];
+        acc->retract = is_dec ? var_dec_retract : var_retract[p];
         acc->merge = var_merge;
         acc->final = var_final;
         return true;
     case WR_AGG_MIN:
     case WR_AGG_MAX:
-        if (p == WR_PHYS_NONE || rp != p) return false;
+        if (!keeps_values(acc)) return false;
         if (is_str)
             SET_STATE(acc, str_state);
+        else if (is_dec)
+            SET_STATE(acc, wide_state);
         else
             SET_STATE(acc, val_state);
         acc->update = acc->kind == WR_AGG_MIN ? min_update[p] : max_update[p];
         acc->merge = acc->kind == WR_AGG_MIN ? min_merge[p] : max_merge[p];
-        acc->final = is_str ? str_final : val_final;
+        acc->final = is_str ? str_final : is_dec ? wide_final : val_final;
         return true;
     case WR_AGG_FIRST_VALUE:
     case WR_AGG_LAST_VALUE:
     case WR_AGG_SINGLE_VALUE:
-        if (p == WR_PHYS_NONE || rp != p || (!is_str && wi < 0)) return false;
+        if (!keeps_values(acc) || (!is_str && wi < 0)) return false;
         if (is_str) {
             SET_STATE(acc, str_state);
             acc->final = str_final;
@@ -1010,23 +1188,27 @@ static bool choose(wr_agg_acc *acc)
                 acc->update = single_str_update;
                 acc->merge = single_str_merge;
             }
-        } else {
+            return true;
+        }
+        if (is_dec)
+            SET_STATE(acc, wide_state);
+        else
             SET_STATE(acc, val_state);
-            acc->final = val_final;
-            if (acc->kind == WR_AGG_FIRST_VALUE) {
-                acc->update = first_update[wi];
-                acc->merge = first_val_merge;
-            } else if (acc->kind == WR_AGG_LAST_VALUE) {
-                acc->update = last_update[wi];
-                acc->merge = last_val_merge;
-            } else {
-                acc->update = single_update[wi];
-                acc->merge = single_val_merge;
-            }
+        acc->final = is_dec ? wide_final : val_final;
+        if (acc->kind == WR_AGG_FIRST_VALUE) {
+            acc->update = first_update[wi];
+            acc->merge = is_dec ? first_wide_merge : first_val_merge;
+        } else if (acc->kind == WR_AGG_LAST_VALUE) {
+            acc->update = last_update[wi];
+            acc->merge = is_dec ? last_wide_merge : last_val_merge;
+        } else {
+            acc->update = single_update[wi];
+            acc->merge = is_dec ? single_wide_merge : single_val_merge;
         }
         return true;
     case WR_AGG_LISTAGG:
-        if (!is_str || rp != WR_PHYS_STR) return false;
+        /* Character strings only: byte strings share the class but are not text. */
+        if (!wr_type_is_string(acc->arg.id) || rp != WR_PHYS_STR) return false;
         SET_STATE(acc, lagg_state);
         acc->update = lagg_update;
         acc->merge = lagg_merge;
@@ -1086,7 +1268,7 @@ int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in,
     acc->arg = call->nargs ? in[call->args[0]] : wr_type_make(WR_TYPE_BIGINT, false);
     acc->phys = call->kind == WR_AGG_COUNT ? WR_PHYS_NONE : wr_agg_phys_of(acc->arg.id);
     if (call->kind == WR_AGG_LISTAGG && call->nargs == 2 &&
-        wr_agg_phys_of(in[call->args[1]].id) != WR_PHYS_STR) {
+        !wr_type_is_string(in[call->args[1]].id)) {
         char t[64];
         return wr_error_set(err, WR_ERR_VALIDATION, "LISTAGG needs a string separator, got %s",
                             wr_type_name(in[call->args[1]], t, sizeof(t)));

@@ -104,6 +104,16 @@ int wr_agg_resolve(const char *name, const wr_type *args, int nargs, bool distin
     case WR_AGG_VAR_SAMP:
         /* Flink keeps the argument's type: SUM(INT) and AVG(INT) are INT, VAR(FLOAT) FLOAT. */
         if (!wr_type_is_numeric(arg.id)) return type_error(err, pos, fn, "a numeric argument", arg);
+        if (arg.id == WR_TYPE_DECIMAL) {
+            /* Except DECIMAL(p, s) (LogicalTypeMerging): SUM has room for 38 digits,
+             * DECIMAL(38, s); AVG, and STDDEV and VAR, which Calcite types as AVG, divide
+             * by a count, DECIMAL(38, max(s, 6)). A SUM past 38 digits is NULL, so $SUM0
+             * of a DECIMAL stays nullable. */
+            bool sum = k == WR_AGG_SUM || k == WR_AGG_SUM0;
+            res = wr_type_decimal(WR_DECIMAL_MAX_PRECISION, sum ? arg.scale : WR_MAX(arg.scale, 6),
+                                  true);
+            break;
+        }
         if (k == WR_AGG_SUM0) res.nullable = false;
         break;
     case WR_AGG_MIN:
@@ -116,8 +126,8 @@ int wr_agg_resolve(const char *name, const wr_type *args, int nargs, bool distin
         if (p == WR_PHYS_NONE) return type_error(err, pos, fn, "a typed argument", arg);
         break;
     case WR_AGG_LISTAGG:
-        if (p != WR_PHYS_STR) return type_error(err, pos, fn, "a string argument", arg);
-        if (nargs == 2 && wr_agg_phys_of(args[1].id) != WR_PHYS_STR)
+        if (!wr_type_is_string(arg.id)) return type_error(err, pos, fn, "a string argument", arg);
+        if (nargs == 2 && !wr_type_is_string(args[1].id))
             return type_error(err, pos, fn, "a string separator", args[1]);
         res = wr_type_make(WR_TYPE_VARCHAR, true);
         break;

@@ -18,19 +18,22 @@
 
 /*
  * How values of a type are held. Adding a logical type means adding its case
- * to wr_agg_phys_of; every accumulator dispatches on this (DECIMAL will add
- * a 16-byte integer class here).
+ * to wr_agg_phys_of; every accumulator dispatches on this. The class says how
+ * values are stored and ordered, not what they mean: a DATE is an I32, so the
+ * functions that need a number (SUM, AVG, STDDEV, VAR) also check the logical
+ * type.
  */
 typedef enum wr_agg_phys {
     WR_PHYS_NONE = 0, /* no argument (COUNT(*)), or a type aggregates cannot hold */
     WR_PHYS_BOOL,     /* uint8_t 0/1 */
     WR_PHYS_I8,
     WR_PHYS_I16,
-    WR_PHYS_I32,
-    WR_PHYS_I64,
+    WR_PHYS_I32,  /* also DATE, TIME, INTERVAL YEAR TO MONTH */
+    WR_PHYS_I64,  /* also TIMESTAMP, TIMESTAMP_LTZ, INTERVAL DAY TO SECOND */
+    WR_PHYS_I128, /* DECIMAL: the unscaled wr_int128 at the type's scale */
     WR_PHYS_F32,
     WR_PHYS_F64,
-    WR_PHYS_STR, /* wr_str */
+    WR_PHYS_STR, /* wr_str: character and byte strings */
 } wr_agg_phys;
 
 wr_agg_phys wr_agg_phys_of(wr_type_id id);

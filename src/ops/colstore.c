@@ -15,16 +15,27 @@ wr_value_kind wr_value_kind_of(wr_type_id id)
     case WR_TYPE_SMALLINT:
         return WR_VALUE_I16;
     case WR_TYPE_INT:
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_INTERVAL_YM:
         return WR_VALUE_I32;
     case WR_TYPE_BIGINT:
     case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_DT:
         return WR_VALUE_I64;
+    case WR_TYPE_DECIMAL:
+        /* The unscaled value: values of one column share its scale, so they compare as
+         * integers (a join checks that both sides of a key have the same scale). */
+        return WR_VALUE_I128;
     case WR_TYPE_FLOAT:
         return WR_VALUE_F32;
     case WR_TYPE_DOUBLE:
         return WR_VALUE_F64;
     case WR_TYPE_CHAR:
     case WR_TYPE_VARCHAR:
+    case WR_TYPE_BINARY:
+    case WR_TYPE_VARBINARY:
         return WR_VALUE_STR;
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:

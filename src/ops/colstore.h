@@ -20,12 +20,12 @@ typedef enum wr_value_kind {
     WR_VALUE_UNSUPPORTED = 0,
     WR_VALUE_I8,   /* BOOLEAN, TINYINT: signed bytes (a BOOLEAN is 0 or 1) */
     WR_VALUE_I16,  /* SMALLINT */
-    WR_VALUE_I32,  /* INT */
-    WR_VALUE_I64,  /* BIGINT, TIMESTAMP */
-    WR_VALUE_I128, /* 16-byte signed integers (DECIMAL's unscaled value) */
+    WR_VALUE_I32,  /* INT, DATE, TIME, INTERVAL YEAR TO MONTH */
+    WR_VALUE_I64,  /* BIGINT, TIMESTAMP, TIMESTAMP_LTZ, INTERVAL DAY TO SECOND */
+    WR_VALUE_I128, /* 16-byte signed integers: DECIMAL's unscaled value (one scale per column) */
     WR_VALUE_F32,  /* FLOAT */
     WR_VALUE_F64,  /* DOUBLE */
-    WR_VALUE_STR,  /* CHAR, VARCHAR: wr_str views, compared as bytes */
+    WR_VALUE_STR,  /* CHAR, VARCHAR, BINARY, VARBINARY: wr_str views, compared as bytes */
 } wr_value_kind;
 
 /* How values of a type are handled, or WR_VALUE_UNSUPPORTED for a type that has no case yet. */

@@ -9,11 +9,13 @@
  * cache, states as soon as their group is known), then each aggregate runs
  * one tight loop over (row, group) pairs.
  *
- * Keys take one of two paths. A single fixed-width group column (the common
- * GROUP BY id) is held as a 64-bit integer of its bits in the slot itself,
- * with NULL as a group of its own. Anything else is encoded per row into
- * bytes of a fixed layout — NULL flags, each column's value or string
- * length at a fixed offset, then the string bytes — built column by column
+ * Keys take one of two paths. A single group column of at most 8 bytes (the
+ * common GROUP BY id, also a DATE, TIME, TIMESTAMP or interval) is held as a
+ * 64-bit integer of its bits in the slot itself, with NULL as a group of its
+ * own. Anything else (several columns, a DECIMAL's 16 bytes, a string or byte
+ * string) is encoded per row into bytes of a fixed layout — NULL flags, each
+ * column's value or string length at a fixed offset, then the string bytes
+ * (character and byte strings alike) — built column by column
  * and compared as bytes; NULL keys encode equal, so they group together.
  * A group's key starts its state row (keys with strings: a reference into one
  * buffer of key bytes), so a probe and the updates after it touch the same
@@ -494,7 +496,7 @@ static void bytes_encode(hash_agg_op *op, const wr_batch *in, const uint32_t *ro
     /* The layout follows the spec's types (op->col_off); the batch's agree with them. */
     for (int k = 0; k < spec->ngroups; k++) {
         const wr_vector *v = &in->cols[spec->groups[k]];
-        if (!wr_type_is_string(spec->in_types[spec->groups[k]].id)) continue;
+        if (!wr_type_is_view(spec->in_types[spec->groups[k]].id)) continue;
         const wr_str *s = v->data;
         for (int i = 0; i < n; i++)
             if (!wr_vector_is_null(v, (int)rows[i])) len[i] += s[rows[i]].len;
@@ -520,7 +522,7 @@ static void bytes_encode(hash_agg_op *op, const wr_batch *in, const uint32_t *ro
         const uint8_t *d = v->data;
         size_t off = op->col_off[k];
         wr_type_id id = spec->in_types[spec->groups[k]].id;
-        if (wr_type_is_string(id)) {
+        if (wr_type_is_view(id)) {
             const wr_str *s = v->data;
             for (int i = 0; i < n; i++) {
                 uint8_t *p = enc + op->eoff[i];
@@ -677,7 +679,7 @@ static void bytes_write_keys(hash_agg_op *op, uint32_t first, int n)
             wr_vector *v = &out->cols[k];
             const uint8_t *at = p + op->col_off[k];
             bool null = (p[k >> 3] >> (k & 7)) & 1;
-            if (wr_type_is_string(v->type.id)) {
+            if (wr_type_is_view(v->type.id)) {
                 uint32_t l;
                 memcpy(&l, at, 4);
                 /* A view of the key buffer, which no longer moves. */
@@ -769,7 +771,7 @@ static int apply_distinct(hash_agg_op *op, dset *set, const wr_vector *v, const 
                           const uint32_t *groups, int n)
 {
     dset_reserve(set, n);
-    bool str = wr_type_is_string(v->type.id);
+    bool str = wr_type_is_view(v->type.id);
     size_t w = wr_type_width(v->type.id);
     const uint8_t *d = v->data;
     int m = 0;
@@ -863,7 +865,7 @@ static wr_operator *agg_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     size_t prefix = 0; /* bytes of key before the states in a group's row */
     if (spec->ngroups == 0) {
         op->mode = KEYS_NONE;
-    } else if (spec->ngroups == 1 && !wr_type_is_string(spec->in_types[spec->groups[0]].id) &&
+    } else if (spec->ngroups == 1 && !wr_type_is_view(spec->in_types[spec->groups[0]].id) &&
                wr_type_width(spec->in_types[spec->groups[0]].id) <= 8) {
         op->mode = KEYS_INT;
         op->key_width = wr_type_width(spec->in_types[spec->groups[0]].id);
@@ -876,8 +878,8 @@ static wr_operator *agg_create(const void *p, wr_op_ctx *ctx, wr_error *err)
         for (int k = 0; k < spec->ngroups; k++) {
             wr_type_id id = spec->in_types[spec->groups[k]].id;
             op->col_off[k] = (uint32_t)off;
-            off += wr_type_is_string(id) ? 4 : wr_type_width(id);
-            if (wr_type_is_string(id)) op->fixed_len = false;
+            off += wr_type_is_view(id) ? 4 : wr_type_width(id);
+            if (wr_type_is_view(id)) op->fixed_len = false;
         }
         op->fixed = off;
         prefix = op->fixed_len ? op->fixed : sizeof(key_ref);

@@ -216,11 +216,17 @@ static int check_desc(const wr_join_desc *d, wr_error *err)
                                 "hash join: key %d names column %d of %d on the left and %d of %d "
                                 "on the right",
                                 k, l, d->nleft, r, d->nright);
-        if (wr_value_kind_of(d->left_types[l].id) != wr_value_kind_of(d->right_types[r].id)) {
+        /* Keys compare by their slots, so DECIMALs must agree on what the unscaled value
+         * means: 1.5 is 15 at scale 1 but 150 at scale 2 (the planner casts such keys). */
+        wr_type lt = d->left_types[l], rt = d->right_types[r];
+        if (wr_value_kind_of(lt.id) != wr_value_kind_of(rt.id) ||
+            (lt.id == WR_TYPE_DECIMAL && lt.scale != rt.scale)) {
             char a[64], b[64];
-            return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: key %d compares %s with %s", k,
-                                wr_type_name(d->left_types[l], a, sizeof(a)),
-                                wr_type_name(d->right_types[r], b, sizeof(b)));
+            return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: key %d compares %s with %s%s", k,
+                                wr_type_name(lt, a, sizeof(a)), wr_type_name(rt, b, sizeof(b)),
+                                lt.id == WR_TYPE_DECIMAL && rt.id == WR_TYPE_DECIMAL
+                                    ? " (DECIMAL keys need the same scale)"
+                                    : "");
         }
     }
     if (d->residual) {

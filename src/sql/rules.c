@@ -154,6 +154,32 @@ static int add_key_column(wr_plan **side, wr_expr *e)
     return n;
 }
 
+/*
+ * Whether l = r can be a hash key, whose sides compare by their stored
+ * values: the same type, where DECIMALs of different scales (1.5 is 15 at
+ * scale 1 but 150 at scale 2) become keys in their common type, *common,
+ * provided it holds both exactly. *common's id is NULL when no cast is needed.
+ */
+static bool key_pair(const wr_expr *l, const wr_expr *r, wr_type *common)
+{
+    wr_type a = l->type, b = r->type;
+    common->id = WR_TYPE_NULL;
+    if (a.id != b.id) return false;
+    if (a.id != WR_TYPE_DECIMAL || a.scale == b.scale) return true;
+    return wr_type_common(a, b, common) && common->scale == WR_MAX(a.scale, b.scale);
+}
+
+/* x cast to t (a wider DECIMAL, which cannot fail) with x's nullability. */
+static wr_expr *widen_key(wr_expr *x, wr_type t)
+{
+    wr_error err;
+    wr_error_init(&err);
+    t.nullable = x->type.nullable;
+    wr_expr *c = wr_expr_cast(x, t, false, x->pos, &err);
+    assert(c != NULL);
+    return c;
+}
+
 /* Join keys out of the condition. Returns the plan to use instead of j (j, or a Calc on it). */
 static wr_plan *extract_keys(wr_plan *j)
 {
@@ -167,11 +193,16 @@ static wr_plan *extract_keys(wr_plan *j)
         if (e->kind == WR_EXPR_CALL && e->fn == WR_FN_EQ && e->nargs == 2) {
             int a = sides(e->args[0], nl), b = sides(e->args[1], nl);
             wr_expr *l = NULL, *r = NULL;
+            wr_type common;
             if (a == 1 && b == 2) l = e->args[0], r = e->args[1];
             if (a == 2 && b == 1) l = e->args[1], r = e->args[0];
-            if (l && r && l->type.id == r->type.id) {
+            if (l && r && key_pair(l, r, &common)) {
                 e->nargs = 0;
                 wr_expr_free(e);
+                if (common.id != WR_TYPE_NULL) {
+                    l = widen_key(l, common);
+                    r = widen_key(r, common);
+                }
                 shift_cols(r, -nl);
                 WR_VEC_PUSH(&lk, l);
                 WR_VEC_PUSH(&rk, r);

@@ -12,6 +12,7 @@
 
 #include "../../src/base/alloc.h"
 #include "../../src/ops/aggregate_int.h"
+#include "../../src/types/decimal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -73,6 +74,20 @@ static void put_s(wr_batch *b, int col, int row, const char *s)
 static void put_null(wr_batch *b, int col, int row)
 {
     wr_batch_set_null(b, col, row);
+}
+
+/* A DECIMAL's unscaled value. */
+static void put_dec(wr_batch *b, int col, int row, wr_int128 v)
+{
+    ((wr_int128 *)b->cols[col].data)[row] = v;
+    if (b->cols[col].validity) wr_validity_set(b->cols[col].validity, row, true);
+}
+
+/* Bytes (BINARY, VARBINARY) copied into the batch. */
+static void put_bytes(wr_batch *b, int col, int row, const char *p, size_t n)
+{
+    ((wr_str *)b->cols[col].data)[row] = wr_batch_str(b, p, n);
+    if (b->cols[col].validity) wr_validity_set(b->cols[col].validity, row, true);
 }
 
 /* A call resolved by name, as the binder makes it; arg2 < 0 and filter < 0 for none. */
@@ -188,6 +203,17 @@ static double dval(rowref r, int col)
     return ((double *)v->data)[r.row];
 }
 
+/* A DECIMAL column's unscaled value (as int64: the tests' values are small). */
+static int64_t decval(rowref r, int col)
+{
+    const wr_vector *v = &r.b->cols[col];
+    cr_assert(!isnull(r, col), "column %d is NULL", col);
+    cr_assert_eq(v->type.id, WR_TYPE_DECIMAL);
+    wr_int128 x = ((const wr_int128 *)v->data)[r.row];
+    cr_assert(x >= INT64_MIN && x <= INT64_MAX);
+    return (int64_t)x;
+}
+
 static bool seq(rowref r, int col, const char *want)
 {
     if (isnull(r, col)) return false;
@@ -298,6 +324,43 @@ Test(agg_resolve, flink_result_types)
     cr_assert_str_eq(wr_agg_name(WR_AGG_SUM0), "$SUM0");
 }
 
+Test(agg_resolve, decimal_temporal_and_byte_types)
+{
+    wr_type d10_2 = wr_type_decimal(10, 2, false), d20_8 = wr_type_decimal(20, 8, true),
+            d5_1 = wr_type_decimal(5, 1, true);
+    /* SUM(DECIMAL(p, s)) is DECIMAL(38, s); AVG, STDDEV and VAR DECIMAL(38, max(s, 6)). */
+    resolves("SUM", &d10_2, 1, WR_AGG_SUM, wr_type_decimal(38, 2, true));
+    resolves("$SUM0", &d10_2, 1, WR_AGG_SUM0, wr_type_decimal(38, 2, true));
+    resolves("AVG", &d10_2, 1, WR_AGG_AVG, wr_type_decimal(38, 6, true));
+    resolves("AVG", &d20_8, 1, WR_AGG_AVG, wr_type_decimal(38, 8, true));
+    resolves("STDDEV_POP", &d5_1, 1, WR_AGG_STDDEV_POP, wr_type_decimal(38, 6, true));
+    resolves("VAR_SAMP", &d20_8, 1, WR_AGG_VAR_SAMP, wr_type_decimal(38, 8, true));
+    resolves("MIN", &d5_1, 1, WR_AGG_MIN, d5_1);
+    resolves("MAX", &d10_2, 1, WR_AGG_MAX, wr_type_decimal(10, 2, true));
+    /* The functions that keep values take every type, unchanged. */
+    wr_type_id kept[] = {WR_TYPE_DATE,        WR_TYPE_TIME,        WR_TYPE_TIMESTAMP_LTZ,
+                         WR_TYPE_INTERVAL_YM, WR_TYPE_INTERVAL_DT, WR_TYPE_BINARY,
+                         WR_TYPE_VARBINARY,   WR_TYPE_DECIMAL};
+    const char *keep_fns[] = {"MIN", "MAX", "FIRST_VALUE", "LAST_VALUE", "$SINGLE_VALUE"};
+    wr_agg_kind keep_kinds[] = {WR_AGG_MIN, WR_AGG_MAX, WR_AGG_FIRST_VALUE, WR_AGG_LAST_VALUE,
+                                WR_AGG_SINGLE_VALUE};
+    for (size_t i = 0; i < WR_ARRAY_LEN(kept); i++) {
+        wr_type t = ty(kept[i]);
+        for (size_t f = 0; f < WR_ARRAY_LEN(keep_fns); f++)
+            resolves(keep_fns[f], &t, 1, keep_kinds[f], t);
+        resolves("COUNT", &t, 1, WR_AGG_COUNT, ty_nn(WR_TYPE_BIGINT));
+    }
+    /* Numbers only where a number is computed; text only for LISTAGG. */
+    wr_type date = ty(WR_TYPE_DATE), ym = ty(WR_TYPE_INTERVAL_YM), bytes = ty(WR_TYPE_VARBINARY),
+            ltz = ty(WR_TYPE_TIMESTAMP_LTZ);
+    fails("SUM", &date, 1, "SUM needs a numeric argument, got DATE");
+    fails("AVG", &ym, 1, "AVG needs a numeric argument, got INTERVAL MONTH");
+    fails("VAR_POP", &ltz, 1, "VAR_POP needs a numeric argument, got TIMESTAMP_LTZ(6)");
+    fails("LISTAGG", &bytes, 1, "LISTAGG needs a string argument, got BYTES");
+    wr_type sep_bytes[2] = {ty(WR_TYPE_VARCHAR), bytes};
+    fails("LISTAGG", sep_bytes, 2, "LISTAGG needs a string separator, got BYTES");
+}
+
 Test(agg_resolve, errors_name_the_function_and_the_type)
 {
     wr_type str = ty_nn(WR_TYPE_VARCHAR), i32 = ty(WR_TYPE_INT), b = ty(WR_TYPE_BOOLEAN),
@@ -377,8 +440,8 @@ static wr_batch *sample_batch(int from, int to)
 }
 
 /*
- * The capture keeps at most 16 columns, so the calls run in two operators of
- * up to 15 each; agg_at finds call i's column in group key's row.
+ * The calls run in two operators of up to 15 each (16 columns with the group
+ * key); agg_at finds call i's column in group key's row.
  */
 #define PER_RUN 15
 
@@ -1198,6 +1261,232 @@ Test(hash_agg, end_of_input_honours_cancellation)
     run_fini(&r);
 }
 
+/* ---- DECIMAL, temporal and byte-string values and keys ------------------------------------ */
+
+/* Days since the epoch of 2024-01-01 and -02. */
+#define DAY1 19723
+#define DAY2 19724
+
+Test(hash_agg, decimal_aggregates_grouped_by_date)
+{
+    /* (day DATE, x DECIMAL(10, 2)); day NULL is a group of its own. */
+    wr_type in[2] = {ty(WR_TYPE_DATE), wr_type_decimal(10, 2, true)};
+    struct {
+        int day; /* 0: NULL */
+        int64_t x;
+        bool null;
+    } rows[] = {
+        {DAY1, 125, false}, {DAY1, 250, false}, {DAY1, 0, true},    {DAY2, -1, false},
+        {0, 333, false},    {DAY2, -2, false},  {DAY1, 250, false},
+    };
+    const char *fns[] = {"SUM",   "AVG",         "MIN",        "MAX",
+                         "COUNT", "FIRST_VALUE", "LAST_VALUE", "STDDEV_POP"};
+    wr_agg_call aggs[9];
+    for (int i = 0; i < 8; i++) aggs[i] = agg(fns[i], in, 1);
+    aggs[8] = mkcall("SUM", in, 1, -1, true, -1); /* SUM(DISTINCT x) */
+    int groups[] = {0};
+    agg_run r;
+    run_start(&r, in, 2, groups, 1, aggs, 9);
+    /* Row by row in separate batches, each freed: nothing may point into them. */
+    for (size_t i = 0; i < WR_ARRAY_LEN(rows); i++) {
+        wr_batch *b = mkbatch(in, 2);
+        if (rows[i].day)
+            put_i(b, 0, 0, rows[i].day);
+        else
+            put_null(b, 0, 0);
+        if (rows[i].null)
+            put_null(b, 1, 0);
+        else
+            put_dec(b, 1, 0, rows[i].x);
+        b->count = 1;
+        run_feed_free(&r, b);
+    }
+    run_end(&r);
+    cr_assert_eq(r.cap.rows, 3);
+    rowref d1 = find_row(&r.cap, 0, DAY1, false);
+    cr_assert_eq(d1.b->cols[1].type.scale, 2); /* SUM: DECIMAL(38, 2) */
+    cr_assert_eq(d1.b->cols[1].type.length, 38);
+    cr_assert_eq(decval(d1, 1), 625);          /* 1.25 + 2.50 + 2.50 */
+    cr_assert_eq(d1.b->cols[2].type.scale, 6); /* AVG: DECIMAL(38, 6) */
+    cr_assert_eq(decval(d1, 2), 2083333);      /* 6.25 / 3 = 2.083333.. */
+    cr_assert_eq(decval(d1, 3), 125);
+    cr_assert_eq(decval(d1, 4), 250);
+    cr_assert_eq(ival(d1, 5), 3);
+    cr_assert_eq(decval(d1, 6), 125);
+    cr_assert_eq(decval(d1, 7), 250);
+    cr_assert_eq(decval(d1, 8), 589256); /* sqrt(0.347222..) = 0.5892556.. */
+    cr_assert_eq(decval(d1, 9), 375);    /* 1.25 + 2.50 */
+    rowref d2 = find_row(&r.cap, 0, DAY2, false);
+    cr_assert_eq(decval(d2, 1), -3);
+    cr_assert_eq(decval(d2, 2), -15000); /* -0.015 exactly */
+    cr_assert_eq(decval(d2, 3), -2);
+    cr_assert_eq(decval(d2, 4), -1);
+    cr_assert_eq(decval(d2, 6), -1);
+    cr_assert_eq(decval(d2, 7), -2);
+    rowref dn = find_row(&r.cap, 0, 0, true);
+    cr_assert_eq(decval(dn, 1), 333);
+    cr_assert_eq(decval(dn, 2), 3330000);
+    cr_assert_eq(decval(dn, 8), 0);
+    run_fini(&r);
+}
+
+Test(hash_agg, decimal_avg_rounds_half_up_and_sum_overflow_is_null)
+{
+    /* AVG of DECIMAL(7, 6) 0.000001 and 0: 0.0000005 rounds away from zero to 0.000001. */
+    wr_type d = wr_type_decimal(7, 6, true);
+    int64_t v[] = {1, 0};
+    for (int sign = 1; sign >= -1; sign -= 2) {
+        wr_batch *b = mkbatch(&d, 1);
+        put_dec(b, 0, 0, sign * v[0]), put_dec(b, 0, 1, v[1]);
+        b->count = 2;
+        wr_agg_call c = agg("AVG", &d, 0);
+        agg_run r;
+        run_start(&r, &d, 1, NULL, 0, &c, 1);
+        run_feed_free(&r, b);
+        run_end(&r);
+        cr_assert_eq(decval(only_row(&r.cap), 0), sign);
+        run_fini(&r);
+    }
+    /* 38 nines plus 1 leaves 38 digits: NULL (also for AVG), while MAX still has its value. */
+    wr_type d38 = wr_type_decimal(38, 0, true);
+    wr_int128 nines = wr_decimal_pow10(38) - 1;
+    wr_batch *b = mkbatch(&d38, 1);
+    put_dec(b, 0, 0, nines), put_dec(b, 0, 1, 1), put_dec(b, 0, 2, nines);
+    b->count = 3;
+    wr_agg_call calls[] = {agg("SUM", &d38, 0), agg("AVG", &d38, 0), agg("MAX", &d38, 0),
+                           agg("$SUM0", &d38, 0)};
+    agg_run r;
+    run_start(&r, &d38, 1, NULL, 0, calls, 4);
+    run_feed_free(&r, b);
+    run_end(&r);
+    rowref row = only_row(&r.cap);
+    cr_assert(isnull(row, 0));
+    cr_assert(isnull(row, 1));
+    cr_assert(((wr_int128 *)row.b->cols[2].data)[0] == nines);
+    cr_assert(isnull(row, 3));
+    run_fini(&r);
+    /* $SUM0 over no values is 0 at the result's scale, SUM NULL. */
+    wr_type d2 = wr_type_decimal(5, 2, true);
+    wr_agg_call none[] = {agg("$SUM0", &d2, 0), agg("SUM", &d2, 0)};
+    run_start(&r, &d2, 1, NULL, 0, none, 2);
+    run_end(&r);
+    cr_assert_eq(decval(only_row(&r.cap), 0), 0);
+    cr_assert(isnull(only_row(&r.cap), 1));
+    run_fini(&r);
+}
+
+Test(hash_agg, min_and_max_of_temporal_and_byte_types)
+{
+    int64_t v[] = {DAY2, DAY1, -40};
+    one_agg o;
+    run_one(&o, "MIN", ty(WR_TYPE_DATE), v, 3, NULL);
+    cr_assert_eq(o.row.b->cols[0].type.id, WR_TYPE_DATE);
+    cr_assert_eq(ival(o.row, 0), -40);
+    run_fini(&o.r);
+    run_one(&o, "MAX", ty(WR_TYPE_TIME), (int64_t[]){3600000, 86399999, 0}, 3, NULL);
+    cr_assert_eq(ival(o.row, 0), 86399999);
+    run_fini(&o.r);
+    int64_t micros[] = {1704067200000000LL, -1, 1704067200000001LL};
+    run_one(&o, "MAX", ty(WR_TYPE_TIMESTAMP_LTZ), micros, 3, NULL);
+    cr_assert_eq(ival(o.row, 0), 1704067200000001LL);
+    run_fini(&o.r);
+    run_one(&o, "MIN", ty(WR_TYPE_INTERVAL_YM), (int64_t[]){14, -3, 2}, 3, NULL);
+    cr_assert_eq(ival(o.row, 0), -3);
+    run_fini(&o.r);
+    run_one(&o, "LAST_VALUE", ty(WR_TYPE_INTERVAL_DT), (int64_t[]){5, 9, 1}, 3, (bool[]){0, 0, 1});
+    cr_assert_eq(ival(o.row, 0), 9);
+    run_fini(&o.r);
+
+    /* Byte strings order by unsigned bytes, a prefix first; they may hold zero bytes. */
+    wr_type bytes = ty(WR_TYPE_VARBINARY);
+    wr_agg_call calls[] = {agg("MIN", &bytes, 0), agg("MAX", &bytes, 0),
+                           agg("FIRST_VALUE", &bytes, 0)};
+    wr_batch *b = mkbatch(&bytes, 1);
+    put_bytes(b, 0, 0, "\x01\x00\x02", 3);
+    put_bytes(b, 0, 1, "\xff", 1);
+    put_bytes(b, 0, 2, "\x01\x00", 2);
+    b->count = 3;
+    agg_run r;
+    run_start(&r, &bytes, 1, NULL, 0, calls, 3);
+    run_feed_free(&r, b);
+    run_end(&r);
+    rowref row = only_row(&r.cap);
+    wr_str mn = ((wr_str *)row.b->cols[0].data)[0], mx = ((wr_str *)row.b->cols[1].data)[0],
+           first = ((wr_str *)row.b->cols[2].data)[0];
+    cr_assert(mn.len == 2 && memcmp(mn.ptr, "\x01\x00", 2) == 0);
+    cr_assert(mx.len == 1 && (uint8_t)mx.ptr[0] == 0xff);
+    cr_assert(first.len == 3 && memcmp(first.ptr, "\x01\x00\x02", 3) == 0);
+    run_fini(&r);
+}
+
+/*
+ * Keys of the new types: a byte string groups by its bytes (not by where they
+ * are: each batch has its own copies and is freed once processed), a DECIMAL
+ * by its 16 bytes, a TIMESTAMP_LTZ or interval alone by its bits.
+ */
+Test(hash_agg, keys_of_decimal_byte_and_temporal_types)
+{
+    wr_type in[4] = {ty(WR_TYPE_VARBINARY), wr_type_decimal(20, 3, true), ty(WR_TYPE_TIMESTAMP_LTZ),
+                     ty(WR_TYPE_INTERVAL_YM)};
+    static const char *const tags[] = {"\x00", "\x00\x00", "\xfe", ""};
+    static const size_t tag_len[] = {1, 2, 1, 0};
+    int groups_bytes[] = {0}, groups_pair[] = {1, 0}, groups_ltz[] = {2}, groups_ym[] = {3};
+    const int *group_sets[] = {groups_bytes, groups_pair, groups_ltz, groups_ym};
+    int ngroups[] = {1, 2, 1, 1}, want_groups[] = {5, 8, 4, 5};
+    for (int g = 0; g < 4; g++) {
+        wr_agg_call c = mkcall("COUNT", in, -1, -1, false, -1);
+        agg_run r;
+        run_start(&r, in, 4, group_sets[g], ngroups[g], &c, 1);
+        for (int pass = 0; pass < 3; pass++) {
+            wr_batch *b = mkbatch(in, 4);
+            for (int i = 0; i < 8; i++) {
+                /* Row i: tag i % 4 (i == 7: NULL), decimal (i / 4) * 1.5, ltz i % 4 - 2,
+                 * months i % 4 (NULL for i == 6). */
+                if (i == 7)
+                    put_null(b, 0, i);
+                else
+                    put_bytes(b, 0, i, tags[i % 4], tag_len[i % 4]);
+                put_dec(b, 1, i, (i / 4) * (wr_int128)1500);
+                put_i(b, 2, i, i % 4 - 2);
+                if (i == 6)
+                    put_null(b, 3, i);
+                else
+                    put_i(b, 3, i, i % 4);
+            }
+            b->count = 8;
+            run_feed_free(&r, b);
+        }
+        run_end(&r);
+        cr_assert_eq(r.cap.rows, want_groups[g], "key set %d: %d groups", g, r.cap.rows);
+        int64_t total = 0;
+        for (int k = 0; k < r.cap.nbatches; k++)
+            for (int i = 0; i < r.cap.batches[k]->count; i++) {
+                rowref row = {r.cap.batches[k], i};
+                total += ival(row, ngroups[g]);
+                if (g == 1 && !isnull(row, 0)) { /* (decimal, bytes) */
+                    int64_t dec = decval(row, 0);
+                    cr_assert(dec == 0 || dec == 1500);
+                }
+            }
+        cr_assert_eq(total, 24);
+        if (g == 0) { /* one zero byte and two zero bytes are different keys */
+            for (int k = 0; k < r.cap.nbatches; k++)
+                for (int i = 0; i < r.cap.batches[k]->count; i++) {
+                    rowref row = {r.cap.batches[k], i};
+                    if (isnull(row, 0)) {
+                        cr_assert_eq(ival(row, 1), 3);
+                        continue;
+                    }
+                    wr_str s = ((wr_str *)row.b->cols[0].data)[i];
+                    /* tags 0, 1, 2 appear twice per batch except tag 3 at i == 7 */
+                    int64_t want = s.len == 0 ? 3 : 6;
+                    cr_assert_eq(ival(row, 1), want, "tag of %u bytes", s.len);
+                }
+        }
+        run_fini(&r);
+    }
+}
+
 /* ---- accumulators on their own: retract and merge -------------------------------------- */
 
 typedef struct acc_env {
@@ -1296,6 +1585,28 @@ Test(agg_acc, retraction_undoes_updates)
     acc_apply(&e, d, 2, 3, 0, false);
     cr_assert_eq(dval(acc_final(&e, 0), 0), 0.7);
     acc_teardown(&e);
+    /* DECIMAL SUM and AVG retract exactly; an overflow is forgotten once its values are gone. */
+    wr_type dec = wr_type_decimal(38, 1, true);
+    wr_batch *db = mkbatch(&dec, 1);
+    wr_int128 nines = wr_decimal_pow10(38) - 1;
+    put_dec(db, 0, 0, 15), put_dec(db, 0, 1, nines), put_dec(db, 0, 2, nines);
+    db->count = 3;
+    for (int avg = 0; avg < 2; avg++) {
+        acc_setup(&e, avg ? "AVG" : "SUM", &dec, 1);
+        acc_apply(&e, db, 0, 1, 0, false);
+        acc_apply(&e, db, 0, 1, 0, false);
+        cr_assert(((wr_int128 *)acc_final(&e, 0).b->cols[0].data)[0] == (avg ? 1500000 : 30));
+        acc_apply(&e, db, 0, 1, 0, true);
+        cr_assert(((wr_int128 *)acc_final(&e, 0).b->cols[0].data)[0] == (avg ? 1500000 : 15));
+        acc_apply(&e, db, 1, 3, 0, false); /* past 38 digits */
+        cr_assert(isnull(acc_final(&e, 0), 0));
+        acc_apply(&e, db, 0, 3, 0, true); /* back to nothing */
+        cr_assert(isnull(acc_final(&e, 0), 0));
+        acc_apply(&e, db, 0, 1, 0, false);
+        cr_assert(((wr_int128 *)acc_final(&e, 0).b->cols[0].data)[0] == (avg ? 1500000 : 15));
+        acc_teardown(&e);
+    }
+    wr_batch_free(db);
     /* MIN, MAX, LISTAGG, FIRST_VALUE, ... cannot retract. */
     acc_setup(&e, "MIN", &i32, 1);
     cr_assert_null(e.acc.retract);
@@ -1342,6 +1653,31 @@ Test(agg_acc, merge_folds_partial_states)
     cr_assert_eq(acc_merge(&e, &err), 0);
     assert_str(acc_final(&e, 0), 0, "c");
     acc_teardown(&e);
+
+    /* DECIMAL: exact sums merged; extremes and first/last values whole (16 bytes). */
+    wr_type d = wr_type_decimal(30, 4, true);
+    wr_batch *db = mkbatch(&d, 1);
+    wr_int128 big = wr_decimal_pow10(25);
+    put_dec(db, 0, 0, big), put_dec(db, 0, 1, -7), put_dec(db, 0, 2, 3), put_dec(db, 0, 3, -big);
+    db->count = 4;
+    const char *dfns[] = {"SUM", "AVG", "MIN", "MAX", "FIRST_VALUE", "LAST_VALUE"};
+    wr_int128 dwant[] = {-4, -100, -big, big, big, -big}; /* AVG: -0.0004 / 4 at scale 6 */
+    for (size_t f = 0; f < WR_ARRAY_LEN(dfns); f++) {
+        acc_setup(&e, dfns[f], &d, 1);
+        acc_apply(&e, db, 0, 2, 0, false);
+        acc_apply(&e, db, 2, 4, 1, false);
+        cr_assert_eq(acc_merge(&e, &err), 0);
+        rowref r = acc_final(&e, 0);
+        cr_assert(!isnull(r, 0), "%s", dfns[f]);
+        cr_assert(((wr_int128 *)r.b->cols[0].data)[0] == dwant[f], "%s", dfns[f]);
+        acc_teardown(&e);
+    }
+    acc_setup(&e, "$SINGLE_VALUE", &d, 1);
+    acc_apply(&e, db, 0, 1, 0, false);
+    acc_apply(&e, db, 1, 2, 1, false);
+    cr_assert_eq(acc_merge(&e, &err), WR_ERR_RUNTIME);
+    acc_teardown(&e);
+    wr_batch_free(db);
 
     /* Two single values make an error. */
     acc_setup(&e, "$SINGLE_VALUE", &i64, 1);

@@ -7,6 +7,7 @@
  */
 #include "../../src/base/alloc.h"
 #include "../../src/expr/func_util.h"
+#include "../../src/types/decimal.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -14,8 +15,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static const wr_type STR_N = {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX};
-static const wr_type INT_N = {WR_TYPE_INT, true, 0};
+static const wr_type STR_N = {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX, 0};
+static const wr_type INT_N = {WR_TYPE_INT, true, 0, 0};
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -871,4 +872,102 @@ Test(functions, is_decimal_matches_java_parsers)
         cr_assert_eq(eval_int("IS_DECIMAL", list(1, s_lit(yes[k], 0)), 1), 1, "'%s'", yes[k]);
     for (size_t k = 0; k < WR_ARRAY_LEN(no); k++)
         cr_assert_eq(eval_int("IS_DECIMAL", list(1, s_lit(no[k], 0)), 1), 0, "'%s'", no[k]);
+}
+
+/* ---- DECIMAL arguments -------------------------------------------------------------------- */
+
+static wr_expr *dec_lit(int p, int s, int64_t unscaled)
+{
+    return wr_expr_decimal(wr_type_decimal(p, s, false), unscaled, 0);
+}
+
+/*
+ * name(args) over constants must be a DECIMAL(p, s) with the unscaled value want
+ * (p < 0: a NULL result of that type).
+ */
+static void check_dec(const char *name, wr_expr **args, int n, int p, int s, int64_t want)
+{
+    wr_expr *e = bind(name, args, n);
+    char t[64];
+    cr_assert(e->type.id == WR_TYPE_DECIMAL && e->type.length == (p < 0 ? -p : p) &&
+                  e->type.scale == s,
+              "%s: %s, want DECIMAL(%d, %d)", name, wr_type_name(e->type, t, sizeof(t)),
+              p < 0 ? -p : p, s);
+    run x;
+    eval_const(&x, e);
+    cr_assert_eq(x.rc, 0, "%s: %s", name, x.err.msg);
+    if (p < 0) {
+        cr_assert(is_null(&x, 0), "%s should be NULL", name);
+    } else {
+        cr_assert(!is_null(&x, 0), "%s is NULL", name);
+        wr_int128 got = ((const wr_int128 *)x.v.data)[0];
+        cr_assert(got == want, "%s: %lld, want %lld", name, (long long)got, (long long)want);
+    }
+    done(&x, e);
+}
+
+Test(functions, math_of_decimals_keeps_decimal_with_flinks_types)
+{
+    /* ABS and SIGN keep the type; CEIL and FLOOR drop the scale (DECIMAL(p, 0)). */
+    check_dec("ABS", list(1, dec_lit(5, 2, -125)), 1, 5, 2, 125);
+    check_dec("SIGN", list(1, dec_lit(5, 2, -125)), 1, 5, 2, -100);
+    check_dec("SIGN", list(1, dec_lit(5, 2, 0)), 1, 5, 2, 0);
+    check_dec("CEIL", list(1, dec_lit(3, 1, -41)), 1, 3, 0, -4);
+    check_dec("CEIL", list(1, dec_lit(3, 1, 41)), 1, 3, 0, 5);
+    check_dec("FLOOR", list(1, dec_lit(3, 1, -41)), 1, 3, 0, -5);
+    check_dec("FLOOR", list(1, dec_lit(3, 1, 40)), 1, 3, 0, 4);
+    /* A DECIMAL without a fraction is its own CEIL. */
+    wr_expr *whole = dec_lit(7, 0, 12);
+    wr_expr *e = bind("FLOOR", list(1, whole), 1);
+    cr_assert_eq(e, whole);
+    wr_expr_free(e);
+
+    /* ROUND and TRUNCATE: exact HALF_UP on the digits, DECIMAL(1 + p - s + r, r). */
+    check_dec("ROUND", list(2, dec_lit(6, 5, 123456), i_lit(2)), 2, 4, 2, 123);
+    check_dec("ROUND", list(2, dec_lit(4, 3, 2675), i_lit(2)), 2, 4, 2, 268);
+    check_dec("ROUND", list(2, dec_lit(4, 3, -2675), i_lit(2)), 2, 4, 2, -268);
+    check_dec("ROUND", list(1, dec_lit(2, 1, -25)), 1, 2, 0, -3);
+    check_dec("ROUND", list(1, dec_lit(3, 1, 995)), 1, 3, 0, 100);
+    check_dec("ROUND", list(2, dec_lit(4, 1, 1250), i_lit(-1)), 2, 4, 0, 130);
+    check_dec("ROUND", list(2, dec_lit(4, 1, 1250), i_lit(5)), 2, 4, 1, 1250);
+    check_dec("ROUND", list(2, dec_lit(5, 1, 1250), i_lit(-45)), 2, 5, 0, 0);
+    check_dec("TRUNCATE", list(1, dec_lit(3, 1, -429)), 1, 3, 0, -42);
+    check_dec("TRUNCATE", list(2, dec_lit(3, 3, 999), i_lit(1)), 2, 2, 1, 9);
+    check_dec("TRUNCATE", list(2, dec_lit(6, 2, -98765), i_lit(-2)), 2, 5, 0, -900);
+    /* A result with more digits than its type is NULL (Flink's decimal overflow). */
+    wr_expr *nines = wr_expr_decimal(wr_type_decimal(38, 0, false), wr_decimal_pow10(38) - 1, 0);
+    check_dec("ROUND", list(2, nines, i_lit(-1)), 2, -38, 0, 0);
+    check_dec("ROUND", list(2, dec_lit(2, 0, 99), i_lit(-1)), 2, 3, 0, 100); /* room for it */
+    /* The places must be known at bind time, since the type depends on them. */
+    wr_error err = bind_fails("ROUND", list(2, dec_lit(4, 1, 1250), col_i()), 2);
+    cr_assert_str_eq(err.msg, "ROUND of a DECIMAL needs a constant number of places");
+    cr_assert_eq(err.offset, 5);
+
+    /* MOD of exact numbers with a DECIMAL: DECIMAL(min(p1 - s1, p2 - s2) + s, s). */
+    check_dec("MOD", list(2, dec_lit(2, 1, 75), i_lit(2)), 2, 2, 1, 15);
+    check_dec("MOD", list(2, dec_lit(3, 2, -725), dec_lit(2, 1, 25)), 2, 3, 2, -225);
+    check_dec("MOD", list(2, i_lit(-7), dec_lit(3, 1, 25)), 2, 3, 1, -20);
+    cr_assert_eq(eval_double("MOD", list(2, dec_lit(2, 1, 75), d_lit(2)), 2), 1.5);
+    const char *s[] = {"", ""};
+    int32_t i[] = {0, 3};
+    wr_batch *in = rows(s, i, 2);
+    e = bind("MOD", list(2, dec_lit(3, 2, 750), col_i()), 2);
+    run x;
+    eval_on(&x, e, in);
+    cr_assert_eq(x.rc, WR_ERR_RUNTIME);
+    cr_assert_str_eq(x.err.msg, "MOD(7.50, 0): division by zero");
+    done(&x, e);
+    wr_batch_free(in);
+
+    /* DOUBLE functions take a DECIMAL as its DOUBLE value. */
+    cr_assert_eq(eval_double("SQRT", list(1, dec_lit(3, 2, 225)), 1), 1.5);
+    cr_assert_eq(eval_double("POWER", list(2, dec_lit(2, 1, 15), i_lit(2)), 2), 2.25);
+    cr_assert_eq(eval_double("LOG10", list(1, dec_lit(5, 1, 10000)), 1), 3.0);
+    check_str("HEX", list(1, dec_lit(4, 1, 2559)), 1, "FF");
+
+    /* GREATEST and LEAST meet in the common DECIMAL: INT and DECIMAL(2, 1) as DECIMAL(11, 1),
+     * with a DECIMAL(3, 2) as DECIMAL(12, 2). */
+    check_dec("GREATEST", list(2, dec_lit(2, 1, 15), i_lit(2)), 2, 11, 1, 20);
+    check_dec("GREATEST", list(3, dec_lit(2, 1, 15), i_lit(2), dec_lit(3, 2, -100)), 3, 12, 2, 200);
+    check_dec("LEAST", list(3, dec_lit(2, 1, 15), i_lit(2), dec_lit(3, 2, -100)), 3, 12, 2, -100);
 }

@@ -11,16 +11,21 @@
 
 #include "../../src/base/alloc.h"
 #include "../../src/ops/join.h"
+#include "../../src/types/decimal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const wr_type BIGINT_N = {WR_TYPE_BIGINT, true, 0};
-static const wr_type INT_N = {WR_TYPE_INT, true, 0};
-static const wr_type STR_N = {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX};
-static const wr_type DOUBLE_N = {WR_TYPE_DOUBLE, true, 0};
+static const wr_type BIGINT_N = {WR_TYPE_BIGINT, true, 0, 0};
+static const wr_type INT_N = {WR_TYPE_INT, true, 0, 0};
+static const wr_type STR_N = {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX, 0};
+static const wr_type DOUBLE_N = {WR_TYPE_DOUBLE, true, 0, 0};
+static const wr_type DEC38_N = {WR_TYPE_DECIMAL, true, 38, 2};
+static const wr_type DATE_N = {WR_TYPE_DATE, true, 0, 0};
+static const wr_type LTZ_N = {WR_TYPE_TIMESTAMP_LTZ, true, 3, 0};
+static const wr_type BYTES_N = {WR_TYPE_VARBINARY, true, WR_VARCHAR_MAX, 0};
 
 static const wr_join_type ALL_TYPES[] = {WR_JOIN_TYPE_INNER, WR_JOIN_TYPE_LEFT, WR_JOIN_TYPE_RIGHT,
                                          WR_JOIN_TYPE_FULL,  WR_JOIN_TYPE_SEMI, WR_JOIN_TYPE_ANTI};
@@ -58,8 +63,51 @@ static void put_cell(wr_batch *batch, int col, int row, const char *cell)
     case WR_TYPE_VARCHAR:
         ((wr_str *)v->data)[row] = wr_batch_str(batch, cell, strlen(cell));
         break;
+    /* The other types are written as the print format shows them, so that cells compare. */
+    case WR_TYPE_DECIMAL: /* 1.50 */
+        cr_assert_eq(wr_decimal_parse(cell, strlen(cell), v->type.length, v->type.scale,
+                                      (wr_int128 *)v->data + row),
+                     0, "DECIMAL cell %s", cell);
+        break;
+    case WR_TYPE_DATE: /* 2024-01-01 */
+        cr_assert_eq(wr_date_parse(cell, strlen(cell), (int32_t *)v->data + row), 0, "%s", cell);
+        break;
+    case WR_TYPE_TIMESTAMP_LTZ: { /* an instant: 2024-01-01T10:00:00Z */
+        size_t n = strlen(cell);
+        cr_assert(n > 0 && cell[n - 1] == 'Z', "%s", cell);
+        cr_assert_eq(wr_timestamp_parse(cell, n - 1, (int64_t *)v->data + row), 0, "%s", cell);
+        break;
+    }
+    case WR_TYPE_VARBINARY: { /* Java's Arrays.toString: [1, -1] */
+        char bytes[64];
+        size_t n = 0;
+        for (const char *p = cell + 1; *p && *p != ']';) {
+            char *end;
+            bytes[n++] = (char)strtol(p, &end, 10);
+            p = *end == ',' ? end + 2 : end;
+        }
+        ((wr_str *)v->data)[row] = wr_batch_str(batch, bytes, n);
+        break;
+    }
     default:
         cr_assert_fail("no cell parser for type %d", v->type.id);
+    }
+}
+
+/* A value of the column's type for the rows a selection skips. */
+static const char *garbage_cell(wr_type_id id)
+{
+    switch (id) {
+    case WR_TYPE_VARCHAR:
+        return "garbage";
+    case WR_TYPE_DATE:
+        return "1999-09-09";
+    case WR_TYPE_TIMESTAMP_LTZ:
+        return "1999-09-09T09:09:09Z";
+    case WR_TYPE_VARBINARY:
+        return "[9, 9]";
+    default:
+        return "99";
     }
 }
 
@@ -73,7 +121,7 @@ static wr_batch *table_batch(const table *t, int from, int n, bool with_sel)
     for (int r = 0; r < n; r++) {
         if (with_sel) {
             for (int c = 0; c < t->ncols; c++)
-                put_cell(batch, c, phys, t->types[c].id == WR_TYPE_VARCHAR ? "garbage" : "99");
+                put_cell(batch, c, phys, garbage_cell(t->types[c].id));
             phys++;
             sel[r] = (uint32_t)phys;
         }
@@ -533,6 +581,98 @@ Test(join, integer_keys_at_the_edges)
     check_all(d, &itl, &itr2, NULL, NULL);
 }
 
+/* DECIMAL keys: 16-byte values, both halves in use, negative ones, duplicates and NULLs. */
+Test(join, decimal_keys)
+{
+    static const wr_type t[] = {DEC38_N, BIGINT_N};
+    static const char *const l[] = {
+        KV("1.50", "10"),
+        KV("1.50", "11"),
+        KV("-0.01", "20"),
+        KV("123456789012345678901234567890.12", "30"),
+        KV(NULL, "40"),
+        KV("0.00", "50"),
+        KV("-123456789012345678901234567890.12", "60"),
+        KV("18446744073709551616.00", "70"), /* 2^64: the low half alone is 0 */
+    };
+    static const char *const r[] = {
+        KV("1.50", "15"),
+        KV("0.00", "5"),
+        KV("123456789012345678901234567890.12", "25"),
+        KV("123456789012345678901234567890.13", "35"),
+        KV(NULL, "45"),
+        KV("-0.01", "55"),
+        KV("-123456789012345678901234567890.12", "65"),
+        KV("0.01", "75"),
+        KV("18446744073709551616.01", "85"), /* differs from 2^64 in the last digit only */
+    };
+    table tl = {t, 2, l, 8}, tr = {t, 2, r, 9};
+    wr_join_desc d = {.left_keys = KEY0, .right_keys = KEY0, .nkeys = 1};
+    check_all(d, &tl, &tr, NULL, NULL);
+    check_all(d, &tl, &tr, v_less_w, v_less_w_ref);
+    static const bool ns[] = {true};
+    d.null_safe = ns;
+    check_all(d, &tl, &tr, NULL, NULL);
+}
+
+/*
+ * DATE keys (dense: direct addressing), byte-string keys (bytes, not where
+ * they are; zero and high bytes), both together, with TIMESTAMP_LTZ and byte
+ * payloads that must come along.
+ */
+Test(join, date_and_byte_keys_with_temporal_payload)
+{
+    static const wr_type lt[] = {DATE_N, LTZ_N, BYTES_N};
+    static const wr_type rt[] = {DATE_N, BYTES_N, LTZ_N};
+    static const char *const l[] = {
+        "2024-01-01",
+        "2024-01-01T10:00:00Z",
+        "[1, 2]",
+        "2024-01-02",
+        "2024-01-01T10:00:00.500Z",
+        "[-1]",
+        "2024-01-01",
+        NULL,
+        "[]",
+        NULL,
+        "1969-12-31T23:59:59.999Z",
+        "[1, 2]",
+        "1970-01-01",
+        "1970-01-01T00:00:00Z",
+        NULL,
+        "2024-01-03",
+        "2024-01-03T00:00:00Z",
+        "[0]",
+        "2024-01-02",
+        "2024-01-02T00:00:00Z",
+        "[-1, 0]",
+    };
+    static const char *const r[] = {
+        "2024-01-01", "[1, 2]",  "2030-01-01T00:00:00Z",
+        "2024-01-01", "[]",      NULL,
+        "2024-01-02", "[-1, 0]", "2030-01-02T00:00:00Z",
+        NULL,         "[1, 2]",  "2030-01-03T00:00:00Z",
+        "1970-01-01", NULL,      "2030-01-04T00:00:00Z",
+        "2023-12-31", "[0]",     "2030-01-05T00:00:00Z",
+        "2024-01-03", "[0, 0]",  "2030-01-06T00:00:00Z",
+    };
+    table tl = {lt, 3, l, 7}, tr = {rt, 3, r, 7};
+    static const int date_l[] = {0}, date_r[] = {0}, bytes_l[] = {2}, bytes_r[] = {1};
+    static const int both_l[] = {0, 2}, both_r[] = {0, 1};
+    wr_join_desc d = {.left_keys = date_l, .right_keys = date_r, .nkeys = 1};
+    check_all(d, &tl, &tr, NULL, NULL);
+    d.left_keys = bytes_l;
+    d.right_keys = bytes_r;
+    check_all(d, &tl, &tr, NULL, NULL);
+    d.left_keys = both_l;
+    d.right_keys = both_r;
+    d.nkeys = 2;
+    check_all(d, &tl, &tr, NULL, NULL);
+    static const bool ns[] = {true, true};
+    d.null_safe = ns;
+    check_all(d, &tl, &tr, NULL, NULL);
+}
+
 Test(join, float_keys_compare_by_value)
 {
     static const wr_type t[] = {DOUBLE_N};
@@ -886,6 +1026,22 @@ Test(join, bad_descriptions_are_errors)
     cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);
     cr_assert(strstr(msg, "compares STRING with BIGINT"), "%s", msg);
 
+    /* DECIMAL keys compare unscaled values: their scales must agree. */
+    static const wr_type dec2[] = {{WR_TYPE_DECIMAL, true, 10, 2}, BIGINT_N};
+    static const wr_type dec3[] = {{WR_TYPE_DECIMAL, true, 10, 3}, BIGINT_N};
+    d.left_types = dec2;
+    d.right_types = dec3;
+    cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);
+    cr_assert(strstr(msg, "compares DECIMAL(10, 2) with DECIMAL(10, 3) (DECIMAL keys need the "
+                          "same scale)"),
+              "%s", msg);
+    d.right_types = KV_TYPES;
+    cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);
+    cr_assert(strstr(msg, "compares DECIMAL(10, 2) with BIGINT"), "%s", msg);
+    d.right_types = dec2;
+    cr_assert_eq(create_error(&d, msg), 0, "%s", msg);
+    d.right_types = KV_TYPES;
+
     d.left_types = KV_TYPES;
     d.residual = wr_expr_column(1, BIGINT_N, 7);
     cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);
@@ -895,7 +1051,7 @@ Test(join, bad_descriptions_are_errors)
     cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);
     cr_assert(strstr(msg, "reads column 4 of 4"), "%s", msg);
 
-    static const wr_type untyped[] = {BIGINT_N, {WR_TYPE_NULL, true, 0}};
+    static const wr_type untyped[] = {BIGINT_N, {WR_TYPE_NULL, true, 0, 0}};
     d.residual = NULL;
     d.right_types = untyped;
     cr_assert_eq(create_error(&d, msg), WR_ERR_ARGUMENT);

@@ -18,10 +18,10 @@
 #include <string.h>
 
 /* Rows: a INT, b VARCHAR, c DOUBLE (all nullable), seq BIGINT NOT NULL (arrival order). */
-static const wr_type TYPES[] = {{WR_TYPE_INT, true, 0},
-                                {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX},
-                                {WR_TYPE_DOUBLE, true, 0},
-                                {WR_TYPE_BIGINT, false, 0}};
+static const wr_type TYPES[] = {{WR_TYPE_INT, true, 0, 0},
+                                {WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX, 0},
+                                {WR_TYPE_DOUBLE, true, 0, 0},
+                                {WR_TYPE_BIGINT, false, 0, 0}};
 
 typedef struct row {
     bool a_null, b_null, c_null;
@@ -545,8 +545,8 @@ Test(sort, long_strings_with_shared_prefixes, .timeout = 60)
     /* Strings of 0..150 bytes over {'a', 'b', '\0'} that share long prefixes (runs that tie
      * over several 8-byte chunks and past 64 bytes), in batches, ascending and descending. */
     enum { N = 6000 };
-    static const wr_type t[] = {{WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX},
-                                {WR_TYPE_BIGINT, false, 0}};
+    static const wr_type t[] = {{WR_TYPE_VARCHAR, true, WR_VARCHAR_MAX, 0},
+                                {WR_TYPE_BIGINT, false, 0, 0}};
     char(*text)[160] = calloc(N, 160);
     long_strs = calloc(N, sizeof(wr_str));
     uint64_t st = 11;
@@ -609,4 +609,223 @@ Test(sort, long_strings_with_shared_prefixes, .timeout = 60)
     }
     free(text);
     free(long_strs);
+}
+
+/* ---- DECIMAL, temporal and byte-string columns ------------------------------------------ */
+
+/*
+ * Rows of every other slot kind: DECIMAL(38, 4) (16 bytes, both halves
+ * used), DATE, TIMESTAMP_LTZ, TIME, the two intervals and VARBINARY, then
+ * seq BIGINT NOT NULL. Each column is a sort key in turn and a payload that
+ * must come along unchanged.
+ */
+enum { W_DEC, W_DATE, W_LTZ, W_TIME, W_YM, W_DT, W_BYTES, W_SEQ, W_NCOLS };
+
+static const wr_type W_TYPES[W_NCOLS] = {{WR_TYPE_DECIMAL, true, 38, 4},
+                                         {WR_TYPE_DATE, true, 0, 0},
+                                         {WR_TYPE_TIMESTAMP_LTZ, true, 3, 0},
+                                         {WR_TYPE_TIME, true, 0, 0},
+                                         {WR_TYPE_INTERVAL_YM, true, 0, 0},
+                                         {WR_TYPE_INTERVAL_DT, true, 3, 0},
+                                         {WR_TYPE_VARBINARY, true, WR_VARCHAR_MAX, 0},
+                                         {WR_TYPE_BIGINT, false, 0, 0}};
+
+typedef struct wide_row {
+    bool null[W_SEQ];
+    wr_int128 dec;
+    int32_t date, time, ym;
+    int64_t ltz, dt;
+    uint8_t bytes[4];
+    uint32_t blen;
+} wide_row;
+
+static int cmp_wide_key(const wide_row *x, const wide_row *y, const wr_sort_key *key)
+{
+    int col = key->col;
+    if (x->null[col] || y->null[col]) {
+        if (x->null[col] && y->null[col]) return 0;
+        return x->null[col] == key->nulls_first ? -1 : 1;
+    }
+    int c;
+    switch (col) {
+    case W_DEC:
+        c = (x->dec > y->dec) - (x->dec < y->dec);
+        break;
+    case W_DATE:
+        c = (x->date > y->date) - (x->date < y->date);
+        break;
+    case W_LTZ:
+        c = (x->ltz > y->ltz) - (x->ltz < y->ltz);
+        break;
+    case W_TIME:
+        c = (x->time > y->time) - (x->time < y->time);
+        break;
+    case W_YM:
+        c = (x->ym > y->ym) - (x->ym < y->ym);
+        break;
+    case W_DT:
+        c = (x->dt > y->dt) - (x->dt < y->dt);
+        break;
+    default: { /* unsigned bytes, then length */
+        uint32_t n = x->blen < y->blen ? x->blen : y->blen;
+        c = n ? memcmp(x->bytes, y->bytes, n) : 0;
+        c = c ? (c > 0 ? 1 : -1) : (x->blen > y->blen) - (x->blen < y->blen);
+    }
+    }
+    return key->desc ? -c : c;
+}
+
+static const wide_row *wref_rows;
+
+static int cmp_wide_ref(const void *pa, const void *pb)
+{
+    int64_t i = *(const int64_t *)pa, j = *(const int64_t *)pb;
+    for (int k = 0; k < ref_nkeys; k++) {
+        int c = cmp_wide_key(&wref_rows[i], &wref_rows[j], &ref_keys[k]);
+        if (c) return c;
+    }
+    return (i > j) - (i < j);
+}
+
+static wide_row *random_wide_rows(int n, uint64_t seed)
+{
+    const wr_int128 two64 = (wr_int128)1 << 64,
+                    e37 = (wr_int128)10000000000000000000ULL * (wr_int128)1000000000000000000ULL;
+    const wr_int128 decs[] = {0, 1, -1, e37 + 5, -e37 + 3, two64, two64 - 1, -two64, 99999};
+    const int32_t dates[] = {-1, 0, 19723, -719162, 2932896};
+    const int64_t ltzs[] = {INT64_MIN + 1, -1, 0, 1704067200000000LL, 1};
+    const int32_t times[] = {0, 86399999, 3600000};
+    const int32_t yms[] = {-12, 0, 14, INT32_MIN};
+    const int64_t dts[] = {INT64_MAX, -5, 0, 86400000};
+    static const struct {
+        const char *p;
+        uint32_t n;
+    } bytes[] = {{"", 0}, {"\0", 1}, {"\0\1", 2}, {"\xff", 1}, {"\x7f", 1}, {"\x80\0", 2}};
+#define PICK(a) a[rnd(&seed) % (sizeof(a) / sizeof(a[0]))]
+    wide_row *rows = calloc((size_t)n + 1, sizeof(wide_row));
+    for (int i = 0; i < n; i++) {
+        wide_row *r = &rows[i];
+        for (int c = 0; c < W_SEQ; c++) r->null[c] = rnd(&seed) % 8 == 0;
+        r->dec = PICK(decs);
+        r->date = PICK(dates);
+        r->ltz = PICK(ltzs);
+        r->time = PICK(times);
+        r->ym = PICK(yms);
+        r->dt = PICK(dts);
+        size_t b = rnd(&seed) % (sizeof(bytes) / sizeof(bytes[0]));
+        memcpy(r->bytes, bytes[b].p, bytes[b].n);
+        r->blen = bytes[b].n;
+    }
+#undef PICK
+    return rows;
+}
+
+static wr_batch *wide_batch(const wide_row *rows, int from, int n)
+{
+    wr_batch *b = wr_batch_new(W_TYPES, W_NCOLS, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        const wide_row *r = &rows[from + i];
+        ((wr_int128 *)b->cols[W_DEC].data)[i] = r->dec;
+        ((int32_t *)b->cols[W_DATE].data)[i] = r->date;
+        ((int64_t *)b->cols[W_LTZ].data)[i] = r->ltz;
+        ((int32_t *)b->cols[W_TIME].data)[i] = r->time;
+        ((int32_t *)b->cols[W_YM].data)[i] = r->ym;
+        ((int64_t *)b->cols[W_DT].data)[i] = r->dt;
+        ((wr_str *)b->cols[W_BYTES].data)[i] = wr_batch_str(b, (const char *)r->bytes, r->blen);
+        ((int64_t *)b->cols[W_SEQ].data)[i] = from + i;
+        for (int c = 0; c < W_SEQ; c++)
+            if (r->null[c]) wr_batch_set_null(b, c, i);
+    }
+    b->count = n;
+    return b;
+}
+
+typedef struct wide_collected {
+    const wide_row *rows;
+    int64_t *seq;
+    int n;
+} wide_collected;
+
+/* Checks that the emitted row equals the input row of its seq, column by column. */
+static void collect_wide(const wr_batch *b, int i, void *arg)
+{
+    wide_collected *c = arg;
+    int64_t seq = ((int64_t *)b->cols[W_SEQ].data)[i];
+    const wide_row *r = &c->rows[seq];
+    for (int col = 0; col < W_SEQ; col++)
+        cr_assert_eq(wr_vector_is_null(&b->cols[col], i), r->null[col], "seq %lld col %d",
+                     (long long)seq, col);
+    if (!r->null[W_DEC]) cr_assert(((wr_int128 *)b->cols[W_DEC].data)[i] == r->dec);
+    if (!r->null[W_DATE]) cr_assert_eq(((int32_t *)b->cols[W_DATE].data)[i], r->date);
+    if (!r->null[W_LTZ]) cr_assert_eq(((int64_t *)b->cols[W_LTZ].data)[i], r->ltz);
+    if (!r->null[W_TIME]) cr_assert_eq(((int32_t *)b->cols[W_TIME].data)[i], r->time);
+    if (!r->null[W_YM]) cr_assert_eq(((int32_t *)b->cols[W_YM].data)[i], r->ym);
+    if (!r->null[W_DT]) cr_assert_eq(((int64_t *)b->cols[W_DT].data)[i], r->dt);
+    if (!r->null[W_BYTES]) {
+        wr_str s = ((wr_str *)b->cols[W_BYTES].data)[i];
+        cr_assert(s.len == r->blen && (s.len == 0 || memcmp(s.ptr, r->bytes, s.len) == 0));
+    }
+    c->seq[c->n++] = seq;
+}
+
+/* Sorts the rows (batches of batch_rows, each freed once processed) and checks the order. */
+static void check_wide(const wide_row *rows, int n, const wr_sort_key *keys, int nkeys,
+                       int64_t offset, int64_t limit, int batch_rows)
+{
+    int64_t *want = malloc(((size_t)n + 1) * sizeof(int64_t));
+    for (int i = 0; i < n; i++) want[i] = i;
+    wref_rows = rows;
+    ref_keys = keys;
+    ref_nkeys = nkeys;
+    qsort(want, (size_t)n, sizeof(int64_t), cmp_wide_ref);
+    wr_operator_spec spec = wr_sort_spec(W_TYPES, W_NCOLS, keys, nkeys, offset, limit);
+    capture cap;
+    capture_init(&cap);
+    wr_op_ctx ctx;
+    ctx_init(&ctx, 0, 1, &cap.base);
+    wr_error err;
+    wr_error_init(&err);
+    wr_operator *op = spec.ops->create(spec.spec, &ctx, &err);
+    cr_assert_not_null(op, "%s", err.msg);
+    for (int from = 0; from < n; from += batch_rows) {
+        int m = n - from < batch_rows ? n - from : batch_rows;
+        wr_batch *b = wide_batch(rows, from, m);
+        cr_assert_eq(spec.ops->process(op, 0, b, &err), 0, "%s", err.msg);
+        wr_batch_free(b);
+    }
+    cr_assert_eq(spec.ops->end_input(op, 0, &err), 0, "%s", err.msg);
+    int64_t *got = malloc(((size_t)n + 1) * sizeof(int64_t));
+    wide_collected c = {rows, got, 0};
+    capture_each(&cap, collect_wide, &c);
+    int64_t end = limit < 0 || offset + limit > n ? n : offset + limit;
+    int64_t nwant = offset < end ? end - offset : 0;
+    cr_assert_eq(c.n, nwant, "%d rows, want %lld", c.n, (long long)nwant);
+    for (int i = 0; i < c.n; i++)
+        cr_assert_eq(got[i], want[offset + i], "key col %d desc %d: row %d is seq %lld, want %lld",
+                     keys[0].col, keys[0].desc, i, (long long)got[i], (long long)want[offset + i]);
+    spec.ops->destroy(op);
+    capture_fini(&cap);
+    wr_operator_spec_fini(&spec);
+    free(got);
+    free(want);
+}
+
+Test(sort, decimal_temporal_and_byte_keys)
+{
+    enum { N = 3000 };
+    wide_row *rows = random_wide_rows(N, 7);
+    for (int col = 0; col < W_SEQ; col++)
+        for (int desc = 0; desc < 2; desc++)
+            for (int nf = 0; nf < 2; nf++) {
+                wr_sort_key k = KEY(col, desc, nf);
+                check_wide(rows, N, &k, 1, 0, -1, 1000);
+            }
+    /* Several keys; Top-N and an offset window over them; tiny batches. */
+    wr_sort_key keys[] = {KEY(W_YM, false, true), KEY(W_DEC, true, false),
+                          KEY(W_BYTES, false, false)};
+    check_wide(rows, N, keys, 3, 0, -1, 1000);
+    check_wide(rows, N, keys, 3, 5, 20, 7);
+    wr_sort_key bytes_desc = KEY(W_BYTES, true, true);
+    check_wide(rows, 200, &bytes_desc, 1, 0, 10, 3);
+    free(rows);
 }
