@@ -63,9 +63,10 @@ $(ASN)/libweir.a: $(call objs,$(ASN),$(LIB_SRC))
 $(ASN)/weir: $(call objs,$(ASN),$(CLI_SRC)) $(ASN)/libweir.a
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LIBS)
 
+# -rdynamic: test_udf's CREATE FUNCTION finds descriptors among the test's own symbols.
 $(ASN)/tests/%: tests/unit/%.c $(call objs,$(ASN),$(TEST_HELPERS)) $(ASN)/libweir.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -o $@ $^ -lcriterion $(LIBS)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Iinclude -rdynamic -o $@ $^ -lcriterion $(LIBS)
 
 $(ASN)/examples/%: examples/c/%.c $(ASN)/libweir.a include/weir.h
 	@mkdir -p $(dir $@)

@@ -120,6 +120,152 @@ int64_t weir_result_int(const weir_result *result, int64_t row, int col);
 double weir_result_double(const weir_result *result, int64_t row, int col);
 void weir_result_free(weir_result *result);
 
+/* ==== User-defined functions =============================================
+ *
+ * Scalar functions written in C, called from SQL like built-ins. A function
+ * is one weir_udf descriptor, registered either from SQL:
+ *
+ *   CREATE FUNCTION count_char AS 'count_char_udf' LANGUAGE C USING JAR '/path/libmyudfs.so';
+ *
+ * which loads the shared library and reads the descriptor it exports under
+ * the symbol 'count_char_udf' (without USING JAR: from the running program),
+ * or from C with weir_session_create_function. docs/udf.md has the details
+ * and an example.
+ *
+ * Values cross the boundary as weir_value: the declared SQL types decide
+ * their kind. A library needs only this header: it calls no Weir function
+ * and links against nothing of Weir's.
+ */
+
+/* The descriptor layout this header describes; a descriptor of another version is refused. */
+#define WEIR_UDF_ABI_VERSION 1
+
+enum {
+    WEIR_UDF_SCALAR = 1,    /* eval is called per row */
+    WEIR_UDF_AGGREGATE = 2, /* init / accumulate / get_value per group: not supported yet */
+};
+
+/* The size of the error buffer handed to callbacks. */
+#define WEIR_UDF_ERROR_MAX 512
+
+/* How a value of each SQL type is given, and in which field of weir_value. */
+typedef enum weir_value_kind {
+    WEIR_VALUE_BOOLEAN = 1,   /* i: 0 or 1 (in results, nonzero is TRUE) */
+    WEIR_VALUE_INT,           /* i: TINYINT, SMALLINT, INT, BIGINT */
+    WEIR_VALUE_DOUBLE,        /* d: FLOAT, DOUBLE */
+    WEIR_VALUE_DECIMAL,       /* s, len: DECIMAL(p, s) as text, "-12.50" (exactly s fraction
+                                 digits in arguments; any number in results, rounded HALF_UP) */
+    WEIR_VALUE_STRING,        /* s, len: CHAR, VARCHAR, STRING; UTF-8, not NUL-terminated */
+    WEIR_VALUE_BYTES,         /* s, len: BINARY, VARBINARY, BYTES */
+    WEIR_VALUE_DATE,          /* i: days since 1970-01-01 */
+    WEIR_VALUE_TIME,          /* i: milliseconds of the day */
+    WEIR_VALUE_TIMESTAMP,     /* i: microseconds since 1970-01-01 00:00:00, no time zone */
+    WEIR_VALUE_TIMESTAMP_LTZ, /* i: microseconds since the epoch, UTC */
+} weir_value_kind;
+
+/*
+ * An argument or a result. Weir sets kind from the declared type, and in
+ * arguments the field that kind names, or is_null. Arguments and their bytes
+ * are valid during the call only.
+ *
+ * A result arrives with kind set, is_null false and i, d, s, len zero;
+ * eval sets the field of its kind, or is_null. A string, byte string or
+ * DECIMAL text (s, len) may point to anything that stays valid until eval
+ * returns (a literal, the bytes of an argument, a thread-local buffer): Weir
+ * copies the bytes then. Or eval writes them into a buffer from
+ * weir_value_alloc, which Weir owns and does not copy.
+ */
+typedef struct weir_value {
+    weir_value_kind kind;
+    bool is_null;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t len;
+    /* Results only (NULL in arguments): see weir_value_alloc. */
+    char *(*alloc)(struct weir_value *result, size_t len);
+    void *internal; /* Weir's */
+} weir_value;
+
+/*
+ * A buffer of len bytes for a result's bytes, owned by Weir; points
+ * result->s at it and sets result->len = len (lower len if fewer bytes are
+ * used). Returns NULL when len is too large (over 1 GiB).
+ */
+static inline char *weir_value_alloc(weir_value *result, size_t len)
+{
+    return result->alloc(result, len);
+}
+
+/*
+ * A user-defined function, as a library exports it (usually a static const
+ * object) or a program passes it to weir_session_create_function. Weir
+ * borrows the descriptor: it must stay valid while the function is
+ * registered, and a library stays loaded until its last function is dropped.
+ *
+ * Types are SQL text, parsed as in CREATE TABLE: "BIGINT", "STRING",
+ * "DECIMAL(10, 2)". An argument declared NOT NULL ("STRING NOT NULL") makes
+ * the call NULL without calling eval when that argument is NULL; a result
+ * declared NOT NULL makes a NULL from eval an error.
+ *
+ * Callbacks return 0, or nonzero on failure after writing a message into
+ * errbuf (errlen bytes, WEIR_UDF_ERROR_MAX): the statement then fails with
+ * "function NAME: message (arguments: ...)".
+ *
+ * Threads: a query runs on several threads, and they call the callbacks of
+ * one descriptor at the same time, with the same `user`. eval must therefore
+ * be thread-safe: keep per-call data on the stack, shared data read-only
+ * or locked.
+ */
+typedef struct weir_udf {
+    int abi_version;         /* WEIR_UDF_ABI_VERSION */
+    int kind;                /* WEIR_UDF_SCALAR or WEIR_UDF_AGGREGATE */
+    const char *result_type; /* "BIGINT" */
+    const char *arg_types;   /* "STRING, STRING"; NULL or "" for none */
+    /*
+     * The same arguments always give the same result. Weir's planner does
+     * not use this yet; later ones may evaluate a deterministic call with
+     * constant arguments once, when the query is planned.
+     */
+    bool deterministic;
+    void *user; /* handed to every callback */
+
+    /* Scalar: the result for one row's arguments (nargs as declared). */
+    int (*eval)(void *user, const weir_value *args, int nargs, weir_value *result, char *errbuf,
+                size_t errlen);
+
+    /*
+     * Aggregate (accepted by the ABI, refused by CREATE FUNCTION until Weir
+     * runs them): an accumulator is state_size bytes, 16-byte aligned, that
+     * Weir may copy, move and write into checkpoints: plain data, no
+     * pointers. init sets it up; accumulate adds a row's arguments; retract
+     * (optional, NULL if the function cannot) removes them again, for
+     * updating input; merge (optional) adds another accumulator into state,
+     * for two-phase aggregation and session windows; get_value gives the
+     * result (as eval does) without changing state.
+     */
+    size_t state_size;
+    void (*init)(void *user, void *state);
+    int (*accumulate)(void *user, void *state, const weir_value *args, int nargs, char *errbuf,
+                      size_t errlen);
+    int (*retract)(void *user, void *state, const weir_value *args, int nargs, char *errbuf,
+                   size_t errlen);
+    int (*merge)(void *user, void *state, const void *other, char *errbuf, size_t errlen);
+    int (*get_value)(void *user, const void *state, weir_value *result, char *errbuf,
+                     size_t errlen);
+} weir_udf;
+
+/*
+ * Registers a function under name (any case matches in SQL, as for
+ * built-ins), as CREATE FUNCTION does; udf is borrowed and must outlive the
+ * registration. Fails (negative, weir_session_error) when the descriptor
+ * does not check out, its types do not parse, or name is taken by a
+ * built-in or another user function.
+ */
+int weir_session_create_function(weir_session *session, const char *name, const weir_udf *udf);
+/* Removes a user function (registered either way), as DROP FUNCTION does. */
+int weir_session_drop_function(weir_session *session, const char *name);
+
 /* ==== DataStream API ====================================================
  *
  * Build a job from sources, transformations and sinks, then execute it:

@@ -14,12 +14,16 @@
 #include "../checkpoint/coordinator.h"
 #include "../connectors/connector.h"
 #include "../connectors/memtable.h"
+#include "../expr/functions.h"
+#include "../ops/aggregate.h"
 #include "../runtime/job.h"
 #include "../sql/lexer.h"
 #include "../sql/parser.h"
 #include "../sql/plan.h"
+#include "../sql/userfunc.h"
 #include "result.h"
 
+#include <ctype.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,8 +278,39 @@ static int exec_create_view(weir_session *s, const char *sql, const wr_ast_stmt 
     return 0;
 }
 
+/* "temporary system function", "function", ... as a function was created. */
+static const char *function_kind(bool temporary, bool system)
+{
+    return temporary ? (system ? "temporary system function" : "temporary function") : "function";
+}
+
+/* DROP [TEMPORARY [SYSTEM]] FUNCTION: the words must say what the function is, as in Flink. */
+static int exec_drop_function(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+{
+    const char *name = last_part(st->drop.name_parts, st->drop.nname_parts);
+    const wr_userfunc *fn = wr_catalog_find_function(&s->catalog, name);
+    if (fn == NULL) {
+        if (st->drop.if_exists) return 0;
+        if (wr_userfunc_is_builtin(name))
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos,
+                                   "'%s' is a built-in function, which cannot be dropped", name);
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos,
+                               "function '%s' does not exist", name);
+    }
+    if (st->drop.temporary != fn->temporary || st->drop.system != fn->system) {
+        const char *kind = function_kind(fn->temporary, fn->system);
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->drop.name_pos,
+                               "'%s' is a %s: use DROP %s%sFUNCTION", fn->name, kind,
+                               fn->temporary ? "TEMPORARY " : "", fn->system ? "SYSTEM " : "");
+    }
+    /* Nothing bound to it is left: each statement's plans and jobs end with the statement. */
+    wr_catalog_drop_function(&s->catalog, name);
+    return 0;
+}
+
 static int exec_drop(weir_session *s, const wr_ast_stmt *st, wr_error *err)
 {
+    if (strcmp(st->drop.what, "FUNCTION") == 0) return exec_drop_function(s, st, err);
     const char *name = last_part(st->drop.name_parts, st->drop.nname_parts);
     bool is_view = strcmp(st->drop.what, "VIEW") == 0;
     if (!is_view && strcmp(st->drop.what, "TABLE") != 0)
@@ -301,6 +336,64 @@ static int exec_drop(weir_session *s, const wr_ast_stmt *st, wr_error *err)
         wr_catalog_drop_view(&s->catalog, name);
     else
         wr_catalog_drop(&s->catalog, name);
+    return 0;
+}
+
+/* A name a user function may take: not empty, not a built-in's (whether it is taken is apart). */
+static int check_function_name(const char *name, int pos, wr_error *err)
+{
+    if (name == NULL || name[0] == '\0')
+        return wr_error_set_at(err, WR_ERR_ARGUMENT, pos, "a function needs a name");
+    if (wr_userfunc_is_builtin(name))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "'%s' is a built-in function: a user function may not shadow it, "
+                               "choose another name",
+                               name);
+    return 0;
+}
+
+static int function_exists(weir_session *s, const char *name, int pos, wr_error *err)
+{
+    return wr_error_set_at(err, WR_ERR_VALIDATION, pos, "function '%s' already exists",
+                           wr_catalog_find_function(&s->catalog, name)->name);
+}
+
+/*
+ * CREATE [TEMPORARY [SYSTEM]] FUNCTION [IF NOT EXISTS] f AS 'symbol'
+ * [LANGUAGE C] [USING JAR 'lib.so']: the descriptor exported under symbol
+ * by the library (without USING JAR, by the running program).
+ */
+static int exec_create_function(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+{
+    const char *name = last_part(st->create_function.name_parts, st->create_function.nname_parts);
+    const char *lang = st->create_function.language;
+    int rc = check_function_name(name, st->create_function.name_pos, err);
+    if (rc) return rc;
+    if (wr_catalog_find_function(&s->catalog, name))
+        return st->create_function.if_not_exists
+                   ? 0
+                   : function_exists(s, name, st->create_function.name_pos, err);
+    if (lang && strcmp(lang, "C") != 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_function.language_pos,
+                               "Weir runs functions written in C (LANGUAGE C), not %s", lang);
+    if (st->create_function.njars > 1)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_function.jar_pos[1],
+                               "a function in C comes from one shared library: give one USING "
+                               "JAR '/path/lib.so'");
+    const char *path = st->create_function.njars ? st->create_function.jars[0] : NULL;
+    int path_pos = path ? st->create_function.jar_pos[0] : st->create_function.identifier_pos;
+    void *lib;
+    const weir_udf *udf;
+    if ((rc = wr_userfunc_load(path, path_pos, st->create_function.identifier,
+                               st->create_function.identifier_pos, &lib, &udf, err)))
+        return rc;
+    wr_userfunc *fn = wr_userfunc_new(name, udf, lib, st->create_function.identifier_pos, err);
+    if (fn == NULL) return err->code;
+    fn->symbol = wr_strdup(st->create_function.identifier);
+    fn->path = path ? wr_strdup(path) : NULL;
+    fn->temporary = st->create_function.temporary;
+    fn->system = st->create_function.system;
+    wr_catalog_add_function(&s->catalog, fn);
     return 0;
 }
 
@@ -607,21 +700,82 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* SQL's LIKE on a name: % any run of characters, _ one byte; case-sensitive, as Flink's SHOW. */
+static bool like(const char *s, const char *p)
+{
+    for (; *p; p++, s++) {
+        if (*p == '%') {
+            while (p[1] == '%') p++;
+            for (const char *t = s;; t++) {
+                if (like(t, p + 1)) return true;
+                if (*t == '\0') return false;
+            }
+        }
+        if (*s == '\0' || (*p != '_' && *p != *s)) return false;
+    }
+    return *s == '\0';
+}
+
+/* One column of names, sorted, duplicates dropped, filtered by the SHOW's [NOT] LIKE. */
+static weir_result *names_result(const wr_ast_stmt *st, const char **names, int n,
+                                 const char *column)
+{
+    qsort(names, (size_t)n, sizeof(*names), compare_names);
+    const char *cols[] = {column};
+    weir_result *r = text_result(cols, 1);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && strcmp(names[i], names[i - 1]) == 0) continue;
+        if (st->show.like && like(names[i], st->show.like) == st->show.not_like) continue;
+        const char *row[] = {names[i]};
+        wr_result_add_text_row(r, row);
+    }
+    return r;
+}
+
 /* SHOW TABLES lists tables and views, SHOW VIEWS views only, sorted as Flink does. */
-static weir_result *list_names(const wr_catalog *cat, bool tables, const char *column)
+static weir_result *list_names(const wr_catalog *cat, const wr_ast_stmt *st, bool tables,
+                               const char *column)
 {
     int n = 0;
     const char **names = wr_malloc((size_t)(cat->ntables + cat->nviews + 1) * sizeof(const char *));
     for (int i = 0; tables && i < cat->ntables; i++) names[n++] = cat->tables[i]->name;
     for (int i = 0; i < cat->nviews; i++) names[n++] = cat->views[i]->name;
-    qsort(names, (size_t)n, sizeof(*names), compare_names);
-    const char *cols[] = {column};
-    weir_result *r = text_result(cols, 1);
-    for (int i = 0; i < n; i++) {
-        const char *row[] = {names[i]};
-        wr_result_add_text_row(r, row);
-    }
+    weir_result *r = names_result(st, names, n, column);
     wr_free(names);
+    return r;
+}
+
+typedef WR_VEC(char *) name_list;
+
+static void add_builtin(const wr_func_def *def, void *arg)
+{
+    name_list *names = arg;
+    char *lower = wr_strdup(def->name);
+    for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+    WR_VEC_PUSH(names, lower);
+}
+
+/*
+ * SHOW FUNCTIONS: built-in functions (in lower case, as Flink lists them) and
+ * user functions (as created); SHOW USER FUNCTIONS only the latter.
+ */
+static weir_result *list_functions(const wr_catalog *cat, const wr_ast_stmt *st, bool builtins)
+{
+    name_list names = {0};
+    if (builtins) {
+        wr_func_each(add_builtin, &names);
+        for (int k = 0; k < WR_AGG_KIND_COUNT_; k++) {
+            const char *agg = wr_agg_name((wr_agg_kind)k);
+            if (agg[0] == '$') continue; /* planner-internal */
+            wr_func_def def = {.name = agg};
+            add_builtin(&def, &names);
+        }
+    }
+    for (int i = 0; i < cat->nfunctions; i++)
+        WR_VEC_PUSH(&names, wr_strdup(cat->functions[i]->name));
+    weir_result *r = names_result(st, (const char **)names.v, names.n, "function name");
+    for (int i = 0; i < names.n; i++) wr_free(names.v[i]);
+    WR_VEC_FREE(&names);
     return r;
 }
 
@@ -664,9 +818,11 @@ static int exec_show(weir_session *s, const wr_ast_stmt *st, weir_result **out, 
 {
     const char *what = st->show.what;
     if (strcmp(what, "TABLES") == 0) {
-        *out = list_names(&s->catalog, true, "table name");
+        *out = list_names(&s->catalog, st, true, "table name");
     } else if (strcmp(what, "VIEWS") == 0) {
-        *out = list_names(&s->catalog, false, "view name");
+        *out = list_names(&s->catalog, st, false, "view name");
+    } else if (strcmp(what, "FUNCTIONS") == 0 || strcmp(what, "USER FUNCTIONS") == 0) {
+        *out = list_functions(&s->catalog, st, strcmp(what, "FUNCTIONS") == 0);
     } else if (strcmp(what, "CATALOGS") == 0) {
         *out = one_text("catalog name", "default_catalog");
     } else if (strcmp(what, "DATABASES") == 0) {
@@ -854,8 +1010,7 @@ static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, we
         /* SQLite's index statements: Weir plans without indexes. */
         return 0;
     case WR_STMT_CREATE_FUNCTION:
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
-                               "CREATE FUNCTION is not supported yet");
+        return exec_create_function(s, st, err);
     }
     return wr_error_set_at(err, WR_ERR_VALIDATION, st->pos, "this statement is not supported yet");
 }
@@ -1008,6 +1163,36 @@ int weir_exec(weir_session *s, const char *sql, const char *name, weir_result **
     }
     if (result) *result = last;
     return rc;
+}
+
+int weir_session_create_function(weir_session *s, const char *name, const weir_udf *udf)
+{
+    wr_error err;
+    wr_error_init(&err);
+    start_call(s);
+    int rc = check_function_name(name, -1, &err);
+    if (rc == 0 && wr_catalog_find_function(&s->catalog, name))
+        rc = function_exists(s, name, -1, &err);
+    if (rc == 0) {
+        wr_userfunc *fn = wr_userfunc_new(name, udf, NULL, -1, &err);
+        if (fn)
+            wr_catalog_add_function(&s->catalog, fn);
+        else
+            rc = err.code;
+    }
+    if (rc) set_error(s, &err, NULL, NULL);
+    return rc;
+}
+
+int weir_session_drop_function(weir_session *s, const char *name)
+{
+    wr_error err;
+    wr_error_init(&err);
+    start_call(s);
+    if (name && wr_catalog_drop_function(&s->catalog, name)) return 0;
+    wr_error_set(&err, WR_ERR_VALIDATION, "function '%s' does not exist", name ? name : "(null)");
+    set_error(s, &err, NULL, NULL);
+    return err.code;
 }
 
 void weir_session_set_resume(weir_session *session, bool resume)

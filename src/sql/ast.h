@@ -666,6 +666,7 @@ struct wr_ast_stmt {
             const char *language; /* LANGUAGE word, upper-case (JAVA, C, ...), or NULL */
             int language_pos;
             const char **jars; /* USING JAR 'path' [, JAR 'path'] */
+            int *jar_pos;      /* the offset of each path */
             int njars;
         } create_function;
         struct {

@@ -27,6 +27,7 @@
 #include "../expr/like.h"
 #include "parser.h"
 #include "plan.h"
+#include "userfunc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -993,6 +994,8 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
             return NULL;
         }
     }
+    if (wr_catalog_find_function(cx->b->cat, ast->call.name))
+        return wr_userfunc_bind(cx->b->cat, ast->call.name, args, n, ast->pos, err);
     return wr_func_bind(ast->call.name, args, n, ast->pos, err);
 }
 

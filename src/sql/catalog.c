@@ -1,15 +1,18 @@
 /*
- * catalog.c — the session's tables and views; see catalog.h.
+ * catalog.c — the session's tables, views and functions; see catalog.h.
  *
- * Tables and views share one namespace, as in Flink: a name is either. Lists
- * are small (a session's objects), so lookups scan them.
+ * Tables and views share one namespace, as in Flink: a name is either.
+ * Functions have their own. Lists are small (a session's objects), so
+ * lookups scan them.
  */
 #include "catalog.h"
 #include "../base/alloc.h"
 #include "../base/arena.h"
 #include "../connectors/memtable.h"
+#include "userfunc.h"
 
 #include <string.h>
+#include <strings.h>
 
 void wr_catalog_init(wr_catalog *cat)
 {
@@ -17,6 +20,8 @@ void wr_catalog_init(wr_catalog *cat)
     cat->ntables = 0;
     cat->views = NULL;
     cat->nviews = 0;
+    cat->functions = NULL;
+    cat->nfunctions = 0;
 }
 
 void wr_table_free(wr_table *table)
@@ -50,6 +55,8 @@ void wr_catalog_fini(wr_catalog *cat)
     wr_free(cat->tables);
     for (int i = 0; i < cat->nviews; i++) wr_view_free(cat->views[i]);
     wr_free(cat->views);
+    for (int i = 0; i < cat->nfunctions; i++) wr_userfunc_free(cat->functions[i]);
+    wr_free(cat->functions);
     wr_catalog_init(cat);
 }
 
@@ -103,6 +110,35 @@ bool wr_catalog_drop_view(wr_catalog *cat, const char *name)
             memmove(&cat->views[i], &cat->views[i + 1],
                     (size_t)(cat->nviews - i - 1) * sizeof(wr_view *));
             cat->nviews--;
+            return true;
+        }
+    }
+    return false;
+}
+
+void wr_catalog_add_function(wr_catalog *cat, wr_userfunc *fn)
+{
+    assert(!wr_catalog_find_function(cat, fn->name));
+    cat->functions =
+        wr_realloc(cat->functions, (size_t)(cat->nfunctions + 1) * sizeof(wr_userfunc *));
+    cat->functions[cat->nfunctions++] = fn;
+}
+
+wr_userfunc *wr_catalog_find_function(const wr_catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->nfunctions; i++)
+        if (strcasecmp(cat->functions[i]->name, name) == 0) return cat->functions[i];
+    return NULL;
+}
+
+bool wr_catalog_drop_function(wr_catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->nfunctions; i++) {
+        if (strcasecmp(cat->functions[i]->name, name) == 0) {
+            wr_userfunc_free(cat->functions[i]);
+            memmove(&cat->functions[i], &cat->functions[i + 1],
+                    (size_t)(cat->nfunctions - i - 1) * sizeof(wr_userfunc *));
+            cat->nfunctions--;
             return true;
         }
     }

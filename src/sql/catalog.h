@@ -1,5 +1,6 @@
 /*
- * catalog.h — the session's tables (default_catalog.default_database).
+ * catalog.h — the session's tables, views and user-defined functions
+ * (default_catalog.default_database).
  *
  * A table is a name, a physical schema and its WITH options; the options keep
  * the positions they had in the CREATE TABLE text they came from.
@@ -38,11 +39,16 @@ typedef struct wr_view {
     bool temporary;
 } wr_view;
 
+/* A user-defined function in C (userfunc.h). */
+typedef struct wr_userfunc wr_userfunc;
+
 typedef struct wr_catalog {
     wr_table **tables;
     int ntables;
     wr_view **views;
     int nviews;
+    wr_userfunc **functions;
+    int nfunctions;
 } wr_catalog;
 
 void wr_catalog_init(wr_catalog *cat);
@@ -58,5 +64,14 @@ void wr_catalog_add_view(wr_catalog *cat, wr_view *view);
 wr_view *wr_catalog_find_view(const wr_catalog *cat, const char *name);
 bool wr_catalog_drop_view(wr_catalog *cat, const char *name);
 void wr_view_free(wr_view *view);
+
+/*
+ * User functions have their own namespace, and names match in any case (as
+ * built-in functions do). add takes ownership; the name must not exist yet.
+ * drop frees the function: no bound expression that calls it may be left.
+ */
+void wr_catalog_add_function(wr_catalog *cat, wr_userfunc *fn);
+wr_userfunc *wr_catalog_find_function(const wr_catalog *cat, const char *name);
+bool wr_catalog_drop_function(wr_catalog *cat, const char *name);
 
 #endif

@@ -2427,16 +2427,18 @@ static wr_ast_stmt *parse_create_function(parser *p, int pos, bool temporary, bo
         advance(p);
     }
     if (accept_kw(p, WR_KW_USING)) {
-        int cap = 0;
+        int cap = 0, cap_pos = 0, npos = 0;
         do {
             if (!word_is(p, cur(p), "JAR")) {
                 fail_expected(p, "JAR");
                 return NULL;
             }
             advance(p);
-            const char *path = parse_string(p, "a JAR path string", NULL);
+            int path_pos;
+            const char *path = parse_string(p, "a JAR path string", &path_pos);
             if (!path) return NULL;
             PUSH(p, s->create_function.jars, s->create_function.njars, cap, path);
+            PUSH(p, s->create_function.jar_pos, npos, cap_pos, path_pos);
         } while (accept_op(p, WR_TOK_COMMA));
     }
     return s;
@@ -2968,6 +2970,29 @@ int wr_sql_parse_expr(const char *text, wr_arena *arena, wr_ast_expr **expr, wr_
     if (!e) return WR_ERR_PARSE;
     if (!is_op(&p, WR_TOK_EOF)) return fail_expected(&p, "end of input");
     *expr = e;
+    return 0;
+}
+
+int wr_sql_parse_types(const char *text, wr_arena *arena, wr_ast_type **types, int *ntypes,
+                       wr_error *err)
+{
+    *types = NULL;
+    *ntypes = 0;
+    int len = text_length(text, 0, err);
+    if (len < 0) return len;
+    parser p;
+    parser_init(&p, text, len, 0, arena, err);
+    if (is_op(&p, WR_TOK_EOF)) return 0;
+    wr_ast_type *list = NULL;
+    int n = 0, cap = 0;
+    do {
+        wr_ast_type type;
+        if (parse_type(&p, &type)) return WR_ERR_PARSE;
+        PUSH(&p, list, n, cap, type);
+    } while (accept_op(&p, WR_TOK_COMMA));
+    if (!is_op(&p, WR_TOK_EOF)) return fail_expected(&p, "',' or the end of the types");
+    *types = list;
+    *ntypes = n;
     return 0;
 }
 

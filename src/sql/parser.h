@@ -32,6 +32,15 @@ int wr_sql_parse_next(const char *text, int *offset, wr_arena *arena, wr_ast_stm
 int wr_sql_parse_expr(const char *text, wr_arena *arena, wr_ast_expr **expr, wr_error *err);
 
 /*
+ * Parses a comma-separated list of data types (the whole of text; empty text
+ * is no types) into *types (arena memory) and *ntypes, e.g. the argument
+ * types a user-defined function declares: "STRING, DECIMAL(10, 2) NOT NULL".
+ * Syntax errors are positioned in text.
+ */
+int wr_sql_parse_types(const char *text, wr_arena *arena, wr_ast_type **types, int *ntypes,
+                       wr_error *err);
+
+/*
  * Writes a canonical, fully parenthesised rendering of a tree, for tests and
  * EXPLAIN: e.g. "(a + (b * 2))", "CAST(x AS BIGINT)".
  */
