@@ -100,6 +100,11 @@ void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keyse
     w->targets = targets;
     w->ntargets = ntargets;
     w->max_parallelism = max_parallelism;
+    if (part == WR_PART_HASH) {
+        w->group_target = wr_malloc((size_t)max_parallelism * sizeof(uint16_t));
+        for (int g = 0; g < max_parallelism; g++)
+            w->group_target[g] = (uint16_t)wr_keygroup_subtask(g, max_parallelism, ntargets);
+    }
     w->bufs = wr_calloc((size_t)ntargets, sizeof(wr_batch *));
     w->rows = wr_calloc((size_t)ntargets, sizeof(uint32_t *));
     w->nrows = wr_calloc((size_t)ntargets, sizeof(int));
@@ -117,6 +122,7 @@ void wr_writer_fini(wr_writer *w)
     wr_free(w->rows);
     wr_free(w->nrows);
     wr_buf_fini(&w->keybuf);
+    wr_free(w->group_target);
 }
 
 static int send_buffer(wr_writer *w, int t, wr_error *err)
@@ -182,10 +188,17 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
             uint64_t hashes[WR_BATCH_CAPACITY];
             rc = wr_keysel_hash_rows(w->key, batch, active, n, hashes, &w->keybuf, err);
             if (rc) return rc;
-            for (int i = 0; i < n; i++) {
-                int kg = wr_keygroup_of_hash(hashes[i], w->max_parallelism);
-                int t = wr_keygroup_subtask(kg, w->max_parallelism, w->ntargets);
-                w->rows[t][w->nrows[t]++] = active[i];
+            uint64_t maxp = (uint64_t)w->max_parallelism;
+            if ((maxp & (maxp - 1)) == 0) { /* the usual power of two: a mask, not a division */
+                for (int i = 0; i < n; i++) {
+                    int t = w->group_target[hashes[i] & (maxp - 1)];
+                    w->rows[t][w->nrows[t]++] = active[i];
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    int t = w->group_target[wr_keygroup_of_hash(hashes[i], w->max_parallelism)];
+                    w->rows[t][w->nrows[t]++] = active[i];
+                }
             }
         }
         for (int t = 0; t < w->ntargets && rc == 0; t++)

@@ -56,6 +56,7 @@ typedef struct wr_writer {
     int next_target;          /* rebalance position */
     int64_t pending_since_ns; /* when the oldest unsent row was buffered; 0 when none */
     wr_buf keybuf;
+    uint16_t *group_target; /* hash: target subtask of each key group (no division per row) */
 } wr_writer;
 
 void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keysel *key,
