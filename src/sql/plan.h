@@ -24,14 +24,14 @@
 #include "typing.h"
 
 typedef enum wr_plan_kind {
-    WR_PLAN_SCAN,   /* table */
-    WR_PLAN_VALUES, /* batches of constant rows */
-    WR_PLAN_CALC,   /* filter + projections over input */
-    WR_PLAN_AGG,    /* group columns + aggregate calls over input */
-    WR_PLAN_EXPAND, /* one copy of each row per grouping set */
-    WR_PLAN_JOIN,   /* input (left) with right */
-    WR_PLAN_SORT,   /* ORDER BY / OFFSET / LIMIT */
-    WR_PLAN_UNION,  /* UNION ALL of inputs[] (equal column types) */
+    WR_PLAN_SCAN,      /* table */
+    WR_PLAN_VALUES,    /* batches of constant rows */
+    WR_PLAN_CALC,      /* filter + projections over input */
+    WR_PLAN_AGG,       /* group columns + aggregate calls over input */
+    WR_PLAN_EXPAND,    /* one copy of each row per grouping set */
+    WR_PLAN_JOIN,      /* input (left) with right */
+    WR_PLAN_SORT,      /* ORDER BY / OFFSET / LIMIT */
+    WR_PLAN_UNION,     /* UNION ALL of inputs[] (equal column types) */
     WR_PLAN_REPLICATE, /* each input row as many times as its last (BIGINT) column says */
 } wr_plan_kind;
 
