@@ -153,6 +153,48 @@ static int check_connector(weir_session *s, wr_table *t, const wr_ast_stmt *st, 
  * now; without a WITH clause Weir stores the rows itself (Flink always needs a
  * connector).
  */
+/*
+ * How CREATE TABLE ... LIKE treats one feature: the last written option that
+ * names it or ALL, else Flink's default (INCLUDING ALL OVERWRITING OPTIONS).
+ */
+static wr_ast_like_mode like_mode(const wr_ast_stmt *st, wr_ast_like_feature f)
+{
+    wr_ast_like_mode mode = f == WR_LIKE_OPTIONS ? WR_LIKE_OVERWRITING : WR_LIKE_INCLUDING;
+    for (int i = 0; i < st->create_table.nlike_options; i++) {
+        const wr_ast_like_option *o = &st->create_table.like_options[i];
+        if (o->feature == f || o->feature == WR_LIKE_ALL) mode = o->mode;
+    }
+    return mode;
+}
+
+/*
+ * CREATE TABLE t (...) LIKE src: t starts with src's columns, its primary key
+ * (unless EXCLUDING CONSTRAINTS) and its options (unless EXCLUDING OPTIONS;
+ * they are marked with key_pos -2 so the statement's own options can
+ * overwrite them). Counts the options taken in *noptions.
+ */
+static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *noptions,
+                      wr_error *err)
+{
+    const char *src = last_part(st->create_table.like_parts, st->create_table.nlike_parts);
+    const wr_table *from = wr_catalog_find(&s->catalog, src);
+    if (from == NULL) return not_found(err, st->create_table.like_pos, "table", src);
+    for (int c = 0; c < from->schema->ncols; c++)
+        wr_schema_add(t->schema, from->schema->names[c], from->schema->types[c]);
+    if (like_mode(st, WR_LIKE_CONSTRAINTS) != WR_LIKE_EXCLUDING && from->nprimary_key) {
+        t->primary_key = wr_malloc((size_t)from->nprimary_key * sizeof(int));
+        memcpy(t->primary_key, from->primary_key, (size_t)from->nprimary_key * sizeof(int));
+        t->nprimary_key = from->nprimary_key;
+    }
+    if (like_mode(st, WR_LIKE_OPTIONS) != WR_LIKE_EXCLUDING)
+        for (int i = 0; i < from->options.n; i++) {
+            const wr_config_entry *e = &from->options.entries[i];
+            wr_config_set(&t->options, e->key, e->value, -2, -1);
+            (*noptions)++;
+        }
+    return 0;
+}
+
 static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *err)
 {
     const char *name = last_part(st->create_table.name_parts, st->create_table.nname_parts);
@@ -170,7 +212,8 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     t->schema = wr_schema_new();
     t->temporary = st->create_table.temporary;
     wr_config_init(&t->options);
-    int rc = 0;
+    int nfrom_like = 0; /* options that came from the LIKE source */
+    int rc = st->create_table.like_parts ? like_table(s, st, t, &nfrom_like, err) : 0;
     for (int i = 0; i < st->create_table.ncolumns && rc == 0; i++) {
         const wr_ast_column_def *c = &st->create_table.columns[i];
         wr_type type;
@@ -184,6 +227,10 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
         else
             wr_schema_add(t->schema, c->name, type);
     }
+    if (rc == 0 && st->create_table.nprimary_key && t->nprimary_key)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.primary_key_pos,
+                             "the LIKE source has a primary key already; use EXCLUDING "
+                             "CONSTRAINTS to define another");
     for (int i = 0; i < st->create_table.nprimary_key && rc == 0; i++) {
         const char *col = st->create_table.primary_key[i];
         int idx = wr_schema_find(t->schema, col);
@@ -199,13 +246,21 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     }
     for (int i = 0; i < st->create_table.noptions && rc == 0; i++) {
         const wr_ast_option *o = &st->create_table.options[i];
-        if (wr_config_find(&t->options, o->key))
+        wr_config_entry *e = wr_config_find(&t->options, o->key);
+        bool inherited = e && e->key_pos == -2; /* marked by like_table */
+        if (e && !inherited)
             rc = wr_error_set_at(err, WR_ERR_VALIDATION, o->key_pos, "option '%s' is given twice",
+                                 o->key);
+        else if (inherited && like_mode(st, WR_LIKE_OPTIONS) != WR_LIKE_OVERWRITING)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, o->key_pos,
+                                 "option '%s' is set by the LIKE source too; use OVERWRITING "
+                                 "OPTIONS to replace it",
                                  o->key);
         else
             wr_config_set(&t->options, o->key, o->value, o->key_pos, o->value_pos);
     }
-    if (rc == 0 && st->create_table.noptions > 0) rc = check_connector(s, t, st, err);
+    bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
+    if (rc == 0 && has_options) rc = check_connector(s, t, st, err);
     if (rc) {
         wr_table_free(t);
         return rc;
@@ -213,7 +268,7 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     /* The options were checked against this text; later statements come from others. */
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].key_pos = -1;
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].value_pos = -1;
-    if (st->create_table.noptions == 0) t->mem = wr_memtable_new(t->schema);
+    if (!has_options) t->mem = wr_memtable_new(t->schema);
     wr_catalog_add(&s->catalog, t);
     return 0;
 }

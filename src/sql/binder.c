@@ -1392,11 +1392,9 @@ static wr_plan *finish_correlated(binder *b, const wr_ast_query *q, subprep *sp,
             wr_expr *eq = wr_bind_binary(WR_OP_EQ, in_arg, y, in_arg->pos, err);
             in_arg = NULL;
             if (!eq) goto fail;
-            wr_expr *eq2 = NULL;
             /* matched rows where x = y is TRUE, and where it is NULL */
             wr_expr *t = wr_expr_call(WR_FN_IS_TRUE, wr_args1(eq), 1,
                                       wr_type_make(WR_TYPE_BOOLEAN, false), -1, err);
-            (void)eq2;
             if (!t) goto fail;
             /* Bind the comparison again for the NULL test (expressions are trees, not DAGs). */
             wr_expr *y2 = bind_expr(&cx, q->select.items[0].expr);

@@ -184,7 +184,7 @@ static wr_expr *widen_key(wr_expr *x, wr_type t)
 static wr_plan *extract_keys(wr_plan *j)
 {
     if (!j->filter || j->refs != 1) return j;
-    int nl = j->input->schema->ncols, nr = j->right->schema->ncols;
+    int nl = j->input->schema->ncols;
     exprs cond = {0}, rest = {0}, lk = {0}, rk = {0};
     take_conjuncts(j->filter, &cond);
     j->filter = NULL;
@@ -297,7 +297,6 @@ static wr_plan *extract_keys(wr_plan *j)
     }
     wr_schema_free(c->schema);
     c->schema = before;
-    (void)nr;
     return c;
 }
 
@@ -383,7 +382,6 @@ static void prune_join(wr_plan *calc)
     wr_plan *j = calc->input;
     if (j->kind != WR_PLAN_JOIN || j->refs != 1) return;
     int nl = j->input->schema->ncols, nr = j->right->schema->ncols;
-    bool semi = j->join_type == WR_JOIN_TYPE_SEMI || j->join_type == WR_JOIN_TYPE_ANTI;
     int nout = j->schema->ncols;
     int *reads = wr_calloc((size_t)(nl + nr + 1), sizeof(int));
     for (int i = 0; i < calc->nprojs; i++) count_reads(calc->projs[i], reads);
@@ -434,7 +432,6 @@ static void prune_join(wr_plan *calc)
     for (int i = 0; i < nout; i++)
         if (map[i] >= 0) wr_schema_add(j->schema, old->names[i], old->types[i]);
     wr_schema_free(old);
-    (void)semi;
     wr_free(map);
     wr_free(lmap);
     wr_free(rmap);
