@@ -153,6 +153,18 @@ static int check_connector(weir_session *s, wr_table *t, const wr_ast_stmt *st, 
  * now; without a WITH clause Weir stores the rows itself (Flink always needs a
  * connector).
  */
+/* Adds a computed column after the table's columns so far. */
+static void add_computed(wr_table *t, const char *name, const char *text, size_t len)
+{
+    t->computed = wr_realloc(t->computed, (size_t)(t->ncomputed + 1) * sizeof(wr_computed_column));
+    wr_computed_column *c = &t->computed[t->ncomputed];
+    c->name = wr_strdup(name);
+    c->position = t->schema->ncols + t->ncomputed;
+    c->expr = wr_strndup(text, len);
+    c->type = wr_type_make(WR_TYPE_NULL, true);
+    t->ncomputed++;
+}
+
 /*
  * How CREATE TABLE ... LIKE treats one feature: the last written option that
  * names it or ALL, else Flink's default (INCLUDING ALL OVERWRITING OPTIONS).
@@ -181,6 +193,12 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
     if (from == NULL) return not_found(err, st->create_table.like_pos, "table", src);
     for (int c = 0; c < from->schema->ncols; c++)
         wr_schema_add(t->schema, from->schema->names[c], from->schema->types[c]);
+    if (like_mode(st, WR_LIKE_GENERATED) != WR_LIKE_EXCLUDING)
+        for (int k = 0; k < from->ncomputed; k++) {
+            add_computed(t, from->computed[k].name, from->computed[k].expr,
+                         strlen(from->computed[k].expr));
+            t->computed[t->ncomputed - 1].position = from->computed[k].position;
+        }
     if (like_mode(st, WR_LIKE_CONSTRAINTS) != WR_LIKE_EXCLUDING && from->nprimary_key) {
         t->primary_key = wr_malloc((size_t)from->nprimary_key * sizeof(int));
         memcpy(t->primary_key, from->primary_key, (size_t)from->nprimary_key * sizeof(int));
@@ -195,7 +213,7 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
     return 0;
 }
 
-static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *err)
+static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st, wr_error *err)
 {
     const char *name = last_part(st->create_table.name_parts, st->create_table.nname_parts);
     if (wr_catalog_find(&s->catalog, name) || wr_catalog_find_view(&s->catalog, name)) {
@@ -217,9 +235,16 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
     for (int i = 0; i < st->create_table.ncolumns && rc == 0; i++) {
         const wr_ast_column_def *c = &st->create_table.columns[i];
         wr_type type;
-        if (c->computed || c->metadata)
+        bool dup = wr_schema_find(t->schema, c->name) >= 0;
+        for (int k = 0; k < t->ncomputed; k++) dup |= strcmp(t->computed[k].name, c->name) == 0;
+        if (c->metadata)
             rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
-                                 "computed and metadata columns are not supported yet");
+                                 "metadata columns are not supported yet");
+        else if (dup)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "duplicate column '%s'", c->name);
+        else if (c->computed)
+            add_computed(t, c->name, sql + c->computed->pos,
+                         (size_t)(c->computed->end - c->computed->pos));
         else if (wr_schema_find(t->schema, c->name) >= 0)
             rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "duplicate column '%s'", c->name);
         else if (!wr_bind_type(&c->type, &type, err))
@@ -258,6 +283,22 @@ static int exec_create_table(weir_session *s, const wr_ast_stmt *st, wr_error *e
                                  o->key);
         else
             wr_config_set(&t->options, o->key, o->value, o->key_pos, o->value_pos);
+    }
+    /* Computed columns read physical columns only; check them now, where they were written. */
+    for (int k = 0, i = 0; k < t->ncomputed && rc == 0; k++) {
+        wr_expr *e = wr_bind_computed(&s->catalog, t, t->computed[k].expr, err);
+        if (e) {
+            t->computed[k].type = e->type;
+            wr_expr_free(e);
+            continue;
+        }
+        rc = err->code;
+        /* Its text's offsets to the statement's: find the column's definition. */
+        for (i = 0; i < st->create_table.ncolumns; i++) {
+            const wr_ast_column_def *c = &st->create_table.columns[i];
+            if (c->computed && strcmp(c->name, t->computed[k].name) == 0 && err->offset >= 0)
+                err->offset += c->computed->pos;
+        }
     }
     bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
     if (rc == 0 && has_options) rc = check_connector(s, t, st, err);
@@ -548,8 +589,9 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
                                name, wr_config_get(&sink->options, "connector", ""));
     wr_plan *plan = wr_bind_query(st->insert.query, &s->catalog, err);
     if (plan == NULL) return err->code;
-    plan = wr_bind_insert(plan, sink, st->insert.query, (const char *const *)st->insert.columns,
-                          st->insert.ncolumns, st->insert.table_pos, err);
+    plan = wr_bind_insert(plan, &s->catalog, sink, st->insert.query,
+                          (const char *const *)st->insert.columns, st->insert.ncolumns,
+                          st->insert.table_pos, err);
     if (plan == NULL) return err->code;
     char sinkline[300];
     snprintf(sinkline, sizeof(sinkline), "Sink(table=[%s]%s)", sink->name,
@@ -719,12 +761,18 @@ static char *create_table_text(const wr_table *t)
     wr_buf_printf(&b, "CREATE %sTABLE ", t->temporary ? "TEMPORARY " : "");
     put_qualified(&b, t->name);
     wr_buf_puts(&b, " (\n");
-    for (int i = 0; i < t->schema->ncols; i++) {
+    int total = t->schema->ncols + t->ncomputed;
+    for (int i = 0, phys = 0, k = 0; i < total; i++) {
         char tn[64];
         wr_buf_puts(&b, "  ");
-        put_ident(&b, t->schema->names[i]);
-        wr_buf_printf(&b, " %s%s\n", wr_type_name(t->schema->types[i], tn, sizeof(tn)),
-                      i + 1 < t->schema->ncols || t->nprimary_key ? "," : "");
+        if (k < t->ncomputed && t->computed[k].position == i) {
+            put_ident(&b, t->computed[k].name);
+            wr_buf_printf(&b, " AS %s", t->computed[k++].expr);
+        } else {
+            put_ident(&b, t->schema->names[phys]);
+            wr_buf_printf(&b, " %s", wr_type_name(t->schema->types[phys++], tn, sizeof(tn)));
+        }
+        wr_buf_puts(&b, i + 1 < total || t->nprimary_key ? ",\n" : "\n");
     }
     if (t->nprimary_key) {
         wr_buf_puts(&b, "  PRIMARY KEY (");
@@ -854,16 +902,23 @@ static int describe(weir_session *s, const char *name, int pos, weir_result **ou
         snprintf(key, sizeof(key), "%s", b.data);
         wr_buf_fini(&b);
     }
-    for (int i = 0; i < schema->ncols; i++) {
-        wr_type type = schema->types[i];
-        type.nullable = true; /* the null column says it */
-        char tn[64];
-        wr_type_name(type, tn, sizeof(tn));
+    int total = schema->ncols + (t ? t->ncomputed : 0);
+    for (int i = 0, phys = 0, k = 0; i < total; i++) {
+        const wr_computed_column *cc =
+            t && k < t->ncomputed && t->computed[k].position == i ? &t->computed[k++] : NULL;
+        wr_type type = cc ? cc->type : schema->types[phys];
+        const char *col = cc ? cc->name : schema->names[phys];
         bool in_key = false;
-        for (int k = 0; t && k < t->nprimary_key; k++) in_key |= t->primary_key[k] == i;
+        for (int pk = 0; !cc && t && pk < t->nprimary_key; pk++)
+            in_key |= t->primary_key[pk] == phys;
+        if (!cc) phys++;
+        bool nullable = type.nullable;
+        type.nullable = true; /* the null column says it */
+        char tn[64], extras[600] = "";
+        wr_type_name(type, tn, sizeof(tn));
+        if (cc) snprintf(extras, sizeof(extras), "AS %s", cc->expr);
         const char *row[] = {
-            schema->names[i],    tn,   schema->types[i].nullable ? "TRUE" : "FALSE",
-            in_key ? key : NULL, NULL, NULL};
+            col, tn, nullable ? "TRUE" : "FALSE", in_key ? key : NULL, cc ? extras : NULL, NULL};
         wr_result_add_text_row(*out, row);
     }
     return 0;
@@ -1027,7 +1082,7 @@ static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, we
     *out = NULL;
     switch (st->kind) {
     case WR_STMT_CREATE_TABLE:
-        return exec_create_table(s, st, err);
+        return exec_create_table(s, sql, st, err);
     case WR_STMT_CREATE_VIEW:
         return exec_create_view(s, sql, st, err);
     case WR_STMT_DROP:

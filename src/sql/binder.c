@@ -994,7 +994,7 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
             return NULL;
         }
     }
-    if (wr_catalog_find_function(cx->b->cat, ast->call.name))
+    if (cx->b->cat && wr_catalog_find_function(cx->b->cat, ast->call.name))
         return wr_userfunc_bind(cx->b->cat, ast->call.name, args, n, ast->pos, err);
     return wr_func_bind(ast->call.name, args, n, ast->pos, err);
 }
@@ -1053,6 +1053,61 @@ static wr_plan *bind_named_query(binder *b, const wr_ast_query *q, int pos)
 
 static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out, scope *sc);
 
+wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
+                          wr_error *err)
+{
+    wr_arena arena;
+    wr_arena_init(&arena, 1024);
+    wr_ast_expr *ast;
+    wr_expr *e = NULL;
+    if (wr_sql_parse_expr(text, &arena, &ast, err) == 0) {
+        binder b = {cat, NULL, err};
+        scope sc = {0};
+        sc.corr_base = -1;
+        sc.schema = table->schema;
+        add_rel(&sc, table->name, 0, table->schema->ncols);
+        ectx cx = {&b, &sc, NULL, NULL, "a computed column"};
+        e = bind_expr(&cx, ast);
+        if (e && e->type.id == WR_TYPE_NULL)
+            e = wr_expr_cast(e, wr_type_make(WR_TYPE_VARCHAR, true), false, e->pos, err);
+        scope_fini(&sc);
+    }
+    wr_arena_fini(&arena);
+    return e;
+}
+
+/* A table's rows: its scan, and a Calc computing its computed columns in their places. */
+static wr_plan *scan_table(const wr_catalog *cat, const wr_table *t, wr_error *err)
+{
+    wr_plan *p = plan_new(WR_PLAN_SCAN);
+    p->table = t;
+    wr_schema_free(p->schema);
+    p->schema = wr_schema_copy(t->schema);
+    if (t->ncomputed == 0) return p;
+    int total = t->schema->ncols + t->ncomputed, phys = 0, k = 0;
+    wr_plan *c = plan_new(WR_PLAN_CALC);
+    c->input = p;
+    c->projs = wr_calloc((size_t)total, sizeof(wr_expr *));
+    for (int i = 0; i < total; i++) {
+        wr_expr *e;
+        const char *name;
+        if (k < t->ncomputed && t->computed[k].position == i) {
+            name = t->computed[k].name;
+            if (!(e = wr_bind_computed(cat, t, t->computed[k++].expr, err))) {
+                wr_plan_free(c);
+                return NULL;
+            }
+        } else {
+            name = t->schema->names[phys];
+            e = wr_expr_column(phys, t->schema->types[phys], -1);
+            phys++;
+        }
+        c->projs[c->nprojs++] = e;
+        wr_schema_add(c->schema, name, e->type);
+    }
+    return c;
+}
+
 /* t AS x(a, b): the relation's columns get the given names. */
 static int rename_columns(binder *b, const wr_ast_from *f, wr_plan *p)
 {
@@ -1090,10 +1145,11 @@ static int bind_from_item(binder *b, const wr_ast_from *f, const scope *outer, w
             const wr_table *t = wr_catalog_find(b->cat, name);
             const wr_view *v = t ? NULL : wr_catalog_find_view(b->cat, name);
             if (t) {
-                p = plan_new(WR_PLAN_SCAN);
-                p->table = t;
-                wr_schema_free(p->schema);
-                p->schema = wr_schema_copy(t->schema);
+                p = scan_table(b->cat, t, err);
+                if (!p) {
+                    err->offset = f->pos;
+                    return err->code;
+                }
             } else if (v) {
                 const cte *saved = b->ctes;
                 b->ctes = NULL;
@@ -2783,8 +2839,9 @@ static int item_pos(const wr_ast_query *q, int i)
     return i < q->select.nitems ? q->select.items[i].expr->pos : q->pos;
 }
 
-wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query *query,
-                        const char *const *columns, int ncolumns, int columns_pos, wr_error *err)
+wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *sink,
+                        const wr_ast_query *query, const char *const *columns, int ncolumns,
+                        int columns_pos, wr_error *err)
 {
     int pos = query->pos;
     const wr_schema *in = plan->schema, *want = sink->schema;
@@ -2809,7 +2866,7 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query 
         wr_type *hint = wr_malloc((size_t)(expect ? expect : 1) * sizeof(wr_type));
         for (int i = 0; i < want->ncols; i++)
             if (target[i] >= 0) hint[target[i]] = want->types[i];
-        binder bb = {NULL, NULL, err};
+        binder bb = {cat, NULL, err};
         wr_plan *typed = bind_values_query(&bb, query, hint);
         wr_free(hint);
         if (!typed) goto fail;

@@ -31,6 +31,11 @@ void wr_table_free(wr_table *table)
     wr_schema_free(table->schema);
     wr_config_fini(&table->options);
     wr_free(table->primary_key);
+    for (int i = 0; i < table->ncomputed; i++) {
+        wr_free(table->computed[i].name);
+        wr_free(table->computed[i].expr);
+    }
+    wr_free(table->computed);
     /* Jobs still reading the rows hold their own snapshot of them. */
     wr_memtable_free(table->mem);
     wr_free(table);

@@ -14,9 +14,19 @@
 /* Rows Weir stores itself, for tables without a 'connector' option (connectors/memtable.h). */
 typedef struct wr_memtable wr_memtable;
 
+/* A computed column (name AS expr): computed from the physical columns when the table is read. */
+typedef struct wr_computed_column {
+    char *name;
+    int position; /* among all the table's columns as declared */
+    char *expr;   /* the expression's SQL text */
+    wr_type type;
+} wr_computed_column;
+
 typedef struct wr_table {
     char *name;
-    wr_schema *schema;
+    wr_schema *schema; /* the physical columns: what connectors read and write */
+    wr_computed_column *computed;
+    int ncomputed;
     wr_config options;
     int *primary_key; /* column indexes, or NULL */
     int nprimary_key;

@@ -91,8 +91,16 @@ wr_plan *wr_bind_query(const wr_ast_query *query, const wr_catalog *cat, wr_erro
  * Takes ownership of plan; returns the new plan or NULL with err positioned
  * at the offending select item of query (or at the query).
  */
-wr_plan *wr_bind_insert(wr_plan *plan, const wr_table *sink, const wr_ast_query *query,
-                        const char *const *columns, int ncolumns, int columns_pos, wr_error *err);
+wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *sink,
+                        const wr_ast_query *query, const char *const *columns, int ncolumns,
+                        int columns_pos, wr_error *err);
+
+/*
+ * Binds a computed column's expression (SQL text) over table's physical
+ * columns; err positions are offsets into text.
+ */
+wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
+                          wr_error *err);
 
 /* Logical rewrites before translation (rules.c): filters into joins, join keys. */
 wr_plan *wr_plan_optimize(wr_plan *plan);
