@@ -50,6 +50,13 @@ typedef struct sort_op {
     wr_batch *out;
 } sort_op;
 
+/* What rows are ordered by: the keys and each column's value kind. */
+typedef struct key_order {
+    const wr_sort_key *keys;
+    int nkeys;
+    const uint8_t *kinds; /* wr_value_kind per column */
+} key_order;
+
 /* Rows as column arrays: a batch's vectors or a store's columns. */
 typedef struct row_src {
     void *const *data;
@@ -141,12 +148,11 @@ static inline int cmp_value(wr_value_kind kind, const void *a, uint32_t ra, cons
 }
 
 /* Orders row ra of a against row rb of b by the keys from key `first` on; 0 when equal. */
-static int cmp_rows(const sort_op *op, int first, const row_src *a, uint32_t ra, const row_src *b,
+static int cmp_rows(const key_order *ko, int first, const row_src *a, uint32_t ra, const row_src *b,
                     uint32_t rb)
 {
-    const sort_spec *spec = op->spec;
-    for (int k = first; k < spec->nkeys; k++) {
-        const wr_sort_key *key = &spec->keys[k];
+    for (int k = first; k < ko->nkeys; k++) {
+        const wr_sort_key *key = &ko->keys[k];
         int col = key->col;
         bool an = a->valid[col] && !bit_get(a->valid[col], ra);
         bool bn = b->valid[col] && !bit_get(b->valid[col], rb);
@@ -155,22 +161,32 @@ static int cmp_rows(const sort_op *op, int first, const row_src *a, uint32_t ra,
             /* NULLS FIRST / LAST place NULLs whatever the direction. */
             return an == key->nulls_first ? -1 : 1;
         }
-        int c = cmp_value(op->kinds[col], a->data[col], ra, b->data[col], rb);
+        int c = cmp_value(ko->kinds[col], a->data[col], ra, b->data[col], rb);
         if (c) return key->desc ? -c : c;
     }
     return 0;
 }
 
-static row_src store_src(const sort_op *op)
+static row_src store_src(const wr_colstore *rows)
 {
-    row_src s = {op->rows.data, op->rows.validity};
+    row_src s = {rows->data, rows->validity};
     return s;
+}
+
+int wr_sort_compare(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, uint32_t a,
+                    uint32_t b)
+{
+    key_order ko = {keys, nkeys, rows->kinds};
+    row_src src = store_src(rows);
+    return cmp_rows(&ko, 0, &src, a, &src, b);
 }
 
 /* ---- sorting row indexes ------------------------------------------------------- */
 
 typedef struct sorter {
-    const sort_op *op;
+    key_order ko;
+    const wr_colstore *rows;
+    const wr_op_ctx *ctx; /* for cancellation */
     row_src src;
     int first; /* keys before this one are known equal */
     uint32_t *tmp;
@@ -183,7 +199,7 @@ static void merge_sort(sorter *s, uint32_t *a, uint32_t n)
     if (n <= 16) {
         for (uint32_t i = 1; i < n; i++) {
             uint32_t x = a[i], j = i;
-            while (j > 0 && cmp_rows(s->op, s->first, &s->src, a[j - 1], &s->src, x) > 0) {
+            while (j > 0 && cmp_rows(&s->ko, s->first, &s->src, a[j - 1], &s->src, x) > 0) {
                 a[j] = a[j - 1];
                 j--;
             }
@@ -191,7 +207,7 @@ static void merge_sort(sorter *s, uint32_t *a, uint32_t n)
         }
         return;
     }
-    if (n >= 65536 && wr_op_cancelled(s->op->base.ctx)) {
+    if (n >= 65536 && wr_op_cancelled(s->ctx)) {
         s->stop = true;
         return;
     }
@@ -199,13 +215,13 @@ static void merge_sort(sorter *s, uint32_t *a, uint32_t n)
     merge_sort(s, a, h);
     merge_sort(s, a + h, n - h);
     /* Already in order: nothing to merge (common for presorted input). */
-    if (cmp_rows(s->op, s->first, &s->src, a[h - 1], &s->src, a[h]) <= 0) return;
+    if (cmp_rows(&s->ko, s->first, &s->src, a[h - 1], &s->src, a[h]) <= 0) return;
     uint32_t *t = s->tmp;
     memcpy(t, a, h * sizeof(uint32_t));
     uint32_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
         /* Ties take the left run first: that keeps the sort stable. */
-        if (cmp_rows(s->op, s->first, &s->src, a[j], &s->src, t[i]) < 0)
+        if (cmp_rows(&s->ko, s->first, &s->src, a[j], &s->src, t[i]) < 0)
             a[k++] = a[j++];
         else
             a[k++] = t[i++];
@@ -312,12 +328,11 @@ static void radix_sort(uint64_t *key, uint32_t *idx, uint32_t n, uint64_t *tk, u
 static void sort_chunks(sorter *s, uint32_t *idx, uint32_t n, int chunk, uint64_t *key,
                         uint64_t *tk, uint32_t *ti)
 {
-    const sort_op *op = s->op;
-    const wr_sort_key *k0 = &op->spec->keys[0];
-    wr_value_kind kind = op->kinds[k0->col];
-    const void *data = op->rows.data[k0->col];
+    const wr_sort_key *k0 = &s->ko.keys[0];
+    wr_value_kind kind = s->ko.kinds[k0->col];
+    const void *data = s->rows->data[k0->col];
     if (s->stop || n < 2) return;
-    if (n >= 65536 && wr_op_cancelled(op->base.ctx)) {
+    if (n >= 65536 && wr_op_cancelled(s->ctx)) {
         s->stop = true;
         return;
     }
@@ -342,7 +357,7 @@ static void sort_chunks(sorter *s, uint32_t *idx, uint32_t n, int chunk, uint64_
     for (uint32_t i = 0; i < n; i++) key[i] = chunk_of(kind, data, idx[i], chunk) ^ flip;
     radix_sort(key, idx, n, tk, ti);
     bool last_chunk = chunk + 1 >= chunks_of(kind);
-    if (last_chunk && op->spec->nkeys == 1) return;
+    if (last_chunk && s->ko.nkeys == 1) return;
     for (uint32_t i = 0; i < n && !s->stop;) {
         uint32_t j = i + 1;
         while (j < n && key[j] == key[i]) j++;
@@ -359,19 +374,21 @@ static void sort_chunks(sorter *s, uint32_t *idx, uint32_t n, int chunk, uint64_
     }
 }
 
-/*
- * Writes the store's rows in sorted order to order[0..n). Returns
- * WR_ERR_CANCELLED (with err) when the job was cancelled meanwhile.
- */
-static int sort_rows(sort_op *op, uint32_t *order, wr_error *err)
+int wr_sort_store(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, const wr_op_ctx *ctx,
+                  uint32_t *order, wr_error *err)
 {
-    const sort_spec *spec = op->spec;
-    uint32_t n = op->rows.n;
+    uint32_t n = rows->n;
     for (uint32_t i = 0; i < n; i++) order[i] = i;
-    if (n < 2) return 0;
-    sorter s = {op, store_src(op), 0, wr_malloc(((size_t)n / 2 + 1) * sizeof(uint32_t)), false};
-    const wr_sort_key *key = &spec->keys[0];
-    const uint64_t *valid = op->rows.validity[key->col];
+    if (n < 2 || nkeys == 0) return 0;
+    sorter s = {{keys, nkeys, rows->kinds},
+                rows,
+                ctx,
+                store_src(rows),
+                0,
+                wr_malloc(((size_t)n / 2 + 1) * sizeof(uint32_t)),
+                false};
+    const wr_sort_key *key = &keys[0];
+    const uint64_t *valid = rows->validity[key->col];
     /* NULLs of the first key apart, in arrival order; they go first or last. */
     uint32_t nnull = 0, nval = 0;
     uint32_t *nulls = wr_malloc((size_t)n * sizeof(uint32_t));
@@ -381,14 +398,14 @@ static int sort_rows(sort_op *op, uint32_t *order, wr_error *err)
         else
             order[nval++] = i;
     }
-    uint64_t *keys = wr_malloc((size_t)nval * sizeof(uint64_t) + 1);
+    uint64_t *chunks = wr_malloc((size_t)nval * sizeof(uint64_t) + 1);
     uint64_t *tk = wr_malloc((size_t)nval * sizeof(uint64_t) + 1);
     uint32_t *ti = wr_malloc((size_t)nval * sizeof(uint32_t) + 1);
-    sort_chunks(&s, order, nval, 0, keys, tk, ti);
-    wr_free(keys);
+    sort_chunks(&s, order, nval, 0, chunks, tk, ti);
+    wr_free(chunks);
     wr_free(tk);
     wr_free(ti);
-    if (nnull > 1 && spec->nkeys > 1) {
+    if (nnull > 1 && nkeys > 1) {
         s.first = 1;
         merge_sort(&s, nulls, nnull);
     }
@@ -400,9 +417,13 @@ static int sort_rows(sort_op *op, uint32_t *order, wr_error *err)
     }
     wr_free(nulls);
     wr_free(s.tmp);
-    if (s.stop || wr_op_cancelled(op->base.ctx))
-        return wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
+    if (s.stop || wr_op_cancelled(ctx)) return wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
     return 0;
+}
+
+static int sort_rows(sort_op *op, uint32_t *order, wr_error *err)
+{
+    return wr_sort_store(&op->rows, op->spec->keys, op->spec->nkeys, op->base.ctx, order, err);
 }
 
 /* ---- Top-N ------------------------------------------------------------------ */
@@ -551,11 +572,12 @@ static int sort_process(wr_operator *base, int input, wr_batch *batch, wr_error 
             }
             in.data = data;
             in.valid = valid;
-            row_src kept = store_src(op);
+            row_src kept = store_src(&op->rows);
+            key_order ko = {spec->keys, spec->nkeys, op->kinds};
             int j = 0;
             for (int i = 0; i < m; i++) {
                 rows[j] = rows[i];
-                j += cmp_rows(op, 0, &in, rows[i], &kept, op->bound) < 0;
+                j += cmp_rows(&ko, 0, &in, rows[i], &kept, op->bound) < 0;
             }
             m = j;
         }

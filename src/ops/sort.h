@@ -11,6 +11,7 @@
 #ifndef WR_OPS_SORT_H
 #define WR_OPS_SORT_H
 
+#include "colstore.h"
 #include "operator.h"
 
 typedef struct wr_sort_key {
@@ -24,5 +25,19 @@ wr_operator_spec wr_sort_spec(const wr_type *types, int ncols, const wr_sort_key
                               int64_t offset, int64_t limit);
 
 extern const wr_operator_ops wr_sort_ops;
+
+/*
+ * The ordering behind wr_sort_ops, for other operators that order rows they
+ * collected (over.c): writes the store's row indexes in key order to
+ * order[0..rows->n), stably (equal keys keep store order; NULLs equal each
+ * other). Every key column must have a value kind. Checks ctx's cancellation
+ * on large inputs and then returns WR_ERR_CANCELLED with err.
+ */
+int wr_sort_store(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, const wr_op_ctx *ctx,
+                  uint32_t *order, wr_error *err);
+
+/* Compares rows a and b of a store by keys as wr_sort_store orders them: < 0, 0 (equal), > 0. */
+int wr_sort_compare(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, uint32_t a,
+                    uint32_t b);
 
 #endif
