@@ -87,10 +87,19 @@ typedef struct aggctx aggctx;
 typedef struct ectx {
     binder *b;
     const scope *sc;
-    block *blk;         /* where subqueries add their joins; NULL: no subqueries here */
-    aggctx *agg;        /* after aggregation: groups and aggregate calls, or NULL */
-    const char *clause; /* for messages: "WHERE", "ON", ... */
+    block *blk;               /* where subqueries add their joins; NULL: no subqueries here */
+    aggctx *agg;              /* after aggregation: groups and aggregate calls, or NULL */
+    const char *clause;       /* for messages: "WHERE", "ON", ... */
+    const struct winctx *win; /* OVER calls already computed as columns, or NULL */
 } ectx;
+
+/* OVER calls of a query block and the columns that hold their values. */
+typedef struct winctx {
+    char **dumps;
+    int *cols;
+    wr_type *types;
+    int n;
+} winctx;
 
 struct aggctx {
     const scope *pre; /* the scope the groups and arguments were bound in */
@@ -440,7 +449,7 @@ static int collect_outer(binder *b, block *oblk, scope *sc, const wr_ast_expr *e
                 wr_free(d);
                 return 0;
             }
-        ectx cx = {b, &oblk->sc, NULL, NULL, "a subquery"};
+        ectx cx = {b, &oblk->sc, NULL, NULL, "a subquery", NULL};
         wr_expr *x = bind_expr(&cx, e);
         if (!x) {
             wr_free(d);
@@ -968,7 +977,8 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
     }
     if (ast->call.over) {
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
-                        "OVER windows are not supported yet in batch queries");
+                        "OVER windows are allowed in the select list and ORDER BY only, not in %s",
+                        cx->clause ? cx->clause : "this place");
         return NULL;
     }
     if (is_agg_call(ast)) {
@@ -1020,6 +1030,15 @@ static wr_expr *bind_expr(ectx *cx, const wr_ast_expr *ast)
 {
     wr_expr *corr = match_corr(cx, ast);
     if (corr) return corr;
+    if (cx->win && ast->kind == WR_AST_CALL && ast->call.over) {
+        char *d = ast_dump(ast);
+        wr_expr *e = NULL;
+        for (int i = 0; i < cx->win->n && !e; i++)
+            if (strcmp(cx->win->dumps[i], d) == 0)
+                e = wr_expr_column(cx->win->cols[i], cx->win->types[i], ast->pos);
+        wr_free(d);
+        if (e) return e;
+    }
     if (cx->agg) {
         wr_expr *e = match_agg(cx, ast);
         if (e) return e;
@@ -1066,7 +1085,7 @@ wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const ch
         sc.corr_base = -1;
         sc.schema = table->schema;
         add_rel(&sc, table->name, 0, table->schema->ncols);
-        ectx cx = {&b, &sc, NULL, NULL, "a computed column"};
+        ectx cx = {&b, &sc, NULL, NULL, "a computed column", NULL};
         e = bind_expr(&cx, ast);
         if (e && e->type.id == WR_TYPE_NULL)
             e = wr_expr_cast(e, wr_type_make(WR_TYPE_VARCHAR, true), false, e->pos, err);
@@ -1225,7 +1244,7 @@ static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_pla
             return wr_error_set_at(err, WR_ERR_VALIDATION, f->join.on->pos,
                                    "subqueries in ON conditions are not supported");
         }
-        ectx cx = {b, &js, NULL, NULL, "ON"};
+        ectx cx = {b, &js, NULL, NULL, "ON", NULL};
         cond = need_boolean(bind_expr(&cx, f->join.on), "ON", err);
         if (!cond) {
             wr_plan_free(j);
@@ -1356,7 +1375,7 @@ static int prep_subquery(binder *b, const wr_ast_query *q, block *oblk, int extr
                                      "subqueries inside correlated subqueries are not supported");
                 break;
             }
-            ectx cx = {b, &sp->sc, NULL, NULL, "WHERE"};
+            ectx cx = {b, &sp->sc, NULL, NULL, "WHERE", NULL};
             wr_expr *e = need_boolean(bind_expr(&cx, conj[i]), "WHERE", err);
             if (!e) {
                 rc = err->code;
@@ -1442,7 +1461,7 @@ static wr_plan *finish_correlated(binder *b, const wr_ast_query *q, subprep *sp,
                                 "aggregate");
                 goto fail;
             }
-            ectx cx = {b, &jsc, NULL, NULL, "SELECT"};
+            ectx cx = {b, &jsc, NULL, NULL, "SELECT", NULL};
             wr_expr *y = bind_expr(&cx, q->select.items[0].expr);
             if (!y) goto fail;
             wr_expr *eq = wr_bind_binary(WR_OP_EQ, in_arg, y, in_arg->pos, err);
@@ -1537,7 +1556,7 @@ static wr_plan *finish_correlated(binder *b, const wr_ast_query *q, subprep *sp,
     bool aggregate =
         has_group_by(q) || contains_agg(q->select.items[0].expr) || (q->select.having != NULL);
     if (!aggregate) {
-        ectx cx = {b, &jsc, NULL, NULL, "SELECT"};
+        ectx cx = {b, &jsc, NULL, NULL, "SELECT", NULL};
         wr_expr *v = bind_expr(&cx, q->select.items[0].expr);
         if (!v) goto fail;
         WR_VEC_PUSH(&pre, v);
@@ -1744,7 +1763,7 @@ static int bind_semi_join(binder *b, block *blk, const wr_ast_expr *conj, bool *
         return 0;
     int xcol = -1;
     if (e->kind == WR_AST_IN_QUERY) {
-        ectx cx = {b, &blk->sc, blk, NULL, "WHERE"};
+        ectx cx = {b, &blk->sc, blk, NULL, "WHERE", NULL};
         wr_expr *x = bind_expr(&cx, e->subquery.arg);
         if (!x) return err->code;
         xcol = add_block_column(blk, x, "$in_arg");
@@ -1758,7 +1777,7 @@ static int bind_semi_join(binder *b, block *blk, const wr_ast_expr *conj, bool *
     wr_expr *cond = sp.corr_cond;
     sp.corr_cond = NULL;
     if (e->kind == WR_AST_IN_QUERY) {
-        ectx cx = {b, &sp.sc, NULL, NULL, "SELECT"};
+        ectx cx = {b, &sp.sc, NULL, NULL, "SELECT", NULL};
         wr_expr *y = bind_expr(&cx, q->select.items[0].expr);
         wr_expr *x = wr_expr_column(sp.nfrom + 1, sp.row->types[sp.nfrom + 1], e->pos);
         wr_expr *eq = y ? wr_bind_binary(WR_OP_EQ, x, y, e->pos, err) : NULL;
@@ -1796,7 +1815,7 @@ static int bind_where(binder *b, block *blk, const wr_ast_expr *where)
     for (int i = 0; i < nconj && rc == 0; i++) {
         bool done;
         if ((rc = bind_semi_join(b, blk, conj[i], &done)) || done) continue;
-        ectx cx = {b, &blk->sc, blk, NULL, "WHERE"};
+        ectx cx = {b, &blk->sc, blk, NULL, "WHERE", NULL};
         wr_expr *e = need_boolean(bind_expr(&cx, conj[i]), "WHERE", err);
         if (!e || !(filter = and_expr(filter, e, err))) rc = err->code;
     }
@@ -2055,6 +2074,291 @@ static int grouping_sets(const wr_ast_query *q, astlist *g, masks *sets, wr_erro
     return 0;
 }
 
+/* ---- OVER windows -------------------------------------------------------------- */
+
+static void collect_over(const wr_ast_expr *e, const wr_ast_expr ***calls, int *n)
+{
+    if (e == NULL) return;
+    if (e->kind == WR_AST_CALL && e->call.over) {
+        char *d = ast_dump(e);
+        bool seen = false;
+        for (int i = 0; i < *n && !seen; i++) {
+            char *o = ast_dump((*calls)[i]);
+            seen = strcmp(o, d) == 0;
+            wr_free(o);
+        }
+        wr_free(d);
+        if (!seen) {
+            *calls = wr_realloc(*calls, (size_t)(*n + 1) * sizeof(**calls));
+            (*calls)[(*n)++] = e;
+        }
+        return;
+    }
+    const wr_ast_expr *kids[MAX_KIDS];
+    int k = ast_children(e, kids, MAX_KIDS);
+    for (int i = 0; i < k; i++) collect_over(kids[i], calls, n);
+}
+
+static void winctx_fini(winctx *w)
+{
+    free_strs(w->dumps, w->n);
+    wr_free(w->cols);
+    wr_free(w->types);
+    memset(w, 0, sizeof(*w));
+}
+
+/* The window a call uses: its own, or the named one it refers to (refined by its own parts). */
+static int resolve_window(binder *b, const wr_ast_query *q, const wr_ast_window *w,
+                          wr_ast_window *out)
+{
+    *out = *w;
+    if (w->name == NULL) return 0;
+    for (int i = 0; i < q->select.nwindows; i++) {
+        const wr_ast_window *nw = q->select.windows[i].window;
+        if (strcmp(q->select.windows[i].name, w->name) != 0) continue;
+        if (!out->npartition_by) {
+            out->partition_by = nw->partition_by;
+            out->npartition_by = nw->npartition_by;
+        }
+        if (!out->norder_by) {
+            out->order_by = nw->order_by;
+            out->norder_by = nw->norder_by;
+        }
+        if (out->frame == WR_FRAME_NONE) {
+            out->frame = nw->frame;
+            out->lower = nw->lower;
+            out->upper = nw->upper;
+        }
+        return 0;
+    }
+    return wr_error_set_at(b->err, WR_ERR_VALIDATION, w->name_pos, "window '%s' is not defined",
+                           w->name);
+}
+
+/* A frame bound as an offset from the current row (ROWS: a row count). */
+static int frame_bound(binder *b, const wr_ast_bound *bd, bool lower, int64_t *out)
+{
+    switch (bd->kind) {
+    case WR_BOUND_NONE:
+    case WR_BOUND_CURRENT_ROW:
+        *out = 0;
+        return 0;
+    case WR_BOUND_UNBOUNDED_PRECEDING:
+    case WR_BOUND_UNBOUNDED_FOLLOWING:
+        *out = WR_OVER_UNBOUNDED;
+        return 0;
+    case WR_BOUND_PRECEDING:
+    case WR_BOUND_FOLLOWING: {
+        int64_t v;
+        const wr_ast_expr *o = bd->offset;
+        if (!o || o->kind != WR_AST_LITERAL || o->lit.kind != WR_LIT_INTEGER ||
+            wr_parse_int64(o->lit.text, &v))
+            return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
+                                   "a frame offset must be a non-negative integer here");
+        if ((lower && bd->kind == WR_BOUND_FOLLOWING) || (!lower && bd->kind == WR_BOUND_PRECEDING))
+            return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
+                                   "frames that start after or end before the current row are "
+                                   "not supported");
+        *out = bd->kind == WR_BOUND_PRECEDING ? -v : v;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static char *window_key(const wr_ast_window *w)
+{
+    wr_buf k;
+    wr_buf_init(&k);
+    for (int i = 0; i < w->npartition_by; i++) {
+        wr_ast_expr_dump(w->partition_by[i], &k);
+        wr_buf_putc(&k, ',');
+    }
+    wr_buf_putc(&k, '|');
+    for (int i = 0; i < w->norder_by; i++) {
+        wr_ast_expr_dump(w->order_by[i].expr, &k);
+        wr_buf_printf(&k, " %d %d,", w->order_by[i].desc, w->order_by[i].nulls);
+    }
+    char *s = wr_strdup(k.data ? k.data : "");
+    wr_buf_fini(&k);
+    return s;
+}
+
+/*
+ * Computes the OVER calls of q's select list (and ORDER BY) as columns of
+ * *input: per distinct window (partition and order), a Calc adds the
+ * partition keys, order keys and arguments as columns and an OverAggregate
+ * adds one column per call. cx binds those expressions (after aggregation
+ * it is the aggregation's context). win maps each call to its column.
+ */
+static int bind_windows(binder *b, const wr_ast_query *q, ectx *cx, wr_plan **input, bool full,
+                        block *blk, winctx *win)
+{
+    wr_error *err = b->err;
+    const wr_ast_expr **calls = NULL;
+    int ncalls = 0, rc = 0;
+    for (int i = 0; i < q->select.nitems; i++)
+        collect_over(q->select.items[i].expr, &calls, &ncalls);
+    for (int i = 0; full && i < q->norder_by; i++)
+        collect_over(q->order_by[i].expr, &calls, &ncalls);
+    bool *done = wr_calloc((size_t)(ncalls ? ncalls : 1), sizeof(bool));
+    wr_ast_window *spec = wr_calloc((size_t)(ncalls ? ncalls : 1), sizeof(wr_ast_window));
+    for (int i = 0; i < ncalls && rc == 0; i++)
+        rc = resolve_window(b, q, calls[i]->call.over, &spec[i]);
+    const char *saved = cx->clause;
+    cx->clause = "an OVER window";
+    for (int first = 0; first < ncalls && rc == 0; first++) {
+        if (done[first]) continue;
+        char *key = window_key(&spec[first]);
+        const wr_ast_window *w = &spec[first];
+        projection pre = {0};
+        int nin = (*input)->schema->ncols;
+        for (int c = 0; c < nin; c++)
+            projection_add(&pre, wr_expr_column(c, (*input)->schema->types[c], -1),
+                           (*input)->schema->names[c]);
+        int *part = wr_malloc((size_t)(w->npartition_by + 1) * sizeof(int));
+        wr_sort_key *order = wr_malloc((size_t)(w->norder_by + 1) * sizeof(wr_sort_key));
+        WR_VEC(wr_over_call) oc = {0};
+        WR_VEC(int) members = {0};
+        for (int i = 0; i < w->npartition_by && rc == 0; i++) {
+            wr_expr *e = bind_expr(cx, w->partition_by[i]);
+            if (!e)
+                rc = err->code;
+            else {
+                projection_add(&pre, e, "$part");
+                part[i] = pre.exprs.n - 1;
+            }
+        }
+        for (int i = 0; i < w->norder_by && rc == 0; i++) {
+            const wr_ast_order_item *it = &w->order_by[i];
+            wr_expr *e = bind_expr(cx, it->expr);
+            if (!e)
+                rc = err->code;
+            else {
+                projection_add(&pre, e, "$order");
+                order[i] = (wr_sort_key){pre.exprs.n - 1, it->desc,
+                                         it->nulls ? it->nulls == 1 : !it->desc};
+            }
+        }
+        for (int i = first; i < ncalls && rc == 0; i++) {
+            char *k2 = window_key(&spec[i]);
+            bool same = strcmp(k2, key) == 0;
+            wr_free(k2);
+            if (!same || done[i]) continue;
+            const wr_ast_expr *c = calls[i];
+            wr_over_call call = {0};
+            const char *name = c->call.name;
+            if (strcasecmp(name, "ROW_NUMBER") == 0 || strcasecmp(name, "RANK") == 0 ||
+                strcasecmp(name, "DENSE_RANK") == 0) {
+                if (c->call.nargs) {
+                    rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "%s takes no arguments",
+                                         name);
+                    break;
+                }
+                call.kind = strcasecmp(name, "ROW_NUMBER") == 0 ? WR_OVER_ROW_NUMBER
+                            : strcasecmp(name, "RANK") == 0     ? WR_OVER_RANK
+                                                                : WR_OVER_DENSE_RANK;
+            } else if (wr_agg_is_aggregate(name)) {
+                if (c->call.distinct) {
+                    rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
+                                         "DISTINCT is not supported in OVER windows");
+                    break;
+                }
+                int args[2], nargs = 0;
+                wr_type types[2];
+                for (int k = 0; k < c->call.nargs && k < 2 && rc == 0; k++) {
+                    wr_expr *e = bind_expr(cx, c->call.args[k]);
+                    if (!e) {
+                        rc = err->code;
+                        break;
+                    }
+                    projection_add(&pre, e, "$arg");
+                    args[nargs] = pre.exprs.n - 1;
+                    types[nargs++] = e->type;
+                }
+                if (rc) break;
+                call.kind = WR_OVER_AGG;
+                if ((rc = wr_agg_resolve(name, types, nargs, false, c->pos, &call.agg.kind,
+                                         &call.agg.type, err)))
+                    break;
+                call.agg.nargs = nargs;
+                for (int k = 0; k < nargs; k++) call.agg.args[k] = args[k];
+                call.agg.filter = -1;
+                if (c->call.filter) {
+                    wr_expr *f = need_boolean(bind_expr(cx, c->call.filter), "FILTER", err);
+                    if (!f) {
+                        rc = err->code;
+                        break;
+                    }
+                    projection_add(&pre, f, "$filter");
+                    call.agg.filter = pre.exprs.n - 1;
+                }
+            } else {
+                rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
+                                     "%s cannot be used with OVER: use an aggregate function or "
+                                     "ROW_NUMBER, RANK, DENSE_RANK",
+                                     name);
+                break;
+            }
+            /* The frame: SQL's default is RANGE UNBOUNDED PRECEDING .. CURRENT ROW with an
+             * ORDER BY, the whole partition without. */
+            if (spec[i].frame == WR_FRAME_NONE) {
+                call.range = true;
+                call.lower = WR_OVER_UNBOUNDED;
+                call.upper = spec[i].norder_by ? 0 : WR_OVER_UNBOUNDED;
+            } else {
+                call.range = spec[i].frame == WR_FRAME_RANGE;
+                if ((rc = frame_bound(b, &spec[i].lower, true, &call.lower)) ||
+                    (rc = frame_bound(b, &spec[i].upper, false, &call.upper)))
+                    break;
+            }
+            WR_VEC_PUSH(&oc, call);
+            WR_VEC_PUSH(&members, i);
+            done[i] = true;
+        }
+        wr_free(key);
+        if (rc) {
+            projection_fini(&pre);
+            wr_free(part);
+            wr_free(order);
+            WR_VEC_FREE(&oc);
+            WR_VEC_FREE(&members);
+            break;
+        }
+        wr_plan *below = projection_plan(&pre, *input, NULL);
+        wr_plan *o = plan_new(WR_PLAN_OVER);
+        o->input = below;
+        o->groups = part;
+        o->ngroups = w->npartition_by;
+        o->sort_keys = order;
+        o->nsort_keys = w->norder_by;
+        o->over = oc.v;
+        o->nover = oc.n;
+        wr_schema_free(o->schema);
+        o->schema = wr_schema_copy(below->schema);
+        for (int k = 0; k < oc.n; k++) {
+            wr_type t = wr_over_call_type(&oc.v[k]);
+            char name[32];
+            snprintf(name, sizeof(name), "w%d$o%d", first, k);
+            wr_schema_add(o->schema, name, t);
+            win->dumps = wr_realloc(win->dumps, (size_t)(win->n + 1) * sizeof(char *));
+            win->cols = wr_realloc(win->cols, (size_t)(win->n + 1) * sizeof(int));
+            win->types = wr_realloc(win->types, (size_t)(win->n + 1) * sizeof(wr_type));
+            win->dumps[win->n] = ast_dump(calls[members.v[k]]);
+            win->cols[win->n] = below->schema->ncols + k;
+            win->types[win->n++] = t;
+        }
+        WR_VEC_FREE(&members);
+        *input = o;
+        if (blk) blk->sc.schema = o->schema;
+    }
+    cx->clause = saved;
+    wr_free(done);
+    wr_free(spec);
+    wr_free(calls);
+    return rc;
+}
+
 /*
  * Everything of a SELECT after FROM and WHERE, over blk: aggregation, HAVING,
  * the select list and (for a full query) ORDER BY keys. The result has the
@@ -2079,12 +2383,12 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
     aggctx ag = {0};
     const wr_ast_expr **calls = NULL;
     int ncalls = 0;
-    ectx cx = {b, &blk->sc, full ? blk : NULL, NULL, "SELECT"};
+    ectx cx = {b, &blk->sc, full ? blk : NULL, NULL, "SELECT", NULL};
     if (aggregate) {
         /* Below the aggregation: groups, then each call's arguments and filter. */
         projection pre = {0};
         const scope *ps = &blk->sc;
-        ectx pcx = {b, ps, NULL, NULL, "GROUP BY"};
+        ectx pcx = {b, ps, NULL, NULL, "GROUP BY", NULL};
         astlist gl = {0};
         masks sets = {0};
         bool gsets = q->select.has_grouping_sets;
@@ -2278,7 +2582,30 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         projection_add(&proj, wr_expr_column(c, blk->sc.schema->types[c], -1),
                        blk->sc.schema->names[c]);
     }
-items:
+items:;
+    winctx win = {0};
+    bool has_over = false;
+    {
+        const wr_ast_expr **oc = NULL;
+        int n = 0;
+        for (int i = 0; i < q->select.nitems; i++) collect_over(q->select.items[i].expr, &oc, &n);
+        for (int i = 0; full && i < q->norder_by; i++) collect_over(q->order_by[i].expr, &oc, &n);
+        has_over = n > 0;
+        wr_free(oc);
+    }
+    if (has_over) {
+        /* Windows see the rows after WHERE, GROUP BY and HAVING. */
+        if (aggregate && having) {
+            input = calc_identity(input, having, NULL, NULL, 0);
+            having = NULL;
+        }
+        if (bind_windows(b, q, &cx, aggregate ? &input : &blk->plan, full, aggregate ? NULL : blk,
+                         &win)) {
+            winctx_fini(&win);
+            goto fail;
+        }
+        cx.win = &win;
+    }
     for (int i = 0; i < q->select.nitems; i++) {
         const wr_ast_select_item *item = &q->select.items[i];
         if (item->expr->kind == WR_AST_STAR) {
@@ -2329,6 +2656,7 @@ items:
     }
     /* Subqueries in the select list may have joined more inputs to the block. */
     if (!aggregate) input = blk->plan, blk->plan = NULL;
+    winctx_fini(&win);
     wr_plan *out = projection_plan(&proj, input, having);
     if (aggregate) {
         wr_free(ag.sets);
@@ -2778,7 +3106,7 @@ static wr_plan *bind_values_query(binder *b, const wr_ast_query *q, const wr_typ
     wr_expr ***rows = wr_calloc((size_t)nrows, sizeof(wr_expr **));
     scope sc = {0};
     sc.corr_base = -1;
-    ectx cx = {b, &sc, NULL, NULL, "VALUES"};
+    ectx cx = {b, &sc, NULL, NULL, "VALUES", NULL};
     wr_plan *plan = NULL;
     int bound = 0;
     for (; bound < nrows; bound++) {

@@ -43,6 +43,7 @@ void wr_plan_free(wr_plan *plan)
     wr_free(plan->right_keys);
     wr_free(plan->null_safe);
     wr_free(plan->sort_keys);
+    wr_free(plan->over);
     wr_free(plan);
 }
 
@@ -197,6 +198,39 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
                           (long long)plan->offset, (long long)plan->limit);
         wr_buf_puts(out, ")\n");
         break;
+    case WR_PLAN_OVER: {
+        static const char *const kinds[] = {"ROW_NUMBER", "RANK", "DENSE_RANK", "AGG"};
+        wr_buf_puts(out, "OverAggregate(");
+        if (plan->ngroups) {
+            wr_buf_puts(out, "partitionBy=[");
+            for (int i = 0; i < plan->ngroups; i++)
+                wr_buf_printf(out, "%s%s", i ? ", " : "", names[plan->groups[i]]);
+            wr_buf_puts(out, "], ");
+        }
+        if (plan->nsort_keys) {
+            wr_buf_puts(out, "orderBy=[");
+            for (int i = 0; i < plan->nsort_keys; i++)
+                wr_buf_printf(out, "%s%s %s", i ? ", " : "", names[plan->sort_keys[i].col],
+                              plan->sort_keys[i].desc ? "DESC" : "ASC");
+            wr_buf_puts(out, "], ");
+        }
+        wr_buf_puts(out, "select=[");
+        int nin = plan->input->schema->ncols;
+        for (int i = 0; i < plan->nover; i++) {
+            const wr_over_call *c = &plan->over[i];
+            if (c->kind == WR_OVER_AGG) {
+                wr_buf_printf(out, "%s%s(", i ? ", " : "", wr_agg_name(c->agg.kind));
+                for (int k = 0; k < c->agg.nargs; k++)
+                    wr_buf_printf(out, "%s%s", k ? ", " : "", names[c->agg.args[k]]);
+                wr_buf_putc(out, ')');
+            } else {
+                wr_buf_printf(out, "%s%s()", i ? ", " : "", kinds[c->kind]);
+            }
+            wr_buf_printf(out, " AS %s", plan->schema->names[nin + i]);
+        }
+        wr_buf_puts(out, "])\n");
+        break;
+    }
     case WR_PLAN_REPLICATE:
         wr_buf_printf(out, "Replicate(times=[%s])\n", names[plan->input->schema->ncols - 1]);
         break;

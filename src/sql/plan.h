@@ -17,6 +17,7 @@
 #include "../expr/expr.h"
 #include "../ops/aggregate.h"
 #include "../ops/join.h"
+#include "../ops/over.h"
 #include "../ops/sort.h"
 #include "../runtime/jobgraph.h"
 #include "ast.h"
@@ -33,6 +34,7 @@ typedef enum wr_plan_kind {
     WR_PLAN_SORT,      /* ORDER BY / OFFSET / LIMIT */
     WR_PLAN_UNION,     /* UNION ALL of inputs[] (equal column types) */
     WR_PLAN_REPLICATE, /* each input row as many times as its last (BIGINT) column says */
+    WR_PLAN_OVER,      /* OVER window calls: input columns + one column per call */
 } wr_plan_kind;
 
 typedef struct wr_plan wr_plan;
@@ -63,7 +65,9 @@ struct wr_plan {
     int *left_keys, *right_keys;
     bool *null_safe;
     int nkeys;
-    wr_sort_key *sort_keys; /* SORT */
+    wr_over_call *over; /* OVER: calls (partition columns in groups, order in sort_keys) */
+    int nover;
+    wr_sort_key *sort_keys; /* SORT, OVER */
     int nsort_keys;
     int64_t offset, limit; /* SORT; limit -1: none */
 };

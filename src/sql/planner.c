@@ -309,6 +309,22 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         connect_edge(t->graph, in, in_par, v, 1);
         return v;
     }
+    case WR_PLAN_OVER: {
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        int rc = need_bounded(t, *bounded, "an OVER window (other than on a time attribute)");
+        if (rc) return rc;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec =
+            wr_over_spec(is->types, is->ncols, plan->groups, plan->ngroups, plan->sort_keys,
+                         plan->nsort_keys, plan->over, plan->nover);
+        *par = plan->ngroups ? default_parallelism(t->job) : 1;
+        spec.parallelism = *par;
+        int v = add_vertex(t, "OverAggregate", &spec, plan);
+        connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+        return v;
+    }
     case WR_PLAN_REPLICATE: {
         int in_par;
         int in = translate(t, plan->input, &in_par, bounded);
