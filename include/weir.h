@@ -122,7 +122,7 @@ void weir_result_free(weir_result *result);
 
 /* ==== User-defined functions =============================================
  *
- * Scalar functions written in C, called from SQL like built-ins. A function
+ * Scalar and aggregate functions written in C, called from SQL like built-ins. A function
  * is one weir_udf descriptor, registered either from SQL:
  *
  *   CREATE FUNCTION count_char AS 'count_char_udf' LANGUAGE C USING JAR '/path/libmyudfs.so';
@@ -142,7 +142,7 @@ void weir_result_free(weir_result *result);
 
 enum {
     WEIR_UDF_SCALAR = 1,    /* eval is called per row */
-    WEIR_UDF_AGGREGATE = 2, /* init / accumulate / get_value per group: not supported yet */
+    WEIR_UDF_AGGREGATE = 2, /* init / accumulate (/ merge) / get_value per group */
 };
 
 /* The size of the error buffer handed to callbacks. */
@@ -235,8 +235,8 @@ typedef struct weir_udf {
                 size_t errlen);
 
     /*
-     * Aggregate (accepted by the ABI, refused by CREATE FUNCTION until Weir
-     * runs them): an accumulator is state_size bytes, 16-byte aligned, that
+     * Aggregate (init, accumulate and get_value required; state_size 1 to
+     * 65536): an accumulator is state_size bytes, 16-byte aligned, that
      * Weir may copy, move and write into checkpoints: plain data, no
      * pointers. init sets it up; accumulate adds a row's arguments; retract
      * (optional, NULL if the function cannot) removes them again, for

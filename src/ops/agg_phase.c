@@ -40,7 +40,8 @@ int wr_agg_phase_init(wr_agg_acc *accs, int n, wr_error *err)
         if (wr_agg_acc_phase(&accs[i])) continue;
         return wr_error_set(err, WR_ERR_VALIDATION,
                             "%s%s cannot run as a local and a global aggregation: %s",
-                            wr_agg_name(accs[i].kind), accs[i].distinct ? " DISTINCT" : "",
+                            accs[i].user ? accs[i].user->name : wr_agg_name(accs[i].kind),
+                            accs[i].distinct ? " DISTINCT" : "",
                             accs[i].distinct ? "each group's values must meet in one place"
                                              : "its partial results cannot be merged");
     }
@@ -73,7 +74,8 @@ int wr_agg_phase_absorb(const wr_agg_acc *accs, int naccs, const wr_agg_states *
             return wr_error_set(err, WR_ERR_INTERNAL,
                                 "global aggregation: an intermediate row of %d columns is too "
                                 "short for %s",
-                                in->ncols, wr_agg_name(accs[i].kind));
+                                in->ncols,
+                                accs[i].user ? accs[i].user->name : wr_agg_name(accs[i].kind));
         int rc = accs[i].absorb(&accs[i], st, &in->cols[col], rows, groups, n, err);
         if (rc) return rc;
         col += accs[i].npartial;

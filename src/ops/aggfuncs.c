@@ -16,6 +16,7 @@
  * they fit.
  */
 #include "aggregate_int.h"
+#include "../base/alloc.h"
 #include "../types/decimal.h"
 
 #include <math.h>
@@ -1003,6 +1004,59 @@ static void bool_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t 
     }
 }
 
+/* ---- user-defined functions ------------------------------------------------ */
+
+/*
+ * The function's own state, state_size bytes, follows a 16-byte header whose
+ * first byte says whether init has run: zero bytes are the empty
+ * accumulator to the operators, but only init knows what the function's
+ * empty accumulator is, so it runs on a state's first use (an update, a
+ * merge into it, or the result of a group that saw no rows).
+ */
+#define USER_HEADER 16
+
+static void *user_state(const wr_agg_acc *acc, uint8_t *slot)
+{
+    if (!slot[0]) {
+        acc->user->init(acc->user, slot + USER_HEADER);
+        slot[0] = 1;
+    }
+    return slot + USER_HEADER;
+}
+
+static int user_update(UPDATE_ARGS)
+{
+    const wr_agg_user *u = acc->user;
+    const wr_vector *args[WR_AGG_MAX_ARGS];
+    for (int k = 0; k < acc->nargs; k++) args[k] = &arg[acc->args[k]];
+    uint8_t *base = st->rows + acc->offset;
+    for (int i = 0; i < n; i++) user_state(acc, base + (size_t)groups[i] * st->stride);
+    return u->accumulate(u, args, rows, groups, n, base + USER_HEADER, st->stride, err);
+}
+
+static int user_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    const uint8_t *from = src;
+    if (!from[0]) return 0; /* an empty state, never initialised: nothing to add */
+    if (acc->user->merge == NULL)
+        return wr_error_set(err, WR_ERR_INTERNAL, "function %s cannot merge accumulators",
+                            acc->user->name);
+    return acc->user->merge(acc->user, user_state(acc, dst), from + USER_HEADER, err);
+}
+
+static int user_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                      wr_batch *out, int col, int row0, wr_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        uint8_t *slot = st->rows + (size_t)(first + (uint32_t)i) * st->stride + acc->offset;
+        int rc = acc->user->get_value(acc->user, user_state(acc, slot), out, col, row0 + i,
+                                      st->heap, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 /* ---- choosing the loops --------------------------------------------------------- */
 
 #define PHYS_COUNT (WR_PHYS_STR + 1)
@@ -1223,6 +1277,13 @@ static bool choose(wr_agg_acc *acc)
         acc->merge = bool_merge;
         acc->final = bool_final;
         return true;
+    case WR_AGG_USER:
+        if (acc->user == NULL || acc->user->state_size == 0) return false;
+        set_size(acc, USER_HEADER + ((acc->user->state_size + 15) & ~(size_t)15), 16);
+        acc->update = user_update;
+        acc->merge = user_merge;
+        acc->final_err = user_final;
+        return true;
     case WR_AGG_KIND_COUNT_:
         break;
     }
@@ -1236,8 +1297,11 @@ int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in,
     if ((unsigned)call->kind >= WR_AGG_KIND_COUNT_)
         return wr_error_set(err, WR_ERR_VALIDATION, "unknown aggregate function %d",
                             (int)call->kind);
-    const char *name = wr_agg_name(call->kind);
+    if (call->kind == WR_AGG_USER && call->user == NULL)
+        return wr_error_set(err, WR_ERR_VALIDATION, "a user aggregate call without its function");
+    const char *name = wr_agg_call_name(call);
     acc->kind = call->kind;
+    acc->user = call->user;
     acc->result = call->type;
     acc->nargs = call->nargs;
     acc->filter = call->filter;
@@ -1246,7 +1310,8 @@ int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in,
         call->distinct && call->kind != WR_AGG_COUNT_STAR && call->kind != WR_AGG_SINGLE_VALUE;
     int want_min = call->kind == WR_AGG_COUNT_STAR ? 0 : 1;
     int want_max = call->kind == WR_AGG_COUNT_STAR ? 0 : call->kind == WR_AGG_LISTAGG ? 2 : 1;
-    if (call->nargs < want_min || call->nargs > want_max)
+    if (call->kind == WR_AGG_USER) want_min = want_max = call->user->nargs;
+    if (call->nargs < want_min || call->nargs > want_max || call->nargs > WR_AGG_MAX_ARGS)
         return wr_error_set(err, WR_ERR_VALIDATION, "%s cannot take %d arguments", name,
                             call->nargs);
     for (int i = 0; i < call->nargs; i++) {
@@ -1265,6 +1330,10 @@ int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in,
         return wr_error_set(err, WR_ERR_VALIDATION, "%s FILTER needs a BOOLEAN column, got %s",
                             name, wr_type_name(in[call->filter], t, sizeof(t)));
     }
+    /* DISTINCT keeps the distinct values of one column (the operator's sets hold one). */
+    if (acc->distinct && call->kind == WR_AGG_USER && call->nargs != 1)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "%s DISTINCT needs exactly one argument, got %d", name, call->nargs);
     acc->arg = call->nargs ? in[call->args[0]] : wr_type_make(WR_TYPE_BIGINT, false);
     acc->phys = call->kind == WR_AGG_COUNT ? WR_PHYS_NONE : wr_agg_phys_of(acc->arg.id);
     if (call->kind == WR_AGG_LISTAGG && call->nargs == 2 &&
@@ -1279,7 +1348,15 @@ int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in,
                             wr_type_name(acc->arg, a, sizeof(a)),
                             wr_type_name(acc->result, r, sizeof(r)));
     }
-    assert(acc->update && acc->merge && acc->final);
+    assert(acc->update && acc->merge && (acc->final || acc->final_err));
+    return 0;
+}
+
+int wr_agg_acc_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                     wr_batch *out, int col, int row0, wr_error *err)
+{
+    if (acc->final_err) return acc->final_err(acc, st, first, n, out, col, row0, err);
+    acc->final(acc, st, first, n, out, col, row0);
     return 0;
 }
 
@@ -1494,6 +1571,45 @@ static int bool_absorb(ABSORB_ARGS)
     return 0;
 }
 
+/* User functions: the state's bytes (NULL: never initialised, the empty state). */
+static void user_partial(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                         wr_batch *out, int col, int row0)
+{
+    wr_str *x = out->cols[col].data;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *slot = STATE_OF(uint8_t, first + (uint32_t)i);
+        if (!slot[0])
+            wr_batch_set_null(out, col, row0 + i);
+        else
+            x[row0 + i] =
+                (wr_str){(const char *)slot + USER_HEADER, (uint32_t)acc->user->state_size};
+    }
+}
+
+static int user_absorb(ABSORB_ARGS)
+{
+    size_t size = acc->user->state_size;
+    /* The bytes may sit anywhere in the batch; the function gets them 16-byte aligned. */
+    uint8_t *tmp = wr_malloc(USER_HEADER + size); /* malloc's alignment: 16 */
+    const wr_str *x = cols[0].data;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        uint32_t r = rows[i];
+        if (wr_vector_is_null(&cols[0], (int)r)) continue;
+        if (x[r].len != size) {
+            rc = wr_error_set(err, WR_ERR_INTERNAL,
+                              "global aggregation: a state of %s has %u bytes, not %zu",
+                              acc->user->name, x[r].len, size);
+            break;
+        }
+        tmp[0] = 1;
+        memcpy(tmp + USER_HEADER, x[r].ptr, size);
+        rc = absorb_state(acc, st, groups[i], tmp, err);
+    }
+    wr_free(tmp);
+    return rc;
+}
+
 /* Whether m is the merge of MIN or MAX over some physical type. */
 static bool is_minmax_merge(wr_agg_merge_fn m)
 {
@@ -1525,7 +1641,12 @@ bool wr_agg_acc_phase(wr_agg_acc *acc)
     acc->partial = NULL;
     acc->absorb = NULL;
     if (acc->distinct) return false;
-    if (m == count_merge && f == count_final) {
+    if (acc->kind == WR_AGG_USER) {
+        /* One column of the state's bytes; functions without merge run in one phase. */
+        if (acc->user->merge == NULL || m != user_merge) return false;
+        wr_type bytes = wr_type_make(WR_TYPE_VARBINARY, true);
+        set_phase(acc, user_partial, user_absorb, 1, &bytes);
+    } else if (m == count_merge && f == count_final) {
         set_phase(acc, count_partial, count_absorb, 1, &i64);
     } else if (m == isum_merge && (f == isum_final || f == iavg_final)) {
         wr_type t[2] = {f == iavg_final ? i64 : i64_null, i64};

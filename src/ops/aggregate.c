@@ -49,9 +49,15 @@ bool wr_agg_is_aggregate(const char *name)
 const char *wr_agg_name(wr_agg_kind kind)
 {
     if (kind == WR_AGG_COUNT_STAR) return "COUNT";
+    if (kind == WR_AGG_USER) return "USER";
     for (size_t i = 0; i < WR_ARRAY_LEN(names); i++)
         if (names[i].kind == kind) return names[i].name;
     return "?";
+}
+
+const char *wr_agg_call_name(const wr_agg_call *call)
+{
+    return call->kind == WR_AGG_USER && call->user ? call->user->name : wr_agg_name(call->kind);
 }
 
 /* A type's name for messages: nullability is no reason for a type error, so it is left out. */

@@ -38,17 +38,55 @@ typedef enum wr_agg_kind {
     WR_AGG_BOOL_AND,
     WR_AGG_BOOL_OR,
     WR_AGG_SINGLE_VALUE, /* a scalar subquery's value: NULL over no rows, an error over two */
+    WR_AGG_USER,         /* a user-defined function (wr_agg_user), e.g. one written in C */
     WR_AGG_KIND_COUNT_
 } wr_agg_kind;
 
+/* The most arguments of a call (user-defined functions; built-ins take at most two). */
+#define WR_AGG_MAX_ARGS 8
+
+typedef struct wr_agg_user wr_agg_user;
+
 typedef struct wr_agg_call {
     wr_agg_kind kind;
-    int args[2]; /* input columns; LISTAGG's second is its separator (a constant column) */
+    int args[WR_AGG_MAX_ARGS]; /* input columns; LISTAGG's second is its separator (constant) */
     int nargs;
     bool distinct; /* over distinct argument values of the group */
     int filter;    /* BOOLEAN input column: only rows where it is TRUE count; -1 for none */
-    wr_type type;  /* result type (from wr_agg_resolve) */
+    wr_type type;  /* result type (from wr_agg_resolve; a user function's declared one) */
+    const wr_agg_user *user; /* WR_AGG_USER: the function (borrowed); NULL for built-ins */
 } wr_agg_call;
+
+/*
+ * A user-defined aggregate function, as the layer that knows it prepares it
+ * (sql/userfunc.c for functions written in C): the operators keep its state
+ * in their state rows and call back for everything that concerns its values,
+ * so they need not know weir_udf or weir_value. It must outlive every plan
+ * and operator of the calls that point to it (a catalog entry does: a
+ * function is never dropped while a statement runs).
+ *
+ * A state is state_size bytes at a 16-byte aligned address. Callbacks return
+ * 0, or a negative code with err set (WR_ERR_RUNTIME, naming the function).
+ */
+struct wr_agg_user {
+    const char *name; /* for messages and EXPLAIN */
+    int nargs;        /* every call has exactly these arguments, already of the declared types */
+    size_t state_size;
+    /* Sets up the empty accumulator. */
+    void (*init)(const wr_agg_user *u, void *state);
+    /*
+     * Adds rows[i] of the argument vectors args[0..nargs) to the state of
+     * group groups[i] (at states + groups[i] * stride), for i in [0, n).
+     */
+    int (*accumulate)(const wr_agg_user *u, const wr_vector *const *args, const uint32_t *rows,
+                      const uint32_t *groups, int n, uint8_t *states, size_t stride, wr_error *err);
+    /* Adds the accumulator other into state; NULL when the function cannot merge (one phase). */
+    int (*merge)(const wr_agg_user *u, void *state, const void *other, wr_error *err);
+    /* Writes the result of state at row of column col of out (of the call's type); result
+     * bytes that must be kept go into heap, which lives as long as the states. */
+    int (*get_value)(const wr_agg_user *u, const void *state, wr_batch *out, int col, int row,
+                     wr_arena *heap, wr_error *err);
+};
 
 /* Whether name (any case) is an aggregate function: COUNT, SUM, ..., also STDDEV, VARIANCE. */
 bool wr_agg_is_aggregate(const char *name);
@@ -62,8 +100,11 @@ bool wr_agg_is_aggregate(const char *name);
 int wr_agg_resolve(const char *name, const wr_type *args, int nargs, bool distinct, int pos,
                    wr_agg_kind *kind, wr_type *result, wr_error *err);
 
-/* The SQL name of a kind, for EXPLAIN: "COUNT", "SUM", ... */
+/* The SQL name of a kind, for EXPLAIN: "COUNT", "SUM", ... ("USER" for WR_AGG_USER). */
 const char *wr_agg_name(wr_agg_kind kind);
+
+/* The name of a call's function: wr_agg_name, or a user function's own. */
+const char *wr_agg_call_name(const wr_agg_call *call);
 
 /*
  * Batch hash aggregation: consumes all input, emits one row per group at the
@@ -94,6 +135,8 @@ void wr_agg_output_types(const wr_type *in_types, const int *groups, int ngroups
  *   MIN, MAX                the value in the result type, NULL over none
  *   STDDEV_*, VAR_*         BIGINT count, DOUBLE sum, DOUBLE sum of squares
  *   BOOL_AND, BOOL_OR       BOOLEAN, NULL over no values
+ *   user functions          VARBINARY: the state's bytes, NULL for an empty
+ *                           state; only functions that can merge
  * FIRST_VALUE and LAST_VALUE depend on arrival order, which an exchange does
  * not keep; LISTAGG too; SINGLE_VALUE must see every row; DISTINCT calls need
  * all values of a group together: such aggregations run in one phase.

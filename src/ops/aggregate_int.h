@@ -7,9 +7,10 @@
  * works on state rows it does not own: the state of group g is the
  * acc->size bytes at rows + g * stride + acc->offset of a wr_agg_states.
  * All-zero bytes are the empty accumulator, so a caller makes room for new
- * groups with memset. Updates run column-at-a-time: one call handles a
- * vector of (input row, group) pairs with one loop per function and
- * physical type, chosen at init, so no per-row dispatch remains.
+ * groups with memset (a user function's state, which its init sets up, is
+ * initialised on its first use: a flag before it says whether it was). Updates run
+ * column-at-a-time: one call handles a vector of (input row, group) pairs with one loop per
+ * function and physical type, chosen at init, so no per-row dispatch remains.
  */
 #ifndef WR_OPS_AGGREGATE_INT_H
 #define WR_OPS_AGGREGATE_INT_H
@@ -52,7 +53,9 @@ typedef struct wr_agg_acc wr_agg_acc;
  * LISTAGG, of the separator arg2) to the state of group groups[i], for i in
  * [0, n). NULL values are skipped except by COUNT(*) and SINGLE_VALUE. The
  * vectors are borrowed; strings that are kept are copied into st->heap.
- * Returns 0, or a negative code with err filled (SINGLE_VALUE's second row).
+ * Returns 0, or a negative code with err filled (SINGLE_VALUE's second row,
+ * a user function's error). A user function (WR_AGG_USER) reads all its
+ * arguments: arg is then the input's array of columns, which acc->args index.
  */
 typedef int (*wr_agg_update_fn)(const wr_agg_acc *acc, const wr_agg_states *st,
                                 const wr_vector *arg, const wr_vector *arg2, const uint32_t *rows,
@@ -74,6 +77,10 @@ typedef int (*wr_agg_merge_fn)(const wr_agg_acc *acc, void *dst, const void *src
 typedef void (*wr_agg_final_fn)(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first,
                                 int n, wr_batch *out, int col, int row0);
 
+/* The same for functions whose results can fail (user functions); 0 or a negative code. */
+typedef int (*wr_agg_final_err_fn)(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first,
+                                   int n, wr_batch *out, int col, int row0, wr_error *err);
+
 /*
  * Two-phase aggregation: merges the intermediate columns cols[0..acc->npartial)
  * of rows[i] into the state of group groups[i], for i in [0, n), through the
@@ -89,14 +96,17 @@ struct wr_agg_acc {
     wr_agg_phys phys; /* of the argument */
     wr_type arg;      /* argument type (BIGINT NOT NULL for COUNT(*)) */
     wr_type result;
-    int args[2], nargs, filter;
+    int args[WR_AGG_MAX_ARGS], nargs, filter;
     bool distinct;
-    uint32_t size, align; /* of one state */
-    uint32_t offset;      /* within a state row: set by the caller (wr_agg_layout) */
+    const wr_agg_user *user; /* WR_AGG_USER: the function */
+    uint32_t size, align;    /* of one state */
+    uint32_t offset;         /* within a state row: set by the caller (wr_agg_layout) */
     wr_agg_update_fn update;
     wr_agg_update_fn retract; /* NULL: the function cannot retract (MIN, MAX, LISTAGG, ...) */
     wr_agg_merge_fn merge;
-    wr_agg_final_fn final;
+    wr_agg_final_fn final;         /* NULL when final_err is set */
+    wr_agg_final_err_fn final_err; /* set instead of final where results can fail: callers
+                                      use wr_agg_acc_final */
     /* Two-phase aggregation (wr_agg_acc_phase): the state as npartial intermediate columns,
      * written by partial (as final writes results) and merged back by absorb. */
     int npartial;
@@ -114,6 +124,10 @@ struct wr_agg_acc {
  */
 int wr_agg_acc_init(wr_agg_acc *acc, const wr_agg_call *call, const wr_type *in, int nin,
                     wr_error *err);
+
+/* Writes results as acc->final or acc->final_err does (the arguments of wr_agg_final_fn). */
+int wr_agg_acc_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                     wr_batch *out, int col, int row0, wr_error *err);
 
 /*
  * Lays accs[0..n) out in one state row: sets each offset and returns the

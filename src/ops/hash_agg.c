@@ -955,6 +955,8 @@ static int agg_process(wr_operator *base, int input, wr_batch *in, wr_error *err
             g = op->dgroups;
         }
         if (m == 0) continue;
+        /* A user function reads all its arguments: it gets the columns (acc->args index them). */
+        if (acc->kind == WR_AGG_USER) a = in->cols;
         int rc = acc->update(acc, &op->st, a, b, r, g, m, err);
         if (rc) return rc;
     }
@@ -972,13 +974,16 @@ static int agg_end_input(wr_operator *base, int input, wr_error *err)
         wr_batch_reset(out);
         if (op->mode == KEYS_INT) int_write_keys(op, first, n);
         if (op->mode == KEYS_BYTES) bytes_write_keys(op, first, n);
+        int rc = 0;
         if (spec->phase == WR_AGG_LOCAL)
             wr_agg_phase_partial(op->accs, spec->naggs, &op->st, first, n, out, spec->ngroups);
         else
-            for (int c = 0; c < spec->naggs; c++)
-                op->accs[c].final(&op->accs[c], &op->st, first, n, out, spec->ngroups + c, 0);
+            for (int c = 0; c < spec->naggs && rc == 0; c++)
+                rc = wr_agg_acc_final(&op->accs[c], &op->st, first, n, out, spec->ngroups + c, 0,
+                                      err);
+        if (rc) return rc;
         out->count = n;
-        int rc = wr_op_emit(base->ctx, out, err);
+        rc = wr_op_emit(base->ctx, out, err);
         if (rc) return rc;
     }
     return 0;

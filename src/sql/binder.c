@@ -357,19 +357,25 @@ static bool has_group_by(const wr_ast_query *q)
     return q->select.ngroup_by > 0 || q->select.ngroup_elems > 0;
 }
 
-static bool is_agg_call(const wr_ast_expr *e)
+/* Whether name is an aggregate function: a built-in or one of the catalog's user functions. */
+static bool is_agg_name(const binder *b, const char *name)
 {
-    return e->kind == WR_AST_CALL && !e->call.over && wr_agg_is_aggregate(e->call.name);
+    return wr_agg_is_aggregate(name) || wr_userfunc_find_aggregate(b->cat, name) != NULL;
 }
 
-static bool contains_agg(const wr_ast_expr *e)
+static bool is_agg_call(const binder *b, const wr_ast_expr *e)
+{
+    return e->kind == WR_AST_CALL && !e->call.over && is_agg_name(b, e->call.name);
+}
+
+static bool contains_agg(const binder *b, const wr_ast_expr *e)
 {
     if (e == NULL) return false;
-    if (is_agg_call(e)) return true;
+    if (is_agg_call(b, e)) return true;
     const wr_ast_expr *kids[MAX_KIDS];
     int n = ast_children(e, kids, MAX_KIDS);
     for (int i = 0; i < n; i++)
-        if (contains_agg(kids[i])) return true;
+        if (contains_agg(b, kids[i])) return true;
     return false;
 }
 
@@ -390,7 +396,7 @@ static bool contains_subquery(const wr_ast_expr *e)
  * columns of the enclosing query, 2 something of its own (or an aggregate, a
  * subquery), -1 with err set (an ambiguous name).
  */
-static int outer_state(const scope *sc, const wr_ast_expr *e, wr_error *err)
+static int outer_state(const binder *b, const scope *sc, const wr_ast_expr *e, wr_error *err)
 {
     if (e->kind == WR_AST_IDENT) {
         int c = resolve_local(sc, e, err);
@@ -401,13 +407,13 @@ static int outer_state(const scope *sc, const wr_ast_expr *e, wr_error *err)
         return oc >= 0 ? 1 : 2;
     }
     if (e->kind == WR_AST_LITERAL) return 0;
-    if (is_agg_call(e) || e->kind == WR_AST_STAR || e->kind == WR_AST_EXISTS ||
+    if (is_agg_call(b, e) || e->kind == WR_AST_STAR || e->kind == WR_AST_EXISTS ||
         e->kind == WR_AST_SUBQUERY || e->kind == WR_AST_IN_QUERY)
         return 2;
     const wr_ast_expr *kids[MAX_KIDS];
     int n = ast_children(e, kids, MAX_KIDS), st = 0;
     for (int i = 0; i < n; i++) {
-        int k = outer_state(sc, kids[i], err);
+        int k = outer_state(b, sc, kids[i], err);
         if (k < 0) return k;
         if (k > st) st = k;
     }
@@ -434,7 +440,7 @@ static int add_block_column(block *blk, wr_expr *e, const char *name);
 static int collect_outer(binder *b, block *oblk, scope *sc, const wr_ast_expr *e, wr_error *err)
 {
     if (e == NULL) return 0;
-    int st = outer_state(sc, e, err);
+    int st = outer_state(b, sc, e, err);
     if (st < 0) return err->code;
     if (st == 0) return 0;
     if (st == 1 && e->kind == WR_AST_IDENT) {
@@ -981,7 +987,7 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
                         cx->clause ? cx->clause : "this place");
         return NULL;
     }
-    if (is_agg_call(ast)) {
+    if (is_agg_call(cx->b, ast)) {
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
                         "aggregate function %s is not allowed in %s", ast->call.name,
                         cx->clause ? cx->clause : "this place");
@@ -1042,7 +1048,7 @@ static wr_expr *bind_expr(ectx *cx, const wr_ast_expr *ast)
     if (cx->agg) {
         wr_expr *e = match_agg(cx, ast);
         if (e) return e;
-        if (is_agg_call(ast)) {
+        if (is_agg_call(cx->b, ast)) {
             wr_error_set_at(cx->b->err, WR_ERR_INTERNAL, ast->pos, "aggregate call not collected");
             return NULL;
         }
@@ -1455,7 +1461,7 @@ static wr_plan *finish_correlated(binder *b, const wr_ast_query *q, subprep *sp,
         WR_VEC_PUSH(&pre_names, wr_strdup("$matched"));
         if (kind == SUB_IN) {
             if (q->select.nitems != 1 || q->select.items[0].expr->kind == WR_AST_STAR ||
-                contains_agg(q->select.items[0].expr) || has_group_by(q)) {
+                contains_agg(b, q->select.items[0].expr) || has_group_by(q)) {
                 wr_error_set_at(err, WR_ERR_VALIDATION, q->pos,
                                 "the subquery of IN must select exactly one column and no "
                                 "aggregate");
@@ -1554,7 +1560,7 @@ static wr_plan *finish_correlated(binder *b, const wr_ast_query *q, subprep *sp,
         goto fail;
     }
     bool aggregate =
-        has_group_by(q) || contains_agg(q->select.items[0].expr) || (q->select.having != NULL);
+        has_group_by(q) || contains_agg(b, q->select.items[0].expr) || (q->select.having != NULL);
     if (!aggregate) {
         ectx cx = {b, &jsc, NULL, NULL, "SELECT", NULL};
         wr_expr *v = bind_expr(&cx, q->select.items[0].expr);
@@ -1627,13 +1633,13 @@ static int join_subquery(block *blk, wr_plan *sub, const int *corr, int ncorr)
 }
 
 /* Whether q is a plain SELECT ... FROM ... [WHERE ...] (a semi join can take it). */
-static bool is_simple_select(const wr_ast_query *q)
+static bool is_simple_select(const binder *b, const wr_ast_query *q)
 {
     if (q->kind != WR_QUERY_SELECT || !q->select.from || has_group_by(q) || q->select.having ||
         q->limit || q->offset || q->nctes)
         return false;
     for (int i = 0; i < q->select.nitems; i++)
-        if (contains_agg(q->select.items[i].expr)) return false;
+        if (contains_agg(b, q->select.items[i].expr)) return false;
     return true;
 }
 
@@ -1692,7 +1698,7 @@ static wr_expr *bind_subquery_expr(ectx *cx, const wr_ast_expr *ast)
                 return NULL;
             }
             bool one_row = q->kind == WR_QUERY_SELECT && !has_group_by(q) &&
-                           q->select.nitems == 1 && contains_agg(q->select.items[0].expr);
+                           q->select.nitems == 1 && contains_agg(b, q->select.items[0].expr);
             if (!one_row) {
                 wr_agg_call call;
                 int c0 = 0;
@@ -1755,7 +1761,7 @@ static int bind_semi_join(binder *b, block *blk, const wr_ast_expr *conj, bool *
     }
     if (e->kind == WR_AST_IN_QUERY && e->subquery.negated) return 0; /* NULLs: not an anti join */
     if ((e->kind != WR_AST_EXISTS && e->kind != WR_AST_IN_QUERY) ||
-        !is_simple_select(e->subquery.query))
+        !is_simple_select(b, e->subquery.query))
         return 0;
     const wr_ast_query *q = e->subquery.query;
     if (e->kind == WR_AST_IN_QUERY &&
@@ -1844,12 +1850,13 @@ static void default_name(const wr_ast_select_item *item, int i, char *buf, size_
 }
 
 /* Collects the distinct aggregate calls of e (not looking into subqueries). */
-static int collect_aggs(const wr_ast_expr *e, const wr_ast_expr ***calls, int *n, wr_error *err)
+static int collect_aggs(const binder *b, const wr_ast_expr *e, const wr_ast_expr ***calls, int *n,
+                        wr_error *err)
 {
     if (e == NULL) return 0;
-    if (is_agg_call(e)) {
+    if (is_agg_call(b, e)) {
         for (int i = 0; i < e->call.nargs; i++)
-            if (contains_agg(e->call.args[i]))
+            if (contains_agg(b, e->call.args[i]))
                 return wr_error_set_at(err, WR_ERR_VALIDATION, e->call.args[i]->pos,
                                        "aggregate functions cannot be nested");
         char *d = ast_dump(e);
@@ -1869,7 +1876,7 @@ static int collect_aggs(const wr_ast_expr *e, const wr_ast_expr ***calls, int *n
     const wr_ast_expr *kids[MAX_KIDS];
     int k = ast_children(e, kids, MAX_KIDS);
     for (int i = 0; i < k; i++) {
-        int rc = collect_aggs(kids[i], calls, n, err);
+        int rc = collect_aggs(b, kids[i], calls, n, err);
         if (rc) return rc;
     }
     return 0;
@@ -2374,9 +2381,9 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
     bool aggregate =
         q->select.ngroup_by > 0 || q->select.ngroup_elems > 0 || q->select.having != NULL;
     for (int i = 0; i < q->select.nitems && !aggregate; i++)
-        aggregate = contains_agg(q->select.items[i].expr);
+        aggregate = contains_agg(b, q->select.items[i].expr);
     for (int i = 0; full && i < q->norder_by && !aggregate; i++)
-        aggregate = contains_agg(q->order_by[i].expr);
+        aggregate = contains_agg(b, q->order_by[i].expr);
     projection proj = {0};
     wr_plan *input = NULL;
     wr_expr *having = NULL;
@@ -2422,7 +2429,7 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         }
         for (int g = 0; g < ngx; g++) {
             const wr_ast_expr *ge = gl.v[g];
-            if (contains_agg(ge) || contains_subquery(ge)) {
+            if (contains_agg(b, ge) || contains_subquery(ge)) {
                 WR_VEC_FREE(&gl);
                 WR_VEC_FREE(&sets);
                 wr_error_set_at(err, WR_ERR_VALIDATION, ge->pos,
@@ -2453,10 +2460,10 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         }
         int rc = 0;
         for (int i = 0; i < q->select.nitems && rc == 0; i++)
-            rc = collect_aggs(q->select.items[i].expr, &calls, &ncalls, err);
-        if (rc == 0) rc = collect_aggs(q->select.having, &calls, &ncalls, err);
+            rc = collect_aggs(b, q->select.items[i].expr, &calls, &ncalls, err);
+        if (rc == 0) rc = collect_aggs(b, q->select.having, &calls, &ncalls, err);
         for (int i = 0; full && i < q->norder_by && rc == 0; i++)
-            rc = collect_aggs(q->order_by[i].expr, &calls, &ncalls, err);
+            rc = collect_aggs(b, q->order_by[i].expr, &calls, &ncalls, err);
         if (rc) goto agg_fail;
         wr_agg_call *acalls = wr_calloc((size_t)(ncalls ? ncalls : 1), sizeof(wr_agg_call));
         ag.agg_dumps = wr_calloc((size_t)(ncalls ? ncalls : 1), sizeof(char *));
@@ -2465,7 +2472,14 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         pcx.clause = "an aggregate's arguments";
         for (int a = 0; a < ncalls; a++) {
             const wr_ast_expr *c = calls[a];
-            int args[2], nargs = 0, filter = -1;
+            const wr_userfunc *ufn = wr_userfunc_find_aggregate(b->cat, c->call.name);
+            int args[WR_AGG_MAX_ARGS], nargs = 0, filter = -1;
+            if (c->call.star && ufn) {
+                wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
+                                "%s(*) is not valid: '*' is COUNT's", c->call.name);
+                wr_free(acalls);
+                goto agg_fail;
+            }
             if (c->call.star) {
                 if (marker >= 0) {
                     projection_add(&pre, wr_expr_column(marker, ps->schema->types[marker], -1),
@@ -2473,12 +2487,14 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                     args[nargs++] = pre.exprs.n - 1;
                 }
             } else {
-                if (c->call.nargs > 2) {
-                    wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
-                                    "%s takes at most two arguments", c->call.name);
+                int most = ufn ? WR_AGG_MAX_ARGS : 2;
+                if (c->call.nargs > most) {
+                    wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "%s takes at most %d arguments",
+                                    c->call.name, most);
                     wr_free(acalls);
                     goto agg_fail;
                 }
+                wr_expr *bound[WR_AGG_MAX_ARGS];
                 for (int k = 0; k < c->call.nargs; k++) {
                     if (contains_subquery(c->call.args[k])) {
                         wr_error_set_at(err, WR_ERR_VALIDATION, c->call.args[k]->pos,
@@ -2488,14 +2504,25 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                     }
                     wr_expr *e = bind_expr(&pcx, c->call.args[k]);
                     if (!e) {
+                        for (int j = 0; j < k; j++) wr_expr_free(bound[j]);
                         wr_free(acalls);
                         goto agg_fail;
                     }
-                    if (e->type.id == WR_TYPE_NULL)
+                    if (e->type.id == WR_TYPE_NULL && !ufn)
                         e = wr_expr_cast(e, wr_type_make(WR_TYPE_INT, true), false, e->pos, err);
+                    bound[k] = e;
+                }
+                /* A user function's arguments become its declared types (which frees them on
+                 * failure). */
+                if (ufn && wr_userfunc_bind_aggregate(ufn, bound, c->call.nargs, c->call.distinct,
+                                                      c->pos, &acalls[a], err)) {
+                    wr_free(acalls);
+                    goto agg_fail;
+                }
+                for (int k = 0; k < c->call.nargs; k++) {
                     char name[32];
                     snprintf(name, sizeof(name), "$a%d_%d", a, k);
-                    projection_add(&pre, e, name);
+                    projection_add(&pre, bound[k], name);
                     args[nargs++] = pre.exprs.n - 1;
                 }
             }
@@ -2511,13 +2538,13 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                 filter = pre.exprs.n - 1;
             }
             /* Resolve against the argument types of the projection below. */
-            wr_type types[2];
+            wr_type types[WR_AGG_MAX_ARGS];
             for (int k = 0; k < nargs; k++) types[k] = pre.exprs.v[args[k]]->type;
-            wr_agg_kind kind;
-            wr_type rt;
+            wr_agg_kind kind = WR_AGG_USER;
+            wr_type rt = acalls[a].type;
             bool count_marker = c->call.star && marker >= 0;
-            if (wr_agg_resolve(count_marker ? "COUNT" : c->call.name, types, nargs,
-                               c->call.distinct, c->pos, &kind, &rt, err)) {
+            if (!ufn && wr_agg_resolve(count_marker ? "COUNT" : c->call.name, types, nargs,
+                                       c->call.distinct, c->pos, &kind, &rt, err)) {
                 wr_free(acalls);
                 goto agg_fail;
             }

@@ -148,7 +148,7 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
             wr_buf_printf(out, "%s%s", i ? ", " : "", names[plan->groups[i]]);
         for (int i = 0; i < plan->naggs; i++) {
             const wr_agg_call *a = &plan->aggs[i];
-            wr_buf_printf(out, "%s%s(%s", plan->ngroups + i ? ", " : "", wr_agg_name(a->kind),
+            wr_buf_printf(out, "%s%s(%s", plan->ngroups + i ? ", " : "", wr_agg_call_name(a),
                           a->distinct ? "DISTINCT " : "");
             if (a->kind == WR_AGG_COUNT_STAR) wr_buf_putc(out, '*');
             for (int k = 0; k < a->nargs; k++)

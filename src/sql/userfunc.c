@@ -30,6 +30,11 @@
 /* The longest string or DECIMAL text a function may return (bytes), as for built-ins. */
 #define MAX_RESULT_BYTES (1u << 30)
 
+/* The largest accumulator of an aggregate function: it is copied around as bytes. */
+#define MAX_STATE_BYTES (64u << 10)
+
+static void agg_setup(wr_userfunc *fn);
+
 /* ---- entries --------------------------------------------------------------- */
 
 bool wr_userfunc_is_builtin(const char *name)
@@ -90,10 +95,23 @@ static int check_descriptor(const char *name, const weir_udf *udf, int pos, wr_e
                                "version %d (WEIR_UDF_ABI_VERSION): build it against this Weir's "
                                "weir.h",
                                name, udf->abi_version, WEIR_UDF_ABI_VERSION);
-    if (udf->kind == WEIR_UDF_AGGREGATE)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
-                               "function '%s': aggregate functions in C are not supported yet",
-                               name);
+    if (udf->kind == WEIR_UDF_AGGREGATE) {
+        const char *missing = udf->result_type == NULL  ? "result_type"
+                              : udf->init == NULL       ? "init"
+                              : udf->accumulate == NULL ? "accumulate"
+                              : udf->get_value == NULL  ? "get_value"
+                                                        : NULL;
+        if (missing)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                   "function '%s': an aggregate function's descriptor needs %s",
+                                   name, missing);
+        if (udf->state_size == 0 || udf->state_size > MAX_STATE_BYTES)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                   "function '%s': state_size is %zu bytes; an aggregate's state "
+                                   "takes 1 to %u bytes",
+                                   name, udf->state_size, MAX_STATE_BYTES);
+        return 0;
+    }
     if (udf->kind != WEIR_UDF_SCALAR)
         return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                "function '%s': the descriptor's kind is %d, not WEIR_UDF_SCALAR "
@@ -119,6 +137,16 @@ wr_userfunc *wr_userfunc_new(const char *name, const weir_udf *udf, void *lib, i
         if (lib) dlclose(lib);
         return NULL;
     }
+    if (udf->kind == WEIR_UDF_AGGREGATE && nargs > WR_AGG_MAX_ARGS) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "function '%s': an aggregate function takes at most %d arguments, it "
+                        "declares %d",
+                        name, WR_AGG_MAX_ARGS, nargs);
+        wr_free(result);
+        wr_free(args);
+        if (lib) dlclose(lib);
+        return NULL;
+    }
     wr_userfunc *fn = wr_calloc(1, sizeof(*fn));
     fn->name = wr_strdup(name);
     fn->udf = udf;
@@ -127,6 +155,7 @@ wr_userfunc *wr_userfunc_new(const char *name, const weir_udf *udf, void *lib, i
     fn->args = args;
     fn->nargs = nargs;
     wr_free(result);
+    if (udf->kind == WEIR_UDF_AGGREGATE) agg_setup(fn);
     return fn;
 }
 
@@ -249,7 +278,7 @@ static bool needs_no_cast(wr_type from, wr_type to)
            (to.id == WR_TYPE_VARBINARY && wr_type_is_binary(from.id));
 }
 
-/* Casts args[i] to the declared types in place; on failure frees every argument. */
+/* Casts args[i] to the declared types in place; on failure frees every argument (not the array). */
 static int cast_args(const wr_userfunc *fn, wr_expr **args, int nargs, int pos, wr_error *err)
 {
     for (int i = 0; i < nargs; i++) {
@@ -276,8 +305,20 @@ static int cast_args(const wr_userfunc *fn, wr_expr **args, int nargs, int pos, 
     return 0;
 fail:
     for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
-    wr_free(args);
     return err->code;
+}
+
+/* "function f takes 2 arguments, got 1; usage: f(STRING, INT)"; frees the arguments. */
+static void arity_error(const wr_userfunc *fn, wr_expr **args, int nargs, int pos, wr_error *err)
+{
+    wr_buf sig;
+    wr_buf_init(&sig);
+    put_signature(fn, &sig);
+    wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                    "function %s takes %d argument%s, got %d; usage: %s", fn->name, fn->nargs,
+                    fn->nargs == 1 ? "" : "s", nargs, sig.data);
+    wr_buf_fini(&sig);
+    for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
 }
 
 static int k_user(WR_KERNEL_ARGS);
@@ -287,19 +328,22 @@ wr_expr *wr_userfunc_bind(const wr_catalog *cat, const char *name, wr_expr **arg
 {
     const wr_userfunc *fn = cat ? wr_catalog_find_function(cat, name) : NULL;
     if (fn == NULL) return NULL;
-    if (nargs != fn->nargs) {
-        wr_buf sig;
-        wr_buf_init(&sig);
-        put_signature(fn, &sig);
-        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
-                        "function %s takes %d argument%s, got %d; usage: %s", fn->name, fn->nargs,
-                        fn->nargs == 1 ? "" : "s", nargs, sig.data);
-        wr_buf_fini(&sig);
+    if (fn->udf->kind == WEIR_UDF_AGGREGATE) {
+        /* The binder sends aggregate calls elsewhere; this is a call where none may be. */
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos, "%s is an aggregate function", fn->name);
         for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
         wr_free(args);
         return NULL;
     }
-    if (cast_args(fn, args, nargs, pos, err)) return NULL;
+    if (nargs != fn->nargs) {
+        arity_error(fn, args, nargs, pos, err);
+        wr_free(args);
+        return NULL;
+    }
+    if (cast_args(fn, args, nargs, pos, err)) {
+        wr_free(args);
+        return NULL;
+    }
 
     call_aux *aux = wr_calloc(1, sizeof(*aux));
     aux->name = wr_strdup(fn->name);
@@ -328,7 +372,7 @@ wr_expr *wr_userfunc_bind(const wr_catalog *cat, const char *name, wr_expr **arg
 
 /* What weir_value_alloc needs (a result's `internal`): the arena, and the last buffer given. */
 typedef struct result_scratch {
-    wr_eval *ev;
+    wr_arena *arena; /* where result bytes go */
     const char *given;
     size_t given_len;
 } result_scratch;
@@ -337,7 +381,7 @@ static char *alloc_result(weir_value *result, size_t len)
 {
     result_scratch *sc = result->internal;
     if (len > MAX_RESULT_BYTES) return NULL;
-    char *p = wr_arena_alloc(sc->ev->arena, len ? len : 1);
+    char *p = wr_arena_alloc(sc->arena, len ? len : 1);
     sc->given = p;
     sc->given_len = len;
     result->s = p;
@@ -470,7 +514,7 @@ static const char *store_result(const result_scratch *sc, const weir_value *res,
     bool owned = sc->given && bytes >= sc->given && bytes + res->len <= sc->given + sc->given_len;
     char *p = (char *)bytes;
     if (!owned) {
-        p = wr_arena_alloc(sc->ev->arena, res->len ? res->len : 1);
+        p = wr_arena_alloc(sc->arena, res->len ? res->len : 1);
         if (res->len) memcpy(p, bytes, res->len);
     }
     ((wr_str *)out->data)[r] = (wr_str){p, (uint32_t)res->len};
@@ -482,14 +526,14 @@ range:
 }
 
 /* "'abc', 1, NULL": the arguments of row r, for messages (long values cut). */
-static void put_args(const wr_expr *e, const wr_vector *args, int r, wr_buf *b)
+static void put_args(const wr_vector *const *args, int nargs, int r, wr_buf *b)
 {
     wr_buf one;
     wr_buf_init(&one);
-    for (int a = 0; a < e->nargs; a++) {
+    for (int a = 0; a < nargs; a++) {
         wr_buf_reset(&one);
-        wr_vector_format(&args[a], r, WR_FORMAT_SQL, &one);
-        bool quote = wr_type_is_string(e->args[a]->type.id) && wr_valid_row(args[a].validity, r);
+        wr_vector_format(args[a], r, WR_FORMAT_SQL, &one);
+        bool quote = wr_type_is_string(args[a]->type.id) && wr_valid_row(args[a]->validity, r);
         if (a) wr_buf_puts(b, ", ");
         if (quote) wr_buf_putc(b, '\'');
         wr_buf_append(b, one.data, WR_MIN(one.len, 60));
@@ -499,17 +543,36 @@ static void put_args(const wr_expr *e, const wr_vector *args, int r, wr_buf *b)
     wr_buf_fini(&one);
 }
 
-/* Fails the evaluation with the function's message and row r's arguments. */
-static int call_failed(const wr_expr *e, const wr_vector *args, int r, const char *why,
-                       wr_error *err)
+/* Fails with the function's message and row r's arguments. */
+static int fail_at_row(const char *name, const wr_vector *const *args, int nargs, int r,
+                       const char *why, wr_error *err)
 {
     wr_buf b;
     wr_buf_init(&b);
-    put_args(e, args, r, &b);
-    wr_error_set(err, WR_ERR_RUNTIME, "function %s: %s (arguments: %s)", e->name, why,
+    put_args(args, nargs, r, &b);
+    wr_error_set(err, WR_ERR_RUNTIME, "function %s: %s (arguments: %s)", name, why,
                  b.len ? b.data : "none");
     wr_buf_fini(&b);
     return err->code;
+}
+
+/* The same for a scalar call's kernel. */
+static int call_failed(const wr_expr *e, const wr_vector *args, int r, const char *why,
+                       wr_error *err)
+{
+    const wr_vector **ptrs = wr_malloc((size_t)(e->nargs ? e->nargs : 1) * sizeof(*ptrs));
+    for (int a = 0; a < e->nargs; a++) ptrs[a] = &args[a];
+    int rc = fail_at_row(e->name, ptrs, e->nargs, r, why, err);
+    wr_free(ptrs);
+    return rc;
+}
+
+/* A callback's message, or "failed (returned N)" when it wrote none. */
+static const char *user_message(char *errbuf, size_t size, int urc)
+{
+    errbuf[size - 1] = '\0';
+    if (errbuf[0] == '\0') snprintf(errbuf, size, "failed (returned %d)", urc);
+    return errbuf;
 }
 
 /*
@@ -529,7 +592,7 @@ static int k_user(WR_KERNEL_ARGS)
         wr_buf_init(&decs[a]);
     }
     uint64_t *valid = out->validity = wr_eval_validity(ev, true);
-    result_scratch sc = {ev, NULL, 0};
+    result_scratch sc = {ev->arena, NULL, 0};
     char errbuf[WEIR_UDF_ERROR_MAX], msg[256];
     int rc = 0;
     WR_FOR_ROWS({
@@ -547,9 +610,7 @@ static int k_user(WR_KERNEL_ARGS)
         errbuf[0] = '\0';
         int urc = udf->eval(udf->user, vals, nargs, &res, errbuf, sizeof(errbuf));
         if (urc != 0) {
-            errbuf[sizeof(errbuf) - 1] = '\0';
-            if (errbuf[0] == '\0') snprintf(errbuf, sizeof(errbuf), "failed (returned %d)", urc);
-            rc = call_failed(e, args, r, errbuf, err);
+            rc = call_failed(e, args, r, user_message(errbuf, sizeof(errbuf), urc), err);
         } else if (res.is_null) {
             if (aux->result_not_null)
                 rc = call_failed(e, args, r,
@@ -564,4 +625,158 @@ static int k_user(WR_KERNEL_ARGS)
     for (int a = 0; a < nargs; a++) wr_buf_fini(&decs[a]);
     wr_free(decs);
     return rc;
+}
+
+/* ---- aggregate functions -------------------------------------------------- */
+
+/*
+ * An aggregate's call is a WR_AGG_USER call of the hash aggregation, which
+ * keeps the states and calls back through the entry's wr_agg_user (agg);
+ * these callbacks convert between vectors and weir_values as the scalar
+ * kernel does.
+ */
+
+static const wr_userfunc *agg_entry(const wr_agg_user *u)
+{
+    return (const wr_userfunc *)(const void *)((const char *)u - offsetof(wr_userfunc, agg));
+}
+
+static void agg_init(const wr_agg_user *u, void *state)
+{
+    const weir_udf *udf = agg_entry(u)->udf;
+    memset(state, 0, udf->state_size); /* what init leaves alone is at least the same each time */
+    udf->init(udf->user, state);
+}
+
+static int agg_accumulate(const wr_agg_user *u, const wr_vector *const *args, const uint32_t *rows,
+                          const uint32_t *groups, int n, uint8_t *states, size_t stride,
+                          wr_error *err)
+{
+    const wr_userfunc *fn = agg_entry(u);
+    const weir_udf *udf = fn->udf;
+    int nargs = fn->nargs;
+    weir_value vals[WR_AGG_MAX_ARGS + 1];
+    wr_buf decs[WR_AGG_MAX_ARGS + 1];
+    for (int a = 0; a < nargs; a++) {
+        vals[a].kind = value_kind(fn->args[a].id);
+        wr_buf_init(&decs[a]);
+    }
+    char errbuf[WEIR_UDF_ERROR_MAX];
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        int r = (int)rows[i];
+        bool skip = false;
+        for (int a = 0; a < nargs; a++) {
+            read_arg(args[a], args[a]->type, r, &vals[a], &decs[a]);
+            skip |= vals[a].is_null && !fn->args[a].nullable;
+        }
+        /* As for scalar functions: a NULL where NOT NULL is declared never reaches the function. */
+        if (skip) continue;
+        errbuf[0] = '\0';
+        int urc = udf->accumulate(udf->user, states + (size_t)groups[i] * stride, vals, nargs,
+                                  errbuf, sizeof(errbuf));
+        if (urc != 0)
+            rc = fail_at_row(fn->name, args, nargs, r, user_message(errbuf, sizeof(errbuf), urc),
+                             err);
+    }
+    for (int a = 0; a < nargs; a++) wr_buf_fini(&decs[a]);
+    return rc;
+}
+
+static int agg_merge(const wr_agg_user *u, void *state, const void *other, wr_error *err)
+{
+    const wr_userfunc *fn = agg_entry(u);
+    char errbuf[WEIR_UDF_ERROR_MAX];
+    errbuf[0] = '\0';
+    int urc = fn->udf->merge(fn->udf->user, state, other, errbuf, sizeof(errbuf));
+    if (urc == 0) return 0;
+    return wr_error_set(err, WR_ERR_RUNTIME, "function %s: %s (merging partial aggregates)",
+                        fn->name, user_message(errbuf, sizeof(errbuf), urc));
+}
+
+/* A string or byte string to a declared length, as CAST does: CHAR(n), BINARY(n) padded. */
+static void fit_length(wr_type type, wr_str *v, wr_arena *arena)
+{
+    bool fixed = type.id == WR_TYPE_CHAR || type.id == WR_TYPE_BINARY;
+    if (type.length == WR_VARCHAR_MAX || (!fixed && v->len <= (uint32_t)type.length)) return;
+    if (!fixed) {
+        v->len = (uint32_t)type.length;
+        return;
+    }
+    uint32_t n = (uint32_t)type.length, k = WR_MIN(v->len, n);
+    char *q = wr_arena_alloc(arena, n ? n : 1);
+    if (k) memcpy(q, v->ptr, k);
+    memset(q + k, type.id == WR_TYPE_CHAR ? ' ' : '\0', n - k);
+    *v = (wr_str){q, n};
+}
+
+static int agg_get_value(const wr_agg_user *u, const void *state, wr_batch *out, int col, int row,
+                         wr_arena *heap, wr_error *err)
+{
+    const wr_userfunc *fn = agg_entry(u);
+    const weir_udf *udf = fn->udf;
+    result_scratch sc = {heap, NULL, 0};
+    weir_value res = {.kind = value_kind(fn->result.id), .alloc = alloc_result, .internal = &sc};
+    char errbuf[WEIR_UDF_ERROR_MAX], msg[256];
+    errbuf[0] = '\0';
+    int urc = udf->get_value(udf->user, state, &res, errbuf, sizeof(errbuf));
+    const char *why = urc ? user_message(errbuf, sizeof(errbuf), urc) : NULL;
+    if (why == NULL && res.is_null) {
+        if (fn->result.nullable) {
+            wr_batch_set_null(out, col, row);
+            return 0;
+        }
+        why = "it returned NULL, but its result type is declared NOT NULL";
+    }
+    wr_vector *v = &out->cols[col];
+    if (why == NULL) why = store_result(&sc, &res, v->type, v, row, msg, sizeof(msg));
+    if (why)
+        return wr_error_set(err, WR_ERR_RUNTIME, "function %s: %s (computing a group's result)",
+                            fn->name, why);
+    if (wr_type_is_string(v->type.id) || wr_type_is_binary(v->type.id))
+        fit_length(v->type, &((wr_str *)v->data)[row], heap);
+    return 0;
+}
+
+static void agg_setup(wr_userfunc *fn)
+{
+    fn->agg = (wr_agg_user){
+        .name = fn->name,
+        .nargs = fn->nargs,
+        .state_size = fn->udf->state_size,
+        .init = agg_init,
+        .accumulate = agg_accumulate,
+        .merge = fn->udf->merge ? agg_merge : NULL,
+        .get_value = agg_get_value,
+    };
+}
+
+const wr_userfunc *wr_userfunc_find_aggregate(const wr_catalog *cat, const char *name)
+{
+    const wr_userfunc *fn = cat ? wr_catalog_find_function(cat, name) : NULL;
+    return fn && fn->udf->kind == WEIR_UDF_AGGREGATE ? fn : NULL;
+}
+
+int wr_userfunc_bind_aggregate(const wr_userfunc *fn, wr_expr **args, int nargs, bool distinct,
+                               int pos, wr_agg_call *call, wr_error *err)
+{
+    if (nargs != fn->nargs) {
+        arity_error(fn, args, nargs, pos, err);
+        return err->code;
+    }
+    if (distinct && nargs != 1) {
+        for (int i = 0; i < nargs; i++) wr_expr_free(args[i]);
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "DISTINCT needs an aggregate function of one argument; %s takes %d",
+                               fn->name, nargs);
+    }
+    if (cast_args(fn, args, nargs, pos, err)) return err->code;
+    memset(call, 0, sizeof(*call));
+    call->kind = WR_AGG_USER;
+    call->user = &fn->agg;
+    call->nargs = nargs;
+    call->distinct = distinct;
+    call->filter = -1;
+    call->type = fn->result;
+    return 0;
 }

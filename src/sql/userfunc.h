@@ -4,14 +4,16 @@
  *
  * An entry keeps the descriptor it was made from (borrowed: it lives in a
  * loaded library or in the program that registered it) with the types it
- * declares, parsed once. A call binds to a kernel that hands each row's
- * arguments to the descriptor's eval as weir_values and stores the results
- * (docs/udf.md).
+ * declares, parsed once. A scalar call binds to a kernel that hands each
+ * row's arguments to the descriptor's eval as weir_values and stores the
+ * results; an aggregate call to a WR_AGG_USER call of the aggregation, whose
+ * accumulators call back through the entry's wr_agg_user (docs/udf.md).
  */
 #ifndef WR_SQL_USERFUNC_H
 #define WR_SQL_USERFUNC_H
 
 #include "../expr/expr.h"
+#include "../ops/aggregate.h"
 #include "catalog.h"
 
 #include <weir.h>
@@ -25,14 +27,15 @@ struct wr_userfunc {
     wr_type *args;       /* declared; NOT NULL: the call is NULL when that argument is */
     int nargs;
     bool temporary, system;
+    wr_agg_user agg; /* an aggregate's callbacks for the operators (calls point here) */
 };
 
 /*
  * Checks a descriptor (ABI version, kind, callbacks) and parses its types into
  * a new entry named name; udf is borrowed. Takes ownership of lib (a handle
- * from wr_userfunc_load, or NULL), closing it on failure. A descriptor of an
- * aggregate is refused for now. Errors are positioned at pos (the AS 'symbol'
- * of CREATE FUNCTION; -1 from the C API) and name the function.
+ * from wr_userfunc_load, or NULL), closing it on failure. An aggregate needs
+ * init, accumulate and get_value and a state of 1 byte to 64 KiB. Errors are positioned at pos (the
+ * AS 'symbol' of CREATE FUNCTION; -1 from the C API) and name the function.
  */
 wr_userfunc *wr_userfunc_new(const char *name, const weir_udf *udf, void *lib, int pos,
                              wr_error *err);
@@ -65,5 +68,20 @@ bool wr_userfunc_is_builtin(const char *name);
  */
 wr_expr *wr_userfunc_bind(const wr_catalog *cat, const char *name, wr_expr **args, int nargs,
                           int pos, wr_error *err);
+
+/* The user aggregate function name (any case), or NULL: none, or a scalar one. */
+const wr_userfunc *wr_userfunc_find_aggregate(const wr_catalog *cat, const char *name);
+
+/*
+ * Prepares a call of the aggregate fn over args[0..nargs) (bound below the
+ * aggregation): checks their number (and one argument for DISTINCT), casts
+ * them in place to the declared types as scalar calls do, and fills call's
+ * kind (WR_AGG_USER), user, nargs, distinct and type (the declared result
+ * type); the caller sets args and filter. On failure frees the arguments
+ * (not the array) and returns a negative code with err positioned at pos or
+ * the offending argument.
+ */
+int wr_userfunc_bind_aggregate(const wr_userfunc *fn, wr_expr **args, int nargs, bool distinct,
+                               int pos, wr_agg_call *call, wr_error *err);
 
 #endif

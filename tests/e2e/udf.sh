@@ -1,7 +1,8 @@
 # User-defined functions in C: a shared library built from tests/e2e/udf/*.c
-# is loaded by CREATE FUNCTION ... USING JAR and called from SQL; a bad path,
-# a missing symbol, a descriptor of another ABI version and an aggregate are
-# refused with positioned errors.
+# is loaded by CREATE FUNCTION ... USING JAR and called from SQL, scalar
+# functions and aggregates (in one phase and, at parallelism 2, in two); a bad
+# path, a missing symbol and a descriptor of another ABI version are refused
+# with positioned errors.
 . "$(dirname "$0")/lib.sh"
 CC=${CC:-cc}
 LIB="$TMP/libudfs.so"
@@ -44,6 +45,25 @@ SQL
 }
 grep -qF '| 50000 | 100000 |' "$TMP/par.out" || { cat "$TMP/par.out"; fail "parallel counts"; }
 
+# Aggregates: my_sum has no merge (one phase), my_avg merges (two phases at parallelism 2).
+cat >"$TMP/agg.sql" <<SQL
+SET 'parallelism.default' = '2';
+CREATE FUNCTION my_sum AS 'my_sum_udf' USING JAR '$LIB';
+CREATE FUNCTION my_avg AS 'my_avg_udf' USING JAR '$LIB';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '10000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '10000');
+SELECT id % 2 AS g, my_avg(id) AS a, COUNT(*) AS n FROM src GROUP BY id % 2 ORDER BY g;
+SELECT my_sum(id) AS s, my_avg(id) FILTER (WHERE id <= 10) AS a FROM src;
+SELECT my_avg(id) AS a FROM src WHERE id < 0;
+SQL
+"$WEIR" sql -f "$TMP/agg.sql" >"$TMP/agg.out" 2>"$TMP/agg.err" || {
+    cat "$TMP/agg.err"
+    fail "the aggregates do not run"
+}
+for want in '| 0 | 5001.0 | 5000 |' '| 1 | 5000.0 | 5000 |' '| 50005000 | 5.5 |' '| <NULL> |'; do
+    grep -qF -- "$want" "$TMP/agg.out" || { cat "$TMP/agg.out"; fail "aggregates: missing row $want"; }
+done
+
 check() { # name, expected message, expected "line L, column C", sql
     printf '%s\n' "$4" >"$TMP/$1.sql"
     if "$WEIR" sql -f "$TMP/$1.sql" >"$TMP/$1.out" 2>"$TMP/$1.err"; then
@@ -66,8 +86,12 @@ check missing_symbol "symbol 'no_such_udf' not found in '$LIB'" "line 1, column 
     "CREATE FUNCTION f AS 'no_such_udf' USING JAR '$LIB';"
 check abi "ABI version 2, but Weir reads version 1" "line 1, column 22" \
     "CREATE FUNCTION f AS 'future_udf' USING JAR '$LIB';"
-check aggregate "aggregate functions in C are not supported yet" "line 1, column 27" \
-    "CREATE FUNCTION my_sum AS 'my_sum_udf' USING JAR '$LIB';"
+check aggregate_error "function my_avg: negative value -3 (arguments: -3)" "" \
+    "CREATE FUNCTION my_avg AS 'my_avg_udf' USING JAR '$LIB';
+SELECT my_avg(x) FROM (VALUES (1), (-3)) AS t(x);"
+check aggregate_in_where "aggregate function my_sum is not allowed in WHERE" "line 2, column 42" \
+    "CREATE FUNCTION my_sum AS 'my_sum_udf' USING JAR '$LIB';
+SELECT x FROM (VALUES (1)) AS t(x) WHERE my_sum(x) > 0;"
 check java "Weir runs functions written in C (LANGUAGE C), not JAVA" "line 1, column 47" \
     "CREATE FUNCTION f AS 'com.example.F' LANGUAGE JAVA USING JAR '/tmp/f.jar';"
 check builtin "'upper' is a built-in function" "line 1, column 17" \

@@ -1,9 +1,11 @@
 /*
- * test_udf.c — user-defined scalar functions in C through the public API:
+ * test_udf.c — user-defined functions in C through the public API:
  * registering descriptors (weir_session_create_function and CREATE FUNCTION
  * on symbols of this program), calls from SQL with implicit casts, every
  * value kind in and out, NULLs, errors from eval and from bad descriptors,
- * DROP and SHOW, and calls on several threads at once.
+ * DROP and SHOW, and calls on several threads at once; aggregate functions
+ * with GROUP BY and without, over no rows, with NULLs, FILTER and DISTINCT,
+ * in one phase and in two (merging states), and their errors.
  *
  * The test binary is linked with -rdynamic, so CREATE FUNCTION without
  * USING JAR finds the descriptors below by their symbol names.
@@ -177,10 +179,203 @@ static int silent_eval(void *user, const weir_value *args, int nargs, weir_value
 
 static weir_session *session;
 
+/* ---- aggregate functions ------------------------------------------------------- */
+
+/* wavg(v, w): the average of v weighted by w; rows with a NULL v do not count, a NULL w never
+ * arrives (declared NOT NULL), a negative w is an error. Mergeable. */
+typedef struct wavg_state {
+    double sum;
+    int64_t weight;
+    int64_t magic; /* set by init: proves that every state was initialised */
+} wavg_state;
+
+static atomic_int wavg_merges;
+
+static void wavg_init(void *user, void *state)
+{
+    wavg_state *s = state;
+    s->sum = 0;
+    s->weight = 0;
+    s->magic = 4242;
+}
+
+static int wavg_accumulate(void *user, void *state, const weir_value *args, int nargs, char *errbuf,
+                           size_t errlen)
+{
+    wavg_state *s = state;
+    cr_assert_eq(s->magic, 4242);
+    cr_assert_eq(nargs, 2);
+    cr_assert_eq(args[0].kind, WEIR_VALUE_DOUBLE);
+    cr_assert(!args[1].is_null);
+    if (args[0].is_null) return 0;
+    if (args[1].i < 0) {
+        snprintf(errbuf, errlen, "negative weight %lld", (long long)args[1].i);
+        return 1;
+    }
+    s->sum += args[0].d * (double)args[1].i;
+    s->weight += args[1].i;
+    return 0;
+}
+
+static int wavg_merge(void *user, void *state, const void *other, char *errbuf, size_t errlen)
+{
+    wavg_state *s = state;
+    const wavg_state *o = other;
+    cr_assert_eq(s->magic, 4242);
+    cr_assert_eq(o->magic, 4242);
+    cr_assert_eq((uintptr_t)other % 16, 0);
+    s->sum += o->sum;
+    s->weight += o->weight;
+    atomic_fetch_add(&wavg_merges, 1);
+    return 0;
+}
+
+static int wavg_get_value(void *user, const void *state, weir_value *result, char *errbuf,
+                          size_t errlen)
+{
+    const wavg_state *s = state;
+    cr_assert_eq(s->magic, 4242);
+    if (s->weight == 0)
+        result->is_null = true;
+    else
+        result->d = s->sum / (double)s->weight;
+    return 0;
+}
+
+static const weir_udf wavg_udf = {
+    .abi_version = WEIR_UDF_ABI_VERSION,
+    .kind = WEIR_UDF_AGGREGATE,
+    .result_type = "DOUBLE",
+    .arg_types = "DOUBLE, BIGINT NOT NULL",
+    .state_size = sizeof(wavg_state),
+    .init = wavg_init,
+    .accumulate = wavg_accumulate,
+    .merge = wavg_merge,
+    .get_value = wavg_get_value,
+};
+
+/* longest(s): the longest string (the first of equal length), up to 32 bytes; NULL over none.
+ * The result points into the state, which Weir copies. Cannot merge: runs in one phase. */
+typedef struct longest_state {
+    char buf[32];
+    uint32_t len;
+    int32_t has;
+} longest_state;
+
+static void longest_init(void *user, void *state)
+{
+    memset(state, 0, sizeof(longest_state));
+}
+
+static int longest_accumulate(void *user, void *state, const weir_value *args, int nargs,
+                              char *errbuf, size_t errlen)
+{
+    longest_state *s = state;
+    if (args[0].is_null) return 0;
+    if (args[0].len > sizeof(s->buf)) {
+        snprintf(errbuf, errlen, "a string of %zu bytes is too long", args[0].len);
+        return 1;
+    }
+    if (!s->has || args[0].len > s->len) {
+        memcpy(s->buf, args[0].s, args[0].len);
+        s->len = (uint32_t)args[0].len;
+        s->has = 1;
+    }
+    return 0;
+}
+
+static int longest_get_value(void *user, const void *state, weir_value *result, char *errbuf,
+                             size_t errlen)
+{
+    const longest_state *s = state;
+    if (!s->has) {
+        result->is_null = true;
+        return 0;
+    }
+    if (s->len == 13) return -3; /* an error without a message */
+    result->s = s->buf;
+    result->len = s->len;
+    return 0;
+}
+
+static const weir_udf longest_udf = {
+    .abi_version = WEIR_UDF_ABI_VERSION,
+    .kind = WEIR_UDF_AGGREGATE,
+    .result_type = "VARCHAR(5)",
+    .arg_types = "STRING",
+    .state_size = sizeof(longest_state),
+    .init = longest_init,
+    .accumulate = longest_accumulate,
+    .get_value = longest_get_value,
+};
+
+/* total(x): a sum of BIGINTs with a count of calls, 0 over none (NOT NULL). Mergeable. */
+static void total_init(void *user, void *state)
+{
+    memset(state, 0, 16);
+}
+
+static int total_accumulate(void *user, void *state, const weir_value *args, int nargs,
+                            char *errbuf, size_t errlen)
+{
+    int64_t *s = state;
+    if (nargs == 1 && !args[0].is_null) s[0] += args[0].i;
+    s[1]++;
+    return 0;
+}
+
+static int total_merge(void *user, void *state, const void *other, char *errbuf, size_t errlen)
+{
+    int64_t *s = state;
+    const int64_t *o = other;
+    s[0] += o[0];
+    s[1] += o[1];
+    return 0;
+}
+
+static int total_get_value(void *user, const void *state, weir_value *result, char *errbuf,
+                           size_t errlen)
+{
+    result->i = ((const int64_t *)state)[0];
+    return 0;
+}
+
+static const weir_udf total_udf = {
+    .abi_version = WEIR_UDF_ABI_VERSION,
+    .kind = WEIR_UDF_AGGREGATE,
+    .result_type = "BIGINT NOT NULL",
+    .arg_types = "BIGINT",
+    .state_size = 16,
+    .init = total_init,
+    .accumulate = total_accumulate,
+    .merge = total_merge,
+    .get_value = total_get_value,
+};
+
+/* calls(): rows, counted by the calls of accumulate (an aggregate of no arguments). */
+static int calls_get_value(void *user, const void *state, weir_value *result, char *errbuf,
+                           size_t errlen)
+{
+    result->i = ((const int64_t *)state)[1];
+    return 0;
+}
+
+static const weir_udf calls_udf = {
+    .abi_version = WEIR_UDF_ABI_VERSION,
+    .kind = WEIR_UDF_AGGREGATE,
+    .result_type = "BIGINT NOT NULL",
+    .state_size = 16,
+    .init = total_init,
+    .accumulate = total_accumulate,
+    .merge = total_merge,
+    .get_value = calls_get_value,
+};
+
 static void setup(void)
 {
     session = weir_session_new();
     atomic_store(&plus_one_calls, 0);
+    atomic_store(&wavg_merges, 0);
 }
 
 static void teardown(void)
@@ -435,9 +630,21 @@ Test(udf, descriptors_are_checked)
     weir_udf d = test_count_char_udf;
     d.abi_version = 99;
     create_error("f", &d, "ABI version 99, but Weir reads version 1");
+    d = wavg_udf;
+    d.accumulate = NULL;
+    create_error("f", &d, "function 'f': an aggregate function's descriptor needs accumulate");
+    d = wavg_udf;
+    d.get_value = NULL;
+    create_error("f", &d, "needs get_value");
+    d = wavg_udf;
+    d.state_size = 0;
+    create_error("f", &d, "state_size is 0 bytes; an aggregate's state takes 1 to 65536 bytes");
+    d.state_size = 65537;
+    create_error("f", &d, "state_size is 65537 bytes");
+    d = wavg_udf;
+    d.arg_types = "INT, INT, INT, INT, INT, INT, INT, INT, INT";
+    create_error("f", &d, "an aggregate function takes at most 8 arguments, it declares 9");
     d = test_count_char_udf;
-    d.kind = WEIR_UDF_AGGREGATE;
-    create_error("f", &d, "aggregate functions in C are not supported yet");
     d.kind = 7;
     create_error("f", &d, "kind is 7");
     d = test_count_char_udf;
@@ -567,4 +774,186 @@ Test(udf, parallel_evaluation)
     cr_expect_eq(weir_result_int(r, 0, 1), 20000);
     weir_result_free(r);
     cr_expect_eq(atomic_load(&plus_one_calls), 20000);
+}
+
+/* ---- aggregate functions ---------------------------------------------------------------- */
+
+static void create_aggregates(void)
+{
+    create("wavg", &wavg_udf);
+    create("longest", &longest_udf);
+    create("total", &total_udf);
+    create("calls", &calls_udf);
+    cr_assert_eq(weir_exec(session,
+                           "CREATE TEMPORARY VIEW t AS SELECT * FROM (VALUES "
+                           "(1, CAST(2.0 AS DOUBLE), 1, 'ab'), "
+                           "(1, CAST(4.0 AS DOUBLE), 3, 'abcd'), "
+                           "(2, CAST(NULL AS DOUBLE), 5, 'xyz'), "
+                           "(2, CAST(10.0 AS DOUBLE), CAST(NULL AS INT), CAST(NULL AS STRING)), "
+                           "(2, CAST(6.0 AS DOUBLE), 2, 'abcdefgh'), "
+                           "(3, CAST(1.0 AS DOUBLE), 0, 'q')) AS v(k, x, w, s)",
+                           NULL, NULL),
+                 0, "%s", weir_session_error(session));
+}
+
+Test(udf, aggregates_by_group)
+{
+    create_aggregates();
+    weir_result *r = query("SELECT k, wavg(x, w), longest(s), total(w), calls() FROM t GROUP BY k "
+                           "ORDER BY k");
+    cr_assert_eq(weir_result_rows(r), 3);
+    /* Declared types: the result nullable unless declared NOT NULL. */
+    cr_expect_str_eq(weir_result_column_type(r, 1), "DOUBLE");
+    cr_expect_str_eq(weir_result_column_type(r, 2), "VARCHAR(5)");
+    cr_expect_str_eq(weir_result_column_type(r, 3), "BIGINT NOT NULL");
+    /* k = 1: (2 * 1 + 4 * 3) / 4 = 3.5. */
+    cr_expect_eq(weir_result_double(r, 0, 1), 3.5);
+    cr_expect_str_eq(weir_result_text(r, 0, 2), "abcd");
+    cr_expect_eq(weir_result_int(r, 0, 3), 4);
+    cr_expect_eq(weir_result_int(r, 0, 4), 2);
+    /* k = 2: the NULL x is the function's to skip, the NULL w (NOT NULL) Weir's: 6.0; the
+     * longest string is cut to the declared VARCHAR(5). */
+    cr_expect_eq(weir_result_double(r, 1, 1), 6.0);
+    cr_expect_str_eq(weir_result_text(r, 1, 2), "abcde");
+    cr_expect_eq(weir_result_int(r, 1, 3), 7);
+    cr_expect_eq(weir_result_int(r, 1, 4), 3);
+    /* k = 3: weight 0, the function's NULL. */
+    cr_expect(weir_result_is_null(r, 2, 1));
+    cr_expect_str_eq(weir_result_text(r, 2, 2), "q");
+    weir_result_free(r);
+    /* In expressions, HAVING and ORDER BY, beside built-ins. */
+    r = query("SELECT k, total(w) * 2 + COUNT(*) AS n FROM t GROUP BY k HAVING wavg(x, w) > 3 "
+              "ORDER BY total(w) DESC");
+    cr_assert_eq(weir_result_rows(r), 2);
+    cr_expect_eq(weir_result_int(r, 0, 0), 2);
+    cr_expect_eq(weir_result_int(r, 0, 1), 7 * 2 + 3);
+    cr_expect_eq(weir_result_int(r, 1, 0), 1);
+    weir_result_free(r);
+}
+
+Test(udf, aggregates_global_and_over_no_rows)
+{
+    create_aggregates();
+    weir_result *r = query("SELECT wavg(x, w), longest(s), total(w), calls() FROM t");
+    cr_assert_eq(weir_result_rows(r), 1);
+    cr_expect_eq(weir_result_double(r, 0, 0), 26.0 / 6);
+    cr_expect_str_eq(weir_result_text(r, 0, 1), "abcde");
+    cr_expect_eq(weir_result_int(r, 0, 2), 11);
+    cr_expect_eq(weir_result_int(r, 0, 3), 6);
+    weir_result_free(r);
+    /* No rows: one row of the empty accumulators' results (init ran: wavg checks). */
+    r = query("SELECT wavg(x, w), longest(s), total(w), calls() FROM t WHERE k > 5");
+    cr_assert_eq(weir_result_rows(r), 1);
+    cr_expect(weir_result_is_null(r, 0, 0));
+    cr_expect(weir_result_is_null(r, 0, 1));
+    cr_expect_eq(weir_result_int(r, 0, 2), 0);
+    cr_expect_eq(weir_result_int(r, 0, 3), 0);
+    weir_result_free(r);
+    /* With GROUP BY, no rows are no groups. */
+    r = query("SELECT k, wavg(x, w) FROM t WHERE k > 5 GROUP BY k");
+    cr_expect_eq(weir_result_rows(r), 0);
+    weir_result_free(r);
+    /* NULL literals and implicit casts (INT to DOUBLE, BIGINT); CHAR to STRING. */
+    expect_value("SELECT total(NULL) FROM t", "0");
+    expect_value("SELECT longest(CAST('ab' AS CHAR(2))) FROM t", "ab");
+}
+
+Test(udf, aggregates_with_filter_and_distinct)
+{
+    create_aggregates();
+    weir_result *r = query("SELECT wavg(x, w) FILTER (WHERE k = 1), total(w) FILTER (WHERE s "
+                           "LIKE 'a%'), calls() FILTER (WHERE w > 1), total(DISTINCT k), "
+                           "longest(DISTINCT s) FROM t");
+    cr_assert_eq(weir_result_rows(r), 1);
+    cr_expect_eq(weir_result_double(r, 0, 0), 3.5);
+    cr_expect_eq(weir_result_int(r, 0, 1), 1 + 3 + 2);
+    cr_expect_eq(weir_result_int(r, 0, 2), 3);
+    cr_expect_eq(weir_result_int(r, 0, 3), 1 + 2 + 3);
+    cr_expect_str_eq(weir_result_text(r, 0, 4), "abcde");
+    weir_result_free(r);
+    expect_value("SELECT calls() FILTER (WHERE k = 2) FROM t WHERE k < 3 GROUP BY k HAVING k = 2",
+                 "3");
+}
+
+Test(udf, aggregate_calls_are_checked)
+{
+    create_aggregates();
+    expect_error("SELECT wavg(x) FROM t",
+                 "function wavg takes 2 arguments, got 1; usage: wavg(DOUBLE, BIGINT NOT NULL)");
+    expect_error("SELECT wavg(s, w) FROM t", "argument 1 of wavg has type STRING");
+    expect_error("SELECT k FROM t WHERE total(w) > 1", "aggregate function total is not allowed");
+    expect_error("SELECT total(SUM(w)) FROM t", "aggregate functions cannot be nested");
+    expect_error("SELECT SUM(total(w)) FROM t", "aggregate functions cannot be nested");
+    expect_error("SELECT wavg(DISTINCT x, w) FROM t",
+                 "DISTINCT needs an aggregate function of one argument; wavg takes 2");
+    expect_error("SELECT total(*) FROM t", "total(*) is not valid");
+    /* A name is one function: not a scalar's too. */
+    create_error("WAVG", &test_count_char_udf, "already exists");
+}
+
+Test(udf, aggregate_errors_fail_the_statement)
+{
+    create_aggregates();
+    expect_error("SELECT k, wavg(x, w - 2) FROM t GROUP BY k",
+                 "function wavg: negative weight -1 (arguments: 2.0, -1)");
+    /* get_value without a message (longest fails on 13 bytes: 'abcdefgh' || 'vwxyz'). */
+    expect_error("SELECT longest(s || 'vwxyz') FROM t", "function longest: failed (returned -3)");
+    expect_error("SELECT longest(s || 'vwxyz') FROM t", "computing a group's result");
+    expect_error("SELECT longest(CONCAT(s, s, s, s, s, s, s, s, s, s, s)) FROM t",
+                 "a string of 44 bytes is too long (arguments: 'abcdabcd");
+}
+
+Test(udf, explain_names_the_aggregate)
+{
+    create_aggregates();
+    weir_result *r = query("EXPLAIN SELECT k, wavg(x, w) FROM t GROUP BY k");
+    cr_expect(strstr(weir_result_text(r, 0, 0), "wavg($a0_0, $a0_1)"), "%s",
+              weir_result_text(r, 0, 0));
+    weir_result_free(r);
+}
+
+/* At parallelism 2: functions with merge run in two phases, their states crossing the
+ * exchange as bytes; one without (longest) keeps the aggregation in one phase. */
+Test(udf, aggregates_in_parallel)
+{
+    create_aggregates();
+    cr_assert_eq(weir_exec(session,
+                           "SET 'parallelism.default' = '2';"
+                           "CREATE TABLE src (id BIGINT, s STRING) WITH ('connector' = "
+                           "'datagen', 'number-of-rows' = '20000', 'fields.id.kind' = "
+                           "'sequence', 'fields.id.start' = '1', 'fields.id.end' = '20000', "
+                           "'fields.s.length' = '10')",
+                           NULL, NULL),
+                 0, "%s", weir_session_error(session));
+    const char *two = "SELECT id % 3 AS g, total(id), wavg(CAST(id AS DOUBLE), 1), calls() FROM "
+                      "src GROUP BY id % 3 ORDER BY g";
+    char sql[512];
+    snprintf(sql, sizeof(sql), "EXPLAIN %s", two);
+    weir_result *r = query(sql);
+    cr_expect(strstr(weir_result_text(r, 0, 0), "LocalHashAggregate"), "%s",
+              weir_result_text(r, 0, 0));
+    weir_result_free(r);
+    r = query(two);
+    cr_assert_eq(weir_result_rows(r), 3);
+    int64_t all = 0, n = 0;
+    for (int g = 0; g < 3; g++) {
+        all += weir_result_int(r, g, 1);
+        n += weir_result_int(r, g, 3);
+    }
+    cr_expect_eq(all, 20000LL * 20001 / 2);
+    cr_expect_eq(n, 20000);
+    /* Group 1: 1, 4, ..., 19999: 6667 values averaging 10000. */
+    cr_expect_eq(weir_result_double(r, 1, 2), 10000.0);
+    weir_result_free(r);
+    cr_expect_gt(atomic_load(&wavg_merges), 0);
+    /* Global, over both subtasks' states; and with longest, in one phase. */
+    expect_value("SELECT total(id) FROM src", "200010000");
+    r = query("EXPLAIN SELECT total(id), longest(s) FROM src");
+    cr_expect(!strstr(weir_result_text(r, 0, 0), "LocalHashAggregate"), "%s",
+              weir_result_text(r, 0, 0));
+    weir_result_free(r);
+    r = query("SELECT total(id), CHAR_LENGTH(longest(s)) FROM src");
+    cr_expect_eq(weir_result_int(r, 0, 0), 20000LL * 20001 / 2);
+    cr_expect_eq(weir_result_int(r, 0, 1), 5);
+    weir_result_free(r);
 }

@@ -81,7 +81,7 @@ const weir_udf future_udf = {
     .eval = count_char,
 };
 
-/* An aggregate: its part of the ABI exists, Weir does not run it yet. */
+/* my_sum(x): an aggregate without merge, so its aggregation runs in one phase. */
 static void sum_init(void *user, void *state)
 {
     *(int64_t *)state = 0;
@@ -110,4 +110,62 @@ const weir_udf my_sum_udf = {
     .init = sum_init,
     .accumulate = sum_accumulate,
     .get_value = sum_get_value,
+};
+
+/* my_avg(x): the average of non-negative BIGINTs; merges, so it runs in two phases at
+ * parallelism 2 (its state crosses the exchange as bytes). A negative value is an error. */
+typedef struct avg_state {
+    int64_t sum, n;
+} avg_state;
+
+static void avg_init(void *user, void *state)
+{
+    avg_state *s = state;
+    s->sum = s->n = 0;
+}
+
+static int avg_accumulate(void *user, void *state, const weir_value *args, int nargs, char *errbuf,
+                          size_t errlen)
+{
+    avg_state *s = state;
+    if (args[0].is_null) return 0;
+    if (args[0].i < 0) {
+        snprintf(errbuf, errlen, "negative value %lld", (long long)args[0].i);
+        return 1;
+    }
+    s->sum += args[0].i;
+    s->n++;
+    return 0;
+}
+
+static int avg_merge(void *user, void *state, const void *other, char *errbuf, size_t errlen)
+{
+    avg_state *s = state;
+    const avg_state *o = other;
+    s->sum += o->sum;
+    s->n += o->n;
+    return 0;
+}
+
+static int avg_get_value(void *user, const void *state, weir_value *result, char *errbuf,
+                         size_t errlen)
+{
+    const avg_state *s = state;
+    if (s->n == 0)
+        result->is_null = true;
+    else
+        result->d = (double)s->sum / (double)s->n;
+    return 0;
+}
+
+const weir_udf my_avg_udf = {
+    .abi_version = WEIR_UDF_ABI_VERSION,
+    .kind = WEIR_UDF_AGGREGATE,
+    .result_type = "DOUBLE",
+    .arg_types = "BIGINT",
+    .state_size = sizeof(avg_state),
+    .init = avg_init,
+    .accumulate = avg_accumulate,
+    .merge = avg_merge,
+    .get_value = avg_get_value,
 };
