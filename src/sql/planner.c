@@ -77,6 +77,41 @@ static void describe_columns(wr_buf *b, const wr_schema *s)
 
 static int translate(tctx *t, wr_plan *plan, int *par, bool *bounded);
 
+/*
+ * An estimate of a plan's output size in bytes where it is known (tables Weir
+ * stores, VALUES, and projections, filters and groupings of them, whose output
+ * is at most their input's rows), or -1.
+ */
+static int64_t estimate_bytes(const wr_plan *plan)
+{
+    int64_t rows = -1;
+    for (const wr_plan *p = plan; p && rows < 0;) {
+        switch (p->kind) {
+        case WR_PLAN_SCAN:
+            if (p->table->mem == NULL) return -1;
+            rows = wr_memtable_rows(p->table->mem);
+            break;
+        case WR_PLAN_VALUES:
+            rows = 0;
+            for (int i = 0; i < p->nbatches; i++) rows += p->batches[i]->count;
+            break;
+        case WR_PLAN_CALC:
+        case WR_PLAN_AGG:
+        case WR_PLAN_SORT:
+            p = p->input;
+            break;
+        default:
+            return -1;
+        }
+    }
+    int64_t width = 0;
+    for (int c = 0; c < plan->schema->ncols; c++) {
+        wr_type_id id = (wr_type_id)plan->schema->types[c].id;
+        width += wr_type_is_view(id) ? 32 : (int64_t)wr_type_width(id);
+    }
+    return rows * width;
+}
+
 static int need_bounded(tctx *t, bool bounded, const char *what)
 {
     if (bounded) return 0;
@@ -272,11 +307,23 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         };
         plan->filter = NULL;
         wr_operator_spec spec = wr_hash_join_spec(&d);
-        bool keyed = plan->nkeys > 0;
+        bool outer_build =
+            plan->join_type == WR_JOIN_TYPE_RIGHT || plan->join_type == WR_JOIN_TYPE_FULL;
+        /* A build side known to be small is broadcast (Flink's broadcast hash join), so
+         * the probe side is not exchanged; its unmatched rows cannot be told apart per
+         * subtask, so not for RIGHT and FULL joins. */
+        int64_t threshold = 10485760;
+        wr_error ignored;
+        if (wr_config_get_int64(t->job, "table.optimizer.join.broadcast-threshold", 10485760,
+                                &threshold, &ignored))
+            threshold = 10485760;
+        int64_t build_bytes = estimate_bytes(plan->right);
+        bool broadcast =
+            plan->nkeys > 0 && !outer_build && build_bytes >= 0 && build_bytes <= threshold;
+        bool keyed = plan->nkeys > 0 && !broadcast;
         /* Without keys: every probe subtask sees the whole build side, unless the
          * unmatched build rows must be found (RIGHT, FULL): then one subtask. */
-        bool single = !keyed && (plan->join_type == WR_JOIN_TYPE_RIGHT ||
-                                 plan->join_type == WR_JOIN_TYPE_FULL);
+        bool single = !keyed && outer_build;
         *par = single ? 1 : keyed ? default_parallelism(t->job) : lpar;
         spec.parallelism = *par;
         char vname[64];
