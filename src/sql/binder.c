@@ -2384,6 +2384,7 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         aggregate = contains_agg(b, q->select.items[i].expr);
     for (int i = 0; full && i < q->norder_by && !aggregate; i++)
         aggregate = contains_agg(b, q->order_by[i].expr);
+    winctx win = {0};
     projection proj = {0};
     wr_plan *input = NULL;
     wr_expr *having = NULL;
@@ -2610,7 +2611,6 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                        blk->sc.schema->names[c]);
     }
 items:;
-    winctx win = {0};
     bool has_over = false;
     {
         const wr_ast_expr **oc = NULL;
@@ -2627,10 +2627,8 @@ items:;
             having = NULL;
         }
         if (bind_windows(b, q, &cx, aggregate ? &input : &blk->plan, full, aggregate ? NULL : blk,
-                         &win)) {
-            winctx_fini(&win);
+                         &win))
             goto fail;
-        }
         cx.win = &win;
     }
     for (int i = 0; i < q->select.nitems; i++) {
@@ -2696,6 +2694,7 @@ items:;
     wr_free(calls);
     return out;
 fail:
+    winctx_fini(&win);
     projection_fini(&proj);
     wr_expr_free(having);
     wr_plan_free(input);
