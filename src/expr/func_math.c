@@ -53,12 +53,12 @@ static int num_slot(wr_type_id id)
 /* ---- DOUBLE functions -------------------------------------------------------------- */
 
 #define UNARY_F64(NAME, EXPR)                                                                      \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const double *x = args[0].data;                                                            \
         double *o = out->data;                                                                     \
         out->validity = args[0].validity;                                                          \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             double v = x[r];                                                                       \
             o[r] = (EXPR);                                                                         \
         });                                                                                        \
@@ -66,12 +66,12 @@ static int num_slot(wr_type_id id)
     }
 
 #define BINARY_F64(NAME, EXPR)                                                                     \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const double *x = args[0].data, *y = args[1].data;                                         \
         double *o = out->data;                                                                     \
         out->validity = wr_fn_validity(ev, args, 2);                                               \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             double a = x[r], b = y[r];                                                             \
             o[r] = (EXPR);                                                                         \
         });                                                                                        \
@@ -131,12 +131,12 @@ static wr_expr *bind_constant(const wr_func_def *def, wr_expr **args, int nargs,
 /* ---- ABS, SIGN, CEIL, FLOOR ------------------------------------------------------------ */
 
 #define UNARY_T(NAME, T, EXPR)                                                                     \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const T *x = args[0].data;                                                                 \
         T *o = out->data;                                                                          \
         out->validity = args[0].validity;                                                          \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             T v = x[r];                                                                            \
             o[r] = (EXPR);                                                                         \
         });                                                                                        \
@@ -173,25 +173,25 @@ UNARY_T(k_abs_dec, wr_int128, v < 0 ? -v : v)
  * compact decimals hold it unchecked, a DECIMAL(p, p) gets its 1.0 although 1
  * has more digits than the type (any 10^s fits the 128 bits).
  */
-static int k_sign_dec(WR_FN_KERNEL_ARGS)
+static int k_sign_dec(WR_KERNEL_ARGS)
 {
     const wr_int128 *x = args[0].data;
     wr_int128 *o = out->data;
     wr_int128 one = wr_decimal_pow10(out->type.scale);
     out->validity = args[0].validity;
-    WR_FN_FOR_ROWS(o[r] = x[r] > 0 ? one : x[r] < 0 ? -one : 0);
+    WR_FOR_ROWS(o[r] = x[r] > 0 ? one : x[r] < 0 ? -one : 0);
     return 0;
 }
 
 /* CEIL and FLOOR of a DECIMAL with a scale: the whole part, rounded up or down, at scale 0. */
 #define CEIL_FLOOR_DEC(NAME, UP)                                                                   \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const wr_int128 *x = args[0].data;                                                         \
         wr_int128 *o = out->data;                                                                  \
         wr_int128 m = wr_decimal_pow10(args[0].type.scale);                                        \
         out->validity = args[0].validity;                                                          \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             wr_int128 q = x[r] / m, rem = x[r] % m;                                                \
             o[r] = q + (UP ? rem > 0 : -(rem < 0));                                                \
         });                                                                                        \
@@ -319,24 +319,24 @@ static int64_t integer_round(int64_t x, int64_t d, bool truncate)
 }
 
 #define ROUND_INT(NAME, T, TRUNC)                                                                  \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const T *x = args[0].data;                                                                 \
         const int32_t *d = e->nargs > 1 ? args[1].data : NULL;                                     \
         T *o = out->data;                                                                          \
         out->validity = wr_fn_validity(ev, args, e->nargs);                                        \
-        WR_FN_FOR_ROWS(o[r] = (T)integer_round(x[r], d ? d[r] : 0, TRUNC));                        \
+        WR_FOR_ROWS(o[r] = (T)integer_round(x[r], d ? d[r] : 0, TRUNC));                           \
         return 0;                                                                                  \
     }
 
 #define ROUND_FLT(NAME, T, TRUNC)                                                                  \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const T *x = args[0].data;                                                                 \
         const int32_t *d = e->nargs > 1 ? args[1].data : NULL;                                     \
         T *o = out->data;                                                                          \
         const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);                \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             if (wr_fn_present(valid, r)) o[r] = (T)decimal_round(x[r], d ? d[r] : 0, TRUNC);       \
         });                                                                                        \
         return 0;                                                                                  \
@@ -376,7 +376,7 @@ static wr_int128 decimal_cut(wr_int128 v, int64_t k, bool truncate)
  * result that does not fit the result's precision is NULL, as Flink's decimal
  * overflow.
  */
-static int round_dec(WR_FN_KERNEL_ARGS, bool truncate)
+static int round_dec(WR_KERNEL_ARGS, bool truncate)
 {
     const wr_int128 *x = args[0].data;
     const int32_t *d = e->nargs > 1 ? args[1].data : NULL;
@@ -384,7 +384,7 @@ static int round_dec(WR_FN_KERNEL_ARGS, bool truncate)
     int s = args[0].type.scale, rp = out->type.length;
     const uint64_t *in_valid = wr_fn_validity(ev, args, e->nargs);
     uint64_t *valid = NULL;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(in_valid, r)) continue;
         int64_t places = d ? d[r] : 0;
         if (places >= s) {
@@ -403,12 +403,12 @@ static int round_dec(WR_FN_KERNEL_ARGS, bool truncate)
     return 0;
 }
 
-static int k_round_dec(WR_FN_KERNEL_ARGS)
+static int k_round_dec(WR_KERNEL_ARGS)
 {
     return round_dec(ev, e, args, out, sel, n, err, false);
 }
 
-static int k_trunc_dec(WR_FN_KERNEL_ARGS)
+static int k_trunc_dec(WR_KERNEL_ARGS)
 {
     return round_dec(ev, e, args, out, sel, n, err, true);
 }
@@ -466,13 +466,13 @@ static wr_expr *bind_round(const wr_func_def *def, wr_expr **args, int nargs, in
 
 /* MOD of integers, computed on BIGINT operands and stored in the type of the divisor. */
 #define MOD_INT(NAME, T)                                                                           \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         const int64_t *x = args[0].data, *y = args[1].data;                                        \
         T *o = out->data;                                                                          \
         const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);                       \
         int rc = 0;                                                                                \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             if (y[r] == 0) {                                                                       \
                 o[r] = 0;                                                                          \
                 if (wr_fn_present(valid, r)) {                                                     \
@@ -494,7 +494,7 @@ MOD_INT(k_mod_i64, int64_t)
 BINARY_F64(k_mod_f64, fmod(a, b))
 
 /* MOD of DECIMALs (each at its own scale): BigDecimal.remainder, the sign of the dividend. */
-static int k_mod_dec(WR_FN_KERNEL_ARGS)
+static int k_mod_dec(WR_KERNEL_ARGS)
 {
     const wr_int128 *x = args[0].data, *y = args[1].data;
     wr_int128 *o = out->data;
@@ -503,7 +503,7 @@ static int k_mod_dec(WR_FN_KERNEL_ARGS)
     const uint64_t *in_valid = wr_fn_validity(ev, args, 2);
     uint64_t *valid = NULL;
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(in_valid, r)) continue;
         if (y[r] == 0) {
             wr_buf text;
@@ -590,35 +590,35 @@ static wr_str radix_text(wr_eval *ev, uint64_t v, int bits_per_digit)
     return wr_fn_copy(ev, buf + k, (size_t)(64 - k));
 }
 
-static int k_bin(WR_FN_KERNEL_ARGS)
+static int k_bin(WR_KERNEL_ARGS)
 {
     const int64_t *x = args[0].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = args[0].validity;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (wr_fn_present(valid, r)) o[r] = radix_text(ev, (uint64_t)x[r], 1);
     });
     return 0;
 }
 
-static int k_hex_int(WR_FN_KERNEL_ARGS)
+static int k_hex_int(WR_KERNEL_ARGS)
 {
     const int64_t *x = args[0].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = args[0].validity;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (wr_fn_present(valid, r)) o[r] = radix_text(ev, (uint64_t)x[r], 4);
     });
     return 0;
 }
 
 /* HEX(string): the UTF-8 bytes as upper-case hex. */
-static int k_hex_str(WR_FN_KERNEL_ARGS)
+static int k_hex_str(WR_KERNEL_ARGS)
 {
     static const char digits[] = "0123456789ABCDEF";
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = args[0].validity;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         char *p = wr_fn_alloc(ev, (size_t)s.len * 2);
@@ -737,11 +737,11 @@ static int rand_rows(const wr_expr *e, const wr_vector *bound, wr_vector *out, c
     int rc = 0;
     if (bound == NULL) {
         double *o = out->data;
-        WR_FN_FOR_ROWS(o[r] = java_next_double(state));
+        WR_FOR_ROWS(o[r] = java_next_double(state));
     } else {
         const int32_t *b = bound->data;
         int32_t *o = out->data;
-        WR_FN_FOR_ROWS({
+        WR_FOR_ROWS({
             if (!wr_fn_present(bound->validity, r)) continue;
             CHECK_BOUND(b[r]);
             o[r] = java_next_int(state, b[r]);
@@ -750,7 +750,7 @@ static int rand_rows(const wr_expr *e, const wr_vector *bound, wr_vector *out, c
     return rc;
 }
 
-static int k_rand(WR_FN_KERNEL_ARGS)
+static int k_rand(WR_KERNEL_ARGS)
 {
     rand_aux *aux = e->aux;
     const wr_vector *bound = e->type.id == WR_TYPE_INT ? &args[e->nargs - 1] : NULL;

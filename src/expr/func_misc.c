@@ -377,12 +377,12 @@ static int cast_to(wr_expr **x, wr_type t, wr_error *err)
 }
 
 /* First present argument per row; only for arguments that are cheap to evaluate eagerly. */
-static int k_coalesce(WR_FN_KERNEL_ARGS)
+static int k_coalesce(WR_KERNEL_ARGS)
 {
     size_t w = wr_type_width(e->type.id);
     char *o = out->data;
     uint64_t *valid = NULL;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         int a = 0;
         while (a < e->nargs && !wr_fn_present(args[a].validity, r)) a++;
         if (a == e->nargs) {
@@ -501,11 +501,11 @@ static wr_expr *bind_nullif(const wr_func_def *def, wr_expr **args, int nargs, i
 /* ---- GREATEST, LEAST ---------------------------------------------------------------- */
 
 #define EXTREME(NAME, T, OP)                                                                       \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         T *o = out->data;                                                                          \
         out->validity = wr_fn_validity(ev, args, e->nargs);                                        \
-        WR_FN_FOR_ROWS({                                                                           \
+        WR_FOR_ROWS({                                                                              \
             T m = ((const T *)args[0].data)[r];                                                    \
             for (int a = 1; a < e->nargs; a++) {                                                   \
                 T x = ((const T *)args[a].data)[r];                                                \
@@ -546,7 +546,7 @@ static inline int extreme_s(wr_eval *ev, const wr_expr *e, const wr_vector *args
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue; /* NULL slots hold anything */
         wr_str m = wr_fn_str(&args[0], r);
         for (int a = 1; a < e->nargs; a++) {
@@ -558,12 +558,12 @@ static inline int extreme_s(wr_eval *ev, const wr_expr *e, const wr_vector *args
     return 0;
 }
 
-static int greatest_s(WR_FN_KERNEL_ARGS)
+static int greatest_s(WR_KERNEL_ARGS)
 {
     return extreme_s(ev, e, args, out, sel, n, 1);
 }
 
-static int least_s(WR_FN_KERNEL_ARGS)
+static int least_s(WR_KERNEL_ARGS)
 {
     return extreme_s(ev, e, args, out, sel, n, -1);
 }
@@ -693,11 +693,11 @@ static bool is_decimal(wr_str str)
 }
 
 #define STRING_TEST(NAME, TEST)                                                                    \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         uint8_t *o = out->data;                                                                    \
         const uint64_t *valid = args[0].validity;                                                  \
-        WR_FN_FOR_ROWS(o[r] = wr_fn_present(valid, r) && TEST(wr_fn_str(&args[0], r)));            \
+        WR_FOR_ROWS(o[r] = wr_fn_present(valid, r) && TEST(wr_fn_str(&args[0], r)));               \
         return 0;                                                                                  \
     }
 
@@ -810,14 +810,14 @@ static inline int hash_rows(wr_eval *ev, const wr_vector *args, wr_vector *out, 
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (wr_fn_present(valid, r)) o[r] = hex_digest(ev, d, wr_fn_str(&args[0], r));
     });
     return 0;
 }
 
 #define HASH_KERNEL(NAME, INDEX)                                                                   \
-    static int NAME(WR_FN_KERNEL_ARGS)                                                             \
+    static int NAME(WR_KERNEL_ARGS)                                                                \
     {                                                                                              \
         return hash_rows(ev, args, out, sel, n, &digests[INDEX]);                                  \
     }
@@ -831,13 +831,13 @@ HASH_KERNEL(k_sha512, 5)
 static const wr_kernel_fn hash_kernels[] = {k_md5, k_sha1, k_sha224, k_sha256, k_sha384, k_sha512};
 
 /* SHA2(s, bits) with the length read per row. */
-static int k_sha2(WR_FN_KERNEL_ARGS)
+static int k_sha2(WR_KERNEL_ARGS)
 {
     const int32_t *bits = args[1].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         const digest *d = digest_of_bits(bits[r]);
         if (d == NULL) {
@@ -1297,12 +1297,12 @@ static int64_t json_row(const wr_expr *e, const wr_vector *args, int r, json_ste
     return json_locate(doc.ptr, doc.len, steps, nsteps);
 }
 
-static int k_json_value(WR_FN_KERNEL_ARGS)
+static int k_json_value(WR_KERNEL_ARGS)
 {
     json_step local[JSON_MAX_STEPS];
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, 2);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         int64_t at = json_row(e, args, r, local);
         wr_str doc = wr_fn_str(&args[0], r);
@@ -1313,12 +1313,12 @@ static int k_json_value(WR_FN_KERNEL_ARGS)
 }
 
 /* JSON_EXISTS: the path leads to a value other than null (FALSE ON ERROR). */
-static int k_json_exists(WR_FN_KERNEL_ARGS)
+static int k_json_exists(WR_KERNEL_ARGS)
 {
     json_step local[JSON_MAX_STEPS];
     uint8_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         int64_t at = json_row(e, args, r, local);
         o[r] = at >= 0 && wr_fn_str(&args[0], r).ptr[at] != 'n';
@@ -1366,12 +1366,12 @@ static wr_expr *bind_json_path(const wr_func_def *def, wr_expr **args, int nargs
                       wr_type_make(fn->result, nullable), pos);
 }
 
-static int k_json_quote(WR_FN_KERNEL_ARGS)
+static int k_json_quote(WR_KERNEL_ARGS)
 {
     static const char hex[] = "0123456789abcdef";
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         /* Worst case: a 4-byte character becomes a 12-byte surrogate pair. */
@@ -1439,11 +1439,11 @@ static int k_json_quote(WR_FN_KERNEL_ARGS)
 }
 
 /* JSON_UNQUOTE: the characters of a JSON string literal; anything else as it is. */
-static int k_json_unquote(WR_FN_KERNEL_ARGS)
+static int k_json_unquote(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         uint32_t i = json_ws(s.ptr, s.len, 0), end;

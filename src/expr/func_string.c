@@ -65,11 +65,11 @@ static wr_expr *bind_simple(const wr_func_def *def, wr_expr **args, int nargs, i
 
 /* ---- length, case, reverse -------------------------------------------------------- */
 
-static int k_char_length(WR_FN_KERNEL_ARGS)
+static int k_char_length(WR_KERNEL_ARGS)
 {
     int32_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         o[r] = (int32_t)wr_utf8_count(s.ptr, s.len);
@@ -135,18 +135,18 @@ static inline int case_rows(wr_eval *ev, const wr_vector *args, wr_vector *out, 
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (wr_fn_present(valid, r)) o[r] = change_case(ev, wr_fn_str(&args[0], r), upper);
     });
     return 0;
 }
 
-static int k_upper(WR_FN_KERNEL_ARGS)
+static int k_upper(WR_KERNEL_ARGS)
 {
     return case_rows(ev, args, out, sel, n, true);
 }
 
-static int k_lower(WR_FN_KERNEL_ARGS)
+static int k_lower(WR_KERNEL_ARGS)
 {
     return case_rows(ev, args, out, sel, n, false);
 }
@@ -156,11 +156,11 @@ static int k_lower(WR_FN_KERNEL_ARGS)
  * digits; their first letter goes to upper case and the rest to lower case.
  * Any other character, non-ASCII ones included, separates words.
  */
-static int k_initcap(WR_FN_KERNEL_ARGS)
+static int k_initcap(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         char *p = wr_fn_alloc(ev, s.len);
@@ -196,11 +196,11 @@ static wr_str reversed(wr_eval *ev, wr_str s)
     return (wr_str){p, s.len};
 }
 
-static int k_reverse(WR_FN_KERNEL_ARGS)
+static int k_reverse(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (wr_fn_present(valid, r)) o[r] = reversed(ev, wr_fn_str(&args[0], r));
     });
     return 0;
@@ -223,12 +223,12 @@ static int64_t index_of(wr_str hay, wr_str needle, int64_t from)
 }
 
 /* POSITION(needle, hay) and LOCATE(needle, hay [, from]): 1-based, 0 when absent. */
-static int k_locate(WR_FN_KERNEL_ARGS)
+static int k_locate(WR_KERNEL_ARGS)
 {
     int32_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
     const int32_t *from = e->nargs > 2 ? args[2].data : NULL;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         int64_t at = index_of(wr_fn_str(&args[1], r), wr_fn_str(&args[0], r),
                               from ? (int64_t)from[r] - 1 : 0);
@@ -259,14 +259,14 @@ static int64_t instr(wr_eval *ev, wr_str s, wr_str sub, int64_t start, int64_t n
     return wr_utf8_count(s.ptr, s.len) + 2 - pos - wr_utf8_count(sub.ptr, sub.len);
 }
 
-static int k_instr(WR_FN_KERNEL_ARGS)
+static int k_instr(WR_KERNEL_ARGS)
 {
     int32_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
     const int32_t *start = e->nargs > 2 ? args[2].data : NULL;
     const int32_t *nth = e->nargs > 3 ? args[3].data : NULL;
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         int64_t k = nth ? nth[r] : 1;
         if (k <= 0) {
@@ -314,7 +314,7 @@ static inline int trim_rows(wr_eval *ev, const wr_expr *e, const wr_vector *args
     const wr_vector *chars = sql_form ? &args[1] : e->nargs == 2 ? &args[1] : NULL;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str set = chars ? wr_fn_str(chars, r) : (wr_str){" ", 1};
         o[r] = trim_set(wr_fn_str(s, r), set, leading, trailing);
@@ -322,17 +322,17 @@ static inline int trim_rows(wr_eval *ev, const wr_expr *e, const wr_vector *args
     return 0;
 }
 
-static int k_trim_both(WR_FN_KERNEL_ARGS)
+static int k_trim_both(WR_KERNEL_ARGS)
 {
     return trim_rows(ev, e, args, out, sel, n, true, true);
 }
 
-static int k_trim_leading(WR_FN_KERNEL_ARGS)
+static int k_trim_leading(WR_KERNEL_ARGS)
 {
     return trim_rows(ev, e, args, out, sel, n, true, false);
 }
 
-static int k_trim_trailing(WR_FN_KERNEL_ARGS)
+static int k_trim_trailing(WR_KERNEL_ARGS)
 {
     return trim_rows(ev, e, args, out, sel, n, false, true);
 }
@@ -386,12 +386,12 @@ static bool substring_sql(wr_str s, int64_t pos, int64_t length, wr_str *out)
     return true;
 }
 
-static int k_substring(WR_FN_KERNEL_ARGS)
+static int k_substring(WR_KERNEL_ARGS)
 {
     const int32_t *start = args[1].data, *len = e->nargs > 2 ? args[2].data : NULL;
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, e->nargs);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         if (!substring_sql(wr_fn_str(&args[0], r), start[r], len ? len[r] : INT32_MAX, &o[r]))
             wr_validity_set(valid, r, false);
@@ -421,7 +421,7 @@ static inline int side_rows(wr_eval *ev, const wr_vector *args, wr_vector *out, 
     const int32_t *count = args[1].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         int64_t k = count[r];
@@ -435,12 +435,12 @@ static inline int side_rows(wr_eval *ev, const wr_vector *args, wr_vector *out, 
     return 0;
 }
 
-static int k_left(WR_FN_KERNEL_ARGS)
+static int k_left(WR_KERNEL_ARGS)
 {
     return side_rows(ev, args, out, sel, n, true);
 }
 
-static int k_right(WR_FN_KERNEL_ARGS)
+static int k_right(WR_KERNEL_ARGS)
 {
     return side_rows(ev, args, out, sel, n, false);
 }
@@ -451,12 +451,12 @@ static int k_right(WR_FN_KERNEL_ARGS)
  * start, then r, then what follows the replaced length characters (nothing
  * when length <= 0 or the replaced part reaches past the end).
  */
-static int k_overlay(WR_FN_KERNEL_ARGS)
+static int k_overlay(WR_KERNEL_ARGS)
 {
     const int32_t *start = args[2].data, *len = e->nargs > 3 ? args[3].data : NULL;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r), x = wr_fn_str(&args[1], r);
         int64_t nchars = wr_utf8_count(s.ptr, s.len), at = start[r];
@@ -480,13 +480,13 @@ static int k_overlay(WR_FN_KERNEL_ARGS)
 
 /* ---- building: REPEAT, REPLACE, CONCAT, CONCAT_WS, LPAD, RPAD ---------------------------- */
 
-static int k_repeat(WR_FN_KERNEL_ARGS)
+static int k_repeat(WR_KERNEL_ARGS)
 {
     const int32_t *times = args[1].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         int64_t k = times[r] > 0 ? times[r] : 0;
@@ -506,12 +506,12 @@ static int k_repeat(WR_FN_KERNEL_ARGS)
  * REPLACE(s, from, to) as Java's String.replace: every occurrence, left to
  * right without overlaps; an empty `from` inserts `to` around every character.
  */
-static int k_replace(WR_FN_KERNEL_ARGS)
+static int k_replace(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 3);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r), from = wr_fn_str(&args[1], r),
                to = wr_fn_str(&args[2], r);
@@ -571,12 +571,12 @@ static int k_replace(WR_FN_KERNEL_ARGS)
 }
 
 /* CONCAT(s1, s2, ...): NULL when any argument is. */
-static int k_concat(WR_FN_KERNEL_ARGS)
+static int k_concat(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, e->nargs);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         uint64_t total = 0;
         for (int a = 0; a < e->nargs; a++) total += wr_fn_str(&args[a], r).len;
@@ -597,12 +597,12 @@ static int k_concat(WR_FN_KERNEL_ARGS)
 }
 
 /* CONCAT_WS(sep, s1, ...): NULL only when sep is; NULL strings are skipped. */
-static int k_concat_ws(WR_FN_KERNEL_ARGS)
+static int k_concat_ws(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = args[0].validity;
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str sep = wr_fn_str(&args[0], r);
         uint64_t total = 0;
@@ -671,7 +671,7 @@ static inline int pad_rows(wr_eval *ev, const wr_expr *e, const wr_vector *args,
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, 3);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r), pad = wr_fn_str(&args[2], r);
         int64_t len = want[r];
@@ -700,12 +700,12 @@ static inline int pad_rows(wr_eval *ev, const wr_expr *e, const wr_vector *args,
     return rc;
 }
 
-static int k_lpad(WR_FN_KERNEL_ARGS)
+static int k_lpad(WR_KERNEL_ARGS)
 {
     return pad_rows(ev, e, args, out, sel, n, err, true);
 }
 
-static int k_rpad(WR_FN_KERNEL_ARGS)
+static int k_rpad(WR_KERNEL_ARGS)
 {
     return pad_rows(ev, e, args, out, sel, n, err, false);
 }
@@ -714,12 +714,12 @@ static int k_rpad(WR_FN_KERNEL_ARGS)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int k_to_base64(WR_FN_KERNEL_ARGS)
+static int k_to_base64(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         uint64_t total = ((uint64_t)s.len + 2) / 3 * 4;
@@ -811,12 +811,12 @@ static int64_t b64_decode(wr_str s, char *out, const char **why)
     return k;
 }
 
-static int k_from_base64(WR_FN_KERNEL_ARGS)
+static int k_from_base64(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         char *p = wr_fn_alloc(ev, s.len / 4 * 3 + 3);
@@ -835,11 +835,11 @@ static int k_from_base64(WR_FN_KERNEL_ARGS)
 }
 
 /* ASCII(s): the first byte as Flink reads it (a signed byte; 0 for an empty string). */
-static int k_ascii(WR_FN_KERNEL_ARGS)
+static int k_ascii(WR_KERNEL_ARGS)
 {
     int32_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str s = wr_fn_str(&args[0], r);
         o[r] = s.len ? (int8_t)s.ptr[0] : 0;
@@ -848,12 +848,12 @@ static int k_ascii(WR_FN_KERNEL_ARGS)
 }
 
 /* CHR(n): the character n mod 256 (Latin-1); empty for a negative n. */
-static int k_chr(WR_FN_KERNEL_ARGS)
+static int k_chr(WR_KERNEL_ARGS)
 {
     const int64_t *x = args[0].data;
     wr_str *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 1);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         if (x[r] < 0) {
             o[r] = (wr_str){"", 0};
@@ -902,13 +902,13 @@ static bool split_piece(wr_str s, wr_str sep, int64_t index, wr_str *out)
     }
 }
 
-static int k_split_index(WR_FN_KERNEL_ARGS)
+static int k_split_index(WR_KERNEL_ARGS)
 {
     const int32_t *index = args[2].data;
     bool char_sep = args[1].type.id == WR_TYPE_INT; /* SPLIT_INDEX(s, character code, index) */
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, 3);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str sep;
         char buf[4];
@@ -1060,11 +1060,11 @@ static bool str_is(wr_str s, const char *lit)
  * value of that query parameter. NULL for a malformed URL, an unknown part
  * and a part the URL does not have.
  */
-static int k_parse_url(WR_FN_KERNEL_ARGS)
+static int k_parse_url(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, e->nargs);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         wr_str part = wr_fn_str(&args[1], r), v = {NULL, 0};
         char proto[16];
@@ -1103,7 +1103,7 @@ static int k_parse_url(WR_FN_KERNEL_ARGS)
 /* ---- UUID --------------------------------------------------------------------------- */
 
 /* UUID(): a random (version 4) UUID per row, from the kernel's random source. */
-static int k_uuid(WR_FN_KERNEL_ARGS)
+static int k_uuid(WR_KERNEL_ARGS)
 {
     static const char hex[] = "0123456789abcdef";
     size_t need = (size_t)n * 16;
@@ -1116,7 +1116,7 @@ static int k_uuid(WR_FN_KERNEL_ARGS)
     }
     wr_str *o = out->data;
     int i = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         unsigned char *b = rnd + 16 * i++;
         b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
         b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
@@ -1247,13 +1247,13 @@ static int regex_find(const pcre2_code *re, pcre2_match_data *md, wr_str s, uint
 }
 
 /* REGEXP(s, pattern): whether some substring matches; FALSE for an empty or invalid pattern. */
-static int k_regexp(WR_FN_KERNEL_ARGS)
+static int k_regexp(WR_KERNEL_ARGS)
 {
     uint8_t *o = out->data;
     const uint64_t *valid = out->validity = wr_fn_validity(ev, args, 2);
     regex_use u;
     use_init(&u, e);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         pcre2_match_data *md;
         const pcre2_code *re = wr_fn_str(&args[1], r).len ? use_get(&u, &args[1], r, &md) : NULL;
@@ -1269,7 +1269,7 @@ static int k_regexp(WR_FN_KERNEL_ARGS)
  * Matcher.find does: after an empty match the search resumes one character
  * further. NULL for an invalid pattern.
  */
-static int k_regexp_replace(WR_FN_KERNEL_ARGS)
+static int k_regexp_replace(WR_KERNEL_ARGS)
 {
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, 3);
@@ -1278,7 +1278,7 @@ static int k_regexp_replace(WR_FN_KERNEL_ARGS)
     wr_buf text;
     wr_buf_init(&text);
     int rc = 0;
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         pcre2_match_data *md;
         const pcre2_code *re = use_get(&u, &args[1], r, &md);
@@ -1321,14 +1321,14 @@ static int k_regexp_replace(WR_FN_KERNEL_ARGS)
  * the first match; NULL when nothing matches, the group did not take part,
  * the group does not exist or the pattern is invalid.
  */
-static int k_regexp_extract(WR_FN_KERNEL_ARGS)
+static int k_regexp_extract(WR_KERNEL_ARGS)
 {
     const int32_t *group = e->nargs > 2 ? args[2].data : NULL;
     wr_str *o = out->data;
     uint64_t *valid = out->validity = wr_fn_validity_own(ev, args, e->nargs);
     regex_use u;
     use_init(&u, e);
-    WR_FN_FOR_ROWS({
+    WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
         pcre2_match_data *md;
         const pcre2_code *re = use_get(&u, &args[1], r, &md);

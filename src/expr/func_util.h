@@ -20,25 +20,7 @@
 
 /* ---- kernels ----------------------------------------------------------------- */
 
-/* The parameters of a wr_kernel_fn, so that kernels are declared alike. */
-#define WR_FN_KERNEL_ARGS                                                                          \
-    wr_eval *ev, const wr_expr *e, const wr_vector *args, wr_vector *out, const uint32_t *sel,     \
-        int n, wr_error *err
-
-/* Runs the statement for every active row, with the physical row index in r. */
-#define WR_FN_FOR_ROWS(...)                                                                        \
-    do {                                                                                           \
-        if (sel) {                                                                                 \
-            for (int i_ = 0; i_ < n; i_++) {                                                       \
-                int r = (int)sel[i_];                                                              \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (int r = 0; r < n; r++) {                                                          \
-                __VA_ARGS__;                                                                       \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
+/* Kernels are declared with WR_KERNEL_ARGS and loop with WR_FOR_ROWS (kernels.h). */
 
 /* The longest string a function builds (bytes); longer results are runtime errors. */
 #define WR_FN_MAX_STRING (1u << 30)

@@ -158,26 +158,8 @@ static void append_slots(wr_colstore *cs, void *const *datas, uint64_t *const *v
     for (int c = 0; c < cs->ncols; c++) {
         const void *src = datas[c];
         const uint64_t *sv = valids[c];
-        switch (wr_value_kind_width(cs->kinds[c])) {
-#define COPY(T)                                                                                    \
-    {                                                                                              \
-        const T *s = src;                                                                          \
-        T *d = (T *)cs->data[c] + base;                                                            \
-        for (uint32_t i = 0; i < n; i++) d[i] = s[rows[i]];                                        \
-    }                                                                                              \
-    break;
-        case 1:
-            COPY(uint8_t)
-        case 2:
-            COPY(uint16_t)
-        case 4:
-            COPY(uint32_t)
-        case 8:
-            COPY(uint64_t)
-        default:
-            COPY(slot16)
-#undef COPY
-        }
+        size_t w = wr_value_kind_width(cs->kinds[c]);
+        wr_slots_gather((char *)cs->data[c] + base * w, src, w, rows, (int)n);
         if (sv) {
             /* Only a column that actually holds a NULL gets a bitmap. */
             bool any_null = cs->validity[c] != NULL;
@@ -287,26 +269,7 @@ void wr_gather_slots(const void *data, const uint64_t *validity, size_t width, c
 {
     wr_vector *v = &out->cols[out_col];
     assert(v->data == v->own_data && n <= out->capacity);
-    switch (width) {
-#define GATHER(T)                                                                                  \
-    {                                                                                              \
-        const T *s = data;                                                                         \
-        T *d = v->data;                                                                            \
-        for (int i = 0; i < n; i++) d[i] = s[idx[i]];                                              \
-    }                                                                                              \
-    break;
-    case 1:
-        GATHER(uint8_t)
-    case 2:
-        GATHER(uint16_t)
-    case 4:
-        GATHER(uint32_t)
-    case 8:
-        GATHER(uint64_t)
-    default:
-        GATHER(slot16)
-#undef GATHER
-    }
+    wr_slots_gather(v->data, data, width, idx, n);
     if (validity) {
         uint64_t *dv = wr_batch_validity(out, out_col);
         for (int i = 0; i < n; i++) bit_put(dv, (size_t)i, bit_get(validity, idx[i]));

@@ -130,6 +130,35 @@ wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len)
     return out;
 }
 
+typedef struct slot16 {
+    uint64_t lo, hi;
+} slot16;
+
+void wr_slots_gather(void *dst, const void *src, size_t width, const uint32_t *idx, int n)
+{
+    switch (width) {
+#define GATHER(T)                                                                                  \
+    {                                                                                              \
+        const T *s = src;                                                                          \
+        T *d = dst;                                                                                \
+        for (int i = 0; i < n; i++) d[i] = s[idx[i]];                                              \
+    }                                                                                              \
+    break;
+    case 1:
+        GATHER(uint8_t)
+    case 2:
+        GATHER(uint16_t)
+    case 4:
+        GATHER(uint32_t)
+    case 8:
+        GATHER(uint64_t)
+    default:
+        assert(width == 16);
+        GATHER(slot16)
+#undef GATHER
+    }
+}
+
 void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n)
 {
     assert(dst->sel == NULL && dst->ncols == src->ncols && dst->count + n <= dst->capacity);
@@ -138,29 +167,8 @@ void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *ro
         const wr_vector *sv = &src->cols[c];
         wr_vector *dv = &dst->cols[c];
         assert(dv->data == dv->own_data);
-        size_t w = wr_type_is_view(sv->type.id) ? 0 : wr_type_width(sv->type.id);
-        switch (w) {
-#define COPY(T)                                                                                    \
-    {                                                                                              \
-        const T *s = sv->data;                                                                     \
-        T *d = (T *)dv->data + base;                                                               \
-        for (int i = 0; i < n; i++) d[i] = s[rows[i]];                                             \
-    }                                                                                              \
-    break;
-        case 1:
-            COPY(uint8_t)
-        case 2:
-            COPY(uint16_t)
-        case 4:
-            COPY(uint32_t)
-        case 8:
-            COPY(uint64_t)
-        case 16:
-            COPY(unsigned __int128)
-        default:
-            COPY(wr_str)
-#undef COPY
-        }
+        size_t w = wr_type_is_view(sv->type.id) ? sizeof(wr_str) : wr_type_width(sv->type.id);
+        wr_slots_gather((char *)dv->data + (size_t)base * w, sv->data, w, rows, n);
         if (wr_type_is_view(sv->type.id)) {
             /* Deep copy: the source may be freed or reset after this call. The
              * slots of NULL values hold anything; they become empty strings. */

@@ -117,6 +117,12 @@ wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len);
  * the same column types as src and room for n more rows.
  */
 void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n);
+
+/*
+ * dst[i] = src[idx[i]] for i < n, over slots of width bytes (1, 2, 4, 8 or 16:
+ * any physical slot, string views included; their bytes are not copied).
+ */
+void wr_slots_gather(void *dst, const void *src, size_t width, const uint32_t *idx, int n);
 /* Appends every active row of src. */
 void wr_batch_append_active(wr_batch *dst, const wr_batch *src);
 
