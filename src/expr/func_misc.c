@@ -612,6 +612,10 @@ static wr_expr *bind_extreme(const wr_func_def *def, wr_expr **args, int nargs, 
         case WR_TYPE_VARBINARY:
             k = greatest ? greatest_s : least_s;
             break;
+        case WR_TYPE_ARRAY: /* not comparable, as in Flink */
+        case WR_TYPE_MAP:
+        case WR_TYPE_MULTISET:
+        case WR_TYPE_ROW:
         case WR_TYPE_NULL:
         case WR_TYPE_COUNT_:
             break;

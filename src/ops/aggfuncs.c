@@ -51,6 +51,10 @@ wr_agg_phys wr_agg_phys_of(wr_type_id id)
     case WR_TYPE_VARCHAR:
     case WR_TYPE_BINARY:
     case WR_TYPE_VARBINARY:
+    case WR_TYPE_ARRAY: /* nested values are byte strings (nested.h) */
+    case WR_TYPE_MAP:
+    case WR_TYPE_MULTISET:
+    case WR_TYPE_ROW:
         return WR_PHYS_STR;
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:

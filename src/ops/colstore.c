@@ -36,6 +36,10 @@ wr_value_kind wr_value_kind_of(wr_type_id id)
     case WR_TYPE_VARCHAR:
     case WR_TYPE_BINARY:
     case WR_TYPE_VARBINARY:
+    case WR_TYPE_ARRAY:
+    case WR_TYPE_MAP:
+    case WR_TYPE_MULTISET:
+    case WR_TYPE_ROW:
         return WR_VALUE_STR;
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:

@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "../base/alloc.h"
 #include "decimal.h"
+#include "nested.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -226,6 +227,14 @@ void wr_batch_append_active(wr_batch *dst, const wr_batch *src)
     }
 }
 
+/* One element or field of a nested value, formatted as a one-row vector. */
+static void format_element(wr_type t, const void *slot, bool present, int style, wr_buf *out)
+{
+    uint64_t valid = present;
+    wr_vector v = {.type = t, .data = (void *)slot, .validity = &valid};
+    wr_vector_format(&v, 0, (wr_format_style)style, out);
+}
+
 void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf *out)
 {
     if (wr_vector_is_null(v, row)) {
@@ -314,6 +323,12 @@ void wr_vector_format(const wr_vector *v, int row, wr_format_style style, wr_buf
             wr_bytes_format_sql(s.ptr, s.len, out);
         break;
     }
+    case WR_TYPE_ARRAY:
+    case WR_TYPE_MAP:
+    case WR_TYPE_MULTISET:
+    case WR_TYPE_ROW:
+        wr_nested_format(v->type, ((const wr_str *)v->data)[row], style, format_element, out);
+        break;
     case WR_TYPE_NULL:
     case WR_TYPE_COUNT_:
         wr_buf_puts(out, "NULL");

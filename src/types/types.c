@@ -5,6 +5,9 @@
  */
 #include "types.h"
 
+#include "../base/alloc.h"
+#include "nested.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +40,39 @@ size_t wr_type_width(wr_type_id id)
     case WR_TYPE_VARCHAR:
     case WR_TYPE_BINARY:
     case WR_TYPE_VARBINARY:
+    case WR_TYPE_ARRAY:
+    case WR_TYPE_MAP:
+    case WR_TYPE_MULTISET:
+    case WR_TYPE_ROW:
         return sizeof(wr_str);
     case WR_TYPE_COUNT_:
         break;
     }
     return 8;
+}
+
+/* ARRAY<INT>, MAP<STRING, INT>, MULTISET<INT>, ROW<`a` INT, `b` STRING> (Flink's spelling,
+ * field names quoted). */
+static void format_nested(wr_type type, wr_buf *out)
+{
+    const wr_nested *d = wr_type_nested(type);
+    wr_buf_puts(out, type.id == WR_TYPE_ARRAY ? "ARRAY<"
+                     : type.id == WR_TYPE_MAP ? "MAP<"
+                     : type.id == WR_TYPE_ROW ? "ROW<"
+                                              : "MULTISET<");
+    for (int i = 0; i < d->nfields; i++) {
+        if (i) wr_buf_puts(out, ", ");
+        if (d->names) {
+            wr_buf_putc(out, '`');
+            for (const char *c = d->names[i]; *c; c++) {
+                if (*c == '`') wr_buf_putc(out, '`');
+                wr_buf_putc(out, *c);
+            }
+            wr_buf_puts(out, "` ");
+        }
+        wr_type_format(d->fields[i], out);
+    }
+    wr_buf_putc(out, '>');
 }
 
 void wr_type_format(wr_type type, wr_buf *out)
@@ -110,6 +141,12 @@ void wr_type_format(wr_type type, wr_buf *out)
         else
             wr_buf_printf(out, "VARBINARY(%d)", type.length);
         break;
+    case WR_TYPE_ARRAY:
+    case WR_TYPE_MAP:
+    case WR_TYPE_MULTISET:
+    case WR_TYPE_ROW:
+        format_nested(type, out);
+        break;
     case WR_TYPE_COUNT_:
         break;
     }
@@ -158,6 +195,39 @@ static bool is_timestamp(wr_type_id id)
     return id == WR_TYPE_TIMESTAMP || id == WR_TYPE_TIMESTAMP_LTZ;
 }
 
+/* Nested types of one kind: the common type of each element, key, value or field (a ROW's
+ * names are a's; both must have as many fields). */
+static bool common_nested(wr_type a, wr_type b, bool nullable, wr_type *out)
+{
+    const wr_nested *da = wr_type_nested(a), *db = wr_type_nested(b);
+    if (da->nfields != db->nfields) return false;
+    wr_type *fields = wr_malloc((size_t)da->nfields * sizeof(wr_type));
+    for (int i = 0; i < da->nfields; i++) {
+        if (!wr_type_common(da->fields[i], db->fields[i], &fields[i])) {
+            wr_free(fields);
+            return false;
+        }
+        /* Elements and fields stay NOT NULL only when they are on both sides. */
+        fields[i].nullable = da->fields[i].nullable || db->fields[i].nullable;
+    }
+    switch ((wr_type_id)a.id) {
+    case WR_TYPE_ARRAY:
+        *out = wr_type_array(fields[0], nullable);
+        break;
+    case WR_TYPE_MULTISET:
+        *out = wr_type_multiset(fields[0], nullable);
+        break;
+    case WR_TYPE_MAP:
+        *out = wr_type_map(fields[0], fields[1], nullable);
+        break;
+    default:
+        *out = wr_type_row(fields, da->names, da->nfields, nullable);
+        break;
+    }
+    wr_free(fields);
+    return true;
+}
+
 bool wr_type_common(wr_type a, wr_type b, wr_type *out)
 {
     bool nullable = a.nullable || b.nullable;
@@ -203,6 +273,7 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out)
                 WR_MAX(x == WR_TYPE_DATE ? 0 : a.length, y == WR_TYPE_DATE ? 0 : b.length);
         return true;
     }
+    if (x == y && wr_type_is_nested(x)) return common_nested(a, b, nullable, out);
     if (x == y) {
         *out = a;
         out->nullable = nullable;

@@ -12,6 +12,7 @@
  *   TIMESTAMP_LTZ(p) -> int64_t microseconds since the epoch (an instant, UTC)
  *   INTERVAL YEAR TO MONTH -> int32_t months; INTERVAL DAY TO SECOND -> int64_t ms
  *   BINARY/VARBINARY/BYTES -> wr_str (view of the bytes)
+ *   ARRAY, MAP, MULTISET, ROW -> wr_str (view of the value's encoding, nested.h)
  * Strings and byte strings are views (pointer + length) into memory owned by
  * the batch that holds the vector, so copying a row copies only the view.
  */
@@ -46,6 +47,10 @@ typedef enum wr_type_id {
     WR_TYPE_INTERVAL_DT,   /* INTERVAL DAY TO SECOND (Flink types it INTERVAL SECOND(3)) */
     WR_TYPE_BINARY,        /* BINARY(n): exactly n bytes */
     WR_TYPE_VARBINARY,     /* VARBINARY(n); BYTES is VARBINARY(WR_VARCHAR_MAX) */
+    WR_TYPE_ARRAY,         /* ARRAY<T>: length = its descriptor's number (nested.h) */
+    WR_TYPE_MAP,           /* MAP<K, V> */
+    WR_TYPE_MULTISET,      /* MULTISET<T> */
+    WR_TYPE_ROW,           /* ROW<name T, ...> */
     WR_TYPE_COUNT_
 } wr_type_id;
 
@@ -122,10 +127,12 @@ static inline bool wr_type_is_binary(wr_type_id id)
 {
     return id == WR_TYPE_BINARY || id == WR_TYPE_VARBINARY;
 }
-/* Types whose slots are wr_str views into a batch's memory: copy their bytes, not the slot. */
+/* Types whose slots are wr_str views into a batch's memory: copy their bytes, not the slot.
+ * Strings, byte strings and the nested types (ARRAY, MAP, MULTISET, ROW; nested.h). */
 static inline bool wr_type_is_view(wr_type_id id)
 {
-    return wr_type_is_string(id) || wr_type_is_binary(id);
+    return wr_type_is_string(id) || wr_type_is_binary(id) ||
+           (id >= WR_TYPE_ARRAY && id <= WR_TYPE_ROW);
 }
 /* DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ. */
 static inline bool wr_type_is_datetime(wr_type_id id)
