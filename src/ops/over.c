@@ -36,9 +36,11 @@ typedef struct over_spec {
     int ncalls;
 } over_spec;
 
-/* Where an aggregate call stands: its accumulator holds positions [lo, hi). */
+/* Where an aggregate call stands: its accumulator holds positions [lo, hi); a RANGE frame
+ * with offsets last started at rlo and ended at rhi. */
 typedef struct cursor {
     uint32_t lo, hi;
+    uint32_t rlo, rhi;
 } cursor;
 
 enum { PART_START = 1, PEER_START = 2 };
@@ -133,6 +135,14 @@ static void over_destroy(wr_operator *base)
 }
 
 /* Rejects a spec the operator cannot run, with a message naming the problem. */
+/* A RANGE frame over an ORDER BY key with an offset bound (not just UNBOUNDED and CURRENT ROW). */
+static bool range_offsets(const over_spec *spec, const wr_over_call *call)
+{
+    return call->range && spec->norder > 0 &&
+           ((call->lower != WR_OVER_UNBOUNDED && call->lower != 0) ||
+            (call->upper != WR_OVER_UNBOUNDED && call->upper != 0));
+}
+
 static int check_spec(const over_spec *spec, wr_error *err)
 {
     if (spec->nin < 0 || spec->npart < 0 || spec->norder < 0 || spec->ncalls < 0)
@@ -166,13 +176,16 @@ static int check_spec(const over_spec *spec, wr_error *err)
                                     wr_agg_name(call->agg.kind));
             /* Offsets only mean something over an ORDER BY key; without one the frame is the
              * whole partition whatever it says. */
-            if (call->range && spec->norder > 0 &&
-                ((call->lower != WR_OVER_UNBOUNDED && call->lower != 0) ||
-                 (call->upper != WR_OVER_UNBOUNDED && call->upper != 0)))
-                return wr_error_set(err, WR_ERR_VALIDATION,
-                                    "over: RANGE frames with offsets are not supported yet "
-                                    "(call %d: only UNBOUNDED and CURRENT ROW bounds)",
-                                    i);
+            if (range_offsets(spec, call)) {
+                wr_type_id k = (wr_type_id)spec->in_types[spec->keys[spec->npart].col].id;
+                if (spec->norder != 1 ||
+                    !(wr_type_is_integer(k) || wr_type_is_datetime(k) || wr_type_is_interval(k)))
+                    return wr_error_set(err, WR_ERR_VALIDATION,
+                                        "over: call %d has a RANGE frame with offsets, which "
+                                        "needs one ORDER BY key of an integer, date, time, "
+                                        "timestamp or interval type",
+                                        i);
+            }
             break;
         default:
             return wr_error_set(err, WR_ERR_ARGUMENT, "over: call %d has unknown kind %d", i,
@@ -308,6 +321,69 @@ static int slide(over_op *op, int ai, cursor *cur, uint32_t a, uint32_t b, wr_er
     return 0;
 }
 
+/*
+ * The ORDER BY key at position p as a number that grows along the window order (negated
+ * for DESC), or false for NULL. 128 bits so that offsets never overflow.
+ */
+static bool range_key(const over_op *op, uint32_t p, __int128 *out)
+{
+    const wr_sort_key *key = &op->spec->keys[op->spec->npart];
+    const wr_vector *v = &op->vecs[key->col];
+    uint32_t r = op->order[p];
+    if (wr_vector_is_null(v, (int)r)) return false;
+    __int128 x;
+    switch (wr_type_width((wr_type_id)v->type.id)) {
+    case 1:
+        x = ((const int8_t *)v->data)[r];
+        break;
+    case 2:
+        x = ((const int16_t *)v->data)[r];
+        break;
+    case 4:
+        x = ((const int32_t *)v->data)[r];
+        break;
+    default:
+        x = ((const int64_t *)v->data)[r];
+        break;
+    }
+    *out = key->desc ? -x : x;
+    return true;
+}
+
+/*
+ * The frame [a, b) of position p for a RANGE frame with offsets: the rows of the partition
+ * [ps, pe) whose key is within the offsets of p's (PRECEDING towards the start of the order,
+ * so larger keys under DESC). A NULL key's frame is its peers. Both ends only move forward,
+ * so each is a cursor that keeps its place from the previous row.
+ */
+static void range_frame(const over_op *op, const wr_over_call *call, cursor *cur, uint32_t p,
+                        uint32_t ps, uint32_t pe, uint32_t gs, uint32_t ge, uint32_t *a,
+                        uint32_t *b)
+{
+    __int128 x, y;
+    if (!range_key(op, p, &x)) {
+        *a = gs;
+        *b = ge;
+        return;
+    }
+    if (call->lower == WR_OVER_UNBOUNDED) {
+        *a = ps;
+    } else {
+        __int128 lo = x + call->lower;
+        uint32_t q = cur->rlo;
+        while (q < p && (!range_key(op, q, &y) || y < lo)) q++;
+        *a = cur->rlo = q;
+    }
+    if (call->upper == WR_OVER_UNBOUNDED) {
+        *b = pe;
+    } else {
+        __int128 hi = x + call->upper;
+        uint32_t q = WR_MAX(cur->rhi, p);
+        while (q < pe && range_key(op, q, &y) && y <= hi) q++;
+        *b = cur->rhi = q;
+    }
+}
+
 /* ---- output ------------------------------------------------------------------- */
 
 /* Marks where partitions and peer groups start along the order. */
@@ -373,7 +449,7 @@ static int over_end_input(wr_operator *base, int input, wr_error *err)
                 dense = 0;
                 for (int k = 0; k < op->naccs; k++)
                     memset(op->st.rows + op->accs[k].offset, 0, op->accs[k].size);
-                for (int k = 0; k < spec->ncalls; k++) op->cursors[k].lo = op->cursors[k].hi = ps;
+                for (int k = 0; k < spec->ncalls; k++) op->cursors[k] = (cursor){ps, ps, ps, ps};
             }
             if (op->flags[p] & PEER_START) {
                 gs = p;
@@ -398,7 +474,9 @@ static int over_end_input(wr_operator *base, int input, wr_error *err)
                     break;
                 }
                 uint32_t a = ps, b = pe;
-                if (spec->norder > 0 && call->range) {
+                if (range_offsets(spec, call)) {
+                    range_frame(op, call, &op->cursors[k], p, ps, pe, gs, ge, &a, &b);
+                } else if (spec->norder > 0 && call->range) {
                     if (call->lower == 0) a = gs;
                     if (call->upper == 0) b = ge;
                 } else if (spec->norder > 0) {

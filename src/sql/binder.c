@@ -2143,7 +2143,81 @@ static int resolve_window(binder *b, const wr_ast_query *q, const wr_ast_window 
 }
 
 /* A frame bound as an offset from the current row (ROWS: a row count). */
-static int frame_bound(binder *b, const wr_ast_bound *bd, bool lower, int64_t *out)
+/*
+ * A RANGE frame's offset in the units of the ORDER BY key's slots: an integer for an
+ * integer key, an INTERVAL DAY TO SECOND for a TIMESTAMP (micros), TIMESTAMP_LTZ, TIME
+ * (millis) or DATE (whole days), an interval of the key's kind for an interval key.
+ */
+static int range_offset(binder *b, ectx *cx, const wr_ast_bound *bd, wr_type key, int64_t *out)
+{
+    wr_error *err = b->err;
+    wr_expr *e = bind_expr(cx, bd->offset);
+    if (!e) return err->code;
+    char kt[64], ot[64];
+    wr_type_name(key, kt, sizeof kt);
+    wr_type_name(e->type, ot, sizeof ot);
+    wr_type_id k = (wr_type_id)key.id, o = (wr_type_id)e->type.id;
+    bool ok = (wr_type_is_integer(k) && wr_type_is_integer(o)) ||
+              ((wr_type_is_datetime(k) || k == WR_TYPE_INTERVAL_DT) && o == WR_TYPE_INTERVAL_DT) ||
+              (k == WR_TYPE_INTERVAL_YM && o == WR_TYPE_INTERVAL_YM);
+    int rc = 0;
+    if (!ok) {
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, bd->pos,
+                             "a RANGE frame offset of type %s does not apply to an ORDER BY key of "
+                             "type %s: use an integer offset for an integer key, an INTERVAL DAY "
+                             "TO SECOND for a date, time or timestamp",
+                             ot, kt);
+    } else if (!wr_expr_is_constant(e)) {
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, bd->pos, "a frame offset must be a constant");
+    } else {
+        wr_arena arena;
+        wr_arena_init(&arena, 256);
+        wr_eval ev = {&arena, 1};
+        wr_vector v;
+        rc = wr_expr_eval(&ev, e, NULL, NULL, 1, &v, err);
+        int64_t x = 0;
+        bool null = rc == 0 && wr_vector_is_null(&v, 0);
+        if (rc == 0 && !null) {
+            switch (wr_type_width(o)) {
+            case 1:
+                x = ((const int8_t *)v.data)[0];
+                break;
+            case 2:
+                x = ((const int16_t *)v.data)[0];
+                break;
+            case 4:
+                x = ((const int32_t *)v.data)[0];
+                break;
+            default:
+                x = ((const int64_t *)v.data)[0];
+                break;
+            }
+        }
+        wr_arena_fini(&arena);
+        if (rc == 0 && (null || x < 0))
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, bd->pos,
+                                 "a frame offset must not be NULL or negative");
+        else if (rc == 0 && k == WR_TYPE_DATE && x % 86400000 != 0)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, bd->pos,
+                                 "a RANGE frame offset over a DATE must be whole days");
+        if (rc == 0) {
+            if (k == WR_TYPE_DATE) x /= 86400000;
+            if (k == WR_TYPE_TIMESTAMP || k == WR_TYPE_TIMESTAMP_LTZ)
+                x = x > INT64_MAX / 1000 ? INT64_MAX : x * 1000;
+            *out = bd->kind == WR_BOUND_PRECEDING ? -x : x;
+        }
+    }
+    wr_expr_free(e);
+    return rc;
+}
+
+/*
+ * A frame bound as an offset from the current row (<= 0 before it), or WR_OVER_UNBOUNDED.
+ * ROWS offsets count rows; RANGE offsets are in the units of the one ORDER BY key, whose
+ * type is key (range_offset).
+ */
+static int frame_bound(binder *b, ectx *cx, const wr_ast_bound *bd, bool lower, bool range,
+                       int norder, wr_type key, int64_t *out)
 {
     switch (bd->kind) {
     case WR_BOUND_NONE:
@@ -2156,16 +2230,24 @@ static int frame_bound(binder *b, const wr_ast_bound *bd, bool lower, int64_t *o
         return 0;
     case WR_BOUND_PRECEDING:
     case WR_BOUND_FOLLOWING: {
+        if ((lower && bd->kind == WR_BOUND_FOLLOWING) || (!lower && bd->kind == WR_BOUND_PRECEDING))
+            return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
+                                   "frames that start after or end before the current row are "
+                                   "not supported");
+        if (range) {
+            if (norder != 1)
+                return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
+                                       "a RANGE frame with an offset needs exactly one ORDER BY "
+                                       "key, not %d",
+                                       norder);
+            return range_offset(b, cx, bd, key, out);
+        }
         int64_t v;
         const wr_ast_expr *o = bd->offset;
         if (!o || o->kind != WR_AST_LITERAL || o->lit.kind != WR_LIT_INTEGER ||
             wr_parse_int64(o->lit.text, &v))
             return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
-                                   "a frame offset must be a non-negative integer here");
-        if ((lower && bd->kind == WR_BOUND_FOLLOWING) || (!lower && bd->kind == WR_BOUND_PRECEDING))
-            return wr_error_set_at(b->err, WR_ERR_VALIDATION, bd->pos,
-                                   "frames that start after or end before the current row are "
-                                   "not supported");
+                                   "a ROWS frame offset must be a non-negative integer");
         *out = bd->kind == WR_BOUND_PRECEDING ? -v : v;
         return 0;
     }
@@ -2315,8 +2397,12 @@ static int bind_windows(binder *b, const wr_ast_query *q, ectx *cx, wr_plan **in
                 call.upper = spec[i].norder_by ? 0 : WR_OVER_UNBOUNDED;
             } else {
                 call.range = spec[i].frame == WR_FRAME_RANGE;
-                if ((rc = frame_bound(b, &spec[i].lower, true, &call.lower)) ||
-                    (rc = frame_bound(b, &spec[i].upper, false, &call.upper)))
+                wr_type okey = w->norder_by ? pre.exprs.v[order[0].col]->type
+                                            : wr_type_make(WR_TYPE_NULL, true);
+                if ((rc = frame_bound(b, cx, &spec[i].lower, true, call.range, w->norder_by, okey,
+                                      &call.lower)) ||
+                    (rc = frame_bound(b, cx, &spec[i].upper, false, call.range, w->norder_by, okey,
+                                      &call.upper)))
                     break;
             }
             WR_VEC_PUSH(&oc, call);

@@ -562,7 +562,10 @@ Test(over, bad_specs)
     int p = P, bad = 9;
     tcall sum = {WR_OVER_AGG, "SUM", V, true, -10, 0};
     wr_over_call call = make_call(&sum);
-    create_fails(&p, 1, &ASC_LAST, 1, &call, 1, "RANGE frames with offsets are not supported yet");
+    wr_sort_key by_string = {S, false, false};
+    create_fails(&p, 1, &by_string, 1, &call, 1, "needs one ORDER BY key of an integer");
+    wr_sort_key two[] = {ASC_LAST, ASC_LAST};
+    create_fails(&p, 1, two, 2, &call, 1, "needs one ORDER BY key of an integer");
     call.range = false;
     call.agg.distinct = true;
     create_fails(&p, 1, &ASC_LAST, 1, &call, 1, "DISTINCT");
