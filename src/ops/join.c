@@ -27,12 +27,15 @@
  */
 #include "join.h"
 #include "../base/alloc.h"
+#include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
 #include "colstore.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #define CAP WR_BATCH_CAPACITY
 
@@ -42,6 +45,47 @@
 typedef struct join_spec {
     wr_join_desc d; /* every array owned; null_safe always set */
 } join_spec;
+
+/* The build rows laid out by bucket (build_table). */
+typedef struct join_table {
+    wr_colstore build;
+    bool direct;     /* buckets by key - key_min (see choose_direct), else by hash */
+    bool identity;   /* direct, and each bucket holds one row: bucket b is row b */
+    int64_t key_min; /* direct: the smallest build key */
+    int bits;        /* by hash: nbuckets = 1 << bits */
+    uint64_t nbuckets;
+    uint32_t *offsets; /* nbuckets + 2 entries: bucket ranges, then the unmatchable tail */
+    uint64_t *hashes;  /* per build row, when keys are checked by hash first (else NULL) */
+} join_table;
+
+static void table_fini(join_table *t)
+{
+    wr_colstore_fini(&t->build);
+    wr_free(t->offsets);
+    wr_free(t->hashes);
+}
+
+/*
+ * A table shared by all instances (wr_join_desc.shared_build), in ctx->shared: every
+ * instance appends its build rows under lock; the last whose build side ends lays the
+ * table out and sets ready; then all probe it, reading only.
+ */
+typedef struct join_shared {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* ready was set */
+    int ended;           /* instances whose build side ended */
+    atomic_bool ready;
+    join_table table;
+} join_shared;
+
+static void shared_fini(void *p)
+{
+    join_shared *js = p;
+    table_fini(&js->table);
+    pthread_mutex_destroy(&js->lock);
+    pthread_cond_destroy(&js->cond);
+    wr_free(js);
+}
 
 typedef struct join_op {
     wr_operator base;
@@ -59,18 +103,14 @@ typedef struct join_op {
     bool outer_right; /* RIGHT, FULL: unmatched build rows are emitted at the end */
     bool semi_like;   /* SEMI, ANTI: left columns only, each row at most once */
 
-    /* Build side. */
-    wr_colstore build;
-    bool built;       /* input 1 ended and the table is laid out */
-    bool probe_ended; /* input 0 ended */
-    bool finished;    /* unmatched build rows were emitted */
-    bool direct;      /* buckets by key - key_min (see choose_direct), else by hash */
-    bool identity;    /* direct, and each bucket holds one row: bucket b is row b */
-    int64_t key_min;  /* direct: the smallest build key */
-    int bits;         /* by hash: nbuckets = 1 << bits */
-    uint64_t nbuckets;
-    uint32_t *offsets;   /* nbuckets + 2 entries: bucket ranges, then the unmatchable tail */
-    uint64_t *hashes;    /* per build row, when keys are checked by hash first (else NULL) */
+    /* Build side: the instance's own table, or the one all instances share. */
+    join_table own;
+    join_table *t;
+    join_shared *js;     /* sharing: the shared table's bookkeeping, else NULL */
+    bool build_ended;    /* input 1 ended */
+    bool built;          /* the table is laid out and this instance may probe it */
+    bool probe_ended;    /* input 0 ended */
+    bool finished;       /* unmatched build rows were emitted */
     uint8_t *build_hits; /* RIGHT, FULL: per build row, whether it had a passing pair */
 
     /* Probe rows that arrived before the build side ended (copies). */
@@ -342,7 +382,7 @@ static void hash_keys(const join_op *op, const void *const *data, const uint64_t
 
 static inline uint32_t bucket_of(const join_op *op, uint64_t h)
 {
-    return op->bits ? (uint32_t)(h >> (64 - op->bits)) : 0;
+    return op->t->bits ? (uint32_t)(h >> (64 - op->t->bits)) : 0;
 }
 
 /*
@@ -353,11 +393,11 @@ static inline uint32_t bucket_of(const join_op *op, uint64_t h)
 static int compare_keys(join_op *op, int from, int m)
 {
     const wr_join_desc *d = op->d;
-    if (op->direct) return m; /* a bucket holds exactly one key */
+    if (op->t->direct) return m; /* a bucket holds exactly one key */
     uint32_t *ck = op->cand_k, *cr = op->cand_r;
     const uint32_t *rows = op->rows;
-    if (op->hashes) {
-        const uint64_t *bh = op->hashes, *ph = op->ph;
+    if (op->t->hashes) {
+        const uint64_t *bh = op->t->hashes, *ph = op->ph;
         int j = from;
         for (int i = from; i < m; i++) {
             ck[j] = ck[i];
@@ -423,12 +463,10 @@ static int compare_keys(join_op *op, int from, int m)
 static void join_destroy(wr_operator *base)
 {
     join_op *op = (join_op *)base;
-    wr_colstore_fini(&op->build);
+    table_fini(&op->own);
     wr_free(op->lkinds);
     wr_free(op->rkinds);
     wr_free(op->key_twin);
-    wr_free(op->offsets);
-    wr_free(op->hashes);
     wr_free(op->build_hits);
     for (int i = 0; i < op->pending.n; i++) wr_batch_free(op->pending.v[i]);
     WR_VEC_FREE(&op->pending);
@@ -471,7 +509,31 @@ static wr_operator *join_create(const void *p, wr_op_ctx *ctx, wr_error *err)
         op->lkinds[i] = (uint8_t)wr_value_kind_of(d->left_types[i].id);
     for (int i = 0; i < d->nright; i++)
         op->rkinds[i] = (uint8_t)wr_value_kind_of(d->right_types[i].id);
-    wr_colstore_init(&op->build, d->right_types, d->nright);
+    wr_colstore_init(&op->own.build, d->right_types, d->nright);
+    op->t = &op->own;
+    if (d->shared_build && ctx->parallelism > 1) {
+        /* Sharing needs the runtime's shared slot, and no per-row record of build matches. */
+        if (ctx->shared == NULL || op->outer_right) {
+            wr_error_set(err, WR_ERR_INTERNAL,
+                         "hash join: a shared build side needs the runtime and an inner, left, "
+                         "semi or anti join");
+            join_destroy(&op->base);
+            return NULL;
+        }
+        wr_op_shared *sh = ctx->shared;
+        pthread_mutex_lock(&sh->lock);
+        if (sh->data == NULL) {
+            join_shared *js = wr_calloc(1, sizeof(*js));
+            pthread_mutex_init(&js->lock, NULL);
+            pthread_cond_init(&js->cond, NULL);
+            wr_colstore_init(&js->table.build, d->right_types, d->nright);
+            sh->data = js;
+            sh->fini = shared_fini;
+        }
+        op->js = sh->data;
+        pthread_mutex_unlock(&sh->lock);
+        op->t = &op->js->table;
+    }
     op->key_twin = wr_malloc((size_t)(d->nright + 1) * sizeof(int));
     for (int c = 0; c < d->nright; c++) op->key_twin[c] = -1;
     for (int k = 0; k < d->nkeys; k++) {
@@ -538,8 +600,10 @@ static int build_process(join_op *op, const wr_batch *batch, wr_error *err)
                 m = j;
             }
         }
+        if (op->js) pthread_mutex_lock(&op->js->lock);
         int rc =
-            wr_colstore_append(&op->build, batch, rows, m, "the build side of a hash join", err);
+            wr_colstore_append(&op->t->build, batch, rows, m, "the build side of a hash join", err);
+        if (op->js) pthread_mutex_unlock(&op->js->lock);
         if (rc) return rc;
     }
     return 0;
@@ -550,12 +614,12 @@ static int build_process(join_op *op, const wr_batch *batch, wr_error *err)
  * wider than the build side (ids, dates): the bucket is the key minus the
  * smallest build key, so a bucket holds exactly the rows of one key and
  * neither hashing nor key comparison is needed. Decides it from the build
- * keys and sets op->direct, op->key_min and op->nbuckets.
+ * keys and sets op->t->direct, op->t->key_min and op->t->nbuckets.
  */
 static void choose_direct(join_op *op)
 {
     const wr_join_desc *d = op->d;
-    uint32_t n = op->build.n;
+    uint32_t n = op->t->build.n;
     if (d->nkeys != 1 || d->null_safe[0] || n == 0) return;
     wr_value_kind kind = op->rkinds[d->right_keys[0]];
     if (kind != WR_VALUE_I8 && kind != WR_VALUE_I16 && kind != WR_VALUE_I32 && kind != WR_VALUE_I64)
@@ -589,9 +653,9 @@ static void choose_direct(join_op *op)
     uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
     /* At most about two directory entries per row: no more memory than hashing takes. */
     if (range == 0 || range > 2 * (uint64_t)n + 1024 || range > UINT32_MAX / 2) return;
-    op->direct = true;
-    op->key_min = lo;
-    op->nbuckets = range;
+    op->t->direct = true;
+    op->t->key_min = lo;
+    op->t->nbuckets = range;
 }
 
 /*
@@ -602,7 +666,7 @@ static void choose_direct(join_op *op)
 static void direct_buckets(const join_op *op, const void *data, const uint64_t *valid,
                            const uint32_t *rows, int n, uint32_t *b, uint8_t *ok)
 {
-    uint64_t min = (uint64_t)op->key_min, nb = op->nbuckets;
+    uint64_t min = (uint64_t)op->t->key_min, nb = op->t->nbuckets;
 #define DIRECT(T)                                                                                  \
     {                                                                                              \
         const T *s = data;                                                                         \
@@ -687,13 +751,13 @@ static uint32_t *place_by_bucket(uint32_t *bucket, uint32_t n, uint64_t nb, uint
 static int build_table(join_op *op, wr_error *err)
 {
     const wr_join_desc *d = op->d;
-    wr_colstore *cs = &op->build;
+    wr_colstore *cs = &op->t->build;
     uint32_t n = cs->n;
     if (d->nkeys == 0) {
-        op->nbuckets = 1;
-        op->offsets = wr_malloc(3 * sizeof(uint32_t));
-        op->offsets[0] = 0;
-        op->offsets[1] = op->offsets[2] = n;
+        op->t->nbuckets = 1;
+        op->t->offsets = wr_malloc(3 * sizeof(uint32_t));
+        op->t->offsets[0] = 0;
+        op->t->offsets[1] = op->t->offsets[2] = n;
         return 0;
     }
     for (int k = 0; k < d->nkeys; k++) {
@@ -701,16 +765,16 @@ static int build_table(join_op *op, wr_error *err)
         op->bkey_valid[k] = cs->validity[d->right_keys[k]];
     }
     choose_direct(op);
-    if (!op->direct) {
+    if (!op->t->direct) {
         /* At most 2^31 buckets, so that the tail bucket's number fits 32 bits too. */
         int bits = 0;
         while (bits < 31 && ((uint64_t)1 << bits) < n) bits++;
-        op->bits = bits;
-        op->nbuckets = (uint64_t)1 << bits;
+        op->t->bits = bits;
+        op->t->nbuckets = (uint64_t)1 << bits;
     }
-    uint64_t nb = op->nbuckets;
+    uint64_t nb = op->t->nbuckets;
     /* Strings and several keys are compared by hash first; one fixed-width key directly. */
-    bool by_hash = !op->direct && (d->nkeys > 1 || op->rkinds[d->right_keys[0]] == WR_VALUE_STR);
+    bool by_hash = !op->t->direct && (d->nkeys > 1 || op->rkinds[d->right_keys[0]] == WR_VALUE_STR);
     uint64_t *hashes = by_hash ? wr_malloc((size_t)(n ? n : 1) * sizeof(uint64_t)) : NULL;
     uint32_t *bucket = wr_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     uint32_t rows[CAP];
@@ -719,7 +783,7 @@ static int build_table(join_op *op, wr_error *err)
     for (uint32_t start = 0; start < n; start += CAP) {
         int m = n - start < CAP ? (int)(n - start) : CAP;
         for (int i = 0; i < m; i++) rows[i] = start + (uint32_t)i;
-        if (op->direct) {
+        if (op->t->direct) {
             direct_buckets(op, op->bkey_data[0], op->bkey_valid[0], rows, m, bucket + start, ok);
         } else {
             uint64_t *hm = hashes ? hashes + start : h;
@@ -738,21 +802,21 @@ static int build_table(join_op *op, wr_error *err)
     uint32_t *first = bucket;
     uint32_t *then = place_by_bucket(bucket, n, nb, offsets, first);
     /* Every key of the range exactly once (a dense id column): bucket b is row b. */
-    bool unique = op->direct;
+    bool unique = op->t->direct;
     for (uint64_t b = 0; b <= nb && unique; b++) unique = offsets[b] == b;
-    op->identity = unique;
+    op->t->identity = unique;
     wr_colstore_move(cs, first, then);
     if (by_hash) {
         uint64_t *moved = wr_malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
         for (uint32_t i = 0; i < n; i++) moved[first[i]] = hashes[i];
         for (uint32_t j = 0; j < n; j++) hashes[then[j]] = moved[j];
-        op->hashes = hashes;
+        op->t->hashes = hashes;
         hashes = moved;
     }
     wr_free(hashes);
     wr_free(first);
     wr_free(then);
-    op->offsets = offsets;
+    op->t->offsets = offsets;
     for (int k = 0; k < d->nkeys; k++) {
         op->bkey_data[k] = cs->data[d->right_keys[k]];
         op->bkey_valid[k] = cs->validity[d->right_keys[k]];
@@ -801,7 +865,7 @@ static int flush_pairs(join_op *op, const wr_batch *batch, wr_error *err)
             wr_gather_slots(v->data, v->validity, wr_value_kind_width(op->rkinds[c]), op->lrows, n,
                             out, d->nleft + c);
         } else {
-            wr_colstore_gather(&op->build, c, op->cand_r, n, out, d->nleft + c);
+            wr_colstore_gather(&op->t->build, c, op->cand_r, n, out, d->nleft + c);
         }
     }
     out->count = n;
@@ -858,28 +922,28 @@ static int probe_chunk(join_op *op, const wr_batch *batch, const uint32_t *rows,
      * touch them for the whole chunk first (prefetches), so that the misses
      * overlap instead of being paid one after another.
      */
-    const uint32_t *offsets = op->offsets;
+    const uint32_t *offsets = op->t->offsets;
     uint32_t *cur = op->cur, *end = op->end, *active = op->active;
     const uint8_t *ok = op->ok;
-    if (op->direct) {
+    if (op->t->direct) {
         direct_buckets(op, op->pkey_data[0], op->pkey_valid[0], op->rows, n, cur, op->ok);
     } else {
         hash_keys(op, op->pkey_data, op->pkey_valid, op->rows, n, op->ph, op->ok);
         for (int i = 0; i < n; i++) cur[i] = bucket_of(op, op->ph[i]);
     }
-    if (!op->identity)
+    if (!op->t->identity)
         for (int i = 0; i < n; i++) __builtin_prefetch(&offsets[cur[i]]);
-    const char *key0 = d->nkeys && !op->direct ? op->bkey_data[0] : NULL;
+    const char *key0 = d->nkeys && !op->t->direct ? op->bkey_data[0] : NULL;
     size_t width0 = d->nkeys ? wr_value_kind_width(op->rkinds[d->right_keys[0]]) : 0;
     int nactive = 0;
     for (int i = 0; i < n; i++) {
         uint32_t b = cur[i];
-        cur[i] = op->identity ? b : offsets[b];
-        end[i] = op->identity ? b + 1 : offsets[b + 1];
+        cur[i] = op->t->identity ? b : offsets[b];
+        end[i] = op->t->identity ? b + 1 : offsets[b + 1];
         if (ok[i] && cur[i] < end[i]) {
             active[nactive++] = (uint32_t)i;
             if (key0) __builtin_prefetch(key0 + (size_t)cur[i] * width0);
-            if (op->hashes) __builtin_prefetch(&op->hashes[cur[i]]);
+            if (op->t->hashes) __builtin_prefetch(&op->t->hashes[cur[i]]);
         }
     }
     /* Left rows that are reported once stop looking after their first passing pair. */
@@ -967,7 +1031,7 @@ static int finish(join_op *op, wr_error *err)
     if (!op->outer_right) return 0;
     const wr_join_desc *d = op->d;
     uint32_t idx[CAP];
-    uint32_t n = op->build.n;
+    uint32_t n = op->t->build.n;
     for (uint32_t start = 0; start < n;) {
         int m = 0;
         for (; start < n && m < CAP; start++)
@@ -979,7 +1043,7 @@ static int finish(join_op *op, wr_error *err)
         wr_batch_reset(out);
         for (int c = 0; c < d->nleft; c++) null_column(out, c, m);
         for (int c = 0; c < d->nright; c++)
-            wr_colstore_gather(&op->build, c, idx, m, out, d->nleft + c);
+            wr_colstore_gather(&op->t->build, c, idx, m, out, d->nleft + c);
         out->count = m;
         rc = wr_op_emit(op->base.ctx, out, err);
         if (rc) return rc;
@@ -988,6 +1052,89 @@ static int finish(join_op *op, wr_error *err)
 }
 
 /* ---- callbacks ------------------------------------------------------------------ */
+
+/* The table is laid out: points the key columns at it and probes the rows kept meanwhile. */
+static int start_probing(join_op *op, wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    op->built = true;
+    op->base.ctx->preferred_input = -1;
+    op->base.ctx->timer_at_ms = INT64_MAX;
+    for (int k = 0; k < d->nkeys; k++) {
+        op->bkey_data[k] = op->t->build.data[d->right_keys[k]];
+        op->bkey_valid[k] = op->t->build.validity[d->right_keys[k]];
+    }
+    if (op->outer_right) op->build_hits = wr_calloc(op->t->build.n ? op->t->build.n : 1, 1);
+    for (int i = 0; i < op->pending.n; i++) {
+        int rc = probe_batch(op, op->pending.v[i], err);
+        if (rc) return rc;
+        wr_batch_free(op->pending.v[i]);
+        op->pending.v[i] = NULL;
+    }
+    WR_VEC_FREE(&op->pending);
+    return 0;
+}
+
+/* Sharing: starts probing if the shared table has become ready. */
+static int check_shared(join_op *op, wr_error *err)
+{
+    if (!op->built && op->js && atomic_load_explicit(&op->js->ready, memory_order_acquire))
+        return start_probing(op, err);
+    return 0;
+}
+
+/*
+ * Sharing, with both inputs of this instance ended: waits for the other instances' build
+ * sides. Blocking is safe here: this task reads nothing more, so no upstream waits on it.
+ */
+static int wait_shared(join_op *op, wr_error *err)
+{
+    join_shared *js = op->js;
+    pthread_mutex_lock(&js->lock);
+    while (!atomic_load(&js->ready) && !wr_op_cancelled(op->base.ctx)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&js->cond, &js->lock, &ts);
+    }
+    pthread_mutex_unlock(&js->lock);
+    int rc = cancelled(op, err);
+    return rc ? rc : start_probing(op, err);
+}
+
+/* This instance's build side ended: lays the table out, or, sharing, counts itself and lays
+ * the shared table out when it is the last. */
+static int end_build(join_op *op, wr_error *err)
+{
+    op->build_ended = true;
+    join_shared *js = op->js;
+    if (js == NULL) {
+        int rc = build_table(op, err);
+        return rc ? rc : start_probing(op, err);
+    }
+    pthread_mutex_lock(&js->lock);
+    bool last = ++js->ended == op->base.ctx->parallelism;
+    pthread_mutex_unlock(&js->lock);
+    if (last) {
+        /* Every instance has appended all its rows: the table is this thread's alone. */
+        int rc = build_table(op, err);
+        if (rc) return rc;
+        pthread_mutex_lock(&js->lock);
+        atomic_store_explicit(&js->ready, true, memory_order_release);
+        pthread_cond_broadcast(&js->cond);
+        pthread_mutex_unlock(&js->lock);
+        return start_probing(op, err);
+    }
+    if (op->probe_ended) return wait_shared(op, err);
+    /* Hold the probe side (reading it only when its channels fill up) and look again soon. */
+    op->base.ctx->preferred_input = WR_INPUT_HOLD;
+    op->base.ctx->timer_at_ms = wr_clock_wall_ms() + 1;
+    return 0;
+}
 
 static int join_process(wr_operator *base, int input, wr_batch *batch, wr_error *err)
 {
@@ -999,7 +1146,7 @@ static int join_process(wr_operator *base, int input, wr_batch *batch, wr_error 
                             "hash join: input %d delivered a batch of %d columns, expected %d",
                             input, batch->ncols, want);
     if (input == 1) {
-        if (op->built)
+        if (op->build_ended)
             return wr_error_set(err, WR_ERR_INTERNAL,
                                 "hash join: build rows after the build side ended");
         return build_process(op, batch, err);
@@ -1007,6 +1154,8 @@ static int join_process(wr_operator *base, int input, wr_batch *batch, wr_error 
     if (op->probe_ended)
         return wr_error_set(err, WR_ERR_INTERNAL,
                             "hash join: probe rows after the probe side ended");
+    int rc = check_shared(op, err);
+    if (rc) return rc;
     if (!op->built) {
         buffer_probe(op, batch);
         return 0;
@@ -1014,25 +1163,25 @@ static int join_process(wr_operator *base, int input, wr_batch *batch, wr_error 
     return probe_batch(op, batch, err);
 }
 
+static int join_on_time(wr_operator *base, int64_t now_ms, wr_error *err)
+{
+    join_op *op = (join_op *)base;
+    int rc = check_shared(op, err);
+    if (rc == 0 && !op->built) base->ctx->timer_at_ms = now_ms + 1;
+    return rc;
+}
+
 static int join_end_input(wr_operator *base, int input, wr_error *err)
 {
     join_op *op = (join_op *)base;
-    if (input == 1 && !op->built) {
-        int rc = build_table(op, err);
-        if (rc) return rc;
-        op->built = true;
-        base->ctx->preferred_input = -1;
-        if (op->outer_right) op->build_hits = wr_calloc(op->build.n ? op->build.n : 1, 1);
-        for (int i = 0; i < op->pending.n; i++) {
-            rc = probe_batch(op, op->pending.v[i], err);
-            if (rc) return rc;
-            wr_batch_free(op->pending.v[i]);
-            op->pending.v[i] = NULL;
-        }
-        WR_VEC_FREE(&op->pending);
+    int rc = 0;
+    if (input == 1 && !op->build_ended) {
+        rc = end_build(op, err);
     } else if (input == 0) {
         op->probe_ended = true;
+        if (op->build_ended && !op->built) rc = wait_shared(op, err);
     }
+    if (rc) return rc;
     if (op->built && op->probe_ended) return finish(op, err);
     return 0;
 }
@@ -1042,5 +1191,6 @@ const wr_operator_ops wr_hash_join_ops = {
     .create = join_create,
     .process = join_process,
     .end_input = join_end_input,
+    .on_time = join_on_time,
     .destroy = join_destroy,
 };

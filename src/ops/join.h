@@ -49,6 +49,12 @@ typedef struct wr_join_desc {
      * columns, checked on key-equal pairs; NULL for none. Owned by the spec.
      */
     wr_expr *residual;
+    /*
+     * All parallel instances build one table together and each probes all of it, so
+     * neither side needs to be partitioned by key (any distribution works). Not for
+     * RIGHT and FULL joins, which keep per-row matches of the build side.
+     */
+    bool shared_build;
 } wr_join_desc;
 
 /* A hash join spec; copies the arrays and takes ownership of d->residual, even on error. */

@@ -20,6 +20,7 @@
 #include "../base/error.h"
 #include "../types/batch.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 typedef struct wr_operator wr_operator;
@@ -96,6 +97,28 @@ typedef enum wr_source_status {
     WR_SOURCE_END = 2,  /* bounded input is exhausted */
 } wr_source_status;
 
+/*
+ * What the parallel instances of one operator share during one run of a job:
+ * the runtime gives every instance the same one (ctx->shared), zeroed, and
+ * when the run ends, after every instance was destroyed, calls fini(data) if
+ * data is set. Operators create data under lock and synchronize their use of
+ * it themselves: this is the one place where an operator sees other threads.
+ * A hash join builds one table here that all its instances probe.
+ */
+typedef struct wr_op_shared {
+    pthread_mutex_t lock;
+    void *data;
+    void (*fini)(void *data);
+} wr_op_shared;
+
+/*
+ * ctx->preferred_input value: read no input until one of its channels is full
+ * or has ended (so an upstream task is never blocked for good), because the
+ * operator waits for something outside its task; it sets a processing-time
+ * timer to look again.
+ */
+#define WR_INPUT_HOLD (-2)
+
 struct wr_op_ctx {
     int subtask;             /* 0-based index of this parallel instance */
     int parallelism;         /* number of parallel instances of this operator */
@@ -123,6 +146,9 @@ struct wr_op_ctx {
      * never blocked for good. Operators set and clear it as they go.
      */
     int preferred_input;
+    /* Shared by the instances of this operator in this run; NULL when an operator is driven
+     * without the runtime (tests). */
+    wr_op_shared *shared;
     /* Restoring from a checkpoint: set during create() and open(), NULL otherwise. */
     const wr_restore *restore;
 };

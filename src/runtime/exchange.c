@@ -22,6 +22,7 @@ void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap)
     ch->input = input;
     ch->cap = cap;
     ch->ring = wr_calloc((size_t)cap, sizeof(wr_elem));
+    ch->spare = wr_calloc((size_t)cap, sizeof(wr_batch *));
     ch->watermark = WR_WATERMARK_MIN;
     pthread_cond_init(&ch->not_full, NULL);
 }
@@ -30,6 +31,8 @@ void wr_channel_fini(wr_channel *ch)
 {
     for (int i = 0; i < ch->len; i++) wr_batch_free(ch->ring[(ch->head + i) % ch->cap].batch);
     wr_free(ch->ring);
+    for (int i = 0; i < ch->nspare; i++) wr_batch_free(ch->spare[i]);
+    wr_free(ch->spare);
     pthread_cond_destroy(&ch->not_full);
 }
 
@@ -38,8 +41,17 @@ static bool is_watermark(const wr_elem *e)
     return e->batch == NULL && e->mark.kind == WR_MARK_WATERMARK;
 }
 
-int wr_channel_put(wr_channel *ch, wr_elem elem, wr_error *err)
+void wr_channel_recycle(wr_channel *ch, wr_batch *batch)
 {
+    if (ch->nspare < ch->cap)
+        ch->spare[ch->nspare++] = batch;
+    else
+        wr_batch_free(batch);
+}
+
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err)
+{
+    if (reuse) *reuse = NULL;
     wr_task *t = ch->consumer;
     wr_job *job = t->job;
     pthread_mutex_lock(&t->lock);
@@ -62,6 +74,7 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_error *err)
     ch->len++;
     if (elem.batch) ch->batches++;
     if (ch->len > ch->max_len) ch->max_len = ch->len;
+    if (reuse && ch->nspare > 0) *reuse = ch->spare[--ch->nspare];
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
     return 0;
@@ -130,7 +143,7 @@ static int send_buffer(wr_writer *w, int t, wr_error *err)
     wr_batch *b = w->bufs[t];
     if (b == NULL || b->count == 0) return 0;
     w->bufs[t] = NULL;
-    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], err);
 }
 
 /* Appends rows[0..n) of batch to target t's buffer, sending full buffers. */
@@ -222,7 +235,7 @@ int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err)
 {
     int rc = wr_writer_flush(w, err);
     for (int t = 0; t < w->ntargets && rc == 0; t++)
-        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, err);
+        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, NULL, err);
     return rc;
 }
 

@@ -655,7 +655,9 @@ static bool channel_ready(const wr_channel *c)
 static wr_channel *next_channel(wr_task *t, const int *ended, const int *total)
 {
     int pref = t->ops[0]->ctx.preferred_input;
-    bool prefer = pref >= 0 && pref < t->ops[0]->ninputs && ended[pref] < total[pref];
+    /* Holding prefers no input: only full or ended channels are read. */
+    bool prefer = pref == WR_INPUT_HOLD ||
+                  (pref >= 0 && pref < t->ops[0]->ninputs && ended[pref] < total[pref]);
     for (int pass = prefer ? 0 : 1; pass < 2; pass++) {
         for (int k = 0; k < t->ninputs; k++) {
             int i = (t->next_input + k) % t->ninputs;
@@ -702,12 +704,13 @@ static int run_inputs(wr_task *t, wr_error *err)
             pthread_mutex_unlock(&t->lock);
             if (e.batch) {
                 rc = deliver(head, ch->input, e.batch, err);
-                wr_batch_free(e.batch);
+                wr_batch_reset(e.batch);
             } else {
                 rc = channel_mark(t, ch, &e.mark, err);
             }
             if (rc == 0) rc = housekeeping(t, &deadline, err);
             pthread_mutex_lock(&t->lock);
+            if (e.batch) wr_channel_recycle(ch, e.batch);
             if (rc) break;
             continue;
         }
@@ -918,6 +921,16 @@ static void teardown(wr_job *job)
     }
     wr_free(job->vertex_tasks);
     wr_free(job->vertex_ops);
+    /* After the operators: what their instances shared. */
+    if (job->graph && job->vertex_shared) {
+        for (int v = 0; v < job->graph->nvertices; v++) {
+            wr_op_shared *sh = &job->vertex_shared[v];
+            if (sh->data && sh->fini) sh->fini(sh->data);
+            pthread_mutex_destroy(&sh->lock);
+        }
+    }
+    wr_free(job->vertex_shared);
+    job->vertex_shared = NULL;
     wr_checkpoint_free(job->chk);
     wr_checkpoint_free(job->chk_done);
     wr_checkpoint_free(job->restore);
@@ -1047,6 +1060,8 @@ static int build(wr_job *job, wr_error *err)
     /* Tasks and operator instances, head chains in topological order. */
     job->vertex_tasks = wr_calloc((size_t)n, sizeof(wr_task **));
     job->vertex_ops = wr_calloc((size_t)n, sizeof(wr_task_op **));
+    job->vertex_shared = wr_calloc((size_t)n, sizeof(wr_op_shared));
+    for (int v = 0; v < n; v++) pthread_mutex_init(&job->vertex_shared[v].lock, NULL);
     for (int v = 0; v < n; v++) {
         job->vertex_tasks[v] = wr_calloc((size_t)par[v], sizeof(wr_task *));
         job->vertex_ops[v] = wr_calloc((size_t)par[v], sizeof(wr_task_op *));
@@ -1083,6 +1098,7 @@ static int build(wr_job *job, wr_error *err)
                 top->ctx.out_watermark = WR_WATERMARK_MIN;
                 top->ctx.timer_at_ms = INT64_MAX;
                 top->ctx.preferred_input = -1;
+                top->ctx.shared = &job->vertex_shared[v];
                 top->nports = g->vertices[v].nports;
                 top->ports = wr_calloc((size_t)top->nports, sizeof(wr_task_port));
                 t->ops = wr_realloc(t->ops, (size_t)(t->nops + 1) * sizeof(top));

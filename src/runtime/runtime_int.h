@@ -37,6 +37,10 @@ typedef struct wr_channel {
     pthread_cond_t not_full;
     int max_len;
     int64_t batches;
+    /* Batches the consumer is done with, emptied, for the producer to fill again (at most
+     * cap): a batch that crosses a channel is allocated once, not once per trip. */
+    wr_batch **spare;
+    int nspare;
 } wr_channel;
 
 /* Ships one operator output to the subtasks of a downstream vertex. */
@@ -76,7 +80,14 @@ void wr_channel_fini(wr_channel *ch);
  * Blocks while the channel is full. Takes ownership of elem's batch, even on
  * error. A watermark right behind a queued watermark replaces it.
  */
-int wr_channel_put(wr_channel *ch, wr_elem elem, wr_error *err);
+/*
+ * Puts elem on the channel, waiting while it is full. When reuse is not NULL it receives a
+ * spare batch to fill next (or NULL when there is none).
+ */
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err);
+/* The consumer is done with batch (its own): keeps it as a spare or frees it. Called with
+ * the consumer's lock held. */
+void wr_channel_recycle(wr_channel *ch, wr_batch *batch);
 void wr_channel_close(wr_channel *ch);
 
 /* The consumers of one output port of an operator inside a task. */
@@ -165,6 +176,7 @@ struct wr_job {
     /* vertex -> subtask -> (task, op) */
     wr_task ***vertex_tasks;
     wr_task_op ***vertex_ops;
+    wr_op_shared *vertex_shared; /* per vertex: what its operator instances share */
 };
 
 #endif

@@ -5,9 +5,10 @@
  * operator with its input's parallelism (so it chains), sinks connector
  * sinks. An edge is forward where parallelism matches and rebalance where it
  * does not, as Flink does. Operators that need all rows of a key together
- * get hash exchanges: aggregation by its group columns, joins by their keys
- * on both sides. What has no key runs as one subtask (a global aggregation,
- * a sort) or, for a join without keys, reads the build side broadcast.
+ * get hash exchanges: aggregation by its group columns, RIGHT and FULL joins
+ * by their keys on both sides. Other joins build one table shared by their
+ * instances and probe it where the probe side already is. What has no key
+ * runs as one subtask (a global aggregation, a sort).
  * An aggregation whose calls merge runs in two phases when parallel (a local
  * one chained to its input, then the exchange, then a global one), so that
  * only a row per group and subtask crosses the exchange.
@@ -76,41 +77,6 @@ static void describe_columns(wr_buf *b, const wr_schema *s)
 }
 
 static int translate(tctx *t, wr_plan *plan, int *par, bool *bounded);
-
-/*
- * An estimate of a plan's output size in bytes where it is known (tables Weir
- * stores, VALUES, and projections, filters and groupings of them, whose output
- * is at most their input's rows), or -1.
- */
-static int64_t estimate_bytes(const wr_plan *plan)
-{
-    int64_t rows = -1;
-    for (const wr_plan *p = plan; p && rows < 0;) {
-        switch (p->kind) {
-        case WR_PLAN_SCAN:
-            if (p->table->mem == NULL) return -1;
-            rows = wr_memtable_rows(p->table->mem);
-            break;
-        case WR_PLAN_VALUES:
-            rows = 0;
-            for (int i = 0; i < p->nbatches; i++) rows += p->batches[i]->count;
-            break;
-        case WR_PLAN_CALC:
-        case WR_PLAN_AGG:
-        case WR_PLAN_SORT:
-            p = p->input;
-            break;
-        default:
-            return -1;
-        }
-    }
-    int64_t width = 0;
-    for (int c = 0; c < plan->schema->ncols; c++) {
-        wr_type_id id = (wr_type_id)plan->schema->types[c].id;
-        width += wr_type_is_view(id) ? 32 : (int64_t)wr_type_width(id);
-    }
-    return rows * width;
-}
 
 static int need_bounded(tctx *t, bool bounded, const char *what)
 {
@@ -304,39 +270,34 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
             plan->null_safe,
             plan->nkeys,
             plan->filter,
+            false,
         };
         plan->filter = NULL;
-        wr_operator_spec spec = wr_hash_join_spec(&d);
         bool outer_build =
             plan->join_type == WR_JOIN_TYPE_RIGHT || plan->join_type == WR_JOIN_TYPE_FULL;
-        /* A build side known to be small is broadcast (Flink's broadcast hash join), so
-         * the probe side is not exchanged; its unmatched rows cannot be told apart per
-         * subtask, so not for RIGHT and FULL joins. */
-        int64_t threshold = 10485760;
-        wr_error ignored;
-        if (wr_config_get_int64(t->job, "table.optimizer.join.broadcast-threshold", 10485760,
-                                &threshold, &ignored))
-            threshold = 10485760;
-        int64_t build_bytes = estimate_bytes(plan->right);
-        bool broadcast =
-            plan->nkeys > 0 && !outer_build && build_bytes >= 0 && build_bytes <= threshold;
-        bool keyed = plan->nkeys > 0 && !broadcast;
-        /* Without keys: every probe subtask sees the whole build side, unless the
-         * unmatched build rows must be found (RIGHT, FULL): then one subtask. */
-        bool single = !keyed && outer_build;
-        *par = single ? 1 : keyed ? default_parallelism(t->job) : lpar;
+        /*
+         * Inner, left, semi and anti joins run where the probe side is, and their instances
+         * build one table together from whatever build rows reach them (a shared build:
+         * wr_join_desc.shared_build), so neither side is exchanged by key: the probe side
+         * goes forward and the build side forward or round-robin. RIGHT and FULL joins must
+         * find the build rows no probe row matched, so they hash-partition both sides by key
+         * (or, without keys, run in one subtask).
+         */
+        bool shared = !outer_build;
+        d.shared_build = shared && lpar > 1;
+        wr_operator_spec spec = wr_hash_join_spec(&d);
+        *par = shared ? lpar : plan->nkeys > 0 ? default_parallelism(t->job) : 1;
         spec.parallelism = *par;
         char vname[64];
         snprintf(vname, sizeof(vname), "%s", wr_join_type_name(plan->join_type));
         int v = add_vertex(t, vname, &spec, plan);
-        if (keyed || single) {
-            connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
-            connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
-        } else {
+        if (shared) {
             wr_jobgraph_connect_port(t->graph, l, 0, v, 0, WR_PART_FORWARD, NULL);
             wr_jobgraph_connect_port(t->graph, r, 0, v, 1,
-                                     *par == 1 && rpar == 1 ? WR_PART_FORWARD : WR_PART_BROADCAST,
-                                     NULL);
+                                     rpar == *par ? WR_PART_FORWARD : WR_PART_REBALANCE, NULL);
+        } else {
+            connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
+            connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
         }
         return v;
     }
