@@ -225,6 +225,11 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
     if (st->create_table.watermark_column)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.watermark_pos,
                                "WATERMARK is not supported yet");
+    /* Refused rather than ignored: rows would not land in partition directories. */
+    if (st->create_table.npartitioned_by)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.partitioned_by_pos,
+                               "PARTITIONED BY is not supported yet: no connector writes or "
+                               "reads partitions");
     wr_table *t = wr_calloc(1, sizeof(*t));
     t->name = wr_strdup(name);
     t->schema = wr_schema_new();

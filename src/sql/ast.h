@@ -572,6 +572,7 @@ struct wr_ast_stmt {
             int primary_key_pos;
             const char **partitioned_by;
             int npartitioned_by;
+            int partitioned_by_pos;
             wr_ast_option *options; /* WITH (...) */
             int noptions;
             const char *comment;

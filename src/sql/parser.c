@@ -2374,7 +2374,9 @@ static wr_ast_stmt *parse_create_table(parser *p, int pos, bool temporary)
     if (accept_kw(p, WR_KW_COMMENT) &&
         !(s->create_table.comment = parse_string(p, "a comment string", NULL)))
         return NULL;
-    if (accept_kw(p, WR_KW_PARTITIONED)) {
+    if (is_kw(p, WR_KW_PARTITIONED)) {
+        s->create_table.partitioned_by_pos = cur(p)->pos;
+        accept_kw(p, WR_KW_PARTITIONED);
         if (expect_kw(p, WR_KW_BY) ||
             parse_ident_list(p, "a column name", &s->create_table.partitioned_by,
                              &s->create_table.npartitioned_by))
