@@ -8,7 +8,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null)
-LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lpthread -lm
+LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lrdkafka -lpthread -lm
 
 RELEASE_FLAGS := -O2 -g -DNDEBUG
 ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -72,10 +72,22 @@ $(ASN)/examples/%: examples/c/%.c $(ASN)/libweir.a include/weir.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Iinclude -o $@ $< $(ASN)/libweir.a $(LIBS)
 
+# Test tools (tests/tools/*.c): standalone programs the end-to-end scripts run
+# beside the binary under test ($(dirname $WEIR)/tools/), such as a Kafka mock cluster.
+$(ASN)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -o $@ $< $(LIBS)
+
+$(REL)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(RELEASE_FLAGS) -o $@ $< $(LIBS)
+
 UNIT_BINS := $(patsubst tests/unit/%.c,$(ASN)/tests/%,$(TEST_SRC))
 ASAN_EXAMPLES := $(patsubst examples/c/%.c,$(ASN)/examples/%,$(EXAMPLE_SRC))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+ASAN_TOOLS := $(patsubst tests/tools/%.c,$(ASN)/tools/%,$(TOOL_SRC))
 
-asan: $(ASN)/weir $(UNIT_BINS) $(ASAN_EXAMPLES)
+asan: $(ASN)/weir $(UNIT_BINS) $(ASAN_EXAMPLES) $(ASAN_TOOLS)
 
 # ---- ThreadSanitizer: the runtime's tests --------------------------------------
 $(TSN)/obj/%.o: %.c
@@ -119,7 +131,7 @@ slt: $(ASN)/weir
 	@if [ -n "$(SLT_SQLITE)" ]; then $(ASN)/weir slt $(SLT_SQLITE); \
 	else echo "slt: ../shared/sqllogictest is not present: SQLite's select1-3 skipped"; fi
 
-e2e: $(REL)/weir $(ASN)/weir $(ASAN_EXAMPLES)
+e2e: $(REL)/weir $(ASN)/weir $(ASAN_EXAMPLES) $(ASAN_TOOLS)
 	@bash scripts/run-e2e.sh
 
 demo: deps
@@ -130,7 +142,7 @@ bench: $(REL)/weir
 	$(REL)/weir bench
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(EXAMPLE_SRC) $(wildcard src/*/*.h include/*.h)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(EXAMPLE_SRC) $(TOOL_SRC) $(wildcard src/*/*.h include/*.h)
 
 clean:
 	rm -rf build

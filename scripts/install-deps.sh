@@ -3,7 +3,7 @@
 # Idempotent: a machine that has them all is left untouched and nothing is downloaded.
 set -euo pipefail
 
-PKGS=(gcc make pkg-config libxxhash-dev libmd-dev libpcre2-dev libedit-dev libcriterion-dev)
+PKGS=(gcc make pkg-config libxxhash-dev libmd-dev libpcre2-dev libedit-dev libcriterion-dev librdkafka-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -12,6 +12,7 @@
 extern const wr_connector wr_connector_blackhole;
 extern const wr_connector wr_connector_datagen;
 extern const wr_connector wr_connector_filesystem;
+extern const wr_connector wr_connector_kafka;
 extern const wr_connector wr_connector_print;
 
 /*
