@@ -223,9 +223,9 @@ typedef struct weir_udf {
     const char *result_type; /* "BIGINT" */
     const char *arg_types;   /* "STRING, STRING"; NULL or "" for none */
     /*
-     * The same arguments always give the same result. Weir's planner does
-     * not use this yet; later ones may evaluate a deterministic call with
-     * constant arguments once, when the query is planned.
+     * The same arguments always give the same result. The planner
+     * evaluates a deterministic call with constant arguments once, when
+     * the query is planned (false: it runs for every row).
      */
     bool deterministic;
     void *user; /* handed to every callback */

@@ -5,6 +5,7 @@
  * table's 'connector' option and asks it for a source or sink operator.
  */
 #include "connector_int.h"
+#include "../base/alloc.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,6 +27,18 @@ const wr_connector *wr_connector_find(const char *name)
 const char *wr_connector_names(void)
 {
     return "blackhole, datagen, filesystem, kafka, print";
+}
+
+int *wr_scan_request_columns(const wr_scan_request *req, const wr_schema *schema, int *ncols)
+{
+    int n = req ? req->ncolumns : schema->ncols;
+    int *cols = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
+    for (int i = 0; i < n; i++) {
+        cols[i] = req ? req->columns[i] : i;
+        assert(cols[i] >= 0 && cols[i] < schema->ncols);
+    }
+    *ncols = n;
+    return cols;
 }
 
 int wr_connector_check_unused(const wr_config *options, const char *connector,

@@ -14,19 +14,66 @@
 #include "../ops/operator.h"
 #include "../types/schema.h"
 
+/* Bound expressions (expr/expr.h); a request's filters are trees of them. */
+struct wr_expr;
+
+/*
+ * What a scan asks of its source: Flink's SupportsProjectionPushDown and
+ * SupportsFilterPushDown, in one request built by the planner's rules.
+ *
+ * columns lists the table's physical columns the source produces, in that
+ * order (indexes into the schema, each at most once): the operator's output
+ * row is columns[0], columns[1], ... A source decodes or generates only
+ * those, but keeps every other behaviour of a full scan: the same rows, and a
+ * row count that does not depend on what is produced (ncolumns may be 0:
+ * SELECT COUNT(*) reads rows without columns).
+ *
+ * filters are conjuncts the source must apply completely: it emits only the
+ * rows for which every one is TRUE. They are offered only when the
+ * connector's accepts_filter took them. Their column references are the
+ * table's physical columns (column i is schema column i, produced or not).
+ * They are borrowed for the call; a source that keeps one takes it by
+ * setting its slot to NULL (the planner frees the rest).
+ *
+ * A NULL request is a full scan: every column in schema order, no filters.
+ */
+typedef struct wr_scan_request {
+    const int *columns;
+    int ncolumns;
+    struct wr_expr **filters;
+    int nfilters;
+} wr_scan_request;
+
 typedef struct wr_connector {
     const char *name; /* the 'connector' option value */
     /*
-     * Plans a scan of a table with this schema and options. Returns 0 and
-     * fills out, or an error. NULL when the connector cannot be a source.
-     * job is the job configuration (e.g. 'parallelism.default').
+     * Plans a scan of a table with this schema and options: the columns and
+     * filters of req (NULL: all columns, no filters). Returns 0 and fills
+     * out, or an error. NULL when the connector cannot be a source. job is
+     * the job configuration (e.g. 'parallelism.default'). Errors never
+     * depend on req: the options are valid for every request or none.
      */
     int (*make_source)(const wr_schema *schema, const wr_config *options, const wr_config *job,
-                       wr_operator_spec *out, wr_error *err);
+                       const wr_scan_request *req, wr_operator_spec *out, wr_error *err);
+    /*
+     * Whether the source applies this filter conjunct itself, completely,
+     * when it is in a scan request (called while the query is planned,
+     * before make_source, on valid options). filter reads the table's
+     * physical columns. NULL: the source applies no filter, they all stay
+     * in the Calc above it.
+     */
+    bool (*accepts_filter)(const wr_schema *schema, const wr_config *options,
+                           const struct wr_expr *filter);
     /* Plans a sink. NULL when the connector cannot be a sink. */
     int (*make_sink)(const wr_schema *schema, const wr_config *options, const wr_config *job,
                      wr_operator_spec *out, wr_error *err);
 } wr_connector;
+
+/*
+ * The request's columns as an array of schema indexes (all of them, in
+ * order, when req is NULL), in *ncols. The caller frees it with wr_free.
+ */
+int *wr_scan_request_columns(const wr_scan_request *req, const wr_schema *schema, int *ncols);
 
 /* The connector registered under name (exact match), or NULL. */
 const wr_connector *wr_connector_find(const char *name);

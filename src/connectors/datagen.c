@@ -43,12 +43,19 @@ typedef struct field_spec {
     double null_rate;    /* 0..1 */
 } field_spec;
 
+/*
+ * The columns a scan produces (its request's, in that order) and what bounds
+ * the rows: number-of-rows and every sequence column of the table, produced
+ * or not, so a projection never changes how many rows there are.
+ */
 typedef struct datagen_spec {
-    int ncols;
+    int ncols; /* produced columns */
     wr_type *types;
     field_spec *fields;
     double rows_per_second; /* total over all subtasks */
     int64_t number_of_rows; /* total over all subtasks; -1: unlimited */
+    bool has_sequence;      /* some column of the table is a sequence */
+    uint64_t sequence_rows; /* the shortest sequence's length (has_sequence) */
 } datagen_spec;
 
 /* ---- the generator -------------------------------------------------------- */
@@ -399,11 +406,10 @@ static wr_operator *datagen_create(const void *vspec, wr_op_ctx *ctx, wr_error *
         gen->bounded = true;
         total = (uint64_t)spec->number_of_rows;
     }
-    for (int c = 0; c < spec->ncols; c++) {
-        const field_spec *f = &spec->fields[c];
-        gen->cols[c].fill = choose_fill((wr_type_id)spec->types[c].id, f->kind);
-        if (f->kind != KIND_SEQUENCE) continue;
-        total = WR_MIN(total, (uint64_t)f->end - (uint64_t)f->start + 1); /* validated: no wrap */
+    for (int c = 0; c < spec->ncols; c++)
+        gen->cols[c].fill = choose_fill((wr_type_id)spec->types[c].id, spec->fields[c].kind);
+    if (spec->has_sequence) {
+        total = WR_MIN(total, spec->sequence_rows);
         gen->bounded = true;
     }
     if (gen->bounded) {
@@ -735,12 +741,44 @@ static int check_field_options(const wr_schema *schema, const wr_config *options
 }
 
 /*
- * Validates every option against the schema and returns the spec. Bounded
- * when 'number-of-rows' is set or any column is a sequence.
+ * Narrows a spec of every table column to the columns of req, after the
+ * sequences of all of them have set the bound.
+ */
+static void project_spec(datagen_spec *spec, const wr_schema *schema, const wr_scan_request *req)
+{
+    for (int c = 0; c < spec->ncols; c++) {
+        const field_spec *f = &spec->fields[c];
+        if (f->kind != KIND_SEQUENCE) continue;
+        uint64_t len = (uint64_t)f->end - (uint64_t)f->start + 1; /* validated: no wrap */
+        spec->sequence_rows = spec->has_sequence ? WR_MIN(spec->sequence_rows, len) : len;
+        spec->has_sequence = true;
+    }
+    int n;
+    int *cols = wr_scan_request_columns(req, schema, &n);
+    wr_type *types = wr_calloc((size_t)(n ? n : 1), sizeof(wr_type));
+    field_spec *fields = wr_calloc((size_t)(n ? n : 1), sizeof(field_spec));
+    for (int i = 0; i < n; i++) {
+        types[i] = spec->types[cols[i]];
+        fields[i] = spec->fields[cols[i]];
+    }
+    wr_free(cols);
+    wr_free(spec->types);
+    wr_free(spec->fields);
+    spec->types = types;
+    spec->fields = fields;
+    spec->ncols = n;
+}
+
+/*
+ * Validates every option against the schema (all columns, whatever req
+ * produces) and returns the spec of req's columns. Bounded when
+ * 'number-of-rows' is set or any column is a sequence. Takes no filters.
  */
 static int datagen_make_source(const wr_schema *schema, const wr_config *options,
-                               const wr_config *job, wr_operator_spec *out, wr_error *err)
+                               const wr_config *job, const wr_scan_request *req,
+                               wr_operator_spec *out, wr_error *err)
 {
+    assert(req == NULL || req->nfilters == 0);
     datagen_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->ncols = schema->ncols;
     spec->types = wr_calloc((size_t)(schema->ncols ? schema->ncols : 1), sizeof(wr_type));
@@ -799,6 +837,7 @@ static int datagen_make_source(const wr_schema *schema, const wr_config *options
         datagen_spec_free(spec);
         return rc;
     }
+    project_spec(spec, schema, req);
     *out = (wr_operator_spec){.ops = &datagen_ops,
                               .spec = spec,
                               .spec_free = datagen_spec_free,
@@ -810,5 +849,6 @@ static int datagen_make_source(const wr_schema *schema, const wr_config *options
 const wr_connector wr_connector_datagen = {
     .name = "datagen",
     .make_source = datagen_make_source,
+    .accepts_filter = NULL,
     .make_sink = NULL,
 };

@@ -146,12 +146,20 @@ static const wr_snapshot_part *restored_part(const wr_restore *r)
     return NULL;
 }
 
+/*
+ * A scan's plan. Only the columns it produces are decoded: CSV fields are
+ * scanned and skipped unless they have a target column, JSON members of
+ * columns not produced are skipped as unknown ones (syntax checked, nothing
+ * built), a raw line is not even copied when its column is not produced.
+ */
 typedef struct fs_spec {
     int format;
     bool is_stdin;
     char **files; /* sorted by name */
     int nfiles;
-    wr_schema *schema;
+    wr_schema *schema;  /* the table's: the fields of a CSV record */
+    wr_schema *out;     /* the produced columns, in order: the batch, JSON's members */
+    int *targets;       /* per table column: its column in out, or -1 */
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
@@ -164,6 +172,8 @@ static void fs_spec_free(void *vspec)
     for (int i = 0; i < spec->nfiles; i++) wr_free(spec->files[i]);
     wr_free(spec->files);
     wr_schema_free(spec->schema);
+    wr_schema_free(spec->out);
+    wr_free(spec->targets);
     wr_free(spec->null_literal);
     wr_free(spec);
 }
@@ -414,7 +424,7 @@ static wr_operator *fs_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     src->base.ops = &fs_ops;
     src->base.ctx = ctx;
     src->spec = spec;
-    src->batch = wr_batch_new(spec->schema->types, spec->schema->ncols, WR_BATCH_CAPACITY);
+    src->batch = wr_batch_new(spec->out->types, spec->out->ncols, WR_BATCH_CAPACITY);
     src->r.fd = -1;
     src->cur = -1;
     src->pos = wr_calloc((size_t)WR_MAX(ninputs(spec), 1), sizeof(input_pos));
@@ -543,14 +553,18 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
         size_t len = reclen;
         if (len && rec[len - 1] == '\r') len--;
         if (spec->format == FORMAT_RAW) {
-            rc = append_raw(src->batch, rec, len, err);
+            if (spec->out->ncols == 1)
+                rc = append_raw(src->batch, rec, len, err);
+            else
+                src->batch->count++; /* a row without columns: only counted */
             break;
         }
         if (spec->format == FORMAT_JSON) {
-            rc = wr_json_decode(&spec->json, spec->schema, rec, len, src->batch, err);
+            rc = wr_json_decode(&spec->json, spec->out, rec, len, src->batch, err);
             break;
         }
-        rc = wr_csv_decode(&spec->csv, spec->schema, rec, len, src->batch, err);
+        rc = wr_csv_decode_fields(&spec->csv, spec->schema, spec->targets, rec, len, src->batch,
+                                  err);
         if (WR_LIKELY(rc >= 0) || eol < 0 || !wr_csv_unterminated(&spec->csv, rec, len)) break;
         int rc2 = extend_quoted(r, spec->csv.quote_character, &eol, err);
         if (rc2) return rc2;
@@ -700,13 +714,16 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
 }
 
 /*
- * Validates the schema and lists the inputs, then builds the spec. Error
- * codes are `code`, positioned at path_pos / format_pos (or -1).
+ * Validates the schema and lists the inputs, then builds the spec of a scan
+ * of req's columns (NULL: all; filters are never accepted). Error codes are
+ * `code`, positioned at path_pos / format_pos (or -1).
  */
 static int build_source(const char *path, int path_pos, int format, int format_pos,
-                        const wr_schema *schema, const wr_csv_options *csv,
-                        const wr_json_options *json, int code, wr_operator_spec *out, wr_error *err)
+                        const wr_schema *schema, const wr_scan_request *req,
+                        const wr_csv_options *csv, const wr_json_options *json, int code,
+                        wr_operator_spec *out, wr_error *err)
 {
+    assert(req == NULL || req->nfilters == 0);
     int rc = check_schema(schema, format, "read", code, format_pos, err);
     if (rc) return rc;
     fs_spec *spec = wr_calloc(1, sizeof(*spec));
@@ -718,6 +735,16 @@ static int build_source(const char *path, int path_pos, int format, int format_p
         return rc;
     }
     spec->schema = wr_schema_copy(schema);
+    spec->out = wr_schema_new();
+    spec->targets = wr_malloc((size_t)(schema->ncols ? schema->ncols : 1) * sizeof(int));
+    for (int c = 0; c < schema->ncols; c++) spec->targets[c] = -1;
+    int ncols;
+    int *cols = wr_scan_request_columns(req, schema, &ncols);
+    for (int i = 0; i < ncols; i++) {
+        spec->targets[cols[i]] = i;
+        wr_schema_add(spec->out, schema->names[cols[i]], schema->types[cols[i]]);
+    }
+    wr_free(cols);
     spec->csv = *csv;
     if (csv->null_literal) spec->null_literal = wr_strdup(csv->null_literal);
     spec->csv.null_literal = spec->null_literal;
@@ -746,8 +773,8 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
     wr_csv_options_default(&defaults);
     wr_json_options json;
     wr_json_options_default(&json);
-    return build_source(path, -1, f, -1, schema, csv ? csv : &defaults, &json, WR_ERR_ARGUMENT, out,
-                        err);
+    return build_source(path, -1, f, -1, schema, NULL, csv ? csv : &defaults, &json,
+                        WR_ERR_ARGUMENT, out, err);
 }
 
 /* ---- options ------------------------------------------------------------------ */
@@ -857,15 +884,19 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
     return wr_connector_check_unused(options, "filesystem", supported[o->format_id], err);
 }
 
-/* The source: 'path' must exist (a file, a directory or '-'); the sink.* options are ignored. */
+/*
+ * The source: 'path' must exist (a file, a directory or '-'); the sink.*
+ * options are ignored. It produces req's columns and takes no filters:
+ * evaluating one after decoding costs what the Calc above costs.
+ */
 static int fs_make_source(const wr_schema *schema, const wr_config *options, const wr_config *job,
-                          wr_operator_spec *out, wr_error *err)
+                          const wr_scan_request *req, wr_operator_spec *out, wr_error *err)
 {
     fs_options o;
     int rc = read_options(options, &o, err);
     if (rc) return rc;
     return build_source(o.path->value, o.path->value_pos, o.format_id, o.format->value_pos, schema,
-                        &o.csv, &o.json, WR_ERR_VALIDATION, out, err);
+                        req, &o.csv, &o.json, WR_ERR_VALIDATION, out, err);
 }
 
 /* ---- the sink ------------------------------------------------------------------- */
@@ -1348,6 +1379,7 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
 const wr_connector wr_connector_filesystem = {
     .name = "filesystem",
     .make_source = fs_make_source,
+    .accepts_filter = NULL,
     .make_sink = fs_make_sink,
 };
 

@@ -10,6 +10,8 @@
  */
 #include "memtable.h"
 #include "../base/alloc.h"
+#include "../expr/expr.h"
+#include "connector.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
 #include "../types/row_codec.h"
@@ -118,16 +120,36 @@ int64_t wr_memtable_rows(const wr_memtable *mt)
 
 /* ---- source ------------------------------------------------------------------ */
 
+/*
+ * A scan: the rows as of planning, the table's columns it produces and the
+ * filter it applies (the AND of the request's filters, over the table's
+ * columns; NULL: none). Immutable; shared by the subtasks.
+ */
+typedef struct mt_source_spec {
+    mt_snapshot *snap;
+    int *cols;
+    int ncols;
+    wr_type *types; /* of cols */
+    wr_expr *filter;
+} mt_source_spec;
+
 typedef struct mt_source_op {
     wr_operator base;
+    const mt_source_spec *spec;
     const mt_snapshot *snap;
     int next;       /* index of the next chunk this subtask emits */
     wr_batch *view; /* aliases the chunk being emitted; see source_run */
+    wr_arena arena; /* the filter's evaluation, reset per chunk */
 } mt_source_op;
 
-static void source_spec_free(void *spec)
+static void source_spec_free(void *vspec)
 {
-    snapshot_unref(spec);
+    mt_source_spec *spec = vspec;
+    snapshot_unref(spec->snap);
+    wr_free(spec->cols);
+    wr_free(spec->types);
+    wr_expr_free(spec->filter);
+    wr_free(spec);
 }
 
 static wr_operator *source_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
@@ -141,40 +163,63 @@ static int source_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *o
     return 0;
 }
 
+/* Chunks one run may filter away without emitting, so the task still answers its mail. */
+#define MT_RUN_CHUNKS 64
+
+/*
+ * Emits this subtask's next chunk with a row in it. The filter runs over the
+ * stored chunk itself (it reads the table's columns, produced or not) into
+ * the view's selection, so a row that fails it is never touched again, and
+ * a chunk without a passing row is not emitted at all.
+ */
 static int source_run(wr_operator *base, wr_source_status *status, wr_error *err)
 {
     mt_source_op *op = (mt_source_op *)base;
-    if (op->next >= op->snap->nchunks) {
-        *status = WR_SOURCE_END;
-        return 0;
+    const mt_source_spec *spec = op->spec;
+    for (int budget = MT_RUN_CHUNKS; budget > 0; budget--) {
+        if (op->next >= op->snap->nchunks) {
+            *status = WR_SOURCE_END;
+            return 0;
+        }
+        *status = WR_SOURCE_MORE;
+        const wr_batch *chunk = op->snap->chunks[op->next]->batch;
+        op->next += base->ctx->parallelism;
+        /*
+         * Chunks never change and the snapshot outlives the job, so their values are
+         * lent, not copied. A chunk may be read by several scans of one job at once
+         * (a self-join), so what a consumer may set on the batch it is handed
+         * (selection, kinds) goes into this subtask's own view of the chunk.
+         */
+        wr_batch_reset(op->view);
+        op->view->count = chunk->count;
+        if (spec->filter) {
+            wr_arena_reset(&op->arena);
+            wr_eval ev = {&op->arena, chunk->count};
+            uint32_t *sel = wr_batch_sel_buffer(op->view);
+            int n;
+            int rc = wr_expr_filter(&ev, spec->filter, chunk, NULL, chunk->count, sel, &n, err);
+            if (rc) return rc;
+            if (n == 0) continue;
+            if (n < chunk->count) {
+                op->view->sel = sel;
+                op->view->nsel = n;
+            }
+        }
+        for (int c = 0; c < spec->ncols; c++) {
+            op->view->cols[c].data = chunk->cols[spec->cols[c]].data;
+            op->view->cols[c].validity = chunk->cols[spec->cols[c]].validity;
+        }
+        return wr_op_emit(base->ctx, op->view, err);
     }
-    *status = WR_SOURCE_MORE;
-    const wr_batch *chunk = op->snap->chunks[op->next]->batch;
-    op->next += base->ctx->parallelism;
-    /*
-     * Chunks never change and the snapshot outlives the job, so their values are
-     * lent, not copied. A chunk may be read by several scans of one job at once
-     * (a self-join), so what a consumer may set on the batch it is handed
-     * (selection, kinds) goes into this subtask's own view of the chunk.
-     */
-    if (op->view == NULL) {
-        wr_type types[chunk->ncols > 0 ? chunk->ncols : 1];
-        for (int c = 0; c < chunk->ncols; c++) types[c] = chunk->cols[c].type;
-        op->view = wr_batch_new(types, chunk->ncols, WR_BATCH_CAPACITY);
-    }
-    wr_batch_reset(op->view);
-    for (int c = 0; c < chunk->ncols; c++) {
-        op->view->cols[c].data = chunk->cols[c].data;
-        op->view->cols[c].validity = chunk->cols[c].validity;
-    }
-    op->view->count = chunk->count;
-    return wr_op_emit(base->ctx, op->view, err);
+    return 0; /* MORE: the next run goes on */
 }
 
 static void source_destroy(wr_operator *base)
 {
-    wr_batch_free(((mt_source_op *)base)->view);
-    wr_free(base);
+    mt_source_op *op = (mt_source_op *)base;
+    wr_batch_free(op->view);
+    wr_arena_fini(&op->arena);
+    wr_free(op);
 }
 
 static const wr_operator_ops source_ops = {
@@ -188,8 +233,12 @@ static const wr_operator_ops source_ops = {
 static wr_operator *source_create(const void *spec, wr_op_ctx *ctx, wr_error *err)
 {
     mt_source_op *op = wr_calloc(1, sizeof(*op));
+    const mt_source_spec *mspec = spec;
     op->base.ops = &source_ops;
-    op->snap = spec;
+    op->spec = mspec;
+    op->snap = mspec->snap;
+    op->view = wr_batch_new(mspec->types, mspec->ncols, WR_BATCH_CAPACITY);
+    wr_arena_init(&op->arena, 16384);
     int64_t skip = 0;
     const wr_restore *r = ctx->restore;
     for (int i = 0; r && i < r->nparts; i++)
@@ -202,11 +251,37 @@ static wr_operator *source_create(const void *spec, wr_op_ctx *ctx, wr_error *er
     return &op->base;
 }
 
-wr_operator_spec wr_memtable_source_spec(wr_memtable *mt)
+bool wr_memtable_accepts_filter(const wr_expr *filter)
 {
+    /* Any predicate: the source evaluates it as a Calc would, on the same rows. */
+    return true;
+}
+
+wr_operator_spec wr_memtable_source_spec(wr_memtable *mt, const wr_scan_request *req)
+{
+    mt_source_spec *spec = wr_calloc(1, sizeof(*spec));
     /* The rows as of planning, so that every subtask reads the same ones. */
-    wr_operator_spec spec = {&source_ops, take_snapshot(mt), source_spec_free, -1, true};
-    return spec;
+    spec->snap = take_snapshot(mt);
+    spec->cols = wr_scan_request_columns(req, mt->schema, &spec->ncols);
+    spec->types = wr_malloc((size_t)(spec->ncols ? spec->ncols : 1) * sizeof(wr_type));
+    for (int c = 0; c < spec->ncols; c++) spec->types[c] = mt->schema->types[spec->cols[c]];
+    /* The filters, taken from the request, become one AND in their order. */
+    int nf = req ? req->nfilters : 0;
+    if (nf == 1) {
+        spec->filter = req->filters[0];
+    } else if (nf > 1) {
+        wr_expr **args = wr_malloc((size_t)nf * sizeof(wr_expr *));
+        bool nullable = false;
+        for (int i = 0; i < nf; i++) {
+            args[i] = req->filters[i];
+            nullable |= args[i]->type.nullable;
+        }
+        spec->filter = wr_expr_logic(WR_EXPR_AND, args, nf, wr_type_make(WR_TYPE_BOOLEAN, nullable),
+                                     args[0]->pos);
+    }
+    for (int i = 0; i < nf; i++) req->filters[i] = NULL;
+    wr_operator_spec out = {&source_ops, spec, source_spec_free, -1, true};
+    return out;
 }
 
 /* ---- transactions and the sink -------------------------------------------- */

@@ -18,8 +18,19 @@ wr_memtable *wr_memtable_new(const wr_schema *schema);
 void wr_memtable_free(wr_memtable *mt);
 int64_t wr_memtable_rows(const wr_memtable *mt);
 
-/* A bounded source over the rows as of job start; subtasks split the rows between them. */
-wr_operator_spec wr_memtable_source_spec(wr_memtable *mt);
+/*
+ * A bounded source over the rows as of planning; subtasks split the rows
+ * between them. req (connectors/connector.h; NULL: a full scan) says which
+ * columns it produces and which filters it applies: the source takes them
+ * (their slots become NULL) and evaluates them over each stored batch, so
+ * only passing rows are lent on.
+ */
+struct wr_scan_request;
+wr_operator_spec wr_memtable_source_spec(wr_memtable *mt, const struct wr_scan_request *req);
+
+/* Whether the source applies filter itself when offered (any predicate: yes). */
+struct wr_expr;
+bool wr_memtable_accepts_filter(const struct wr_expr *filter);
 
 /*
  * Writing: a job's sink subtasks append to one transaction (thread-safe);

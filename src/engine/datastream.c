@@ -375,7 +375,7 @@ weir_stream *weir_from_connector(weir_env *env, const char *schema_text, const c
         if (conn == NULL || conn->make_source == NULL)
             env_fail(env, "'%s' is not a source connector; available connectors: %s", name,
                      wr_connector_names());
-        else if (conn->make_source(schema, &cfg, &env->config, &spec, &err))
+        else if (conn->make_source(schema, &cfg, &env->config, NULL, &spec, &err))
             env_fail_err(env, &err, NULL, name);
         else {
             char label[128];

@@ -127,8 +127,9 @@ static int check_connector(weir_session *s, wr_table *t, const wr_ast_stmt *st, 
      * complaint is reported, else the sink's.
      */
     wr_operator_spec spec = {0};
-    int rc = conn->make_source ? conn->make_source(t->schema, &t->options, &s->config, &spec, err)
-                               : WR_ERR_VALIDATION;
+    int rc = conn->make_source
+                 ? conn->make_source(t->schema, &t->options, &s->config, NULL, &spec, err)
+                 : WR_ERR_VALIDATION;
     if (rc == 0) wr_operator_spec_fini(&spec);
     if (rc && conn->make_sink) {
         wr_error sink_err;

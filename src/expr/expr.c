@@ -210,6 +210,77 @@ bool wr_expr_is_constant(const wr_expr *e)
     return true;
 }
 
+/* Whether values of this type can be written as a literal (a WR_EXPR_CONST). */
+static bool has_literals(wr_type_id id)
+{
+    switch (id) {
+    case WR_TYPE_BOOLEAN:
+    case WR_TYPE_TINYINT:
+    case WR_TYPE_SMALLINT:
+    case WR_TYPE_INT:
+    case WR_TYPE_BIGINT:
+    case WR_TYPE_DECIMAL:
+    case WR_TYPE_FLOAT:
+    case WR_TYPE_DOUBLE:
+    case WR_TYPE_CHAR:
+    case WR_TYPE_VARCHAR:
+    case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_YM:
+    case WR_TYPE_INTERVAL_DT:
+    case WR_TYPE_BINARY:
+    case WR_TYPE_VARBINARY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* No column and no nondeterministic call anywhere in e. */
+static bool is_fixed(const wr_expr *e)
+{
+    if (e->kind == WR_EXPR_COLUMN || e->nondeterministic) return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!is_fixed(e->args[i])) return false;
+    return true;
+}
+
+bool wr_expr_is_foldable(const wr_expr *e)
+{
+    /* Only the result needs a literal: CARDINALITY(ARRAY[1, 2]) folds to an INT. */
+    return has_literals((wr_type_id)e->type.id) && is_fixed(e);
+}
+
+wr_expr *wr_expr_fold(const wr_expr *e, wr_error *err)
+{
+    assert(wr_expr_is_foldable(e));
+    wr_arena arena;
+    wr_arena_init(&arena, 1024);
+    wr_eval ev = {&arena, 1};
+    wr_vector v;
+    wr_expr *c = NULL;
+    /* A foldable expression reads no column, so it needs no input batch. */
+    if (wr_expr_eval(&ev, e, NULL, NULL, 1, &v, err) == 0) {
+        if (wr_vector_is_null(&v, 0)) {
+            c = constant(e->type, e->pos);
+            c->cvec.validity = c->cvec.own_validity =
+                wr_calloc(WR_BATCH_CAPACITY / 64, sizeof(uint64_t));
+        } else if (wr_type_is_view((wr_type_id)e->type.id)) {
+            wr_str str = ((const wr_str *)v.data)[0];
+            c = wr_expr_string(e->type, str.ptr, str.len, e->pos);
+        } else {
+            c = constant(e->type, e->pos);
+            size_t w = wr_type_width((wr_type_id)e->type.id);
+            for (int i = 0; i < WR_BATCH_CAPACITY; i++)
+                memcpy((char *)c->cvec.data + (size_t)i * w, v.data, w);
+        }
+    }
+    wr_arena_fini(&arena);
+    return c;
+}
+
 void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
 {
     switch (e->kind) {
@@ -224,6 +295,7 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
         static const char *const prefix[WR_TYPE_COUNT_] = {
             [WR_TYPE_DATE] = "DATE ",
             [WR_TYPE_TIME] = "TIME ",
+            [WR_TYPE_TIMESTAMP] = "TIMESTAMP ",
             [WR_TYPE_TIMESTAMP_LTZ] = "TIMESTAMP_LTZ ",
             [WR_TYPE_INTERVAL_YM] = "INTERVAL ",
             [WR_TYPE_INTERVAL_DT] = "INTERVAL ",

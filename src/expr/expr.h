@@ -81,6 +81,9 @@ struct wr_expr {
      * entry point); read-only during evaluation, released with aux_free. */
     void *aux;
     void (*aux_free)(void *aux);
+    /* CALL: the same arguments may give another result (RAND, NOW, UUID, a user function not
+     * declared deterministic): never evaluated at plan time. */
+    bool nondeterministic;
 };
 
 /* Per-evaluation context: where results and strings are allocated. */
@@ -128,8 +131,24 @@ void wr_expr_free(wr_expr *e);
 /* A readable form for EXPLAIN and tests: "($0 + 1)", "CAST($1 AS STRING)". */
 void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out);
 
-/* True when the expression reads no column (it can be folded to a constant). */
+/* True when the expression reads no column (it can be evaluated without input rows). */
 bool wr_expr_is_constant(const wr_expr *e);
+
+/*
+ * True when e can be folded into a literal at plan time: it reads no
+ * column, calls nothing nondeterministic, and its type has literals (the
+ * scalar types: BOOLEAN, numbers, strings, byte strings, date and time
+ * types, intervals).
+ */
+bool wr_expr_is_foldable(const wr_expr *e);
+
+/*
+ * Evaluates a foldable expression once and returns a new constant of the
+ * same type (nullability included) holding its value. Returns NULL with err
+ * when the evaluation fails (1 / 0, a bad CAST): the caller keeps e, so the
+ * error happens at run time, and only when a row reaches it. Borrows e.
+ */
+wr_expr *wr_expr_fold(const wr_expr *e, wr_error *err);
 
 /* ---- evaluation ---------------------------------------------------------- */
 

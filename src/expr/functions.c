@@ -4,6 +4,7 @@
 #include "functions.h"
 #include "../base/alloc.h"
 
+#include <string.h>
 #include <strings.h>
 
 static const wr_func_def *const families[] = {wr_funcs_string, wr_funcs_math, wr_funcs_time,
@@ -15,6 +16,25 @@ const wr_func_def *wr_func_find(const char *name)
         for (const wr_func_def *d = families[f]; d->name; d++)
             if (strcasecmp(d->name, name) == 0) return d;
     return NULL;
+}
+
+/*
+ * The functions that are not deterministic, by name. Flink marks the same
+ * ones (isDeterministic() false, or dynamic functions such as NOW); a
+ * function added to a family table that reads the clock, a random source or
+ * other state belongs here too.
+ */
+static const char *const nondeterministic[] = {
+    "CURRENT_DATE", "CURRENT_ROW_TIMESTAMP", "CURRENT_TIME", "CURRENT_TIMESTAMP",
+    "LOCALTIME",    "LOCALTIMESTAMP",        "NOW",          "RAND",
+    "RAND_INTEGER", "UNIX_TIMESTAMP",        "UUID",
+};
+
+bool wr_func_is_deterministic(const wr_func_def *def)
+{
+    for (size_t i = 0; i < WR_ARRAY_LEN(nondeterministic); i++)
+        if (strcmp(def->name, nondeterministic[i]) == 0) return false;
+    return true;
 }
 
 void wr_func_each(void (*fn)(const wr_func_def *def, void *arg), void *arg)
@@ -47,5 +67,8 @@ wr_expr *wr_func_bind(const char *name, wr_expr **args, int nargs, int pos, wr_e
                         d->min_args, d->min_args == 1 ? "" : "s", nargs, d->signature);
         return NULL;
     }
-    return d->bind(d, args, nargs, pos, err);
+    wr_expr *e = d->bind(d, args, nargs, pos, err);
+    /* UNIX_TIMESTAMP(s) reads no clock, but one flag per function is simpler, and safe. */
+    if (e && !wr_func_is_deterministic(d)) e->nondeterministic = true;
+    return e;
 }

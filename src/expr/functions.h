@@ -42,8 +42,17 @@ extern const wr_func_def wr_funcs_misc[];
 const wr_func_def *wr_func_find(const char *name);
 
 /*
+ * False for a function whose calls may give another result for the same
+ * arguments: RAND, RAND_INTEGER, UUID and those that read the clock
+ * (CURRENT_TIMESTAMP, NOW, UNIX_TIMESTAMP, ...). The planner never folds
+ * their calls into constants.
+ */
+bool wr_func_is_deterministic(const wr_func_def *def);
+
+/*
  * Binds name(args). Takes ownership of args. Fails with "unknown function" or
- * an arity error naming the expected signature, positioned at pos.
+ * an arity error naming the expected signature, positioned at pos. The call
+ * of a nondeterministic function is marked (wr_expr.nondeterministic).
  */
 wr_expr *wr_func_bind(const char *name, wr_expr **args, int nargs, int pos, wr_error *err);
 

@@ -279,13 +279,14 @@ static size_t unescape(const wr_csv_options *o, const field *f, char *dst)
 }
 
 /*
- * Converts field f into row `row` of column col. Returns 0 or WR_ERR_PARSE.
- * The value's validity is set by the caller.
+ * Converts field f (the schema's column col, for messages) into row `row` of
+ * the batch's column `to`. Returns 0 or WR_ERR_PARSE. The value's validity
+ * is set by the caller.
  */
 static int convert(const wr_csv_options *o, const wr_schema *schema, wr_batch *batch, int col,
-                   int row, const field *f, bool *is_null, wr_error *err)
+                   int to, int row, const field *f, bool *is_null, wr_error *err)
 {
-    wr_vector *v = &batch->cols[col];
+    wr_vector *v = &batch->cols[to];
     wr_type_id id = (wr_type_id)v->type.id;
     const char *s = f->text;
     size_t n = f->len;
@@ -446,10 +447,20 @@ static int convert(const wr_csv_options *o, const wr_schema *schema, wr_batch *b
 int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *line, size_t len,
                   wr_batch *batch, wr_error *err)
 {
-    assert(batch->sel == NULL && batch->count < batch->capacity);
     assert(batch->ncols == schema->ncols);
+    return wr_csv_decode_fields(o, schema, NULL, line, len, batch, err);
+}
+
+/*
+ * One pass over the fields: each is scanned (so quoting and the field count
+ * are checked on every line), and converted only when it has a target.
+ */
+int wr_csv_decode_fields(const wr_csv_options *o, const wr_schema *schema, const int *targets,
+                         const char *line, size_t len, wr_batch *batch, wr_error *err)
+{
+    assert(batch->sel == NULL && batch->count < batch->capacity);
     if (o->allow_comments && len > 0 && line[0] == '#') return WR_CSV_SKIPPED;
-    int ncols = batch->ncols;
+    int ncols = schema->ncols;
     int row = batch->count;
     size_t nl_len = o->null_literal ? strlen(o->null_literal) : 0;
     size_t pos = 0;
@@ -470,12 +481,18 @@ int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *
             return field_error(err, schema, col, pos,
                                "unexpected text after the closing quote of the field");
         }
+        int to = targets ? targets[col] : col;
+        if (to < 0) {
+            /* Not read: neither converted nor checked against NOT NULL (as Flink). */
+            if (!more) break;
+            continue;
+        }
         bool is_null, literal = false;
         if (!f.quoted && o->null_literal && f.len == nl_len &&
             memcmp(f.text, o->null_literal, nl_len) == 0) {
             is_null = literal = true;
         } else {
-            rc = convert(o, schema, batch, col, row, &f, &is_null, err);
+            rc = convert(o, schema, batch, col, to, row, &f, &is_null, err);
             if (WR_UNLIKELY(rc)) {
                 int found = count_fields(o, line, len);
                 if (found != ncols)
@@ -484,7 +501,7 @@ int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *
                 return rc;
             }
         }
-        wr_vector *v = &batch->cols[col];
+        wr_vector *v = &batch->cols[to];
         if (is_null) {
             if (!v->type.nullable) {
                 int found = count_fields(o, line, len);
@@ -494,10 +511,10 @@ int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *
                 return field_error(err, schema, col, f.offset, "NULL (%s) in a NOT NULL column",
                                    literal ? "the null literal" : "an empty field");
             }
-            wr_batch_set_null(batch, col, row);
+            wr_batch_set_null(batch, to, row);
         } else if (v->validity) {
             /* A failed earlier decode may have cleared this row's bit. */
-            wr_validity_set(wr_batch_validity(batch, col), row, true);
+            wr_validity_set(wr_batch_validity(batch, to), row, true);
         }
         if (!more) break;
     }

@@ -66,6 +66,19 @@ int wr_csv_decode(const wr_csv_options *o, const wr_schema *schema, const char *
                   wr_batch *batch, wr_error *err);
 
 /*
+ * wr_csv_decode for a scan that reads some fields only: field i of the line
+ * (the schema's column i: the record still has schema->ncols fields) goes
+ * into the batch's column targets[i], or is skipped when that is -1; the
+ * batch has the target columns' types. A skipped field is scanned, not
+ * converted: its value is not checked (a bad number or a NULL in a NOT NULL
+ * column there is no error, as in Flink, whose converters see only the
+ * projected fields); broken quoting and a wrong field count still are.
+ * targets NULL is wr_csv_decode. Results and errors as wr_csv_decode's.
+ */
+int wr_csv_decode_fields(const wr_csv_options *o, const wr_schema *schema, const int *targets,
+                         const char *line, size_t len, wr_batch *batch, wr_error *err);
+
+/*
  * True when line ends inside a quoted field: the record continues on the
  * next line. Callers that split input on newlines use it after a failed
  * decode to join lines of a field that holds a newline.

@@ -23,16 +23,16 @@ wr_plan *wr_plan_ref(wr_plan *plan)
     return plan;
 }
 
-void wr_plan_free(wr_plan *plan)
+/* Frees what a node holds besides its schema and batches (its inputs' references too). */
+static void release(wr_plan *plan)
 {
-    if (plan == NULL || --plan->refs > 0) return;
     wr_plan_free(plan->input);
     wr_plan_free(plan->right);
     for (int i = 0; i < plan->ninputs; i++) wr_plan_free(plan->inputs[i]);
     wr_free(plan->inputs);
-    wr_schema_free(plan->schema);
-    for (int i = 0; i < plan->nbatches; i++) wr_batch_free(plan->batches[i]);
-    wr_free(plan->batches);
+    wr_free(plan->scan_cols);
+    for (int i = 0; i < plan->nscan_filters; i++) wr_expr_free(plan->scan_filters[i]);
+    wr_free(plan->scan_filters);
     wr_expr_free(plan->filter);
     for (int i = 0; i < plan->nprojs; i++) wr_expr_free(plan->projs[i]);
     wr_free(plan->projs);
@@ -44,6 +44,34 @@ void wr_plan_free(wr_plan *plan)
     wr_free(plan->null_safe);
     wr_free(plan->sort_keys);
     wr_free(plan->over);
+}
+
+static void free_batches(wr_plan *plan)
+{
+    for (int i = 0; i < plan->nbatches; i++) wr_batch_free(plan->batches[i]);
+    wr_free(plan->batches);
+}
+
+void wr_plan_make_empty(wr_plan *plan)
+{
+    release(plan);
+    free_batches(plan);
+    /* A new node in the old one's place: its parents' references and its schema stay. */
+    wr_plan keep = *plan;
+    memset(plan, 0, sizeof(*plan));
+    plan->kind = WR_PLAN_VALUES;
+    plan->refs = keep.refs;
+    plan->vertex = -1;
+    plan->limit = -1;
+    plan->schema = keep.schema;
+}
+
+void wr_plan_free(wr_plan *plan)
+{
+    if (plan == NULL || --plan->refs > 0) return;
+    release(plan);
+    free_batches(plan);
+    wr_schema_free(plan->schema);
     wr_free(plan);
 }
 
@@ -105,11 +133,24 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
     char **owned = plan->input ? unique_names(plan->input->schema->names, nnames) : NULL;
     const char *const *names = (const char *const *)owned;
     switch (plan->kind) {
-    case WR_PLAN_SCAN:
-        wr_buf_printf(out, "TableSourceScan(table=[%s], fields=[", plan->table->name);
+    case WR_PLAN_SCAN: {
+        /* Flink's form: the filters the source applies, then the columns it produces. */
+        wr_buf_printf(out, "TableSourceScan(table=[%s], ", plan->table->name);
+        int nf = plan->nscan_filters;
+        if (nf) {
+            const char *const *tnames = (const char *const *)plan->table->schema->names;
+            wr_buf_puts(out, nf > 1 ? "filter=[(" : "filter=[");
+            for (int i = 0; i < nf; i++) {
+                if (i) wr_buf_puts(out, " AND ");
+                wr_expr_format(plan->scan_filters[i], tnames, out);
+            }
+            wr_buf_puts(out, nf > 1 ? ")], " : "], ");
+        }
+        wr_buf_puts(out, "fields=[");
         names_list(plan->schema, out);
         wr_buf_puts(out, "])\n");
         break;
+    }
     case WR_PLAN_VALUES: {
         int rows = 0;
         for (int i = 0; i < plan->nbatches; i++) rows += plan->batches[i]->count;

@@ -3,7 +3,8 @@
  *
  * The binder (binder.c) turns a query's syntax tree into a tree of plan
  * nodes with resolved columns and typed expressions; rules (rules.c) rewrite
- * it (filters into joins, join keys out of conditions); the planner
+ * it (filters into joins, join keys out of conditions, constant folding,
+ * filters and projections into scans); the planner
  * (planner.c) turns it into a job graph: operators, parallelism and
  * partitioning. Plans know nothing of threads.
  *
@@ -50,7 +51,16 @@ struct wr_plan {
     wr_plan **inputs;    /* UNION */
     int ninputs;
     const wr_table *table; /* SCAN; borrowed from the catalog */
-    wr_batch **batches;    /* VALUES; owned */
+    /* SCAN: the table's physical column behind each of its columns (schema column i is table
+     * column scan_cols[i]); the rules narrow them to what is read above. NULL: all of the
+     * table's, in its order. */
+    int *scan_cols;
+    int nscan_cols;
+    /* SCAN: conjuncts its source applies (it accepted them), over the table's physical columns
+     * (column i is the table's column i, produced or not); evaluated in order. */
+    wr_expr **scan_filters;
+    int nscan_filters;
+    wr_batch **batches; /* VALUES; owned */
     int nbatches;
     wr_expr *filter; /* CALC (may be NULL); JOIN: the residual condition (may be NULL) */
     wr_expr **projs; /* CALC */
@@ -79,6 +89,11 @@ wr_plan *wr_plan_ref(wr_plan *plan);
 void wr_plan_free(wr_plan *plan);
 /* An indented description, one node per line, for EXPLAIN. */
 void wr_plan_explain(const wr_plan *plan, wr_buf *out);
+/*
+ * Turns plan, in place, into VALUES without rows and with the same schema, so
+ * every node that reads it still can: drops its inputs and expressions.
+ */
+void wr_plan_make_empty(wr_plan *plan);
 
 /*
  * Binds a query against the catalog. Returns the plan (before the rules of
@@ -106,8 +121,20 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
 wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
                           wr_error *err);
 
-/* Logical rewrites before translation (rules.c): filters into joins, join keys. */
+/*
+ * Logical rewrites before translation (rules.c): filters into joins, join
+ * keys, join column pruning, Calc merging, constant folding, then filters
+ * and projections into scans. Takes ownership of plan; returns the plan to
+ * use instead.
+ */
 wr_plan *wr_plan_optimize(wr_plan *plan);
+
+/*
+ * Whether the source of table applies filter (over the table's physical
+ * columns) itself when a scan request offers it (planner.c: the memtable
+ * source, or the connector's accepts_filter).
+ */
+bool wr_plan_scan_accepts_filter(const wr_table *table, const wr_expr *filter);
 
 /*
  * Adds the operators of plan to graph and returns the vertex whose output

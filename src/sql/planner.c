@@ -167,19 +167,36 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
     case WR_PLAN_SCAN: {
         const wr_table *tb = plan->table;
         wr_operator_spec spec;
+        /* The columns and filters the rules pushed into the scan; the source takes the
+         * filters it keeps, the rest are freed here. */
+        int n = plan->scan_cols ? plan->nscan_cols : tb->schema->ncols;
+        int *all = NULL;
+        if (plan->scan_cols == NULL) {
+            all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
+            for (int i = 0; i < n; i++) all[i] = i;
+        }
+        wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, plan->scan_filters,
+                               plan->nscan_filters};
+        int rc = 0;
         if (tb->mem) {
             /* A table Weir stores: its rows as of now. */
-            spec = wr_memtable_source_spec(tb->mem);
+            spec = wr_memtable_source_spec(tb->mem, &req);
         } else {
             const char *name = wr_config_get(&tb->options, "connector", NULL);
             const wr_connector *conn = name ? wr_connector_find(name) : NULL;
             if (conn == NULL || conn->make_source == NULL)
-                return wr_error_set(err, WR_ERR_VALIDATION,
-                                    "table '%s' (connector '%s') cannot be read as a source",
-                                    tb->name, name ? name : "");
-            int rc = conn->make_source(tb->schema, &tb->options, t->job, &spec, err);
-            if (rc) return rc;
+                rc = wr_error_set(err, WR_ERR_VALIDATION,
+                                  "table '%s' (connector '%s') cannot be read as a source",
+                                  tb->name, name ? name : "");
+            else
+                rc = conn->make_source(tb->schema, &tb->options, t->job, &req, &spec, err);
         }
+        wr_free(all);
+        for (int i = 0; i < plan->nscan_filters; i++) {
+            wr_expr_free(plan->scan_filters[i]);
+            plan->scan_filters[i] = NULL;
+        }
+        if (rc) return rc;
         *par = resolve_parallelism(spec.parallelism, t->job);
         *bounded = spec.bounded;
         spec.parallelism = *par;
@@ -368,6 +385,15 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
     }
     }
     return wr_error_set(err, WR_ERR_INTERNAL, "unknown plan node");
+}
+
+bool wr_plan_scan_accepts_filter(const wr_table *table, const wr_expr *filter)
+{
+    if (table->mem) return wr_memtable_accepts_filter(filter);
+    const char *name = wr_config_get(&table->options, "connector", NULL);
+    const wr_connector *conn = name ? wr_connector_find(name) : NULL;
+    return conn && conn->accepts_filter &&
+           conn->accepts_filter(table->schema, &table->options, filter);
 }
 
 /* A node read by several others (a decorrelated subquery's outer rows) becomes one vertex. */

@@ -1,5 +1,6 @@
 /*
- * rules.c — logical rewrites of bound plans, applied top-down once:
+ * rules.c — logical rewrites of bound plans, applied in passes over the
+ * whole plan (a shared node once). The first pass, top-down:
  *
  * - Filter into join: the conjuncts of a filter above an inner join move into
  *   the join's condition, or below it to the one side they read; above a
@@ -16,6 +17,26 @@
  *   (the lower filter first, then the upper one over the lower projections),
  *   when every computed lower column is read at most once above (expressions
  *   are trees and are moved, not copied).
+ *
+ * Then, over the result:
+ *
+ * - Constant folding (Flink's ReduceExpressions): subexpressions that read
+ *   no column and call nothing nondeterministic (RAND, NOW, UUID, ...) are
+ *   evaluated once into literals of the same type; one whose evaluation
+ *   fails (1 / 0, a bad CAST) stays, so it fails at run time and only when a
+ *   row reaches it. TRUE conjuncts of filters go; a Calc filter (or an inner
+ *   or semi join condition) that is FALSE or NULL makes the node an empty
+ *   VALUES with the same columns.
+ * - Filter into scan (Flink's SupportsFilterPushDown): the conjuncts of a
+ *   Calc's filter over a scan only it reads are offered to the source in
+ *   order; those it applies itself move into the scan (up to the first it
+ *   declines), the rest stay.
+ * - Projection into scan (SupportsProjectionPushDown): from the root down,
+ *   every scan and Calc keeps only the columns its readers read (the union
+ *   over them when shared; all of them when any reader passes rows on whole,
+ *   a join or a sort, or for the query's result), so a Calc drops
+ *   projections nobody reads and a scan asks its source for fewer columns.
+ *   Calcs left passing a scan's columns on unchanged go.
  */
 #include "../base/alloc.h"
 #include "../base/vec.h"
@@ -456,10 +477,336 @@ static wr_plan *rewrite(wr_plan *p, plans *seen)
     return p;
 }
 
+/* ---- constant folding ----------------------------------------------------- */
+
+/*
+ * Folds the largest foldable subexpressions of e into literals (Flink's
+ * ReduceExpressions). One whose evaluation fails stays as it is, so its
+ * error happens at run time, when a row reaches it; its parts are folded.
+ */
+static wr_expr *fold_expr(wr_expr *e)
+{
+    if (e->kind == WR_EXPR_CONST) return e;
+    if (wr_expr_is_foldable(e)) {
+        wr_error err;
+        wr_error_init(&err);
+        wr_expr *c = wr_expr_fold(e, &err);
+        if (c) {
+            wr_expr_free(e);
+            return c;
+        }
+    }
+    for (int i = 0; i < e->nargs; i++) e->args[i] = fold_expr(e->args[i]);
+    return e;
+}
+
+/* A condition as a filter sees it: 1 a TRUE literal, 0 FALSE or NULL (no row passes), -1 other. */
+static int literal_truth(const wr_expr *e)
+{
+    if (e->kind != WR_EXPR_CONST) return -1;
+    if (e->type.id == WR_TYPE_NULL || wr_vector_is_null(&e->cvec, 0)) return 0;
+    return ((const uint8_t *)e->cvec.data)[0] != 0;
+}
+
+/*
+ * Folds a filter (consumed) and drops its TRUE conjuncts. Returns the rest
+ * (NULL when none is left) and sets *never when a conjunct is FALSE or NULL.
+ */
+static wr_expr *fold_filter(wr_expr *filter, bool *never)
+{
+    *never = false;
+    if (filter == NULL) return NULL;
+    exprs in = {0}, keep = {0};
+    take_conjuncts(fold_expr(filter), &in);
+    for (int i = 0; i < in.n; i++) {
+        int truth = literal_truth(in.v[i]);
+        if (truth == 0) *never = true;
+        if (truth >= 0)
+            wr_expr_free(in.v[i]);
+        else
+            WR_VEC_PUSH(&keep, in.v[i]);
+    }
+    WR_VEC_FREE(&in);
+    return and_all(&keep);
+}
+
+/*
+ * Folds the expressions of every node. A Calc whose filter can never hold,
+ * and an inner or semi join whose condition cannot, becomes an empty VALUES
+ * in place (its schema stays; its parents still read it).
+ */
+static void fold_node(wr_plan *p, plans *seen)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (seen->v[i] == p) return;
+    WR_VEC_PUSH(seen, p);
+    if (p->input) fold_node(p->input, seen);
+    if (p->right) fold_node(p->right, seen);
+    for (int i = 0; i < p->ninputs; i++) fold_node(p->inputs[i], seen);
+    bool never;
+    if (p->kind == WR_PLAN_CALC) {
+        for (int i = 0; i < p->nprojs; i++) p->projs[i] = fold_expr(p->projs[i]);
+        p->filter = fold_filter(p->filter, &never);
+        if (never) wr_plan_make_empty(p);
+    } else if (p->kind == WR_PLAN_JOIN) {
+        p->filter = fold_filter(p->filter, &never);
+        if (never && (p->join_type == WR_JOIN_TYPE_INNER || p->join_type == WR_JOIN_TYPE_SEMI))
+            wr_plan_make_empty(p);
+        else if (never) { /* outer and anti joins keep their rows: the condition matches none */
+            wr_expr_free(p->filter);
+            p->filter = wr_expr_bool(false, -1);
+        }
+    }
+}
+
+/* ---- filters and projections into scans ----------------------------------- */
+
+/*
+ * Filter into scan: the conjuncts of a Calc's filter over a scan that only it
+ * reads are offered to the scan's source in their order; those it applies
+ * move into the scan, up to the first it declines, so a conjunct that
+ * guards a later one (a <> 0 AND 10 / a > 1) still runs first.
+ */
+static void push_scan_filter(wr_plan *calc)
+{
+    wr_plan *scan = calc->input;
+    if (!calc->filter || scan->kind != WR_PLAN_SCAN || scan->refs != 1) return;
+    /* Projections are pushed afterwards: the scan still produces the table's columns. */
+    assert(scan->scan_cols == NULL);
+    exprs in = {0}, rest = {0};
+    take_conjuncts(calc->filter, &in);
+    calc->filter = NULL;
+    int taken = 0;
+    while (taken < in.n && wr_plan_scan_accepts_filter(scan->table, in.v[taken])) taken++;
+    if (taken) {
+        int n = scan->nscan_filters;
+        scan->scan_filters =
+            wr_realloc(scan->scan_filters, (size_t)(n + taken) * sizeof(wr_expr *));
+        memcpy(scan->scan_filters + n, in.v, (size_t)taken * sizeof(wr_expr *));
+        scan->nscan_filters = n + taken;
+    }
+    for (int i = taken; i < in.n; i++) WR_VEC_PUSH(&rest, in.v[i]);
+    WR_VEC_FREE(&in);
+    calc->filter = and_all(&rest);
+}
+
+/* An edge of the plan: parent reads child's rows (input, right or one of inputs). */
+typedef struct plan_use {
+    wr_plan *child, *parent;
+} plan_use;
+typedef WR_VEC(plan_use) plan_uses;
+
+/*
+ * Collects every edge of the plan, and its nodes in post-order (inputs
+ * before whoever reads them; a shared node once).
+ */
+static void find_uses(wr_plan *p, plans *order, plan_uses *uses)
+{
+    for (int i = 0; i < order->n; i++)
+        if (order->v[i] == p) return;
+    wr_plan *kids[2] = {p->input, p->right};
+    for (int k = 0; k < 2 + p->ninputs; k++) {
+        wr_plan *c = k < 2 ? kids[k] : p->inputs[k - 2];
+        if (c == NULL) continue;
+        WR_VEC_PUSH(uses, ((plan_use){c, p}));
+        find_uses(c, order, uses);
+    }
+    WR_VEC_PUSH(order, p);
+}
+
+/*
+ * Marks in reads the input columns parent reads. Returns false when it reads
+ * them all (it passes its input's rows on whole: a join, a sort, a union...).
+ */
+static bool mark_reads(const wr_plan *parent, int *reads)
+{
+    switch (parent->kind) {
+    case WR_PLAN_CALC:
+        for (int i = 0; i < parent->nprojs; i++) count_reads(parent->projs[i], reads);
+        if (parent->filter) count_reads(parent->filter, reads);
+        return true;
+    case WR_PLAN_AGG:
+        for (int i = 0; i < parent->ngroups; i++) reads[parent->groups[i]]++;
+        for (int i = 0; i < parent->naggs; i++) {
+            const wr_agg_call *a = &parent->aggs[i];
+            for (int k = 0; k < a->nargs; k++) reads[a->args[k]]++;
+            if (a->filter >= 0) reads[a->filter]++;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Renumbers parent's reads of its input by map (old -> new). */
+static void remap_reads(wr_plan *parent, const int *map)
+{
+    if (parent->kind == WR_PLAN_CALC) {
+        for (int i = 0; i < parent->nprojs; i++) remap_all(parent->projs[i], map);
+        if (parent->filter) remap_all(parent->filter, map);
+        return;
+    }
+    assert(parent->kind == WR_PLAN_AGG);
+    for (int i = 0; i < parent->ngroups; i++) parent->groups[i] = map[parent->groups[i]];
+    for (int i = 0; i < parent->naggs; i++) {
+        wr_agg_call *a = &parent->aggs[i];
+        for (int k = 0; k < a->nargs; k++) a->args[k] = map[a->args[k]];
+        if (a->filter >= 0) a->filter = map[a->filter];
+    }
+}
+
+/*
+ * Projection pushdown on one node, a scan or a Calc: it keeps only the
+ * columns its readers read (the union over all of them when it is shared),
+ * and their references are renumbered. A scan asks its source for fewer
+ * columns; a Calc drops the projections nobody reads, so what it reads of
+ * its own input shrinks too. Nothing changes when a reader reads the rows
+ * whole, or when the node has an owner that is not a reader in the plan
+ * (the query's result).
+ */
+static void narrow(wr_plan *p, const plan_uses *uses)
+{
+    int n = p->schema->ncols, nuses = 0;
+    int *reads = wr_calloc((size_t)n + 1, sizeof(int));
+    bool partial = true;
+    for (int u = 0; u < uses->n && partial; u++) {
+        if (uses->v[u].child != p) continue;
+        partial = mark_reads(uses->v[u].parent, reads);
+        nuses++;
+    }
+    partial = partial && nuses == p->refs;
+    int kept = 0;
+    for (int i = 0; i < n; i++) kept += reads[i] > 0;
+    if (!partial || kept == n) {
+        wr_free(reads);
+        return;
+    }
+    int *map = wr_malloc((size_t)(n + 1) * sizeof(int));
+    int *cols = wr_malloc((size_t)(kept ? kept : 1) * sizeof(int));
+    wr_schema *schema = wr_schema_new();
+    for (int i = 0, k = 0; i < n; i++) {
+        map[i] = -1;
+        if (reads[i] == 0) {
+            if (p->kind == WR_PLAN_CALC) wr_expr_free(p->projs[i]);
+            continue;
+        }
+        map[i] = k;
+        if (p->kind == WR_PLAN_CALC)
+            p->projs[k] = p->projs[i];
+        else
+            cols[k] = p->scan_cols ? p->scan_cols[i] : i;
+        k++;
+        wr_schema_add(schema, p->schema->names[i], p->schema->types[i]);
+    }
+    for (int u = 0; u < uses->n; u++)
+        if (uses->v[u].child == p) remap_reads(uses->v[u].parent, map);
+    if (p->kind == WR_PLAN_CALC) {
+        p->nprojs = kept;
+        wr_free(cols);
+    } else {
+        wr_free(p->scan_cols);
+        p->scan_cols = cols;
+        p->nscan_cols = kept;
+    }
+    wr_schema_free(p->schema);
+    p->schema = schema;
+    wr_free(map);
+    wr_free(reads);
+}
+
+/*
+ * A Calc that passes a scan's columns on unchanged, under the same types,
+ * and the same names when others read the scan too (it cannot take the
+ * Calc's names then).
+ */
+static bool passes_scan(const wr_plan *calc)
+{
+    const wr_plan *scan = calc->input;
+    if (calc->kind != WR_PLAN_CALC || calc->filter || scan->kind != WR_PLAN_SCAN ||
+        !is_identity_calc(calc))
+        return false;
+    for (int i = 0; i < calc->nprojs; i++)
+        if (!wr_type_equal(calc->schema->types[i], scan->schema->types[i]) ||
+            (scan->refs > 1 && strcmp(calc->schema->names[i], scan->schema->names[i]) != 0))
+            return false;
+    return true;
+}
+
+/*
+ * Filter into scan over the whole plan (a shared node once); and join column
+ * pruning again, now that Calcs are merged (a WHERE above a comma join was a
+ * Calc of its own in the first pass), so projections reach the scans below
+ * joins.
+ */
+static wr_plan *push_into_scans(wr_plan *p, plans *seen)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (seen->v[i] == p) return p;
+    WR_VEC_PUSH(seen, p);
+    if (p->kind == WR_PLAN_CALC) push_scan_filter(p);
+    if (p->kind == WR_PLAN_CALC) prune_join(p);
+    if (p->input) p->input = push_into_scans(p->input, seen);
+    if (p->right) p->right = push_into_scans(p->right, seen);
+    for (int i = 0; i < p->ninputs; i++) p->inputs[i] = push_into_scans(p->inputs[i], seen);
+    return p;
+}
+
+/*
+ * Calcs left with nothing to do over a scan go: the scan takes their column
+ * names and their owners (a shared Calc is replaced for every reader; repl
+ * holds what each node of seen became).
+ */
+static wr_plan *drop_passing_calcs(wr_plan *p, plans *seen, plans *repl)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (seen->v[i] == p) return repl->v[i];
+    /* A Calc freed here leaves its address in seen; no plan node is allocated in this pass,
+     * so no live node can have it. */
+    int at = seen->n;
+    WR_VEC_PUSH(seen, p);
+    WR_VEC_PUSH(repl, p);
+    if (p->input) p->input = drop_passing_calcs(p->input, seen, repl);
+    if (p->right) p->right = drop_passing_calcs(p->right, seen, repl);
+    for (int i = 0; i < p->ninputs; i++)
+        p->inputs[i] = drop_passing_calcs(p->inputs[i], seen, repl);
+    if (!passes_scan(p)) return p;
+    wr_plan *scan = p->input;
+    p->input = NULL;
+    if (scan->refs == 1) {
+        wr_schema_free(scan->schema);
+        scan->schema = p->schema;
+        p->schema = wr_schema_new();
+    }
+    scan->refs += p->refs - 1; /* the Calc's owners instead of the Calc */
+    p->refs = 1;
+    wr_plan_free(p);
+    repl->v[at] = scan;
+    return scan;
+}
+
 wr_plan *wr_plan_optimize(wr_plan *plan)
 {
     plans seen = {0};
     plan = rewrite(plan, &seen);
+    seen.n = 0;
+    fold_node(plan, &seen);
+    seen.n = 0;
+    plan = push_into_scans(plan, &seen);
+    /*
+     * Projections last (what filters took into scans is no longer read above
+     * them), from the root down: a node's readers are final when it narrows.
+     */
+    plan_uses uses = {0};
+    seen.n = 0;
+    find_uses(plan, &seen, &uses);
+    for (int i = seen.n - 1; i >= 0; i--)
+        if (seen.v[i]->kind == WR_PLAN_SCAN || seen.v[i]->kind == WR_PLAN_CALC)
+            narrow(seen.v[i], &uses);
+    WR_VEC_FREE(&uses);
+    plans repl = {0};
+    seen.n = 0;
+    plan = drop_passing_calcs(plan, &seen, &repl);
+    WR_VEC_FREE(&repl);
     WR_VEC_FREE(&seen);
     return plan;
 }

@@ -363,6 +363,8 @@ wr_expr *wr_userfunc_bind(const wr_catalog *cat, const char *name, wr_expr **arg
     if (wr_type_is_binary(ktype.id)) ktype = wr_type_make(WR_TYPE_VARBINARY, nullable);
     ktype.nullable = nullable;
     wr_expr *call = wr_expr_call_kernel(aux->name, k_user, aux, aux_free, args, nargs, ktype, pos);
+    /* The planner folds only deterministic calls into constants. */
+    call->nondeterministic = !fn->udf->deterministic;
     wr_type declared = fn->result;
     declared.nullable = nullable;
     return wr_expr_cast(call, declared, false, pos, err);

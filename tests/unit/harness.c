@@ -81,19 +81,19 @@ wr_schema *schema_of(const char *names, const wr_type *types)
     return schema;
 }
 
-/* Plans with a connector's make_source (sink false) or make_sink (sink true). */
+/* Plans with a connector's make_source (sink false; req may be NULL) or make_sink (sink true). */
 static int plan(const char *connector, bool sink, const wr_schema *schema, const char *const *kv,
-                int n, wr_operator_spec *spec, wr_error *err)
+                int n, const wr_scan_request *req, wr_operator_spec *spec, wr_error *err)
 {
     wr_config options, job;
     options_make(&options, kv, n);
     wr_config_init(&job);
     const wr_connector *conn = wr_connector_find(connector);
-    cr_assert(conn && (sink ? conn->make_sink : conn->make_source));
+    cr_assert(conn && (sink ? conn->make_sink != NULL : conn->make_source != NULL));
     wr_error_init(err);
     memset(spec, 0, sizeof(*spec));
     int rc = sink ? conn->make_sink(schema, &options, &job, spec, err)
-                  : conn->make_source(schema, &options, &job, spec, err);
+                  : conn->make_source(schema, &options, &job, req, spec, err);
     wr_config_fini(&options);
     wr_config_fini(&job);
     return rc;
@@ -102,13 +102,19 @@ static int plan(const char *connector, bool sink, const wr_schema *schema, const
 int plan_source(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                 wr_operator_spec *spec, wr_error *err)
 {
-    return plan(connector, false, schema, kv, n, spec, err);
+    return plan(connector, false, schema, kv, n, NULL, spec, err);
+}
+
+int plan_source_request(const char *connector, const wr_schema *schema, const char *const *kv,
+                        int n, const wr_scan_request *req, wr_operator_spec *spec, wr_error *err)
+{
+    return plan(connector, false, schema, kv, n, req, spec, err);
 }
 
 int plan_table_sink(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                     wr_operator_spec *spec, wr_error *err)
 {
-    return plan(connector, true, schema, kv, n, spec, err);
+    return plan(connector, true, schema, kv, n, NULL, spec, err);
 }
 
 char tmp_dir[64];

@@ -37,6 +37,10 @@ wr_schema *schema_of(const char *names, const wr_type *types);
 int plan_source(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                 wr_operator_spec *spec, wr_error *err);
 
+/* Plans a scan of some columns (and filters) with a connector's make_source. */
+int plan_source_request(const char *connector, const wr_schema *schema, const char *const *kv,
+                        int n, const wr_scan_request *req, wr_operator_spec *spec, wr_error *err);
+
 /* Plans a sink with a connector's make_sink; returns the error code (0 on success). */
 int plan_table_sink(const char *connector, const wr_schema *schema, const char *const *kv, int n,
                     wr_operator_spec *spec, wr_error *err);

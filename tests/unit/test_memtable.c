@@ -99,7 +99,7 @@ static void read_spec(const wr_operator_spec *spec, int parallelism, capture *ca
 static void read_all(wr_memtable *mt, int parallelism, capture *cap)
 {
     capture_init(cap);
-    wr_operator_spec spec = wr_memtable_source_spec(mt);
+    wr_operator_spec spec = wr_memtable_source_spec(mt, NULL);
     cr_assert(spec.bounded);
     read_spec(&spec, parallelism, cap);
     wr_operator_spec_fini(&spec);
@@ -205,7 +205,7 @@ Test(memtable, a_reader_keeps_its_snapshot)
     wr_schema *schema = int_string_schema();
     wr_memtable *mt = wr_memtable_new(schema);
     insert_range(mt, schema, 0, 1500, false);
-    wr_operator_spec before = wr_memtable_source_spec(mt);
+    wr_operator_spec before = wr_memtable_source_spec(mt, NULL);
     insert_range(mt, schema, 1500, 100, false); /* merges into the old last chunk's copy */
     insert_range(mt, schema, 0, 5, true);
     capture cap;
@@ -218,7 +218,7 @@ Test(memtable, a_reader_keeps_its_snapshot)
     wr_free(t.seen);
     capture_fini(&cap);
     /* The table may even go away while a job reads it. */
-    wr_operator_spec later = wr_memtable_source_spec(mt);
+    wr_operator_spec later = wr_memtable_source_spec(mt, NULL);
     wr_memtable_free(mt);
     capture_init(&cap);
     read_spec(&later, 1, &cap);
@@ -245,7 +245,7 @@ Test(memtable, consumers_cannot_change_the_stored_rows)
     wr_memtable *mt = wr_memtable_new(schema);
     insert_range(mt, schema, 0, 3000, false);
     wr_collector narrow = {narrow_push, NULL};
-    wr_operator_spec spec = wr_memtable_source_spec(mt);
+    wr_operator_spec spec = wr_memtable_source_spec(mt, NULL);
     for (int s = 0; s < 2; s++) {
         wr_op_ctx ctx;
         ctx_init(&ctx, s, 2, &narrow);
