@@ -614,6 +614,7 @@ void wr_kafka_source_spec_free(void *vspec)
     pcre2_code_free(spec->pattern_code);
     wr_free(spec->start_offsets);
     wr_free(spec->bound_offsets);
+    wr_free(spec->out_cols);
     wr_kafka_format_fini(&spec->value);
     wr_kafka_format_fini(&spec->key);
     wr_free(spec);
@@ -642,7 +643,8 @@ static void source_props(const kafka_options *o, wr_kafka_source_spec *spec)
 }
 
 static int kafka_make_source(const wr_schema *schema, const wr_config *options,
-                             const wr_config *job, wr_operator_spec *out, wr_error *err)
+                             const wr_config *job, const wr_scan_request *req,
+                             wr_operator_spec *out, wr_error *err)
 {
     kafka_options o;
     wr_kafka_format value, key;
@@ -690,6 +692,7 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
     if (rc == 0 && o.bound == WR_KAFKA_BOUND_SPECIFIC)
         rc = parse_offsets(o.bound_offsets, &spec->bound_offsets, &spec->nbound_offsets, err);
     if (rc == 0) source_props(&o, spec);
+    if (rc == 0 && req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
     wr_kafka_props_fini(&o.props);
     wr_kafka_format_fini(&value);
     wr_kafka_format_fini(&key);

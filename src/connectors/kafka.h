@@ -119,6 +119,10 @@ typedef struct wr_kafka_source_spec {
     int nbound_offsets;
     wr_kafka_format value;
     wr_kafka_format key; /* kind WR_KAFKA_FORMAT_NONE when the key is not read */
+    /* The scan's columns (wr_scan_request): schema indexes of what is emitted, or NULL for
+     * every column. Records are decoded whole; the emitted batch is a view of its columns. */
+    int *out_cols;
+    int nout;
 } wr_kafka_source_spec;
 
 void wr_kafka_source_spec_free(void *spec);

@@ -64,6 +64,7 @@ typedef struct kafka_source {
     const wr_kafka_source_spec *spec;
     rd_kafka_t *rk;
     wr_batch *batch;   /* the output */
+    wr_batch *view;    /* a projected scan: what is emitted, a view of batch's columns */
     wr_batch *kb, *vb; /* key and value rows when the value lacks key columns */
     int *col_side;     /* per table column: 0 value, 1 key (split decoding only) */
     int *col_index;    /* its column in that side's batch */
@@ -205,6 +206,27 @@ static int restore_state(kafka_source *src, const wr_restore *restore, wr_error 
 
 static wr_operator *ks_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
 static int ks_open(wr_operator *op, wr_error *err);
+/*
+ * The batch to emit: the decoded rows, or for a projected scan a view of the requested
+ * columns (their slots alias the decoded batch, which outlives the emit).
+ */
+static wr_batch *project(kafka_source *src)
+{
+    const wr_kafka_source_spec *spec = src->spec;
+    if (src->view == NULL) return src->batch;
+    wr_batch *v = src->view, *b = src->batch;
+    for (int i = 0; i < spec->nout; i++) {
+        v->cols[i].data = b->cols[spec->out_cols[i]].data;
+        v->cols[i].validity = b->cols[spec->out_cols[i]].validity;
+    }
+    v->count = b->count;
+    v->sel = b->sel;
+    v->nsel = b->nsel;
+    v->kinds = b->kinds;
+    v->rowtimes = b->rowtimes;
+    return v;
+}
+
 static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err);
 static int ks_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
 static int ks_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error *err);
@@ -229,6 +251,11 @@ static wr_operator *ks_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     src->base.ctx = ctx;
     src->spec = spec;
     src->batch = wr_batch_new(spec->schema->types, spec->schema->ncols, WR_BATCH_CAPACITY);
+    if (spec->out_cols) {
+        wr_type types[spec->nout > 0 ? spec->nout : 1];
+        for (int i = 0; i < spec->nout; i++) types[i] = spec->schema->types[spec->out_cols[i]];
+        src->view = wr_batch_new(types, spec->nout, WR_BATCH_CAPACITY);
+    }
     if (split_rows(spec)) {
         const wr_kafka_format *k = &spec->key, *v = &spec->value;
         src->kb = wr_batch_new(k->schema->types, k->schema->ncols, WR_BATCH_CAPACITY);
@@ -282,6 +309,7 @@ static void ks_destroy(wr_operator *op)
     wr_free(src->col_side);
     wr_free(src->col_index);
     wr_batch_free(src->batch);
+    wr_batch_free(src->view);
     wr_batch_free(src->kb);
     wr_batch_free(src->vb);
     wr_free(src);
@@ -813,7 +841,7 @@ static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err)
         op->ctx->idle_until_ns = wr_clock_mono_ns() + KAFKA_IDLE_NS;
     } else
         *status = WR_SOURCE_MORE;
-    return wr_op_emit(op->ctx, src->batch, err);
+    return wr_op_emit(op->ctx, project(src), err);
 }
 
 /* ---- checkpoints ------------------------------------------------------------------ */
