@@ -12,10 +12,8 @@
 
 /* Sorted by name: wr_connector_names() reports them in this order. */
 static const wr_connector *const connectors[] = {
-    &wr_connector_blackhole,
-    &wr_connector_datagen,
-    &wr_connector_filesystem,
-    &wr_connector_print,
+    &wr_connector_blackhole, &wr_connector_datagen, &wr_connector_filesystem,
+    &wr_connector_nexmark,   &wr_connector_print,
 };
 
 const wr_connector *wr_connector_find(const char *name)
@@ -27,7 +25,7 @@ const wr_connector *wr_connector_find(const char *name)
 
 const char *wr_connector_names(void)
 {
-    return "blackhole, datagen, filesystem, print";
+    return "blackhole, datagen, filesystem, nexmark, print";
 }
 
 int wr_connector_check_unused(const wr_config *options, const char *connector,
