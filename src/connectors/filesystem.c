@@ -812,7 +812,7 @@ static int require(const wr_config *options, const char *key, const wr_config_en
  * g/gb/gibibytes, t/tb/tebibytes, all binary ("1 mb" is 1048576). Returns 0
  * or -1 for text that is not a size or does not fit int64.
  */
-static int parse_memory_size(const char *s, int64_t *out)
+int wr_connector_parse_memory_size(const char *s, int64_t *out)
 {
     static const struct {
         const char *unit;
@@ -861,7 +861,7 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
     if (rc) return rc;
     o->file_size = FS_DEFAULT_FILE_SIZE;
     const wr_config_entry *e = wr_config_find(options, "sink.rolling-policy.file-size");
-    if (e && (parse_memory_size(e->value, &o->file_size) || o->file_size <= 0))
+    if (e && (wr_connector_parse_memory_size(e->value, &o->file_size) || o->file_size <= 0))
         return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
                                "invalid value '%s' for option '%s': expected a positive memory "
                                "size such as '128 mb', '64 kb' or '1024' (bytes)",
