@@ -11,6 +11,7 @@
 
 #include "../../src/base/alloc.h"
 #include "../../src/connectors/memtable.h"
+#include "../../src/types/nested.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -405,6 +406,8 @@ Test(memtable, every_type_round_trips_with_nulls)
     char names[512] = "";
     int ncols = 0;
     for (int id = WR_TYPE_BOOLEAN; id < WR_TYPE_COUNT_; id++) {
+        /* Nested types need a descriptor and encoded values (test_nested.c covers those). */
+        if (wr_type_is_nested((wr_type_id)id)) continue;
         types[ncols] = wr_type_make((wr_type_id)id, true);
         if (id == WR_TYPE_CHAR || id == WR_TYPE_VARCHAR) types[ncols].length = 8;
         if (id == WR_TYPE_TIMESTAMP) types[ncols].length = 3;
