@@ -769,14 +769,14 @@ static char *create_table_text(const wr_table *t)
     wr_buf_puts(&b, " (\n");
     int total = t->schema->ncols + t->ncomputed;
     for (int i = 0, phys = 0, k = 0; i < total; i++) {
-        char tn[64];
         wr_buf_puts(&b, "  ");
         if (k < t->ncomputed && t->computed[k].position == i) {
             put_ident(&b, t->computed[k].name);
             wr_buf_printf(&b, " AS %s", t->computed[k++].expr);
         } else {
             put_ident(&b, t->schema->names[phys]);
-            wr_buf_printf(&b, " %s", wr_type_name(t->schema->types[phys++], tn, sizeof(tn)));
+            wr_buf_putc(&b, ' ');
+            wr_type_format(t->schema->types[phys++], &b); /* nested type names have no limit */
         }
         wr_buf_puts(&b, i + 1 < total || t->nprimary_key ? ",\n" : "\n");
     }
@@ -920,12 +920,16 @@ static int describe(weir_session *s, const char *name, int pos, weir_result **ou
         if (!cc) phys++;
         bool nullable = type.nullable;
         type.nullable = true; /* the null column says it */
-        char tn[64], extras[600] = "";
-        wr_type_name(type, tn, sizeof(tn));
+        char extras[600] = "";
+        wr_buf tn; /* nested type names have no limit */
+        wr_buf_init(&tn);
+        wr_type_format(type, &tn);
         if (cc) snprintf(extras, sizeof(extras), "AS %s", cc->expr);
         const char *row[] = {
-            col, tn, nullable ? "TRUE" : "FALSE", in_key ? key : NULL, cc ? extras : NULL, NULL};
+            col, tn.data, nullable ? "TRUE" : "FALSE", in_key ? key : NULL, cc ? extras : NULL,
+            NULL};
         wr_result_add_text_row(*out, row);
+        wr_buf_fini(&tn);
     }
     return 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "expr.h"
 #include "../base/alloc.h"
+#include "../types/nested.h"
 #include "kernels.h"
 
 #include <string.h>
@@ -113,7 +114,7 @@ wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int
     e->nargs = nargs;
     e->kernel = wr_kernel_find(fn, args, nargs, result);
     if (e->kernel == NULL) {
-        char a[64] = "", b[64] = "", r[64];
+        char a[256] = "", b[256] = "", r[256];
         if (nargs > 0) wr_type_name(args[0]->type, a, sizeof(a));
         if (nargs > 1) wr_type_name(args[1]->type, b, sizeof(b));
         wr_error_set_at(err, WR_ERR_VALIDATION, pos,
@@ -149,10 +150,26 @@ wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type res
     return e;
 }
 
+/* Flink's casts of nested types: to text, or to the same kind whose parts cast (ARRAY<INT> to
+ * ARRAY<STRING>, a ROW to a ROW of as many fields, their names aside). */
+static bool can_cast_nested(wr_type from, wr_type to)
+{
+    wr_type_id f = (wr_type_id)from.id, t = (wr_type_id)to.id;
+    if (wr_type_is_string(t)) return wr_type_is_nested(f);
+    if (f != t) return false;
+    const wr_nested *a = wr_type_nested(from), *b = wr_type_nested(to);
+    if (a->nfields != b->nfields) return false;
+    for (int i = 0; i < a->nfields; i++)
+        if (!wr_expr_can_cast(a->fields[i], b->fields[i])) return false;
+    return true;
+}
+
 bool wr_expr_can_cast(wr_type from, wr_type to)
 {
     wr_type_id f = (wr_type_id)from.id, t = (wr_type_id)to.id;
-    if (f == WR_TYPE_NULL || f == t) return true;
+    if (f == WR_TYPE_NULL) return true;
+    if (wr_type_is_nested(f) || wr_type_is_nested(t)) return can_cast_nested(from, to);
+    if (f == t) return true;
     /* Everything converts to text; text to every scalar type but intervals (they have no written
      * type yet). */
     if (wr_type_is_string(t)) return true;
@@ -174,7 +191,7 @@ wr_expr *wr_expr_cast(wr_expr *arg, wr_type type, bool try_cast, int pos, wr_err
 {
     if (wr_type_equal(arg->type, type) && !try_cast) return arg;
     if (!wr_expr_can_cast(arg->type, type)) {
-        char a[64], b[64];
+        char a[256], b[256];
         wr_error_set_at(err, WR_ERR_VALIDATION, pos, "cannot cast %s to %s",
                         wr_type_name(arg->type, a, sizeof(a)), wr_type_name(type, b, sizeof(b)));
         wr_expr_free(arg);
@@ -184,6 +201,8 @@ wr_expr *wr_expr_cast(wr_expr *arg, wr_type type, bool try_cast, int pos, wr_err
         wr_expr_free(arg);
         return wr_expr_null(type, pos);
     }
+    if (wr_type_is_nested(arg->type.id) && wr_type_is_nested(type.id))
+        return wr_nested_cast(arg, type, try_cast, pos, err);
     if (try_cast) type.nullable = true;
     wr_expr **args = wr_malloc(sizeof(wr_expr *));
     args[0] = arg;
@@ -340,7 +359,10 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
         break;
     }
     const char *infix = wr_func_infix(e->fn);
-    if (infix && e->nargs == 2) {
+    if (e->fn == WR_FN_FIELD) {
+        wr_expr_format(e->args[0], names, out);
+        wr_buf_printf(out, ".%s", e->name);
+    } else if (infix && e->nargs == 2) {
         wr_buf_putc(out, '(');
         wr_expr_format(e->args[0], names, out);
         wr_buf_printf(out, " %s ", infix);

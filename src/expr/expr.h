@@ -51,6 +51,7 @@ typedef enum wr_func {
     WR_FN_CAST,
     WR_FN_TRY_CAST, /* CAST that yields NULL instead of failing */
     WR_FN_SCALAR,   /* a named scalar function (functions.h, or a user's): name and kernel set */
+    WR_FN_FIELD,    /* a ROW's field: args[0].name (name is the field's; kernel set) */
 } wr_func;
 
 typedef struct wr_expr wr_expr;

@@ -303,7 +303,7 @@ static wr_expr *copy_expr(const wr_expr *e)
             wr_free(c->cvec.own_validity);
             c->cvec.validity = c->cvec.own_validity = NULL;
         }
-        if (e->cstr && wr_type_is_string(e->type.id)) {
+        if (e->cstr && wr_type_is_view(e->type.id)) {
             wr_str v = wr_fn_str(&e->cvec, 0);
             c->cstr = wr_strndup(e->cstr, v.len);
             for (int i = 0; i < WR_BATCH_CAPACITY; i++)

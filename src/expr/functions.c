@@ -8,7 +8,7 @@
 #include <strings.h>
 
 static const wr_func_def *const families[] = {wr_funcs_string, wr_funcs_math, wr_funcs_time,
-                                              wr_funcs_misc};
+                                              wr_funcs_misc, wr_funcs_nested};
 
 const wr_func_def *wr_func_find(const char *name)
 {

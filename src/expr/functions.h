@@ -7,7 +7,7 @@
  * with an error positioned at the call that names the function and the types
  * it got. Binding may also rewrite a call into other expressions (COALESCE
  * into CASE). Definitions live in tables grouped by family (func_string.c,
- * func_math.c, func_time.c, func_misc.c); this registry searches them.
+ * func_math.c, func_time.c, func_misc.c, func_nested.c); this registry searches them.
  */
 #ifndef WR_FUNCTIONS_H
 #define WR_FUNCTIONS_H
@@ -37,6 +37,7 @@ extern const wr_func_def wr_funcs_string[];
 extern const wr_func_def wr_funcs_math[];
 extern const wr_func_def wr_funcs_time[];
 extern const wr_func_def wr_funcs_misc[];
+extern const wr_func_def wr_funcs_nested[];
 
 /* The definition of a function by name (case-insensitive), or NULL. */
 const wr_func_def *wr_func_find(const char *name);
@@ -58,5 +59,29 @@ wr_expr *wr_func_bind(const char *name, wr_expr **args, int nargs, int pos, wr_e
 
 /* Calls fn for every built-in function, in name order within each family. */
 void wr_func_each(void (*fn)(const wr_func_def *def, void *arg), void *arg);
+
+/* ---- nested values (func_nested.c) ------------------------------------------------------- */
+
+/*
+ * The value constructors over bound items. Each takes ownership of items (the array and the
+ * expressions), also when it fails; errors are positioned at the offending item or at pos.
+ * ARRAY[a, b, ...]: the items are cast to their common type (CHARs of different lengths
+ * become VARCHAR; all NULL: ARRAY<NULL>), elements NOT NULL when every item is; the array is
+ * NOT NULL. MAP[k1, v1, ...] (an even number of items): keys and values each to their common
+ * type; a repeated key keeps its last value. ROW(a, b, ...): fields EXPR$0, EXPR$1, ... of the
+ * items' types.
+ */
+wr_expr *wr_bind_array_value(wr_expr **items, int n, int pos, wr_error *err);
+wr_expr *wr_bind_map_value(wr_expr **items, int n, int pos, wr_error *err);
+wr_expr *wr_bind_row_value(wr_expr **items, int n, int pos, wr_error *err);
+
+/*
+ * x[index]: an ARRAY's element at an integer position from 1 (NULL outside 1..n) or a MAP's
+ * value for a key (NULL when absent); anything else is an error. Takes ownership of x and index.
+ */
+wr_expr *wr_bind_subscript(wr_expr *x, wr_expr *index, int pos, wr_error *err);
+
+/* Field `field` of a ROW value (nullable when the row is). Takes ownership of row. */
+wr_expr *wr_bind_field(wr_expr *row, int field, int pos);
 
 #endif

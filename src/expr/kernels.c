@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "../base/config.h"
 #include "../types/decimal.h"
+#include "../types/nested.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -695,7 +696,7 @@ static int cast_any(KERNEL_ARGS)
         if (!valid_row(in_valid, r)) continue;
         if (wr_type_is_view(to.id)) {
             wr_str s;
-            if (wr_type_is_view(from.id)) {
+            if (wr_type_is_view(from.id) && !wr_type_is_nested(from.id)) {
                 /* Text and bytes convert as they are (Flink: bytes to text as UTF-8). */
                 s = ((const wr_str *)in->data)[r];
             } else {
@@ -895,6 +896,10 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
     case WR_FN_LE:
     case WR_FN_GT:
     case WR_FN_GE:
+        /* Nested values of one type are equal when their canonical encodings are (nested.h);
+         * they have no order. */
+        if (nargs == 2 && wr_type_is_nested(a) && a == b && result.id == WR_TYPE_BOOLEAN)
+            return fn == WR_FN_EQ ? eq_s : fn == WR_FN_NE ? ne_s : NULL;
         if (nargs != 2 || sa < 0 || type_slot(b) != sa || result.id != WR_TYPE_BOOLEAN) return NULL;
         if (a != b && !(wr_type_is_string(a) && wr_type_is_string(b)) &&
             !(wr_type_is_binary(a) && wr_type_is_binary(b)))
@@ -918,9 +923,12 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
     case WR_FN_CAST:
     case WR_FN_TRY_CAST:
         if (nargs != 1 || !wr_expr_can_cast(args[0]->type, result)) return NULL;
+        /* Between nested types: wr_nested_cast, with its own kernel. */
+        if (wr_type_is_nested(a) && wr_type_is_nested(result.id)) return NULL;
         return cast_any;
     case WR_FN_NONE:
     case WR_FN_SCALAR: /* named functions come with their kernel (wr_expr_call_kernel) */
+    case WR_FN_FIELD:
         return NULL;
     }
     return NULL;

@@ -16,6 +16,13 @@ wr_kernel_fn wr_kernel_find(wr_func fn, wr_expr *const *args, int nargs, wr_type
 const char *wr_func_name(wr_func fn);  /* "+", "CAST", "IS NULL", ... as SQL spells it */
 const char *wr_func_infix(wr_func fn); /* the infix operator, or NULL for prefix calls */
 
+/*
+ * CAST between two nested types of the same kind (func_nested.c): element by element, key by
+ * key, field by field, with each part's own CAST rules; wr_expr_cast calls it once
+ * wr_expr_can_cast said yes. Takes ownership of arg.
+ */
+wr_expr *wr_nested_cast(wr_expr *arg, wr_type to, bool try_cast, int pos, wr_error *err);
+
 /* A validity bitmap for the evaluation's rows, in the evaluation arena. */
 uint64_t *wr_eval_validity(wr_eval *ev, bool all_valid);
 

@@ -11,6 +11,7 @@
  */
 #include "json.h"
 #include "../types/decimal.h"
+#include "../types/nested.h"
 
 #include "../base/alloc.h"
 
@@ -59,7 +60,9 @@ int wr_json_options_read(const wr_config *options, wr_json_options *o, wr_error 
 
 bool wr_json_supports(wr_type_id id)
 {
-    return id != WR_TYPE_NULL && id < WR_TYPE_COUNT_ && !wr_type_is_interval(id);
+    /* Nested types (ARRAY, MAP, MULTISET, ROW) have no text form here yet. */
+    return id != WR_TYPE_NULL && id < WR_TYPE_COUNT_ && !wr_type_is_interval(id) &&
+           !wr_type_is_nested(id);
 }
 
 /* ---- decoding: messages ------------------------------------------------------- */

@@ -13,13 +13,16 @@
  * Flink's decimal overflow does; AVG divides that sum by the count rounding
  * HALF_UP. Kept strings and byte strings (MIN, MAX, FIRST/LAST_VALUE,
  * LISTAGG) are copied into the caller's heap and overwritten in place while
- * they fit.
+ * they fit; ARRAY_AGG and COLLECT append their values to one byte stream there
+ * and encode the collection at the end.
  */
 #include "aggregate_int.h"
 #include "../base/alloc.h"
 #include "../types/decimal.h"
+#include "../types/nested.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 wr_agg_phys wr_agg_phys_of(wr_type_id id)
@@ -177,6 +180,18 @@ typedef struct lagg_state {
     uint32_t seplen;
     int32_t has;
 } lagg_state;
+
+/*
+ * ARRAY_AGG and COLLECT: the values in arrival order as one byte stream in the heap, each a
+ * presence byte, then (present) the slot of a fixed-width value or a u32 length and the bytes of
+ * a string or nested value.
+ */
+typedef struct list_state {
+    char *ptr;
+    uint32_t len, cap;
+    uint32_t n; /* values */
+    int32_t has;
+} list_state;
 
 /* BOOL_AND / BOOL_OR as counts, so they can retract. */
 typedef struct bool_state {
@@ -968,6 +983,148 @@ static void lagg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t 
     }
 }
 
+/* ---- ARRAY_AGG, COLLECT ------------------------------------------------------------- */
+
+/* Appends one value (NULL when p is NULL) of arg's type to the state's stream. */
+static void list_append(list_state *s, const wr_agg_acc *acc, const void *p, wr_arena *heap)
+{
+    bool view = wr_type_is_view(acc->arg.id);
+    size_t w = wr_type_width(acc->arg.id);
+    wr_str v = {0};
+    if (p && view) memcpy(&v, p, sizeof v);
+    size_t need = 1 + (p == NULL ? 0 : view ? 4 + (size_t)v.len : w);
+    str_reserve(&s->ptr, &s->cap, s->len, (size_t)s->len + need, heap);
+    char *o = s->ptr + s->len;
+    *o++ = p != NULL;
+    if (p && view) {
+        memcpy(o, &v.len, 4);
+        if (v.len) memcpy(o + 4, v.ptr, v.len);
+    } else if (p) {
+        memcpy(o, p, w);
+    }
+    s->len += (uint32_t)need;
+    s->n++;
+    s->has = 1;
+}
+
+static int array_agg_update(UPDATE_ARGS)
+{
+    size_t w = wr_type_width(acc->arg.id);
+    const char *x = arg->data;
+    /* NULLs are elements too (Flink's RESPECT NULLS, the default). */
+    FOR_ROWS(list_state,
+             list_append(s, acc, wr_vector_is_null(arg, (int)r) ? NULL : x + w * r, st->heap));
+    return 0;
+}
+
+static int collect_update(UPDATE_ARGS)
+{
+    size_t w = wr_type_width(acc->arg.id);
+    const char *x = arg->data;
+    FOR_VALUES(list_state, list_append(s, acc, x + w * r, st->heap));
+    return 0;
+}
+
+static int list_merge(const wr_agg_acc *acc, void *dst, const void *src, wr_arena *heap,
+                      wr_error *err)
+{
+    list_state *d = dst;
+    const list_state *s = src;
+    if (!s->has) return 0;
+    str_reserve(&d->ptr, &d->cap, d->len, (size_t)d->len + s->len, heap);
+    if (s->len) memcpy(d->ptr + d->len, s->ptr, s->len);
+    d->len += s->len;
+    d->n += s->n;
+    d->has = 1;
+    return 0;
+}
+
+/* Sorting the elements of a COLLECT result: qsort_r's comparator reads the slots through this. */
+typedef struct list_order {
+    wr_type type;
+    const uint8_t *slots;
+    const bool *present;
+    size_t width;
+} list_order;
+
+static int list_cmp(const void *a, const void *b, void *arg)
+{
+    const list_order *o = arg;
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    if (!o->present[i] || !o->present[j]) return (int)o->present[i] - (int)o->present[j];
+    return wr_value_cmp(o->type, o->slots + o->width * i, o->slots + o->width * j);
+}
+
+/*
+ * The stream as an ARRAY (or MULTISET) value in the heap. A MULTISET's elements are sorted, so
+ * that equal multisets encode equally whatever order their values arrived in.
+ */
+static wr_str list_value(const wr_agg_acc *acc, const list_state *s, wr_arena *heap)
+{
+    wr_type elem = acc->arg;
+    bool view = wr_type_is_view(elem.id);
+    size_t w = wr_type_width(elem.id);
+    uint32_t n = s->n;
+    uint8_t *slots = wr_malloc(w * (n ? n : 1));
+    bool *present = wr_malloc(n ? n : 1);
+    const char *p = s->ptr;
+    for (uint32_t i = 0; i < n; i++) {
+        present[i] = *p++;
+        if (!present[i]) continue;
+        if (view) {
+            wr_str v;
+            memcpy(&v.len, p, 4);
+            v.ptr = p + 4;
+            memcpy(slots + w * i, &v, sizeof v);
+            p += 4 + v.len;
+        } else {
+            memcpy(slots + w * i, p, w);
+            p += w;
+        }
+    }
+    if (acc->kind == WR_AGG_COLLECT && n > 1) {
+        uint32_t *order = wr_malloc(n * sizeof(uint32_t));
+        for (uint32_t i = 0; i < n; i++) order[i] = i;
+        list_order o = {elem, slots, present, w};
+        qsort_r(order, n, sizeof(uint32_t), list_cmp, &o);
+        uint8_t *sorted = wr_malloc(w * n);
+        bool *sp = wr_malloc(n);
+        for (uint32_t i = 0; i < n; i++) {
+            memcpy(sorted + w * i, slots + w * order[i], w);
+            sp[i] = present[order[i]];
+        }
+        wr_free(slots);
+        wr_free(present);
+        wr_free(order);
+        slots = sorted;
+        present = sp;
+    }
+    wr_buf b;
+    wr_buf_init(&b);
+    wr_array_encode(&b, elem, n, slots, present);
+    char *copy = wr_arena_alloc(heap, b.len ? b.len : 1);
+    memcpy(copy, b.data, b.len);
+    wr_str v = {copy, (uint32_t)b.len};
+    wr_buf_fini(&b);
+    wr_free(slots);
+    wr_free(present);
+    return v;
+}
+
+static void list_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t first, int n,
+                       wr_batch *out, int col, int row0)
+{
+    for (int i = 0; i < n; i++) {
+        const list_state *s = STATE_OF(list_state, first + i);
+        /* ARRAY_AGG over no rows is NULL; COLLECT an empty multiset. */
+        if (!s->has && acc->kind == WR_AGG_ARRAY_AGG) {
+            wr_batch_set_null(out, col, row0 + i);
+            continue;
+        }
+        ((wr_str *)out->cols[col].data)[row0 + i] = list_value(acc, s, st->heap);
+    }
+}
+
 /* ---- BOOL_AND, BOOL_OR ------------------------------------------------------------ */
 
 static int bool_update(UPDATE_ARGS)
@@ -1272,6 +1429,18 @@ static bool choose(wr_agg_acc *acc)
         acc->merge = lagg_merge;
         acc->final = lagg_final;
         return true;
+    case WR_AGG_ARRAY_AGG:
+    case WR_AGG_COLLECT: {
+        wr_type_id want = acc->kind == WR_AGG_ARRAY_AGG ? WR_TYPE_ARRAY : WR_TYPE_MULTISET;
+        if (p == WR_PHYS_NONE || acc->result.id != want ||
+            !wr_type_equal(wr_type_elem(acc->result), acc->arg))
+            return false;
+        SET_STATE(acc, list_state);
+        acc->update = acc->kind == WR_AGG_ARRAY_AGG ? array_agg_update : collect_update;
+        acc->merge = list_merge;
+        acc->final = list_final;
+        return true;
+    }
     case WR_AGG_BOOL_AND:
     case WR_AGG_BOOL_OR:
         if (p != WR_PHYS_BOOL || rp != WR_PHYS_BOOL) return false;

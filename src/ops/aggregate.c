@@ -4,6 +4,7 @@
  * operator in hash_agg.c, Expand in expand.c.
  */
 #include "aggregate_int.h"
+#include "../types/nested.h"
 
 #include <strings.h>
 
@@ -31,6 +32,8 @@ static const agg_name names[] = {
     {"LAST_VALUE", WR_AGG_LAST_VALUE},
     {"BOOL_AND", WR_AGG_BOOL_AND},
     {"BOOL_OR", WR_AGG_BOOL_OR},
+    {"ARRAY_AGG", WR_AGG_ARRAY_AGG},
+    {"COLLECT", WR_AGG_COLLECT},
     {"$SINGLE_VALUE", WR_AGG_SINGLE_VALUE},
 };
 
@@ -124,7 +127,20 @@ int wr_agg_resolve(const char *name, const wr_type *args, int nargs, bool distin
         break;
     case WR_AGG_MIN:
     case WR_AGG_MAX:
-        if (p == WR_PHYS_NONE) return type_error(err, pos, fn, "a comparable argument", arg);
+        /* Nested values have no order (Flink refuses them too). */
+        if (p == WR_PHYS_NONE || wr_type_is_nested((wr_type_id)arg.id))
+            return type_error(err, pos, fn, "a comparable argument", arg);
+        break;
+    case WR_AGG_ARRAY_AGG:
+    case WR_AGG_COLLECT:
+        if (p == WR_PHYS_NONE) return type_error(err, pos, fn, "a typed argument", arg);
+        /* The elements keep the argument's type; ARRAY_AGG is NULL over no rows, COLLECT an
+         * empty multiset. */
+        res = k == WR_AGG_ARRAY_AGG ? wr_type_array(arg, true) : wr_type_multiset(arg, false);
+        if (wr_type_depth(res) > WR_NESTED_MAX_DEPTH)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                   "%s of this argument would nest more than %d levels deep", fn,
+                                   WR_NESTED_MAX_DEPTH);
         break;
     case WR_AGG_FIRST_VALUE:
     case WR_AGG_LAST_VALUE:

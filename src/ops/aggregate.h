@@ -37,6 +37,8 @@ typedef enum wr_agg_kind {
     WR_AGG_LAST_VALUE,  /* last non-NULL value in arrival order */
     WR_AGG_BOOL_AND,
     WR_AGG_BOOL_OR,
+    WR_AGG_ARRAY_AGG,    /* the values (NULLs too) in arrival order; NULL over no rows */
+    WR_AGG_COLLECT,      /* the non-NULL values as a MULTISET; empty over no rows */
     WR_AGG_SINGLE_VALUE, /* a scalar subquery's value: NULL over no rows, an error over two */
     WR_AGG_USER,         /* a user-defined function (wr_agg_user), e.g. one written in C */
     WR_AGG_KIND_COUNT_
@@ -138,8 +140,9 @@ void wr_agg_output_types(const wr_type *in_types, const int *groups, int ngroups
  *   user functions          VARBINARY: the state's bytes, NULL for an empty
  *                           state; only functions that can merge
  * FIRST_VALUE and LAST_VALUE depend on arrival order, which an exchange does
- * not keep; LISTAGG too; SINGLE_VALUE must see every row; DISTINCT calls need
- * all values of a group together: such aggregations run in one phase.
+ * not keep; LISTAGG and ARRAY_AGG too; COLLECT's state is a list as well;
+ * SINGLE_VALUE must see every row; DISTINCT calls need all values of a group
+ * together: such aggregations run in one phase.
  */
 typedef enum wr_agg_phase {
     WR_AGG_ONE_PHASE, /* input rows in, results out */

@@ -25,6 +25,8 @@
 #include "../base/vec.h"
 #include "../expr/functions.h"
 #include "../expr/like.h"
+#include "../ops/unnest.h"
+#include "../types/nested.h"
 #include "parser.h"
 #include "plan.h"
 #include "userfunc.h"
@@ -236,7 +238,12 @@ static int corr_index(const scope *sc, int col)
     return -1;
 }
 
-static wr_expr *bind_ident(ectx *cx, const wr_ast_expr *ast)
+/*
+ * A column reference (name or table.name) in the expression's scope, its block's outer scope
+ * (correlation) or, after aggregation, among the groups. NULL with *missing set when there is no
+ * such column (err untouched, the caller reports it); NULL with err set for other errors.
+ */
+static wr_expr *bind_column(ectx *cx, const wr_ast_expr *ast, bool *missing)
 {
     const scope *sc = cx->sc;
     wr_error *err = cx->b->err;
@@ -260,7 +267,7 @@ static wr_expr *bind_ident(ectx *cx, const wr_ast_expr *ast)
             int k = oc >= 0 ? corr_index(ag->pre, oc) : -1;
             if (k >= 0) return wr_expr_column(k, ag->pre->outer->schema->types[oc], ast->pos);
         }
-        unknown_column(ag->pre, ast, err);
+        *missing = true;
         return NULL;
     }
     int c = resolve_local(sc, ast, err);
@@ -286,7 +293,69 @@ static wr_expr *bind_ident(ectx *cx, const wr_ast_expr *ast)
             return NULL;
         }
     }
-    unknown_column(sc, ast, err);
+    *missing = true;
+    return NULL;
+}
+
+/* The byte offset of part k of a dotted name (exact for unquoted names). */
+static int part_pos(const wr_ast_expr *ast, int k)
+{
+    int pos = ast->pos;
+    for (int i = 0; i < k; i++) pos += (int)strlen(ast->ident.parts[i]) + 1;
+    return pos;
+}
+
+/* x.name for a bound x of a ROW type; takes x; err positioned at pos when there is no field. */
+static wr_expr *bind_field_name(wr_expr *x, const char *name, int pos, wr_error *err)
+{
+    char t[WR_TYPE_NAME_MAX];
+    if (x->type.id != WR_TYPE_ROW) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "cannot read field '%s' of a value of type %s: only a ROW has fields", name,
+                        wr_type_name(x->type, t, sizeof(t)));
+        wr_expr_free(x);
+        return NULL;
+    }
+    int f = wr_row_field_index(x->type, name, strlen(name));
+    if (f < 0) {
+        wr_buf names;
+        wr_buf_init(&names);
+        const wr_nested *d = wr_type_nested(x->type);
+        for (int i = 0; i < d->nfields; i++)
+            wr_buf_printf(&names, "%s%s", i ? ", " : "", d->names[i]);
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos, "unknown field '%s' of %s (fields: %s)", name,
+                        wr_type_name(x->type, t, sizeof(t)), names.data);
+        wr_buf_fini(&names);
+        wr_expr_free(x);
+        return NULL;
+    }
+    return wr_bind_field(x, f, pos);
+}
+
+/*
+ * A dotted name: table.column or column first, then a column of a ROW type followed by field
+ * names (t.r.f, r.f.g), as Calcite resolves them: the longest prefix that names a column wins,
+ * a table qualifier before a column of the same name.
+ */
+static wr_expr *bind_ident(ectx *cx, const wr_ast_expr *ast)
+{
+    wr_error *err = cx->b->err;
+    int n = ast->ident.nparts;
+    for (int k = WR_MIN(n, 2); k >= 1; k--) {
+        wr_ast_expr prefix = *ast;
+        prefix.ident.nparts = k;
+        bool missing = false;
+        wr_expr *e = bind_column(cx, &prefix, &missing);
+        if (e == NULL && !missing) return NULL;
+        if (e == NULL) continue;
+        for (int i = k; i < n && e; i++)
+            e = bind_field_name(e, ast->ident.parts[i], part_pos(ast, i), err);
+        return e;
+    }
+    const scope *sc = cx->agg ? cx->agg->pre : cx->sc;
+    wr_ast_expr prefix = *ast;
+    prefix.ident.nparts = WR_MIN(n, 2);
+    unknown_column(sc, &prefix, err);
     return NULL;
 }
 
@@ -342,6 +411,16 @@ static int ast_children(const wr_ast_expr *e, const wr_ast_expr **out, int max)
     case WR_AST_CALL:
         for (int i = 0; i < e->call.nargs; i++) KID(e->call.args[i]);
         KID(e->call.filter);
+        break;
+    case WR_AST_CONSTRUCTOR:
+        for (int i = 0; i < e->ctor.nitems; i++) KID(e->ctor.items[i]);
+        break;
+    case WR_AST_SUBSCRIPT:
+        KID(e->subscript.arg);
+        KID(e->subscript.index);
+        break;
+    case WR_AST_FIELD:
+        KID(e->field.arg);
         break;
     default:
         break;
@@ -553,7 +632,7 @@ static wr_expr *bind_case(ectx *cx, const wr_ast_expr *ast)
                 cond =
                     wr_expr_cast(cond, wr_type_make(WR_TYPE_BOOLEAN, true), false, cond->pos, err);
             if (cond && cond->type.id != WR_TYPE_BOOLEAN) {
-                char t[64];
+                char t[WR_TYPE_NAME_MAX];
                 wr_error_set_at(err, WR_ERR_VALIDATION, cond->pos,
                                 "WHEN needs a BOOLEAN condition, but this one is %s",
                                 wr_type_name(cond->type, t, sizeof(t)));
@@ -575,7 +654,7 @@ static wr_expr *bind_case(ectx *cx, const wr_ast_expr *ast)
         wr_type c;
         wr_expr *x = args[branch[b]];
         if (!wr_type_common(t, x->type, &c)) {
-            char tx[64], ty[64];
+            char tx[WR_TYPE_NAME_MAX], ty[WR_TYPE_NAME_MAX];
             wr_type_names(t, x->type, tx, ty);
             wr_error_set_at(err, WR_ERR_VALIDATION, x->pos,
                             "CASE branches have incompatible types %s and %s", tx, ty);
@@ -604,6 +683,29 @@ fail:
     return NULL;
 }
 
+/* ARRAY[...], MAP[...], ROW(...) and (a, b, ...). */
+static wr_expr *bind_constructor(ectx *cx, const wr_ast_expr *ast)
+{
+    wr_error *err = cx->b->err;
+    int n = ast->ctor.nitems;
+    wr_expr **items = wr_calloc((size_t)n, sizeof(wr_expr *));
+    for (int i = 0; i < n; i++) {
+        if ((items[i] = bind_expr(cx, ast->ctor.items[i])) == NULL) {
+            for (int k = 0; k < i; k++) wr_expr_free(items[k]);
+            wr_free(items);
+            return NULL;
+        }
+    }
+    wr_expr *e = ast->ctor.kind == WR_CTOR_ARRAY ? wr_bind_array_value(items, n, ast->pos, err)
+                 : ast->ctor.kind == WR_CTOR_MAP ? wr_bind_map_value(items, n, ast->pos, err)
+                                                 : wr_bind_row_value(items, n, ast->pos, err);
+    if (e && wr_check_nesting(e->type, ast->pos, err)) {
+        wr_expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 static wr_expr *bind_expr_node(ectx *cx, const wr_ast_expr *ast)
 {
     wr_error *err = cx->b->err;
@@ -629,7 +731,7 @@ static wr_expr *bind_expr_node(ectx *cx, const wr_ast_expr *ast)
                 return wr_expr_call(WR_FN_NOT, wr_args1(a), 1, a->type, ast->pos, err);
         }
         if (a) {
-            char t[64];
+            char t[WR_TYPE_NAME_MAX];
             wr_error_set_at(
                 err, WR_ERR_VALIDATION, ast->pos, "cannot apply '%s' to an argument of type %s",
                 ast->unary.op == WR_OP_NOT ? "NOT" : "-", wr_type_name(a->type, t, sizeof(t)));
@@ -761,6 +863,21 @@ static wr_expr *bind_expr_node(ectx *cx, const wr_ast_expr *ast)
     case WR_AST_STAR:
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos, "'*' is only allowed in a SELECT list");
         return NULL;
+    case WR_AST_CONSTRUCTOR:
+        return bind_constructor(cx, ast);
+    case WR_AST_SUBSCRIPT: {
+        wr_expr *x = bind_expr(cx, ast->subscript.arg);
+        wr_expr *i = x ? bind_expr(cx, ast->subscript.index) : NULL;
+        if (!i) {
+            wr_expr_free(x);
+            return NULL;
+        }
+        return wr_bind_subscript(x, i, ast->pos, err);
+    }
+    case WR_AST_FIELD: {
+        wr_expr *x = bind_expr(cx, ast->field.arg);
+        return x ? bind_field_name(x, ast->field.name, ast->field.name_pos, err) : NULL;
+    }
     default:
         wr_error_set_at(err, WR_ERR_VALIDATION, ast->pos,
                         "this kind of expression is not supported here");
@@ -813,7 +930,7 @@ static wr_expr *need_boolean(wr_expr *e, const char *clause, wr_error *err)
     if (e->type.id == WR_TYPE_NULL)
         return wr_expr_cast(e, wr_type_make(WR_TYPE_BOOLEAN, true), false, e->pos, err);
     if (e->type.id != WR_TYPE_BOOLEAN) {
-        char t[64];
+        char t[WR_TYPE_NAME_MAX];
         wr_error_set_at(err, WR_ERR_VALIDATION, e->pos,
                         "%s needs a BOOLEAN condition, but this one is %s", clause,
                         wr_type_name(e->type, t, sizeof(t)));
@@ -1012,14 +1129,22 @@ static wr_expr *bind_call(ectx *cx, const wr_ast_expr *ast)
     }
     if (cx->b->cat && wr_catalog_find_function(cx->b->cat, ast->call.name))
         return wr_userfunc_bind(cx->b->cat, ast->call.name, args, n, ast->pos, err);
-    return wr_func_bind(ast->call.name, args, n, ast->pos, err);
+    wr_expr *e = wr_func_bind(ast->call.name, args, n, ast->pos, err);
+    /* MAP_ENTRIES and the like wrap their argument's type in more levels. */
+    if (e && wr_check_nesting(e->type, ast->pos, err)) {
+        wr_expr_free(e);
+        return NULL;
+    }
+    return e;
 }
 
 /* After aggregation: an aggregate call or a grouped expression becomes its column. */
 static wr_expr *match_agg(ectx *cx, const wr_ast_expr *ast)
 {
     const aggctx *ag = cx->agg;
-    if (ast->kind == WR_AST_LITERAL || ast->kind == WR_AST_IDENT) return NULL;
+    /* A dotted name may be a grouped field (GROUP BY r.f); plain names are bind_ident's. */
+    if (ast->kind == WR_AST_LITERAL || (ast->kind == WR_AST_IDENT && ast->ident.nparts == 1))
+        return NULL;
     char *d = ast_dump(ast);
     wr_expr *e = NULL;
     for (int g = 0; g < ag->ngroups && !e; g++)
@@ -1148,6 +1273,144 @@ static int rename_columns(binder *b, const wr_ast_from *f, wr_plan *p)
     return 0;
 }
 
+/* One row without columns: what SELECT without FROM and a standalone UNNEST read. */
+static wr_plan *one_empty_row(void)
+{
+    wr_plan *p = plan_new(WR_PLAN_VALUES);
+    wr_batch *one = wr_batch_new(NULL, 0, 1);
+    one->count = 1;
+    p->batches = wr_malloc(sizeof(wr_batch *));
+    p->batches[0] = one;
+    p->nbatches = 1;
+    return p;
+}
+
+/*
+ * UNNEST(expr) [WITH ORDINALITY] [AS alias(names)] over input: expr is bound in ls (the FROM
+ * items to its left), the element columns follow input's, named as Calcite names them (EXPR$0;
+ * KEY, VALUE of a MAP; the fields of an array of ROWs; ORDINALITY) unless the alias renames
+ * them. outer: LEFT JOIN ... ON TRUE. Adds the alias's relation to sc. Takes ownership of input.
+ */
+static wr_plan *bind_unnest(binder *b, const wr_ast_from *f, wr_plan *input, const scope *ls,
+                            bool outer, scope *sc)
+{
+    wr_error *err = b->err;
+    const wr_ast_expr *x = f->unnest.exprs[0];
+    wr_expr *e = NULL;
+    char tn[WR_TYPE_NAME_MAX];
+    if (f->unnest.nexprs != 1) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->unnest.exprs[1]->pos,
+                        "UNNEST of more than one collection is not supported");
+        goto fail;
+    }
+    if (contains_subquery(x)) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, x->pos, "subqueries in UNNEST are not supported");
+        goto fail;
+    }
+    ectx cx = {b, ls, NULL, NULL, "UNNEST", NULL};
+    if (!(e = bind_expr(&cx, x))) goto fail;
+    bool ord = f->unnest.with_ordinality;
+    int nel = wr_unnest_types(e->type, outer, ord, NULL);
+    if (nel < 0) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, x->pos,
+                        "UNNEST expands an ARRAY, a MULTISET or a MAP, not %s",
+                        wr_type_name(e->type, tn, sizeof(tn)));
+        goto fail;
+    }
+    if (f->ncolumn_aliases && f->ncolumn_aliases != nel) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->alias_pos >= 0 ? f->alias_pos : f->pos,
+                        "%d column names given for an UNNEST of %d columns", f->ncolumn_aliases,
+                        nel);
+        goto fail;
+    }
+    wr_type *types = wr_malloc((size_t)nel * sizeof(wr_type));
+    wr_unnest_types(e->type, outer, ord, types);
+    wr_plan *p = plan_new(WR_PLAN_UNNEST);
+    p->input = input;
+    p->join_type = outer ? WR_JOIN_TYPE_LEFT : WR_JOIN_TYPE_INNER;
+    p->ordinality = ord;
+    p->projs = wr_malloc(sizeof(wr_expr *));
+    p->projs[0] = e;
+    p->nprojs = 1;
+    int nin = input->schema->ncols;
+    for (int i = 0; i < nin; i++)
+        wr_schema_add(p->schema, input->schema->names[i], input->schema->types[i]);
+    wr_type elem = e->type.id == WR_TYPE_MAP ? e->type : wr_type_elem(e->type);
+    for (int i = 0; i < nel; i++) {
+        const char *name = "EXPR$0";
+        if (f->ncolumn_aliases)
+            name = f->column_aliases[i];
+        else if (ord && i == nel - 1)
+            name = "ORDINALITY";
+        else if (elem.id == WR_TYPE_MAP)
+            name = i == 0 ? "KEY" : "VALUE";
+        else if (elem.id == WR_TYPE_ROW)
+            name = wr_type_nested(elem)->names[i];
+        wr_schema_add(p->schema, name, types[i]);
+    }
+    wr_free(types);
+    add_rel(sc, f->alias, nin, nel);
+    return p;
+fail:
+    wr_expr_free(e);
+    wr_plan_free(input);
+    return NULL;
+}
+
+/* t [CROSS|LEFT] JOIN UNNEST(t.a) [ON ...], also t, UNNEST(t.a): UNNEST reads the left side. */
+static int bind_unnest_join(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out,
+                            scope *sc)
+{
+    wr_error *err = b->err;
+    wr_ast_join_kind k = f->join.kind;
+    const wr_ast_expr *on = f->join.on;
+    bool left_outer = k == WR_JOIN_LEFT;
+    if (k == WR_JOIN_RIGHT || k == WR_JOIN_FULL || f->join.natural || f->join.nusing)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, f->join.right->pos,
+                               "UNNEST joins the rows to its left with CROSS JOIN, a comma, "
+                               "[INNER] JOIN ... ON or LEFT JOIN ... ON TRUE only");
+    if (left_outer &&
+        !(on && on->kind == WR_AST_LITERAL && on->lit.kind == WR_LIT_BOOL && on->lit.b))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, on ? on->pos : f->join.right->pos,
+                               "LEFT JOIN UNNEST needs the condition ON TRUE");
+    wr_plan *left = NULL;
+    int rc = bind_from(b, f->join.left, outer, &left, sc);
+    if (rc) return rc;
+    scope ls = *sc;
+    ls.schema = left->schema;
+    ls.outer = NULL;
+    ls.corr = NULL;
+    ls.corr_dumps = NULL;
+    ls.ncorr = 0;
+    ls.corr_base = -1;
+    wr_plan *p = bind_unnest(b, f->join.right, left, &ls, left_outer, sc);
+    if (!p) return err->code;
+    if (on && !left_outer) {
+        /* An inner join's condition filters the expanded rows. */
+        scope js = *sc;
+        js.schema = p->schema;
+        js.outer = NULL;
+        js.corr = NULL;
+        js.corr_dumps = NULL;
+        js.ncorr = 0;
+        js.corr_base = -1;
+        if (contains_subquery(on)) {
+            wr_plan_free(p);
+            return wr_error_set_at(err, WR_ERR_VALIDATION, on->pos,
+                                   "subqueries in ON conditions are not supported");
+        }
+        ectx cx = {b, &js, NULL, NULL, "ON", NULL};
+        wr_expr *cond = need_boolean(bind_expr(&cx, on), "ON", err);
+        if (!cond) {
+            wr_plan_free(p);
+            return err->code;
+        }
+        p = calc_identity(p, cond, NULL, NULL, 0);
+    }
+    *out = p;
+    return 0;
+}
+
 static int bind_from_item(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out,
                           scope *sc)
 {
@@ -1203,9 +1466,19 @@ static int bind_from_item(binder *b, const wr_ast_from *f, const scope *outer, w
         add_rel(sc, f->alias, 0, p->schema->ncols);
         return rename_columns(b, f, p);
     }
+    if (f->kind == WR_FROM_UNNEST) {
+        /* UNNEST on its own: over one row without columns; it reads no other FROM item. */
+        scope ls = {0};
+        ls.corr_base = -1;
+        ls.outer = outer;
+        wr_plan *input = one_empty_row();
+        ls.schema = input->schema;
+        *out = bind_unnest(b, f, input, &ls, false, sc);
+        return *out ? 0 : err->code;
+    }
     if (f->kind != WR_FROM_JOIN)
         return wr_error_set_at(err, WR_ERR_VALIDATION, f->pos,
-                               "table functions, window TVFs and UNNEST are not supported yet");
+                               "table functions and window TVFs are not supported yet");
     return bind_from(b, f, outer, out, sc);
 }
 
@@ -1213,6 +1486,7 @@ static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_pla
 {
     wr_error *err = b->err;
     if (f->kind != WR_FROM_JOIN) return bind_from_item(b, f, outer, out, sc);
+    if (f->join.right->kind == WR_FROM_UNNEST) return bind_unnest_join(b, f, outer, out, sc);
     wr_plan *left = NULL, *right = NULL;
     scope rs = {0};
     rs.corr_base = -1;
@@ -1918,6 +2192,17 @@ static wr_plan *projection_plan(projection *p, wr_plan *input, wr_expr *filter)
     return c;
 }
 
+/* Refuses to sort by a nested value (Flink does too): nonzero with err at pos. */
+static int unordered(wr_type t, int pos, const char *clause, wr_error *err)
+{
+    if (!wr_type_is_nested(t.id)) return 0;
+    char tn[WR_TYPE_NAME_MAX];
+    return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                           "%s cannot sort by a value of type %s: ARRAY, MAP, MULTISET and ROW "
+                           "values have no order",
+                           clause, wr_type_name(t, tn, sizeof(tn)));
+}
+
 /* A constant integer of an ORDER BY item (ORDER BY 2), or 0. */
 static int ordinal_of(const wr_ast_expr *e)
 {
@@ -1967,6 +2252,7 @@ static int bind_order(ectx *cx, const wr_ast_query *q, projection *proj, int fir
                 wr_expr_free(e);
             }
         }
+        if (unordered(proj->exprs.v[col]->type, it->expr->pos, "ORDER BY", err)) return err->code;
         wr_sort_key k = {col, it->desc, it->nulls ? it->nulls == 1 : !it->desc};
         WR_VEC_PUSH(keys, k);
     }
@@ -2321,6 +2607,10 @@ static int bind_windows(binder *b, const wr_ast_query *q, ectx *cx, wr_plan **in
         for (int i = 0; i < w->norder_by && rc == 0; i++) {
             const wr_ast_order_item *it = &w->order_by[i];
             wr_expr *e = bind_expr(cx, it->expr);
+            if (e && unordered(e->type, it->expr->pos, "ORDER BY of an OVER window", err)) {
+                wr_expr_free(e);
+                e = NULL;
+            }
             if (!e)
                 rc = err->code;
             else {
@@ -2821,6 +3111,7 @@ static int bind_output_order(binder *b, const wr_ast_query *q, const wr_schema *
         if (col < 0)
             return wr_error_set_at(b->err, WR_ERR_VALIDATION, it->expr->pos,
                                    "ORDER BY here must name an output column or give its position");
+        if (unordered(out->types[col], it->expr->pos, "ORDER BY", b->err)) return b->err->code;
         wr_sort_key k = {col, it->desc, it->nulls ? it->nulls == 1 : !it->desc};
         WR_VEC_PUSH(keys, k);
     }
@@ -2890,12 +3181,7 @@ static wr_plan *bind_select(binder *b, const wr_ast_query *q, const scope *outer
         if (bind_from(b, q->select.from, outer, &blk.plan, &blk.sc)) goto fail;
     } else {
         /* SELECT without FROM reads one empty row. */
-        blk.plan = plan_new(WR_PLAN_VALUES);
-        wr_batch *one = wr_batch_new(NULL, 0, 1);
-        one->count = 1;
-        blk.plan->batches = wr_malloc(sizeof(wr_batch *));
-        blk.plan->batches[0] = one;
-        blk.plan->nbatches = 1;
+        blk.plan = one_empty_row();
     }
     blk.sc.schema = blk.plan->schema;
     if (q->select.where && bind_where(b, &blk, q->select.where)) goto fail;
@@ -3031,7 +3317,7 @@ static wr_plan *bind_setop(binder *b, const wr_ast_query *q, const scope *outer)
     for (int i = 0; i < n; i++) {
         wr_type a = l->schema->types[i], c = r->schema->types[i];
         if (!wr_type_common(a, c, &types[i])) {
-            char x[64], y[64];
+            char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
             wr_type_names(a, c, x, y);
             wr_error_set_at(err, WR_ERR_VALIDATION, q->setop.right->pos,
                             "column %d of %s has incompatible types %s and %s", i + 1, opname, x,
@@ -3136,7 +3422,7 @@ static wr_plan *bind_values(wr_expr ***rows, int nrows, int ncols, const char *c
         for (int r = 0; r < nrows; r++) {
             wr_type u;
             if (!wr_type_common(t, rows[r][c]->type, &u)) {
-                char x[64], y[64];
+                char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
                 wr_type_names(t, rows[r][c]->type, x, y);
                 rc = wr_error_set_at(err, WR_ERR_VALIDATION, rows[r][c]->pos,
                                      "VALUES column %d has incompatible types %s and %s", c + 1, x,
@@ -3241,7 +3527,7 @@ static wr_plan *bind_values_query(binder *b, const wr_ast_query *q, const wr_typ
         for (int r = 0; hint && r < nrows; r++)
             for (int c = 0; c < ncols; c++)
                 if (!wr_assignable(rows[r][c]->type, hint[c])) {
-                    char x[64], y[64];
+                    char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
                     wr_type_names(rows[r][c]->type, hint[c], x, y);
                     wr_error_set_at(err, WR_ERR_VALIDATION, rows[r][c]->pos,
                                     "type mismatch: this value is %s but its column is %s", x, y);
@@ -3333,7 +3619,7 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
         }
         wr_type a = in->types[target[i]], b = want->types[i];
         if (!wr_assignable(a, b)) {
-            char x[64], y[64];
+            char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
             wr_type_names(a, b, x, y);
             wr_error_set_at(err, WR_ERR_VALIDATION, item_pos(query, target[i]),
                             "type mismatch for column '%s' of table '%s': the query produces %s "

@@ -280,6 +280,14 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         names_list(plan->schema, out);
         wr_buf_puts(out, "])\n");
         break;
+    case WR_PLAN_UNNEST:
+        wr_buf_puts(out, "Unnest(collection=[");
+        wr_expr_format(plan->projs[0], names, out);
+        wr_buf_printf(out, "], joinType=[%s]%s, fields=[", wr_join_type_name(plan->join_type),
+                      plan->ordinality ? ", ordinality=[true]" : "");
+        names_list(plan->schema, out);
+        wr_buf_puts(out, "])\n");
+        break;
     }
     free_names(owned, nnames);
     if (plan->input) explain_node(plan->input, depth + 1, out);

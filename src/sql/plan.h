@@ -36,6 +36,7 @@ typedef enum wr_plan_kind {
     WR_PLAN_UNION,     /* UNION ALL of inputs[] (equal column types) */
     WR_PLAN_REPLICATE, /* each input row as many times as its last (BIGINT) column says */
     WR_PLAN_OVER,      /* OVER window calls: input columns + one column per call */
+    WR_PLAN_UNNEST,    /* input columns + the elements of projs[0] (ops/unnest.h), a row each */
 } wr_plan_kind;
 
 typedef struct wr_plan wr_plan;
@@ -63,7 +64,7 @@ struct wr_plan {
     wr_batch **batches; /* VALUES; owned */
     int nbatches;
     wr_expr *filter; /* CALC (may be NULL); JOIN: the residual condition (may be NULL) */
-    wr_expr **projs; /* CALC */
+    wr_expr **projs; /* CALC; UNNEST: the collection over the input row (one) */
     int nprojs;
     int *groups; /* AGG: group columns of input; EXPAND: the grouped columns */
     int ngroups;
@@ -71,7 +72,8 @@ struct wr_plan {
     int naggs;
     uint64_t *sets; /* EXPAND: one bitmask over groups[] per grouping set */
     int nsets;
-    wr_join_type join_type; /* JOIN */
+    wr_join_type join_type; /* JOIN; UNNEST: INNER, or LEFT for a row of NULLs when empty */
+    bool ordinality;        /* UNNEST: WITH ORDINALITY */
     int *left_keys, *right_keys;
     bool *null_safe;
     int nkeys;

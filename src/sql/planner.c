@@ -23,6 +23,7 @@
 #include "../connectors/memtable.h"
 #include "../ops/calc.h"
 #include "../ops/replicate.h"
+#include "../ops/unnest.h"
 #include "../ops/values.h"
 #include "plan.h"
 
@@ -358,6 +359,22 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         wr_operator_spec spec = wr_replicate_spec(is->types, is->ncols);
         spec.parallelism = in_par;
         int v = add_vertex(t, "Replicate", &spec, plan);
+        wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
+        *par = in_par;
+        return v;
+    }
+    case WR_PLAN_UNNEST: {
+        /* Stateless and row by row: chained to its input, as a Calc is. */
+        int in_par;
+        int in = translate(t, plan->input, &in_par, bounded);
+        if (in < 0) return in;
+        const wr_schema *is = plan->input->schema;
+        wr_operator_spec spec =
+            wr_unnest_spec(is->types, is->ncols, plan->projs[0],
+                           plan->join_type == WR_JOIN_TYPE_LEFT, plan->ordinality);
+        plan->projs[0] = NULL;
+        spec.parallelism = in_par;
+        int v = add_vertex(t, "Unnest", &spec, plan);
         wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
         *par = in_par;
         return v;

@@ -9,6 +9,7 @@
 #include "../base/alloc.h"
 #include "../base/config.h"
 #include "../types/decimal.h"
+#include "../types/nested.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,8 +149,16 @@ wr_expr *wr_bind_literal(const wr_ast_expr *ast, wr_error *err)
 
 void wr_type_names(wr_type a, wr_type b, char *x, char *y)
 {
-    wr_type_name(a, x, 64);
-    wr_type_name(b, y, 64);
+    wr_type_name(a, x, WR_TYPE_NAME_MAX);
+    wr_type_name(b, y, WR_TYPE_NAME_MAX);
+}
+
+int wr_check_nesting(wr_type t, int pos, wr_error *err)
+{
+    if (wr_type_depth(t) <= WR_NESTED_MAX_DEPTH) return 0;
+    return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                           "this value's type is nested more than %d levels deep",
+                           WR_NESTED_MAX_DEPTH);
 }
 
 /*
@@ -178,7 +187,7 @@ int wr_unify(wr_expr **a, wr_expr **b, const char *op, int pos, bool numeric_onl
     bool ok = wr_type_common(ta, tb, common);
     if (ok && numeric_only && !wr_type_is_numeric(common->id)) ok = false;
     if (!ok) {
-        char x[64], y[64];
+        char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
         wr_type_names(ta, tb, x, y);
         return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                "cannot apply '%s' to arguments of type %s and %s", op, x, y);
@@ -331,7 +340,7 @@ static wr_expr *bind_temporal(wr_func fn, const char *name, wr_expr *a, wr_expr 
         hint = "; use TIMESTAMPDIFF(unit, a, b) for the time between two points";
     }
     if (!ok) {
-        char tx[64], ty[64];
+        char tx[WR_TYPE_NAME_MAX], ty[WR_TYPE_NAME_MAX];
         wr_type_names(a->type, b->type, tx, ty);
         wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                         "cannot apply '%s' to arguments of type %s and %s%s", name, tx, ty, hint);
@@ -366,7 +375,7 @@ wr_expr *wr_bind_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_error 
             if ((*x)->type.id == WR_TYPE_NULL) {
                 *x = wr_expr_cast(*x, wr_type_make(WR_TYPE_BOOLEAN, true), false, (*x)->pos, err);
             } else if ((*x)->type.id != WR_TYPE_BOOLEAN) {
-                char t[64];
+                char t[WR_TYPE_NAME_MAX];
                 wr_error_set_at(err, WR_ERR_VALIDATION, (*x)->pos,
                                 "%s needs BOOLEAN operands, but this one is %s",
                                 op == WR_OP_AND ? "AND" : "OR",
@@ -389,6 +398,19 @@ wr_expr *wr_bind_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_error 
         (wr_type_is_exact(x) || x == WR_TYPE_NULL) && (wr_type_is_exact(y) || y == WR_TYPE_NULL))
         return bind_decimal(fn, a, b, pos, err);
     bool compare = !arith && fn != WR_FN_CONCAT;
+    if (compare && fn != WR_FN_EQ && fn != WR_FN_NE &&
+        (wr_type_is_nested(x) || wr_type_is_nested(y))) {
+        /* Nested values have no order, as in Flink: only = and <> (and IS DISTINCT FROM). */
+        char tx[WR_TYPE_NAME_MAX], ty[WR_TYPE_NAME_MAX];
+        wr_type_names(a->type, b->type, tx, ty);
+        wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                        "cannot apply '%s' to arguments of type %s and %s: ARRAY, MAP, MULTISET "
+                        "and ROW values compare with = and <> only",
+                        name, tx, ty);
+        wr_expr_free(a);
+        wr_expr_free(b);
+        return NULL;
+    }
     if (compare) {
         /* A string compared with a time is read as that time (Calcite's implicit coercion):
          * WHERE d > '2024-01-01'. Strings never turn into numbers. */
@@ -409,7 +431,7 @@ wr_expr *wr_bind_binary(wr_ast_op op, wr_expr *a, wr_expr *b, int pos, wr_error 
         for (int k = 0; k < 2; k++) {
             wr_expr *e = k ? b : a;
             if (!wr_type_is_string(e->type.id) && e->type.id != WR_TYPE_NULL) {
-                char t[64];
+                char t[WR_TYPE_NAME_MAX];
                 wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                 "cannot apply '||' to an argument of type %s; CAST it to STRING",
                                 wr_type_name(e->type, t, sizeof(t)));
@@ -449,7 +471,54 @@ static bool check_param(const wr_ast_type *t, int p, int lo, int hi, const char 
     return false;
 }
 
-static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
+static bool map_type(const wr_ast_type *t, int depth, wr_type *out, wr_error *err);
+
+/*
+ * ARRAY<T>, MULTISET<T>, MAP<K, V> and ROW<name T, ...>: the parts first, then the interned
+ * type. depth is the nesting level t is at (1 for an outermost constructed type), so that a
+ * type nested deeper than WR_NESTED_MAX_DEPTH is refused at the level that is too deep.
+ */
+static bool map_nested(const wr_ast_type *t, int depth, wr_type *out, wr_error *err)
+{
+    if (depth > WR_NESTED_MAX_DEPTH) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
+                        "type %s is nested more than %d levels deep", t->name, WR_NESTED_MAX_DEPTH);
+        return false;
+    }
+    bool is_row = strcmp(t->name, "ROW") == 0;
+    if (is_row && t->nchildren > WR_ROW_MAX_FIELDS) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, t->pos, "a ROW may have at most %d fields, not %d",
+                        WR_ROW_MAX_FIELDS, t->nchildren);
+        return false;
+    }
+    wr_type parts[2]; /* ARRAY and MULTISET: the element; MAP: key and value */
+    wr_type *fields = is_row ? wr_malloc((size_t)t->nchildren * sizeof(wr_type)) : parts;
+    bool ok = true;
+    for (int i = 0; i < t->nchildren && ok; i++) {
+        ok = map_type(&t->children[i], depth + 1, &fields[i], err);
+        for (int k = 0; ok && is_row && k < i; k++) {
+            if (strcmp(t->field_names[k], t->field_names[i]) != 0) continue;
+            wr_error_set_at(err, WR_ERR_VALIDATION, t->children[i].pos,
+                            "field '%s' appears twice in the ROW", t->field_names[i]);
+            ok = false;
+        }
+    }
+    if (ok) {
+        bool nullable = !t->not_null;
+        if (is_row)
+            *out = wr_type_row(fields, t->field_names, t->nchildren, nullable);
+        else if (strcmp(t->name, "MAP") == 0)
+            *out = wr_type_map(fields[0], fields[1], nullable);
+        else if (strcmp(t->name, "MULTISET") == 0)
+            *out = wr_type_multiset(fields[0], nullable);
+        else
+            *out = wr_type_array(fields[0], nullable);
+    }
+    if (is_row) wr_free(fields);
+    return ok;
+}
+
+static bool map_type(const wr_ast_type *t, int depth, wr_type *out, wr_error *err)
 {
     static const struct {
         const char *name;
@@ -465,6 +534,7 @@ static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
         {"DATE", WR_TYPE_DATE},           {"TIME", WR_TYPE_TIME},
         {"TIMESTAMP", WR_TYPE_TIMESTAMP}, {"TIMESTAMP_LTZ", WR_TYPE_TIMESTAMP_LTZ},
     };
+    if (t->children) return map_nested(t, depth, out, err);
     for (size_t i = 0; i < WR_ARRAY_LEN(names); i++) {
         if (strcmp(t->name, names[i].name) != 0) continue;
         wr_type_id id = names[i].id;
@@ -504,14 +574,14 @@ static bool map_type(const wr_ast_type *t, wr_type *out, wr_error *err)
     wr_error_set_at(err, WR_ERR_VALIDATION, t->pos,
                     "type %s is not supported; supported types: BOOLEAN, TINYINT, SMALLINT, INT, "
                     "BIGINT, FLOAT, DOUBLE, DECIMAL, CHAR, VARCHAR, STRING, BINARY, VARBINARY, "
-                    "BYTES, DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ",
+                    "BYTES, DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ, ARRAY, MAP, MULTISET, ROW",
                     t->name);
     return false;
 }
 
 bool wr_bind_type(const wr_ast_type *t, wr_type *out, wr_error *err)
 {
-    return map_type(t, out, err);
+    return map_type(t, 1, out, err);
 }
 
 /* ---- interval literals ------------------------------------------------------- */
@@ -646,6 +716,15 @@ wr_expr *wr_bind_unit_arg(const char *func, int index, const wr_ast_expr *arg)
 bool wr_assignable(wr_type from, wr_type to)
 {
     wr_type_id f = (wr_type_id)from.id, t = (wr_type_id)to.id;
+    if (wr_type_is_nested(f) && f == t) {
+        /* Part by part: ARRAY<INT> goes into ARRAY<BIGINT>, a ROW into a ROW of as many fields
+         * whatever their names (Flink matches fields by position). */
+        const wr_nested *a = wr_type_nested(from), *b = wr_type_nested(to);
+        if (a->nfields != b->nfields) return false;
+        for (int i = 0; i < a->nfields; i++)
+            if (!wr_assignable(a->fields[i], b->fields[i])) return false;
+        return true;
+    }
     if (f == WR_TYPE_NULL || f == t) return true;
     if (wr_type_is_string(f) && wr_type_is_string(t)) return true;
     if (wr_type_is_binary(f) && wr_type_is_binary(t)) return true;

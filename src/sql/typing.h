@@ -47,8 +47,17 @@ int wr_unify(wr_expr **a, wr_expr **b, const char *op, int pos, bool numeric_onl
 /* Whether a value of type from may be written to a column of type to without an explicit CAST. */
 bool wr_assignable(wr_type from, wr_type to);
 
-/* Both types' names into x and y (64 bytes each), for messages. */
+/* Room for a type's name in messages (longer names are cut). */
+#define WR_TYPE_NAME_MAX 256
+
+/* Both types' names into x and y (WR_TYPE_NAME_MAX bytes each), for messages. */
 void wr_type_names(wr_type a, wr_type b, char *x, char *y);
+
+/*
+ * Refuses a value whose type nests ARRAY, MAP, MULTISET or ROW more than WR_NESTED_MAX_DEPTH
+ * levels deep (ARRAY[ARRAY[...]], an aggregate's array of arrays): 0, or an error at pos.
+ */
+int wr_check_nesting(wr_type t, int pos, wr_error *err);
 
 /* Argument arrays for wr_expr_call. */
 wr_expr **wr_args1(wr_expr *a);

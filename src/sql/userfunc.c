@@ -17,6 +17,7 @@
 #include "../expr/kernels.h"
 #include "../ops/aggregate.h"
 #include "../types/decimal.h"
+#include "../types/nested.h"
 #include "parser.h"
 #include "typing.h"
 
@@ -73,8 +74,13 @@ static int parse_types(const char *name, const char *field, const char *text, in
         rc = wr_error_set(&perr, WR_ERR_VALIDATION, "expected one data type");
     *out = wr_calloc((size_t)(n ? n : 1), sizeof(wr_type));
     *nout = n;
-    for (int i = 0; i < n && rc == 0; i++)
-        if (!wr_bind_type(&types[i], &(*out)[i], &perr)) rc = perr.code;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (!wr_bind_type(&types[i], &(*out)[i], &perr))
+            rc = perr.code;
+        else if (wr_type_is_nested((*out)[i].id)) /* weir_value has no nested values yet */
+            rc = wr_error_set(&perr, WR_ERR_VALIDATION, "type %s is not supported here",
+                              types[i].name);
+    }
     wr_arena_fini(&arena);
     if (rc == 0) return 0;
     wr_free(*out);

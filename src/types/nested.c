@@ -7,6 +7,7 @@
 #include "../base/alloc.h"
 
 #include <assert.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -161,6 +162,11 @@ void wr_array_open(wr_array_reader *r, wr_type elem, wr_str value)
     r->validity = p + 4;
     r->slots = r->validity + (r->n + 7) / 8;
     r->payload = r->view ? r->slots + 4 * ((size_t)r->n + 1) : NULL;
+}
+
+uint32_t wr_array_size(wr_str value)
+{
+    return get_u32((const uint8_t *)value.ptr);
 }
 
 bool wr_array_get(const wr_array_reader *r, uint32_t i, void *slot)
@@ -357,6 +363,64 @@ void wr_row_value_encode(wr_buf *out, const wr_nested *row, const void *const *s
     }
 }
 
+/* ---- order -------------------------------------------------------------------------------------
+ */
+
+int wr_value_cmp(wr_type t, const void *a, const void *b)
+{
+    union {
+        wr_int128 i128;
+        wr_str s;
+        int64_t i64;
+        double f64;
+        float f32;
+        int32_t i32;
+        int16_t i16;
+        int8_t i8;
+        uint8_t u8;
+    } x, y;
+    size_t w = wr_type_width((wr_type_id)t.id);
+    memcpy(&x, a, w);
+    memcpy(&y, b, w);
+    switch ((wr_type_id)t.id) {
+    case WR_TYPE_NULL:
+        return 0;
+    case WR_TYPE_BOOLEAN:
+        return (x.u8 != 0) - (y.u8 != 0);
+    case WR_TYPE_TINYINT:
+        return (x.i8 > y.i8) - (x.i8 < y.i8);
+    case WR_TYPE_SMALLINT:
+        return (x.i16 > y.i16) - (x.i16 < y.i16);
+    case WR_TYPE_INT:
+    case WR_TYPE_DATE:
+    case WR_TYPE_TIME:
+    case WR_TYPE_INTERVAL_YM:
+        return (x.i32 > y.i32) - (x.i32 < y.i32);
+    case WR_TYPE_BIGINT:
+    case WR_TYPE_TIMESTAMP:
+    case WR_TYPE_TIMESTAMP_LTZ:
+    case WR_TYPE_INTERVAL_DT:
+        return (x.i64 > y.i64) - (x.i64 < y.i64);
+    case WR_TYPE_DECIMAL:
+        return (x.i128 > y.i128) - (x.i128 < y.i128);
+    case WR_TYPE_FLOAT:
+    case WR_TYPE_DOUBLE: {
+        double p = t.id == WR_TYPE_FLOAT ? x.f32 : x.f64, q = t.id == WR_TYPE_FLOAT ? y.f32 : y.f64;
+        if (p < q) return -1;
+        if (p > q) return 1;
+        bool pn = p != p, qn = q != q;
+        if (pn || qn) return (int)pn - (int)qn;
+        return (int)signbit(q) - (int)signbit(p);
+    }
+    default: { /* strings, byte strings, nested values */
+        uint32_t n = x.s.len < y.s.len ? x.s.len : y.s.len;
+        int c = n ? memcmp(x.s.ptr, y.s.ptr, n) : 0;
+        if (c) return c;
+        return (x.s.len > y.s.len) - (x.s.len < y.s.len);
+    }
+    }
+}
+
 /* ---- text --------------------------------------------------------------------------------------
  */
 
@@ -382,13 +446,49 @@ static void format_array(wr_type elem, wr_str value, int style, wr_value_format_
     wr_buf_putc(out, ']');
 }
 
+/* Whether elements i and j of r are the same value (both NULL counts as the same). */
+static bool same_elem(const wr_array_reader *r, uint32_t i, uint32_t j)
+{
+    slot a, b;
+    bool pa = wr_array_get(r, i, &a), pb = wr_array_get(r, j, &b);
+    if (!pa || !pb) return pa == pb;
+    if (!r->view) return memcmp(&a, &b, r->width) == 0;
+    return a.s.len == b.s.len && (a.s.len == 0 || memcmp(a.s.ptr, b.s.ptr, a.s.len) == 0);
+}
+
+/* {a=2, b=1}: each distinct element once, in the order it first occurs, with its count. */
+static void format_multiset(wr_type elem, wr_str value, int style, wr_value_format_fn fmt,
+                            wr_buf *out)
+{
+    wr_array_reader r;
+    wr_array_open(&r, elem, value);
+    wr_buf_putc(out, '{');
+    bool first = true;
+    for (uint32_t i = 0; i < r.n; i++) {
+        bool seen = false;
+        for (uint32_t k = 0; k < i && !seen; k++) seen = same_elem(&r, k, i);
+        if (seen) continue;
+        uint32_t count = 1;
+        for (uint32_t k = i + 1; k < r.n; k++) count += same_elem(&r, i, k);
+        if (!first) wr_buf_puts(out, ", ");
+        first = false;
+        slot s;
+        bool present = wr_array_get(&r, i, &s);
+        fmt(elem, &s, present, style, out);
+        wr_buf_printf(out, "=%u", count);
+    }
+    wr_buf_putc(out, '}');
+}
+
 void wr_nested_format(wr_type t, wr_str value, int style, wr_value_format_fn fmt, wr_buf *out)
 {
     const wr_nested *d = wr_type_nested(t);
     switch ((wr_type_id)t.id) {
     case WR_TYPE_ARRAY:
-    case WR_TYPE_MULTISET:
         format_array(d->fields[0], value, style, fmt, out);
+        break;
+    case WR_TYPE_MULTISET:
+        format_multiset(d->fields[0], value, style, fmt, out);
         break;
     case WR_TYPE_MAP: {
         wr_array_reader k, v;

@@ -93,6 +93,8 @@ typedef struct wr_array_reader {
 } wr_array_reader;
 
 void wr_array_open(wr_array_reader *r, wr_type elem, wr_str value);
+/* The number of elements of an ARRAY or MULTISET value (each occurrence counts). */
+uint32_t wr_array_size(wr_str value);
 /* Whether element i (< n) is present; its slot is written to *slot (width bytes; a view's
  * slot points into the value) when present. */
 bool wr_array_get(const wr_array_reader *r, uint32_t i, void *slot);
@@ -137,11 +139,21 @@ void wr_row_value_encode(wr_buf *out, const wr_nested *row, const void *const *s
  * element takes in the payload, a fixed-width slot as it is). Used for comparing keys. */
 void wr_value_bytes(wr_type t, const void *slot, wr_buf *out);
 
+/*
+ * A total order of two present values of type t (slots as in vectors): numbers, times and
+ * booleans by value (Java's Double.compare for FLOAT and DOUBLE: -0.0 before 0.0, NaN last),
+ * DECIMALs of the type's scale by value, strings, byte strings and nested values by their bytes.
+ * Returns <0, 0 or >0. Nested values have no order in SQL; this one makes a MULTISET's
+ * encoding canonical.
+ */
+int wr_value_cmp(wr_type t, const void *a, const void *b);
+
 /* ---- text --------------------------------------------------------------------------------- */
 
 /*
  * Appends the text of a nested value as CAST(... AS STRING) gives it in Flink:
- * [1, 2, NULL], {a=1, b=2}, (1, abc). Elements are written with element_format, which is
+ * [1, 2, NULL], {a=1, b=2}, (1, abc), and a MULTISET as a map of its elements to their counts,
+ * {a=2, b=1}. Elements are written with element_format, which is
  * wr_vector_format's text of one value (batch.c passes itself, keeping this layer free of
  * vectors).
  */
