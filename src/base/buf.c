@@ -90,3 +90,45 @@ void wr_buf_put_int64(wr_buf *buf, int64_t x)
     if (x < 0) *--p = '-';
     wr_buf_append(buf, p, (size_t)(end - p));
 }
+
+void wr_buf_put_u32(wr_buf *buf, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wr_buf_append(buf, b, sizeof(b));
+}
+
+void wr_buf_put_u64(wr_buf *buf, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wr_buf_append(buf, b, sizeof(b));
+}
+
+const void *wr_buf_take(wr_buf_reader *r, size_t n)
+{
+    if (r->bad || r->left < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const void *at = r->p;
+    r->p += n;
+    r->left -= n;
+    return at;
+}
+
+uint32_t wr_buf_get_u32(wr_buf_reader *r)
+{
+    const unsigned char *b = wr_buf_take(r, 4);
+    uint32_t v = 0;
+    for (int i = 0; b && i < 4; i++) v |= (uint32_t)b[i] << (8 * i);
+    return v;
+}
+
+uint64_t wr_buf_get_u64(wr_buf_reader *r)
+{
+    const unsigned char *b = wr_buf_take(r, 8);
+    uint64_t v = 0;
+    for (int i = 0; b && i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}

@@ -33,4 +33,28 @@ void wr_buf_put_int64(wr_buf *buf, int64_t x);
 /* Returns the data and hands ownership to the caller; buf becomes empty. */
 char *wr_buf_detach(wr_buf *buf);
 
+/* Little-endian fixed-width integers, as operator state is written. */
+void wr_buf_put_u32(wr_buf *buf, uint32_t v);
+void wr_buf_put_u64(wr_buf *buf, uint64_t v);
+
+/*
+ * Reads bytes that wr_buf_put_u32/u64 and wr_buf_append wrote. The first read past the end
+ * sets bad; from then on every read gives NULL or 0, so a decoder checks bad once at the end.
+ */
+typedef struct wr_buf_reader {
+    const unsigned char *p;
+    size_t left;
+    bool bad;
+} wr_buf_reader;
+
+static inline wr_buf_reader wr_buf_reader_of(const void *data, size_t len)
+{
+    wr_buf_reader r = {data, len, false};
+    return r;
+}
+/* The next n bytes, or NULL past the end. */
+const void *wr_buf_take(wr_buf_reader *r, size_t n);
+uint32_t wr_buf_get_u32(wr_buf_reader *r);
+uint64_t wr_buf_get_u64(wr_buf_reader *r);
+
 #endif

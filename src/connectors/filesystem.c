@@ -61,81 +61,32 @@ static const char *const format_names[] = {"csv", "raw", "json", NULL};
  */
 #define FS_STATE_VERSION 1
 
-static void put_u32(wr_buf *buf, uint32_t v)
-{
-    unsigned char b[4];
-    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
-    wr_buf_append(buf, b, sizeof(b));
-}
-
-static void put_u64(wr_buf *buf, uint64_t v)
-{
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
-    wr_buf_append(buf, b, sizeof(b));
-}
-
 static void put_str(wr_buf *buf, const char *s)
 {
     size_t n = strlen(s);
-    put_u32(buf, (uint32_t)n);
+    wr_buf_put_u32(buf, (uint32_t)n);
     wr_buf_append(buf, s, n);
 }
 
 static void put_header(wr_buf *buf, const char *tag)
 {
     wr_buf_append(buf, tag, 4);
-    put_u32(buf, FS_STATE_VERSION);
-}
-
-/* Reads a state part; `bad` is set by the first read past its end. */
-typedef struct cursor {
-    const unsigned char *p;
-    size_t left;
-    bool bad;
-} cursor;
-
-static const void *take(cursor *c, size_t n)
-{
-    if (c->bad || c->left < n) {
-        c->bad = true;
-        return NULL;
-    }
-    const void *at = c->p;
-    c->p += n;
-    c->left -= n;
-    return at;
-}
-
-static uint64_t get_u64(cursor *c)
-{
-    const unsigned char *b = take(c, 8);
-    uint64_t v = 0;
-    for (int i = 0; b && i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-static uint32_t get_u32(cursor *c)
-{
-    const unsigned char *b = take(c, 4);
-    uint32_t v = 0;
-    for (int i = 0; b && i < 4; i++) v |= (uint32_t)b[i] << (8 * i);
-    return v;
+    wr_buf_put_u32(buf, FS_STATE_VERSION);
 }
 
 /* A string of the state as a new NUL-terminated copy, or NULL when the part ended. */
-static char *get_str(cursor *c)
+static char *get_str(wr_buf_reader *c)
 {
-    uint32_t n = get_u32(c);
-    const char *s = take(c, n);
+    uint32_t n = wr_buf_get_u32(c);
+    const char *s = wr_buf_take(c, n);
     return s ? wr_strndup(s, n) : NULL;
 }
 
 /* Checks the tag and version at the start of a part. */
-static bool get_header(cursor *c, const char *tag)
+static bool get_header(wr_buf_reader *c, const char *tag)
 {
-    const char *t = take(c, 4);
-    return t && memcmp(t, tag, 4) == 0 && get_u32(c) == FS_STATE_VERSION;
+    const char *t = wr_buf_take(c, 4);
+    return t && memcmp(t, tag, 4) == 0 && wr_buf_get_u32(c) == FS_STATE_VERSION;
 }
 
 /* This subtask's operator state in a restore: its one part with keygroup -1, or NULL. */
@@ -367,17 +318,17 @@ static int fs_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr
         nread += src->pos[i].read;
         npart += !src->pos[i].read && (i == src->cur || src->pos[i].offset > 0);
     }
-    put_u32(buf, (uint32_t)nread);
+    wr_buf_put_u32(buf, (uint32_t)nread);
     for (int i = 0; i < n; i++)
         if (src->pos[i].read) put_str(buf, input_name(spec, i));
-    put_u32(buf, (uint32_t)npart);
+    wr_buf_put_u32(buf, (uint32_t)npart);
     for (int i = 0; i < n; i++) {
         if (src->pos[i].read || (i != src->cur && src->pos[i].offset == 0)) continue;
         put_str(buf, input_name(spec, i));
-        put_u64(buf, (uint64_t)(i == src->cur ? src->r.offset : src->pos[i].offset));
-        put_u64(buf, (uint64_t)(i == src->cur ? src->r.line : src->pos[i].line));
+        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.offset : src->pos[i].offset));
+        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.line : src->pos[i].line));
     }
-    put_u64(buf, (uint64_t)src->skipped);
+    wr_buf_put_u64(buf, (uint64_t)src->skipped);
     return 0;
 }
 
@@ -389,25 +340,25 @@ static int fs_restore(fs_source *src, const wr_snapshot_part *part, int64_t chec
                       wr_error *err)
 {
     const fs_spec *spec = src->spec;
-    cursor c = {(const unsigned char *)part->data.data, part->data.len, false};
+    wr_buf_reader c = wr_buf_reader_of(part->data.data, part->data.len);
     bool ok = get_header(&c, "FSRC");
-    uint32_t nread = ok ? get_u32(&c) : 0;
+    uint32_t nread = ok ? wr_buf_get_u32(&c) : 0;
     for (uint32_t k = 0; k < nread && !c.bad; k++) {
         char *name = get_str(&c);
         int i = name ? find_input(spec, name) : -1;
         if (i >= 0) src->pos[i].read = true;
         wr_free(name);
     }
-    uint32_t npart = ok ? get_u32(&c) : 0;
+    uint32_t npart = ok ? wr_buf_get_u32(&c) : 0;
     for (uint32_t k = 0; k < npart && !c.bad; k++) {
         char *name = get_str(&c);
-        int64_t offset = (int64_t)get_u64(&c), line = (int64_t)get_u64(&c);
+        int64_t offset = (int64_t)wr_buf_get_u64(&c), line = (int64_t)wr_buf_get_u64(&c);
         int i = name ? find_input(spec, name) : -1;
         if (i >= 0 && !c.bad && offset >= 0 && line >= 0)
             src->pos[i] = (input_pos){.offset = offset, .line = line};
         wr_free(name);
     }
-    if (ok) src->skipped = (int64_t)get_u64(&c);
+    if (ok) src->skipped = (int64_t)wr_buf_get_u64(&c);
     if (!ok || c.bad || c.left != 0)
         return wr_error_set(err, WR_ERR_IO,
                             "filesystem source: the operator state of subtask %d in checkpoint "
@@ -1136,17 +1087,17 @@ static int scan_parts(fs_sink *sink, int64_t remove_from, int64_t *max, wr_error
 static int sink_restore(fs_sink *sink, const wr_snapshot_part *part, int64_t checkpoint,
                         wr_error *err)
 {
-    cursor c = {(const unsigned char *)part->data.data, part->data.len, false};
+    wr_buf_reader c = wr_buf_reader_of(part->data.data, part->data.len);
     bool ok = get_header(&c, "FSNK");
-    int64_t next = ok ? (int64_t)get_u64(&c) : 0;
-    uint32_t count = ok ? get_u32(&c) : 0;
+    int64_t next = ok ? (int64_t)wr_buf_get_u64(&c) : 0;
+    uint32_t count = ok ? wr_buf_get_u32(&c) : 0;
     ok = ok && !c.bad && next >= 0 && c.left == (size_t)count * 24;
     /* Every listed file was written before the checkpoint: commit it now. */
     int rc = 0;
     for (uint32_t i = 0; ok && i < count && rc == 0; i++) {
-        int64_t n = (int64_t)get_u64(&c);
-        get_u64(&c); /* the checkpoint that first listed it: this one or an earlier one */
-        int64_t bytes = (int64_t)get_u64(&c);
+        int64_t n = (int64_t)wr_buf_get_u64(&c);
+        wr_buf_get_u64(&c); /* the checkpoint that first listed it: this one or an earlier one */
+        int64_t bytes = (int64_t)wr_buf_get_u64(&c);
         ok = n >= 0 && n < next && bytes >= 0;
         if (ok) rc = commit_part(sink, n, bytes, err);
     }
@@ -1295,14 +1246,14 @@ static int fs_sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *ou
     if (rc) return rc;
     wr_buf *buf = wr_snapshot_add(out, -1);
     put_header(buf, "FSNK");
-    put_u64(buf, (uint64_t)sink->next_n);
-    put_u32(buf, (uint32_t)sink->npending);
+    wr_buf_put_u64(buf, (uint64_t)sink->next_n);
+    wr_buf_put_u32(buf, (uint32_t)sink->npending);
     for (int i = 0; i < sink->npending; i++) {
         pending_file *f = &sink->pending[i];
         if (f->checkpoint == 0) f->checkpoint = checkpoint;
-        put_u64(buf, (uint64_t)f->n);
-        put_u64(buf, (uint64_t)f->checkpoint);
-        put_u64(buf, f->bytes);
+        wr_buf_put_u64(buf, (uint64_t)f->n);
+        wr_buf_put_u64(buf, (uint64_t)f->checkpoint);
+        wr_buf_put_u64(buf, f->bytes);
     }
     return 0;
 }

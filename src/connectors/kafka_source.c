@@ -101,76 +101,38 @@ static bool split_rows(const wr_kafka_source_spec *spec)
  */
 #define KSRC_VERSION 1
 
-static void put_u32(wr_buf *buf, uint32_t v)
-{
-    unsigned char b[4];
-    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
-    wr_buf_append(buf, b, sizeof(b));
-}
-
-static void put_u64(wr_buf *buf, uint64_t v)
-{
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
-    wr_buf_append(buf, b, sizeof(b));
-}
-
-typedef struct cursor {
-    const unsigned char *p;
-    size_t left;
-    bool bad;
-} cursor;
-
-static const unsigned char *take(cursor *c, size_t n)
-{
-    if (c->bad || c->left < n) {
-        c->bad = true;
-        return NULL;
-    }
-    const unsigned char *at = c->p;
-    c->p += n;
-    c->left -= n;
-    return at;
-}
-
-static uint64_t get_uint(cursor *c, int bytes)
-{
-    const unsigned char *b = take(c, (size_t)bytes);
-    uint64_t v = 0;
-    for (int i = 0; b && i < bytes; i++) v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
 static void put_parts(wr_buf *buf, bool complete, const kpart *parts, int n)
 {
     wr_buf_append(buf, "KSRC", 4);
-    put_u32(buf, KSRC_VERSION);
+    wr_buf_put_u32(buf, KSRC_VERSION);
     wr_buf_putc(buf, complete ? 1 : 0);
-    put_u32(buf, (uint32_t)n);
+    wr_buf_put_u32(buf, (uint32_t)n);
     for (int i = 0; i < n; i++) {
         size_t len = strlen(parts[i].topic);
-        put_u32(buf, (uint32_t)len);
+        wr_buf_put_u32(buf, (uint32_t)len);
         wr_buf_append(buf, parts[i].topic, len);
-        put_u32(buf, (uint32_t)parts[i].partition);
-        put_u64(buf, (uint64_t)parts[i].next);
-        put_u64(buf, (uint64_t)parts[i].stop);
+        wr_buf_put_u32(buf, (uint32_t)parts[i].partition);
+        wr_buf_put_u64(buf, (uint64_t)parts[i].next);
+        wr_buf_put_u64(buf, (uint64_t)parts[i].stop);
     }
 }
 
 /* Adds the partitions of one state part to src->restored. Returns false when it is damaged. */
 static bool read_part(kafka_source *src, const wr_snapshot_part *part, bool *complete)
 {
-    cursor c = {(const unsigned char *)part->data.data, part->data.len, false};
-    const unsigned char *tag = take(&c, 4);
-    if (tag == NULL || memcmp(tag, "KSRC", 4) != 0 || get_uint(&c, 4) != KSRC_VERSION) return false;
-    *complete = get_uint(&c, 1) == 1;
-    uint32_t n = (uint32_t)get_uint(&c, 4);
+    wr_buf_reader c = wr_buf_reader_of(part->data.data, part->data.len);
+    const unsigned char *tag = wr_buf_take(&c, 4);
+    if (tag == NULL || memcmp(tag, "KSRC", 4) != 0 || wr_buf_get_u32(&c) != KSRC_VERSION)
+        return false;
+    const unsigned char *flag = wr_buf_take(&c, 1);
+    *complete = flag && *flag == 1;
+    uint32_t n = (uint32_t)wr_buf_get_u32(&c);
     for (uint32_t i = 0; i < n && !c.bad; i++) {
-        uint32_t len = (uint32_t)get_uint(&c, 4);
-        const unsigned char *name = take(&c, len);
-        kpart p = {.partition = (int32_t)get_uint(&c, 4)};
-        p.next = (int64_t)get_uint(&c, 8);
-        p.stop = (int64_t)get_uint(&c, 8);
+        uint32_t len = (uint32_t)wr_buf_get_u32(&c);
+        const unsigned char *name = wr_buf_take(&c, len);
+        kpart p = {.partition = (int32_t)wr_buf_get_u32(&c)};
+        p.next = (int64_t)wr_buf_get_u64(&c);
+        p.stop = (int64_t)wr_buf_get_u64(&c);
         if (c.bad || p.partition < 0 || p.next < 0) return false;
         p.topic = wr_strndup((const char *)name, len);
         src->restored = wr_realloc(src->restored, (size_t)(src->nrestored + 1) * sizeof(kpart));

@@ -233,12 +233,12 @@ static void todo_add(nexmark_source *src, int64_t next, int64_t step, int64_t le
 }
 
 /*
- * Operator state: version, count, the base time, then the progressions left
- * (next, step, left). At the same parallelism an instance continues its own.
- * At another, every instance gets every old instance's part (the runtime's
- * union redistribution) and takes the j-th of p interleaved shares of each
- * progression, so each event left is produced exactly once, and the shares
- * of all old progressions advance together, as the old subtasks did.
+ * Operator state, little-endian: u32 version, u32 count, u64 base time, then
+ * the progressions left (u64 next, step, left). At the same parallelism an instance continues its
+ * own. At another, every instance gets every old instance's part (the runtime's union
+ * redistribution) and takes the j-th of p interleaved shares of each progression, so each event
+ * left is produced exactly once, and the shares of all old progressions advance together, as the
+ * old subtasks did.
  */
 static int nexmark_restore(nexmark_source *src, const wr_restore *r, int subtask, int p,
                            wr_error *err)
@@ -247,19 +247,18 @@ static int nexmark_restore(nexmark_source *src, const wr_restore *r, int subtask
     for (int k = 0; k < r->nparts; k++) {
         const wr_buf *d = &r->parts[k]->data;
         if (r->parts[k]->keygroup >= 0) continue;
-        uint32_t version, n;
-        int64_t base;
-        if (d->len < 16) goto bad;
-        memcpy(&version, d->data, 4);
-        memcpy(&n, d->data + 4, 4);
-        memcpy(&base, d->data + 8, 8);
-        if (version != NEXMARK_STATE_VERSION || d->len != 16 + (size_t)n * 24) goto bad;
+        wr_buf_reader c = wr_buf_reader_of(d->data, d->len);
+        uint32_t version = wr_buf_get_u32(&c), n = wr_buf_get_u32(&c);
+        int64_t base = (int64_t)wr_buf_get_u64(&c);
+        if (c.bad || version != NEXMARK_STATE_VERSION || d->len != 16 + (size_t)n * 24) goto bad;
         if (have_base && base != src->base_time_ms) goto bad;
         src->base_time_ms = base;
         have_base = true;
         for (uint32_t j = 0; j < n; j++) {
             progression pr;
-            memcpy(&pr, d->data + 16 + (size_t)j * 24, 24);
+            pr.next = (int64_t)wr_buf_get_u64(&c);
+            pr.step = (int64_t)wr_buf_get_u64(&c);
+            pr.left = (int64_t)wr_buf_get_u64(&c);
             if (pr.next < 0 || pr.step < 1 || pr.left < 1) goto bad;
             if (!r->rescaled) {
                 todo_add(src, pr.next, pr.step, pr.left);
@@ -517,14 +516,17 @@ static int nexmark_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *ou
 {
     nexmark_source *src = (nexmark_source *)op;
     wr_buf *b = wr_snapshot_add(out, -1);
-    uint32_t version = NEXMARK_STATE_VERSION, n = (uint32_t)src->ntodo;
-    if (src->left == 0) n = 0;
-    wr_buf_append(b, &version, 4);
-    wr_buf_append(b, &n, 4);
-    wr_buf_append(b, &src->base_time_ms, 8);
+    uint32_t n = src->left == 0 ? 0 : (uint32_t)src->ntodo;
+    wr_buf_put_u32(b, NEXMARK_STATE_VERSION);
+    wr_buf_put_u32(b, n);
+    wr_buf_put_u64(b, (uint64_t)src->base_time_ms);
     /* From the current one on, so a restore at the same parallelism resumes the rotation. */
-    for (uint32_t j = 0; j < n; j++)
-        wr_buf_append(b, &src->todo[(src->cur + j) % src->ntodo], sizeof(progression));
+    for (uint32_t j = 0; j < n; j++) {
+        const progression *pr = &src->todo[(src->cur + j) % src->ntodo];
+        wr_buf_put_u64(b, (uint64_t)pr->next);
+        wr_buf_put_u64(b, (uint64_t)pr->step);
+        wr_buf_put_u64(b, (uint64_t)pr->left);
+    }
     return 0;
 }
 
