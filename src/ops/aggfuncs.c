@@ -22,6 +22,7 @@
 #include "../types/nested.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1844,4 +1845,107 @@ bool wr_agg_acc_phase(wr_agg_acc *acc)
         return false;
     }
     return true;
+}
+
+/* ---- checkpoints: states as bytes ------------------------------------------------ */
+
+/*
+ * A state is saved as its size, its acc->size bytes as they lie in memory
+ * (little-endian hosts; zero bytes stay the empty accumulator) and, for the
+ * layouts that keep bytes in the heap, those bytes after it: a kept string
+ * (str_state), LISTAGG's text and separator (lagg_state), the value stream of
+ * ARRAY_AGG and COLLECT (list_state). Their pointers are written as zero and
+ * set again on load. The layout is recognised by the final function, as
+ * wr_agg_acc_phase does, so a new layout that keeps pointers must add its case
+ * here. User states are their bytes (a user function's state holds no
+ * pointers into the operator's heap).
+ */
+void wr_agg_acc_save(const wr_agg_acc *acc, const void *state, wr_buf *out)
+{
+    wr_buf_put_u32(out, acc->size);
+    size_t at = out->len;
+    wr_buf_append(out, state, acc->size);
+    char *copy = out->data + at;
+    if (acc->final == str_final) {
+        const str_state *s = state;
+        memset(copy + offsetof(str_state, ptr), 0, sizeof(char *));
+        if (s->len) wr_buf_append(out, s->ptr, s->len);
+    } else if (acc->final == lagg_final) {
+        const lagg_state *s = state;
+        memset(copy + offsetof(lagg_state, ptr), 0, sizeof(char *));
+        memset(copy + offsetof(lagg_state, sep), 0, sizeof(char *));
+        if (s->len) wr_buf_append(out, s->ptr, s->len);
+        if (s->seplen) wr_buf_append(out, s->sep, s->seplen);
+    } else if (acc->final == list_final) {
+        const list_state *s = state;
+        memset(copy + offsetof(list_state, ptr), 0, sizeof(char *));
+        if (s->len) wr_buf_append(out, s->ptr, s->len);
+    }
+}
+
+/* Copies the next n bytes of in into the heap; NULL when n is 0 or they are not there. */
+static char *load_bytes(wr_buf_reader *in, uint32_t n, wr_arena *heap)
+{
+    if (n == 0) return NULL;
+    const void *p = wr_buf_take(in, n);
+    if (p == NULL) return NULL;
+    char *copy = wr_arena_alloc(heap, n);
+    memcpy(copy, p, n);
+    return copy;
+}
+
+/* Whether a value stream of n values of acc's argument type spans exactly len bytes. */
+static bool list_stream_ok(const wr_agg_acc *acc, const char *p, uint32_t len, uint32_t n)
+{
+    bool view = wr_type_is_view(acc->arg.id);
+    size_t w = wr_type_width(acc->arg.id), at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (at >= len) return false;
+        if (!p[at++]) continue;
+        if (view) {
+            uint32_t l;
+            if (len - at < 4) return false;
+            memcpy(&l, p + at, 4);
+            at += 4;
+            if (len - at < l) return false;
+            at += l;
+        } else {
+            if (len - at < w) return false;
+            at += w;
+        }
+    }
+    return at == len;
+}
+
+int wr_agg_acc_load(const wr_agg_acc *acc, void *state, wr_buf_reader *in, wr_arena *heap,
+                    wr_error *err)
+{
+    uint32_t size = wr_buf_get_u32(in);
+    const void *bytes = in->bad ? NULL : wr_buf_take(in, size);
+    if (bytes == NULL || size != acc->size)
+        return wr_error_set(err, WR_ERR_IO, "a state of %s has %u bytes, not %u",
+                            wr_agg_name(acc->kind), size, acc->size);
+    memcpy(state, bytes, size);
+    bool ok = true;
+    if (acc->final == str_final) {
+        str_state *s = state;
+        s->ptr = load_bytes(in, s->len, heap);
+        s->cap = s->len;
+        ok = s->len == 0 || s->ptr;
+    } else if (acc->final == lagg_final) {
+        lagg_state *s = state;
+        s->ptr = load_bytes(in, s->len, heap);
+        s->cap = s->len;
+        s->sep = s->seplen ? load_bytes(in, s->seplen, heap) : "";
+        ok = (s->len == 0 || s->ptr) && s->sep;
+    } else if (acc->final == list_final) {
+        list_state *s = state;
+        s->ptr = load_bytes(in, s->len, heap);
+        s->cap = s->len;
+        ok = (s->len == 0 || s->ptr) && list_stream_ok(acc, s->ptr, s->len, s->n);
+    }
+    if (!ok || in->bad)
+        return wr_error_set(err, WR_ERR_IO, "a state of %s is truncated or malformed",
+                            wr_agg_name(acc->kind));
+    return 0;
 }

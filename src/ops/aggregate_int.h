@@ -147,6 +147,18 @@ bool wr_agg_can_retract(wr_agg_kind kind);
  */
 bool wr_agg_acc_phase(wr_agg_acc *acc);
 
+/*
+ * Checkpoints: appends the state at `state` (the accumulator itself, offset
+ * applied) to out, including the bytes it keeps in the heap, and reads one
+ * back into `state` (copying kept bytes into heap). A state written by an
+ * accumulator of the same call loads into an equal one; truncated or
+ * malformed bytes give WR_ERR_IO. The bytes are those of this build's
+ * layouts (little-endian), which a change of a state struct changes.
+ */
+void wr_agg_acc_save(const wr_agg_acc *acc, const void *state, wr_buf *out);
+int wr_agg_acc_load(const wr_agg_acc *acc, void *state, wr_buf_reader *in, wr_arena *heap,
+                    wr_error *err);
+
 /* agg_phase.c: the calls of one operator in two phases. */
 
 /* wr_agg_acc_phase for accs[0..n); fails with WR_ERR_VALIDATION naming the first call that
