@@ -7,8 +7,10 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null)
-LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lrdkafka -lpthread -lm
+# libpq (the jdbc connector): Debian puts its header in /usr/include/postgresql.
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null) $(PQ_CFLAGS)
+LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lrdkafka -lpq -lpthread -lm
 
 RELEASE_FLAGS := -O2 -g -DNDEBUG
 ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -3,7 +3,9 @@
 # Idempotent: a machine that has them all is left untouched and nothing is downloaded.
 set -euo pipefail
 
-PKGS=(gcc make pkg-config libxxhash-dev libmd-dev libpcre2-dev libedit-dev libcriterion-dev librdkafka-dev)
+# libpq-dev: the jdbc connector; postgresql: the server its tests start (tests/tools/pgtest.sh).
+PKGS=(gcc make pkg-config libxxhash-dev libmd-dev libpcre2-dev libedit-dev libcriterion-dev librdkafka-dev
+    libpq-dev postgresql)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,8 +13,10 @@
 extern const wr_connector wr_connector_blackhole;
 extern const wr_connector wr_connector_datagen;
 extern const wr_connector wr_connector_filesystem;
+extern const wr_connector wr_connector_jdbc;
 extern const wr_connector wr_connector_kafka;
 extern const wr_connector wr_connector_nexmark;
+extern const wr_connector wr_connector_postgres;
 extern const wr_connector wr_connector_print;
 
 /*

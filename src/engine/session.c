@@ -275,6 +275,8 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
         /* Primary key columns are NOT NULL, as in Flink. */
         t->schema->types[idx].nullable = false;
     }
+    /* The schema carries the key to the connectors (an upserting sink needs it). */
+    if (rc == 0) wr_schema_set_primary_key(t->schema, t->primary_key, t->nprimary_key);
     for (int i = 0; i < st->create_table.noptions && rc == 0; i++) {
         const wr_ast_option *o = &st->create_table.options[i];
         wr_config_entry *e = wr_config_find(&t->options, o->key);

@@ -456,7 +456,13 @@ int wr_plan_add_sink(wr_jobgraph *graph, int from, int from_par, const wr_table 
     char vname[256];
     snprintf(vname, sizeof(vname), "Sink: %s", table->name);
     int v = wr_jobgraph_add(graph, vname, &spec, table->schema->types, table->schema->ncols);
-    connect_edge(graph, from, from_par, v, par);
+    /* Changes of one key must reach one sink subtask in order: a sink with a primary key at
+     * another parallelism than its input gets its rows hashed by the key (Flink's
+     * table.exec.sink.keyed-shuffle AUTO) instead of round-robin. */
+    if (table->nprimary_key && par != from_par && par > 1)
+        connect_keyed(graph, from, from_par, v, par, 0, table->primary_key, table->nprimary_key);
+    else
+        connect_edge(graph, from, from_par, v, par);
     return v;
 }
 

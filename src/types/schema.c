@@ -17,6 +17,7 @@ void wr_schema_free(wr_schema *schema)
     for (int i = 0; i < schema->ncols; i++) wr_free(schema->names[i]);
     wr_free(schema->names);
     wr_free(schema->types);
+    wr_free(schema->primary_key);
     wr_free(schema);
 }
 
@@ -24,6 +25,7 @@ wr_schema *wr_schema_copy(const wr_schema *schema)
 {
     wr_schema *copy = wr_schema_new();
     for (int i = 0; i < schema->ncols; i++) wr_schema_add(copy, schema->names[i], schema->types[i]);
+    wr_schema_set_primary_key(copy, schema->primary_key, schema->nprimary_key);
     return copy;
 }
 
@@ -42,4 +44,14 @@ int wr_schema_find(const wr_schema *schema, const char *name)
     for (int i = 0; i < schema->ncols; i++)
         if (strcmp(schema->names[i], name) == 0) return i;
     return -1;
+}
+
+void wr_schema_set_primary_key(wr_schema *schema, const int *keys, int n)
+{
+    wr_free(schema->primary_key);
+    schema->primary_key = NULL;
+    schema->nprimary_key = n;
+    if (n == 0) return;
+    schema->primary_key = wr_malloc((size_t)n * sizeof(int));
+    memcpy(schema->primary_key, keys, (size_t)n * sizeof(int));
 }

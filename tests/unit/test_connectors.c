@@ -511,7 +511,8 @@ Test(datagen, option_errors)
 
 Test(registry, find_and_names)
 {
-    cr_assert_str_eq(wr_connector_names(), "blackhole, datagen, filesystem, kafka, nexmark, print");
+    cr_assert_str_eq(wr_connector_names(),
+                     "blackhole, datagen, filesystem, jdbc, kafka, nexmark, postgres, print");
     cr_assert_not_null(wr_connector_find("datagen"));
     cr_assert_not_null(wr_connector_find("print"));
     cr_assert_not_null(wr_connector_find("blackhole"));
