@@ -1845,3 +1845,181 @@ bool wr_agg_acc_phase(wr_agg_acc *acc)
     }
     return true;
 }
+
+/* ---- streaming checkpoints: states as bytes ------------------------------------ */
+
+/*
+ * The streaming group aggregation keeps its states across checkpoints, so a
+ * state must leave the process as bytes and come back. Fixed-size states
+ * (counts, sums, MIN/MAX and picks of fixed-width values, BOOL_*, user
+ * functions, whose bytes are theirs to define and must not hold pointers, as
+ * two-phase aggregation already requires) are their bytes as they are, in the
+ * machine's byte order, little-endian on every platform Weir builds for.
+ * States that point into the heap (kept strings, LISTAGG, ARRAY_AGG/COLLECT)
+ * write their fields and the bytes pointed to. As in wr_agg_acc_phase the
+ * layout is told by the merge function, the one function every layout has.
+ */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "states are saved little-endian");
+
+typedef enum state_form {
+    FORM_RAW,  /* acc->size bytes as they are */
+    FORM_STR,  /* str_state */
+    FORM_LAGG, /* lagg_state */
+    FORM_LIST, /* list_state */
+} state_form;
+
+static state_form form_of(const wr_agg_acc *acc)
+{
+    wr_agg_merge_fn m = acc->merge;
+    if (m == min_str_merge || m == max_str_merge || m == first_str_merge || m == last_str_merge ||
+        m == single_str_merge)
+        return FORM_STR;
+    if (m == lagg_merge) return FORM_LAGG;
+    if (m == list_merge) return FORM_LIST;
+    return FORM_RAW;
+}
+
+static void put_bytes(wr_buf *out, const void *p, uint32_t len)
+{
+    wr_buf_put_u32(out, len);
+    if (len) wr_buf_append(out, p, len);
+}
+
+void wr_agg_acc_save(const wr_agg_acc *acc, const void *state, wr_buf *out)
+{
+    switch (form_of(acc)) {
+    case FORM_RAW:
+        put_bytes(out, state, acc->size);
+        break;
+    case FORM_STR: {
+        const str_state *s = state;
+        wr_buf_put_u32(out, (uint32_t)s->has);
+        wr_buf_put_u32(out, (uint32_t)s->rows);
+        put_bytes(out, s->ptr, s->has ? s->len : 0);
+        break;
+    }
+    case FORM_LAGG: {
+        const lagg_state *s = state;
+        wr_buf_put_u32(out, (uint32_t)s->has);
+        put_bytes(out, s->ptr, s->has ? s->len : 0);
+        wr_buf_put_u32(out, s->sep != NULL);
+        put_bytes(out, s->sep, s->sep ? s->seplen : 0);
+        break;
+    }
+    case FORM_LIST: {
+        const list_state *s = state;
+        wr_buf_put_u32(out, (uint32_t)s->has);
+        wr_buf_put_u32(out, s->n);
+        put_bytes(out, s->ptr, s->has ? s->len : 0);
+        break;
+    }
+    }
+}
+
+/* The next bytes field of in, or NULL (with in->bad set) when it runs past the end. */
+static const char *take_bytes(wr_buf_reader *in, uint32_t *len)
+{
+    *len = wr_buf_get_u32(in);
+    const char *p = wr_buf_take(in, *len);
+    if (p == NULL) *len = 0;
+    return p;
+}
+
+static char *heap_copy(wr_arena *heap, const char *p, uint32_t len, uint32_t *cap)
+{
+    *cap = 0;
+    if (len == 0) return NULL;
+    char *copy = wr_arena_alloc(heap, len);
+    memcpy(copy, p, len);
+    *cap = len;
+    return copy;
+}
+
+/* Whether the stream of a list state holds exactly n well-formed values (list_append's form). */
+static bool list_well_formed(const wr_agg_acc *acc, const char *p, uint32_t len, uint32_t n)
+{
+    bool view = wr_type_is_view(acc->arg.id);
+    size_t w = wr_type_width(acc->arg.id), at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (at >= len) return false;
+        if (!p[at++]) continue;
+        if (view) {
+            uint32_t l;
+            if (len - at < 4) return false;
+            memcpy(&l, p + at, 4);
+            at += 4;
+            if (len - at < l) return false;
+            at += l;
+        } else {
+            if (len - at < w) return false;
+            at += w;
+        }
+    }
+    return at == len;
+}
+
+int wr_agg_acc_load(const wr_agg_acc *acc, void *state, wr_buf_reader *in, wr_arena *heap,
+                    wr_error *err)
+{
+    const char *name = acc->user ? acc->user->name : wr_agg_name(acc->kind);
+    uint32_t len, has, cap;
+    const char *p;
+    memset(state, 0, acc->size);
+    switch (form_of(acc)) {
+    case FORM_RAW:
+        p = take_bytes(in, &len);
+        if (!in->bad && len != acc->size)
+            return wr_error_set(err, WR_ERR_IO, "%s state of %u bytes, expected %u", name, len,
+                                acc->size);
+        if (p) memcpy(state, p, len);
+        break;
+    case FORM_STR: {
+        str_state *s = state;
+        has = wr_buf_get_u32(in);
+        s->rows = (int32_t)wr_buf_get_u32(in);
+        p = take_bytes(in, &len);
+        if (in->bad) break;
+        if (has > 1 || (!has && len))
+            return wr_error_set(err, WR_ERR_IO, "%s state is malformed", name);
+        s->has = (int32_t)has;
+        s->ptr = heap_copy(heap, p, len, &cap);
+        s->len = len;
+        s->cap = cap;
+        break;
+    }
+    case FORM_LAGG: {
+        lagg_state *s = state;
+        has = wr_buf_get_u32(in);
+        p = take_bytes(in, &len);
+        uint32_t hassep = wr_buf_get_u32(in), seplen;
+        const char *sep = take_bytes(in, &seplen);
+        if (in->bad) break;
+        if (has > 1 || (!has && len) || hassep > 1 || (!hassep && seplen))
+            return wr_error_set(err, WR_ERR_IO, "%s state is malformed", name);
+        s->has = (int32_t)has;
+        s->ptr = heap_copy(heap, p, len, &cap);
+        s->len = len;
+        s->cap = cap;
+        if (hassep) s->sep = seplen ? wr_arena_strndup(heap, sep, seplen) : "";
+        s->seplen = seplen;
+        break;
+    }
+    case FORM_LIST: {
+        list_state *s = state;
+        has = wr_buf_get_u32(in);
+        uint32_t n = wr_buf_get_u32(in);
+        p = take_bytes(in, &len);
+        if (in->bad) break;
+        if (has > 1 || (!has && (len || n)) || !list_well_formed(acc, p, len, n))
+            return wr_error_set(err, WR_ERR_IO, "%s state is malformed", name);
+        s->has = (int32_t)has;
+        s->n = n;
+        s->ptr = heap_copy(heap, p, len, &cap);
+        s->len = len;
+        s->cap = cap;
+        break;
+    }
+    }
+    if (in->bad) return wr_error_set(err, WR_ERR_IO, "%s state is truncated", name);
+    return 0;
+}

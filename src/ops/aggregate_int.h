@@ -1,7 +1,7 @@
 /*
  * aggregate_int.h — the accumulators of the aggregate functions, shared by
- * the batch hash aggregation (hash_agg.c) and, later, the streaming group
- * aggregation.
+ * the batch hash aggregation (hash_agg.c), the OVER windows (over.c) and the
+ * streaming group aggregation (group_agg.c).
  *
  * An accumulator is prepared once per aggregate call (wr_agg_acc_init) and
  * works on state rows it does not own: the state of group g is the
@@ -146,6 +146,22 @@ bool wr_agg_can_retract(wr_agg_kind kind);
  * know (aggfuncs.c recognises states by their merge and final functions).
  */
 bool wr_agg_acc_phase(wr_agg_acc *acc);
+
+/*
+ * Streaming checkpoints (group_agg.c): appends the state of acc at state (the
+ * accumulator itself, offset applied) to out as bytes that wr_agg_acc_load
+ * reads back in another process. Strings the state keeps are written out;
+ * fixed-size states are their bytes (little-endian).
+ */
+void wr_agg_acc_save(const wr_agg_acc *acc, const void *state, wr_buf *out);
+
+/*
+ * Reads a state that wr_agg_acc_save wrote into state (acc->size bytes,
+ * overwritten), copying its strings into heap. Bytes that are truncated or do
+ * not fit the accumulator are WR_ERR_IO naming the function.
+ */
+int wr_agg_acc_load(const wr_agg_acc *acc, void *state, wr_buf_reader *in, wr_arena *heap,
+                    wr_error *err);
 
 /* agg_phase.c: the calls of one operator in two phases. */
 
