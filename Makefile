@@ -6,7 +6,8 @@
 
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
-WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+# Positional initializers of small structs (wr_type) leave their trailing fields zero.
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 # libpq (the jdbc connector): Debian puts its header in /usr/include/postgresql.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null) $(PQ_CFLAGS)
@@ -130,6 +131,10 @@ SLT_SQLITE := $(wildcard $(addprefix ../shared/sqllogictest/,select1.test select
 
 slt: $(ASN)/weir
 	@$(ASN)/weir slt tests/sql/*.slt
+	@for mode in batch streaming; do for p in 1 4; do \
+	  echo "slt: tests/sql/streaming in $$mode mode at parallelism $$p"; \
+	  $(ASN)/weir slt --set execution.runtime-mode=$$mode --set parallelism.default=$$p \
+	    tests/sql/streaming/*.slt || exit 1; done; done
 	@if [ -n "$(SLT_SQLITE)" ]; then $(ASN)/weir slt $(SLT_SQLITE); \
 	else echo "slt: ../shared/sqllogictest is not present: SQLite's select1-3 skipped"; fi
 

@@ -35,6 +35,10 @@ typedef struct slt_run {
     bool verbose;
     bool halt_on_error;
     bool stop; /* --halt-on-error saw a failure: run nothing more */
+    /* --set key=value: session options every file starts with (for example
+     * execution.runtime-mode=streaming, to run the same files through streaming operators) */
+    char **settings;
+    int nsettings;
 } slt_run;
 
 typedef struct slt_label {
@@ -541,6 +545,57 @@ static void print_actual(char *const *vals, size_t rows, int cols, size_t nexpec
     }
 }
 
+static bool same_values(char **vals, size_t a, size_t b, int cols)
+{
+    for (int c = 0; c < cols; c++)
+        if (strcmp(vals[a * (size_t)cols + (size_t)c], vals[b * (size_t)cols + (size_t)c]) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * A streaming query's result is a changelog: applies it, as Flink's table result does, so
+ * what remains is the table it describes. Each -U or -D takes back the latest earlier equal
+ * row still standing. Keeps the remaining rows in vals (the others' strings are freed) and
+ * their count in *rows. Returns NULL, or what breaks the rules of changelogs: a retraction
+ * of a row that was never emitted, or -U and +U rows that do not pair up.
+ */
+static const char *apply_changes(const weir_result *res, char **vals, size_t *rows, int cols)
+{
+    size_t n = *rows, kept = 0;
+    bool *gone = wr_calloc(n ? n : 1, sizeof(bool));
+    const char *bad = NULL;
+    long long before = 0, after = 0;
+    for (size_t r = 0; r < n && !bad; r++) {
+        const char *op = weir_result_change(res, (int64_t)r);
+        before += strcmp(op, "-U") == 0;
+        after += strcmp(op, "+U") == 0;
+        if (strcmp(op, "-U") != 0 && strcmp(op, "-D") != 0) continue;
+        gone[r] = true;
+        size_t p = r;
+        while (p-- > 0)
+            if (!gone[p] && same_values(vals, p, r, cols)) break;
+        if (p == (size_t)-1)
+            bad = "a row is retracted (-U or -D) that was not emitted before";
+        else
+            gone[p] = true;
+    }
+    if (!bad && before != after) bad = "the numbers of -U and +U rows differ";
+    for (size_t r = 0; r < n; r++) {
+        for (int c = 0; c < cols; c++) {
+            char **v = &vals[r * (size_t)cols + (size_t)c];
+            if (gone[r] && !bad)
+                wr_free(*v);
+            else
+                vals[kept * (size_t)cols + (size_t)c] = *v;
+        }
+        if (!gone[r] || bad) kept++;
+    }
+    wr_free(gone);
+    *rows = kept;
+    return bad;
+}
+
 static void run_query(slt_file *f, int line, const char *args, const slt_body *body, bool skip)
 {
     slt_query q = {.sort = SORT_NONE};
@@ -600,6 +655,14 @@ static void run_query(slt_file *f, int line, const char *args, const slt_body *b
     for (size_t r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++)
             vals[r * (size_t)cols + (size_t)c] = render_value(res, (int64_t)r, c, q.types[c]);
+    const char *bad = apply_changes(res, vals, &rows, cols);
+    if (bad) {
+        fail(f, line, "the query's changelog is inconsistent: %s", bad);
+        print_sql(body);
+        n = rows * (size_t)cols;
+        goto out;
+    }
+    n = rows * (size_t)cols;
     sort_values(vals, rows, cols, q.sort);
 
     char hash[MD5_DIGEST_STRING_LENGTH];
@@ -785,6 +848,17 @@ static void run_file(slt_run *run, const char *path)
         return;
     }
     f.session = weir_session_new();
+    for (int i = 0; i < run->nsettings; i++) {
+        char *kv = run->settings[i], *eq = strchr(kv, '=');
+        *eq = '\0';
+        int rc = weir_session_set(f.session, kv, eq + 1);
+        *eq = '=';
+        if (rc) {
+            fprintf(stderr, "%s: --set %s: %s\n", path, kv, weir_session_error(f.session));
+            run->failed++;
+            goto out;
+        }
+    }
     if (f.session == NULL) {
         fprintf(stderr, "%s: cannot create a session\n", path);
         run->failed++;
@@ -804,8 +878,9 @@ out:
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: weir slt [-v] [--halt-on-error] FILE...\n"
-                    "Runs sqllogictest files (engine name '" ENGINE_NAME "').\n");
+    fprintf(stderr, "usage: weir slt [-v] [--halt-on-error] [--set KEY=VALUE]... FILE...\n"
+                    "Runs sqllogictest files (engine name '" ENGINE_NAME "'); --set gives every\n"
+                    "file's session an option first, as SET would.\n");
 }
 
 int wr_slt_main(int argc, char **argv)
@@ -822,6 +897,9 @@ int wr_slt_main(int argc, char **argv)
             run.verbose = true;
         } else if (strcmp(opt, "--halt-on-error") == 0) {
             run.halt_on_error = true;
+        } else if (strcmp(opt, "--set") == 0 && first + 1 < argc && strchr(argv[first + 1], '=')) {
+            run.settings = wr_realloc(run.settings, (size_t)(run.nsettings + 1) * sizeof(char *));
+            run.settings[run.nsettings++] = argv[++first];
         } else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
             usage();
             return 0;
@@ -836,6 +914,7 @@ int wr_slt_main(int argc, char **argv)
         return 2;
     }
     for (int i = first; i < argc && !run.stop; i++) run_file(&run, argv[i]);
+    wr_free(run.settings);
     printf("%d passed, %d failed, %d skipped\n", run.passed, run.failed, run.skipped);
     fflush(stdout);
     return run.failed > 0 ? 1 : 0;

@@ -51,6 +51,7 @@ static int blackhole_make_sink(const wr_schema *schema, const wr_config *options
 
 const wr_connector wr_connector_blackhole = {
     .name = "blackhole",
+    .sink_changes = WR_SINK_ANY,
     .make_source = NULL,
     .make_sink = blackhole_make_sink,
 };

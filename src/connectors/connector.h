@@ -44,8 +44,16 @@ typedef struct wr_scan_request {
     int nfilters;
 } wr_scan_request;
 
+/* What a sink accepts (Flink's DynamicTableSink#getChangelogMode). */
+typedef enum wr_sink_changes {
+    WR_SINK_INSERT_ONLY = 0, /* +I rows only (an append-only sink) */
+    WR_SINK_ANY,             /* every change kind (it prints or drops them) */
+    WR_SINK_UPSERT,          /* updates and deletes too when the table has a PRIMARY KEY */
+} wr_sink_changes;
+
 typedef struct wr_connector {
     const char *name; /* the 'connector' option value */
+    wr_sink_changes sink_changes;
     /*
      * Plans a scan of a table with this schema and options: the columns and
      * filters of req (NULL: all columns, no filters). Returns 0 and fills

@@ -1877,6 +1877,7 @@ static int jdbc_make_sink(const wr_schema *schema, const wr_config *options, con
 
 const wr_connector wr_connector_jdbc = {
     .name = "jdbc",
+    .sink_changes = WR_SINK_UPSERT,
     .make_source = jdbc_make_source,
     .accepts_filter = NULL,
     .make_sink = jdbc_make_sink,
@@ -1885,6 +1886,7 @@ const wr_connector wr_connector_jdbc = {
 /* The same connector under the name of the one database it speaks to. */
 const wr_connector wr_connector_postgres = {
     .name = "postgres",
+    .sink_changes = WR_SINK_UPSERT,
     .make_source = jdbc_make_source,
     .accepts_filter = NULL,
     .make_sink = jdbc_make_sink,

@@ -125,6 +125,7 @@ static int print_make_sink(const wr_schema *schema, const wr_config *options, co
 
 const wr_connector wr_connector_print = {
     .name = "print",
+    .sink_changes = WR_SINK_ANY,
     .make_source = NULL,
     .make_sink = print_make_sink,
 };

@@ -205,6 +205,15 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
         memcpy(t->primary_key, from->primary_key, (size_t)from->nprimary_key * sizeof(int));
         t->nprimary_key = from->nprimary_key;
     }
+    if (like_mode(st, WR_LIKE_WATERMARKS) != WR_LIKE_EXCLUDING && from->watermark_column) {
+        if (st->create_table.watermark_column &&
+            like_mode(st, WR_LIKE_WATERMARKS) != WR_LIKE_OVERWRITING)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.watermark_pos,
+                                   "the LIKE source has a WATERMARK already; use EXCLUDING "
+                                   "WATERMARKS or OVERWRITING WATERMARKS to define another");
+        t->watermark_column = wr_strdup(from->watermark_column);
+        t->watermark_expr = wr_strdup(from->watermark_expr);
+    }
     if (like_mode(st, WR_LIKE_OPTIONS) != WR_LIKE_EXCLUDING)
         for (int i = 0; i < from->options.n; i++) {
             const wr_config_entry *e = &from->options.entries[i];
@@ -212,6 +221,67 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
             (*noptions)++;
         }
     return 0;
+}
+
+/* Every column of t as a scan of it produces them: physical and computed, as declared. */
+static wr_schema *table_row_schema(const wr_table *t)
+{
+    wr_schema *row = wr_schema_new();
+    int total = t->schema->ncols + t->ncomputed;
+    for (int i = 0, phys = 0, k = 0; i < total; i++) {
+        if (k < t->ncomputed && t->computed[k].position == i) {
+            wr_schema_add(row, t->computed[k].name, t->computed[k].type);
+            k++;
+        } else {
+            wr_schema_add(row, t->schema->names[phys], t->schema->types[phys]);
+            phys++;
+        }
+    }
+    return row;
+}
+
+/* Flink's rowtime types: TIMESTAMP(p) or TIMESTAMP_LTZ(p) with p from 0 to 3. */
+static bool is_rowtime_type(wr_type t)
+{
+    return (t.id == WR_TYPE_TIMESTAMP || t.id == WR_TYPE_TIMESTAMP_LTZ) && t.length <= 3;
+}
+
+/*
+ * WATERMARK FOR column AS expr: the column is one of the table's, of a rowtime type, and the
+ * expression binds over the table's columns to a rowtime type too. column_pos and expr_pos
+ * are where they were written.
+ */
+static int check_watermark(weir_session *s, const wr_table *t, int column_pos, int expr_pos,
+                           wr_error *err)
+{
+    wr_schema *row = table_row_schema(t);
+    int col = wr_schema_find(row, t->watermark_column);
+    char tn[WR_TYPE_NAME_MAX];
+    int rc = 0;
+    if (col < 0) {
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, column_pos,
+                             "the rowtime column '%s' of the WATERMARK is not a column of '%s'",
+                             t->watermark_column, t->name);
+    } else if (!is_rowtime_type(row->types[col])) {
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, column_pos,
+                             "the rowtime column '%s' must be TIMESTAMP(p) or TIMESTAMP_LTZ(p) "
+                             "with p from 0 to 3, but it is %s",
+                             t->watermark_column, wr_type_name(row->types[col], tn, sizeof(tn)));
+    } else {
+        wr_expr *e = wr_bind_watermark(&s->catalog, t, row, t->watermark_expr, err);
+        if (e == NULL) {
+            rc = err->code;
+            if (err->offset >= 0) err->offset += expr_pos;
+        } else if (!is_rowtime_type(e->type)) {
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, expr_pos,
+                                 "the WATERMARK expression must be TIMESTAMP(p) or "
+                                 "TIMESTAMP_LTZ(p) with p from 0 to 3, but it is %s",
+                                 wr_type_name(e->type, tn, sizeof(tn)));
+        }
+        wr_expr_free(e);
+    }
+    wr_schema_free(row);
+    return rc;
 }
 
 static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st, wr_error *err)
@@ -223,9 +293,6 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
                                "%s '%s' already exists",
                                wr_catalog_find(&s->catalog, name) ? "table" : "a view named", name);
     }
-    if (st->create_table.watermark_column)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.watermark_pos,
-                               "WATERMARK is not supported yet");
     /* Refused rather than ignored: rows would not land in partition directories. */
     if (st->create_table.npartitioned_by)
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.partitioned_by_pos,
@@ -307,6 +374,14 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
             if (c->computed && strcmp(c->name, t->computed[k].name) == 0 && err->offset >= 0)
                 err->offset += c->computed->pos;
         }
+    }
+    if (rc == 0 && st->create_table.watermark_column) {
+        const wr_ast_expr *x = st->create_table.watermark_expr;
+        wr_free(t->watermark_column);
+        wr_free(t->watermark_expr);
+        t->watermark_column = wr_strdup(st->create_table.watermark_column);
+        t->watermark_expr = wr_strndup(sql + x->pos, (size_t)(x->end - x->pos));
+        rc = check_watermark(s, t, st->create_table.watermark_pos, x->pos, err);
     }
     bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
     if (rc == 0 && has_options) rc = check_connector(s, t, st, err);
@@ -557,7 +632,8 @@ static void txns_end(txn_list *txns, bool commit)
  * before ("Abstract Syntax Tree", as Flink names it) and after the rules,
  * under an optional sink line.
  */
-static wr_plan *optimize(wr_plan *plan, const char *sink, wr_buf *explain)
+static wr_plan *optimize(weir_session *s, wr_plan *plan, const char *sink, wr_buf *explain,
+                         wr_error *err)
 {
     if (explain) {
         wr_buf_puts(explain, "== Abstract Syntax Tree ==\n");
@@ -565,6 +641,11 @@ static wr_plan *optimize(wr_plan *plan, const char *sink, wr_buf *explain)
         wr_plan_explain(plan, explain);
     }
     plan = wr_plan_optimize(plan);
+    /* Batch or streaming, and what each node emits: the physical plan shows it. */
+    if (wr_plan_annotate(plan, &s->config, err)) {
+        wr_plan_free(plan);
+        return NULL;
+    }
     if (explain) {
         wr_buf_puts(explain, "\n== Optimized Physical Plan ==\n");
         if (sink) wr_buf_printf(explain, "%s\n", sink);
@@ -604,7 +685,12 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
     char sinkline[300];
     snprintf(sinkline, sizeof(sinkline), "Sink(table=[%s]%s)", sink->name,
              st->insert.overwrite ? ", overwrite=[true]" : "");
-    plan = optimize(plan, sinkline, explain);
+    plan = optimize(s, plan, sinkline, explain, err);
+    if (plan == NULL) return err->code;
+    if (wr_plan_check_sink(plan, sink, err)) {
+        wr_plan_free(plan);
+        return err->code;
+    }
     int par;
     int v = wr_plan_translate(plan, graph, &s->config, &par, err);
     wr_plan_free(plan);
@@ -647,7 +733,8 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
 {
     wr_plan *plan = wr_bind_query(q, &s->catalog, err);
     if (plan == NULL) return err->code;
-    plan = optimize(plan, NULL, NULL);
+    plan = optimize(s, plan, NULL, NULL, err);
+    if (plan == NULL) return err->code;
     weir_result *result = wr_result_new(plan->schema);
     wr_jobgraph *graph = wr_jobgraph_new(job_name(s, "collect"));
     int par;
@@ -706,9 +793,9 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
         if (plan == NULL) {
             rc = err->code;
         } else {
-            plan = optimize(plan, NULL, &text);
+            plan = optimize(s, plan, NULL, &text, err);
             int par;
-            int v = wr_plan_translate(plan, graph, &s->config, &par, err);
+            int v = plan ? wr_plan_translate(plan, graph, &s->config, &par, err) : err->code;
             if (v < 0) rc = v;
             wr_plan_free(plan);
         }
@@ -780,7 +867,12 @@ static char *create_table_text(const wr_table *t)
             wr_buf_putc(&b, ' ');
             wr_type_format(t->schema->types[phys++], &b); /* nested type names have no limit */
         }
-        wr_buf_puts(&b, i + 1 < total || t->nprimary_key ? ",\n" : "\n");
+        wr_buf_puts(&b, i + 1 < total || t->nprimary_key || t->watermark_column ? ",\n" : "\n");
+    }
+    if (t->watermark_column) {
+        wr_buf_puts(&b, "  WATERMARK FOR ");
+        put_ident(&b, t->watermark_column);
+        wr_buf_printf(&b, " AS %s%s\n", t->watermark_expr, t->nprimary_key ? "," : "");
     }
     if (t->nprimary_key) {
         wr_buf_puts(&b, "  PRIMARY KEY (");
@@ -926,10 +1018,16 @@ static int describe(weir_session *s, const char *name, int pos, weir_result **ou
         wr_buf tn; /* nested type names have no limit */
         wr_buf_init(&tn);
         wr_type_format(type, &tn);
+        bool rowtime = t && t->watermark_column && strcmp(t->watermark_column, col) == 0;
+        if (rowtime || type.attr == WR_ATTR_PROCTIME)
+            wr_buf_puts(&tn, rowtime ? " *ROWTIME*" : " *PROCTIME*");
         if (cc) snprintf(extras, sizeof(extras), "AS %s", cc->expr);
-        const char *row[] = {
-            col, tn.data, nullable ? "TRUE" : "FALSE", in_key ? key : NULL, cc ? extras : NULL,
-            NULL};
+        const char *row[] = {col,
+                             tn.data,
+                             nullable ? "TRUE" : "FALSE",
+                             in_key ? key : NULL,
+                             cc ? extras : NULL,
+                             rowtime ? t->watermark_expr : NULL};
         wr_result_add_text_row(*out, row);
         wr_buf_fini(&tn);
     }

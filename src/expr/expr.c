@@ -106,9 +106,19 @@ wr_expr *wr_expr_string(wr_type type, const char *s, size_t len, int pos)
     return e;
 }
 
+/*
+ * A value computed from others is no time attribute (types.h), even when its type is copied
+ * from an argument's; a function of no arguments (PROCTIME()) makes one.
+ */
+static void drop_time_attr(wr_expr *e, int nargs)
+{
+    if (nargs > 0) e->type.attr = WR_ATTR_NONE;
+}
+
 wr_expr *wr_expr_call(wr_func fn, wr_expr **args, int nargs, wr_type result, int pos, wr_error *err)
 {
     wr_expr *e = node(WR_EXPR_CALL, result, pos);
+    drop_time_attr(e, nargs);
     e->fn = fn;
     e->args = args;
     e->nargs = nargs;
@@ -132,6 +142,7 @@ wr_expr *wr_expr_call_kernel(const char *name, wr_kernel_fn kernel, void *aux,
                              int pos)
 {
     wr_expr *e = node(WR_EXPR_CALL, result, pos);
+    drop_time_attr(e, nargs);
     e->fn = WR_FN_SCALAR;
     e->name = name;
     e->kernel = kernel;
@@ -145,6 +156,7 @@ wr_expr *wr_expr_call_kernel(const char *name, wr_kernel_fn kernel, void *aux,
 wr_expr *wr_expr_logic(wr_expr_kind kind, wr_expr **args, int nargs, wr_type result, int pos)
 {
     wr_expr *e = node(kind, result, pos);
+    drop_time_attr(e, nargs);
     e->args = args;
     e->nargs = nargs;
     return e;

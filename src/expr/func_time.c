@@ -242,6 +242,8 @@ static const wr_type type_date = {WR_TYPE_DATE, false, 0, 0};
 static const wr_type type_time0 = {WR_TYPE_TIME, false, 0, 0};
 static const wr_type type_ts3 = {WR_TYPE_TIMESTAMP, false, 3, 0};
 static const wr_type type_ltz3 = {WR_TYPE_TIMESTAMP_LTZ, false, 3, 0};
+/* PROCTIME(): the wall clock as a processing-time attribute (windows and OVER can use it). */
+static const wr_type type_proctime = {WR_TYPE_TIMESTAMP_LTZ, false, 3, 0, WR_ATTR_PROCTIME};
 
 /* UNIX_TIMESTAMP(): seconds since the epoch. */
 static int unix_now_kernel(WR_KERNEL_ARGS)
@@ -1471,6 +1473,7 @@ const wr_func_def wr_funcs_time[] = {
     {"MINUTE", 1, 1, bind_extract, "MINUTE(TIME | TIMESTAMP)", "MINUTE"},
     {"MONTH", 1, 1, bind_extract, "MONTH(DATE | TIMESTAMP)", "MONTH"},
     {"NOW", 0, 0, bind_now, "NOW()", &type_ltz3},
+    {"PROCTIME", 0, 0, bind_now, "PROCTIME()", &type_proctime},
     {"QUARTER", 1, 1, bind_extract, "QUARTER(DATE | TIMESTAMP)", "QUARTER"},
     {"SECOND", 1, 1, bind_extract, "SECOND(TIME | TIMESTAMP)", "SECOND"},
     {"TIMESTAMPADD", 3, 3, bind_timestampadd, "TIMESTAMPADD(unit, INT, DATE | TIME | TIMESTAMP)",

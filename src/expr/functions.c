@@ -25,9 +25,18 @@ const wr_func_def *wr_func_find(const char *name)
  * other state belongs here too.
  */
 static const char *const nondeterministic[] = {
-    "CURRENT_DATE", "CURRENT_ROW_TIMESTAMP", "CURRENT_TIME", "CURRENT_TIMESTAMP",
-    "LOCALTIME",    "LOCALTIMESTAMP",        "NOW",          "RAND",
-    "RAND_INTEGER", "UNIX_TIMESTAMP",        "UUID",
+    "CURRENT_DATE",
+    "CURRENT_ROW_TIMESTAMP",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NOW",
+    "PROCTIME",
+    "RAND",
+    "RAND_INTEGER",
+    "UNIX_TIMESTAMP",
+    "UUID",
 };
 
 bool wr_func_is_deterministic(const wr_func_def *def)

@@ -1868,17 +1868,17 @@ void wr_agg_acc_save(const wr_agg_acc *acc, const void *state, wr_buf *out)
     char *copy = out->data + at;
     if (acc->final == str_final) {
         const str_state *s = state;
-        memset(copy + offsetof(str_state, ptr), 0, sizeof(char *));
+        memset(copy + offsetof(str_state, ptr), 0, sizeof(void *));
         if (s->len) wr_buf_append(out, s->ptr, s->len);
     } else if (acc->final == lagg_final) {
         const lagg_state *s = state;
-        memset(copy + offsetof(lagg_state, ptr), 0, sizeof(char *));
-        memset(copy + offsetof(lagg_state, sep), 0, sizeof(char *));
+        memset(copy + offsetof(lagg_state, ptr), 0, sizeof(void *));
+        memset(copy + offsetof(lagg_state, sep), 0, sizeof(void *));
         if (s->len) wr_buf_append(out, s->ptr, s->len);
         if (s->seplen) wr_buf_append(out, s->sep, s->seplen);
     } else if (acc->final == list_final) {
         const list_state *s = state;
-        memset(copy + offsetof(list_state, ptr), 0, sizeof(char *));
+        memset(copy + offsetof(list_state, ptr), 0, sizeof(void *));
         if (s->len) wr_buf_append(out, s->ptr, s->len);
     }
 }

@@ -1202,9 +1202,11 @@ static wr_plan *bind_named_query(binder *b, const wr_ast_query *q, int pos)
 }
 
 static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out, scope *sc);
+static wr_plan *bind_window_tvf(binder *b, const wr_ast_from *f, const scope *outer, scope *sc);
 
-wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
-                          wr_error *err)
+/* Binds an expression's SQL text over the columns of schema, as relation `name`. */
+static wr_expr *bind_text(const wr_catalog *cat, const char *name, const wr_schema *schema,
+                          const char *text, const char *what, wr_error *err)
 {
     wr_arena arena;
     wr_arena_init(&arena, 1024);
@@ -1214,9 +1216,9 @@ wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const ch
         binder b = {cat, NULL, err};
         scope sc = {0};
         sc.corr_base = -1;
-        sc.schema = table->schema;
-        add_rel(&sc, table->name, 0, table->schema->ncols);
-        ectx cx = {&b, &sc, NULL, NULL, "a computed column", NULL};
+        sc.schema = schema;
+        add_rel(&sc, name, 0, schema->ncols);
+        ectx cx = {&b, &sc, NULL, NULL, what, NULL};
         e = bind_expr(&cx, ast);
         if (e && e->type.id == WR_TYPE_NULL)
             e = wr_expr_cast(e, wr_type_make(WR_TYPE_VARCHAR, true), false, e->pos, err);
@@ -1226,8 +1228,54 @@ wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const ch
     return e;
 }
 
-/* A table's rows: its scan, and a Calc computing its computed columns in their places. */
+wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
+                          wr_error *err)
+{
+    return bind_text(cat, table->name, table->schema, text, "a computed column", err);
+}
+
+wr_expr *wr_bind_watermark(const wr_catalog *cat, const wr_table *table, const wr_schema *row,
+                           const char *text, wr_error *err)
+{
+    return bind_text(cat, table->name, row, text, "a WATERMARK", err);
+}
+
+static wr_plan *scan_columns(const wr_catalog *cat, const wr_table *t, wr_error *err);
+
+/*
+ * A table's rows: its scan, a Calc computing its computed columns in their places and, for a
+ * table with a WATERMARK, the node that generates watermarks from them. The WATERMARK's
+ * column becomes a rowtime attribute; a column computed by PROCTIME() is a processing-time
+ * attribute by its type already.
+ */
 static wr_plan *scan_table(const wr_catalog *cat, const wr_table *t, wr_error *err)
+{
+    wr_plan *p = scan_columns(cat, t, err);
+    if (p == NULL || t->watermark_column == NULL) return p;
+    int col = wr_schema_find(p->schema, t->watermark_column);
+    wr_expr *e = col >= 0 ? wr_bind_watermark(cat, t, p->schema, t->watermark_expr, err) : NULL;
+    if (e == NULL) {
+        /* Checked at CREATE TABLE: only a table changed since (a function dropped) gets here. */
+        if (col < 0)
+            wr_error_set(err, WR_ERR_VALIDATION, "the WATERMARK column '%s' of '%s' is gone",
+                         t->watermark_column, t->name);
+        wr_plan_free(p);
+        return NULL;
+    }
+    wr_plan *w = plan_new(WR_PLAN_WATERMARK);
+    w->input = p;
+    w->time_col = col;
+    w->projs = wr_malloc(sizeof(wr_expr *));
+    w->projs[0] = e;
+    w->nprojs = 1;
+    wr_schema_free(w->schema);
+    w->schema = wr_schema_copy(p->schema);
+    w->schema->types[col].attr = WR_ATTR_ROWTIME;
+    return w;
+}
+
+/* A table's columns: its scan, and a Calc computing its computed columns in their places. */
+static wr_plan *scan_columns(const wr_catalog *cat, const wr_table *t, wr_error *err)
 {
     wr_plan *p = plan_new(WR_PLAN_SCAN);
     p->table = t;
@@ -1476,10 +1524,189 @@ static int bind_from_item(binder *b, const wr_ast_from *f, const scope *outer, w
         *out = bind_unnest(b, f, input, &ls, false, sc);
         return *out ? 0 : err->code;
     }
+    if (f->kind == WR_FROM_TVF) {
+        if (!(*out = bind_window_tvf(b, f, outer, sc))) return err->code;
+        return rename_columns(b, f, *out);
+    }
     if (f->kind != WR_FROM_JOIN)
         return wr_error_set_at(err, WR_ERR_VALIDATION, f->pos,
                                "table functions and window TVFs are not supported yet");
     return bind_from(b, f, outer, out, sc);
+}
+
+/*
+ * A window TVF's interval argument: a constant INTERVAL DAY TO SECOND, positive (or, for an
+ * OFFSET, any), in milliseconds.
+ */
+static int tvf_interval(binder *b, const wr_ast_expr *x, const char *fn, const char *param,
+                        bool positive, int64_t *ms)
+{
+    scope none = {0};
+    none.corr_base = -1;
+    none.schema = NULL;
+    wr_schema *empty = wr_schema_new();
+    none.schema = empty;
+    ectx cx = {b, &none, NULL, NULL, fn, NULL};
+    wr_expr *e = bind_expr(&cx, x);
+    scope_fini(&none);
+    wr_schema_free(empty);
+    if (e == NULL) return b->err->code;
+    wr_expr *c = e->type.id == WR_TYPE_INTERVAL_DT ? wr_expr_fold(e, b->err) : NULL;
+    wr_expr_free(e);
+    bool ok = c && c->kind == WR_EXPR_CONST && !wr_vector_is_null(&c->cvec, 0);
+    if (ok) *ms = ((const int64_t *)c->cvec.data)[0];
+    wr_expr_free(c);
+    wr_error_init(b->err);
+    if (!ok)
+        return wr_error_set_at(b->err, WR_ERR_VALIDATION, x->pos,
+                               "the %s of %s must be a constant INTERVAL DAY TO SECOND, such as "
+                               "INTERVAL '10' SECOND",
+                               param, fn);
+    if (positive && *ms <= 0)
+        return wr_error_set_at(b->err, WR_ERR_VALIDATION, x->pos, "the %s of %s must be positive",
+                               param, fn);
+    return 0;
+}
+
+/*
+ * TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset])), and HOP (slide, size [, offset]),
+ * CUMULATE (step, size [, offset]) and SESSION (TABLE t [PARTITION BY k], DESCRIPTOR(ts),
+ * gap), with Flink's parameter names (DATA, TIMECOL, SIZE, SLIDE, STEP, OFFSET, GAP) for
+ * arguments passed by name. The rows of t with three columns more: window_start and
+ * window_end (TIMESTAMP(3)), and window_time (the window's last instant, a time attribute of
+ * the kind ts was); ts itself becomes a plain timestamp.
+ */
+static wr_plan *bind_window_tvf(binder *b, const wr_ast_from *f, const scope *outer, scope *sc)
+{
+    wr_error *err = b->err;
+    static const char *const names[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    /* Positional scalar parameters after DATA and TIMECOL, by kind. */
+    static const char *const params[4][3] = {{"SIZE", "OFFSET", NULL},
+                                             {"SLIDE", "SIZE", "OFFSET"},
+                                             {"STEP", "SIZE", "OFFSET"},
+                                             {"GAP", NULL, NULL}};
+    int kind = -1;
+    for (int k = 0; k < 4; k++)
+        if (strcasecmp(f->tvf.name, names[k]) == 0) kind = k;
+    if (kind < 0) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->tvf.name_pos,
+                        "table function '%s' is not supported: Weir has the window TVFs TUMBLE, "
+                        "HOP, CUMULATE and SESSION",
+                        f->tvf.name);
+        return NULL;
+    }
+    const char *fn = names[kind];
+    if (f->tvf.table == NULL || f->tvf.descriptor == NULL) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->pos,
+                        "%s needs a table (TABLE t) and a time attribute (DESCRIPTOR(column))", fn);
+        return NULL;
+    }
+    if (f->tvf.npartition_by && kind != WR_PLAN_SESSION) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->tvf.partition_by[0]->pos,
+                        "PARTITION BY is for SESSION windows only");
+        return NULL;
+    }
+    /* The scalar arguments, by parameter. */
+    const wr_ast_expr *args[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < f->tvf.nexprs; i++) {
+        const char *pname = f->tvf.expr_names[i];
+        int slot = -1;
+        for (int k = 0; k < 3 && params[kind][k]; k++)
+            if (pname ? strcmp(pname, params[kind][k]) == 0 : args[k] == NULL) {
+                slot = k;
+                break;
+            }
+        if (slot < 0 || args[slot]) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, f->tvf.exprs[i]->pos,
+                            pname ? "%s has no parameter %s, or it is given twice"
+                                  : "too many arguments for %s",
+                            fn, pname);
+            return NULL;
+        }
+        args[slot] = f->tvf.exprs[i];
+    }
+    bool has_size = kind == WR_PLAN_TUMBLE    ? args[0] != NULL
+                    : kind == WR_PLAN_SESSION ? args[0] != NULL
+                                              : args[0] && args[1];
+    if (!has_size) {
+        wr_error_set_at(err, WR_ERR_VALIDATION, f->pos, "%s is missing its %s", fn,
+                        kind == WR_PLAN_TUMBLE    ? "SIZE"
+                        : kind == WR_PLAN_SESSION ? "GAP"
+                        : args[0] == NULL         ? params[kind][0]
+                                                  : "SIZE");
+        return NULL;
+    }
+    scope ts = {0};
+    ts.corr_base = -1;
+    wr_plan *in = NULL;
+    if (bind_from_item(b, f->tvf.table, outer, &in, &ts)) {
+        scope_fini(&ts);
+        return NULL;
+    }
+    scope_fini(&ts);
+    wr_plan *w = plan_new(WR_PLAN_WINDOW);
+    w->input = in;
+    w->window = (wr_plan_window)kind;
+    int rc = 0;
+    if (kind == WR_PLAN_TUMBLE) {
+        rc = tvf_interval(b, args[0], fn, "SIZE", true, &w->win_size);
+        if (!rc && args[1]) rc = tvf_interval(b, args[1], fn, "OFFSET", false, &w->win_offset);
+    } else if (kind == WR_PLAN_SESSION) {
+        rc = tvf_interval(b, args[0], fn, "GAP", true, &w->win_gap);
+    } else {
+        rc = tvf_interval(b, args[0], fn, params[kind][0], true, &w->win_slide);
+        if (!rc) rc = tvf_interval(b, args[1], fn, "SIZE", true, &w->win_size);
+        if (!rc && args[2]) rc = tvf_interval(b, args[2], fn, "OFFSET", false, &w->win_offset);
+        /* Windows are made of slices of the slide (step): the size must hold whole ones. */
+        if (!rc && w->win_size % w->win_slide != 0)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, args[1]->pos,
+                                 "the SIZE of %s must be a whole multiple of its %s", fn,
+                                 params[kind][0]);
+    }
+    const wr_schema *is = in->schema;
+    int tcol = rc ? -1 : wr_schema_find(is, f->tvf.descriptor);
+    char tn[WR_TYPE_NAME_MAX];
+    if (!rc && tcol < 0)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, f->tvf.descriptor_pos,
+                             "column '%s' of DESCRIPTOR is not a column of %s's table",
+                             f->tvf.descriptor, fn);
+    else if (!rc && is->types[tcol].attr == WR_ATTR_NONE)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, f->tvf.descriptor_pos,
+                             "%s needs a time attribute in DESCRIPTOR (a table's WATERMARK "
+                             "column or a PROCTIME() column), but '%s' is %s",
+                             fn, f->tvf.descriptor, wr_type_name(is->types[tcol], tn, sizeof(tn)));
+    for (int i = 0; !rc && i < f->tvf.npartition_by; i++) {
+        const wr_ast_expr *k = f->tvf.partition_by[i];
+        int c = k->kind == WR_AST_IDENT && k->ident.nparts == 1
+                    ? wr_schema_find(is, k->ident.parts[0])
+                    : -1;
+        if (c < 0) {
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, k->pos,
+                                 "PARTITION BY of SESSION takes columns of its table");
+            break;
+        }
+        w->groups = wr_realloc(w->groups, (size_t)(w->ngroups + 1) * sizeof(int));
+        w->groups[w->ngroups++] = c;
+    }
+    if (rc) {
+        wr_plan_free(w);
+        return NULL;
+    }
+    w->time_col = tcol;
+    for (int i = 0; i < is->ncols; i++) {
+        wr_type t = is->types[i];
+        if (i == tcol) t.attr = WR_ATTR_NONE;
+        wr_schema_add(w->schema, is->names[i], t);
+    }
+    wr_type bound = wr_type_make(WR_TYPE_TIMESTAMP, false);
+    wr_type wtime = is->types[tcol];
+    wtime.nullable = false;
+    wtime.length = 3;
+    wr_schema_add(w->schema, "window_start", bound);
+    wr_schema_add(w->schema, "window_end", bound);
+    wr_schema_add(w->schema, "window_time", wtime);
+    add_rel(sc, f->alias, 0, w->schema->ncols);
+    return w;
 }
 
 static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out, scope *sc)

@@ -36,6 +36,8 @@ void wr_table_free(wr_table *table)
         wr_free(table->computed[i].expr);
     }
     wr_free(table->computed);
+    wr_free(table->watermark_column);
+    wr_free(table->watermark_expr);
     /* Jobs still reading the rows hold their own snapshot of them. */
     wr_memtable_free(table->mem);
     wr_free(table);

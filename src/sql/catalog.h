@@ -32,6 +32,10 @@ typedef struct wr_table {
     int nprimary_key;
     wr_memtable *mem; /* owned; set when the table has no 'connector' option */
     bool temporary;
+    /* WATERMARK FOR column AS expr: the rowtime column (physical or computed) and the
+     * watermark expression's SQL text, or NULL. */
+    char *watermark_column;
+    char *watermark_expr;
 } wr_table;
 
 /*

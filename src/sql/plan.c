@@ -126,6 +126,64 @@ static char **join_names(const wr_plan *p, int *n)
     return names;
 }
 
+/* Milliseconds as Flink prints a window's sizes: "10 s", "500 ms", "1 min", "1 h", "1 d". */
+static void put_duration(wr_buf *out, int64_t ms)
+{
+    static const struct {
+        int64_t ms;
+        const char *unit;
+    } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "min"}, {1000, "s"}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (ms != 0 && ms % units[i].ms == 0) {
+            wr_buf_printf(out, "%lld %s", (long long)(ms / units[i].ms), units[i].unit);
+            return;
+        }
+    wr_buf_printf(out, "%lld ms", (long long)ms);
+}
+
+/* TUMBLE(time_col=[ts], size=[10 s]) and the others' parameters. */
+static void explain_window(const wr_plan *plan, const char *const *names, wr_buf *out)
+{
+    static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    wr_buf_printf(out, "%s(", kinds[plan->window]);
+    if (plan->window == WR_PLAN_SESSION && plan->ngroups) {
+        wr_buf_puts(out, "partition keys=[");
+        for (int i = 0; i < plan->ngroups; i++)
+            wr_buf_printf(out, "%s%s", i ? ", " : "", names[plan->groups[i]]);
+        wr_buf_puts(out, "], ");
+    }
+    wr_buf_printf(out, "time_col=[%s], ", names[plan->time_col]);
+    switch (plan->window) {
+    case WR_PLAN_TUMBLE:
+        wr_buf_puts(out, "size=[");
+        put_duration(out, plan->win_size);
+        break;
+    case WR_PLAN_HOP:
+        wr_buf_puts(out, "size=[");
+        put_duration(out, plan->win_size);
+        wr_buf_puts(out, "], slide=[");
+        put_duration(out, plan->win_slide);
+        break;
+    case WR_PLAN_CUMULATE:
+        wr_buf_puts(out, "max_size=[");
+        put_duration(out, plan->win_size);
+        wr_buf_puts(out, "], step=[");
+        put_duration(out, plan->win_slide);
+        break;
+    case WR_PLAN_SESSION:
+        wr_buf_puts(out, "gap=[");
+        put_duration(out, plan->win_gap);
+        break;
+    }
+    wr_buf_putc(out, ']');
+    if (plan->win_offset) {
+        wr_buf_puts(out, ", offset=[");
+        put_duration(out, plan->win_offset);
+        wr_buf_putc(out, ']');
+    }
+    wr_buf_putc(out, ')');
+}
+
 static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
 {
     for (int i = 0; i < depth; i++) wr_buf_puts(out, "  ");
@@ -177,7 +235,9 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         wr_buf_puts(out, ")\n");
         break;
     case WR_PLAN_AGG:
-        wr_buf_puts(out, "HashAggregate(");
+        wr_buf_puts(out, !plan->streaming   ? "HashAggregate("
+                         : plan->window_agg ? "WindowAggregate("
+                                            : "GroupAggregate(");
         if (plan->ngroups) {
             wr_buf_puts(out, "groupBy=[");
             for (int i = 0; i < plan->ngroups; i++)
@@ -208,7 +268,8 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
     case WR_PLAN_JOIN: {
         int njn;
         char **jn = join_names(plan, &njn);
-        wr_buf_printf(out, "HashJoin(joinType=[%s], where=[", wr_join_type_name(plan->join_type));
+        wr_buf_printf(out, "%s(joinType=[%s], where=[", plan->streaming ? "Join" : "HashJoin",
+                      wr_join_type_name(plan->join_type));
         int ln = plan->input->schema->ncols;
         for (int i = 0; i < plan->nkeys; i++)
             wr_buf_printf(out, "%s%s %s %s", i ? " AND " : "", jn[plan->left_keys[i]],
@@ -288,6 +349,28 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         names_list(plan->schema, out);
         wr_buf_puts(out, "])\n");
         break;
+    case WR_PLAN_WATERMARK:
+        wr_buf_printf(out, "WatermarkAssigner(rowtime=[%s], watermark=[", names[plan->time_col]);
+        wr_expr_format(plan->projs[0], names, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    case WR_PLAN_WINDOW:
+        wr_buf_puts(out, "WindowTableFunction(window=[");
+        explain_window(plan, names, out);
+        wr_buf_puts(out, "])\n");
+        break;
+    }
+    if (plan->streaming && plan->changes) {
+        /* The node's line ends in ")\n": the mode goes inside the parentheses. */
+        out->len -= 2;
+        static const char *const kinds[] = {"I", "UB", "UA", "D"};
+        wr_buf_puts(out, ", changelogMode=[");
+        for (int k = 0, first = 1; k < 4; k++)
+            if (plan->changes & (1u << k)) {
+                wr_buf_printf(out, "%s%s", first ? "" : ",", kinds[k]);
+                first = 0;
+            }
+        wr_buf_puts(out, "])\n");
     }
     free_names(owned, nnames);
     if (plan->input) explain_node(plan->input, depth + 1, out);

@@ -37,7 +37,17 @@ typedef enum wr_plan_kind {
     WR_PLAN_REPLICATE, /* each input row as many times as its last (BIGINT) column says */
     WR_PLAN_OVER,      /* OVER window calls: input columns + one column per call */
     WR_PLAN_UNNEST,    /* input columns + the elements of projs[0] (ops/unnest.h), a row each */
+    WR_PLAN_WATERMARK, /* input rows as they are; watermarks from projs[0] (a table's WATERMARK) */
+    WR_PLAN_WINDOW,    /* window TVF: input columns + window_start, window_end, window_time */
 } wr_plan_kind;
+
+/* A window TVF's kind (WR_PLAN_WINDOW). */
+typedef enum wr_plan_window {
+    WR_PLAN_TUMBLE,
+    WR_PLAN_HOP,
+    WR_PLAN_CUMULATE,
+    WR_PLAN_SESSION,
+} wr_plan_window;
 
 typedef struct wr_plan wr_plan;
 struct wr_plan {
@@ -82,7 +92,28 @@ struct wr_plan {
     wr_sort_key *sort_keys; /* SORT, OVER */
     int nsort_keys;
     int64_t offset, limit; /* SORT; limit -1: none */
+    /* WATERMARK: the rowtime column; WINDOW: the time attribute column of the input. */
+    int time_col;
+    /* WINDOW: which TVF and its parameters in milliseconds (slide: HOP's slide, CUMULATE's
+     * step; gap: SESSION's). Its partition keys (SESSION's PARTITION BY) are in groups. */
+    wr_plan_window window;
+    int64_t win_size, win_slide, win_gap, win_offset;
+    /* Set by wr_plan_annotate: whether the node's input ends (all its sources are bounded),
+     * whether it runs as a streaming operator (keeping its result up to date as rows come)
+     * rather than a batch one (emitting at end of input), and the change kinds its output may
+     * hold (WR_CHANGES_*; 0 before annotation). */
+    bool bounded;
+    bool streaming;
+    bool window_agg; /* AGG: streaming, and over a window TVF: a window aggregation */
+    uint8_t changes;
 };
+
+/* Change kinds of a node's output, as a mask (Flink's changelog modes). */
+#define WR_CHANGES_INSERT 1u
+#define WR_CHANGES_UPDATE_BEFORE 2u
+#define WR_CHANGES_UPDATE_AFTER 4u
+#define WR_CHANGES_DELETE 8u
+#define WR_CHANGES_ALL 15u
 
 wr_plan *wr_plan_new(wr_plan_kind kind);
 /* Another reference to plan (returns it). */
@@ -124,6 +155,13 @@ wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const ch
                           wr_error *err);
 
 /*
+ * Binds a table's WATERMARK expression (SQL text) over row, the table's columns as a scan
+ * of it produces them (physical and computed); err positions are offsets into text.
+ */
+wr_expr *wr_bind_watermark(const wr_catalog *cat, const wr_table *table, const wr_schema *row,
+                           const char *text, wr_error *err);
+
+/*
  * Logical rewrites before translation (rules.c): filters into joins, join
  * keys, join column pruning, Calc merging, constant folding, then filters
  * and projections into scans. Takes ownership of plan; returns the plan to
@@ -137,6 +175,23 @@ wr_plan *wr_plan_optimize(wr_plan *plan);
  * source, or the connector's accepts_filter).
  */
 bool wr_plan_scan_accepts_filter(const wr_table *table, const wr_expr *filter);
+
+/*
+ * Decides, for every node of plan, between batch and streaming execution under the job's
+ * 'execution.runtime-mode' ('batch', 'streaming', or Weir's default 'automatic': streaming
+ * where an input is unbounded), and infers the change kinds every node emits (Flink's
+ * changelog modes), which EXPLAIN then shows. Fails where a node cannot take its input's
+ * changes (a window TVF over updates) or where batch mode meets an unbounded source.
+ * wr_plan_translate calls it; calling it again changes nothing.
+ */
+int wr_plan_annotate(wr_plan *plan, const wr_config *job, wr_error *err);
+
+/*
+ * Whether the sink table can take what plan emits (an annotated plan): a sink that takes
+ * inserts only, fed updates or deletes, is an error naming the node that produces them and
+ * how to fix it.
+ */
+int wr_plan_check_sink(const wr_plan *plan, const wr_table *sink, wr_error *err);
 
 /*
  * Adds the operators of plan to graph and returns the vertex whose output

@@ -68,7 +68,18 @@ typedef struct wr_type {
     int32_t length; /* CHAR/VARCHAR/BINARY/VARBINARY length; DECIMAL precision; TIME, TIMESTAMP,
                        TIMESTAMP_LTZ precision (0..9); INTERVAL SECOND's fraction digits (3) */
     int16_t scale;  /* DECIMAL scale; 0 otherwise */
+    /* A time attribute (wr_time_attr): a TIMESTAMP(3) or TIMESTAMP_LTZ(3) column that
+     * event time (a table's WATERMARK FOR column) or processing time (PROCTIME()) is read
+     * from. A plain column reference keeps it; any computation on the value drops it. Not
+     * part of the type's identity: wr_type_equal ignores it. */
+    uint8_t attr;
 } wr_type;
+
+typedef enum wr_time_attr {
+    WR_ATTR_NONE = 0,
+    WR_ATTR_ROWTIME,  /* Flink's *ROWTIME* */
+    WR_ATTR_PROCTIME, /* Flink's *PROCTIME* */
+} wr_time_attr;
 
 typedef struct wr_str {
     const char *ptr;
@@ -79,7 +90,7 @@ typedef struct wr_str {
  * TIMESTAMP(3) (Weir's default; Flink's is 6), TIMESTAMP_LTZ(6), BINARY(1), BYTES. */
 static inline wr_type wr_type_make(wr_type_id id, bool nullable)
 {
-    wr_type t = {(uint8_t)id, nullable, 0, 0};
+    wr_type t = {(uint8_t)id, nullable, 0, 0, 0};
     switch (id) {
     case WR_TYPE_VARCHAR:
     case WR_TYPE_VARBINARY:
@@ -110,7 +121,7 @@ static inline wr_type wr_type_make(wr_type_id id, bool nullable)
 /* DECIMAL(precision, scale). */
 static inline wr_type wr_type_decimal(int precision, int scale, bool nullable)
 {
-    wr_type t = {(uint8_t)WR_TYPE_DECIMAL, nullable, precision, (int16_t)scale};
+    wr_type t = {(uint8_t)WR_TYPE_DECIMAL, nullable, precision, (int16_t)scale, 0};
     return t;
 }
 
