@@ -899,19 +899,6 @@ fail:
     return NULL;
 }
 
-/* Batch aggregation folds rows in; a retraction would need an accumulator that can undo. */
-static int check_inserts(const wr_batch *in, const uint32_t *rows, int n, wr_error *err)
-{
-    for (int i = 0; i < n; i++) {
-        wr_change_kind kind = (wr_change_kind)in->kinds[rows[i]];
-        if (kind == WR_KIND_UPDATE_BEFORE || kind == WR_KIND_DELETE)
-            return wr_error_set(err, WR_ERR_RUNTIME,
-                                "hash aggregation takes insert-only input, got a %s row",
-                                wr_change_kind_short(kind));
-    }
-    return 0;
-}
-
 static int agg_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
 {
     hash_agg_op *op = (hash_agg_op *)base;
@@ -920,10 +907,7 @@ static int agg_process(wr_operator *base, int input, wr_batch *in, wr_error *err
     if (n == 0) return 0;
     ensure_scratch(op, in->count);
     const uint32_t *rows = in->sel ? in->sel : op->ident;
-    if (in->kinds) {
-        int rc = check_inserts(in, rows, n, err);
-        if (rc) return rc;
-    }
+    if (wr_batch_check_inserts(in, "hash aggregation", err)) return err->code;
     switch (op->mode) {
     case KEYS_NONE:
         memset(op->gidx, 0, (size_t)n * sizeof(uint32_t));

@@ -1575,18 +1575,6 @@ fail:
     return NULL;
 }
 
-static int check_inserts(const wr_batch *in, const uint32_t *rows, int n, wr_error *err)
-{
-    for (int i = 0; i < n; i++) {
-        wr_change_kind kind = (wr_change_kind)in->kinds[rows[i]];
-        if (kind == WR_KIND_UPDATE_BEFORE || kind == WR_KIND_DELETE)
-            return wr_error_set(err, WR_ERR_RUNTIME,
-                                "window aggregation takes insert-only input, got a %s row",
-                                wr_change_kind_short(kind));
-    }
-    return 0;
-}
-
 static int wagg_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
 {
     wagg_op *op = (wagg_op *)base;
@@ -1595,7 +1583,7 @@ static int wagg_process(wr_operator *base, int input, wr_batch *in, wr_error *er
     if (n == 0) return 0;
     ensure_scratch(op, in->count);
     const uint32_t *rows = in->sel ? in->sel : op->ident;
-    if (in->kinds && (rc = check_inserts(in, rows, n, err))) return rc;
+    if ((rc = wr_batch_check_inserts(in, "window aggregation", err))) return rc;
     if (op->proctime) {
         int64_t now = wr_clock_wall_ms();
         for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
  */
 #include "batch.h"
 #include "../base/alloc.h"
+#include "../base/error.h"
 #include "decimal.h"
 #include "nested.h"
 
@@ -13,6 +14,18 @@ const char *wr_change_kind_short(wr_change_kind kind)
 {
     static const char *names[] = {"+I", "-U", "+U", "-D"};
     return kind <= WR_KIND_DELETE ? names[kind] : "?";
+}
+
+int wr_batch_check_inserts(const wr_batch *batch, const char *who, wr_error *err)
+{
+    if (batch->kinds == NULL) return 0;
+    for (int i = 0, n = wr_batch_rows(batch); i < n; i++) {
+        wr_change_kind kind = wr_batch_kind(batch, wr_batch_row(batch, i));
+        if (kind == WR_KIND_UPDATE_BEFORE || kind == WR_KIND_DELETE)
+            return wr_error_set(err, WR_ERR_RUNTIME, "%s takes insert-only input, got a %s row",
+                                who, wr_change_kind_short(kind));
+    }
+    return 0;
 }
 
 static size_t validity_words(int capacity)

@@ -93,6 +93,12 @@ static inline wr_change_kind wr_batch_kind(const wr_batch *batch, int row)
 {
     return batch->kinds ? (wr_change_kind)batch->kinds[row] : WR_KIND_INSERT;
 }
+/*
+ * For operators that fold rows in and cannot take them back: 0 when none of the active rows of
+ * batch is a -U or -D, else WR_ERR_RUNTIME "<who> takes insert-only input, got a -D row".
+ */
+struct wr_error;
+int wr_batch_check_inserts(const wr_batch *batch, const char *who, struct wr_error *err);
 
 /*
  * Event timestamps (the record timestamps of Flink's DataStream API, in
