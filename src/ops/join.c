@@ -223,46 +223,45 @@ static int max_column(const wr_expr *e)
     return m;
 }
 
-static int check_columns(const wr_type *types, int n, const char *side, wr_error *err)
+static int check_columns(const wr_type *types, int n, const char *side, const char *who,
+                         wr_error *err)
 {
     for (int i = 0; i < n; i++) {
         if (wr_value_kind_of(types[i].id) == WR_VALUE_UNSUPPORTED) {
             char name[64];
             return wr_error_set(err, WR_ERR_ARGUMENT,
-                                "hash join: column %d of the %s input has type %s, which the "
+                                "%s: column %d of the %s input has type %s, which the "
                                 "join does not support",
-                                i, side, wr_type_name(types[i], name, sizeof(name)));
+                                who, i, side, wr_type_name(types[i], name, sizeof(name)));
         }
     }
     return 0;
 }
 
-/* Rejects a description the operator cannot run, with a message naming the problem. */
-static int check_desc(const wr_join_desc *d, wr_error *err)
+int wr_join_desc_check(const wr_join_desc *d, const char *who, wr_error *err)
 {
     if ((unsigned)d->type > WR_JOIN_TYPE_ANTI)
-        return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: unknown join type %d", (int)d->type);
+        return wr_error_set(err, WR_ERR_ARGUMENT, "%s: unknown join type %d", who, (int)d->type);
     if (d->nleft < 0 || d->nright < 0 || d->nkeys < 0)
-        return wr_error_set(err, WR_ERR_ARGUMENT,
-                            "hash join: negative column or key count (%d, %d, %d)", d->nleft,
-                            d->nright, d->nkeys);
-    int rc = check_columns(d->left_types, d->nleft, "left", err);
-    if (rc == 0) rc = check_columns(d->right_types, d->nright, "right", err);
+        return wr_error_set(err, WR_ERR_ARGUMENT, "%s: negative column or key count (%d, %d, %d)",
+                            who, d->nleft, d->nright, d->nkeys);
+    int rc = check_columns(d->left_types, d->nleft, "left", who, err);
+    if (rc == 0) rc = check_columns(d->right_types, d->nright, "right", who, err);
     if (rc) return rc;
     for (int k = 0; k < d->nkeys; k++) {
         int l = d->left_keys[k], r = d->right_keys[k];
         if (l < 0 || l >= d->nleft || r < 0 || r >= d->nright)
             return wr_error_set(err, WR_ERR_ARGUMENT,
-                                "hash join: key %d names column %d of %d on the left and %d of %d "
+                                "%s: key %d names column %d of %d on the left and %d of %d "
                                 "on the right",
-                                k, l, d->nleft, r, d->nright);
+                                who, k, l, d->nleft, r, d->nright);
         /* Keys compare by their slots, so DECIMALs must agree on what the unscaled value
          * means: 1.5 is 15 at scale 1 but 150 at scale 2 (the planner casts such keys). */
         wr_type lt = d->left_types[l], rt = d->right_types[r];
         if (wr_value_kind_of(lt.id) != wr_value_kind_of(rt.id) ||
             (lt.id == WR_TYPE_DECIMAL && lt.scale != rt.scale)) {
             char a[64], b[64];
-            return wr_error_set(err, WR_ERR_ARGUMENT, "hash join: key %d compares %s with %s%s", k,
+            return wr_error_set(err, WR_ERR_ARGUMENT, "%s: key %d compares %s with %s%s", who, k,
                                 wr_type_name(lt, a, sizeof(a)), wr_type_name(rt, b, sizeof(b)),
                                 lt.id == WR_TYPE_DECIMAL && rt.id == WR_TYPE_DECIMAL
                                     ? " (DECIMAL keys need the same scale)"
@@ -273,13 +272,13 @@ static int check_desc(const wr_join_desc *d, wr_error *err)
         if (d->residual->type.id != WR_TYPE_BOOLEAN) {
             char a[64];
             return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
-                                   "hash join: the join condition has type %s, not BOOLEAN",
+                                   "%s: the join condition has type %s, not BOOLEAN", who,
                                    wr_type_name(d->residual->type, a, sizeof(a)));
         }
         int m = max_column(d->residual);
         if (m >= d->nleft + d->nright)
             return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
-                                   "hash join: the join condition reads column %d of %d", m,
+                                   "%s: the join condition reads column %d of %d", who, m,
                                    d->nleft + d->nright);
     }
     return 0;
@@ -493,7 +492,7 @@ static wr_operator *join_create(const void *p, wr_op_ctx *ctx, wr_error *err)
 {
     const join_spec *spec = p;
     const wr_join_desc *d = &spec->d;
-    if (check_desc(d, err)) return NULL;
+    if (wr_join_desc_check(d, "hash join", err)) return NULL;
     join_op *op = wr_calloc(1, sizeof(*op));
     op->base.ops = &wr_hash_join_ops;
     op->base.ctx = ctx;

@@ -57,6 +57,12 @@ typedef struct wr_join_desc {
     bool shared_build;
 } wr_join_desc;
 
+/*
+ * Checks a description: column types a join can hold, keys in range and of matching kinds,
+ * a BOOLEAN residual over the joined row. 0, or WR_ERR_ARGUMENT "<who>: ..." naming the problem.
+ */
+int wr_join_desc_check(const wr_join_desc *d, const char *who, wr_error *err);
+
 /* A hash join spec; copies the arrays and takes ownership of d->residual, even on error. */
 wr_operator_spec wr_hash_join_spec(const wr_join_desc *d);
 

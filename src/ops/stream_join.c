@@ -125,77 +125,13 @@ wr_operator_spec wr_stream_join_spec(const wr_join_desc *d, const wr_stream_join
 /* ---- validation ------------------------------------------------------------------ */
 
 /* The highest column the expression reads, or -1. */
-static int max_column(const wr_expr *e)
-{
-    int m = e->kind == WR_EXPR_COLUMN ? e->col : -1;
-    for (int i = 0; i < e->nargs; i++) {
-        int a = max_column(e->args[i]);
-        if (a > m) m = a;
-    }
-    return m;
-}
-
-static int check_columns(const wr_type *types, int n, const char *side, wr_error *err)
-{
-    for (int i = 0; i < n; i++) {
-        if (wr_value_kind_of(types[i].id) == WR_VALUE_UNSUPPORTED) {
-            char name[64];
-            return wr_error_set(err, WR_ERR_ARGUMENT,
-                                "stream join: column %d of the %s input has type %s, which the "
-                                "join does not support",
-                                i, side, wr_type_name(types[i], name, sizeof(name)));
-        }
-    }
-    return 0;
-}
-
 /* Rejects a description or options the operator cannot run, naming the problem. */
 static int check_spec(const sjoin_spec *spec, wr_error *err)
 {
-    const wr_join_desc *d = &spec->d;
-    if ((unsigned)d->type > WR_JOIN_TYPE_ANTI)
-        return wr_error_set(err, WR_ERR_ARGUMENT, "stream join: unknown join type %d",
-                            (int)d->type);
-    if (d->nleft < 0 || d->nright < 0 || d->nkeys < 0)
-        return wr_error_set(err, WR_ERR_ARGUMENT,
-                            "stream join: negative column or key count (%d, %d, %d)", d->nleft,
-                            d->nright, d->nkeys);
     if (spec->opts.state_ttl_ms < 0)
         return wr_error_set(err, WR_ERR_ARGUMENT, "stream join: negative state TTL %lld ms",
                             (long long)spec->opts.state_ttl_ms);
-    int rc = check_columns(d->left_types, d->nleft, "left", err);
-    if (rc == 0) rc = check_columns(d->right_types, d->nright, "right", err);
-    if (rc) return rc;
-    for (int k = 0; k < d->nkeys; k++) {
-        int l = d->left_keys[k], r = d->right_keys[k];
-        if (l < 0 || l >= d->nleft || r < 0 || r >= d->nright)
-            return wr_error_set(err, WR_ERR_ARGUMENT,
-                                "stream join: key %d names column %d of %d on the left and %d of "
-                                "%d on the right",
-                                k, l, d->nleft, r, d->nright);
-        /* Keys meet as row-codec bytes: equal values must encode equally on both sides. */
-        wr_type lt = d->left_types[l], rt = d->right_types[r];
-        if (wr_value_kind_of(lt.id) != wr_value_kind_of(rt.id) ||
-            (lt.id == WR_TYPE_DECIMAL && lt.scale != rt.scale)) {
-            char a[64], b[64];
-            return wr_error_set(err, WR_ERR_ARGUMENT, "stream join: key %d compares %s with %s", k,
-                                wr_type_name(lt, a, sizeof(a)), wr_type_name(rt, b, sizeof(b)));
-        }
-    }
-    if (d->residual) {
-        if (d->residual->type.id != WR_TYPE_BOOLEAN) {
-            char a[64];
-            return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
-                                   "stream join: the join condition has type %s, not BOOLEAN",
-                                   wr_type_name(d->residual->type, a, sizeof(a)));
-        }
-        int m = max_column(d->residual);
-        if (m >= d->nleft + d->nright)
-            return wr_error_set_at(err, WR_ERR_ARGUMENT, d->residual->pos,
-                                   "stream join: the join condition reads column %d of %d", m,
-                                   d->nleft + d->nright);
-    }
-    return 0;
+    return wr_join_desc_check(&spec->d, "stream join", err);
 }
 
 /* ---- records ---------------------------------------------------------------------- */

@@ -166,6 +166,26 @@ static int translate_two_phase_agg(tctx *t, const wr_plan *plan, int in, int in_
     return v;
 }
 
+/* A join node's description for its operator, which takes the residual condition over. */
+static wr_join_desc join_desc(wr_plan *plan)
+{
+    wr_join_desc d = {
+        plan->join_type,
+        plan->input->schema->types,
+        plan->input->schema->ncols,
+        plan->right->schema->types,
+        plan->right->schema->ncols,
+        plan->left_keys,
+        plan->right_keys,
+        plan->null_safe,
+        plan->nkeys,
+        plan->filter,
+        false,
+    };
+    plan->filter = NULL;
+    return d;
+}
+
 static wr_plan *window_agg_input(const wr_plan *plan, wr_plan **calc);
 static int translate_window_agg(tctx *t, wr_plan *plan, wr_plan *win, wr_plan *calc, int *par,
                                 bool *bounded);
@@ -295,20 +315,7 @@ static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
         if (plan->streaming) return translate_stream_join(t, plan, l, lpar, r, rpar, par);
         int rc = need_bounded(t, *bounded, "a join");
         if (rc) return rc;
-        wr_join_desc d = {
-            plan->join_type,
-            plan->input->schema->types,
-            plan->input->schema->ncols,
-            plan->right->schema->types,
-            plan->right->schema->ncols,
-            plan->left_keys,
-            plan->right_keys,
-            plan->null_safe,
-            plan->nkeys,
-            plan->filter,
-            false,
-        };
-        plan->filter = NULL;
+        wr_join_desc d = join_desc(plan);
         bool outer_build =
             plan->join_type == WR_JOIN_TYPE_RIGHT || plan->join_type == WR_JOIN_TYPE_FULL;
         /*
@@ -866,20 +873,7 @@ static int translate_stream_agg(tctx *t, wr_plan *plan, int in, int in_par, int 
  */
 static int translate_stream_join(tctx *t, wr_plan *plan, int l, int lpar, int r, int rpar, int *par)
 {
-    wr_join_desc d = {
-        plan->join_type,
-        plan->input->schema->types,
-        plan->input->schema->ncols,
-        plan->right->schema->types,
-        plan->right->schema->ncols,
-        plan->left_keys,
-        plan->right_keys,
-        plan->null_safe,
-        plan->nkeys,
-        plan->filter,
-        false,
-    };
-    plan->filter = NULL;
+    wr_join_desc d = join_desc(plan);
     wr_stream_join_opts opts;
     memset(&opts, 0, sizeof(opts));
     int rc = state_ttl(t, &opts.state_ttl_ms);
