@@ -1,0 +1,452 @@
+/*
+ * planner_stream.c — batch or streaming execution, changelog modes, and the
+ * streaming operators of the planner.
+ *
+ * wr_plan_annotate decides for every node whether it runs as a batch
+ * operator (emitting at end of input) or a streaming one (keeping its result
+ * up to date as a changelog), under 'execution.runtime-mode', and infers the
+ * change kinds each node emits. The translations below turn the streaming
+ * nodes into their operators: window aggregation, group aggregation, joins.
+ */
+#include "../base/alloc.h"
+#include "../connectors/connector.h"
+#include "../ops/calc.h"
+#include "../ops/group_agg.h"
+#include "../ops/stream_join.h"
+#include "../ops/window_agg.h"
+#include "planner_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- batch or streaming, and changelog modes ----------------------------------- */
+
+/* 'execution.runtime-mode' values, in the order of run_mode. */
+static const char *const run_modes[] = {"streaming", "batch", "automatic", NULL};
+enum run_mode { MODE_STREAMING, MODE_BATCH, MODE_AUTOMATIC };
+
+/* Whether a scan's source ends by itself: a stored table does; a connector says so. */
+static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded, wr_error *err)
+{
+    const wr_table *tb = plan->table;
+    *bounded = true;
+    if (tb->mem) return 0;
+    const char *name = wr_config_get(&tb->options, "connector", NULL);
+    const wr_connector *conn = name ? wr_connector_find(name) : NULL;
+    if (conn == NULL || conn->make_source == NULL)
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "table '%s' (connector '%s') cannot be read as a source", tb->name,
+                            name ? name : "");
+    wr_operator_spec spec;
+    int rc = conn->make_source(tb->schema, &tb->options, job, NULL, &spec, err);
+    if (rc) return rc;
+    *bounded = spec.bounded;
+    wr_operator_spec_fini(&spec);
+    return 0;
+}
+
+/* The input column a Calc's projection i passes on, or -1 when it computes something. */
+static int calc_column(const wr_plan *calc, int i)
+{
+    const wr_expr *e = calc->projs[i];
+    return e && e->kind == WR_EXPR_COLUMN ? e->col : -1;
+}
+
+static void count_column_reads(const wr_expr *e, int *reads)
+{
+    if (e->kind == WR_EXPR_COLUMN) reads[e->col]++;
+    for (int i = 0; i < e->nargs; i++) count_column_reads(e->args[i], reads);
+}
+
+/*
+ * The window aggregation pattern: an aggregation over a window TVF whose groups include the
+ * window's window_start and window_end, reached through the Calc the binder puts below every
+ * aggregation when that Calc reads no window column other than as a group key. Returns the
+ * window node (and the Calc, or NULL) when plan has the pattern.
+ */
+wr_plan *wr_planner_window_agg_input(const wr_plan *plan, wr_plan **calc)
+{
+    wr_plan *in = plan->input, *c = NULL;
+    if (in->kind == WR_PLAN_CALC && in->filter == NULL) {
+        c = in;
+        in = in->input;
+    }
+    if (in->kind != WR_PLAN_WINDOW) return NULL;
+    int first = in->schema->ncols - 3; /* window_start, window_end, window_time */
+    bool start = false, end = false;
+    for (int g = 0; g < plan->ngroups; g++) {
+        int col = plan->groups[g];
+        if (c) {
+            const wr_expr *e = c->projs[col];
+            col = e->kind == WR_EXPR_COLUMN ? e->col : -1;
+        }
+        start |= col == first;
+        end |= col == first + 1;
+    }
+    if (!start || !end) return NULL;
+    /* Other uses of the window columns (as arguments) need the rows per window. */
+    if (c) {
+        int *reads = wr_calloc((size_t)in->schema->ncols + 1, sizeof(int));
+        for (int i = 0; i < c->nprojs; i++) count_column_reads(c->projs[i], reads);
+        int group_reads = 0;
+        for (int i = 0; i < c->nprojs; i++)
+            if (c->projs[i]->kind == WR_EXPR_COLUMN && c->projs[i]->col >= first) group_reads++;
+        int all = reads[first] + reads[first + 1] + reads[first + 2];
+        wr_free(reads);
+        if (all != group_reads) return NULL;
+        for (int i = 0; i < c->nprojs; i++) {
+            const wr_expr *e = c->projs[i];
+            if (e->kind != WR_EXPR_COLUMN || e->col < first) continue;
+            bool grouped = false;
+            for (int g = 0; g < plan->ngroups; g++) grouped |= plan->groups[g] == i;
+            if (!grouped) return NULL;
+            for (int a = 0; a < plan->naggs; a++) {
+                const wr_agg_call *call = &plan->aggs[a];
+                for (int k = 0; k < call->nargs; k++)
+                    if (call->args[k] == i) return NULL;
+                if (call->filter == i) return NULL;
+            }
+        }
+    } else {
+        for (int a = 0; a < plan->naggs; a++) {
+            const wr_agg_call *call = &plan->aggs[a];
+            for (int k = 0; k < call->nargs; k++)
+                if (call->args[k] >= first) return NULL;
+            if (call->filter >= first) return NULL;
+        }
+    }
+    *calc = c;
+    return in;
+}
+
+static bool insert_only(const wr_plan *p)
+{
+    return p->changes == WR_CHANGES_INSERT;
+}
+
+static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err)
+{
+    if (plan->changes) return 0; /* a shared node, done already */
+    wr_plan *kids[2] = {plan->input, plan->right};
+    bool bounded = true;
+    uint8_t in_changes = 0;
+    for (int k = 0; k < 2 + plan->ninputs; k++) {
+        wr_plan *c = k < 2 ? kids[k] : plan->inputs[k - 2];
+        if (c == NULL) continue;
+        int rc = annotate(c, job, mode, err);
+        if (rc) return rc;
+        bounded = bounded && c->bounded;
+        in_changes |= c->changes;
+    }
+    if (plan->kind == WR_PLAN_SCAN) {
+        int rc = scan_bounded(plan, job, &bounded, err);
+        if (rc) return rc;
+    }
+    plan->bounded = bounded;
+    plan->streaming = mode == MODE_STREAMING || (mode == MODE_AUTOMATIC && !bounded);
+    switch (plan->kind) {
+    case WR_PLAN_SCAN:
+    case WR_PLAN_VALUES:
+        plan->changes = WR_CHANGES_INSERT;
+        break;
+    case WR_PLAN_WINDOW:
+        if (in_changes != WR_CHANGES_INSERT)
+            return wr_error_set(err, WR_ERR_VALIDATION,
+                                "a window TVF needs an input of inserts only, but its input "
+                                "produces updates or deletes (a GROUP BY or a join)");
+        plan->changes = WR_CHANGES_INSERT;
+        break;
+    case WR_PLAN_AGG: {
+        wr_plan *calc;
+        /* SESSION windows exist only under their aggregation, in batch mode too. */
+        wr_plan *win = wr_planner_window_agg_input(plan, &calc);
+        plan->window_agg = win && (plan->streaming || win->window == WR_PLAN_SESSION);
+        if (!plan->streaming || plan->window_agg)
+            plan->changes = WR_CHANGES_INSERT;
+        else
+            plan->changes = WR_CHANGES_INSERT | WR_CHANGES_UPDATE_BEFORE | WR_CHANGES_UPDATE_AFTER |
+                            (in_changes != WR_CHANGES_INSERT ? WR_CHANGES_DELETE : 0);
+        break;
+    }
+    case WR_PLAN_JOIN: {
+        /* The streaming join (ops/stream_join.h): inner joins pass their inputs' kinds on;
+         * outer joins emit +I and -D (a NULL-padded row retracted and restored); semi and anti
+         * joins pass the left row's kind on, and -D when a match comes or (semi) goes. */
+        uint8_t left = plan->input->changes, right = plan->right->changes;
+        bool right_retracts = right & (WR_CHANGES_UPDATE_BEFORE | WR_CHANGES_DELETE);
+        if (!plan->streaming)
+            plan->changes = WR_CHANGES_INSERT;
+        else if (plan->join_type == WR_JOIN_TYPE_INNER)
+            plan->changes = in_changes;
+        else if (plan->join_type == WR_JOIN_TYPE_SEMI)
+            plan->changes = left | (right_retracts ? WR_CHANGES_DELETE : 0);
+        else if (plan->join_type == WR_JOIN_TYPE_ANTI)
+            plan->changes = left | WR_CHANGES_DELETE;
+        else
+            plan->changes = WR_CHANGES_INSERT | WR_CHANGES_DELETE;
+        break;
+    }
+    case WR_PLAN_SORT:
+    case WR_PLAN_OVER:
+        plan->changes = WR_CHANGES_INSERT;
+        break;
+    default:
+        /* Row by row: Calc, Expand, Replicate, Unnest, Union, WatermarkAssigner. */
+        plan->changes = in_changes ? in_changes : WR_CHANGES_INSERT;
+        break;
+    }
+    if (!plan->streaming && in_changes != WR_CHANGES_INSERT && in_changes &&
+        (plan->kind == WR_PLAN_AGG || plan->kind == WR_PLAN_JOIN || plan->kind == WR_PLAN_SORT ||
+         plan->kind == WR_PLAN_OVER))
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "batch execution needs inputs of inserts only; run the query with "
+                            "'execution.runtime-mode' = 'streaming'");
+    return 0;
+}
+
+int wr_plan_annotate(wr_plan *plan, const wr_config *job, wr_error *err)
+{
+    int mode;
+    int rc =
+        wr_config_get_enum(job, "execution.runtime-mode", run_modes, MODE_AUTOMATIC, &mode, err);
+    return rc ? rc : annotate(plan, job, mode, err);
+}
+
+/* The operator name EXPLAIN gives a node that produces updates or deletes. */
+static const char *producer_name(const wr_plan *p)
+{
+    switch (p->kind) {
+    case WR_PLAN_AGG:
+        return "GroupAggregate (a GROUP BY or an aggregate function)";
+    case WR_PLAN_JOIN:
+        return "Join (a regular join over updates, or an outer join)";
+    default:
+        return "a changelog source";
+    }
+}
+
+/* The topmost node whose inputs emit inserts only while it does not. */
+static const wr_plan *update_producer(const wr_plan *p)
+{
+    const wr_plan *kids[2] = {p->input, p->right};
+    for (int k = 0; k < 2 + p->ninputs; k++) {
+        const wr_plan *c = k < 2 ? kids[k] : p->inputs[k - 2];
+        if (c && !insert_only(c)) return update_producer(c);
+    }
+    return p;
+}
+
+int wr_plan_check_sink(const wr_plan *plan, const wr_table *sink, wr_error *err)
+{
+    if (insert_only(plan) || sink->mem) return 0;
+    const char *name = wr_config_get(&sink->options, "connector", "");
+    const wr_connector *conn = wr_connector_find(name);
+    wr_sink_changes accepts = conn ? conn->sink_changes : WR_SINK_INSERT_ONLY;
+    if (accepts == WR_SINK_ANY || (accepts == WR_SINK_UPSERT && sink->nprimary_key)) return 0;
+    return wr_error_set(err, WR_ERR_VALIDATION,
+                        "table sink '%s' (connector '%s') takes inserts only, but the query "
+                        "produces updates and deletes in %s; %s",
+                        sink->name, name, producer_name(update_producer(plan)),
+                        accepts == WR_SINK_UPSERT
+                            ? "declare a PRIMARY KEY on the sink table so it can upsert"
+                            : "write to a sink that takes updates (upsert-kafka, jdbc with a "
+                              "PRIMARY KEY, print) or make the query insert-only (a window "
+                              "aggregation instead of a GROUP BY)");
+}
+
+/* ---- streaming operators ---------------------------------------------------------- */
+
+wr_window_def wr_planner_window_def(const wr_plan *win, int time_col)
+{
+    static const wr_window_kind kinds[] = {WR_WINDOW_TUMBLE, WR_WINDOW_HOP, WR_WINDOW_CUMULATE,
+                                           WR_WINDOW_SESSION};
+    wr_window_def w;
+    memset(&w, 0, sizeof(w));
+    w.kind = kinds[win->window];
+    /* A processing-time attribute: the wall clock when the row arrives. */
+    w.time_col = win->input->schema->types[win->time_col].attr == WR_ATTR_PROCTIME ? -1 : time_col;
+    w.size_ms = win->win_size;
+    w.slide_ms = win->win_slide;
+    w.gap_ms = win->win_gap;
+    w.offset_ms = win->win_offset;
+    return w;
+}
+
+/* 'table.exec.state.ttl': how long state of an idle key is kept (0: for ever). */
+static int state_ttl(wr_planner *t, int64_t *ms)
+{
+    return wr_config_get_duration_ms(t->job, "table.exec.state.ttl", 0, ms, t->err);
+}
+
+/*
+ * A window aggregation in streaming mode (Flink's WindowAggregate): the rows go to the
+ * window aggregation operator as they were before the window TVF, with the Calc below the
+ * aggregation computed over them and the time column appended; the operator assigns the
+ * windows itself (so a HOP row is not copied per window) and emits one row per group and
+ * window when the watermark passes the window's end. A Calc on top puts its output (groups,
+ * results, window_start, window_end, window_time) in the aggregation's column order.
+ */
+int wr_planner_window_agg(wr_planner *t, wr_plan *plan, wr_plan *win, wr_plan *calc, int *par,
+                          bool *bounded)
+{
+    /* SESSION ... PARTITION BY k: sessions are per key, so k must be grouped on. */
+    for (int i = 0; i < win->ngroups; i++) {
+        bool grouped = false;
+        for (int g = 0; g < plan->ngroups; g++) {
+            int col = plan->groups[g];
+            if (calc) col = calc_column(calc, col);
+            grouped |= col == win->groups[i];
+        }
+        if (!grouped) {
+            return wr_error_set(t->err, WR_ERR_VALIDATION,
+                                "the SESSION window's PARTITION BY column '%s' must be in the "
+                                "GROUP BY of its aggregation",
+                                win->input->schema->names[win->groups[i]]);
+        }
+    }
+    int in_par;
+    int in = wr_planner_translate(t, win->input, &in_par, bounded);
+    if (in < 0) return in;
+    const wr_schema *ws = win->schema;
+    int first = ws->ncols - 3; /* window_start */
+    int nagg_in = calc ? calc->nprojs : ws->ncols;
+    /* map[i]: where column i the aggregation reads is in the operator's input; -1 - k for the
+     * window's column first + k. */
+    int *map = wr_malloc(sizeof(int) * (size_t)(nagg_in + 1));
+    wr_expr **projs = wr_malloc(sizeof(wr_expr *) * (size_t)(nagg_in + 2));
+    int np = 0;
+    for (int i = 0; i < nagg_in; i++) {
+        const wr_expr *e = calc ? calc->projs[i] : NULL;
+        int col = calc ? (e->kind == WR_EXPR_COLUMN ? e->col : -1) : i;
+        if (col >= first) {
+            map[i] = -1 - (col - first);
+            continue;
+        }
+        map[i] = np;
+        if (calc) {
+            projs[np++] = calc->projs[i];
+            calc->projs[i] = NULL;
+        } else {
+            projs[np++] = wr_expr_column(i, ws->types[i], -1);
+        }
+    }
+    int time_col = np;
+    projs[np++] = wr_expr_column(win->time_col, win->input->schema->types[win->time_col], -1);
+    wr_type *types = wr_malloc(sizeof(wr_type) * (size_t)np);
+    for (int i = 0; i < np; i++) types[i] = projs[i]->type;
+    wr_operator_spec cspec = wr_calc_spec(NULL, projs, np);
+    cspec.parallelism = in_par;
+    int cv = wr_jobgraph_add(t->graph, "Calc", &cspec, types, np);
+    wr_jobgraph_connect(t->graph, in, cv, WR_PART_FORWARD, NULL, 0);
+
+    int *groups = wr_malloc(sizeof(int) * (size_t)(plan->ngroups + 1));
+    int ng = 0;
+    for (int g = 0; g < plan->ngroups; g++)
+        if (map[plan->groups[g]] >= 0) groups[ng++] = map[plan->groups[g]];
+    wr_agg_call *aggs = wr_malloc(sizeof(wr_agg_call) * (size_t)(plan->naggs + 1));
+    for (int a = 0; a < plan->naggs; a++) {
+        aggs[a] = plan->aggs[a];
+        for (int k = 0; k < aggs[a].nargs; k++) aggs[a].args[k] = map[aggs[a].args[k]];
+        if (aggs[a].filter >= 0) aggs[a].filter = map[aggs[a].filter];
+    }
+    wr_window_def w = wr_planner_window_def(win, time_col);
+    wr_operator_spec spec = wr_window_agg_spec(types, np, &w, groups, ng, aggs, plan->naggs);
+    *par = ng ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    int nout = ng + plan->naggs + 3;
+    wr_type *out = wr_malloc(sizeof(wr_type) * (size_t)nout);
+    for (int g = 0; g < ng; g++) out[g] = types[groups[g]];
+    for (int a = 0; a < plan->naggs; a++) out[ng + a] = plan->aggs[a].type;
+    for (int k = 0; k < 3; k++) out[ng + plan->naggs + k] = ws->types[first + k];
+    wr_buf name;
+    wr_planner_vertex_name(&name, "WindowAggregate", plan);
+    int av = wr_jobgraph_add(t->graph, name.data, &spec, out, nout);
+    wr_buf_fini(&name);
+    wr_planner_connect_keyed(t->graph, cv, in_par, av, *par, 0, groups, ng);
+
+    /* Back to the aggregation's columns: its groups in order, then its calls. */
+    int n = plan->schema->ncols;
+    wr_expr **back = wr_malloc(sizeof(wr_expr *) * (size_t)(n + 1));
+    for (int g = 0, k = 0; g < plan->ngroups; g++) {
+        int m = map[plan->groups[g]];
+        int col = m >= 0 ? k++ : ng + plan->naggs + (-1 - m);
+        back[g] = wr_expr_column(col, out[col], -1);
+    }
+    for (int a = 0; a < plan->naggs; a++)
+        back[plan->ngroups + a] = wr_expr_column(ng + a, out[ng + a], -1);
+    wr_operator_spec bspec = wr_calc_spec(NULL, back, n);
+    bspec.parallelism = *par;
+    int v = wr_planner_add_vertex(t, "Calc", &bspec, plan);
+    wr_jobgraph_connect(t->graph, av, v, WR_PART_FORWARD, NULL, 0);
+    wr_free(map);
+    wr_free(types);
+    wr_free(groups);
+    wr_free(aggs);
+    wr_free(out);
+    return v;
+}
+
+/*
+ * A GROUP BY in streaming mode (Flink's GroupAggregate): rows hashed by the group columns to
+ * an operator that keeps each group's accumulators and emits its result's changes.
+ */
+int wr_planner_stream_agg(wr_planner *t, wr_plan *plan, int in, int in_par, int *par)
+{
+    wr_group_agg_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.emit_update_before = true;
+    opts.input_insert_only = insert_only(plan->input);
+    int rc = state_ttl(t, &opts.state_ttl_ms);
+    if (!rc)
+        rc = wr_config_get_bool(t->job, "table.exec.mini-batch.enabled", false, &opts.mini_batch,
+                                t->err);
+    if (!rc)
+        rc = wr_config_get_duration_ms(t->job, "table.exec.mini-batch.allow-latency", 0,
+                                       &opts.mini_batch_latency_ms, t->err);
+    if (!rc)
+        rc = wr_config_get_int64(t->job, "table.exec.mini-batch.size", -1, &opts.mini_batch_size,
+                                 t->err);
+    if (rc) return rc;
+    if (opts.mini_batch && (opts.mini_batch_latency_ms <= 0 || opts.mini_batch_size <= 0))
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "'table.exec.mini-batch.enabled' needs "
+                            "'table.exec.mini-batch.allow-latency' and "
+                            "'table.exec.mini-batch.size' set to positive values");
+    const wr_schema *is = plan->input->schema;
+    wr_operator_spec spec = wr_group_agg_spec(is->types, is->ncols, plan->groups, plan->ngroups,
+                                              plan->aggs, plan->naggs, &opts);
+    if (spec.ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    wr_buf name;
+    wr_planner_vertex_name(&name, "GroupAggregate", plan);
+    int v = wr_planner_add_vertex(t, name.data, &spec, plan);
+    wr_buf_fini(&name);
+    wr_planner_connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+    return v;
+}
+
+/*
+ * A join in streaming mode (Flink's Join): both sides hashed by their keys to an operator
+ * that keeps both in state and emits the joined rows' changes.
+ */
+int wr_planner_stream_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, int rpar, int *par)
+{
+    wr_join_desc d = wr_planner_join_desc(plan);
+    wr_stream_join_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    int rc = state_ttl(t, &opts.state_ttl_ms);
+    if (rc) {
+        wr_expr_free(d.residual);
+        return rc;
+    }
+    wr_operator_spec spec = wr_stream_join_spec(&d, &opts);
+    *par = plan->nkeys > 0 ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    char vname[64];
+    snprintf(vname, sizeof(vname), "Join(%s)", wr_join_type_name(plan->join_type));
+    int v = wr_planner_add_vertex(t, vname, &spec, plan);
+    wr_planner_connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
+    wr_planner_connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
+    return v;
+}
