@@ -11,6 +11,7 @@
 #ifndef WR_CONNECTOR_H
 #define WR_CONNECTOR_H
 
+#include "../ops/lookup_join.h"
 #include "../ops/operator.h"
 #include "../types/schema.h"
 
@@ -75,6 +76,13 @@ typedef struct wr_connector {
     /* Plans a sink. NULL when the connector cannot be a sink. */
     int (*make_sink)(const wr_schema *schema, const wr_config *options, const wr_config *job,
                      wr_operator_spec *out, wr_error *err);
+    /*
+     * Plans a lookup source (Flink's LookupTableSource) for lookup joins: the
+     * rows whose columns keys[0..nkeys) equal a probe's. NULL when the
+     * connector cannot be looked up.
+     */
+    int (*make_lookup)(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                       const int *keys, int nkeys, wr_lookup_spec *out, wr_error *err);
 } wr_connector;
 
 /*

@@ -11,6 +11,7 @@
 #ifndef WR_CONNECTORS_MEMTABLE_H
 #define WR_CONNECTORS_MEMTABLE_H
 
+#include "../ops/lookup_join.h"
 #include "../ops/operator.h"
 #include "../sql/catalog.h"
 
@@ -32,6 +33,12 @@ wr_operator_spec wr_memtable_source_spec(wr_memtable *mt, const struct wr_scan_r
 struct wr_expr;
 bool wr_memtable_accepts_filter(const struct wr_expr *filter);
 
+/*
+ * A lookup source over the table (lookup joins): the rows whose columns keys[0..nkeys) equal
+ * a probe's, as of the latest commit when the lookup happens. The spec holds a reference to
+ * the table.
+ */
+wr_lookup_spec wr_memtable_lookup_spec(wr_memtable *mt, const int *keys, int nkeys);
 /*
  * Writing: a job's sink subtasks append to one transaction (thread-safe);
  * whoever ran the job commits it after the job succeeded (the rows become

@@ -75,6 +75,7 @@ typedef struct binder {
     const wr_catalog *cat;
     const cte *ctes;
     wr_error *err;
+    bool temporal_right; /* the FROM item being bound is a temporal join's right side */
 } binder;
 
 /* A query block under construction: its input plan and its names. */
@@ -1463,6 +1464,11 @@ static int bind_from_item(binder *b, const wr_ast_from *f, const scope *outer, w
                           scope *sc)
 {
     wr_error *err = b->err;
+    if (f->kind == WR_FROM_TABLE && f->system_time && !b->temporal_right)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, f->system_time->pos,
+                               "FOR SYSTEM_TIME AS OF is supported on the right side of a join "
+                               "only (a temporal or lookup join)");
+    b->temporal_right = false;
     if (f->kind == WR_FROM_TABLE) {
         const char *name = f->table.parts[f->table.nparts - 1];
         const wr_ast_cte *c = f->table.nparts == 1 ? find_cte(b, name) : NULL;
@@ -1709,6 +1715,110 @@ static wr_plan *bind_window_tvf(binder *b, const wr_ast_from *f, const scope *ou
     return w;
 }
 
+/* Whether e reads columns below n only. */
+static bool reads_below(const wr_expr *e, int n)
+{
+    if (e->kind == WR_EXPR_COLUMN && e->col >= n) return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!reads_below(e->args[i], n)) return false;
+    return true;
+}
+
+/* Whether cond (a join condition over left ++ right) has a conjunct x = right column col. */
+static bool equates_right_column(const wr_expr *cond, int nl, int col)
+{
+    if (cond == NULL) return false;
+    if (cond->kind == WR_EXPR_AND) {
+        for (int i = 0; i < cond->nargs; i++)
+            if (equates_right_column(cond->args[i], nl, col)) return true;
+        return false;
+    }
+    if (cond->kind != WR_EXPR_CALL || cond->fn != WR_FN_EQ || cond->nargs != 2) return false;
+    for (int k = 0; k < 2; k++) {
+        const wr_expr *r = cond->args[k], *l = cond->args[1 - k];
+        if (r->kind == WR_EXPR_COLUMN && r->col == nl + col && reads_below(l, nl)) return true;
+    }
+    return false;
+}
+
+/*
+ * `l JOIN t FOR SYSTEM_TIME AS OF x ON ...` (j is the bound join): x must be a time attribute
+ * of the left side. A rowtime makes an event-time temporal join against t as a versioned table
+ * (t needs a primary key, equated in ON, and a rowtime attribute); a processing-time attribute
+ * makes a lookup join (t is looked up by the columns ON equates). Both are INNER or LEFT.
+ */
+static int bind_temporal(binder *b, const wr_ast_from *f, const scope *sc, wr_plan *j)
+{
+    wr_error *err = b->err;
+    const wr_ast_from *rf = f->join.right;
+    const wr_ast_expr *at = rf->system_time;
+    wr_plan *left = j->input, *right = j->right;
+    int nl = left->schema->ncols;
+    scope ls = *sc;
+    ls.schema = left->schema;
+    ls.nrels = 0; /* the left side's relations come first */
+    while (ls.nrels < sc->nrels && sc->rels[ls.nrels].first < nl) ls.nrels++;
+    ls.outer = NULL;
+    ls.corr = NULL;
+    ls.corr_dumps = NULL;
+    ls.ncorr = 0;
+    ls.corr_base = -1;
+    ectx cx = {b, &ls, NULL, NULL, "FOR SYSTEM_TIME AS OF", NULL};
+    wr_expr *e = bind_expr(&cx, at);
+    if (e == NULL) return err->code;
+    bool column = e->kind == WR_EXPR_COLUMN && e->col < nl;
+    wr_time_attr attr = column ? e->type.attr : WR_ATTR_NONE;
+    int col = column ? e->col : -1;
+    wr_expr_free(e);
+    if (attr == WR_ATTR_NONE)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, at->pos,
+                               "FOR SYSTEM_TIME AS OF needs a time attribute of the left table "
+                               "(a rowtime column with a WATERMARK, or a PROCTIME() column)");
+    if (j->join_type != WR_JOIN_TYPE_INNER && j->join_type != WR_JOIN_TYPE_LEFT)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, f->pos,
+                               "a temporal join is INNER or LEFT, not %s",
+                               wr_join_type_name(j->join_type));
+    const char *name = rf->table.parts[rf->table.nparts - 1];
+    const wr_table *t = wr_catalog_find(b->cat, name);
+    if (t == NULL)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, rf->pos,
+                               "the right side of a temporal join must be a table, and '%s' is "
+                               "not one",
+                               name);
+    j->time_col = col;
+    if (attr == WR_ATTR_PROCTIME) {
+        j->temporal = WR_TEMPORAL_PROC;
+        bool keyed = false;
+        for (int c = 0; c < right->schema->ncols; c++)
+            keyed |= equates_right_column(j->filter, nl, c);
+        if (!keyed)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, f->join.on ? f->join.on->pos : f->pos,
+                                   "a lookup join needs an equality condition on a column of "
+                                   "'%s' (left_expression = %s.column)",
+                                   name, name);
+        return 0;
+    }
+    j->temporal = WR_TEMPORAL_EVENT;
+    j->right_time_col = -1;
+    for (int c = 0; c < right->schema->ncols; c++)
+        if (right->schema->types[c].attr == WR_ATTR_ROWTIME) j->right_time_col = c;
+    if (t->nprimary_key == 0 || j->right_time_col < 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, rf->pos,
+                               "an event-time temporal join needs a versioned table: '%s' must "
+                               "have a PRIMARY KEY and a WATERMARK (a rowtime attribute)",
+                               name);
+    for (int k = 0; k < t->nprimary_key; k++) {
+        const char *pk = t->schema->names[t->primary_key[k]];
+        int c = wr_schema_find(right->schema, pk);
+        if (c < 0 || !equates_right_column(j->filter, nl, c))
+            return wr_error_set_at(err, WR_ERR_VALIDATION, f->join.on ? f->join.on->pos : f->pos,
+                                   "the temporal join's condition must equate the primary key "
+                                   "column '%s' of '%s' with an expression of the left side",
+                                   pk, name);
+    }
+    return 0;
+}
+
 static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_plan **out, scope *sc)
 {
     wr_error *err = b->err;
@@ -1719,7 +1829,11 @@ static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_pla
     rs.corr_base = -1;
     int rc = bind_from(b, f->join.left, outer, &left, sc);
     if (rc) return rc;
-    rc = bind_from(b, f->join.right, outer, &right, &rs);
+    const wr_ast_from *rf = f->join.right;
+    bool temporal = rf->kind == WR_FROM_TABLE && rf->system_time;
+    b->temporal_right = temporal;
+    rc = bind_from(b, rf, outer, &right, &rs);
+    b->temporal_right = false;
     if (rc) {
         wr_plan_free(left);
         scope_fini(&rs);
@@ -1804,6 +1918,10 @@ static int bind_from(binder *b, const wr_ast_from *f, const scope *outer, wr_pla
     }
     wr_free(natural);
     j->filter = cond;
+    if (temporal && (rc = bind_temporal(b, f, sc, j))) {
+        wr_plan_free(j);
+        return rc;
+    }
     *out = j;
     return 0;
 }

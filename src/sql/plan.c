@@ -268,8 +268,13 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
     case WR_PLAN_JOIN: {
         int njn;
         char **jn = join_names(plan, &njn);
-        wr_buf_printf(out, "%s(joinType=[%s], where=[", plan->streaming ? "Join" : "HashJoin",
-                      wr_join_type_name(plan->join_type));
+        const char *op = plan->temporal == WR_TEMPORAL_EVENT  ? "TemporalJoin"
+                         : plan->temporal == WR_TEMPORAL_PROC ? "LookupJoin"
+                         : plan->streaming                    ? "Join"
+                                                              : "HashJoin";
+        wr_buf_printf(out, "%s(joinType=[%s], ", op, wr_join_type_name(plan->join_type));
+        if (plan->temporal) wr_buf_printf(out, "period=[%s], ", jn[plan->time_col]);
+        wr_buf_puts(out, "where=[");
         int ln = plan->input->schema->ncols;
         for (int i = 0; i < plan->nkeys; i++)
             wr_buf_printf(out, "%s%s %s %s", i ? " AND " : "", jn[plan->left_keys[i]],

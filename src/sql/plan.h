@@ -49,6 +49,12 @@ typedef enum wr_plan_window {
     WR_PLAN_SESSION,
 } wr_plan_window;
 
+typedef enum wr_plan_temporal {
+    WR_TEMPORAL_NONE,
+    WR_TEMPORAL_EVENT,
+    WR_TEMPORAL_PROC,
+} wr_plan_temporal;
+
 typedef struct wr_plan wr_plan;
 struct wr_plan {
     wr_plan_kind kind;
@@ -92,8 +98,18 @@ struct wr_plan {
     wr_sort_key *sort_keys; /* SORT, OVER */
     int nsort_keys;
     int64_t offset, limit; /* SORT; limit -1: none */
-    /* WATERMARK: the rowtime column; WINDOW: the time attribute column of the input. */
+    /* WATERMARK: the rowtime column; WINDOW: the time attribute column of the input; a
+     * temporal JOIN: the left side's time attribute its FOR SYSTEM_TIME AS OF names. */
     int time_col;
+    /*
+     * JOIN: a temporal join, `JOIN t FOR SYSTEM_TIME AS OF l.time`. EVENT: l.time is a rowtime
+     * attribute and t a versioned table (a primary key and a rowtime attribute, right_time_col):
+     * each left row meets the version of t valid at its time. PROC: a processing-time
+     * attribute, a lookup join: each left row looks t up by its keys when it arrives (the right
+     * input is a scan of t that is never run as a source).
+     */
+    wr_plan_temporal temporal;
+    int right_time_col;
     /* WINDOW: which TVF and its parameters in milliseconds (slide: HOP's slide, CUMULATE's
      * step; gap: SESSION's). Its partition keys (SESSION's PARTITION BY) are in groups. */
     wr_plan_window window;

@@ -288,6 +288,8 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
         return v;
     }
     case WR_PLAN_JOIN: {
+        if (plan->temporal == WR_TEMPORAL_PROC)
+            return wr_planner_lookup_join(t, plan, par, bounded);
         int lpar, rpar;
         bool lb, rb;
         int l = wr_planner_translate(t, plan->input, &lpar, &lb);

@@ -11,7 +11,9 @@
 #include "../base/alloc.h"
 #include "../connectors/connector.h"
 #include "../ops/calc.h"
+#include "../connectors/memtable.h"
 #include "../ops/group_agg.h"
+#include "../ops/lookup_join.h"
 #include "../ops/stream_join.h"
 #include "../ops/window_agg.h"
 #include "planner_int.h"
@@ -130,6 +132,8 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
     wr_plan *kids[2] = {plan->input, plan->right};
     bool bounded = true;
     uint8_t in_changes = 0;
+    /* A lookup join's right side is a table it looks up, not an input. */
+    if (plan->kind == WR_PLAN_JOIN && plan->temporal == WR_TEMPORAL_PROC) kids[1] = NULL;
     for (int k = 0; k < 2 + plan->ninputs; k++) {
         wr_plan *c = k < 2 ? kids[k] : plan->inputs[k - 2];
         if (c == NULL) continue;
@@ -172,6 +176,19 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
         /* The streaming join (ops/stream_join.h): inner joins pass their inputs' kinds on;
          * outer joins emit +I and -D (a NULL-padded row retracted and restored); semi and anti
          * joins pass the left row's kind on, and -D when a match comes or (semi) goes. */
+        if (plan->temporal == WR_TEMPORAL_PROC) {
+            /* Each row is joined once, with its own kind. */
+            plan->changes = plan->input->changes;
+            break;
+        }
+        if (plan->temporal == WR_TEMPORAL_EVENT) {
+            if (!insert_only(plan->input))
+                return wr_error_set(err, WR_ERR_VALIDATION,
+                                    "an event-time temporal join needs a left input of inserts "
+                                    "only, but it produces updates or deletes");
+            plan->changes = WR_CHANGES_INSERT;
+            break;
+        }
         uint8_t left = plan->input->changes, right = plan->right->changes;
         bool right_retracts = right & (WR_CHANGES_UPDATE_BEFORE | WR_CHANGES_DELETE);
         if (!plan->streaming)
@@ -196,8 +213,8 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
         break;
     }
     if (!plan->streaming && in_changes != WR_CHANGES_INSERT && in_changes &&
-        (plan->kind == WR_PLAN_AGG || plan->kind == WR_PLAN_JOIN || plan->kind == WR_PLAN_SORT ||
-         plan->kind == WR_PLAN_OVER))
+        (plan->kind == WR_PLAN_AGG || (plan->kind == WR_PLAN_JOIN && !plan->temporal) ||
+         plan->kind == WR_PLAN_SORT || plan->kind == WR_PLAN_OVER))
         return wr_error_set(err, WR_ERR_VALIDATION,
                             "batch execution needs inputs of inserts only; run the query with "
                             "'execution.runtime-mode' = 'streaming'");
@@ -448,5 +465,57 @@ int wr_planner_stream_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r,
     int v = wr_planner_add_vertex(t, vname, &spec, plan);
     wr_planner_connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
     wr_planner_connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
+    return v;
+}
+
+/*
+ * A lookup join (Flink's LookupJoin): the left input flows through an operator, chained to it,
+ * that looks the right table up for each row; the table's scan below the join is never run.
+ */
+int wr_planner_lookup_join(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
+{
+    wr_plan *r = plan->right;
+    if (r->kind == WR_PLAN_WATERMARK) r = r->input;
+    const wr_table *tb = r->kind == WR_PLAN_SCAN ? r->table : NULL;
+    if (tb == NULL || (r->scan_cols && r->nscan_cols != tb->schema->ncols) || r->nscan_filters)
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "a lookup join reads a table's columns as they are stored; computed "
+                            "columns of the looked-up table are not supported");
+    if (plan->nkeys == 0)
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "a lookup join needs an equality condition between a left expression "
+                            "and a column of '%s' of the same type",
+                            tb->name);
+    wr_lookup_spec ls;
+    memset(&ls, 0, sizeof(ls));
+    if (tb->mem) {
+        ls = wr_memtable_lookup_spec(tb->mem, plan->right_keys, plan->nkeys);
+    } else {
+        const char *name = wr_config_get(&tb->options, "connector", "");
+        const wr_connector *conn = wr_connector_find(name);
+        if (conn == NULL || conn->make_lookup == NULL)
+            return wr_error_set(t->err, WR_ERR_VALIDATION,
+                                "table '%s' (connector '%s') cannot be looked up: a lookup join "
+                                "needs a table stored by Weir or a jdbc table",
+                                tb->name, name);
+        int rc = conn->make_lookup(tb->schema, &tb->options, t->job, plan->right_keys, plan->nkeys,
+                                   &ls, t->err);
+        if (rc) return rc;
+    }
+    int in_par;
+    int in = wr_planner_translate(t, plan->input, &in_par, bounded);
+    if (in < 0) {
+        if (ls.conf_free) ls.conf_free(ls.conf);
+        return in;
+    }
+    wr_join_desc d = wr_planner_join_desc(plan);
+    wr_operator_spec spec = wr_lookup_join_spec(&d, &ls);
+    spec.parallelism = in_par;
+    char vname[300];
+    snprintf(vname, sizeof(vname), "LookupJoin(table=[%s], joinType=[%s])", tb->name,
+             wr_join_type_name(plan->join_type));
+    int v = wr_planner_add_vertex(t, vname, &spec, plan);
+    wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
+    *par = in_par;
     return v;
 }

@@ -142,7 +142,9 @@ static void push_filter(wr_plan *calc)
         int s = sides(e, nl);
         if (s == 1 && left_ok) {
             j->input = add_filter(j->input, e);
-        } else if (s == 2 && inner) {
+        } else if (s == 2 && inner && !j->temporal) {
+            /* (Not into a temporal join's right side: that would drop versions or rows the
+             * lookup must see; such conjuncts stay in the condition.) */
             shift_cols(e, -nl);
             j->right = add_filter(j->right, e);
         } else if (inner && s != 0) {
@@ -217,7 +219,10 @@ static wr_plan *extract_keys(wr_plan *j)
             wr_type common;
             if (a == 1 && b == 2) l = e->args[0], r = e->args[1];
             if (a == 2 && b == 1) l = e->args[1], r = e->args[0];
-            if (l && r && key_pair(l, r, &common)) {
+            /* A lookup join looks its table up by columns, not computed values. */
+            if (r && j->temporal == WR_TEMPORAL_PROC && r->kind != WR_EXPR_COLUMN) r = NULL;
+            if (l && r && key_pair(l, r, &common) &&
+                !(j->temporal == WR_TEMPORAL_PROC && common.id != WR_TYPE_NULL)) {
                 e->nargs = 0;
                 wr_expr_free(e);
                 if (common.id != WR_TYPE_NULL) {
@@ -412,6 +417,11 @@ static void prune_join(wr_plan *calc)
         reads[j->left_keys[k]]++;
         reads[nl + j->right_keys[k]]++;
     }
+    if (j->temporal) reads[j->time_col]++;
+    if (j->temporal == WR_TEMPORAL_EVENT) reads[nl + j->right_time_col]++;
+    /* A lookup join reads its table's rows whole (its right side is a scan, never run). */
+    if (j->temporal == WR_TEMPORAL_PROC)
+        for (int i = 0; i < nr; i++) reads[nl + i]++;
     bool *keepl = wr_calloc((size_t)nl + 1, sizeof(bool)), *keepr = wr_calloc((size_t)nr + 1, 1);
     int kl = 0, kr = 0;
     for (int i = 0; i < nl; i++) kl += keepl[i] = reads[i] > 0;
@@ -444,6 +454,8 @@ static void prune_join(wr_plan *calc)
         j->left_keys[k] = lmap[j->left_keys[k]];
         j->right_keys[k] = rmap[j->right_keys[k]];
     }
+    if (j->temporal) j->time_col = lmap[j->time_col];
+    if (j->temporal == WR_TEMPORAL_EVENT) j->right_time_col = rmap[j->right_time_col];
     if (j->filter) remap_all(j->filter, map);
     for (int i = 0; i < calc->nprojs; i++) remap_all(calc->projs[i], map);
     if (calc->filter) remap_all(calc->filter, map);
