@@ -26,8 +26,10 @@
 #include "jdbc.h"
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../base/hash.h"
 #include "../base/vec.h"
 #include "../types/decimal.h"
+#include "../types/row_codec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,7 +48,12 @@
 #define JDBC_SINK_OPTIONS                                                                          \
     "sink.buffer-flush.max-rows, sink.buffer-flush.interval, sink.max-retries, "                   \
     "sink.parallelism, sink.delivery-guarantee, sink.transactional-id-prefix"
-#define JDBC_SUPPORTED JDBC_COMMON_OPTIONS ", " JDBC_SCAN_OPTIONS ", " JDBC_SINK_OPTIONS
+#define JDBC_LOOKUP_OPTIONS                                                                        \
+    "lookup.cache, lookup.partial-cache.max-rows, lookup.partial-cache.expire-after-write, "       \
+    "lookup.partial-cache.cache-missing-key, lookup.cache.max-rows, lookup.cache.ttl, "            \
+    "lookup.cache.caching-missing-key, lookup.max-retries"
+#define JDBC_SUPPORTED                                                                             \
+    JDBC_COMMON_OPTIONS ", " JDBC_SCAN_OPTIONS ", " JDBC_SINK_OPTIONS ", " JDBC_LOOKUP_OPTIONS
 
 #define JDBC_DRIVER "org.postgresql.Driver"
 /* Flink's defaults. */
@@ -356,6 +363,9 @@ typedef struct jdbc_options {
     int guarantee;
     const char *txn_prefix;
     int parallelism;
+    /* lookup */
+    int64_t cache_rows, cache_ttl_ms, lookup_retries;
+    bool cache_missing;
 } jdbc_options;
 
 static int missing(const jdbc_options *o, const char *key, wr_error *err)
@@ -474,6 +484,46 @@ static int read_sink_options(const wr_config *options, const wr_config *job, jdb
 }
 
 /*
+ * The lookup cache, under Flink's names: 'lookup.cache' = 'PARTIAL' with
+ * 'lookup.partial-cache.*', or the older 'lookup.cache.max-rows' and
+ * 'lookup.cache.ttl' (a cache when both are set). No cache by default.
+ */
+static int read_lookup_options(const wr_config *options, jdbc_options *o, wr_error *err)
+{
+    static const char *const modes[] = {"NONE", "PARTIAL", NULL};
+    int mode, rc;
+    const wr_config_entry *legacy_rows = wr_config_find(options, "lookup.cache.max-rows");
+    if ((rc = wr_config_get_enum(options, "lookup.cache", modes, 0, &mode, err)) ||
+        (rc = get_count(options, "lookup.max-retries", JDBC_DEFAULT_RETRIES, 0, &o->lookup_retries,
+                        err)))
+        return rc;
+    if (mode == 1) {
+        if ((rc = get_count(options, "lookup.partial-cache.max-rows", 0, 1, &o->cache_rows, err)) ||
+            (rc = wr_config_get_duration_ms(options, "lookup.partial-cache.expire-after-write", 0,
+                                            &o->cache_ttl_ms, err)) ||
+            (rc = wr_config_get_bool(options, "lookup.partial-cache.cache-missing-key", true,
+                                     &o->cache_missing, err)))
+            return rc;
+        if (o->cache_rows == 0)
+            return wr_error_set_at(err, WR_ERR_VALIDATION,
+                                   wr_config_find(options, "lookup.cache")->value_pos,
+                                   "'lookup.cache' = 'PARTIAL' needs "
+                                   "'lookup.partial-cache.max-rows'");
+    } else if (legacy_rows) {
+        if ((rc = get_count(options, "lookup.cache.max-rows", 0, 0, &o->cache_rows, err)) ||
+            (rc = wr_config_get_duration_ms(options, "lookup.cache.ttl", 0, &o->cache_ttl_ms,
+                                            err)) ||
+            (rc = wr_config_get_bool(options, "lookup.cache.caching-missing-key", true,
+                                     &o->cache_missing, err)))
+            return rc;
+        if (o->cache_ttl_ms == 0) o->cache_rows = 0; /* Flink caches only with both set */
+    }
+    if (o->cache_ttl_ms < 0)
+        return wr_error_set(err, WR_ERR_VALIDATION, "the lookup cache's expiry must be >= 0");
+    return 0;
+}
+
+/*
  * Reads and checks every option of either role (a table may be read and
  * written, as with Flink's factory) and the column types. On success the
  * caller finishes o->conninfo.
@@ -523,7 +573,8 @@ static int read_options(const wr_schema *schema, const wr_config *options, const
                                wr_type_name(schema->types[i], tname, sizeof(tname)));
     }
     if ((rc = read_scan_options(schema, options, o, err)) ||
-        (rc = read_sink_options(options, job, o, err)))
+        (rc = read_sink_options(options, job, o, err)) ||
+        (rc = read_lookup_options(options, o, err)))
         return rc;
     return wr_connector_check_unused(options, o->connector ? o->connector->value : "jdbc",
                                      JDBC_SUPPORTED, err);
@@ -1875,12 +1926,280 @@ static int jdbc_make_sink(const wr_schema *schema, const wr_config *options, con
     return 0;
 }
 
+/* ---- the lookup source ---------------------------------------------------------------- */
+
+/*
+ * Lookup joins: SELECT <every column> FROM <table> WHERE k1 = $1 AND ... as
+ * a prepared statement per operator instance, the keys as text parameters.
+ * With a cache, the rows of a key (none, when 'cache-missing-key') are kept
+ * as row-codec bytes until they expire ('expire-after-write' / 'ttl') or the
+ * cache holds max-rows keys, when the oldest key goes first. A failed lookup
+ * is retried on a new connection up to 'lookup.max-retries' times when the
+ * failure is a lost connection or a transient error.
+ */
+typedef struct jdbc_lookup_conf {
+    jdbc_common c;
+    int *keys;
+    int nkeys;
+    char *sql;
+    int64_t cache_rows, ttl_ms, retries;
+    bool cache_missing;
+} jdbc_lookup_conf;
+
+typedef struct jl_entry {
+    struct jl_entry *chain;         /* next in the bucket */
+    struct jl_entry *older, *newer; /* insertion order */
+    uint64_t hash;
+    int64_t at_ms;
+    uint32_t klen;
+    uint32_t rlen; /* rows bytes after the key */
+    int nrows;
+    uint8_t bytes[]; /* key then rows */
+} jl_entry;
+
+struct wr_lookup {
+    const jdbc_lookup_conf *conf;
+    PGconn *conn;
+    char *who;
+    wr_batch *batch; /* one result's rows, decoded */
+    int *all;
+    wr_buf params, key;
+    /* the cache */
+    jl_entry **buckets;
+    uint64_t mask;
+    jl_entry *oldest, *newest;
+    int64_t nentries;
+};
+
+static void lookup_conf_free(void *p)
+{
+    jdbc_lookup_conf *conf = p;
+    common_fini(&conf->c);
+    wr_free(conf->keys);
+    wr_free(conf->sql);
+    wr_free(conf);
+}
+
+static void cache_unlink(wr_lookup *l, jl_entry *e)
+{
+    jl_entry **pp = &l->buckets[e->hash & l->mask];
+    while (*pp != e) pp = &(*pp)->chain;
+    *pp = e->chain;
+    if (e->older) e->older->newer = e->newer;
+    if (e->newer) e->newer->older = e->older;
+    if (l->oldest == e) l->oldest = e->newer;
+    if (l->newest == e) l->newest = e->older;
+    l->nentries--;
+    wr_free(e);
+}
+
+static void jl_close(wr_lookup *l)
+{
+    while (l->oldest) cache_unlink(l, l->oldest);
+    wr_free(l->buckets);
+    PQfinish(l->conn);
+    wr_batch_free(l->batch);
+    wr_free(l->all);
+    wr_free(l->who);
+    wr_buf_fini(&l->params);
+    wr_buf_fini(&l->key);
+    wr_free(l);
+}
+
+static int jl_connect(wr_lookup *l, wr_error *err)
+{
+    const jdbc_lookup_conf *conf = l->conf;
+    PQfinish(l->conn);
+    l->conn = jdbc_connect(&conf->c, l->who, err);
+    if (l->conn == NULL) return err->code;
+    PGresult *res = PQprepare(l->conn, "weir_lookup", conf->sql, conf->nkeys, NULL);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK
+                 ? 0
+                 : sql_error(l->conn, res, &conf->c, l->who, "preparing the lookup", err);
+    PQclear(res);
+    return rc;
+}
+
+static int jl_open(const void *p, wr_lookup **out, wr_error *err)
+{
+    const jdbc_lookup_conf *conf = p;
+    wr_lookup *l = wr_calloc(1, sizeof(*l));
+    l->conf = conf;
+    l->who = who_of("lookup", &conf->c);
+    const wr_schema *s = conf->c.schema;
+    l->batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    l->all = wr_malloc(sizeof(int) * (size_t)WR_MAX(s->ncols, 1));
+    for (int i = 0; i < s->ncols; i++) l->all[i] = i;
+    wr_buf_init(&l->params);
+    wr_buf_init(&l->key);
+    if (conf->cache_rows > 0) {
+        uint64_t nb = 16;
+        while (nb < (uint64_t)conf->cache_rows && nb < (1u << 24)) nb <<= 1;
+        l->buckets = wr_calloc(nb, sizeof(jl_entry *));
+        l->mask = nb - 1;
+    }
+    *out = l;
+    int rc = jl_connect(l, err);
+    if (rc) {
+        jl_close(l);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Runs the lookup for the parameters in l->params and appends the rows to rows. */
+static int jl_query(wr_lookup *l, const char *const *values, wr_buf *rows, int *nrows,
+                    wr_error *err)
+{
+    const jdbc_lookup_conf *conf = l->conf;
+    PGresult *res = NULL;
+    for (int attempt = 0;; attempt++) {
+        int rc = l->conn ? 0 : jl_connect(l, err);
+        if (rc == 0) {
+            res = PQexecPrepared(l->conn, "weir_lookup", conf->nkeys, values, NULL, NULL, 0);
+            if (PQresultStatus(res) == PGRES_TUPLES_OK) break;
+            rc = sql_error(l->conn, res, &conf->c, l->who, "SELECT", err);
+            PQclear(res);
+            res = NULL;
+        }
+        if (!err->retriable || attempt >= conf->retries) return rc;
+        PQfinish(l->conn);
+        l->conn = NULL;
+        wr_clock_sleep_ns(backoff_ms(attempt) * 1000000LL);
+    }
+    int n = PQntuples(res), ncols = conf->c.schema->ncols;
+    if (PQnfields(res) != ncols) {
+        PQclear(res);
+        return wr_error_set(err, WR_ERR_RUNTIME, "%s: the table has %d columns, not %d", l->who,
+                            PQnfields(res), ncols);
+    }
+    for (int r = 0; r < n; r++) {
+        wr_batch_reset(l->batch);
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(res, r, c)) {
+                wr_batch_set_null(l->batch, c, 0);
+                continue;
+            }
+            char why[256];
+            if (take_value(l->batch, c, 0, PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c),
+                           why, sizeof(why))) {
+                PQclear(res);
+                return wr_error_set(err, WR_ERR_RUNTIME, "%s: column '%s': %s", l->who,
+                                    conf->c.schema->names[c], why);
+            }
+        }
+        l->batch->count = 1;
+        size_t at = rows->len;
+        uint32_t len = 0;
+        wr_buf_append(rows, &len, sizeof(len));
+        wr_row_encode(l->batch, 0, l->all, ncols, rows);
+        len = (uint32_t)(rows->len - at - sizeof(len));
+        memcpy(rows->data + at, &len, sizeof(len));
+    }
+    PQclear(res);
+    *nrows = n;
+    return 0;
+}
+
+static int jl_lookup(wr_lookup *l, const wr_batch *keys, const int *cols, int row, wr_buf *rows,
+                     wr_error *err)
+{
+    const jdbc_lookup_conf *conf = l->conf;
+    int64_t now = conf->cache_rows ? wr_clock_wall_ms() : 0;
+    uint64_t h = 0;
+    if (conf->cache_rows) {
+        wr_buf_reset(&l->key);
+        wr_row_encode(keys, row, cols, conf->nkeys, &l->key);
+        h = wr_hash_bytes(l->key.data, l->key.len);
+        for (jl_entry *e = l->buckets[h & l->mask]; e; e = e->chain) {
+            if (e->hash != h || e->klen != l->key.len || memcmp(e->bytes, l->key.data, e->klen))
+                continue;
+            if (now - e->at_ms >= conf->ttl_ms && conf->ttl_ms > 0) {
+                cache_unlink(l, e);
+                break;
+            }
+            wr_buf_append(rows, e->bytes + e->klen, e->rlen);
+            return e->nrows;
+        }
+    }
+    /* The parameters: each key value as text, NUL-terminated (a key is never NULL here). */
+    wr_buf_reset(&l->params);
+    size_t offs[64];
+    int nk = WR_MIN(conf->nkeys, 64);
+    for (int k = 0; k < nk; k++) {
+        offs[k] = l->params.len;
+        if (put_value(&keys->cols[cols[k]], row, false, &l->params) < 0)
+            return 0; /* a string with a NUL matches no PostgreSQL text */
+        wr_buf_putc(&l->params, '\0');
+    }
+    const char *values[64];
+    for (int k = 0; k < nk; k++) values[k] = l->params.data + offs[k];
+    size_t start = rows->len;
+    int n = 0;
+    int rc = jl_query(l, values, rows, &n, err);
+    if (rc) return rc;
+    if (conf->cache_rows && (n > 0 || conf->cache_missing)) {
+        size_t rlen = rows->len - start;
+        jl_entry *e = wr_malloc(sizeof(jl_entry) + l->key.len + rlen);
+        e->hash = h;
+        e->at_ms = now;
+        e->klen = (uint32_t)l->key.len;
+        e->rlen = (uint32_t)rlen;
+        e->nrows = n;
+        memcpy(e->bytes, l->key.data, l->key.len);
+        if (rlen) memcpy(e->bytes + l->key.len, rows->data + start, rlen);
+        e->chain = l->buckets[h & l->mask];
+        l->buckets[h & l->mask] = e;
+        e->older = l->newest;
+        e->newer = NULL;
+        if (l->newest) l->newest->newer = e;
+        l->newest = e;
+        if (!l->oldest) l->oldest = e;
+        if (++l->nentries > conf->cache_rows) cache_unlink(l, l->oldest);
+    }
+    return n;
+}
+
+static int jdbc_make_lookup(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                            const int *keys, int nkeys, wr_lookup_spec *out, wr_error *err)
+{
+    jdbc_options o;
+    int rc = read_options(schema, options, job, &o, err);
+    if (rc == 0 && nkeys > 64)
+        rc = wr_error_set(err, WR_ERR_VALIDATION, "a lookup join on more than 64 key columns");
+    if (rc) {
+        wr_config_fini(&o.conninfo);
+        return rc;
+    }
+    jdbc_lookup_conf *conf = wr_calloc(1, sizeof(*conf));
+    common_init(&conf->c, schema, &o);
+    conf->keys = wr_malloc(sizeof(int) * (size_t)WR_MAX(nkeys, 1));
+    memcpy(conf->keys, keys, sizeof(int) * (size_t)nkeys);
+    conf->nkeys = nkeys;
+    conf->cache_rows = o.cache_rows;
+    conf->ttl_ms = o.cache_ttl_ms;
+    conf->cache_missing = o.cache_missing;
+    conf->retries = o.lookup_retries;
+    wr_buf sql;
+    wr_buf_init(&sql);
+    wr_buf_puts(&sql, "SELECT ");
+    put_col_list(&sql, &conf->c, NULL, schema->ncols);
+    wr_buf_printf(&sql, " FROM %s WHERE ", conf->c.table);
+    for (int k = 0; k < nkeys; k++)
+        wr_buf_printf(&sql, "%s%s = $%d", k ? " AND " : "", conf->c.cols[keys[k]], k + 1);
+    conf->sql = wr_buf_detach(&sql);
+    wr_config_fini(&o.conninfo);
+    *out = (wr_lookup_spec){jl_open, jl_lookup, jl_close, conf, lookup_conf_free};
+    return 0;
+}
+
 const wr_connector wr_connector_jdbc = {
     .name = "jdbc",
     .sink_changes = WR_SINK_UPSERT,
     .make_source = jdbc_make_source,
     .accepts_filter = NULL,
     .make_sink = jdbc_make_sink,
+    .make_lookup = jdbc_make_lookup,
 };
 
 /* The same connector under the name of the one database it speaks to. */
@@ -1890,4 +2209,5 @@ const wr_connector wr_connector_postgres = {
     .make_source = jdbc_make_source,
     .accepts_filter = NULL,
     .make_sink = jdbc_make_sink,
+    .make_lookup = jdbc_make_lookup,
 };

@@ -15,6 +15,7 @@
 #ifndef WR_PLAN_H
 #define WR_PLAN_H
 
+#include "../base/vec.h"
 #include "../expr/expr.h"
 #include "../ops/aggregate.h"
 #include "../ops/join.h"
@@ -110,6 +111,17 @@ struct wr_plan {
      */
     wr_plan_temporal temporal;
     int right_time_col;
+    /*
+     * JOIN, streaming, set by wr_plan_annotate. An interval join (Flink's IntervalJoin): its
+     * condition bounds the left time attribute time_col by the right one right_time_col,
+     * lower_ms <= left - right <= upper_ms, and those conjuncts left the residual. A window
+     * join: its keys equated both sides' window_start and window_end, which left the keys
+     * for window_cols (left start, left end, right start, right end).
+     */
+    bool interval_join;
+    bool window_join;
+    int64_t lower_ms, upper_ms;
+    int window_cols[4];
     /* WINDOW: which TVF and its parameters in milliseconds (slide: HOP's slide, CUMULATE's
      * step; gap: SESSION's). Its partition keys (SESSION's PARTITION BY) are in groups. */
     wr_plan_window window;
@@ -121,6 +133,18 @@ struct wr_plan {
     bool bounded;
     bool streaming;
     bool window_agg; /* AGG: streaming, and over a window TVF: a window aggregation */
+    /*
+     * OVER, streaming, whose one ranking function (ROW_NUMBER, RANK, DENSE_RANK) the Calc
+     * above bounds (Flink's Rank: Top-N, deduplication): the ranks kept are offset .. limit
+     * (1-based, inclusive), the bounds moved out of the Calc's filter; rank_column: whether
+     * the rank is read above (else the operator does not produce that column);
+     * rank_window_end: in the partition columns, the one holding window_end when they
+     * include a window's window_start and window_end (a window Top-N, emitting once per
+     * window), or -1.
+     */
+    bool rank;
+    bool rank_column;
+    int rank_window_end;
     uint8_t changes;
 };
 
@@ -176,6 +200,13 @@ wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const ch
  */
 wr_expr *wr_bind_watermark(const wr_catalog *cat, const wr_table *table, const wr_schema *row,
                            const char *text, wr_error *err);
+
+/* Filters as lists of conjuncts (rules.c). */
+typedef WR_VEC(wr_expr *) wr_exprs;
+/* Moves the conjuncts of e (AND trees flattened) into out; consumes e (NULL: none). */
+void wr_rules_take_conjuncts(wr_expr *e, wr_exprs *out);
+/* The AND of a list (consumed), or NULL for an empty one. */
+wr_expr *wr_rules_and_all(wr_exprs *v);
 
 /*
  * Logical rewrites before translation (rules.c): filters into joins, join

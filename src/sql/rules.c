@@ -44,14 +44,13 @@
 
 #include <string.h>
 
-typedef WR_VEC(wr_expr *) exprs;
+typedef wr_exprs exprs;
 
-/* Moves the conjuncts of e (AND trees flattened) into out; consumes e. */
-static void take_conjuncts(wr_expr *e, exprs *out)
+void wr_rules_take_conjuncts(wr_expr *e, wr_exprs *out)
 {
     if (e == NULL) return;
     if (e->kind == WR_EXPR_AND) {
-        for (int i = 0; i < e->nargs; i++) take_conjuncts(e->args[i], out);
+        for (int i = 0; i < e->nargs; i++) wr_rules_take_conjuncts(e->args[i], out);
         e->nargs = 0;
         wr_expr_free(e);
         return;
@@ -59,8 +58,7 @@ static void take_conjuncts(wr_expr *e, exprs *out)
     WR_VEC_PUSH(out, e);
 }
 
-/* The AND of a list (consumed), or NULL for an empty one. */
-static wr_expr *and_all(exprs *v)
+wr_expr *wr_rules_and_all(wr_exprs *v)
 {
     wr_expr *r = NULL;
     if (v->n == 1) {
@@ -105,9 +103,9 @@ static wr_plan *add_filter(wr_plan *plan, wr_expr *cond)
 {
     if (plan->kind == WR_PLAN_CALC && plan->refs == 1 && is_identity_calc(plan)) {
         exprs v = {0};
-        take_conjuncts(plan->filter, &v);
+        wr_rules_take_conjuncts(plan->filter, &v);
         WR_VEC_PUSH(&v, cond);
-        plan->filter = and_all(&v);
+        plan->filter = wr_rules_and_all(&v);
         return plan;
     }
     wr_plan *c = wr_plan_new(WR_PLAN_CALC);
@@ -130,9 +128,9 @@ static void push_filter(wr_plan *calc)
     if (!calc->filter || j->kind != WR_PLAN_JOIN || j->refs != 1) return;
     int nl = j->input->schema->ncols;
     exprs in = {0}, keep = {0}, cond = {0};
-    take_conjuncts(calc->filter, &in);
+    wr_rules_take_conjuncts(calc->filter, &in);
     calc->filter = NULL;
-    take_conjuncts(j->filter, &cond);
+    wr_rules_take_conjuncts(j->filter, &cond);
     j->filter = NULL;
     bool inner = j->join_type == WR_JOIN_TYPE_INNER;
     bool left_ok = inner || j->join_type == WR_JOIN_TYPE_LEFT ||
@@ -154,8 +152,8 @@ static void push_filter(wr_plan *calc)
         }
     }
     WR_VEC_FREE(&in);
-    j->filter = and_all(&cond);
-    calc->filter = and_all(&keep);
+    j->filter = wr_rules_and_all(&cond);
+    calc->filter = wr_rules_and_all(&keep);
 }
 
 /* Appends a computed column to a join side; returns its index. */
@@ -209,7 +207,7 @@ static wr_plan *extract_keys(wr_plan *j)
     if (!j->filter || j->refs != 1) return j;
     int nl = j->input->schema->ncols;
     exprs cond = {0}, rest = {0}, lk = {0}, rk = {0};
-    take_conjuncts(j->filter, &cond);
+    wr_rules_take_conjuncts(j->filter, &cond);
     j->filter = NULL;
     for (int i = 0; i < cond.n; i++) {
         wr_expr *e = cond.v[i];
@@ -239,7 +237,7 @@ static wr_plan *extract_keys(wr_plan *j)
     }
     WR_VEC_FREE(&cond);
     if (lk.n == 0) {
-        j->filter = and_all(&rest);
+        j->filter = wr_rules_and_all(&rest);
         return j;
     }
     /* Computed keys become columns of their side; the residual's right columns shift. */
@@ -278,7 +276,7 @@ static wr_plan *extract_keys(wr_plan *j)
     j->right_keys = rcols;
     j->null_safe = safe;
     j->nkeys = nkeys;
-    wr_expr *residual = and_all(&rest);
+    wr_expr *residual = wr_rules_and_all(&rest);
     if (addl + addr == 0) {
         j->filter = residual;
         return j;
@@ -368,10 +366,10 @@ static wr_plan *merge_calc(wr_plan *upper)
     if (!ok) return upper;
     for (int i = 0; i < upper->nprojs; i++) upper->projs[i] = substitute(upper->projs[i], lower);
     exprs conj = {0};
-    take_conjuncts(lower->filter, &conj);
+    wr_rules_take_conjuncts(lower->filter, &conj);
     lower->filter = NULL;
-    if (upper->filter) take_conjuncts(substitute(upper->filter, lower), &conj);
-    upper->filter = and_all(&conj);
+    if (upper->filter) wr_rules_take_conjuncts(substitute(upper->filter, lower), &conj);
+    upper->filter = wr_rules_and_all(&conj);
     upper->input = lower->input;
     lower->input = NULL;
     wr_plan_free(lower);
@@ -529,7 +527,7 @@ static wr_expr *fold_filter(wr_expr *filter, bool *never)
     *never = false;
     if (filter == NULL) return NULL;
     exprs in = {0}, keep = {0};
-    take_conjuncts(fold_expr(filter), &in);
+    wr_rules_take_conjuncts(fold_expr(filter), &in);
     for (int i = 0; i < in.n; i++) {
         int truth = literal_truth(in.v[i]);
         if (truth == 0) *never = true;
@@ -539,7 +537,7 @@ static wr_expr *fold_filter(wr_expr *filter, bool *never)
             WR_VEC_PUSH(&keep, in.v[i]);
     }
     WR_VEC_FREE(&in);
-    return and_all(&keep);
+    return wr_rules_and_all(&keep);
 }
 
 /*
@@ -586,7 +584,7 @@ static void push_scan_filter(wr_plan *calc)
     /* Projections are pushed afterwards: the scan still produces the table's columns. */
     assert(scan->scan_cols == NULL);
     exprs in = {0}, rest = {0};
-    take_conjuncts(calc->filter, &in);
+    wr_rules_take_conjuncts(calc->filter, &in);
     calc->filter = NULL;
     int taken = 0;
     while (taken < in.n && wr_plan_scan_accepts_filter(scan->table, in.v[taken])) taken++;
@@ -599,7 +597,7 @@ static void push_scan_filter(wr_plan *calc)
     }
     for (int i = taken; i < in.n; i++) WR_VEC_PUSH(&rest, in.v[i]);
     WR_VEC_FREE(&in);
-    calc->filter = and_all(&rest);
+    calc->filter = wr_rules_and_all(&rest);
 }
 
 /* An edge of the plan: parent reads child's rows (input, right or one of inputs). */

@@ -19,6 +19,8 @@
 #include "../../src/base/clock.h"
 #include "../../src/connectors/jdbc.h"
 #include "../../src/types/decimal.h"
+#include "../../src/types/row_codec.h"
+#include "../../src/connectors/connector.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -1116,4 +1118,153 @@ Test(jdbc_sql, insert_select_and_an_upserting_aggregate, .init = pg_up, .fini = 
     cr_assert_str_eq(weir_result_text(res, 0, 0), "8.25");
     weir_result_free(res);
     weir_session_free(s);
+}
+
+/* The rows of a query as "a|b;c|d;" in the order given (the query sorts). */
+static void sql_expect(weir_session *s, const char *text, const char *want)
+{
+    weir_result *res = NULL;
+    cr_assert_eq(weir_exec(s, text, "q.sql", &res), 0, "%s", weir_session_error(s));
+    wr_buf b;
+    wr_buf_init(&b);
+    for (int64_t r = 0; r < weir_result_rows(res); r++)
+        for (int c = 0; c < weir_result_columns(res); c++)
+            wr_buf_printf(&b, "%s%s", weir_result_text(res, r, c),
+                          c + 1 < weir_result_columns(res) ? "|" : ";");
+    cr_assert_str_eq(b.data ? b.data : "", want, "%s", text);
+    wr_buf_fini(&b);
+    weir_result_free(res);
+}
+
+Test(jdbc_lookup, joins_rows_by_key_and_caches_them_when_asked, .init = pg_up, .fini = pg_down)
+{
+    q("CREATE TABLE rates (currency text, rate integer, note text)");
+    q("INSERT INTO rates VALUES ('EUR', 110, 'e'), ('JPY', 1, NULL), ('CHF', 105, 'a'), "
+      "('CHF', 106, 'b')");
+    weir_session *s = weir_session_new();
+    char ddl[2048];
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE rates (currency STRING, rate INT, note STRING) WITH ("
+             "'connector' = 'jdbc', 'url' = '%s', 'table-name' = 'rates', 'username' = 'weir');"
+             "CREATE TABLE cached (currency STRING, rate INT, note STRING) WITH ("
+             "'connector' = 'jdbc', 'url' = '%s', 'table-name' = 'rates', 'username' = 'weir', "
+             "'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = '2', "
+             "'lookup.partial-cache.expire-after-write' = '1 h');"
+             "CREATE TABLE o (id INT, currency STRING);"
+             "INSERT INTO o VALUES (1, 'EUR'), (2, 'USD'), (3, 'CHF'), (4, NULL), (5, 'EUR');"
+             "CREATE VIEW orders AS SELECT *, PROCTIME() AS pt FROM o",
+             url, url);
+    sql(s, ddl);
+    const char *inner = "SELECT o.id, r.rate, r.note FROM orders AS o JOIN %s FOR SYSTEM_TIME AS "
+                        "OF o.pt AS r ON o.currency = r.currency ORDER BY o.id, r.rate";
+    char text[512];
+    snprintf(text, sizeof(text), inner, "rates");
+    sql_expect(s, text, "1|110|e;3|105|a;3|106|b;5|110|e;");
+    snprintf(text, sizeof(text),
+             "SELECT o.id, r.rate FROM orders AS o LEFT JOIN rates FOR SYSTEM_TIME AS OF o.pt "
+             "AS r ON o.currency = r.currency AND r.rate > 105 ORDER BY o.id");
+    sql_expect(s, text, "1|110;2|NULL;3|106;4|NULL;5|110;");
+    /* A lookup sees the table as it is now. */
+    q("UPDATE rates SET rate = 120 WHERE currency = 'EUR'");
+    snprintf(text, sizeof(text), inner, "rates");
+    sql_expect(s, text, "1|120|e;3|105|a;3|106|b;5|120|e;");
+    snprintf(text, sizeof(text), inner, "cached");
+    sql_expect(s, text, "1|120|e;3|105|a;3|106|b;5|120|e;");
+    /* Bad options are named where they were written. */
+    weir_result *res = NULL;
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE bad (currency STRING, rate INT, note STRING) WITH ('connector' = "
+             "'jdbc', 'url' = '%s', 'table-name' = 'rates', 'lookup.cache' = 'FULL')",
+             url);
+    cr_assert_neq(weir_exec(s, ddl, "q.sql", &res), 0);
+    cr_assert(strstr(weir_session_error(s), "invalid value 'FULL' for option 'lookup.cache'"), "%s",
+              weir_session_error(s));
+    weir_session_free(s);
+}
+
+/* The rate the lookup source finds for a currency, or -1 for none. */
+static int lookup_rate(const wr_lookup_spec *ls, wr_lookup *l, const char *currency)
+{
+    wr_type t = wr_type_make(WR_TYPE_VARCHAR, true);
+    wr_batch *keys = wr_batch_new(&t, 1, 1);
+    ((wr_str *)keys->cols[0].data)[0] = wr_batch_str(keys, currency, strlen(currency));
+    keys->count = 1;
+    wr_buf rows;
+    wr_buf_init(&rows);
+    wr_error err;
+    wr_error_init(&err);
+    int n = ls->lookup(l, keys, (const int[]){0}, 0, &rows, &err);
+    cr_assert_geq(n, 0, "%s", err.msg);
+    int rate = -1;
+    if (n > 0) {
+        wr_type types[] = {wr_type_make(WR_TYPE_VARCHAR, true), wr_type_make(WR_TYPE_INT, true)};
+        wr_batch *b = wr_batch_new(types, 2, 4);
+        cr_assert_eq(wr_row_decode_append(b, (const uint8_t *)rows.data + 4, rows.len - 4, &err),
+                     (int)(rows.len - 4), "%s", err.msg);
+        rate = ((int32_t *)b->cols[1].data)[0];
+        wr_batch_free(b);
+    }
+    wr_buf_fini(&rows);
+    wr_batch_free(keys);
+    return rate;
+}
+
+static void lookup_open(const char *const *kv, int n, wr_lookup_spec *ls, wr_lookup **l)
+{
+    wr_type types[] = {wr_type_make(WR_TYPE_VARCHAR, true), wr_type_make(WR_TYPE_INT, true)};
+    wr_schema *schema = schema_of("currency,rate", types);
+    wr_config options, job;
+    const char *all[16] = {"connector=jdbc", url_opt, "username=weir", "table-name=rates"};
+    for (int i = 0; i < n; i++) all[4 + i] = kv[i];
+    options_make(&options, all, n + 4);
+    wr_config_init(&job);
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_connector_find("jdbc")->make_lookup(schema, &options, &job, (const int[]){0}, 1,
+                                                        ls, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(ls->open(ls->conf, l, &err), 0, "%s", err.msg);
+    wr_config_fini(&options);
+    wr_config_fini(&job);
+    wr_schema_free(schema);
+}
+
+Test(jdbc_lookup, the_cache_keeps_rows_until_they_expire_or_are_pushed_out, .init = pg_up,
+     .fini = pg_down)
+{
+    q("CREATE TABLE rates (currency text, rate integer)");
+    q("INSERT INTO rates VALUES ('EUR', 110), ('CHF', 105)");
+    wr_lookup_spec plain, cached, legacy;
+    wr_lookup *lp, *lc, *ll;
+    lookup_open(NULL, 0, &plain, &lp);
+    lookup_open((const char *[]){"lookup.cache=PARTIAL", "lookup.partial-cache.max-rows=2",
+                                 "lookup.partial-cache.expire-after-write=1 h"},
+                3, &cached, &lc);
+    lookup_open((const char *[]){"lookup.cache.max-rows=10", "lookup.cache.ttl=150 ms",
+                                 "lookup.cache.caching-missing-key=false"},
+                3, &legacy, &ll);
+    cr_assert_eq(lookup_rate(&plain, lp, "EUR"), 110);
+    cr_assert_eq(lookup_rate(&cached, lc, "EUR"), 110);
+    cr_assert_eq(lookup_rate(&cached, lc, "USD"), -1); /* a missing key is cached too */
+    cr_assert_eq(lookup_rate(&legacy, ll, "EUR"), 110);
+    cr_assert_eq(lookup_rate(&legacy, ll, "USD"), -1);
+    q("UPDATE rates SET rate = 120 WHERE currency = 'EUR'");
+    q("INSERT INTO rates VALUES ('USD', 90)");
+    cr_assert_eq(lookup_rate(&plain, lp, "EUR"), 120);
+    cr_assert_eq(lookup_rate(&cached, lc, "EUR"), 110);
+    cr_assert_eq(lookup_rate(&cached, lc, "USD"), -1);
+    cr_assert_eq(lookup_rate(&legacy, ll, "EUR"), 110);
+    cr_assert_eq(lookup_rate(&legacy, ll, "USD"), 90); /* misses were not cached */
+    /* A third key pushes the oldest (EUR) out of the two-key cache. */
+    cr_assert_eq(lookup_rate(&cached, lc, "CHF"), 105);
+    cr_assert_eq(lookup_rate(&cached, lc, "EUR"), 120);
+    /* The legacy cache's entries expire after 150 ms. */
+    wr_clock_sleep_ns(200 * 1000000LL);
+    cr_assert_eq(lookup_rate(&legacy, ll, "EUR"), 120);
+    plain.close(lp);
+    cached.close(lc);
+    legacy.close(ll);
+    plain.conf_free(plain.conf);
+    cached.conf_free(cached.conf);
+    legacy.conf_free(legacy.conf);
 }
