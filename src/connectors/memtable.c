@@ -610,32 +610,20 @@ void wr_memtable_commit(wr_memtable_txn *txn)
 /*
  * A lookup source over a stored table (lookup joins): the rows whose key
  * columns equal a probe's, as of the latest commit. Each instance indexes
- * the snapshot it reads by the key bytes (row codec) and indexes again when
- * a commit replaced the table's rows, so a lookup sees what a query started
- * at that moment would see.
+ * the snapshot it reads (wr_row_index) and indexes again when a commit
+ * replaced the table's rows, so a lookup sees what a query started at that
+ * moment would see.
  */
 typedef struct mt_lookup_conf {
     wr_memtable *mt; /* a reference */
     int *keys;
     int nkeys;
-    int *all; /* 0 .. ncols - 1 */
 } mt_lookup_conf;
-
-typedef struct mt_entry {
-    uint64_t hash;
-    uint32_t chunk, row;
-    uint32_t koff, klen; /* the key's bytes in keybytes */
-    uint32_t next;       /* next entry of the bucket + 1, or 0 */
-} mt_entry;
 
 struct wr_lookup {
     const mt_lookup_conf *conf;
     mt_snapshot *snap; /* what the index covers */
-    WR_VEC(mt_entry) entries;
-    uint32_t *buckets; /* first entry + 1, or 0 */
-    uint64_t mask;
-    wr_buf keybytes;
-    wr_buf probe;
+    wr_row_index *ix;
 };
 
 static void lookup_conf_free(void *p)
@@ -643,17 +631,16 @@ static void lookup_conf_free(void *p)
     mt_lookup_conf *conf = p;
     wr_memtable_free(conf->mt);
     wr_free(conf->keys);
-    wr_free(conf->all);
     wr_free(conf);
 }
 
 static int lookup_open(const void *p, wr_lookup **out, wr_error *err)
 {
     (void)err;
+    const mt_lookup_conf *conf = p;
     wr_lookup *l = wr_calloc(1, sizeof(*l));
-    l->conf = p;
-    wr_buf_init(&l->keybytes);
-    wr_buf_init(&l->probe);
+    l->conf = conf;
+    l->ix = wr_row_index_new(conf->keys, conf->nkeys, conf->mt->schema->ncols);
     *out = l;
     return 0;
 }
@@ -661,75 +648,25 @@ static int lookup_open(const void *p, wr_lookup **out, wr_error *err)
 static void lookup_close(wr_lookup *l)
 {
     snapshot_unref(l->snap);
-    WR_VEC_FREE(&l->entries);
-    wr_free(l->buckets);
-    wr_buf_fini(&l->keybytes);
-    wr_buf_fini(&l->probe);
+    wr_row_index_free(l->ix);
     wr_free(l);
-}
-
-/* Indexes the table's current rows when they are not what the index covers. */
-static void lookup_refresh(wr_lookup *l)
-{
-    const mt_lookup_conf *conf = l->conf;
-    mt_snapshot *snap = take_snapshot(conf->mt);
-    if (snap == l->snap) {
-        snapshot_unref(snap);
-        return;
-    }
-    snapshot_unref(l->snap);
-    l->snap = snap;
-    l->entries.n = 0;
-    wr_buf_reset(&l->keybytes);
-    uint64_t nb = 16;
-    while (nb < (uint64_t)snap->rows * 2) nb <<= 1;
-    wr_free(l->buckets);
-    l->buckets = wr_calloc(nb, sizeof(uint32_t));
-    l->mask = nb - 1;
-    for (int c = 0; c < snap->nchunks; c++) {
-        const wr_batch *b = snap->chunks[c]->batch;
-        for (int r = 0; r < b->count; r++) {
-            size_t off = l->keybytes.len;
-            wr_row_encode(b, r, conf->keys, conf->nkeys, &l->keybytes);
-            mt_entry e = {wr_hash_bytes(l->keybytes.data + off, l->keybytes.len - off),
-                          (uint32_t)c,
-                          (uint32_t)r,
-                          (uint32_t)off,
-                          (uint32_t)(l->keybytes.len - off),
-                          0};
-            uint32_t *head = &l->buckets[e.hash & l->mask];
-            e.next = *head;
-            WR_VEC_PUSH(&l->entries, e);
-            *head = (uint32_t)l->entries.n;
-        }
-    }
 }
 
 static int lookup_rows(wr_lookup *l, const wr_batch *keys, const int *cols, int row, wr_buf *rows,
                        wr_error *err)
 {
     (void)err;
-    const mt_lookup_conf *conf = l->conf;
-    lookup_refresh(l);
-    wr_buf_reset(&l->probe);
-    wr_row_encode(keys, row, cols, conf->nkeys, &l->probe);
-    uint64_t h = wr_hash_bytes(l->probe.data, l->probe.len);
-    int found = 0;
-    int ncols = conf->mt->schema->ncols;
-    for (uint32_t i = l->buckets[h & l->mask]; i; i = l->entries.v[i - 1].next) {
-        const mt_entry *e = &l->entries.v[i - 1];
-        if (e->hash != h || e->klen != l->probe.len ||
-            memcmp(l->keybytes.data + e->koff, l->probe.data, e->klen) != 0)
-            continue;
-        size_t at = rows->len;
-        uint32_t len = 0;
-        wr_buf_append(rows, &len, sizeof(len));
-        wr_row_encode(l->snap->chunks[e->chunk]->batch, (int)e->row, conf->all, ncols, rows);
-        len = (uint32_t)(rows->len - at - sizeof(len));
-        memcpy(rows->data + at, &len, sizeof(len));
-        found++;
+    /* Index the table's current rows when they are not what the index covers. */
+    mt_snapshot *snap = take_snapshot(l->conf->mt);
+    if (snap == l->snap) {
+        snapshot_unref(snap);
+    } else {
+        snapshot_unref(l->snap);
+        l->snap = snap;
+        wr_row_index_clear(l->ix);
+        for (int c = 0; c < snap->nchunks; c++) wr_row_index_add(l->ix, snap->chunks[c]->batch);
     }
-    return found;
+    return wr_row_index_find(l->ix, keys, cols, row, rows);
 }
 
 wr_lookup_spec wr_memtable_lookup_spec(wr_memtable *mt, const int *keys, int nkeys)
@@ -740,9 +677,6 @@ wr_lookup_spec wr_memtable_lookup_spec(wr_memtable *mt, const int *keys, int nke
     conf->keys = wr_malloc(sizeof(int) * (size_t)(nkeys ? nkeys : 1));
     memcpy(conf->keys, keys, sizeof(int) * (size_t)nkeys);
     conf->nkeys = nkeys;
-    int n = mt->schema->ncols;
-    conf->all = wr_malloc(sizeof(int) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) conf->all[i] = i;
     wr_lookup_spec spec = {lookup_open, lookup_rows, lookup_close, conf, lookup_conf_free};
     return spec;
 }

@@ -11,6 +11,9 @@
 #include "lookup_join.h"
 #include "../base/alloc.h"
 #include "../base/buf.h"
+#include "../base/clock.h"
+#include "../base/hash.h"
+#include "../base/vec.h"
 #include "../expr/expr.h"
 #include "../types/row_codec.h"
 #include "colstore.h"
@@ -252,3 +255,239 @@ const wr_operator_ops wr_lookup_join_ops = {
     .process = lj_process,
     .destroy = lj_destroy,
 };
+
+/* ---- rows indexed by key ------------------------------------------------------------ */
+
+typedef struct ix_entry {
+    uint64_t hash;
+    uint32_t next; /* next entry of the bucket + 1, or 0 */
+    uint32_t klen;
+    size_t koff; /* the key's bytes in bytes */
+    size_t roff; /* the row's length (u32) and bytes in bytes */
+} ix_entry;
+
+struct wr_row_index {
+    int *keys, nkeys;
+    int *all, ncols;
+    WR_VEC(ix_entry) entries;
+    uint32_t *buckets; /* first entry + 1, or 0 */
+    uint64_t nbuckets;
+    wr_buf bytes;
+    wr_buf probe;
+};
+
+wr_row_index *wr_row_index_new(const int *keys, int nkeys, int ncols)
+{
+    wr_row_index *ix = wr_calloc(1, sizeof(*ix));
+    ix->keys = dup_array(keys, nkeys, sizeof(int));
+    ix->nkeys = nkeys;
+    ix->ncols = ncols;
+    ix->all = wr_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
+    for (int i = 0; i < ncols; i++) ix->all[i] = i;
+    wr_buf_init(&ix->bytes);
+    wr_buf_init(&ix->probe);
+    wr_row_index_clear(ix);
+    return ix;
+}
+
+void wr_row_index_clear(wr_row_index *ix)
+{
+    ix->entries.n = 0;
+    wr_buf_reset(&ix->bytes);
+    wr_free(ix->buckets);
+    ix->nbuckets = 16;
+    ix->buckets = wr_calloc(ix->nbuckets, sizeof(uint32_t));
+}
+
+void wr_row_index_free(wr_row_index *ix)
+{
+    if (ix == NULL) return;
+    wr_free(ix->keys);
+    wr_free(ix->all);
+    WR_VEC_FREE(&ix->entries);
+    wr_free(ix->buckets);
+    wr_buf_fini(&ix->bytes);
+    wr_buf_fini(&ix->probe);
+    wr_free(ix);
+}
+
+static void ix_link(wr_row_index *ix, uint32_t i)
+{
+    ix_entry *e = &ix->entries.v[i];
+    uint32_t *head = &ix->buckets[e->hash & (ix->nbuckets - 1)];
+    e->next = *head;
+    *head = i + 1;
+}
+
+void wr_row_index_add(wr_row_index *ix, const wr_batch *batch)
+{
+    int n = wr_batch_rows(batch);
+    for (int i = 0; i < n; i++) {
+        int r = wr_batch_row(batch, i);
+        ix_entry e = {0};
+        e.koff = ix->bytes.len;
+        wr_row_encode(batch, r, ix->keys, ix->nkeys, &ix->bytes);
+        e.klen = (uint32_t)(ix->bytes.len - e.koff);
+        e.hash = wr_hash_bytes(ix->bytes.data + e.koff, e.klen);
+        e.roff = ix->bytes.len;
+        uint32_t len = 0;
+        wr_buf_append(&ix->bytes, &len, sizeof(len));
+        wr_row_encode(batch, r, ix->all, ix->ncols, &ix->bytes);
+        len = (uint32_t)(ix->bytes.len - e.roff - sizeof(len));
+        memcpy(ix->bytes.data + e.roff, &len, sizeof(len));
+        WR_VEC_PUSH(&ix->entries, e);
+        if ((uint64_t)ix->entries.n * 2 > ix->nbuckets) {
+            ix->nbuckets *= 4;
+            wr_free(ix->buckets);
+            ix->buckets = wr_calloc(ix->nbuckets, sizeof(uint32_t));
+            for (uint32_t k = 0; k < (uint32_t)ix->entries.n; k++) ix_link(ix, k);
+        } else {
+            ix_link(ix, (uint32_t)ix->entries.n - 1);
+        }
+    }
+}
+
+int wr_row_index_find(wr_row_index *ix, const wr_batch *keys, const int *cols, int row,
+                      wr_buf *rows)
+{
+    wr_buf_reset(&ix->probe);
+    wr_row_encode(keys, row, cols, ix->nkeys, &ix->probe);
+    uint64_t h = wr_hash_bytes(ix->probe.data, ix->probe.len);
+    int found = 0;
+    for (uint32_t i = ix->buckets[h & (ix->nbuckets - 1)]; i; i = ix->entries.v[i - 1].next) {
+        const ix_entry *e = &ix->entries.v[i - 1];
+        if (e->hash != h || e->klen != ix->probe.len ||
+            memcmp(ix->bytes.data + e->koff, ix->probe.data, e->klen) != 0)
+            continue;
+        uint32_t len;
+        memcpy(&len, ix->bytes.data + e->roff, sizeof(len));
+        wr_buf_append(rows, ix->bytes.data + e->roff, sizeof(len) + len);
+        found++;
+    }
+    return found;
+}
+
+/* ---- a bounded source as a lookup source ------------------------------------------------ */
+
+typedef struct src_conf {
+    wr_operator_spec source;
+    int ncols;
+    int *keys, nkeys;
+    int64_t reload_ms;
+    wr_config config; /* what the source's instance sees as the job's options: none */
+} src_conf;
+
+struct wr_lookup {
+    const src_conf *conf;
+    wr_row_index *ix;
+    int64_t loaded_ms;
+    bool loaded;
+};
+
+/* Collects the source's rows into the index. */
+typedef struct index_collector {
+    wr_collector base;
+    wr_row_index *ix;
+} index_collector;
+
+static int index_push(wr_collector *self, wr_batch *batch, wr_error *err)
+{
+    (void)err;
+    wr_row_index_add(((index_collector *)self)->ix, batch);
+    return 0;
+}
+
+static int index_mark(wr_collector *self, const wr_mark *mark, wr_error *err)
+{
+    (void)self, (void)mark, (void)err;
+    return 0;
+}
+
+/* Runs the source to its end into a fresh index. */
+static int load(wr_lookup *l, wr_error *err)
+{
+    const src_conf *conf = l->conf;
+    wr_row_index_clear(l->ix);
+    index_collector col = {{index_push, index_mark}, l->ix};
+    wr_op_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.parallelism = 1;
+    ctx.max_parallelism = 128;
+    ctx.name = "lookup source";
+    ctx.config = &conf->config;
+    ctx.out = &col.base;
+    wr_collector *outs[1] = {&col.base};
+    ctx.outs = outs;
+    ctx.nouts = 1;
+    ctx.timer_at_ms = INT64_MAX;
+    ctx.preferred_input = -1;
+    const wr_operator_ops *ops = conf->source.ops;
+    wr_operator *op = ops->create(conf->source.spec, &ctx, err);
+    if (op == NULL) return err->code ? err->code : WR_ERR_INTERNAL;
+    int rc = ops->open ? ops->open(op, err) : 0;
+    for (wr_source_status st = WR_SOURCE_MORE; rc == 0 && st != WR_SOURCE_END;) {
+        rc = ops->run(op, &st, err);
+        if (rc == 0 && st == WR_SOURCE_IDLE) {
+            int64_t wait = ctx.idle_until_ns - wr_clock_mono_ns();
+            if (wait > 0) wr_clock_sleep_ns(wait < 50000000 ? wait : 50000000);
+        }
+    }
+    ops->destroy(op);
+    if (rc) {
+        wr_error_prefix(err, "loading the looked-up table: ");
+        return rc;
+    }
+    l->loaded = true;
+    l->loaded_ms = wr_clock_wall_ms();
+    return 0;
+}
+
+static int src_open(const void *p, wr_lookup **out, wr_error *err)
+{
+    const src_conf *conf = p;
+    wr_lookup *l = wr_calloc(1, sizeof(*l));
+    l->conf = conf;
+    l->ix = wr_row_index_new(conf->keys, conf->nkeys, conf->ncols);
+    *out = l;
+    return load(l, err);
+}
+
+static int src_lookup(wr_lookup *l, const wr_batch *keys, const int *cols, int row, wr_buf *rows,
+                      wr_error *err)
+{
+    if (l->conf->reload_ms > 0 && wr_clock_wall_ms() - l->loaded_ms >= l->conf->reload_ms) {
+        int rc = load(l, err);
+        if (rc) return rc;
+    }
+    return wr_row_index_find(l->ix, keys, cols, row, rows);
+}
+
+static void src_close(wr_lookup *l)
+{
+    wr_row_index_free(l->ix);
+    wr_free(l);
+}
+
+static void src_conf_free(void *p)
+{
+    src_conf *conf = p;
+    wr_operator_spec_fini(&conf->source);
+    wr_free(conf->keys);
+    wr_config_fini(&conf->config);
+    wr_free(conf);
+}
+
+wr_lookup_spec wr_lookup_from_source(wr_operator_spec *source, int ncols, const int *keys,
+                                     int nkeys, int64_t reload_ms)
+{
+    src_conf *conf = wr_calloc(1, sizeof(*conf));
+    conf->source = *source;
+    memset(source, 0, sizeof(*source));
+    conf->ncols = ncols;
+    conf->keys = dup_array(keys, nkeys, sizeof(int));
+    conf->nkeys = nkeys;
+    conf->reload_ms = reload_ms;
+    wr_config_init(&conf->config);
+    wr_lookup_spec spec = {src_open, src_lookup, src_close, conf, src_conf_free};
+    return spec;
+}

@@ -42,6 +42,30 @@ typedef struct wr_lookup_spec {
 } wr_lookup_spec;
 
 /*
+ * Rows indexed by key columns, for lookup sources that hold a table in memory:
+ * rows are copied in (row codec) and found by the bytes of their key columns.
+ */
+typedef struct wr_row_index wr_row_index;
+/* An empty index of rows of ncols columns, keyed by columns keys[0..nkeys). */
+wr_row_index *wr_row_index_new(const int *keys, int nkeys, int ncols);
+void wr_row_index_free(wr_row_index *ix);
+void wr_row_index_clear(wr_row_index *ix);
+/* Copies the active rows of batch in. */
+void wr_row_index_add(wr_row_index *ix, const wr_batch *batch);
+/* wr_lookup_spec.lookup over the index: appends the rows whose key equals the probe's. */
+int wr_row_index_find(wr_row_index *ix, const wr_batch *keys, const int *cols, int row,
+                      wr_buf *rows);
+
+/*
+ * A lookup source over a bounded source (a table whose connector has no lookup of its own,
+ * such as files): each join instance runs the source to its end when it opens and indexes
+ * the rows by keys, and runs it again when they are older than reload_ms (0: never). Takes
+ * ownership of source (a spec of ncols output columns, the table's physical columns).
+ */
+wr_lookup_spec wr_lookup_from_source(wr_operator_spec *source, int ncols, const int *keys,
+                                     int nkeys, int64_t reload_ms);
+
+/*
  * d: INNER or LEFT; left = the input, right = the table's physical columns,
  * right_keys the table's columns looked up by left_keys (no null-safe keys:
  * a NULL key finds nothing); d->residual over left ++ right. Takes ownership

@@ -493,13 +493,28 @@ int wr_planner_lookup_join(wr_planner *t, wr_plan *plan, int *par, bool *bounded
     } else {
         const char *name = wr_config_get(&tb->options, "connector", "");
         const wr_connector *conn = wr_connector_find(name);
-        if (conn == NULL || conn->make_lookup == NULL)
+        int rc = WR_ERR_VALIDATION;
+        if (conn && conn->make_lookup) {
+            rc = conn->make_lookup(tb->schema, &tb->options, t->job, plan->right_keys, plan->nkeys,
+                                   &ls, t->err);
+        } else if (conn && conn->make_source) {
+            /* A bounded table without a lookup of its own (files): each join instance
+             * reads it whole when it starts and indexes it by the keys. */
+            wr_operator_spec src;
+            rc = conn->make_source(tb->schema, &tb->options, t->job, NULL, &src, t->err);
+            if (rc == 0 && src.bounded) {
+                ls = wr_lookup_from_source(&src, tb->schema->ncols, plan->right_keys, plan->nkeys,
+                                           0);
+            } else if (rc == 0) {
+                wr_operator_spec_fini(&src);
+                rc = WR_ERR_VALIDATION;
+            }
+        }
+        if (rc == WR_ERR_VALIDATION && t->err->code == 0)
             return wr_error_set(t->err, WR_ERR_VALIDATION,
                                 "table '%s' (connector '%s') cannot be looked up: a lookup join "
-                                "needs a table stored by Weir or a jdbc table",
+                                "needs a table stored by Weir, a jdbc table or a bounded source",
                                 tb->name, name);
-        int rc = conn->make_lookup(tb->schema, &tb->options, t->job, plan->right_keys, plan->nkeys,
-                                   &ls, t->err);
         if (rc) return rc;
     }
     int in_par;
