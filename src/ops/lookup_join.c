@@ -424,6 +424,7 @@ static int load(wr_lookup *l, wr_error *err)
     const wr_operator_ops *ops = conf->source.ops;
     wr_operator *op = ops->create(conf->source.spec, &ctx, err);
     if (op == NULL) return err->code ? err->code : WR_ERR_INTERNAL;
+    op->ctx = &ctx; /* as the runtime does */
     int rc = ops->open ? ops->open(op, err) : 0;
     for (wr_source_status st = WR_SOURCE_MORE; rc == 0 && st != WR_SOURCE_END;) {
         rc = ops->run(op, &st, err);
