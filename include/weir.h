@@ -46,6 +46,18 @@ int weir_exec_each(weir_session *session, const char *sql, const char *name, wei
                    void *arg);
 
 /*
+ * Rows of a query as its job produces them: while a query runs (weir_exec,
+ * weir_exec_each, weir_exec_next), fn(result, from, to, arg) is called for
+ * each batch the job delivers, with rows from .. to - 1 of the result
+ * growing so far (their change kinds by weir_result_change), from the job's
+ * threads but never twice at once. So a client can show an unbounded
+ * query's changelog live, until it cancels the job. The result is borrowed
+ * for the call; fn must not call into the session. NULL stops the calls.
+ */
+typedef void (*weir_rows_fn)(const weir_result *result, int64_t from, int64_t to, void *arg);
+void weir_session_on_rows(weir_session *session, weir_rows_fn fn, void *arg);
+
+/*
  * Runs the one statement of sql that starts at *offset (after blanks,
  * comments and stray ';'), for clients that go on after an error, as Flink's
  * SQL client does. Returns 1 when a statement ran, with its rows in *result

@@ -306,7 +306,10 @@ static void run_text(client *c, const char *text)
         int64_t start = wr_clock_mono_ns();
         weir_result *result = NULL;
         wr_cli_running(c->session);
+        wr_cli_live live;
+        wr_cli_live_begin(&live, stdout, c->session);
         int rc = weir_exec_next(c->session, text, c->name, &offset, &result);
+        wr_cli_live_stop(&live);
         wr_cli_running(NULL);
         double seconds = (double)(wr_clock_mono_ns() - start) / 1e9;
         if (rc == 0) break;
@@ -314,7 +317,11 @@ static void run_text(client *c, const char *text)
             report_error(c);
             continue;
         }
-        if (result) {
+        if (result && live.printed > 0) {
+            /* The rows were printed as they came. */
+            wr_cli_live_footer(&live, seconds);
+            weir_result_free(result);
+        } else if (result) {
             const char *mode = weir_session_get(c->session, "sql-client.execution.result-mode");
             wr_cli_print_result(stdout, result, wr_cli_mode_of(mode), seconds);
             weir_result_free(result);

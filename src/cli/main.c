@@ -74,8 +74,12 @@ static void sql_usage(FILE *f)
 
 static void show_result(void *arg, const weir_result *result)
 {
-    weir_session *s = arg;
-    const char *mode = weir_session_get(s, "sql-client.execution.result-mode");
+    wr_cli_live *live = arg;
+    if (live->printed > 0) { /* the rows were printed as they came */
+        wr_cli_live_footer(live, -1);
+        return;
+    }
+    const char *mode = weir_session_get(live->session, "sql-client.execution.result-mode");
     wr_cli_print_result(stdout, result, wr_cli_mode_of(mode), -1);
 }
 
@@ -127,7 +131,10 @@ static int cmd_sql(int argc, char **argv)
         return 1;
     }
     wr_cli_running(s);
-    int rc = weir_exec_each(s, text, file, show_result, s);
+    wr_cli_live live;
+    wr_cli_live_begin(&live, stdout, s);
+    int rc = weir_exec_each(s, text, file, show_result, &live);
+    wr_cli_live_stop(&live);
     wr_cli_running(NULL);
     fflush(stdout);
     int status = 0, sig = wr_cli_take_signal();

@@ -160,3 +160,43 @@ void wr_cli_print_result(FILE *f, const weir_result *r, wr_cli_mode mode, double
     free(width);
     free(shown);
 }
+
+/* Prints rows from .. to - 1, under the header before the first, in changelog mode. */
+static void live_rows(const weir_result *r, int64_t from, int64_t to, void *arg)
+{
+    wr_cli_live *live = arg;
+    const char *mode = weir_session_get(live->session, "sql-client.execution.result-mode");
+    if (wr_cli_mode_of(mode) != WR_CLI_CHANGELOG) return;
+    int ncols = weir_result_columns(r);
+    if (live->printed == 0 && from < to) {
+        fputs("| op |", live->f);
+        for (int c = 0; c < ncols; c++) fprintf(live->f, " %s |", weir_result_column_name(r, c));
+        fputc('\n', live->f);
+    }
+    for (int64_t row = from; row < to; row++) {
+        fprintf(live->f, "| %s |", weir_result_change(r, row));
+        for (int c = 0; c < ncols; c++) fprintf(live->f, " %s |", value_text(r, row, c));
+        fputc('\n', live->f);
+    }
+    live->printed += to - from;
+    fflush(live->f);
+}
+
+void wr_cli_live_begin(wr_cli_live *live, FILE *f, weir_session *session)
+{
+    live->f = f;
+    live->session = session;
+    live->printed = 0;
+    weir_session_on_rows(session, live_rows, live);
+}
+
+void wr_cli_live_footer(wr_cli_live *live, double seconds)
+{
+    footer(live->f, live->printed, seconds);
+    live->printed = 0;
+}
+
+void wr_cli_live_stop(wr_cli_live *live)
+{
+    weir_session_on_rows(live->session, NULL, NULL);
+}

@@ -7,6 +7,7 @@
 
 #include "weir.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef enum wr_cli_mode {
@@ -25,5 +26,24 @@ wr_cli_mode wr_cli_mode_of(const char *value);
  * value spans lines (EXPLAIN, SHOW CREATE) is printed as plain text.
  */
 void wr_cli_print_result(FILE *f, const weir_result *result, wr_cli_mode mode, double seconds);
+
+/*
+ * Changelog mode, live: while a query runs in changelog mode, its rows are
+ * printed as the job produces them (an unbounded query shows its changes
+ * until it is cancelled), each as `| op | values |` under a header line,
+ * and the statement ends with wr_cli_live_footer instead of a table.
+ * wr_cli_live_begin registers the printer with the session, which checks
+ * the mode as rows come; `printed` counts the rows of the current
+ * statement.
+ */
+typedef struct wr_cli_live {
+    FILE *f;
+    weir_session *session;
+    int64_t printed;
+} wr_cli_live;
+void wr_cli_live_begin(wr_cli_live *live, FILE *f, weir_session *session);
+/* "N rows in set (..)" for the rows printed live; starts counting afresh. */
+void wr_cli_live_footer(wr_cli_live *live, double seconds);
+void wr_cli_live_stop(wr_cli_live *live);
 
 #endif

@@ -21,6 +21,15 @@ weir_result *wr_result_new(const wr_schema *schema)
     return r;
 }
 
+/* Frees the text cache, built when the result had nrows rows. */
+static void drop_texts(weir_result *r, int64_t nrows)
+{
+    if (r->texts == NULL) return;
+    for (int64_t i = 0; i < nrows * r->schema->ncols; i++) wr_free(r->texts[i]);
+    wr_free(r->texts);
+    r->texts = NULL;
+}
+
 void weir_result_free(weir_result *r)
 {
     if (r == NULL) return;
@@ -28,10 +37,7 @@ void weir_result_free(weir_result *r)
     wr_free(r->type_names);
     for (int i = 0; i < r->nbatches; i++) wr_batch_free(r->batches[i]);
     wr_free(r->batches);
-    if (r->texts) {
-        for (int64_t i = 0; i < r->nrows * r->schema->ncols; i++) wr_free(r->texts[i]);
-        wr_free(r->texts);
-    }
+    drop_texts(r, r->nrows);
     wr_schema_free(r->schema);
     pthread_mutex_destroy(&r->lock);
     wr_free(r);
@@ -59,6 +65,11 @@ void wr_result_append(weir_result *r, const wr_batch *batch)
         wr_batch_append_rows(tail, batch, rows, k);
         i += k;
         r->nrows += k;
+    }
+    if (r->live && n > 0) {
+        /* The text cache is sized by the rows it was built for. */
+        drop_texts(r, r->nrows - n);
+        r->live(r, r->nrows - n, r->nrows, r->live_arg);
     }
     pthread_mutex_unlock(&r->lock);
 }

@@ -19,6 +19,9 @@ struct weir_result {
     int64_t nrows;
     char **texts;         /* nrows * ncols, built on first use */
     pthread_mutex_t lock; /* the collect sink's subtasks append under it */
+    /* Called under lock after each append with the new rows (weir_session_on_rows). */
+    weir_rows_fn live;
+    void *live_arg;
 };
 
 /* An empty result with a copy of schema. */

@@ -33,10 +33,12 @@ struct weir_session {
     wr_catalog catalog;
     wr_config config;
     atomic_bool cancel;
-    atomic_bool stop; /* stop with a savepoint */
-    bool resume;      /* jobs start from their latest checkpoint */
-    char *savepoint;  /* the last savepoint a stop wrote */
-    char *error;      /* rendered last error */
+    atomic_bool stop;     /* stop with a savepoint */
+    bool resume;          /* jobs start from their latest checkpoint */
+    char *savepoint;      /* the last savepoint a stop wrote */
+    char *error;          /* rendered last error */
+    weir_rows_fn on_rows; /* live rows of queries, or NULL */
+    void *on_rows_arg;
 };
 
 weir_session *weir_session_new(void)
@@ -48,6 +50,12 @@ weir_session *weir_session_new(void)
     atomic_init(&s->stop, false);
     s->error = wr_strdup("");
     return s;
+}
+
+void weir_session_on_rows(weir_session *s, weir_rows_fn fn, void *arg)
+{
+    s->on_rows = fn;
+    s->on_rows_arg = arg;
 }
 
 void weir_session_free(weir_session *s)
@@ -736,6 +744,8 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
     plan = optimize(s, plan, NULL, NULL, err);
     if (plan == NULL) return err->code;
     weir_result *result = wr_result_new(plan->schema);
+    result->live = s->on_rows;
+    result->live_arg = s->on_rows_arg;
     wr_jobgraph *graph = wr_jobgraph_new(job_name(s, "collect"));
     int par;
     int v = wr_plan_translate(plan, graph, &s->config, &par, err);

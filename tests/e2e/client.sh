@@ -48,6 +48,26 @@ grep -qF '| 20 | a;b |' "$TMP/out" || { cat "$TMP/out"; fail "piped: the SELECT 
 grep -qF '| +I | 1 |' "$TMP/out" || { cat "$TMP/out"; fail "piped: changelog mode without op column"; }
 grep -q 'not run' "$TMP/out" && fail "piped: a statement after QUIT ran"
 
+# An unbounded query in changelog mode shows its changes as they come, until it is cancelled.
+cat >"$TMP/live.sql" <<'SQL'
+SET 'sql-client.execution.result-mode' = 'changelog';
+CREATE TABLE gen (k INT) WITH ('connector' = 'datagen', 'rows-per-second' = '20',
+  'fields.k.min' = '1', 'fields.k.max' = '3');
+SELECT k, COUNT(*) AS n FROM gen GROUP BY k;
+SQL
+"$WEIR" sql -f "$TMP/live.sql" >"$TMP/live.out" 2>"$TMP/live.err" &
+pid=$!
+for _ in $(seq 50); do
+    grep -qE '^\| [-+]U \| [123] \| [0-9]+ \|$' "$TMP/live.out" && break
+    sleep 0.1
+done
+kill -INT $pid
+wait $pid && fail "live: the cancelled query reported success"
+grep -qF '| op | k | n |' "$TMP/live.out" || { cat "$TMP/live.out"; fail "live: no header"; }
+grep -qE '^\| \+U \| [123] \| [0-9]+ \|$' "$TMP/live.out" ||
+    { cat "$TMP/live.out" "$TMP/live.err"; fail "live: no update shown while the query ran"; }
+grep -q 'job cancelled (SIGINT)' "$TMP/live.err" || { cat "$TMP/live.err"; fail "live: no cancel notice"; }
+
 # -f stops at the first error.
 printf "CREATE TABLE t (a INT);\nSELECT nope FROM t;\nSELECT 'after' AS x;\n" >"$TMP/stop.sql"
 "$WEIR" sql -f "$TMP/stop.sql" >"$TMP/stop.out" 2>"$TMP/stop.err" && fail "-f: expected a failure"
