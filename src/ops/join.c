@@ -30,6 +30,7 @@
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
+#include "../types/row_codec.h"
 #include "colstore.h"
 
 #include <errno.h>
@@ -145,31 +146,41 @@ static void *dup_array(const void *src, int n, size_t size)
     return p;
 }
 
+void wr_join_desc_copy(wr_join_desc *dst, const wr_join_desc *d)
+{
+    *dst = *d;
+    dst->left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
+    dst->right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
+    dst->left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
+    dst->right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
+    bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
+    if (d->null_safe && d->nkeys > 0)
+        memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));
+    dst->null_safe = null_safe;
+}
+
+void wr_join_desc_fini(wr_join_desc *d)
+{
+    wr_free((void *)d->left_types);
+    wr_free((void *)d->right_types);
+    wr_free((void *)d->left_keys);
+    wr_free((void *)d->right_keys);
+    wr_free((void *)d->null_safe);
+    wr_expr_free(d->residual);
+    memset(d, 0, sizeof(*d));
+}
+
 static void spec_free(void *p)
 {
     join_spec *spec = p;
-    wr_free((void *)spec->d.left_types);
-    wr_free((void *)spec->d.right_types);
-    wr_free((void *)spec->d.left_keys);
-    wr_free((void *)spec->d.right_keys);
-    wr_free((void *)spec->d.null_safe);
-    wr_expr_free(spec->d.residual);
+    wr_join_desc_fini(&spec->d);
     wr_free(spec);
 }
 
 wr_operator_spec wr_hash_join_spec(const wr_join_desc *d)
 {
     join_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->d = *d;
-    /* Counts are checked in create(), where an error can be reported; copy what exists. */
-    spec->d.left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
-    spec->d.right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
-    spec->d.left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
-    spec->d.right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
-    bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
-    if (d->null_safe && d->nkeys > 0)
-        memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));
-    spec->d.null_safe = null_safe;
+    wr_join_desc_copy(&spec->d, d);
     wr_operator_spec out = {&wr_hash_join_ops, spec, spec_free, -1, false};
     return out;
 }
@@ -282,6 +293,42 @@ int wr_join_desc_check(const wr_join_desc *d, const char *who, wr_error *err)
                                    d->nleft + d->nright);
     }
     return 0;
+}
+
+int wr_join_check_batch(const wr_batch *batch, const wr_type *types, int ncols, const char *who,
+                        const char *side, wr_error *err)
+{
+    if (batch->ncols != ncols)
+        return wr_error_set(err, WR_ERR_ARGUMENT,
+                            "%s: a batch of %d columns on the %s input, which has %d", who,
+                            batch->ncols, side, ncols);
+    for (int c = 0; c < ncols; c++)
+        if (wr_value_kind_of(batch->cols[c].type.id) != wr_value_kind_of(types[c].id)) {
+            char a[64];
+            return wr_error_set(err, WR_ERR_ARGUMENT,
+                                "%s: column %d of a batch on the %s input has type %s", who, c,
+                                side, wr_type_name(batch->cols[c].type, a, sizeof(a)));
+        }
+    return 0;
+}
+
+void wr_join_encode_keys(const wr_batch *batch, int start, int n, const int *keys, int nkeys,
+                         wr_buf *out, uint32_t *koff)
+{
+    wr_buf_reset(out);
+    for (int i = 0; i < n; i++) {
+        koff[i] = (uint32_t)out->len;
+        wr_row_encode(batch, wr_batch_row(batch, start + i), keys, nkeys, out);
+    }
+    koff[n] = (uint32_t)out->len;
+}
+
+int wr_join_foreign_key(const char *who, int kg, int subtask, int first, int last, wr_error *err)
+{
+    return wr_error_set(err, WR_ERR_RUNTIME,
+                        "%s: a row of key group %d reached subtask %d, which owns key groups "
+                        "%d..%d (the inputs must be partitioned by the join keys)",
+                        who, kg, subtask, first, last);
 }
 
 /* ---- keys ------------------------------------------------------------------ */

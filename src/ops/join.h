@@ -63,6 +63,47 @@ typedef struct wr_join_desc {
  */
 int wr_join_desc_check(const wr_join_desc *d, const char *who, wr_error *err);
 
+/*
+ * Copies d into *dst with arrays of its own (null_safe always set, all false when d has none)
+ * and takes ownership of d->residual. Counts are not checked here (wr_join_desc_check does
+ * that when an operator is created, where an error can be reported); what exists is copied.
+ */
+void wr_join_desc_copy(wr_join_desc *dst, const wr_join_desc *d);
+/* Frees the arrays and the residual of a description made by wr_join_desc_copy. */
+void wr_join_desc_fini(wr_join_desc *d);
+
+/*
+ * Checks that a batch arriving on a join input has the input's columns: ncols columns whose
+ * slots are those of types (by wr_value_kind). 0, or WR_ERR_ARGUMENT "<who>: ..." naming the
+ * column and the side ("left", "right").
+ */
+int wr_join_check_batch(const wr_batch *batch, const wr_type *types, int ncols, const char *who,
+                        const char *side, wr_error *err);
+
+/*
+ * Appends the key bytes (row codec of key columns keys[0..nkeys)) of the active rows
+ * start .. start + n - 1 of batch to out (reset first); row i's are out->data[koff[i] ..
+ * koff[i + 1]) (koff has n + 1 entries). These are the bytes the hash exchange routed by.
+ */
+void wr_join_encode_keys(const wr_batch *batch, int start, int n, const int *keys, int nkeys,
+                         wr_buf *out, uint32_t *koff);
+
+/* false when physical row `row` has a NULL in a key column that is not null-safe: it matches
+ * nothing. */
+static inline bool wr_join_matchable(const wr_join_desc *d, const wr_batch *batch, const int *keys,
+                                     int row)
+{
+    for (int k = 0; k < d->nkeys; k++)
+        if (!d->null_safe[k] && wr_vector_is_null(&batch->cols[keys[k]], row)) return false;
+    return true;
+}
+
+/*
+ * The error of a keyed join that met a row of key group kg, which this subtask (owning groups
+ * first .. last) does not own: its inputs were not partitioned by the join keys.
+ */
+int wr_join_foreign_key(const char *who, int kg, int subtask, int first, int last, wr_error *err);
+
 /* A hash join spec; copies the arrays and takes ownership of d->residual, even on error. */
 wr_operator_spec wr_hash_join_spec(const wr_join_desc *d);
 

@@ -45,7 +45,6 @@ typedef struct sjoin_side {
     int ncols;
     const int *keys; /* key columns (d->left_keys or d->right_keys) */
     int *all;        /* 0 .. ncols-1: a whole row's columns, to encode it */
-    uint8_t *kinds;  /* wr_value_kind per column */
     uint8_t *widths; /* slot bytes per column */
     int state;       /* map state: row bytes -> record */
     bool assoc;      /* records count their partners (outer side; SEMI/ANTI left) */
@@ -84,39 +83,18 @@ typedef struct sjoin_op {
 
 /* ---- spec ------------------------------------------------------------------------ */
 
-static void *dup_array(const void *src, int n, size_t size)
-{
-    void *p = wr_malloc((size_t)(n > 0 ? n : 1) * size);
-    if (n > 0) memcpy(p, src, (size_t)n * size);
-    return p;
-}
-
 static void spec_free(void *p)
 {
     sjoin_spec *spec = p;
-    wr_free((void *)spec->d.left_types);
-    wr_free((void *)spec->d.right_types);
-    wr_free((void *)spec->d.left_keys);
-    wr_free((void *)spec->d.right_keys);
-    wr_free((void *)spec->d.null_safe);
-    wr_expr_free(spec->d.residual);
+    wr_join_desc_fini(&spec->d);
     wr_free(spec);
 }
 
 wr_operator_spec wr_stream_join_spec(const wr_join_desc *d, const wr_stream_join_opts *opts)
 {
     sjoin_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->d = *d;
+    wr_join_desc_copy(&spec->d, d);
     spec->d.shared_build = false;
-    /* Counts are checked in create(), where an error can be reported; copy what exists. */
-    spec->d.left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
-    spec->d.right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
-    spec->d.left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
-    spec->d.right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
-    bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
-    if (d->null_safe && d->nkeys > 0)
-        memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));
-    spec->d.null_safe = null_safe;
     if (opts) spec->opts = *opts;
     wr_operator_spec out = {&wr_stream_join_ops, spec, spec_free, -1, false};
     return out;
@@ -257,10 +235,8 @@ static int set_key(sjoin_op *op, const void *key, size_t len, const wr_keyed_hin
                    wr_error *err)
 {
     if (hint->kg < op->kg_first || hint->kg > op->kg_last)
-        return wr_error_set(err, WR_ERR_RUNTIME,
-                            "stream join: a row of key group %d reached subtask %d, which owns "
-                            "key groups %d..%d (the inputs must be partitioned by the join keys)",
-                            hint->kg, op->base.ctx->subtask, op->kg_first, op->kg_last);
+        return wr_join_foreign_key("stream join", hint->kg, op->base.ctx->subtask, op->kg_first,
+                                   op->kg_last, err);
     wr_keyed_set_key_hinted(op->keyed, key, len, hint);
     return 0;
 }
@@ -405,10 +381,7 @@ static int join_row(sjoin_op *op, int s, const wr_batch *batch, int row, const v
     sjoin_side *in = &op->side[s], *ot = &op->side[1 - s];
     wr_change_kind kind = wr_batch_kind(batch, row);
     bool acc = kind == WR_KIND_INSERT || kind == WR_KIND_UPDATE_AFTER;
-    bool matchable = true;
-    for (int k = 0; k < d->nkeys && matchable; k++)
-        if (!d->null_safe[k] && wr_vector_is_null(&batch->cols[in->keys[k]], row))
-            matchable = false;
+    bool matchable = wr_join_matchable(d, batch, in->keys, row);
     /* A row that can have no partner matters only on a side that shows rows without one. */
     if (!matchable && !in->assoc) return 0;
 
@@ -475,12 +448,7 @@ static int join_chunk(sjoin_op *op, int s, const wr_batch *batch, int start, int
 {
     enum { AHEAD = 6 };
     const sjoin_side *in = &op->side[s], *ot = &op->side[1 - s];
-    wr_buf_reset(&op->key);
-    for (int i = 0; i < n; i++) {
-        op->koff[i] = (uint32_t)op->key.len;
-        wr_row_encode(batch, wr_batch_row(batch, start + i), in->keys, op->d->nkeys, &op->key);
-    }
-    op->koff[n] = (uint32_t)op->key.len;
+    wr_join_encode_keys(batch, start, n, in->keys, op->d->nkeys, &op->key, op->koff);
     for (int i = 0; i < n; i++) {
         const char *key = op->key.data + op->koff[i];
         size_t klen = op->koff[i + 1] - op->koff[i];
@@ -508,18 +476,10 @@ static int sjoin_process(wr_operator *base, int input, wr_batch *batch, wr_error
         return wr_error_set(err, WR_ERR_ARGUMENT, "stream join: no input %d (0 left, 1 right)",
                             input);
     const sjoin_side *in = &op->side[input];
-    if (batch->ncols != in->ncols)
-        return wr_error_set(err, WR_ERR_ARGUMENT,
-                            "stream join: a batch of %d columns on the %s input, which has %d",
-                            batch->ncols, in->name, in->ncols);
-    for (int c = 0; c < in->ncols; c++)
-        if (wr_value_kind_of(batch->cols[c].type.id) != in->kinds[c]) {
-            char a[64];
-            return wr_error_set(err, WR_ERR_ARGUMENT,
-                                "stream join: column %d of a batch on the %s input has type %s", c,
-                                in->name, wr_type_name(batch->cols[c].type, a, sizeof(a)));
-        }
-    int n = wr_batch_rows(batch), rc = 0;
+    int rc = wr_join_check_batch(batch, input == 0 ? op->d->left_types : op->d->right_types,
+                                 in->ncols, "stream join", in->name, err);
+    if (rc) return rc;
+    int n = wr_batch_rows(batch);
     for (int start = 0; start < n && rc == 0; start += CAP) {
         int m = n - start < CAP ? n - start : CAP;
         rc = join_chunk(op, input, batch, start, m, err);
@@ -556,7 +516,6 @@ static void sjoin_destroy(wr_operator *base)
     if (op == NULL) return;
     for (int s = 0; s < 2; s++) {
         wr_free(op->side[s].all);
-        wr_free(op->side[s].kinds);
         wr_free(op->side[s].widths);
         wr_batch_free(op->side[s].scratch);
     }
@@ -584,12 +543,10 @@ static void side_init(sjoin_side *sd, const char *name, const wr_type *types, in
     sd->vlen = assoc ? 16 : 8;
     size_t n = (size_t)(ncols > 0 ? ncols : 1);
     sd->all = wr_malloc(n * sizeof(int));
-    sd->kinds = wr_malloc(n);
     sd->widths = wr_malloc(n);
     for (int c = 0; c < ncols; c++) {
         sd->all[c] = c;
-        sd->kinds[c] = (uint8_t)wr_value_kind_of(types[c].id);
-        sd->widths[c] = (uint8_t)wr_value_kind_width(sd->kinds[c]);
+        sd->widths[c] = (uint8_t)wr_value_kind_width(wr_value_kind_of(types[c].id));
     }
     sd->scratch = wr_batch_new(types, ncols, CAP);
 }
