@@ -268,14 +268,20 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
     case WR_PLAN_JOIN: {
         int njn;
         char **jn = join_names(plan, &njn);
+        int ln = plan->input->schema->ncols;
         const char *op = plan->temporal == WR_TEMPORAL_EVENT  ? "TemporalJoin"
                          : plan->temporal == WR_TEMPORAL_PROC ? "LookupJoin"
+                         : plan->interval_join                ? "IntervalJoin"
+                         : plan->window_join                  ? "WindowJoin"
                          : plan->streaming                    ? "Join"
                                                               : "HashJoin";
         wr_buf_printf(out, "%s(joinType=[%s], ", op, wr_join_type_name(plan->join_type));
         if (plan->temporal) wr_buf_printf(out, "period=[%s], ", jn[plan->time_col]);
+        if (plan->interval_join)
+            wr_buf_printf(out, "interval=[%s - %s between %lld ms and %lld ms], ",
+                          jn[plan->time_col], jn[ln + plan->right_time_col],
+                          (long long)plan->lower_ms, (long long)plan->upper_ms);
         wr_buf_puts(out, "where=[");
-        int ln = plan->input->schema->ncols;
         for (int i = 0; i < plan->nkeys; i++)
             wr_buf_printf(out, "%s%s %s %s", i ? " AND " : "", jn[plan->left_keys[i]],
                           plan->null_safe && plan->null_safe[i] ? "IS NOT DISTINCT FROM" : "=",

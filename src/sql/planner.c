@@ -297,6 +297,8 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
         int r = wr_planner_translate(t, plan->right, &rpar, &rb);
         if (r < 0) return r;
         *bounded = lb && rb;
+        if (plan->temporal == WR_TEMPORAL_EVENT || plan->interval_join || plan->window_join)
+            return wr_planner_time_join(t, plan, l, lpar, r, rpar, par);
         if (plan->streaming) return wr_planner_stream_join(t, plan, l, lpar, r, rpar, par);
         int rc = need_bounded(t, *bounded, "a join");
         if (rc) return rc;

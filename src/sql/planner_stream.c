@@ -13,7 +13,9 @@
 #include "../ops/calc.h"
 #include "../connectors/memtable.h"
 #include "../ops/group_agg.h"
+#include "../ops/interval_join.h"
 #include "../ops/lookup_join.h"
+#include "../ops/temporal_join.h"
 #include "../ops/stream_join.h"
 #include "../ops/window_agg.h"
 #include "planner_int.h"
@@ -126,6 +128,119 @@ static bool insert_only(const wr_plan *p)
     return p->changes == WR_CHANGES_INSERT;
 }
 
+/* ---- interval and window joins ---------------------------------------------------- */
+
+/* A time attribute plus or minus a constant interval: its column and offset in ms. */
+static bool time_term(const wr_expr *e, int *col, int64_t *off)
+{
+    if (e->kind == WR_EXPR_COLUMN && e->type.attr != WR_ATTR_NONE) {
+        *col = e->col;
+        *off = 0;
+        return true;
+    }
+    if (e->kind != WR_EXPR_CALL || (e->fn != WR_FN_ADD && e->fn != WR_FN_SUB) || e->nargs != 2)
+        return false;
+    const wr_expr *c = e->args[0], *k = e->args[1];
+    if (c->kind != WR_EXPR_COLUMN || c->type.attr == WR_ATTR_NONE || k->kind != WR_EXPR_CONST ||
+        k->type.id != WR_TYPE_INTERVAL_DT || wr_vector_is_null(&k->cvec, 0))
+        return false;
+    int64_t ms = ((const int64_t *)k->cvec.data)[0];
+    *col = c->col;
+    *off = e->fn == WR_FN_ADD ? ms : -ms;
+    return true;
+}
+
+/*
+ * Whether conjunct e bounds a left time attribute against a right one of the same kind
+ * (columns of the joined row, the right ones from nl): sets *l, *r and narrows the bounds on
+ * left - right in ms.
+ */
+static bool interval_bound(const wr_expr *e, const wr_schema *row, int nl, int *l, int *r,
+                           int64_t *lo, int64_t *hi)
+{
+    if (e->kind != WR_EXPR_CALL || e->nargs != 2 || e->fn < WR_FN_LT || e->fn > WR_FN_GE)
+        return false;
+    int a, b;
+    int64_t oa, ob;
+    if (!time_term(e->args[0], &a, &oa) || !time_term(e->args[1], &b, &ob)) return false;
+    wr_func fn = e->fn;
+    if (a >= nl && b < nl) { /* right OP left: mirror */
+        static const wr_func mirror[] = {[WR_FN_LT] = WR_FN_GT,
+                                         [WR_FN_LE] = WR_FN_GE,
+                                         [WR_FN_GT] = WR_FN_LT,
+                                         [WR_FN_GE] = WR_FN_LE};
+        int t = a;
+        a = b;
+        b = t;
+        int64_t to = oa;
+        oa = ob;
+        ob = to;
+        fn = mirror[fn];
+    }
+    if (a >= nl || b < nl || row->types[a].attr != row->types[b].attr) return false;
+    if (*l >= 0 && (*l != a || *r != b)) return false; /* one pair of attributes */
+    /* a + oa OP b + ob  is  a - b OP ob - oa */
+    int64_t c = ob - oa;
+    switch (fn) {
+    case WR_FN_LT:
+        *hi = WR_MIN(*hi, c - 1);
+        break;
+    case WR_FN_LE:
+        *hi = WR_MIN(*hi, c);
+        break;
+    case WR_FN_GT:
+        *lo = WR_MAX(*lo, c + 1);
+        break;
+    default:
+        *lo = WR_MAX(*lo, c);
+        break;
+    }
+    *l = a;
+    *r = b;
+    return true;
+}
+
+/*
+ * The interval join pattern: a join of inserts whose condition bounds a left time attribute
+ * from both sides by a right one (l.t BETWEEN r.t - INTERVAL '1' HOUR AND r.t). Moves those
+ * conjuncts out of the residual into the node's interval fields.
+ */
+static bool take_interval(wr_plan *j)
+{
+    if (j->join_type == WR_JOIN_TYPE_SEMI || j->join_type == WR_JOIN_TYPE_ANTI || !j->filter)
+        return false;
+    int nl = j->input->schema->ncols;
+    wr_schema *row = wr_schema_new();
+    for (int i = 0; i < nl; i++) wr_schema_add(row, "", j->input->schema->types[i]);
+    for (int i = 0; i < j->right->schema->ncols; i++)
+        wr_schema_add(row, "", j->right->schema->types[i]);
+    wr_exprs cs = {0}, rest = {0};
+    wr_rules_take_conjuncts(j->filter, &cs);
+    j->filter = NULL;
+    int l = -1, r = -1;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    bool *used = wr_calloc((size_t)cs.n + 1, sizeof(bool));
+    for (int i = 0; i < cs.n; i++) used[i] = interval_bound(cs.v[i], row, nl, &l, &r, &lo, &hi);
+    bool found = lo != INT64_MIN && hi != INT64_MAX;
+    for (int i = 0; i < cs.n; i++) {
+        if (found && used[i])
+            wr_expr_free(cs.v[i]);
+        else
+            WR_VEC_PUSH(&rest, cs.v[i]);
+    }
+    WR_VEC_FREE(&cs);
+    wr_free(used);
+    wr_schema_free(row);
+    j->filter = wr_rules_and_all(&rest);
+    if (!found) return false;
+    j->interval_join = true;
+    j->time_col = l;
+    j->right_time_col = r - nl;
+    j->lower_ms = lo;
+    j->upper_ms = hi;
+    return true;
+}
+
 static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err)
 {
     if (plan->changes) return 0; /* a shared node, done already */
@@ -186,6 +301,13 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
                 return wr_error_set(err, WR_ERR_VALIDATION,
                                     "an event-time temporal join needs a left input of inserts "
                                     "only, but it produces updates or deletes");
+            plan->changes = WR_CHANGES_INSERT;
+            break;
+        }
+        if (plan->streaming && insert_only(plan->input) && insert_only(plan->right) &&
+            (plan->interval_join || take_interval(plan))) {
+            /* Rows meet once, and unmatched outer rows are emitted once they can no longer
+             * match: inserts only. */
             plan->changes = WR_CHANGES_INSERT;
             break;
         }
@@ -533,4 +655,46 @@ int wr_planner_lookup_join(wr_planner *t, wr_plan *plan, int *par, bool *bounded
     wr_jobgraph_connect(t->graph, in, v, WR_PART_FORWARD, NULL, 0);
     *par = in_par;
     return v;
+}
+
+/* ---- time-based joins -------------------------------------------------------------- */
+
+/* Both sides of a join hashed by its keys to one operator (one subtask without keys). */
+static int add_keyed_join(wr_planner *t, wr_plan *plan, const char *name, wr_operator_spec *spec,
+                          int l, int lpar, int r, int rpar, int *par)
+{
+    if (spec->ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    *par = plan->nkeys > 0 ? wr_planner_default_parallelism(t->job) : 1;
+    spec->parallelism = *par;
+    char vname[96];
+    snprintf(vname, sizeof(vname), "%s(%s)", name, wr_join_type_name(plan->join_type));
+    int v = wr_planner_add_vertex(t, vname, spec, plan);
+    wr_planner_connect_keyed(t->graph, l, lpar, v, *par, 0, plan->left_keys, plan->nkeys);
+    wr_planner_connect_keyed(t->graph, r, rpar, v, *par, 1, plan->right_keys, plan->nkeys);
+    return v;
+}
+
+/*
+ * The joins bound to time (all of inserts, all emitting inserts): an interval join (Flink's
+ * IntervalJoin), whose state the watermark expires; a window join, which joins each window's
+ * rows when the watermark passes its end; an event-time temporal join (Flink's TemporalJoin),
+ * which joins each left row with the right version valid at its time once the watermark passes
+ * it. The temporal join runs this way in batch mode too: the result is the same, and a regular
+ * join would not know versions.
+ */
+int wr_planner_time_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, int rpar, int *par)
+{
+    wr_join_desc d = wr_planner_join_desc(plan);
+    wr_operator_spec spec;
+    const char *name;
+    if (plan->temporal == WR_TEMPORAL_EVENT) {
+        spec = wr_temporal_join_spec(&d, plan->time_col, plan->right_time_col);
+        name = "TemporalJoin";
+    } else {
+        bool proctime = plan->input->schema->types[plan->time_col].attr == WR_ATTR_PROCTIME;
+        spec = wr_interval_join_spec(&d, plan->time_col, plan->right_time_col, plan->lower_ms,
+                                     plan->upper_ms, proctime);
+        name = "IntervalJoin";
+    }
+    return add_keyed_join(t, plan, name, &spec, l, lpar, r, rpar, par);
 }
