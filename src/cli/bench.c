@@ -80,6 +80,7 @@ int wr_cli_bench(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "checkpoint") == 0)
         return wr_cli_bench_checkpoint(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "sql") == 0) return wr_cli_bench_sql(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "state") == 0) return wr_cli_bench_state(argc - 1, argv + 1);
     long long rows = 50000000;
     int runs = 3;
     bool json = false;
@@ -98,6 +99,7 @@ int wr_cli_bench(int argc, char **argv)
             printf("usage: weir bench [--rows N] [--runs R] [--parallelism P] [--json]\n"
                    "       weir bench window [--help]   (keyed tumbling-window count)\n"
                    "       weir bench checkpoint [--help]   (checkpoints of large keyed state)\n"
+                   "       weir bench state [--help]   (streaming state per key)\n"
                    "       weir bench sql FILE [--help]   (times the last statement of FILE)\n"
                    "\n"
                    "Runs datagen (BIGINT sequence, INT and DOUBLE random; unthrottled) -> filter\n"

@@ -36,7 +36,7 @@ typedef struct table {
     uint32_t n;
 } table;
 
-#define TABLE_MIN_CAP 8
+#define TABLE_MIN_CAP 2 /* most map states of a key hold one entry (a join side's row) */
 
 static size_t table_cap(const table *t)
 {
