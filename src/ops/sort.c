@@ -181,6 +181,22 @@ int wr_sort_compare(const wr_colstore *rows, const wr_sort_key *keys, int nkeys,
     return cmp_rows(&ko, 0, &src, a, &src, b);
 }
 
+int wr_sort_compare_batch(const wr_batch *batch, uint32_t a, const wr_colstore *rows, uint32_t b,
+                          const wr_sort_key *keys, int nkeys)
+{
+    int nc = batch->ncols ? batch->ncols : 1;
+    void *data[nc];
+    uint64_t *valid[nc];
+    /* cmp_rows reads the key columns only. */
+    for (int k = 0; k < nkeys; k++) {
+        data[keys[k].col] = batch->cols[keys[k].col].data;
+        valid[keys[k].col] = batch->cols[keys[k].col].validity;
+    }
+    key_order ko = {keys, nkeys, rows->kinds};
+    row_src in = {data, valid}, kept = store_src(rows);
+    return cmp_rows(&ko, 0, &in, a, &kept, b);
+}
+
 /* ---- sorting row indexes ------------------------------------------------------- */
 
 typedef struct sorter {

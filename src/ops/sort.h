@@ -40,4 +40,12 @@ int wr_sort_store(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, c
 int wr_sort_compare(const wr_colstore *rows, const wr_sort_key *keys, int nkeys, uint32_t a,
                     uint32_t b);
 
+/*
+ * The same order between physical row a of batch and row b of a store whose
+ * columns have the batch's types, so an operator can place an arriving row
+ * among kept ones (rank.c) before deciding to copy it.
+ */
+int wr_sort_compare_batch(const wr_batch *batch, uint32_t a, const wr_colstore *rows, uint32_t b,
+                          const wr_sort_key *keys, int nkeys);
+
 #endif
