@@ -313,7 +313,13 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
         break;
     case WR_PLAN_OVER: {
         static const char *const kinds[] = {"ROW_NUMBER", "RANK", "DENSE_RANK", "AGG"};
-        wr_buf_puts(out, "OverAggregate(");
+        if (plan->rank)
+            wr_buf_printf(out, "%s(rankRange=[rankStart=%lld, rankEnd=%lld], %s",
+                          plan->rank_window_end >= 0 ? "WindowRank" : "Rank",
+                          (long long)plan->offset, (long long)plan->limit,
+                          plan->rank_column ? "" : "withoutRankNumber, ");
+        else
+            wr_buf_puts(out, "OverAggregate(");
         if (plan->ngroups) {
             wr_buf_puts(out, "partitionBy=[");
             for (int i = 0; i < plan->ngroups; i++)

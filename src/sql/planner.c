@@ -348,6 +348,8 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
         return v;
     }
     case WR_PLAN_OVER: {
+        if (plan->rank) return wr_planner_rank(t, plan, par, bounded);
+        if (plan->streaming) return wr_planner_over_agg(t, plan, par, bounded);
         int in_par;
         int in = wr_planner_translate(t, plan->input, &in_par, bounded);
         if (in < 0) return in;

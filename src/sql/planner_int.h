@@ -39,6 +39,8 @@ wr_window_def wr_planner_window_def(const wr_plan *win, int time_col);
 int wr_planner_window_agg(wr_planner *t, wr_plan *plan, wr_plan *win, wr_plan *calc, int *par,
                           bool *bounded);
 int wr_planner_stream_agg(wr_planner *t, wr_plan *plan, int in, int in_par, int *par);
+int wr_planner_rank(wr_planner *t, wr_plan *plan, int *par, bool *bounded);
+int wr_planner_over_agg(wr_planner *t, wr_plan *plan, int *par, bool *bounded);
 int wr_planner_time_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, int rpar, int *par);
 int wr_planner_lookup_join(wr_planner *t, wr_plan *plan, int *par, bool *bounded);
 int wr_planner_stream_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, int rpar,

@@ -15,7 +15,10 @@
 #include "../ops/group_agg.h"
 #include "../ops/interval_join.h"
 #include "../ops/lookup_join.h"
+#include "../ops/over_agg.h"
+#include "../ops/rank.h"
 #include "../ops/temporal_join.h"
+#include "../ops/window_join.h"
 #include "../ops/stream_join.h"
 #include "../ops/window_agg.h"
 #include "planner_int.h"
@@ -241,6 +244,204 @@ static bool take_interval(wr_plan *j)
     return true;
 }
 
+/* ---- Top-N and deduplication ------------------------------------------------------ */
+
+/* The value of an integer constant, when e is one. */
+static bool int_const(const wr_expr *e, int64_t *v)
+{
+    if (e->kind != WR_EXPR_CONST || wr_vector_is_null(&e->cvec, 0)) return false;
+    switch (e->type.id) {
+    case WR_TYPE_TINYINT:
+        *v = ((const int8_t *)e->cvec.data)[0];
+        return true;
+    case WR_TYPE_SMALLINT:
+        *v = ((const int16_t *)e->cvec.data)[0];
+        return true;
+    case WR_TYPE_INT:
+        *v = ((const int32_t *)e->cvec.data)[0];
+        return true;
+    case WR_TYPE_BIGINT:
+        *v = ((const int64_t *)e->cvec.data)[0];
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Whether conjunct e bounds column col by a constant (col <= N, col < N, col = N, col >= M,
+ * col > M, either way round); narrows [*lo, *hi] when it does.
+ */
+static bool rank_bound(const wr_expr *e, int col, int64_t *lo, int64_t *hi)
+{
+    if (e->kind != WR_EXPR_CALL || e->nargs != 2) return false;
+    wr_func fn = e->fn;
+    const wr_expr *a = e->args[0], *b = e->args[1];
+    int64_t v;
+    if (b->kind == WR_EXPR_COLUMN && b->col == col && int_const(a, &v)) {
+        /* N >= col is col <= N */
+        static const wr_func mirror[] = {[WR_FN_LT] = WR_FN_GT,
+                                         [WR_FN_LE] = WR_FN_GE,
+                                         [WR_FN_GT] = WR_FN_LT,
+                                         [WR_FN_GE] = WR_FN_LE,
+                                         [WR_FN_EQ] = WR_FN_EQ};
+        if (fn < WR_FN_EQ || fn > WR_FN_GE || fn == WR_FN_NE) return false;
+        fn = mirror[fn];
+    } else if (!(a->kind == WR_EXPR_COLUMN && a->col == col && int_const(b, &v))) {
+        return false;
+    }
+    switch (fn) {
+    case WR_FN_LE:
+        *hi = WR_MIN(*hi, v);
+        return true;
+    case WR_FN_LT:
+        *hi = WR_MIN(*hi, v - 1);
+        return true;
+    case WR_FN_GE:
+        *lo = WR_MAX(*lo, v);
+        return true;
+    case WR_FN_GT:
+        *lo = WR_MAX(*lo, v + 1);
+        return true;
+    case WR_FN_EQ:
+        *lo = WR_MAX(*lo, v);
+        *hi = WR_MIN(*hi, v);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The bounds the conjuncts of filter put on column col. */
+static void bounds_of(const wr_expr *filter, int col, int64_t *lo, int64_t *hi)
+{
+    if (filter->kind == WR_EXPR_AND) {
+        for (int i = 0; i < filter->nargs; i++) bounds_of(filter->args[i], col, lo, hi);
+        return;
+    }
+    rank_bound(filter, col, lo, hi);
+}
+
+static bool reads_column(const wr_expr *e, int col)
+{
+    if (e->kind == WR_EXPR_COLUMN) return e->col == col;
+    for (int i = 0; i < e->nargs; i++)
+        if (reads_column(e->args[i], col)) return true;
+    return false;
+}
+
+/*
+ * Which window column (0 window_start, 1 window_end, 2 window_time) column col of p is, traced
+ * through column references down to a window TVF (also through a window aggregation's
+ * groups), or -1.
+ */
+static int window_column(const wr_plan *p, int col)
+{
+    switch (p->kind) {
+    case WR_PLAN_CALC: {
+        const wr_expr *e = p->projs[col];
+        return e->kind == WR_EXPR_COLUMN ? window_column(p->input, e->col) : -1;
+    }
+    case WR_PLAN_WATERMARK:
+        return window_column(p->input, col);
+    case WR_PLAN_WINDOW: {
+        int first = p->schema->ncols - 3;
+        return col >= first ? col - first : -1;
+    }
+    case WR_PLAN_AGG:
+        return p->window_agg && col < p->ngroups ? window_column(p->input, p->groups[col]) : -1;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * The Top-N pattern (Flink's Rank): calc, streaming, filters the one ranking function of the
+ * OVER node below it by constant bounds on its rank. Moves the bounds into the OVER node (its
+ * rank fields) and leaves the rest of the filter in the Calc. Nothing changes when the pattern
+ * does not hold.
+ */
+static void take_rank(wr_plan *calc)
+{
+    wr_plan *over = calc->input;
+    if (over->refs != 1 || over->nover != 1 || over->nsort_keys == 0 ||
+        over->over[0].kind == WR_OVER_AGG || calc->filter == NULL)
+        return;
+    int rn = over->schema->ncols - 1;
+    int64_t lo = 1, hi = INT64_MAX;
+    bounds_of(calc->filter, rn, &lo, &hi);
+    if (hi == INT64_MAX) return; /* no upper bound: not a Top-N */
+    lo = 1;
+    hi = INT64_MAX;
+    wr_exprs cs = {0}, rest = {0};
+    wr_rules_take_conjuncts(calc->filter, &cs);
+    calc->filter = NULL;
+    for (int i = 0; i < cs.n; i++) {
+        if (rank_bound(cs.v[i], rn, &lo, &hi))
+            wr_expr_free(cs.v[i]);
+        else
+            WR_VEC_PUSH(&rest, cs.v[i]);
+    }
+    WR_VEC_FREE(&cs);
+    calc->filter = wr_rules_and_all(&rest);
+    over->rank = true;
+    over->offset = lo;
+    over->limit = hi;
+    bool read = calc->filter && reads_column(calc->filter, rn);
+    for (int i = 0; i < calc->nprojs; i++) read |= reads_column(calc->projs[i], rn);
+    over->rank_column = read;
+    over->rank_window_end = -1;
+    int start = -1, end = -1;
+    for (int g = 0; g < over->ngroups; g++) {
+        int w = window_column(over->input, over->groups[g]);
+        if (w == 0) start = g;
+        if (w == 1) end = g;
+    }
+    if (start >= 0 && end >= 0) over->rank_window_end = over->groups[end];
+}
+
+/* Whether an OVER node with rank set deduplicates without updates: keep the first row by
+ * processing time, over inserts. */
+static bool keeps_first_by_proctime(const wr_plan *over)
+{
+    const wr_sort_key *k = &over->sort_keys[0];
+    return over->over[0].kind == WR_OVER_ROW_NUMBER && over->offset == 1 && over->limit == 1 &&
+           over->nsort_keys == 1 && !k->desc &&
+           over->input->schema->types[k->col].attr == WR_ATTR_PROCTIME &&
+           over->input->changes == WR_CHANGES_INSERT && !over->rank_column;
+}
+
+/*
+ * The window join pattern: a join whose keys equate the window_start and the window_end of
+ * window TVFs on both sides. Moves those two keys into the node's window columns.
+ */
+static bool take_window_join(wr_plan *j)
+{
+    int ks = -1, ke = -1;
+    for (int k = 0; k < j->nkeys; k++) {
+        int a = window_column(j->input, j->left_keys[k]);
+        int b = window_column(j->right, j->right_keys[k]);
+        if (a == 0 && b == 0) ks = k;
+        if (a == 1 && b == 1) ke = k;
+    }
+    if (ks < 0 || ke < 0) return false;
+    j->window_join = true;
+    j->window_cols[0] = j->left_keys[ks];
+    j->window_cols[1] = j->left_keys[ke];
+    j->window_cols[2] = j->right_keys[ks];
+    j->window_cols[3] = j->right_keys[ke];
+    int n = 0;
+    for (int k = 0; k < j->nkeys; k++) {
+        if (k == ks || k == ke) continue;
+        j->left_keys[n] = j->left_keys[k];
+        j->right_keys[n] = j->right_keys[k];
+        if (j->null_safe) j->null_safe[n] = j->null_safe[k];
+        n++;
+    }
+    j->nkeys = n;
+    return true;
+}
+
 static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err)
 {
     if (plan->changes) return 0; /* a shared node, done already */
@@ -305,7 +506,8 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
             break;
         }
         if (plan->streaming && insert_only(plan->input) && insert_only(plan->right) &&
-            (plan->interval_join || take_interval(plan))) {
+            (plan->window_join || plan->interval_join || take_window_join(plan) ||
+             take_interval(plan))) {
             /* Rows meet once, and unmatched outer rows are emitted once they can no longer
              * match: inserts only. */
             plan->changes = WR_CHANGES_INSERT;
@@ -328,6 +530,18 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
     case WR_PLAN_SORT:
     case WR_PLAN_OVER:
         plan->changes = WR_CHANGES_INSERT;
+        break;
+    case WR_PLAN_CALC:
+        if (plan->streaming && plan->input->kind == WR_PLAN_OVER && plan->input->streaming &&
+            !plan->input->rank) {
+            wr_plan *over = plan->input;
+            take_rank(plan);
+            /* A window Top-N emits each window's rows once; keeping the first row by
+             * processing time never changes its mind; other Top-Ns update. */
+            if (over->rank && over->rank_window_end < 0 && !keeps_first_by_proctime(over))
+                over->changes = WR_CHANGES_ALL;
+        }
+        plan->changes = plan->input->changes;
         break;
     default:
         /* Row by row: Calc, Expand, Replicate, Unnest, Union, WatermarkAssigner. */
@@ -690,6 +904,10 @@ int wr_planner_time_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, i
     if (plan->temporal == WR_TEMPORAL_EVENT) {
         spec = wr_temporal_join_spec(&d, plan->time_col, plan->right_time_col);
         name = "TemporalJoin";
+    } else if (plan->window_join) {
+        const int *w = plan->window_cols;
+        spec = wr_window_join_spec(&d, w[0], w[1], w[2], w[3]);
+        name = "WindowJoin";
     } else {
         bool proctime = plan->input->schema->types[plan->time_col].attr == WR_ATTR_PROCTIME;
         spec = wr_interval_join_spec(&d, plan->time_col, plan->right_time_col, plan->lower_ms,
@@ -697,4 +915,86 @@ int wr_planner_time_join(wr_planner *t, wr_plan *plan, int l, int lpar, int r, i
         name = "IntervalJoin";
     }
     return add_keyed_join(t, plan, name, &spec, l, lpar, r, rpar, par);
+}
+
+/* ---- Top-N and OVER ------------------------------------------------------------------ */
+
+/*
+ * Top-N, deduplication and their window forms (Flink's Rank, Deduplicate, WindowRank): rows
+ * hashed by the partition columns to the rank operator, which keeps the top rows per
+ * partition and emits their changes (a window form: each window's rows once, when the
+ * watermark passes its end).
+ */
+int wr_planner_rank(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
+{
+    int in_par;
+    int in = wr_planner_translate(t, plan->input, &in_par, bounded);
+    if (in < 0) return in;
+    wr_rank_opts o;
+    memset(&o, 0, sizeof(o));
+    static const wr_rank_fn fns[] = {[WR_OVER_ROW_NUMBER] = WR_RANK_ROW_NUMBER,
+                                     [WR_OVER_RANK] = WR_RANK_RANK,
+                                     [WR_OVER_DENSE_RANK] = WR_RANK_DENSE_RANK};
+    o.fn = fns[plan->over[0].kind];
+    o.rank_start = plan->offset;
+    o.rank_end = plan->limit;
+    o.output_rank = plan->rank_column;
+    o.input_insert_only = insert_only(plan->input);
+    o.emit_update_before = true;
+    o.window_end_col = plan->rank_window_end;
+    int rc = state_ttl(t, &o.state_ttl_ms);
+    if (rc) return rc;
+    const wr_schema *is = plan->input->schema;
+    wr_operator_spec spec = wr_rank_spec(is->types, is->ncols, plan->groups, plan->ngroups,
+                                         plan->sort_keys, plan->nsort_keys, &o);
+    if (spec.ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    const char *name = plan->rank_window_end >= 0 ? "WindowRank"
+                       : o.fn == WR_RANK_ROW_NUMBER && o.rank_start == 1 && o.rank_end == 1 &&
+                               plan->nsort_keys == 1 &&
+                               is->types[plan->sort_keys[0].col].attr != WR_ATTR_NONE
+                           ? "Deduplicate"
+                           : "Rank";
+    /* Without the rank column the operator emits the input's columns only. */
+    int nout = plan->schema->ncols - (plan->rank_column ? 0 : 1);
+    int v = wr_jobgraph_add(t->graph, name, &spec, plan->schema->types, nout);
+    wr_planner_connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+    return v;
+}
+
+/*
+ * An OVER window in streaming mode (Flink's OverAggregate): ORDER BY one time attribute,
+ * ascending, every frame ending at the current row; rows hashed by the partition columns.
+ */
+int wr_planner_over_agg(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
+{
+    const wr_schema *is = plan->input->schema;
+    bool ok = plan->nsort_keys == 1 && !plan->sort_keys[0].desc &&
+              is->types[plan->sort_keys[0].col].attr != WR_ATTR_NONE;
+    for (int i = 0; ok && i < plan->nover; i++)
+        ok = plan->over[i].kind == WR_OVER_AGG && plan->over[i].upper == 0;
+    if (!ok)
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "an OVER window over an unbounded or streaming input needs ORDER BY "
+                            "one time attribute ascending and a frame ending at CURRENT ROW; "
+                            "ROW_NUMBER, RANK and DENSE_RANK need a filter on the rank (the "
+                            "Top-N pattern: WHERE rn <= N)");
+    int in_par;
+    int in = wr_planner_translate(t, plan->input, &in_par, bounded);
+    if (in < 0) return in;
+    wr_over_agg_opts o;
+    memset(&o, 0, sizeof(o));
+    int rc = state_ttl(t, &o.state_ttl_ms);
+    if (rc) return rc;
+    int time_col = plan->sort_keys[0].col;
+    bool proctime = is->types[time_col].attr == WR_ATTR_PROCTIME;
+    wr_operator_spec spec = wr_over_agg_spec(is->types, is->ncols, plan->groups, plan->ngroups,
+                                             time_col, proctime, plan->over, plan->nover, &o);
+    if (spec.ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    int v = wr_planner_add_vertex(t, "OverAggregate", &spec, plan);
+    wr_planner_connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+    return v;
 }
