@@ -194,12 +194,33 @@ static int translate_stream_join(tctx *t, wr_plan *plan, int l, int lpar, int r,
                                  int *par);
 static wr_window_def window_def(const wr_plan *win, int time_col);
 
+/*
+ * A scan of a table whose rows another part of the job produces (wr_table_source: a
+ * DataStream under the Table API): its source plans the vertex. No filter was pushed into it.
+ */
+static int translate_source_scan(tctx *t, wr_plan *plan, int *par, bool *bounded)
+{
+    const wr_table_source *src = plan->table->source;
+    int n = plan->scan_cols ? plan->nscan_cols : plan->table->schema->ncols;
+    int *all = NULL;
+    if (plan->scan_cols == NULL) {
+        all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
+        for (int i = 0; i < n; i++) all[i] = i;
+    }
+    wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, NULL, 0};
+    int v = src->plan_scan(src->arg, t->graph, &req, par, t->err);
+    wr_free(all);
+    *bounded = src->bounded(src->arg);
+    return v;
+}
+
 static int translate_node(tctx *t, wr_plan *plan, int *par, bool *bounded)
 {
     wr_error *err = t->err;
     switch (plan->kind) {
     case WR_PLAN_SCAN: {
         const wr_table *tb = plan->table;
+        if (tb->source) return translate_source_scan(t, plan, par, bounded);
         wr_operator_spec spec;
         /* The columns and filters the rules pushed into the scan; the source takes the
          * filters it keeps, the rest are freed here. */
@@ -472,6 +493,10 @@ static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded
     const wr_table *tb = plan->table;
     *bounded = true;
     if (tb->mem) return 0;
+    if (tb->source) {
+        *bounded = tb->source->bounded(tb->source->arg);
+        return 0;
+    }
     const char *name = wr_config_get(&tb->options, "connector", NULL);
     const wr_connector *conn = name ? wr_connector_find(name) : NULL;
     if (conn == NULL || conn->make_source == NULL)
@@ -674,6 +699,14 @@ static const wr_plan *update_producer(const wr_plan *p)
         const wr_plan *c = k < 2 ? kids[k] : p->inputs[k - 2];
         if (c && !insert_only(c)) return update_producer(c);
     }
+    return p;
+}
+
+const wr_plan *wr_plan_update_producer(const wr_plan *plan, const char **what)
+{
+    if (insert_only(plan)) return NULL;
+    const wr_plan *p = update_producer(plan);
+    if (what) *what = producer_name(p);
     return p;
 }
 
