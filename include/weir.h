@@ -671,6 +671,137 @@ void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats
 /* Cancels the job if it still runs, waits for it and frees it. */
 void weir_job_free(weir_job *job);
 
+/* ==== Table API =========================================================
+ *
+ * Tables and SQL over DataStreams, in the same job (Flink's StreamTableEnvironment):
+ *
+ *   weir_table_env *tenv = weir_table_env_new(env);
+ *   weir_stream *clicks = weir_from_callback(env, "user STRING, ts TIMESTAMP(3)", gen, NULL);
+ *   weir_table_env_create_view(tenv, "clicks", clicks,
+ *                              "WATERMARK FOR ts AS ts - INTERVAL '5' SECOND");
+ *   weir_table *counts = weir_table_sql(tenv, "SELECT user, COUNT(*) AS n FROM clicks "
+ *                                             "GROUP BY user");
+ *   weir_print(weir_table_to_changelog_stream(counts), NULL);   // +I, -U, +U lines
+ *   weir_execute(env, "clicks");
+ *
+ * A table environment belongs to its DataStream environment and holds a SQL catalog (the
+ * streams registered as tables, and tables, views and functions from DDL) and SET options.
+ * A table is a query: SQL text, or one composed by the calls below, which build SQL text
+ * over their input (weir_table_filter(t, "amount > 10") is SELECT * FROM (t) WHERE
+ * amount > 10), so they bind and plan exactly as SQL does. Queries are checked where they
+ * are made and planned at weir_execute, into the one job of the environment.
+ *
+ * Errors go where the DataStream API's go: the first is kept in the environment
+ * (weir_env_error), later calls return NULL or -1, weir_execute reports it. SQL and
+ * expression errors name the call and show the line and column in the text it was given:
+ * "weir_table_filter: line 1, column 8: unknown column 'amout' ...".
+ *
+ * A table environment is used by the thread that builds its environment's job; tables and
+ * their texts belong to it and are freed with the environment.
+ *
+ * Options: the planner reads the environment's configuration (weir_env_set) overlaid by
+ * the table environment's (weir_table_env_set, SET): 'execution.runtime-mode',
+ * 'parallelism.default', 'table.exec.state.ttl', 'table.exec.mini-batch.*', ...
+ */
+
+typedef struct weir_table_env weir_table_env;
+typedef struct weir_table weir_table; /* belongs to its table environment */
+
+/* The change kind of a row of a changelog (Flink's RowKind), printed +I, -U, +U, -D. */
+typedef enum weir_change {
+    WEIR_INSERT = 0,
+    WEIR_UPDATE_BEFORE = 1,
+    WEIR_UPDATE_AFTER = 2,
+    WEIR_DELETE = 3,
+} weir_change;
+
+/* The change kind of a record: WEIR_INSERT unless it comes from a changelog stream. */
+weir_change weir_row_kind(const weir_row *row);
+/* Sets the kind of an output row (default WEIR_INSERT; weir_set_row copies the row's). */
+void weir_set_kind(weir_out *out, weir_change kind);
+
+/* A table environment of env, freed with it. NULL when env holds an error. */
+weir_table_env *weir_table_env_new(weir_env *env);
+/* Sets a planner option, as SET does; checked now. */
+int weir_table_env_set(weir_table_env *tenv, const char *key, const char *value);
+/*
+ * Runs statements (separated by ';'): DDL (CREATE TABLE with connectors, CREATE VIEW over
+ * any table, DROP, ALTER, CREATE FUNCTION), SET and RESET now; an INSERT INTO (or a
+ * statement set) becomes part of the environment's job, run by weir_execute. Queries are
+ * made with weir_table_sql. 0, or -1 with weir_env_error.
+ */
+int weir_table_env_exec(weir_table_env *tenv, const char *sql);
+/*
+ * Registers the rows of stream as a table named name (Flink's createTemporaryView with a
+ * Schema): its fields are the columns, and schema_extra (NULL for none) adds what a
+ * CREATE TABLE may declare after them: computed columns ("pt AS PROCTIME()",
+ * "ts AS TO_TIMESTAMP_LTZ(ms, 3)"), a WATERMARK ("WATERMARK FOR ts AS ts - INTERVAL '5'
+ * SECOND", which makes ts a rowtime attribute) and a PRIMARY KEY (... NOT ENFORCED).
+ * The stream's own timestamps and watermarks are not used. 0, or -1.
+ */
+int weir_table_env_create_view(weir_table_env *tenv, const char *name, weir_stream *stream,
+                               const char *schema_extra);
+/* Registers a table under name, as a view of its query (createTemporaryView(name, table)). */
+int weir_table_env_register(weir_table_env *tenv, const char *name, weir_table *table);
+
+/* The rows of stream as a table (fromDataStream), under a generated name. */
+weir_table *weir_table_from_stream(weir_table_env *tenv, weir_stream *stream,
+                                   const char *schema_extra);
+/* A query (sqlQuery): SELECT, VALUES, set operations, WITH, over any table of the catalog. */
+weir_table *weir_table_sql(weir_table_env *tenv, const char *query);
+/* A table or view of the catalog by name (from). */
+weir_table *weir_table_from(weir_table_env *tenv, const char *name);
+
+/* SELECT exprs: "a, b * 2 AS b2, UPPER(c) AS c". On a grouped table: keys and aggregates. */
+weir_table *weir_table_select(weir_table *in, const char *exprs);
+/* WHERE predicate. */
+weir_table *weir_table_filter(weir_table *in, const char *predicate);
+/* GROUP BY keys ("user, window_start, window_end"): finish with select or aggregate. */
+weir_table *weir_table_group_by(weir_table *in, const char *keys);
+/* The keys and then aggs ("COUNT(*) AS n, SUM(amount) AS total") per group. */
+weir_table *weir_table_aggregate(weir_table *grouped, const char *aggs);
+/* JOIN ... ON condition; the two tables' column names must differ. */
+weir_table *weir_table_join(weir_table *left, weir_table *right, const char *condition);
+weir_table *weir_table_left_join(weir_table *left, weir_table *right, const char *condition);
+
+typedef enum weir_table_window_kind {
+    WEIR_TABLE_TUMBLE,
+    WEIR_TABLE_HOP,
+    WEIR_TABLE_CUMULATE,
+    WEIR_TABLE_SESSION,
+} weir_table_window_kind;
+
+typedef struct weir_table_window_spec {
+    weir_table_window_kind kind;
+    const char *time_column;  /* a rowtime or processing-time attribute of the input */
+    int64_t size_ms;          /* TUMBLE, HOP, CUMULATE (the largest window) */
+    int64_t slide_ms;         /* HOP: the slide; CUMULATE: the step */
+    int64_t gap_ms;           /* SESSION */
+    int64_t offset_ms;        /* TUMBLE, HOP, CUMULATE; 0 for none */
+    const char *partition_by; /* SESSION: "key, ..." or NULL */
+} weir_table_window_spec;
+
+/*
+ * The window table function over in: its columns and window_start, window_end and
+ * window_time (a rowtime attribute). GROUP BY window_start, window_end (and keys) over it
+ * is a window aggregation, emitting each window once, when the watermark passes its end.
+ */
+weir_table *weir_table_window(weir_table *in, const weir_table_window_spec *window);
+
+/*
+ * The table's rows as a stream (toChangelogStream): each row with its change kind
+ * (weir_row_kind; weir_print shows it). One node of the environment's job.
+ */
+weir_stream *weir_table_to_changelog_stream(weir_table *table);
+/* As weir_table_to_changelog_stream for insert-only tables (toDataStream); updating ones are
+ * an error naming the node that produces updates. */
+weir_stream *weir_table_to_stream(weir_table *table);
+/*
+ * The plan, as EXPLAIN shows it (before and after the rules, and the job graph with the
+ * streams the table reads as stand-in sources); valid as long as the table. NULL on error.
+ */
+const char *weir_table_explain(weir_table *table);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,7 @@
 #include "../runtime/job.h"
 #include "../sql/parser.h"
 #include "../sql/plan.h"
+#include "datastream_int.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -34,9 +35,10 @@ typedef enum node_kind {
 } node_kind;
 
 typedef enum op_build {
-    BUILD_SPEC,   /* spec is ready */
-    BUILD_STREAM, /* from stream args at execution (needs the side-output tags) */
-    BUILD_WINDOW, /* from window args at execution */
+    BUILD_SPEC,     /* spec is ready */
+    BUILD_STREAM,   /* from stream args at execution (needs the side-output tags) */
+    BUILD_WINDOW,   /* from window args at execution */
+    BUILD_EXTERNAL, /* by ext_fn at execution: the Table API's plans (datastream_int.h) */
 } op_build;
 
 struct weir_stream {
@@ -59,9 +61,18 @@ struct weir_stream {
     wr_operator_spec spec;
     wr_stream_args args;
     wr_window_args wargs;
+    wr_ds_translate_fn ext_fn; /* BUILD_EXTERNAL */
+    void *ext_arg;
+    bool ext_bounded;
     int ninputs;
     int vertex; /* at translation */
 };
+
+/* An object that lives as long as the environment, such as a table environment. */
+typedef struct attached {
+    void *obj;
+    void (*free_fn)(void *obj);
+} attached;
 
 struct weir_env {
     wr_config config;
@@ -71,8 +82,9 @@ struct weir_env {
     WR_VEC(weir_tag *) tags;
     WR_VEC(weir_trigger *) triggers;
     bool executed;
-    bool batch;           /* decided when the job is translated (batch_mode) */
-    struct weir_job *job; /* started by weir_execute_async and not yet freed */
+    bool batch;                /* decided when the job is translated (batch_mode) */
+    WR_VEC(attached) attached; /* freed with the environment (wr_ds_attach) */
+    struct weir_job *job;      /* started by weir_execute_async and not yet freed */
 };
 
 /* A running job uses the environment's nodes, tags and triggers: each knows the other. */
@@ -114,6 +126,8 @@ void weir_env_free(weir_env *env)
         wr_job_wait(env->job->job, -1, &err);
         env->job->env = NULL;
     }
+    for (int i = 0; i < env->attached.n; i++) env->attached.v[i].free_fn(env->attached.v[i].obj);
+    WR_VEC_FREE(&env->attached);
     for (int i = 0; i < env->streams.n; i++) stream_free(env->streams.v[i]);
     for (int i = 0; i < env->tags.n; i++) {
         wr_free(env->tags.v[i]->name);
@@ -201,8 +215,9 @@ static bool batch_mode(weir_env *env)
     if (mode != 2) return mode == 1;
     for (int i = 0; i < env->streams.n; i++) {
         const weir_stream *s = env->streams.v[i];
-        if (s->kind == NODE_OPERATOR && s->ninputs == 0 &&
-            (s->build != BUILD_SPEC || !s->spec.bounded))
+        if (s->kind != NODE_OPERATOR || s->ninputs > 0) continue;
+        if (s->build == BUILD_EXTERNAL ? !s->ext_bounded
+                                       : s->build != BUILD_SPEC || !s->spec.bounded)
             return false;
     }
     return true;
@@ -757,7 +772,8 @@ weir_tag *weir_tag_new(weir_env *env, const char *name, const char *schema)
 weir_stream *weir_get_side_output(weir_stream *stream, const weir_tag *tag)
 {
     if (!usable(stream) || tag == NULL) return NULL;
-    if (stream->kind != NODE_OPERATOR || stream->build == BUILD_SPEC) {
+    if (stream->kind != NODE_OPERATOR || stream->build == BUILD_SPEC ||
+        stream->build == BUILD_EXTERNAL) {
         env_fail(stream->env, "weir_get_side_output: '%s' has no side outputs",
                  stream->name ? stream->name : "this stream");
         return NULL;
@@ -799,6 +815,13 @@ weir_stream *weir_set_parallelism(weir_stream *stream, int parallelism)
     }
     if (s->single && parallelism != 1) {
         env_fail(s->env, "weir_set_parallelism: '%s' runs with parallelism 1", s->name);
+        return NULL;
+    }
+    if (s->build == BUILD_EXTERNAL) {
+        env_fail(s->env,
+                 "weir_set_parallelism: '%s' runs with the parallelism its plan gives it "
+                 "(set 'parallelism.default' instead)",
+                 s->name);
         return NULL;
     }
     s->parallelism = parallelism;
@@ -1063,11 +1086,23 @@ static wr_jobgraph *translate(weir_env *env, const char *name, wr_error *err)
     for (int i = 0; i < env->streams.n; i++) {
         weir_stream *s = env->streams.v[i];
         if (s->kind != NODE_OPERATOR) continue;
+        if (s->build == BUILD_EXTERNAL) {
+            /* It adds its own vertices, reading vertices made before it. */
+            int par = 0;
+            s->vertex = s->ext_fn(s->ext_arg, g, &env->config, &par, err);
+            if (s->vertex < 0) {
+                wr_jobgraph_free(g);
+                return NULL;
+            }
+            s->parallelism = par;
+            continue;
+        }
         wr_operator_spec spec = {0};
         if (s->build == BUILD_SPEC) {
             /* An environment executes once: the job graph takes the spec over. */
             spec = s->spec;
             memset(&s->spec, 0, sizeof(s->spec));
+            s->spec.bounded = spec.bounded; /* wr_ds_bounded asks later in the translation */
         } else if (build_spec(env, s, &spec, err)) {
             wr_jobgraph_free(g);
             return NULL;
@@ -1197,4 +1232,94 @@ void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats
     wr_job_stats js;
     wr_job_stats_get(job->job, &js);
     stats->max_pause_ms = js.max_snapshot_ns / 1000000;
+}
+
+/* ---- for the Table API (datastream_int.h) ------------------------------------------------ */
+
+weir_stream *wr_ds_external(weir_env *env, const char *name, wr_schema *schema,
+                            wr_ds_translate_fn fn, void *arg, bool bounded)
+{
+    weir_stream *s = operator_node(env, name, schema);
+    s->build = BUILD_EXTERNAL;
+    s->ext_fn = fn;
+    s->ext_arg = arg;
+    s->ext_bounded = bounded;
+    return s;
+}
+
+void wr_ds_attach(weir_env *env, void *obj, void (*free_fn)(void *obj))
+{
+    WR_VEC_PUSH(&env->attached, ((attached){obj, free_fn}));
+}
+
+weir_env *wr_ds_env(const weir_stream *stream)
+{
+    return stream->env;
+}
+
+const wr_schema *wr_ds_schema(const weir_stream *stream)
+{
+    return stream->schema;
+}
+
+const wr_config *wr_ds_config(const weir_env *env)
+{
+    return &env->config;
+}
+
+bool wr_ds_failed(const weir_env *env)
+{
+    return env->error.code != 0;
+}
+
+void wr_ds_fail(weir_env *env, const wr_error *err, const char *text, const char *what)
+{
+    env_fail_err(env, err, text, what);
+}
+
+bool wr_ds_bounded(const weir_stream *s)
+{
+    if (s->kind != NODE_OPERATOR)
+        return wr_ds_bounded(s->in[0]) && (!s->in[1] || wr_ds_bounded(s->in[1]));
+    if (s->build == BUILD_EXTERNAL) return s->ext_bounded;
+    if (s->ninputs == 0) return s->build == BUILD_SPEC && s->spec.bounded;
+    for (int i = 0; i < s->ninputs; i++)
+        if (!wr_ds_bounded(s->in[i])) return false;
+    return true;
+}
+
+int wr_ds_parallelism(const weir_stream *s)
+{
+    links ls = {0};
+    resolve(s, NULL, 0, &ls);
+    int par = 0;
+    for (int l = 0; l < ls.n; l++) {
+        int p = node_parallelism(ls.v[l].from, &s->env->config);
+        par = l == 0 || p == par ? p : -1;
+    }
+    WR_VEC_FREE(&ls);
+    return par > 0 ? par : 0;
+}
+
+int wr_ds_connect(const weir_stream *s, wr_jobgraph *g, int to, int to_par, wr_error *err)
+{
+    links ls = {0};
+    resolve(s, NULL, 0, &ls);
+    int rc = 0;
+    for (int l = 0; l < ls.n && rc == 0; l++) {
+        const link *lk = &ls.v[l];
+        if (lk->from->vertex < 0) {
+            /* A table name now stands for a stream made after the node that reads it. */
+            rc = wr_error_set(err, WR_ERR_VALIDATION,
+                              "the stream of '%s' was created after the table that reads it "
+                              "was converted to a stream",
+                              lk->from->name);
+            break;
+        }
+        int par = node_parallelism(lk->from, &s->env->config);
+        wr_jobgraph_connect_port(g, lk->from->vertex, lk->port, to, 0,
+                                 par == to_par ? WR_PART_FORWARD : WR_PART_REBALANCE, NULL);
+    }
+    WR_VEC_FREE(&ls);
+    return rc;
 }

@@ -22,6 +22,7 @@
 #include "../sql/plan.h"
 #include "../sql/userfunc.h"
 #include "result.h"
+#include "session_int.h"
 
 #include <ctype.h>
 #include <stdatomic.h>
@@ -292,7 +293,8 @@ static int check_watermark(weir_session *s, const wr_table *t, int column_pos, i
     return rc;
 }
 
-static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st, wr_error *err)
+static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st,
+                             const wr_table_source *source, wr_error *err)
 {
     const char *name = last_part(st->create_table.name_parts, st->create_table.nname_parts);
     if (wr_catalog_find(&s->catalog, name) || wr_catalog_find_view(&s->catalog, name)) {
@@ -400,7 +402,10 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
     /* The options were checked against this text; later statements come from others. */
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].key_pos = -1;
     for (int i = 0; i < t->options.n; i++) t->options.entries[i].value_pos = -1;
-    if (!has_options) t->mem = wr_memtable_new(t->schema);
+    if (source)
+        t->source = source; /* the caller made sure there are no options */
+    else if (!has_options)
+        t->mem = wr_memtable_new(t->schema);
     wr_catalog_add(&s->catalog, t);
     return 0;
 }
@@ -640,7 +645,7 @@ static void txns_end(txn_list *txns, bool commit)
  * before ("Abstract Syntax Tree", as Flink names it) and after the rules,
  * under an optional sink line.
  */
-static wr_plan *optimize(weir_session *s, wr_plan *plan, const char *sink, wr_buf *explain,
+static wr_plan *optimize(const wr_config *job, wr_plan *plan, const char *sink, wr_buf *explain,
                          wr_error *err)
 {
     if (explain) {
@@ -650,7 +655,7 @@ static wr_plan *optimize(weir_session *s, wr_plan *plan, const char *sink, wr_bu
     }
     plan = wr_plan_optimize(plan);
     /* Batch or streaming, and what each node emits: the physical plan shows it. */
-    if (wr_plan_annotate(plan, &s->config, err)) {
+    if (wr_plan_annotate(plan, job, err)) {
         wr_plan_free(plan);
         return NULL;
     }
@@ -666,10 +671,12 @@ static wr_plan *optimize(weir_session *s, wr_plan *plan, const char *sink, wr_bu
  * Binds an INSERT and adds its operators and sink to graph. A stored table's
  * sink writes into a new transaction added to txns. *sink_out (may be NULL)
  * receives the sink table. The plan's logical form is appended to explain
- * when it is not NULL.
+ * when it is not NULL. job is the configuration it is planned under: the
+ * session's, or that of the DataStream job it joins (table.c).
  */
-static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *graph, txn_list *txns,
-                       const wr_table **sink_out, wr_buf *explain, wr_error *err)
+static int plan_insert(weir_session *s, const wr_config *job, const wr_ast_stmt *st,
+                       wr_jobgraph *graph, txn_list *txns, const wr_table **sink_out,
+                       wr_buf *explain, wr_error *err)
 {
     const char *name = last_part(st->insert.table_parts, st->insert.ntable_parts);
     const wr_table *sink = wr_catalog_find(&s->catalog, name);
@@ -677,6 +684,9 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
         return wr_error_set_at(err, WR_ERR_VALIDATION, st->insert.table_pos,
                                "'%s' is a view: INSERT needs a table", name);
     if (sink == NULL) return not_found(err, st->insert.table_pos, "table", name);
+    if (sink->source)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, st->insert.table_pos,
+                               "table '%s' reads a DataStream and cannot be written", name);
     if (sink_out) *sink_out = sink;
     /* Flink allows OVERWRITE in batch mode; a stored table is replaced atomically in any mode. */
     if (st->insert.overwrite && sink->mem == NULL)
@@ -693,14 +703,14 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
     char sinkline[300];
     snprintf(sinkline, sizeof(sinkline), "Sink(table=[%s]%s)", sink->name,
              st->insert.overwrite ? ", overwrite=[true]" : "");
-    plan = optimize(s, plan, sinkline, explain, err);
+    plan = optimize(job, plan, sinkline, explain, err);
     if (plan == NULL) return err->code;
     if (wr_plan_check_sink(plan, sink, err)) {
         wr_plan_free(plan);
         return err->code;
     }
     int par;
-    int v = wr_plan_translate(plan, graph, &s->config, &par, err);
+    int v = wr_plan_translate(plan, graph, job, &par, err);
     wr_plan_free(plan);
     if (v < 0) return v;
     if (sink->mem) {
@@ -708,7 +718,7 @@ static int plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *grap
         WR_VEC_PUSH(txns, txn);
         v = wr_plan_add_memtable_sink(graph, v, par, sink, txn, err);
     } else {
-        v = wr_plan_add_sink(graph, v, par, sink, &s->config, err);
+        v = wr_plan_add_sink(graph, v, par, sink, job, err);
     }
     return v < 0 ? v : 0;
 }
@@ -727,7 +737,7 @@ static int exec_inserts(weir_session *s, wr_ast_stmt *const *inserts, int n, wr_
     txn_list txns = {0};
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
-        rc = plan_insert(s, inserts[i], graph, &txns, NULL, NULL, err);
+        rc = plan_insert(s, &s->config, inserts[i], graph, &txns, NULL, NULL, err);
     if (rc)
         wr_jobgraph_free(graph);
     else
@@ -741,7 +751,7 @@ static int exec_query(weir_session *s, const wr_ast_query *q, weir_result **out,
 {
     wr_plan *plan = wr_bind_query(q, &s->catalog, err);
     if (plan == NULL) return err->code;
-    plan = optimize(s, plan, NULL, NULL, err);
+    plan = optimize(&s->config, plan, NULL, NULL, err);
     if (plan == NULL) return err->code;
     weir_result *result = wr_result_new(plan->schema);
     result->live = s->on_rows;
@@ -803,17 +813,18 @@ static int exec_explain(weir_session *s, const wr_ast_stmt *st, weir_result **ou
         if (plan == NULL) {
             rc = err->code;
         } else {
-            plan = optimize(s, plan, NULL, &text, err);
+            plan = optimize(&s->config, plan, NULL, &text, err);
             int par;
             int v = plan ? wr_plan_translate(plan, graph, &s->config, &par, err) : err->code;
             if (v < 0) rc = v;
             wr_plan_free(plan);
         }
     } else if (inner->kind == WR_STMT_INSERT) {
-        rc = plan_insert(s, inner, graph, &txns, NULL, &text, err);
+        rc = plan_insert(s, &s->config, inner, graph, &txns, NULL, &text, err);
     } else if (inner->kind == WR_STMT_STATEMENT_SET) {
         for (int i = 0; i < inner->statement_set.nstmts && rc == 0; i++)
-            rc = plan_insert(s, inner->statement_set.stmts[i], graph, &txns, NULL, &text, err);
+            rc = plan_insert(s, &s->config, inner->statement_set.stmts[i], graph, &txns, NULL,
+                             &text, err);
     } else {
         rc = wr_error_set_at(err, WR_ERR_VALIDATION, inner->pos,
                              "EXPLAIN supports queries, INSERT statements and statement sets");
@@ -1202,7 +1213,7 @@ static int exec_stmt(weir_session *s, const char *sql, const wr_ast_stmt *st, we
     *out = NULL;
     switch (st->kind) {
     case WR_STMT_CREATE_TABLE:
-        return exec_create_table(s, sql, st, err);
+        return exec_create_table(s, sql, st, NULL, err);
     case WR_STMT_CREATE_VIEW:
         return exec_create_view(s, sql, st, err);
     case WR_STMT_DROP:
@@ -1428,4 +1439,72 @@ int weir_session_drop_function(weir_session *s, const char *name)
 void weir_session_set_resume(weir_session *session, bool resume)
 {
     session->resume = resume;
+}
+
+/* ---- for the Table API (session_int.h) ---------------------------------------- */
+
+wr_catalog *wr_session_catalog(weir_session *s)
+{
+    return &s->catalog;
+}
+
+const wr_config *wr_session_config(const weir_session *s)
+{
+    return &s->config;
+}
+
+int wr_session_create_source_table(weir_session *s, const char *ddl, const wr_table_source *source,
+                                   wr_error *err)
+{
+    wr_arena arena;
+    wr_arena_init(&arena, 4096);
+    wr_ast_stmt *st = NULL, *more = NULL;
+    int offset = 0;
+    int rc = wr_sql_parse_next(ddl, &offset, &arena, &st, err);
+    if (rc == 1) {
+        int end = offset;
+        if (st->kind != WR_STMT_CREATE_TABLE || st->create_table.noptions ||
+            st->create_table.like_parts)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, st->pos,
+                                 "expected columns, a WATERMARK or a PRIMARY KEY only");
+        else if (wr_sql_parse_next(ddl, &offset, &arena, &more, err) != 0)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, end,
+                                 "expected columns, a WATERMARK or a PRIMARY KEY only");
+        else
+            rc = exec_create_table(s, ddl, st, source, err);
+    } else if (rc == 0) {
+        rc = wr_error_set(err, WR_ERR_INTERNAL, "no CREATE TABLE statement");
+    }
+    wr_arena_fini(&arena);
+    return rc;
+}
+
+int wr_session_plan_insert(weir_session *s, const wr_ast_stmt *st, wr_jobgraph *graph,
+                           const wr_config *job, wr_error *err)
+{
+    wr_ast_stmt *const one[] = {(wr_ast_stmt *)st};
+    wr_ast_stmt *const *inserts = one;
+    int n = 1;
+    if (st->kind == WR_STMT_STATEMENT_SET) {
+        inserts = st->statement_set.stmts;
+        n = st->statement_set.nstmts;
+    }
+    txn_list txns = {0};
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const wr_ast_stmt *ins = inserts[i];
+        const char *name = last_part(ins->insert.table_parts, ins->insert.ntable_parts);
+        const wr_table *t = wr_catalog_find(&s->catalog, name);
+        /* Its rows would become visible only in this session, after a job it does not run. */
+        if (t && t->mem)
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, ins->insert.table_pos,
+                                 "table '%s' is stored by Weir, and an INSERT that joins a "
+                                 "DataStream job writes to tables with a connector only",
+                                 name);
+        else
+            rc = plan_insert(s, job, ins, graph, &txns, NULL, NULL, err);
+    }
+    assert(txns.n == 0);
+    txns_end(&txns, false);
+    return rc;
 }

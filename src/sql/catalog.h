@@ -22,6 +22,26 @@ typedef struct wr_computed_column {
     wr_type type;
 } wr_computed_column;
 
+/*
+ * Rows that another part of the same job produces: the Table API's view of a DataStream
+ * (engine/table.c). A table with a source is planned by it instead of by a connector; the
+ * SQL layer knows no more of it than these calls.
+ */
+struct wr_jobgraph;
+struct wr_scan_request;
+typedef struct wr_table_source {
+    /*
+     * Adds to graph the vertex that produces the columns req asks for (the table's physical
+     * columns, in req's order; filters are never offered) with the edges into it, and
+     * returns it with its parallelism in *par; or a negative error.
+     */
+    int (*plan_scan)(void *arg, struct wr_jobgraph *graph, const struct wr_scan_request *req,
+                     int *par, wr_error *err);
+    /* Whether the rows end by themselves. */
+    bool (*bounded)(void *arg);
+    void *arg;
+} wr_table_source;
+
 typedef struct wr_table {
     char *name;
     wr_schema *schema; /* the physical columns: what connectors read and write */
@@ -30,7 +50,8 @@ typedef struct wr_table {
     wr_config options;
     int *primary_key; /* column indexes, or NULL */
     int nprimary_key;
-    wr_memtable *mem; /* owned; set when the table has no 'connector' option */
+    wr_memtable *mem;              /* owned; set when the table has no 'connector' option */
+    const wr_table_source *source; /* borrowed; set for a DataStream's rows (no options) */
     bool temporary;
     /* WATERMARK FOR column AS expr: the rowtime column (physical or computed) and the
      * watermark expression's SQL text, or NULL. */

@@ -241,6 +241,13 @@ int wr_plan_annotate(wr_plan *plan, const wr_config *job, wr_error *err);
 int wr_plan_check_sink(const wr_plan *plan, const wr_table *sink, wr_error *err);
 
 /*
+ * For an annotated plan that emits updates or deletes: the node that produces them (the
+ * topmost whose inputs emit inserts only), with how EXPLAIN names it in *what (may be NULL).
+ * NULL when plan emits inserts only.
+ */
+const wr_plan *wr_plan_update_producer(const wr_plan *plan, const char **what);
+
+/*
  * Adds the operators of plan to graph and returns the vertex whose output
  * is the plan's result (its parallelism in *parallelism), or a negative
  * error such as a connector rejecting its options. Moves the plan's

@@ -177,12 +177,33 @@ wr_join_desc wr_planner_join_desc(wr_plan *plan)
     return d;
 }
 
+/*
+ * A scan of a table whose rows another part of the job produces (wr_table_source: a
+ * DataStream under the Table API): its source plans the vertex. No filter was pushed into it.
+ */
+static int translate_source_scan(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
+{
+    const wr_table_source *src = plan->table->source;
+    int n = plan->scan_cols ? plan->nscan_cols : plan->table->schema->ncols;
+    int *all = NULL;
+    if (plan->scan_cols == NULL) {
+        all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
+        for (int i = 0; i < n; i++) all[i] = i;
+    }
+    wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, NULL, 0};
+    int v = src->plan_scan(src->arg, t->graph, &req, par, t->err);
+    wr_free(all);
+    *bounded = src->bounded(src->arg);
+    return v;
+}
+
 static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
 {
     wr_error *err = t->err;
     switch (plan->kind) {
     case WR_PLAN_SCAN: {
         const wr_table *tb = plan->table;
+        if (tb->source) return translate_source_scan(t, plan, par, bounded);
         wr_operator_spec spec;
         /* The columns and filters the rules pushed into the scan; the source takes the
          * filters it keeps, the rest are freed here. */

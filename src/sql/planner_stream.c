@@ -38,6 +38,10 @@ static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded
     const wr_table *tb = plan->table;
     *bounded = true;
     if (tb->mem) return 0;
+    if (tb->source) {
+        *bounded = tb->source->bounded(tb->source->arg);
+        return 0;
+    }
     const char *name = wr_config_get(&tb->options, "connector", NULL);
     const wr_connector *conn = name ? wr_connector_find(name) : NULL;
     if (conn == NULL || conn->make_source == NULL)
@@ -573,6 +577,8 @@ static const char *producer_name(const wr_plan *p)
         return "GroupAggregate (a GROUP BY or an aggregate function)";
     case WR_PLAN_JOIN:
         return "Join (a regular join over updates, or an outer join)";
+    case WR_PLAN_OVER:
+        return "Rank (a Top-N or a deduplication keeping the last row)";
     default:
         return "a changelog source";
     }
@@ -586,6 +592,14 @@ static const wr_plan *update_producer(const wr_plan *p)
         const wr_plan *c = k < 2 ? kids[k] : p->inputs[k - 2];
         if (c && !insert_only(c)) return update_producer(c);
     }
+    return p;
+}
+
+const wr_plan *wr_plan_update_producer(const wr_plan *plan, const char **what)
+{
+    if (insert_only(plan)) return NULL;
+    const wr_plan *p = update_producer(plan);
+    if (what) *what = producer_name(p);
     return p;
 }
 

@@ -1,6 +1,7 @@
 # The C API examples (built with ASan into build/asan/examples/) give the
 # results their documentation promises: word counts, event-time window counts
-# over out-of-order input, and fraud alerts from state and timers.
+# over out-of-order input, fraud alerts from state and timers, and SQL over a
+# stream through the Table API.
 . "$(dirname "$0")/lib.sh"
 EX=${EXAMPLES:-$(dirname "$WEIR")/examples}
 
@@ -59,4 +60,51 @@ ALERT account=acct1 small=0.50 large=900.00 at=1000
 ALERT account=acct1 small=0.99 large=501.00 at=95000
 OUT
 sort "$TMP/fraud.out" | diff -u "$TMP/fraud.want" - || fail "fraud_detection output differs"
+
+# table_api: 10 s windows in SQL and through the Table API calls (the same rows, +I only), and
+# running counts per user that retract their previous value (-U) before the new one (+U).
+"$EX/table_api" >"$TMP/table.out" || fail "table_api failed"
+cat >"$TMP/table.want" <<'OUT'
+calls> +I[alice, 2024-01-01T00:00, 2024-01-01T00:00:10, 2]
+calls> +I[alice, 2024-01-01T00:00:10, 2024-01-01T00:00:20, 2]
+calls> +I[alice, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 1]
+calls> +I[bob, 2024-01-01T00:00, 2024-01-01T00:00:10, 2]
+calls> +I[bob, 2024-01-01T00:00:10, 2024-01-01T00:00:20, 1]
+calls> +I[bob, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 1]
+calls> +I[carol, 2024-01-01T00:00, 2024-01-01T00:00:10, 1]
+calls> +I[carol, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 2]
+totals> +I[alice, 1]
+totals> +I[bob, 1]
+totals> +I[carol, 1]
+totals> +U[alice, 2]
+totals> +U[alice, 3]
+totals> +U[alice, 4]
+totals> +U[alice, 5]
+totals> +U[bob, 2]
+totals> +U[bob, 3]
+totals> +U[bob, 4]
+totals> +U[carol, 2]
+totals> +U[carol, 3]
+totals> -U[alice, 1]
+totals> -U[alice, 2]
+totals> -U[alice, 3]
+totals> -U[alice, 4]
+totals> -U[bob, 1]
+totals> -U[bob, 2]
+totals> -U[bob, 3]
+totals> -U[carol, 1]
+totals> -U[carol, 2]
+windows> +I[alice, 2024-01-01T00:00, 2024-01-01T00:00:10, 2]
+windows> +I[alice, 2024-01-01T00:00:10, 2024-01-01T00:00:20, 2]
+windows> +I[alice, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 1]
+windows> +I[bob, 2024-01-01T00:00, 2024-01-01T00:00:10, 2]
+windows> +I[bob, 2024-01-01T00:00:10, 2024-01-01T00:00:20, 1]
+windows> +I[bob, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 1]
+windows> +I[carol, 2024-01-01T00:00, 2024-01-01T00:00:10, 1]
+windows> +I[carol, 2024-01-01T00:00:20, 2024-01-01T00:00:30, 2]
+OUT
+LC_ALL=C sort "$TMP/table.out" | diff -u "$TMP/table.want" - || fail "table_api output differs"
+# The running counts come in order for each user: the last change is the final count.
+grep '^totals> +U\[alice' "$TMP/table.out" | tail -1 | grep -q 'alice, 5' ||
+    fail "table_api: alice's last count is not 5"
 exit 0
