@@ -66,6 +66,9 @@
 /* A global transaction id has at most 200 bytes; ":<subtask>:<checkpoint>" needs up to 32. */
 #define JDBC_GID_MAX 200
 #define JDBC_GID_PREFIX_MAX (JDBC_GID_MAX - 32)
+/* exactly-once: how long a flush waits for a row lock, and when it tries again after that. */
+#define JDBC_LOCK_TIMEOUT "50ms"
+#define JDBC_BLOCKED_RETRY_MS 50
 /* COPY data goes to libpq in pieces of this size. */
 #define JDBC_COPY_CHUNK (1 << 20)
 
@@ -1361,6 +1364,9 @@ typedef struct jdbc_sink {
     bool in_txn;              /* exactly-once: a transaction is open on conn */
     int64_t txn_rows;         /* rows written into it */
     WR_VEC(int64_t) prepared; /* checkpoints whose transactions are prepared, ascending */
+    /* exactly-once: the buffer waits for a row lock an earlier prepared transaction of this
+     * sink holds (its checkpoint is not complete yet); no flush is tried before this time */
+    int64_t blocked_until_ms;
     wr_buf sql;
 } jdbc_sink;
 
@@ -1506,8 +1512,84 @@ static const wr_operator_ops sink_ops = {
     .on_time = sink_on_time,
     .snapshot = sink_snapshot,
     .checkpoint_done = sink_checkpoint_done,
+    .union_state = true,
     .destroy = sink_destroy,
 };
+
+/*
+ * The rows a barrier found still buffered (exactly-once, held back by a lock): "JSNK", u32
+ * version, u64 rows, u64 bytes of text and the text, then in upsert mode per row its kind
+ * (u8) and per row and column the value's offset (i64, -1: NULL). Little-endian.
+ */
+#define JDBC_SINK_STATE_VERSION 1
+
+static void save_buffer(const jdbc_sink *sink, wr_buf *b)
+{
+    wr_buf_append(b, "JSNK", 4);
+    wr_buf_put_u32(b, JDBC_SINK_STATE_VERSION);
+    wr_buf_put_u64(b, (uint64_t)sink->nrows);
+    wr_buf_put_u64(b, (uint64_t)sink->text.len);
+    wr_buf_append(b, sink->text.data, sink->text.len);
+    if (!upsert_mode(sink)) return;
+    wr_buf_append(b, sink->kinds.v, (size_t)sink->kinds.n);
+    for (int64_t i = 0; i < sink->offs.n; i++) wr_buf_put_u64(b, (uint64_t)sink->offs.v[i]);
+}
+
+/* Appends the rows of one saved buffer to the buffer. */
+static int load_buffer(jdbc_sink *sink, const wr_buf *part, wr_error *err)
+{
+    wr_buf_reader r = wr_buf_reader_of(part->data, part->len);
+    const void *magic = wr_buf_take(&r, 4);
+    uint32_t version = wr_buf_get_u32(&r);
+    uint64_t rows = wr_buf_get_u64(&r), len = wr_buf_get_u64(&r);
+    int ncols = sink->spec->c.schema->ncols;
+    bool ok = !r.bad && memcmp(magic, "JSNK", 4) == 0 && version == JDBC_SINK_STATE_VERSION &&
+              len <= r.left;
+    bool upsert = upsert_mode(sink);
+    if (ok && upsert)
+        ok = (r.left - len) / 9 >= rows && rows * (uint64_t)(1 + 8 * ncols) == r.left - len;
+    if (!ok)
+        return wr_error_set(err, WR_ERR_IO, "%s: the checkpoint's buffered rows are malformed",
+                            sink->who);
+    size_t base = sink->text.len;
+    wr_buf_append(&sink->text, wr_buf_take(&r, len), len);
+    if (upsert) {
+        const uint8_t *kinds = wr_buf_take(&r, rows);
+        for (uint64_t i = 0; ok && i < rows; i++) {
+            ok = kinds[i] <= WR_KIND_DELETE;
+            WR_VEC_PUSH(&sink->kinds, kinds[i]);
+        }
+        for (uint64_t i = 0; ok && i < rows * (uint64_t)ncols; i++) {
+            int64_t off = (int64_t)wr_buf_get_u64(&r);
+            ok = off == -1 || (off >= 0 && (uint64_t)off < len);
+            WR_VEC_PUSH(&sink->offs, off == -1 ? -1 : (int64_t)base + off);
+        }
+    }
+    if (!ok || r.bad || r.left != 0)
+        return wr_error_set(err, WR_ERR_IO, "%s: the checkpoint's buffered rows are malformed",
+                            sink->who);
+    sink->nrows += (int64_t)rows;
+    return 0;
+}
+
+/*
+ * The rows the restored checkpoint held back: a subtask takes its own part; after a change
+ * of parallelism subtask 0 takes every old subtask's (the sink's rows of one key all came
+ * from one old subtask, in order).
+ */
+static int restore_buffer(jdbc_sink *sink, wr_error *err)
+{
+    const wr_restore *restore = sink->base.ctx->restore;
+    if (restore->rescaled && sink->base.ctx->subtask != 0) return 0;
+    for (int i = 0; i < restore->nparts; i++) {
+        if (restore->parts[i]->keygroup != -1) continue;
+        int rc = load_buffer(sink, &restore->parts[i]->data, err);
+        if (rc) return rc;
+    }
+    if (sink->nrows > 0 && sink->base.ctx->timer_at_ms == INT64_MAX)
+        sink->base.ctx->timer_at_ms = wr_clock_wall_ms();
+    return 0;
+}
 
 static wr_operator *sink_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
 {
@@ -1535,8 +1617,12 @@ static int sink_open(wr_operator *op, wr_error *err)
     if (rc == 0)
         rc = exec_sql(sink->conn, sink->spec->check_sql, &sink->spec->c, sink->who,
                       "SELECT (checking the table's columns)", err);
+    if (rc == 0 && sink->spec->exactly_once)
+        rc = exec_sql(sink->conn, "SET lock_timeout = '" JDBC_LOCK_TIMEOUT "'", &sink->spec->c,
+                      sink->who, "SET lock_timeout", err);
     if (rc == 0 && sink->spec->exactly_once) rc = connect_retrying(sink, &sink->ctl, err);
     if (rc == 0 && sink->spec->exactly_once) rc = resolve_prepared(sink, err);
+    if (rc == 0 && op->ctx->restore) rc = restore_buffer(sink, err);
     return rc;
 }
 
@@ -1678,6 +1764,12 @@ static int upsert_rows(jdbc_sink *sink, wr_error *err)
     return rc;
 }
 
+/* Whether err (from sql_error, which ends the message with the SQLSTATE) is a lock_timeout. */
+static bool lock_timed_out(const wr_error *err)
+{
+    return strstr(err->msg, "SQLSTATE 55P03") != NULL;
+}
+
 static void reset_buffer(jdbc_sink *sink)
 {
     wr_buf_reset(&sink->text);
@@ -1688,15 +1780,31 @@ static void reset_buffer(jdbc_sink *sink)
 
 /* Writes the buffer once: into the open transaction (exactly-once, begun when needed) or on its
  * own. */
-static int write_buffer(jdbc_sink *sink, wr_error *err)
+static int write_buffer(jdbc_sink *sink, bool *blocked, wr_error *err)
 {
     int rc = 0;
-    if (sink->spec->exactly_once && !sink->in_txn) {
+    *blocked = false;
+    if (!sink->spec->exactly_once)
+        return upsert_mode(sink) ? upsert_rows(sink, err) : copy_rows(sink, err);
+    if (!sink->in_txn) {
         rc = exec_sql(sink->conn, "BEGIN", &sink->spec->c, sink->who, "BEGIN", err);
         if (rc) return rc;
         sink->in_txn = true;
     }
-    return upsert_mode(sink) ? upsert_rows(sink, err) : copy_rows(sink, err);
+    /*
+     * A row this flush changes may be locked by the sink's own prepared transaction of a
+     * checkpoint that is not complete yet; waiting for it here would wait for ever (the
+     * commit comes on this thread). The connection's lock_timeout ends the wait; the flush
+     * is undone to its savepoint and its rows stay buffered for a later try.
+     */
+    rc = exec_sql(sink->conn, "SAVEPOINT weir_flush", &sink->spec->c, sink->who, "SAVEPOINT", err);
+    if (rc == 0) rc = upsert_mode(sink) ? upsert_rows(sink, err) : copy_rows(sink, err);
+    if (rc && lock_timed_out(err) && PQstatus(sink->conn) == CONNECTION_OK) {
+        rc = exec_sql(sink->conn, "ROLLBACK TO SAVEPOINT weir_flush", &sink->spec->c, sink->who,
+                      "ROLLBACK TO SAVEPOINT", err);
+        *blocked = rc == 0;
+    }
+    return rc;
 }
 
 /*
@@ -1710,11 +1818,23 @@ static int flush(jdbc_sink *sink, wr_error *err)
     const jdbc_sink_spec *spec = sink->spec;
     sink->base.ctx->timer_at_ms = INT64_MAX;
     if (sink->nrows == 0) return 0;
+    int64_t now = spec->exactly_once ? wr_clock_wall_ms() : 0;
+    if (now < sink->blocked_until_ms) {
+        sink->base.ctx->timer_at_ms = sink->blocked_until_ms;
+        return 0;
+    }
     for (int attempt = 0;; attempt++) {
         int rc = 0;
+        bool blocked = false;
         if (sink->conn == NULL && (sink->conn = jdbc_connect(&spec->c, sink->who, err)) == NULL)
             rc = err->code;
-        if (rc == 0) rc = write_buffer(sink, err);
+        if (rc == 0) rc = write_buffer(sink, &blocked, err);
+        if (blocked) {
+            /* Try again after the pending checkpoint had a chance to complete. */
+            sink->blocked_until_ms = now + JDBC_BLOCKED_RETRY_MS;
+            sink->base.ctx->timer_at_ms = sink->blocked_until_ms;
+            return 0;
+        }
         if (rc == 0) break;
         if (spec->exactly_once || !err->retriable || attempt >= spec->max_retries) {
             note_retries(err, attempt);
@@ -1806,8 +1926,12 @@ static int sink_on_time(wr_operator *op, int64_t now_ms, wr_error *err)
 static int sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
 {
     jdbc_sink *sink = (jdbc_sink *)op;
+    sink->blocked_until_ms = 0;
     int rc = flush(sink, err);
-    if (rc || !sink->spec->exactly_once || !sink->in_txn || sink->txn_rows == 0) return rc;
+    if (rc) return rc;
+    /* Rows a lock held back belong to this checkpoint's state, to be written later. */
+    if (sink->nrows > 0) save_buffer(sink, wr_snapshot_add(out, -1));
+    if (!sink->spec->exactly_once || !sink->in_txn || sink->txn_rows == 0) return 0;
     wr_buf *sql = &sink->sql;
     wr_buf_reset(sql);
     wr_buf_puts(sql, "PREPARE TRANSACTION ");
@@ -1857,9 +1981,19 @@ static int sink_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error *e
 static int sink_end_input(wr_operator *op, int input, wr_error *err)
 {
     jdbc_sink *sink = (jdbc_sink *)op;
+    sink->blocked_until_ms = 0;
     int rc = flush(sink, err);
     if (rc || !sink->spec->exactly_once) return rc;
     rc = commit_prepared(sink, -1, err);
+    if (rc == 0 && sink->nrows > 0) {
+        /* Held back by a lock of a prepared transaction, committed now. */
+        sink->blocked_until_ms = 0;
+        rc = flush(sink, err);
+        if (rc == 0 && sink->nrows > 0)
+            rc = wr_error_set(err, WR_ERR_RUNTIME,
+                              "%s: rows stay locked by another transaction at the end of input",
+                              sink->who);
+    }
     if (rc == 0 && sink->in_txn) {
         rc = exec_sql(sink->conn, "COMMIT", &sink->spec->c, sink->who, "COMMIT", err);
         if (rc == 0) sink->in_txn = false;

@@ -454,8 +454,8 @@ Test(jdbc_options, errors_name_the_option_where_it_was_written)
                "invalid value 'none' for option 'sink.delivery-guarantee'", VALUE_AT(2));
     plan_fails(s, (const char *[]){U, "table-name=t", "sink.max-retries=-2"}, 3, true,
                "invalid value '-2' for option 'sink.max-retries'", VALUE_AT(2));
-    plan_fails(s, (const char *[]){U, "table-name=t", "lookup.cache.max-rows=10"}, 3, false,
-               "unsupported option 'lookup.cache.max-rows' for connector 'jdbc'", KEY_AT(2));
+    plan_fails(s, (const char *[]){U, "table-name=t", "lookup.async=true"}, 3, false,
+               "unsupported option 'lookup.async' for connector 'jdbc'", KEY_AT(2));
     wr_schema_free(s);
     wr_type types[] = {wr_type_make(WR_TYPE_INTERVAL_DT, true)};
     s = schema_of("d", types);
@@ -1267,4 +1267,75 @@ Test(jdbc_lookup, the_cache_keeps_rows_until_they_expire_or_are_pushed_out, .ini
     plain.conf_free(plain.conf);
     cached.conf_free(cached.conf);
     legacy.conf_free(legacy.conf);
+}
+
+/*
+ * An upsert of a key whose row the sink's own prepared transaction (checkpoint not complete
+ * yet) has locked: the flush does not wait for ever (the commit comes on the same thread) but
+ * keeps the row buffered; a barrier puts it in the checkpoint's state; after the commit it is
+ * written; and a run restored from that checkpoint writes it too.
+ */
+Test(jdbc_exactly_once, rows_locked_by_a_pending_checkpoint_wait_in_the_state, .init = pg_up,
+     .fini = pg_down)
+{
+    q("CREATE TABLE t (id bigint PRIMARY KEY, v text)");
+    wr_schema *schema = id_v_schema(true);
+    wr_operator_spec spec;
+    plan_sink(&spec, schema, "t", (const char *[]){EXACTLY_ONCE, "sink.buffer-flush.max-rows=1"},
+              2);
+    sink_run r;
+    sink_start(&r, &spec, 0, 1, -1);
+    wr_batch *b = id_v_batch("+I 1 a;+I 2 b");
+    sink_push_ok(&r, b);
+    wr_batch_free(b);
+    sink_call(&r, "snapshot", 1); /* prepared, holding the rows' locks */
+    int64_t t0 = wr_clock_wall_ms();
+    b = id_v_batch("+U 1 a2;+I 3 c");
+    sink_push_ok(&r, b); /* blocked by checkpoint 1's lock: buffered, not waited for */
+    wr_batch_free(b);
+    cr_assert_lt(wr_clock_wall_ms() - t0, 5000);
+    wr_error err;
+    wr_error_init(&err);
+    wr_snapshot snap = {0};
+    cr_assert_eq(r.spec->ops->snapshot(r.op, 2, &snap, &err), 0, "%s", err.msg);
+    cr_assert_eq(snap.nparts, 1, "the held-back rows are the checkpoint's state");
+    cr_assert_eq(snap.parts[0].keygroup, -1);
+    q_expect("SELECT count(*) FROM t", "0;");
+    /* Checkpoint 1 completes: its rows become visible, and the held-back rows can go. */
+    sink_call(&r, "done", 1);
+    q_expect("SELECT id, v FROM t ORDER BY id", "1|a;2|b;");
+    sink_call(&r, "time", 0);
+    sink_stop(&r); /* dies before checkpoint 3: what the flush wrote is rolled back */
+    q_expect("SELECT id, v FROM t ORDER BY id", "1|a;2|b;");
+    /* Restored from checkpoint 2: its state holds the rows, which are written again. */
+    const wr_snapshot_part *parts[] = {&snap.parts[0]};
+    sink_run r2;
+    memset(&r2, 0, sizeof(r2));
+    r2.spec = &spec;
+    ctx_init(&r2.ctx, 0, 1, NULL);
+    r2.restore = (wr_restore){.checkpoint = 2, .parts = parts, .nparts = 1};
+    r2.ctx.restore = &r2.restore;
+    r2.op = spec.ops->create(spec.spec, &r2.ctx, &err);
+    cr_assert_not_null(r2.op, "%s", err.msg);
+    cr_assert_eq(spec.ops->open(r2.op, &err), 0, "%s", err.msg);
+    r2.ctx.restore = NULL;
+    sink_call(&r2, "end", 0);
+    q_expect("SELECT id, v FROM t ORDER BY id", "1|a2;2|b;3|c;");
+    q_expect("SELECT count(*) FROM pg_prepared_xacts", "0;");
+    sink_stop(&r2);
+    /* Bad state bytes are an error, not a crash. */
+    snap.parts[0].data.data[0] = 'X';
+    sink_run r3;
+    memset(&r3, 0, sizeof(r3));
+    r3.spec = &spec;
+    ctx_init(&r3.ctx, 0, 1, NULL);
+    r3.restore = (wr_restore){.checkpoint = 2, .parts = parts, .nparts = 1};
+    r3.ctx.restore = &r3.restore;
+    r3.op = spec.ops->create(spec.spec, &r3.ctx, &err);
+    cr_assert_neq(spec.ops->open(r3.op, &err), 0);
+    cr_assert(strstr(err.msg, "malformed") != NULL, "%s", err.msg);
+    sink_stop(&r3);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+    wr_schema_free(schema);
 }
