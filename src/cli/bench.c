@@ -7,7 +7,8 @@
  * task per subtask, once unchained so every batch crosses a channel between
  * threads. Reports wall time, CPU time of the process (getrusage), rows per
  * second, rows per CPU-second and peak RSS; medians over --runs runs per
- * parallelism. `weir bench window` is in bench_window.c.
+ * parallelism. `weir bench window` is in bench_window.c, `weir bench nexmark`
+ * in bench_nexmark.c.
  */
 #include "bench.h"
 #include "weir.h"
@@ -81,6 +82,8 @@ int wr_cli_bench(int argc, char **argv)
         return wr_cli_bench_checkpoint(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "sql") == 0) return wr_cli_bench_sql(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "state") == 0) return wr_cli_bench_state(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "nexmark") == 0)
+        return wr_cli_bench_nexmark(argc - 1, argv + 1);
     long long rows = 50000000;
     int runs = 3;
     bool json = false;
@@ -101,6 +104,7 @@ int wr_cli_bench(int argc, char **argv)
                    "       weir bench checkpoint [--help]   (checkpoints of large keyed state)\n"
                    "       weir bench state [--help]   (streaming state per key)\n"
                    "       weir bench sql FILE [--help]   (times the last statement of FILE)\n"
+                   "       weir bench nexmark [q...] [--help]   (the Nexmark queries)\n"
                    "\n"
                    "Runs datagen (BIGINT sequence, INT and DOUBLE random; unthrottled) -> filter\n"
                    "(v < 500, keeps half) -> blackhole at parallelism 1 and 2 (or P), chained\n"

@@ -14,6 +14,8 @@ int wr_cli_bench_checkpoint(int argc, char **argv);
 int wr_cli_bench_sql(int argc, char **argv);
 /* argv[0] is "state". */
 int wr_cli_bench_state(int argc, char **argv);
+/* argv[0] is "nexmark". */
+int wr_cli_bench_nexmark(int argc, char **argv);
 
 /* Measuring helpers shared by the benchmarks. */
 double wr_bench_now_s(void);     /* monotonic clock */
