@@ -988,6 +988,12 @@ int wr_planner_over_agg(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
               is->types[plan->sort_keys[0].col].attr != WR_ATTR_NONE;
     for (int i = 0; ok && i < plan->nover; i++)
         ok = plan->over[i].kind == WR_OVER_AGG && plan->over[i].upper == 0;
+    if (ok && !insert_only(plan->input))
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "an OVER window over updating input (the changelog of a GROUP BY, "
+                            "an outer join or a Top-N) is not supported in streaming mode yet; "
+                            "run the query with 'execution.runtime-mode' = 'batch' over bounded "
+                            "input");
     if (!ok)
         return wr_error_set(t->err, WR_ERR_VALIDATION,
                             "an OVER window over an unbounded or streaming input needs ORDER BY "
