@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 wr_cli_mode wr_cli_mode_of(const char *value)
 {
@@ -166,6 +168,18 @@ static void live_rows(const weir_result *r, int64_t from, int64_t to, void *arg)
 {
     wr_cli_live *live = arg;
     const char *mode = weir_session_get(live->session, "sql-client.execution.result-mode");
+    if (wr_cli_mode_of(mode) == WR_CLI_TABLE && live->tty) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (now - live->drawn_at_ms < 1000) return;
+        live->drawn_at_ms = now;
+        fputs("\033[H\033[2J", live->f); /* home, clear */
+        wr_cli_print_result(live->f, r, WR_CLI_TABLE, -1);
+        fputs("(running; Ctrl-C cancels)\n", live->f);
+        fflush(live->f);
+        return;
+    }
     if (wr_cli_mode_of(mode) != WR_CLI_CHANGELOG) return;
     int ncols = weir_result_columns(r);
     if (live->printed == 0 && from < to) {
@@ -187,6 +201,8 @@ void wr_cli_live_begin(wr_cli_live *live, FILE *f, weir_session *session)
     live->f = f;
     live->session = session;
     live->printed = 0;
+    live->tty = isatty(fileno(f));
+    live->drawn_at_ms = 0;
     weir_session_on_rows(session, live_rows, live);
 }
 

@@ -32,6 +32,9 @@ void wr_cli_print_result(FILE *f, const weir_result *result, wr_cli_mode mode, d
  * printed as the job produces them (an unbounded query shows its changes
  * until it is cancelled), each as `| op | values |` under a header line,
  * and the statement ends with wr_cli_live_footer instead of a table.
+ * Table mode on a terminal: the table as it stands (the changelog applied)
+ * is redrawn at most once a second while the query runs; the final table
+ * is printed as usual when it ends.
  * wr_cli_live_begin registers the printer with the session, which checks
  * the mode as rows come; `printed` counts the rows of the current
  * statement.
@@ -40,6 +43,8 @@ typedef struct wr_cli_live {
     FILE *f;
     weir_session *session;
     int64_t printed;
+    bool tty;            /* f is a terminal: table mode redraws the table as rows come */
+    int64_t drawn_at_ms; /* table mode: when it last drew */
 } wr_cli_live;
 void wr_cli_live_begin(wr_cli_live *live, FILE *f, weir_session *session);
 /* "N rows in set (..)" for the rows printed live; starts counting afresh. */

@@ -105,5 +105,11 @@ if command -v script >/dev/null 2>&1; then
     grep -qF '| 7 | x |' "$TMP/tty.txt" || { cat "$TMP/tty.txt"; fail "terminal: no result"; }
     grep -qF "[ERROR] line 1, column 8: unknown column 'oops'" "$TMP/tty.txt" || { cat "$TMP/tty.txt"; fail "terminal: no error"; }
     grep -q 'SELECT\\040\*\\040FROM\\040s;' "$TMP/history" || { cat "$TMP/history"; fail "terminal: history not saved"; }
+    # Table mode redraws an unbounded query's table while it runs.
+    sed "s/'changelog'/'table'/" "$TMP/live.sql" >"$TMP/tlive.sql"
+    timeout -s INT 4 script -qec "$WEIR sql -f $TMP/tlive.sql" /dev/null >"$TMP/tlive.out" 2>&1
+    tr -d '\r' <"$TMP/tlive.out" >"$TMP/tlive.txt"
+    grep -q '(running; Ctrl-C cancels)' "$TMP/tlive.txt" || { cat "$TMP/tlive.txt"; fail "terminal: table mode did not redraw"; }
+    grep -qE '^\| [123] \| +[0-9]+ \|$' "$TMP/tlive.txt" || { cat "$TMP/tlive.txt"; fail "terminal: no live table rows"; }
 fi
 exit 0
