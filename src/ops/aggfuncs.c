@@ -409,6 +409,13 @@ SUM_INT(i64, int64_t)
         const T *x = arg->data;                                                                    \
         FOR_VALUES(fsum_state, s->sum -= (double)x[r]; if (--s->n == 0) s->sum = 0);               \
         return 0;                                                                                  \
+    }                                                                                              \
+    /* A delta (wr_agg_acc_phase_delta) passes through n == 0 with a sum that still counts. */     \
+    static int sum_##SFX##_dretract(UPDATE_ARGS)                                                   \
+    {                                                                                              \
+        const T *x = arg->data;                                                                    \
+        FOR_VALUES(fsum_state, s->sum -= (double)x[r]; s->n--);                                    \
+        return 0;                                                                                  \
     }
 
 SUM_FLOAT(f32, float)
@@ -613,6 +620,12 @@ static void davg_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t 
         FOR_VALUES(var_state, double x = (double)xs[r]; s->sum -= x; s->sumsq -= x * x;            \
                    if (--s->n == 0) s->sum = s->sumsq = 0);                                        \
         return 0;                                                                                  \
+    }                                                                                              \
+    static int var_##SFX##_dretract(UPDATE_ARGS)                                                   \
+    {                                                                                              \
+        const T *xs = arg->data;                                                                   \
+        FOR_VALUES(var_state, double x = (double)xs[r]; s->sum -= x; s->sumsq -= x * x; s->n--);   \
+        return 0;                                                                                  \
     }
 
 VAR(i8, int8_t)
@@ -638,6 +651,15 @@ static int var_dec_retract(UPDATE_ARGS)
     int scale = acc->arg.scale;
     FOR_VALUES(var_state, double x = wr_decimal_to_double(xs[r], scale); s->sum -= x;
                s->sumsq -= x * x; if (--s->n == 0) s->sum = s->sumsq = 0);
+    return 0;
+}
+
+static int var_dec_dretract(UPDATE_ARGS)
+{
+    const wr_int128 *xs = arg->data;
+    int scale = acc->arg.scale;
+    FOR_VALUES(var_state, double x = wr_decimal_to_double(xs[r], scale); s->sum -= x;
+               s->sumsq -= x * x; s->n--);
     return 0;
 }
 
@@ -1232,6 +1254,10 @@ static const wr_agg_update_fn sum_retract[PHYS_COUNT] = {
     [WR_PHYS_I32] = sum_i32_retract, [WR_PHYS_I64] = sum_i64_retract,
     [WR_PHYS_F32] = sum_f32_retract, [WR_PHYS_F64] = sum_f64_retract,
 };
+static const wr_agg_update_fn sum_dretract[PHYS_COUNT] = {
+    [WR_PHYS_F32] = sum_f32_dretract,
+    [WR_PHYS_F64] = sum_f64_dretract,
+};
 static const wr_agg_update_fn var_update[PHYS_COUNT] = {
     [WR_PHYS_I8] = var_i8_update,   [WR_PHYS_I16] = var_i16_update, [WR_PHYS_I32] = var_i32_update,
     [WR_PHYS_I64] = var_i64_update, [WR_PHYS_F32] = var_f32_update, [WR_PHYS_F64] = var_f64_update,
@@ -1240,6 +1266,11 @@ static const wr_agg_update_fn var_retract[PHYS_COUNT] = {
     [WR_PHYS_I8] = var_i8_retract,   [WR_PHYS_I16] = var_i16_retract,
     [WR_PHYS_I32] = var_i32_retract, [WR_PHYS_I64] = var_i64_retract,
     [WR_PHYS_F32] = var_f32_retract, [WR_PHYS_F64] = var_f64_retract,
+};
+static const wr_agg_update_fn var_dretract[PHYS_COUNT] = {
+    [WR_PHYS_I8] = var_i8_dretract,   [WR_PHYS_I16] = var_i16_dretract,
+    [WR_PHYS_I32] = var_i32_dretract, [WR_PHYS_I64] = var_i64_dretract,
+    [WR_PHYS_F32] = var_f32_dretract, [WR_PHYS_F64] = var_f64_dretract,
 };
 static const wr_agg_update_fn min_update[PHYS_COUNT] = {
     [WR_PHYS_BOOL] = min_bool_update, [WR_PHYS_I8] = min_i8_update,
@@ -1844,6 +1875,38 @@ bool wr_agg_acc_phase(wr_agg_acc *acc)
     } else {
         return false;
     }
+    return true;
+}
+
+bool wr_agg_acc_phase_delta(wr_agg_acc *acc)
+{
+    switch (acc->kind) {
+    case WR_AGG_COUNT_STAR:
+    case WR_AGG_COUNT:
+    case WR_AGG_SUM:
+    case WR_AGG_SUM0:
+    case WR_AGG_AVG:
+    case WR_AGG_STDDEV_POP:
+    case WR_AGG_STDDEV_SAMP:
+    case WR_AGG_VAR_POP:
+    case WR_AGG_VAR_SAMP:
+        break;
+    default: /* MIN, MAX, BOOL_AND/OR: a partial result cannot say what left */
+        return false;
+    }
+    if (acc->retract == NULL || !wr_agg_acc_phase(acc)) return false;
+    /* SUM's lone partial sum is NULL over no values; a delta needs its count beside it. */
+    if (acc->npartial == 1 && (acc->partial == isum_partial || acc->partial == fsum_partial)) {
+        acc->partial_types[0].nullable = false;
+        acc->partial_types[1] = wr_type_make(WR_TYPE_BIGINT, false);
+        acc->npartial = 2;
+    }
+    /* The retractions that restart an emptied state from exact zeros would lose a delta. */
+    for (int p = 0; p < PHYS_COUNT; p++) {
+        if (sum_dretract[p] && acc->retract == sum_retract[p]) acc->retract = sum_dretract[p];
+        if (var_dretract[p] && acc->retract == var_retract[p]) acc->retract = var_dretract[p];
+    }
+    if (acc->retract == var_dec_retract) acc->retract = var_dec_dretract;
     return true;
 }
 

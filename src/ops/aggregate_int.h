@@ -148,6 +148,19 @@ bool wr_agg_can_retract(wr_agg_kind kind);
 bool wr_agg_acc_phase(wr_agg_acc *acc);
 
 /*
+ * wr_agg_acc_phase for the local phase of a streaming aggregation over an
+ * updating input, whose states are deltas: rows accumulated minus rows
+ * retracted since the last flush, so counts may be 0 or negative while sums
+ * are not. Retractions then never restart a state from zero, and SUM's (and
+ * $SUM0's) intermediate columns are its sum and count, NOT NULL (the layout
+ * of AVG's), instead of the sum alone. Returns false for the calls whose
+ * intermediate columns cannot carry retractions: every call but COUNT,
+ * COUNT(*), SUM, $SUM0, AVG, STDDEV and VAR, and those wr_agg_acc_phase
+ * refuses. The global phase absorbs such deltas with the same accumulator.
+ */
+bool wr_agg_acc_phase_delta(wr_agg_acc *acc);
+
+/*
  * Checkpoints: appends the state at `state` (the accumulator itself, offset
  * applied) to out, including the bytes it keeps in the heap, and reads one
  * back into `state` (copying kept bytes into heap). A state written by an

@@ -25,6 +25,11 @@
  * of values with counts: entries of one table per call, chained per group in
  * a doubly linked list so that a group's values can be scanned (MIN/MAX after
  * its extreme left) and freed (the group ended).
+ *
+ * The two phases are this operator in another mode (ga_mode): the local one
+ * skips previous results and state, emits partials and empties its table on
+ * every flush; the global one keys by the first input columns and absorbs
+ * partial rows where the one-phase operator folds input rows.
  */
 #include "group_agg.h"
 #include "aggregate_int.h"
@@ -49,7 +54,14 @@
 #define SNAP_MAGIC "WRGA"
 #define SNAP_VERSION 1
 
+/*
+ * What the operator reads and emits: input rows and results (one phase),
+ * input rows and partial rows (local), partial rows and results (global).
+ */
+typedef enum ga_mode { GA_ONE, GA_LOCAL, GA_GLOBAL } ga_mode;
+
 typedef struct ga_spec {
+    ga_mode mode;
     wr_type *in_types;
     int nin;
     int *groups;
@@ -126,6 +138,9 @@ typedef struct pend {
 typedef struct ga_op {
     wr_operator base;
     const ga_spec *spec;
+    const int *kcols; /* the group columns of the actual input */
+    int *kident;      /* global: 0..ngroups-1, which kcols points at */
+    int npart;        /* local and global: the partial columns of all calls */
     wr_agg_acc *accs;
     vset *sets; /* per call */
     wr_type *res_types, *out_types;
@@ -184,11 +199,12 @@ static void *copy_array(const void *src, int n, size_t size)
     return dst;
 }
 
-wr_operator_spec wr_group_agg_spec(const wr_type *in_types, int nin, const int *groups, int ngroups,
-                                   const wr_agg_call *aggs, int naggs,
-                                   const wr_group_agg_opts *opts)
+static wr_operator_spec make_spec(ga_mode mode, const wr_operator_ops *ops, const wr_type *in_types,
+                                  int nin, const int *groups, int ngroups, const wr_agg_call *aggs,
+                                  int naggs, const wr_group_agg_opts *opts)
 {
     ga_spec *spec = wr_calloc(1, sizeof(*spec));
+    spec->mode = mode;
     spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
     spec->groups = copy_array(groups, ngroups, sizeof(*groups));
@@ -199,8 +215,76 @@ wr_operator_spec wr_group_agg_spec(const wr_type *in_types, int nin, const int *
         spec->opts = *opts;
     else
         spec->opts.emit_update_before = true;
-    wr_operator_spec out = {&wr_group_agg_ops, spec, spec_free, -1, false};
+    /* The local phase keeps nothing between flushes, so nothing can expire. */
+    if (mode == GA_LOCAL) spec->opts.state_ttl_ms = 0;
+    wr_operator_spec out = {ops, spec, spec_free, -1, false};
     return out;
+}
+
+wr_operator_spec wr_group_agg_spec(const wr_type *in_types, int nin, const int *groups, int ngroups,
+                                   const wr_agg_call *aggs, int naggs,
+                                   const wr_group_agg_opts *opts)
+{
+    return make_spec(GA_ONE, &wr_group_agg_ops, in_types, nin, groups, ngroups, aggs, naggs, opts);
+}
+
+wr_operator_spec wr_group_agg_local_spec(const wr_type *in_types, int nin, const int *groups,
+                                         int ngroups, const wr_agg_call *aggs, int naggs,
+                                         const wr_group_agg_opts *opts)
+{
+    return make_spec(GA_LOCAL, &wr_group_agg_local_ops, in_types, nin, groups, ngroups, aggs, naggs,
+                     opts);
+}
+
+wr_operator_spec wr_group_agg_global_spec(const wr_type *in_types, int nin, const int *groups,
+                                          int ngroups, const wr_agg_call *aggs, int naggs,
+                                          const wr_group_agg_opts *opts)
+{
+    return make_spec(GA_GLOBAL, &wr_group_agg_global_ops, in_types, nin, groups, ngroups, aggs,
+                     naggs, opts);
+}
+
+/* Prepares an initialised accumulator for either phase; false when it cannot run in two. */
+static bool phase_of(wr_agg_acc *acc, bool input_insert_only)
+{
+    if (acc->distinct) return false;
+    return input_insert_only ? wr_agg_acc_phase(acc) : wr_agg_acc_phase_delta(acc);
+}
+
+bool wr_group_agg_two_phase_ok(const wr_type *in_types, int nin, const wr_agg_call *aggs, int naggs,
+                               bool input_insert_only)
+{
+    for (int c = 0; c < naggs; c++) {
+        wr_agg_acc acc;
+        wr_error err;
+        wr_error_init(&err);
+        if (wr_agg_acc_init(&acc, &aggs[c], in_types, nin, &err) ||
+            !phase_of(&acc, input_insert_only))
+            return false;
+    }
+    return true;
+}
+
+int wr_group_agg_local_types(const wr_type *in_types, int nin, const int *groups, int ngroups,
+                             const wr_agg_call *aggs, int naggs, bool input_insert_only,
+                             wr_type *out)
+{
+    int n = 0;
+    for (int k = 0; k < ngroups; k++) {
+        if (groups[k] < 0 || groups[k] >= nin) return -1;
+        out[n++] = in_types[groups[k]];
+    }
+    for (int c = 0; c < naggs; c++) {
+        wr_agg_acc acc;
+        wr_error err;
+        wr_error_init(&err);
+        if (wr_agg_acc_init(&acc, &aggs[c], in_types, nin, &err) ||
+            !phase_of(&acc, input_insert_only))
+            return -1;
+        n += wr_agg_phase_types(&acc, 1, out + n);
+    }
+    out[n++] = wr_type_make(WR_TYPE_BIGINT, false);
+    return n;
 }
 
 /* ---- tables of ids ------------------------------------------------------------ */
@@ -743,14 +827,13 @@ static void encode_keys(ga_op *op, const wr_batch *in, const uint32_t *rows, int
     if (!op->fixed_keys) {
         for (int i = 0; i < n; i++) {
             op->koff[i] = (uint32_t)op->keys.len;
-            wr_row_encode(in, (int)rows[i], spec->groups, spec->ngroups, &op->keys);
+            wr_row_encode(in, (int)rows[i], op->kcols, spec->ngroups, &op->keys);
         }
         op->koff[n] = (uint32_t)op->keys.len;
         return;
     }
     size_t nflag = ((size_t)spec->ngroups + 7) / 8, most = nflag;
-    for (int k = 0; k < spec->ngroups; k++)
-        most += wr_type_width(in->cols[spec->groups[k]].type.id);
+    for (int k = 0; k < spec->ngroups; k++) most += wr_type_width(in->cols[op->kcols[k]].type.id);
     uint8_t *base = (uint8_t *)wr_buf_reserve(&op->keys, most * (size_t)n), *p = base;
     for (int i = 0; i < n; i++) {
         uint32_t r = rows[i];
@@ -759,7 +842,7 @@ static void encode_keys(ga_op *op, const wr_batch *in, const uint32_t *rows, int
         memset(flags, 0, nflag);
         p += nflag;
         for (int k = 0; k < spec->ngroups; k++) {
-            const wr_vector *v = &in->cols[spec->groups[k]];
+            const wr_vector *v = &in->cols[op->kcols[k]];
             if (wr_vector_is_null(v, (int)r)) {
                 flags[k >> 3] |= (uint8_t)(1 << (k & 7));
                 continue;
@@ -791,16 +874,48 @@ static void encode_keys(ga_op *op, const wr_batch *in, const uint32_t *rows, int
     op->keys.len = (size_t)(p - base);
 }
 
+/*
+ * The global phase's input: the local phase's rows, +I only, with the group
+ * columns, the partial columns and a NOT NULL BIGINT row count delta.
+ */
+static int check_partial_rows(const ga_op *op, const wr_batch *in, const uint32_t *rows, int n,
+                              wr_error *err)
+{
+    int ncols = op->spec->ngroups + op->npart + 1;
+    if (in->ncols != ncols || in->cols[ncols - 1].type.id != WR_TYPE_BIGINT)
+        return wr_error_set(err, WR_ERR_INTERNAL,
+                            "global group aggregation expects the local phase's rows of %d "
+                            "columns ending in a BIGINT row count, got %d columns",
+                            ncols, in->ncols);
+    const wr_vector *cnt = &in->cols[ncols - 1];
+    for (int i = 0; i < n; i++) {
+        if (wr_batch_kind(in, (int)rows[i]) != WR_KIND_INSERT)
+            return wr_error_set(err, WR_ERR_INTERNAL,
+                                "global group aggregation got a %s row; the local phase emits +I",
+                                wr_change_kind_short(wr_batch_kind(in, (int)rows[i])));
+        if (wr_vector_is_null(cnt, (int)rows[i]))
+            return wr_error_set(err, WR_ERR_INTERNAL,
+                                "global group aggregation got a NULL row count");
+    }
+    return 0;
+}
+
 static int ga_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
 {
     ga_op *op = (ga_op *)base;
     const ga_spec *spec = op->spec;
     const wr_group_agg_opts *o = &spec->opts;
+    ga_mode mode = spec->mode;
     int n = wr_batch_rows(in);
     if (n == 0) return 0;
     ensure_scratch(op, in->count);
     const uint32_t *rows = in->sel ? in->sel : op->ident;
-    if (o->input_insert_only && in->kinds) {
+    const int64_t *delta = NULL; /* global: each row's count delta */
+    if (mode == GA_GLOBAL) {
+        int rc = check_partial_rows(op, in, rows, n, err);
+        if (rc) return rc;
+        delta = in->cols[in->ncols - 1].data;
+    } else if (o->input_insert_only && in->kinds) {
         for (int i = 0; i < n; i++) {
             wr_change_kind kind = (wr_change_kind)in->kinds[rows[i]];
             if (kind == WR_KIND_UPDATE_BEFORE || kind == WR_KIND_DELETE)
@@ -826,7 +941,11 @@ static int ga_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
     for (int i = 0; i < n; i++) {
         uint32_t r = rows[i], len = op->koff[i + 1] - op->koff[i];
         wr_change_kind kind = wr_batch_kind(in, (int)r);
-        bool accumulate = kind == WR_KIND_INSERT || kind == WR_KIND_UPDATE_AFTER;
+        int64_t d = delta                                                    ? delta[r]
+                    : kind == WR_KIND_INSERT || kind == WR_KIND_UPDATE_AFTER ? 1
+                                                                             : -1;
+        /* A partial row starts a group only when it adds rows: as a retraction, it cannot. */
+        bool accumulate = d > 0;
         const uint8_t *key = kd + op->koff[i];
         uint32_t g = find_group(op, op->hash[i], key, len);
         if (g != NONE && op->g[g].pend == 0 && expired(op, &op->g[g], now)) {
@@ -835,7 +954,8 @@ static int ga_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
         }
         bool fresh = g == NONE;
         if (fresh) {
-            if (!accumulate) continue; /* nothing to retract from: Flink ignores it too */
+            /* Nothing to retract from: Flink ignores it too. The local phase keeps a delta. */
+            if (!accumulate && mode != GA_LOCAL) continue;
             g = new_group(op, op->hash[i], key, len, now);
         }
         grp *rec = &op->g[g];
@@ -843,10 +963,14 @@ static int ga_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
             pend p = {g, -1};
             op->pending.v[op->pending.n++] = p;
             rec->pend = (uint32_t)op->pending.n;
-            if (!fresh) keep[nkeep++] = rec->pend - 1;
+            if (!fresh && mode != GA_LOCAL) keep[nkeep++] = rec->pend - 1;
         }
         rec->access_ms = now;
-        if (accumulate) {
+        if (mode == GA_GLOBAL) { /* every partial row is merged in, whatever its sign */
+            rec->count += d;
+            op->arows[na] = r;
+            op->agroups[na++] = g;
+        } else if (accumulate) {
             rec->count++;
             op->arows[na] = r;
             op->agroups[na++] = g;
@@ -857,7 +981,11 @@ static int ga_process(wr_operator *base, int input, wr_batch *in, wr_error *err)
         }
     }
     int rc = keep_previous(op, keep, nkeep, err);
-    if (rc == 0) rc = fold_calls(op, in, na, nr, err);
+    if (rc == 0 && mode == GA_GLOBAL)
+        rc = wr_agg_phase_absorb(op->accs, spec->naggs, &op->st, in, spec->ngroups, op->arows,
+                                 op->agroups, na, err);
+    else if (rc == 0)
+        rc = fold_calls(op, in, na, nr, err);
     if (rc) return rc;
     op->buffered += n;
     if (!o->mini_batch || op->buffered >= o->mini_batch_size) return flush(op, err);
@@ -996,11 +1124,72 @@ static int flush_chunk(ga_op *op, const pend *P, int m, wr_error *err)
     return 0;
 }
 
+/*
+ * The local phase forgets everything after a flush: the groups, their keys
+ * and the strings their accumulators kept. Emptying the table wholesale keeps
+ * group numbers equal to their order in the pending list.
+ */
+static void local_reset(ga_op *op)
+{
+    for (uint32_t g = 0; g < op->ng; g++)
+        if (op->g[g].klen > KEY_INLINE) wr_free(op->g[g].key.p);
+    op->ng = op->live = 0;
+    op->freeg.n = 0;
+    op->pending.n = 0;
+    if (op->tab.n) memset(op->tab.slots, 0, ((size_t)op->tab.mask + 1) * sizeof(uint64_t));
+    op->tab.n = 0;
+    wr_arena_reset(&op->heap);
+}
+
+/*
+ * The local phase's flush: one +I row per group of the bundle, the group
+ * columns, the partial columns of every call and the row count delta. Groups
+ * were numbered 0.. in the order they came (local_reset), so the partials of
+ * a run of groups are written straight from their state rows.
+ */
+static int local_flush(ga_op *op, wr_error *err)
+{
+    const ga_spec *spec = op->spec;
+    wr_batch *out = op->out;
+    int rc = 0;
+    for (int first = 0; rc == 0 && first < op->pending.n; first += WR_BATCH_CAPACITY) {
+        if (wr_op_cancelled(op->base.ctx)) {
+            rc = wr_error_set(err, WR_ERR_CANCELLED, "job cancelled");
+            break;
+        }
+        int m = WR_MIN(WR_BATCH_CAPACITY, op->pending.n - first);
+        wr_batch_reset(op->kb);
+        wr_batch_reset(out);
+        for (int j = 0; j < m && rc == 0; j++) {
+            const grp *r = &op->g[first + j];
+            assert(op->pending.v[first + j].group == (uint32_t)(first + j));
+            /* Keys were encoded here from the input: decoding cannot fail. */
+            int used = wr_row_decode_append(op->kb, key_of(r), r->klen, err);
+            if (used < 0) rc = used;
+            ((int64_t *)out->cols[op->nout - 1].data)[j] = r->count;
+        }
+        if (rc) break;
+        for (int k = 0; k < spec->ngroups; k++) {
+            const wr_vector *v = &op->kb->cols[k];
+            size_t w = wr_value_kind_width(wr_value_kind_of(v->type.id));
+            wr_gather_slots(v->data, v->validity, w, op->ident, m, out, k);
+        }
+        wr_agg_phase_partial(op->accs, spec->naggs, &op->st, (uint32_t)first, m, out,
+                             spec->ngroups);
+        out->count = m;
+        rc = wr_op_emit(op->base.ctx, out, err);
+    }
+    wr_batch_reset(out);
+    local_reset(op);
+    return rc;
+}
+
 /* Emits the changes of every group touched since the last flush. */
 static int flush(ga_op *op, wr_error *err)
 {
     op->base.ctx->timer_at_ms = INT64_MAX;
     op->buffered = 0;
+    if (op->spec->mode == GA_LOCAL) return local_flush(op, err);
     int rc = 0;
     for (int first = 0; rc == 0 && first < op->pending.n; first += CHUNK) {
         if (wr_op_cancelled(op->base.ctx)) {
@@ -1090,7 +1279,7 @@ static int ga_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, 
     ga_op *op = (ga_op *)base;
     /* Rows folded before the barrier emit before it (Flink finishes its bundle too). */
     int rc = flush(op, err);
-    if (rc) return rc;
+    if (rc || op->spec->mode == GA_LOCAL) return rc; /* the local phase has no state */
     int maxp = base->ctx->max_parallelism;
     if (op->spec->opts.state_ttl_ms > 0) sweep(op, now_ms(op));
     uint32_t *count = wr_calloc((size_t)maxp, sizeof(uint32_t));
@@ -1226,6 +1415,7 @@ static void ga_destroy(wr_operator *base)
     wr_free(op->res_types);
     wr_free(op->out_types);
     wr_free(op->key_width);
+    wr_free(op->kident);
     wr_free(op->g);
     wr_free(op->st.rows);
     WR_VEC_FREE(&op->freeg);
@@ -1256,6 +1446,21 @@ static int init_call(ga_op *op, int c, wr_error *err)
     wr_agg_acc *acc = &op->accs[c];
     int rc = wr_agg_acc_init(acc, &spec->aggs[c], spec->in_types, spec->nin, err);
     if (rc) return rc;
+    if (spec->mode != GA_ONE) {
+        /* Both phases fold states through partials: no multisets, no DISTINCT values. */
+        if (phase_of(acc, spec->opts.input_insert_only)) {
+            op->npart += acc->npartial;
+            return 0;
+        }
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "%s cannot run as a local and a global streaming aggregation%s",
+                            wr_agg_call_name(&spec->aggs[c]),
+                            acc->distinct ? ": each group's values must meet in one place"
+                            : spec->opts.input_insert_only
+                                ? ": its partial results cannot be merged"
+                                : " over an updating input: its partial results cannot carry "
+                                  "retractions");
+    }
     bool minmax = acc->kind == WR_AGG_MIN || acc->kind == WR_AGG_MAX;
     bool updating = !spec->opts.input_insert_only;
     if (updating && !minmax && (acc->retract == NULL || !wr_agg_can_retract(acc->kind)))
@@ -1285,6 +1490,7 @@ static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->base.ops = &wr_group_agg_ops;
     op->base.ctx = ctx;
     op->spec = spec;
+    op->kcols = spec->groups;
     ctx->timer_at_ms = INT64_MAX;
     wr_arena_init(&op->heap, 64 << 10);
     wr_arena_init(&op->tmp, 16 << 10);
@@ -1339,18 +1545,36 @@ static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     }
     op->st.stride = (off + align - 1) & ~(align - 1);
 
+    if (spec->mode == GA_GLOBAL) { /* the local phase's rows begin with the group columns */
+        op->kident = wr_malloc(sizeof(int) * (size_t)WR_MAX(spec->ngroups, 1));
+        for (int k = 0; k < spec->ngroups; k++) op->kident[k] = k;
+        op->kcols = op->kident;
+    }
+    /* The result columns, also for the local phase (its key batch takes their group types). */
     op->out_types = wr_malloc(sizeof(wr_type) * (size_t)WR_MAX(nout, 1));
     wr_agg_output_types(spec->in_types, spec->groups, spec->ngroups, spec->aggs, naggs,
                         op->out_types);
-    op->nout = nout;
     op->res_types = wr_malloc(sizeof(wr_type) * (size_t)WR_MAX(naggs, 1));
     for (int c = 0; c < naggs; c++) op->res_types[c] = op->out_types[spec->ngroups + c];
+    if (spec->mode == GA_LOCAL) {
+        nout = spec->ngroups + op->npart + 1;
+        op->out_types = wr_realloc(op->out_types, sizeof(wr_type) * (size_t)nout);
+        int n = spec->ngroups;
+        for (int c = 0; c < naggs; c++) n += wr_agg_phase_types(&op->accs[c], 1, op->out_types + n);
+        op->out_types[n] = wr_type_make(WR_TYPE_BIGINT, false);
+        ensure_scratch(op, WR_BATCH_CAPACITY);
+        if (ctx->restore && ctx->restore->nparts) {
+            wr_error_set(err, WR_ERR_IO, "the local group aggregation has no state to restore");
+            goto fail;
+        }
+    }
+    op->nout = nout;
     wr_colstore_init(&op->prev, op->res_types, naggs);
     op->prev_ready = true;
     op->fin = wr_batch_new(op->res_types, naggs, CHUNK);
     op->pb = wr_batch_new(op->res_types, naggs, CHUNK);
     op->cb = wr_batch_new(op->res_types, naggs, CHUNK);
-    op->kb = wr_batch_new(op->out_types, spec->ngroups, CHUNK);
+    op->kb = wr_batch_new(op->out_types, spec->ngroups, WR_BATCH_CAPACITY);
     op->out = wr_batch_new(op->out_types, nout, WR_BATCH_CAPACITY);
     reserve_groups(op, 0);
 
@@ -1364,13 +1588,13 @@ fail:
     return NULL;
 }
 
-const wr_operator_ops wr_group_agg_ops = {
-    .kind = "group_agg",
-    .create = ga_create,
-    .process = ga_process,
-    .end_input = ga_end_input,
-    .watermark = ga_watermark,
-    .on_time = ga_on_time,
-    .snapshot = ga_snapshot,
-    .destroy = ga_destroy,
-};
+#define GA_OPS(KIND)                                                                               \
+    {                                                                                              \
+        .kind = KIND, .create = ga_create, .process = ga_process, .end_input = ga_end_input,       \
+        .watermark = ga_watermark, .on_time = ga_on_time, .snapshot = ga_snapshot,                 \
+        .destroy = ga_destroy,                                                                     \
+    }
+
+const wr_operator_ops wr_group_agg_ops = GA_OPS("group_agg");
+const wr_operator_ops wr_group_agg_local_ops = GA_OPS("group_agg_local");
+const wr_operator_ops wr_group_agg_global_ops = GA_OPS("group_agg_global");

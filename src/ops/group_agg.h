@@ -98,6 +98,78 @@ wr_operator_spec wr_group_agg_spec(const wr_type *in_types, int nin, const int *
                                    const wr_agg_call *aggs, int naggs,
                                    const wr_group_agg_opts *opts);
 
+/*
+ * Two phases (table.optimizer.agg-phase-strategy TWO_PHASE with mini-batch
+ * on; Flink's MiniBatchLocalGroupAggFunction and
+ * MiniBatchGlobalGroupAggFunction), for skewed keys: a local phase chained to
+ * the input folds each mini-batch per group before the exchange, so a hot key
+ * sends one row per bundle instead of one per change.
+ *
+ * The local phase (wr_group_agg_local_spec) has no keyed state and nothing to
+ * checkpoint: +I/+U rows accumulate and -U/-D rows retract into fresh
+ * accumulators per group, which it emits and then forgets on every flush
+ * (mini-batch size or latency reached, a watermark, a snapshot, end of input;
+ * after every batch without mini-batch). Per touched group it emits one +I
+ * row: the group columns, the partial columns of each call
+ * (wr_group_agg_local_types), then a BIGINT NOT NULL row count delta (rows
+ * accumulated minus rows retracted). Over an insert-only input the partial
+ * columns are exactly the batch local phase's (wr_agg_partial_types). Over an
+ * updating input they are deltas (wr_agg_acc_phase_delta): counts may be 0 or
+ * negative, and SUM/$SUM0 carry their count beside the sum (two columns, as
+ * AVG), since a lone sum cannot tell "no values" from a zero sum.
+ *
+ * The global phase (wr_group_agg_global_spec) is this operator keyed by the
+ * group columns (the first columns of its input), merging partial rows into
+ * the accumulators instead of folding input rows, and adding the deltas to the
+ * row count; it emits and checkpoints exactly as the one-phase operator
+ * (same snapshot format, TTL and mini-batch). A partial row of a group without
+ * state starts it only when its delta is positive. Both phases take the
+ * ORIGINAL input's types, group columns, calls and options.
+ *
+ * Differences from one phase: float sums are summed in another order (and a
+ * global state emptied by merging keeps its rounding residue instead of
+ * restarting from an exact 0), so float results may differ in the last bits;
+ * between two flushes of every local instance, the global's changelog may
+ * take other (equally valid) intermediate steps, e.g. a group deleted and
+ * inserted again when one instance's retraction arrives before another's
+ * insertion.
+ */
+
+/*
+ * Whether the calls may run in two phases: each mergeable (wr_agg_mergeable),
+ * none DISTINCT, and over an updating input (input_insert_only false) only
+ * COUNT, COUNT(*), SUM, $SUM0, AVG, STDDEV and VAR, whose partials carry
+ * retractions; MIN, MAX, BOOL_AND/OR and user functions only over an
+ * insert-only input.
+ */
+bool wr_group_agg_two_phase_ok(const wr_type *in_types, int nin, const wr_agg_call *aggs, int naggs,
+                               bool input_insert_only);
+
+/*
+ * The local phase's output types (see above) into out, room for
+ * ngroups + WR_AGG_PARTIAL_MAX * naggs + 1; returns how many, or -1 when
+ * wr_group_agg_two_phase_ok says no (or a group column is out of range).
+ */
+int wr_group_agg_local_types(const wr_type *in_types, int nin, const int *groups, int ngroups,
+                             const wr_agg_call *aggs, int naggs, bool input_insert_only,
+                             wr_type *out);
+
+/*
+ * The two phases' specs; the arguments are those of wr_group_agg_spec for the
+ * same aggregation (the original input). Calls that cannot run in two phases
+ * (wr_group_agg_two_phase_ok) make create() fail with WR_ERR_VALIDATION. The
+ * local phase ignores state_ttl_ms and emit_update_before; it fails to create
+ * when asked to restore state.
+ */
+wr_operator_spec wr_group_agg_local_spec(const wr_type *in_types, int nin, const int *groups,
+                                         int ngroups, const wr_agg_call *aggs, int naggs,
+                                         const wr_group_agg_opts *opts);
+wr_operator_spec wr_group_agg_global_spec(const wr_type *in_types, int nin, const int *groups,
+                                          int ngroups, const wr_agg_call *aggs, int naggs,
+                                          const wr_group_agg_opts *opts);
+
 extern const wr_operator_ops wr_group_agg_ops;
+extern const wr_operator_ops wr_group_agg_local_ops;
+extern const wr_operator_ops wr_group_agg_global_ops;
 
 #endif

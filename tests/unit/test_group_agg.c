@@ -860,3 +860,453 @@ Test(group_agg, restore_kept_strings_and_lists)
     saved_fini(&sv);
     wr_operator_spec_fini(&spec);
 }
+
+/* ---- two phases (local -> global) ----------------------------------------------- */
+
+static wr_group_agg_opts two_phase_opts(bool insert_only)
+{
+    wr_group_agg_opts o = {.emit_update_before = true,
+                           .mini_batch = true,
+                           .mini_batch_latency_ms = 1000000,
+                           .mini_batch_size = 1000000,
+                           .input_insert_only = insert_only,
+                           .clock = fake_clock};
+    return o;
+}
+
+/* The global phase's options in these tests: results after every batch, to check them. */
+static wr_group_agg_opts global_opts(bool insert_only)
+{
+    wr_group_agg_opts o = {.emit_update_before = true, .input_insert_only = insert_only};
+    return o;
+}
+
+/* Feeds every batch `from` emitted (its watermarks aside) into `to`, then forgets them. */
+static void pipe_to(run *from, run *to)
+{
+    for (int b = 0; b < from->cap.nbatches; b++) {
+        int rc = to->op->ops->process(to->op, 0, from->cap.batches[b], &to->err);
+        cr_assert_eq(rc, 0, "global: %s", to->err.msg);
+    }
+    capture_fini(&from->cap);
+    capture_init(&from->cap);
+    from->cap.base.mark = mark_out;
+}
+
+/* Flushes a local instance (a watermark does, as would a barrier or the size limit). */
+static void flush_local(run *r)
+{
+    cr_assert_eq(r->op->ops->watermark(r->op, 1, &r->err), 0, "%s", r->err.msg);
+}
+
+Test(group_agg, two_phase_insert_only_min_max)
+{
+    wr_agg_call calls[] = {call("MIN", 1), call("MAX", 2), call("COUNT", -1), call("SUM", 1)};
+    wr_group_agg_opts opts = two_phase_opts(true), gopts = global_opts(true);
+    wr_operator_spec ls = wr_group_agg_local_spec(IN, NIN, K, 1, calls, 4, &opts);
+    wr_operator_spec gs = wr_group_agg_global_spec(IN, NIN, K, 1, calls, 4, &gopts);
+    run l, g;
+    start(&l, &ls);
+    start(&g, &gs);
+    feed(&l, "+I 1 5 m; +I 2 null x; +I 1 3 b");
+    feed(&l, "+I 1 9 a");
+    expect(&l, ""); /* a mini-batch: nothing until a flush */
+    flush_local(&l);
+    /* Per group: the key, MIN's and MAX's values, COUNT(*)'s count, SUM's sum, the row delta. */
+    cr_assert_eq(l.cap.nbatches, 1);
+    wr_buf got;
+    wr_buf_init(&got);
+    for (int i = 0; i < l.cap.batches[0]->count; i++) {
+        if (got.len) wr_buf_putc(&got, '\n');
+        wr_batch_format_row(l.cap.batches[0], i, &got);
+    }
+    cr_assert_str_eq(got.data, "+I[1, 3, m, 3, 17, 3]\n+I[2, null, x, 1, null, 1]");
+    wr_buf_fini(&got);
+    pipe_to(&l, &g);
+    expect(&g, "+I[1, 3, m, 3, 17]\n+I[2, null, x, 1, null]");
+    /* The local phase forgot everything: the next bundle is new partials, merged globally. */
+    feed(&l, "+I 1 1 z; +I 2 4 a");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "-U[1, 3, m, 3, 17]\n+U[1, 1, z, 4, 18]\n-U[2, null, x, 1, null]\n"
+               "+U[2, 4, x, 2, 4]");
+    /* A retraction over an insert-only input is an error, as in one phase. */
+    cr_assert_eq(feed_rc(&l, "-D 1 1 z"), WR_ERR_RUNTIME);
+    stop(&l);
+    stop(&g);
+    wr_operator_spec_fini(&ls);
+    wr_operator_spec_fini(&gs);
+}
+
+Test(group_agg, two_phase_retractions_and_delete)
+{
+    wr_agg_call calls[] = {call("COUNT", -1), call("SUM", 1), call("AVG", 1), call("COUNT", 1)};
+    wr_group_agg_opts opts = two_phase_opts(false), gopts = global_opts(false);
+    wr_operator_spec ls = wr_group_agg_local_spec(IN, NIN, K, 1, calls, 4, &opts);
+    wr_operator_spec gs = wr_group_agg_global_spec(IN, NIN, K, 1, calls, 4, &gopts);
+    run l, g;
+    start(&l, &ls);
+    start(&g, &gs);
+    feed(&l, "+I 1 10; +I 1 20; +I 2 null");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "+I[1, 2, 30, 15, 2]\n+I[2, 1, null, null, 0]");
+    /* A delta whose count of values is 0 while its sum is not: +12 -10. */
+    feed(&l, "-U 1 10; +U 1 12; -D 2 null; +I 2 7");
+    flush_local(&l);
+    cr_assert_eq(l.cap.nbatches, 1);
+    wr_buf got;
+    wr_buf_init(&got);
+    for (int i = 0; i < l.cap.batches[0]->count; i++) {
+        if (got.len) wr_buf_putc(&got, '\n');
+        wr_batch_format_row(l.cap.batches[0], i, &got);
+    }
+    /* COUNT(*), SUM's sum and count, AVG's sum and count, COUNT(v), the row delta. */
+    cr_assert_str_eq(got.data, "+I[1, 0, 2, 0, 2, 0, 0, 0]\n+I[2, 0, 7, 1, 7, 1, 1, 0]");
+    wr_buf_fini(&got);
+    pipe_to(&l, &g);
+    expect(&g, "-U[1, 2, 30, 15, 2]\n+U[1, 2, 32, 16, 2]\n-U[2, 1, null, null, 0]\n"
+               "+U[2, 1, 7, 7, 1]");
+    /* Every row retracted: the count drops to 0, -D and the state is gone. */
+    feed(&l, "-D 1 12");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "-U[1, 2, 32, 16, 2]\n+U[1, 1, 20, 20, 1]");
+    feed(&l, "-D 1 20; -D 2 7; +I 2 1");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "-D[1, 1, 20, 20, 1]\n-U[2, 1, 7, 7, 1]\n+U[2, 1, 1, 1, 1]");
+    feed(&l, "+I 1 5");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "+I[1, 1, 5, 5, 1]");
+    /* A partial that only retracts, for a group without state, is ignored (as in one phase). */
+    feed(&l, "-D 9 1");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "");
+    stop(&l);
+    stop(&g);
+    wr_operator_spec_fini(&ls);
+    wr_operator_spec_fini(&gs);
+}
+
+/* A multiset of rows: a changelog applied (+I/+U add, -U/-D remove). */
+typedef struct rowset {
+    char **rows;
+    int n, cap;
+} rowset;
+
+static void rowset_apply(rowset *s, run *r)
+{
+    wr_buf b;
+    wr_buf_init(&b);
+    for (int i = 0; i < r->cap.nbatches; i++)
+        for (int j = 0; j < r->cap.batches[i]->count; j++) {
+            wr_buf_reset(&b);
+            wr_batch_format_row(r->cap.batches[i], j, &b);
+            const char *row = b.data + 2; /* after "+I" */
+            if (b.data[0] == '+') {
+                if (s->n == s->cap) {
+                    s->cap = s->cap ? s->cap * 2 : 64;
+                    s->rows = wr_realloc(s->rows, (size_t)s->cap * sizeof(char *));
+                }
+                s->rows[s->n++] = wr_strdup(row);
+                continue;
+            }
+            int k = 0;
+            while (k < s->n && strcmp(s->rows[k], row) != 0) k++;
+            cr_assert(k < s->n, "retraction of a row not there: %s", b.data);
+            wr_free(s->rows[k]);
+            s->rows[k] = s->rows[--s->n];
+        }
+    wr_buf_fini(&b);
+    capture_fini(&r->cap);
+    capture_init(&r->cap);
+    r->cap.base.mark = mark_out;
+}
+
+static void rowset_expect_equal(rowset *a, rowset *b, int step)
+{
+    if (a->n) qsort(a->rows, (size_t)a->n, sizeof(char *), cmp_text);
+    if (b->n) qsort(b->rows, (size_t)b->n, sizeof(char *), cmp_text);
+    cr_assert_eq(a->n, b->n, "step %d: %d rows in one phase, %d in two", step, a->n, b->n);
+    for (int i = 0; i < a->n; i++) cr_assert_str_eq(a->rows[i], b->rows[i], "step %d", step);
+}
+
+static void rowset_fini(rowset *s)
+{
+    for (int i = 0; i < s->n; i++) wr_free(s->rows[i]);
+    wr_free(s->rows);
+}
+
+/*
+ * The same random changelog through one phase, and through two local
+ * instances (a row's +I and -D at the same one, as an upstream keyed by the
+ * row would route them) flushing at random points into the global: after all
+ * of them flushed, both results are the same multiset.
+ */
+static void check_two_phase_random(const wr_agg_call *calls, int ncalls, bool insert_only,
+                                   unsigned seed)
+{
+    wr_group_agg_opts opts = two_phase_opts(insert_only), gopts = global_opts(insert_only);
+    wr_group_agg_opts one_opts = {.emit_update_before = true, .input_insert_only = insert_only};
+    wr_operator_spec os = spec_of(K, 1, calls, ncalls, &one_opts);
+    wr_operator_spec ls = wr_group_agg_local_spec(IN, NIN, K, 1, calls, ncalls, &opts);
+    wr_operator_spec gs = wr_group_agg_global_spec(IN, NIN, K, 1, calls, ncalls, &gopts);
+    run one, loc[2], glob;
+    start(&one, &os);
+    start(&loc[0], &ls);
+    start(&loc[1], &ls);
+    start(&glob, &gs);
+    rowset a = {0}, b = {0};
+    /* Live rows: key, value (-1000: NULL), local instance. */
+    enum { MAXLIVE = 400 };
+    int64_t lk[MAXLIVE], lv[MAXLIVE];
+    int li[MAXLIVE], nlive = 0;
+    srand(seed);
+    char text[2][4096], all[8192];
+    for (int step = 0; step < 300; step++) {
+        text[0][0] = text[1][0] = all[0] = 0;
+        int nchanges = 1 + rand() % 12;
+        for (int c = 0; c < nchanges; c++) {
+            char row[48];
+            int inst;
+            bool del = !insert_only && nlive > 0 && (nlive >= MAXLIVE || rand() % 5 < 2);
+            if (del) {
+                int x = rand() % nlive;
+                inst = li[x];
+                if (lv[x] == -1000)
+                    snprintf(row, sizeof row, "-D %lld null", (long long)lk[x]);
+                else
+                    snprintf(row, sizeof row, "-D %lld %lld", (long long)lk[x], (long long)lv[x]);
+                nlive--;
+                lk[x] = lk[nlive];
+                lv[x] = lv[nlive];
+                li[x] = li[nlive];
+            } else {
+                /* Skewed keys: half the rows to key 0, the rest over 1..7. */
+                int64_t k = rand() % 2 ? 0 : 1 + rand() % 7;
+                int64_t v = rand() % 10 == 0 ? -1000 : rand() % 41 - 20;
+                inst = rand() % 2;
+                if (v == -1000)
+                    snprintf(row, sizeof row, "+I %lld null", (long long)k);
+                else
+                    snprintf(row, sizeof row, "+I %lld %lld", (long long)k, (long long)v);
+                if (nlive < MAXLIVE) {
+                    lk[nlive] = k;
+                    lv[nlive] = v;
+                    li[nlive++] = inst;
+                }
+            }
+            snprintf(text[inst] + strlen(text[inst]), 64, "%s%s", text[inst][0] ? "; " : "", row);
+            snprintf(all + strlen(all), 64, "%s%s", all[0] ? "; " : "", row);
+        }
+        feed(&one, all);
+        for (int i = 0; i < 2; i++)
+            if (text[i][0]) feed(&loc[i], text[i]);
+        /* Each local instance flushes when it likes; at times both do, and then they agree. */
+        for (int i = 0; i < 2; i++)
+            if (rand() % 4 == 0) {
+                flush_local(&loc[i]);
+                pipe_to(&loc[i], &glob);
+            }
+        if (rand() % 5 == 0 || step == 299) {
+            for (int i = 0; i < 2; i++) {
+                flush_local(&loc[i]);
+                pipe_to(&loc[i], &glob);
+            }
+            rowset_apply(&a, &one);
+            rowset_apply(&b, &glob);
+            rowset_expect_equal(&a, &b, step);
+        }
+    }
+    cr_assert(a.n > 0);
+    rowset_fini(&a);
+    rowset_fini(&b);
+    stop(&one);
+    stop(&loc[0]);
+    stop(&loc[1]);
+    stop(&glob);
+    wr_operator_spec_fini(&os);
+    wr_operator_spec_fini(&ls);
+    wr_operator_spec_fini(&gs);
+}
+
+Test(group_agg, two_phase_random_changelog_matches_one_phase)
+{
+    wr_agg_call calls[] = {call("COUNT", -1),      call("COUNT", 1),
+                           call("SUM", 1),         call("$SUM0", 1),
+                           call("AVG", 1),         call("VAR_POP", 1),
+                           call("STDDEV_SAMP", 1), call_of("SUM", 1, -1, false, 3)};
+    for (unsigned seed = 1; seed <= 4; seed++) check_two_phase_random(calls, 8, false, seed);
+}
+
+Test(group_agg, two_phase_random_insert_only_matches_one_phase)
+{
+    wr_agg_call calls[] = {call("MIN", 1), call("MAX", 1), call("COUNT", -1), call("SUM", 1),
+                           call("AVG", 1)};
+    for (unsigned seed = 1; seed <= 3; seed++) check_two_phase_random(calls, 5, true, seed);
+}
+
+/* The subtask of par that owns key k (BIGINT), as the exchange routes it. */
+static int owner_k(int64_t k, int par)
+{
+    wr_batch *b = wr_batch_new(IN, NIN, 1);
+    ((int64_t *)b->cols[0].data)[0] = k;
+    b->count = 1;
+    wr_buf key;
+    wr_buf_init(&key);
+    wr_row_encode(b, 0, K, 1, &key);
+    int kg = wr_keygroup_of_hash(wr_hash_bytes(key.data, key.len), 128);
+    wr_buf_fini(&key);
+    wr_batch_free(b);
+    return wr_keygroup_subtask(kg, 128, par);
+}
+
+Test(group_agg, two_phase_global_snapshot_and_restore)
+{
+    wr_agg_call calls[] = {call("COUNT", -1), call("SUM", 1)};
+    wr_group_agg_opts opts = two_phase_opts(false), gopts = global_opts(false);
+    wr_operator_spec ls = wr_group_agg_local_spec(IN, NIN, K, 1, calls, 2, &opts);
+    wr_operator_spec gs = wr_group_agg_global_spec(IN, NIN, K, 1, calls, 2, &gopts);
+    wr_operator_spec os = spec_of(K, 1, calls, 2, NULL);
+    run l, g;
+    start(&l, &ls);
+    start(&g, &gs);
+    feed(&l, "+I 1 10; +I 2 5; +I 1 1");
+    flush_local(&l);
+    pipe_to(&l, &g);
+    expect(&g, "+I[1, 2, 11]\n+I[2, 1, 5]");
+    /* A snapshot of the local phase flushes it and holds nothing. */
+    feed(&l, "+I 3 3");
+    wr_snapshot lsnap;
+    memset(&lsnap, 0, sizeof(lsnap));
+    cr_assert_eq(l.op->ops->snapshot(l.op, 1, &lsnap, &l.err), 0);
+    cr_assert_eq(lsnap.nparts, 0);
+    wr_snapshot_fini(&lsnap);
+    pipe_to(&l, &g);
+    expect(&g, "+I[3, 1, 3]");
+    saved sv;
+    snapshot_all(&g, 1, &sv);
+    /* Into a new global instance, split over two (rescaled), and into the one-phase operator:
+     * the same format, the same continued output. */
+    const wr_snapshot_part *parts[2][256];
+    wr_restore rest[2];
+    run g2[2], o1;
+    for (int s = 0; s < 2; s++) {
+        restore_for(&sv, s, 2, &rest[s], parts[s]);
+        cr_assert_eq(start_at(&g2[s], &gs, s, 2, &rest[s]), 0, "%s", g2[s].err.msg);
+    }
+    wr_restore all;
+    const wr_snapshot_part *allparts[256];
+    restore_for(&sv, 0, 1, &all, allparts);
+    cr_assert_eq(start_at(&o1, &os, 0, 1, &all), 0, "%s", o1.err.msg);
+    feed(&l, "-D 1 10; +I 2 7; -D 3 3");
+    flush_local(&l);
+    /* Route the partial rows to the instance owning their key, through a selection. */
+    wr_batch *pb = l.cap.batches[0];
+    uint32_t sel[8];
+    for (int s = 0; s < 2; s++) {
+        int n = 0;
+        for (int i = 0; i < pb->count; i++)
+            if (owner_k(((int64_t *)pb->cols[0].data)[i], 2) == s) sel[n++] = (uint32_t)i;
+        pb->sel = sel;
+        pb->nsel = n;
+        cr_assert_eq(g2[s].op->ops->process(g2[s].op, 0, pb, &g2[s].err), 0, "%s", g2[s].err.msg);
+        pb->sel = NULL;
+    }
+    int n0, n1;
+    char **t0 = texts(&g2[0].cap, &n0), **t1 = texts(&g2[1].cap, &n1);
+    cr_assert_eq(n0 + n1, 5);
+    wr_buf joined;
+    wr_buf_init(&joined);
+    char *both[5];
+    for (int i = 0; i < n0; i++) both[i] = t0[i];
+    for (int i = 0; i < n1; i++) both[n0 + i] = t1[i];
+    qsort(both, 5, sizeof(char *), cmp_text);
+    for (int i = 0; i < 5; i++) {
+        if (i) wr_buf_putc(&joined, '\n');
+        wr_buf_append(&joined, both[i], strlen(both[i]));
+    }
+    wr_buf_putc(&joined, 0);
+    cr_assert_str_eq(joined.data, "+U[1, 1, 1]\n+U[2, 2, 12]\n-D[3, 1, 3]\n-U[1, 2, 11]\n"
+                                  "-U[2, 1, 5]");
+    wr_buf_fini(&joined);
+    free_texts(t0, n0);
+    free_texts(t1, n1);
+    pipe_to(&l, &g);
+    expect(&g, "-U[1, 2, 11]\n+U[1, 1, 1]\n-U[2, 1, 5]\n+U[2, 2, 12]\n-D[3, 1, 3]");
+    feed(&o1, "-D 1 10; +I 2 7; -D 3 3");
+    expect(&o1, "-U[1, 2, 11]\n+U[1, 1, 1]\n-U[2, 1, 5]\n+U[2, 2, 12]\n-D[3, 1, 3]");
+    for (int s = 0; s < 2; s++) stop(&g2[s]);
+    stop(&o1);
+    saved_fini(&sv);
+    stop(&l);
+    stop(&g);
+    wr_operator_spec_fini(&ls);
+    wr_operator_spec_fini(&gs);
+    wr_operator_spec_fini(&os);
+}
+
+Test(group_agg, two_phase_ok_and_local_types)
+{
+    wr_agg_call sums[] = {call("COUNT", -1),    call("COUNT", 1), call("SUM", 1),
+                          call("$SUM0", 1),     call("AVG", 1),   call("VAR_SAMP", 1),
+                          call("STDDEV_POP", 1)};
+    cr_assert(wr_group_agg_two_phase_ok(IN, NIN, sums, 7, false));
+    cr_assert(wr_group_agg_two_phase_ok(IN, NIN, sums, 7, true));
+    wr_agg_call minmax[] = {call("MIN", 1), call("MAX", 2)};
+    cr_assert(wr_group_agg_two_phase_ok(IN, NIN, minmax, 2, true));
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, minmax, 1, false));
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, minmax + 1, 1, false));
+    wr_agg_call dist[] = {call_of("COUNT", 1, -1, true, -1)};
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, dist, 1, true));
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, dist, 1, false));
+    wr_agg_call unmergeable[] = {call("LISTAGG", 2)};
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, unmergeable, 1, true));
+    wr_agg_call boolor[] = {call("BOOL_OR", 3)};
+    cr_assert(wr_group_agg_two_phase_ok(IN, NIN, boolor, 1, true));
+    cr_assert_not(wr_group_agg_two_phase_ok(IN, NIN, boolor, 1, false));
+
+    /* Insert-only: the batch layout (SUM one nullable column); updating: SUM carries a count. */
+    wr_type t[16], pt[16];
+    wr_agg_call sa[] = {call("SUM", 1), call("AVG", 1)};
+    int n = wr_group_agg_local_types(IN, NIN, K, 1, sa, 2, true, t);
+    int np = wr_agg_partial_types(IN, NIN, sa, 2, pt);
+    cr_assert_eq(n, 1 + np + 1);
+    for (int i = 0; i < np; i++) cr_assert(wr_type_equal(t[1 + i], pt[i]), "column %d", i);
+    cr_assert_eq(t[n - 1].id, WR_TYPE_BIGINT);
+    cr_assert_not(t[n - 1].nullable);
+    n = wr_group_agg_local_types(IN, NIN, K, 1, sa, 2, false, t);
+    cr_assert_eq(n, 1 + 2 + 2 + 1);
+    cr_assert_eq(t[1].id, WR_TYPE_BIGINT);
+    cr_assert_not(t[1].nullable);
+    cr_assert_eq(t[2].id, WR_TYPE_BIGINT);
+    cr_assert_eq(wr_group_agg_local_types(IN, NIN, K, 1, minmax, 2, false, t), -1);
+}
+
+Test(group_agg, two_phase_rejects_what_cannot_run_in_two)
+{
+    wr_agg_call calls[] = {call("COUNT", -1), call("MAX", 1)};
+    wr_group_agg_opts opts = two_phase_opts(false);
+    wr_operator_spec ls = wr_group_agg_local_spec(IN, NIN, K, 1, calls, 2, &opts);
+    wr_operator_spec gs = wr_group_agg_global_spec(IN, NIN, K, 1, calls, 2, &opts);
+    run r;
+    cr_assert_eq(start_at(&r, &ls, 0, 1, NULL), WR_ERR_VALIDATION);
+    cr_assert(strstr(r.err.msg, "MAX") && strstr(r.err.msg, "retractions"), "%s", r.err.msg);
+    stop(&r);
+    cr_assert_eq(start_at(&r, &gs, 0, 1, NULL), WR_ERR_VALIDATION);
+    stop(&r);
+    wr_operator_spec_fini(&ls);
+    wr_operator_spec_fini(&gs);
+
+    /* The global phase fed rows that are not the local phase's: an error, not a crash. */
+    wr_agg_call ok[] = {call("COUNT", -1)};
+    gs = wr_group_agg_global_spec(IN, NIN, K, 1, ok, 1, &opts);
+    start(&r, &gs);
+    cr_assert_eq(feed_rc(&r, "+I 1 2"), WR_ERR_INTERNAL);
+    cr_assert(strstr(r.err.msg, "columns"), "%s", r.err.msg);
+    stop(&r);
+    wr_operator_spec_fini(&gs);
+}
