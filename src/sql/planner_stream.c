@@ -754,6 +754,50 @@ int wr_planner_window_agg(wr_planner *t, wr_plan *plan, wr_plan *win, wr_plan *c
 }
 
 /*
+ * input -> LocalGroupAggregate (the input's parallelism, chained) -> hash by the group
+ * columns -> GlobalGroupAggregate (par), which emits what the one-phase operator would.
+ */
+static int local_global_agg(wr_planner *t, wr_plan *plan, int in, int in_par, int par,
+                            const wr_group_agg_opts *opts)
+{
+    const wr_schema *is = plan->input->schema;
+    int ngroups = plan->ngroups;
+    wr_type *types =
+        wr_malloc(sizeof(wr_type) * (size_t)(ngroups + WR_AGG_PARTIAL_MAX * plan->naggs + 1));
+    int *keys = wr_malloc(sizeof(int) * (size_t)(ngroups + 1));
+    for (int k = 0; k < ngroups; k++) keys[k] = k;
+    /* groups, the partial columns, the row count delta */
+    int nlocal = wr_group_agg_local_types(is->types, is->ncols, plan->groups, ngroups, plan->aggs,
+                                          plan->naggs, opts->input_insert_only, types);
+    assert(nlocal > 0); /* two_phase_ok said yes */
+    wr_operator_spec local = wr_group_agg_local_spec(is->types, is->ncols, plan->groups, ngroups,
+                                                     plan->aggs, plan->naggs, opts);
+    wr_operator_spec global = wr_group_agg_global_spec(is->types, is->ncols, plan->groups, ngroups,
+                                                       plan->aggs, plan->naggs, opts);
+    int v = -1;
+    if (local.ops && global.ops) {
+        local.parallelism = in_par;
+        wr_buf name;
+        wr_planner_vertex_name(&name, "LocalGroupAggregate", plan);
+        int lv = wr_jobgraph_add(t->graph, name.data, &local, types, nlocal);
+        wr_buf_fini(&name);
+        wr_jobgraph_connect(t->graph, in, lv, WR_PART_FORWARD, NULL, 0);
+        global.parallelism = par;
+        wr_planner_vertex_name(&name, "GlobalGroupAggregate", plan);
+        v = wr_planner_add_vertex(t, name.data, &global, plan);
+        wr_buf_fini(&name);
+        wr_planner_connect_keyed(t->graph, lv, in_par, v, par, 0, keys, ngroups);
+    } else {
+        if (local.ops) wr_operator_spec_fini(&local);
+        if (global.ops) wr_operator_spec_fini(&global);
+        v = t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    }
+    wr_free(types);
+    wr_free(keys);
+    return v;
+}
+
+/*
  * A GROUP BY in streaming mode (Flink's GroupAggregate): rows hashed by the group columns to
  * an operator that keeps each group's accumulators and emits its result's changes.
  */
@@ -780,10 +824,22 @@ int wr_planner_stream_agg(wr_planner *t, wr_plan *plan, int in, int in_par, int 
                             "'table.exec.mini-batch.allow-latency' and "
                             "'table.exec.mini-batch.size' set to positive values");
     const wr_schema *is = plan->input->schema;
+    /* Local-global (Flink's agg-phase-strategy with mini-batch): a local phase chained to the
+     * input folds each mini-batch per group, so a hot key sends one row per batch and
+     * subtask across the exchange instead of every change. */
+    static const char *const strategies[] = {"AUTO", "ONE_PHASE", "TWO_PHASE", NULL};
+    int strategy;
+    rc = wr_config_get_enum(t->job, "table.optimizer.agg-phase-strategy", strategies, 0, &strategy,
+                            t->err);
+    if (rc) return rc;
+    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
+    if (opts.mini_batch && strategy != 1 && (strategy == 2 || in_par > 1 || *par > 1) &&
+        wr_group_agg_two_phase_ok(is->types, is->ncols, plan->aggs, plan->naggs,
+                                  opts.input_insert_only))
+        return local_global_agg(t, plan, in, in_par, *par, &opts);
     wr_operator_spec spec = wr_group_agg_spec(is->types, is->ncols, plan->groups, plan->ngroups,
                                               plan->aggs, plan->naggs, &opts);
     if (spec.ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
-    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
     spec.parallelism = *par;
     wr_buf name;
     wr_planner_vertex_name(&name, "GroupAggregate", plan);
