@@ -1,4 +1,6 @@
-# Checkpoint, kill, resume for every stateful SQL operator: each query reads rate-limited
+# Checkpoint, kill, resume for every stateful SQL operator (window aggregation, group
+# aggregation in one and two phases, outer join, interval, temporal and window joins, Top-N,
+# deduplication, window Top-N, OVER): each query reads rate-limited
 # datagen sources (so the kills land mid-stream), checkpoints every 200 ms, and writes
 # exactly-once into PostgreSQL (COPY inside prepared transactions for inserts, upserts by the
 # primary key for changelogs). It is killed with SIGKILL at random moments and resumed with
@@ -34,7 +36,7 @@ CREATE TABLE src (id BIGINT NOT NULL,
 CREATE TABLE src2 (id BIGINT NOT NULL,
   k AS MOD(id, 13), v AS MOD(id * 3, 89),
   ts AS CAST(TIMESTAMPADD(SECOND, CAST(id AS INT), TIMESTAMP '2024-01-01 00:00:00') AS TIMESTAMP(3)),
-  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, PRIMARY KEY (id) NOT ENFORCED
 ) WITH ('connector' = 'datagen', 'rows-per-second' = '$rate',
   'fields.id.kind' = 'sequence', 'fields.id.start' = '2', 'fields.id.end' = '$N');
 SQL
@@ -44,16 +46,30 @@ SQL
 CASES=$(cat <<'CASES'
 window|k int, ws timestamp(3), n bigint, s int||SELECT k, window_start, COUNT(*), SUM(v) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY k, window_start, window_end
 group|k int, n bigint, s int, m int|k|SELECT k, COUNT(*), SUM(v), MAX(v) FROM src GROUP BY k
+localglobal|k int, n bigint, s int, a int|k|SELECT k, COUNT(*), SUM(v), AVG(v) FROM src GROUP BY k
 join|id bigint, v int, v2 int|id|SELECT a.id, a.v, b.v FROM src a LEFT JOIN src2 b ON a.id = b.id
 interval|id bigint, id2 bigint||SELECT a.id, b.id FROM src a JOIN src2 b ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '10' SECOND AND a.ts + INTERVAL '10' SECOND
 topn|k int, id bigint, v int|k, id|SELECT k, id, v FROM (SELECT k, id, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, id) AS rn FROM src) WHERE rn <= 3
 dedup|k int, id bigint|k|SELECT k, id FROM (SELECT k, id, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) AS rn FROM src) WHERE rn = 1
+temporal|id bigint, v int, v2 int||SELECT a.id, a.v, b.v FROM src a JOIN src2 FOR SYSTEM_TIME AS OF a.ts AS b ON a.id = b.id
+windowjoin|id bigint, id2 bigint||SELECT a.id, b.id FROM (SELECT * FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) a JOIN (SELECT * FROM TABLE(TUMBLE(TABLE src2, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) b ON a.k = b.k AND a.window_start = b.window_start AND a.window_end = b.window_end
+windowtopn|ws timestamp(3), k int, id bigint||SELECT window_start, k, id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k ORDER BY v DESC, id) AS rn FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) WHERE rn <= 2
 over|id bigint, k int, s int||SELECT id, k, SUM(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM src
 CASES
 )
 
 pgtype_to_sql() { # PostgreSQL column list -> Flink SQL column list
     echo "$1" | sed -e 's/ int\b/ INT/g; s/ bigint/ BIGINT/g; s/ timestamp(3)/ TIMESTAMP(3)/g'
+}
+
+mini_batch() { # the local-global case runs with mini-batch and two phases
+    [ "$1" = localglobal ] || return 0
+    cat <<SQL
+SET 'table.exec.mini-batch.enabled' = 'true';
+SET 'table.exec.mini-batch.allow-latency' = '50 ms';
+SET 'table.exec.mini-batch.size' = '100';
+SET 'table.optimizer.agg-phase-strategy' = 'TWO_PHASE';
+SQL
 }
 
 job() { # name mode table rate
@@ -68,6 +84,7 @@ SET 'execution.runtime-mode' = '$mode';
 SET 'parallelism.default' = '2';
 SET 'execution.checkpointing.interval' = '200 ms';
 SET 'state.checkpoints.dir' = '$TMP/chk';
+$(mini_batch "$name")
 $(sources "$rate")
 CREATE TABLE sink ($(pgtype_to_sql "$cols")$extra) WITH ('connector' = 'jdbc', 'url' = '$URL',
   'table-name' = '$table', 'username' = 'weir', 'sink.delivery-guarantee' = 'exactly-once',
