@@ -82,6 +82,7 @@ int wr_cli_bench(int argc, char **argv)
         return wr_cli_bench_checkpoint(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "sql") == 0) return wr_cli_bench_sql(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "state") == 0) return wr_cli_bench_state(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "kafka") == 0) return wr_cli_bench_kafka(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "nexmark") == 0)
         return wr_cli_bench_nexmark(argc - 1, argv + 1);
     long long rows = 50000000;
@@ -103,6 +104,7 @@ int wr_cli_bench(int argc, char **argv)
                    "       weir bench window [--help]   (keyed tumbling-window count)\n"
                    "       weir bench checkpoint [--help]   (checkpoints of large keyed state)\n"
                    "       weir bench state [--help]   (streaming state per key)\n"
+                   "       weir bench kafka [--help]   (JSON ingestion from Kafka)\n"
                    "       weir bench sql FILE [--help]   (times the last statement of FILE)\n"
                    "       weir bench nexmark [q...] [--help]   (the Nexmark queries)\n"
                    "\n"

@@ -12,6 +12,8 @@ int wr_cli_bench_window(int argc, char **argv);
 int wr_cli_bench_checkpoint(int argc, char **argv);
 /* argv[0] is "sql". */
 int wr_cli_bench_sql(int argc, char **argv);
+/* argv[0] is "kafka". */
+int wr_cli_bench_kafka(int argc, char **argv);
 /* argv[0] is "state". */
 int wr_cli_bench_state(int argc, char **argv);
 /* argv[0] is "nexmark". */
