@@ -16,6 +16,7 @@
 #include "../ops/interval_join.h"
 #include "../ops/lookup_join.h"
 #include "../ops/over_agg.h"
+#include "../ops/over_changelog.h"
 #include "../ops/rank.h"
 #include "../ops/temporal_join.h"
 #include "../ops/window_join.h"
@@ -532,8 +533,13 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
         break;
     }
     case WR_PLAN_SORT:
-    case WR_PLAN_OVER:
         plan->changes = WR_CHANGES_INSERT;
+        break;
+    case WR_PLAN_OVER:
+        /* Over updates, every row's values may change again (the Calc above may still make
+         * it a Top-N, which sets its own mode). */
+        plan->changes = plan->streaming && in_changes != WR_CHANGES_INSERT ? WR_CHANGES_ALL
+                                                                           : WR_CHANGES_INSERT;
         break;
     case WR_PLAN_CALC:
         if (plan->streaming && plan->input->kind == WR_PLAN_OVER && plan->input->streaming &&
@@ -1034,6 +1040,30 @@ int wr_planner_rank(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
 }
 
 /*
+ * An OVER window over an updating input (which Flink cannot run): the operator keeps each
+ * partition's rows in order and emits the changes of every row whose frame a change touched.
+ */
+static int over_changelog(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
+{
+    int in_par;
+    int in = wr_planner_translate(t, plan->input, &in_par, bounded);
+    if (in < 0) return in;
+    int64_t ttl;
+    int rc = state_ttl(t, &ttl);
+    if (rc) return rc;
+    const wr_schema *is = plan->input->schema;
+    wr_operator_spec spec =
+        wr_over_changelog_spec(is->types, is->ncols, plan->groups, plan->ngroups, plan->sort_keys,
+                               plan->nsort_keys, plan->over, plan->nover, ttl);
+    if (spec.ops == NULL) return t->err->code ? t->err->code : WR_ERR_VALIDATION;
+    *par = plan->ngroups ? wr_planner_default_parallelism(t->job) : 1;
+    spec.parallelism = *par;
+    int v = wr_planner_add_vertex(t, "OverAggregate(changelog)", &spec, plan);
+    wr_planner_connect_keyed(t->graph, in, in_par, v, *par, 0, plan->groups, plan->ngroups);
+    return v;
+}
+
+/*
  * An OVER window in streaming mode (Flink's OverAggregate): ORDER BY one time attribute,
  * ascending, every frame ending at the current row; rows hashed by the partition columns.
  */
@@ -1044,12 +1074,7 @@ int wr_planner_over_agg(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
               is->types[plan->sort_keys[0].col].attr != WR_ATTR_NONE;
     for (int i = 0; ok && i < plan->nover; i++)
         ok = plan->over[i].kind == WR_OVER_AGG && plan->over[i].upper == 0;
-    if (ok && !insert_only(plan->input))
-        return wr_error_set(t->err, WR_ERR_VALIDATION,
-                            "an OVER window over updating input (the changelog of a GROUP BY, "
-                            "an outer join or a Top-N) is not supported in streaming mode yet; "
-                            "run the query with 'execution.runtime-mode' = 'batch' over bounded "
-                            "input");
+    if (!insert_only(plan->input)) return over_changelog(t, plan, par, bounded);
     if (!ok)
         return wr_error_set(t->err, WR_ERR_VALIDATION,
                             "an OVER window over an unbounded or streaming input needs ORDER BY "
