@@ -19,6 +19,8 @@
 #include "filesystem.h"
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../base/hash.h"
+#include "../base/vec.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -51,6 +53,95 @@
 
 enum { FORMAT_CSV = 0, FORMAT_RAW = 1, FORMAT_JSON = 2 };
 static const char *const format_names[] = {"csv", "raw", "json", NULL};
+
+/* ---- partitions ------------------------------------------------------------------ */
+
+/*
+ * A partitioned table (PARTITIONED BY) keeps its rows in directories named after the
+ * partition values, one level per key: <path>/<k1>=<v1>/<k2>=<v2>/part-..., as Flink's
+ * filesystem connector; the files hold the other columns only. A value is its CSV text;
+ * NULL and the empty string are Flink's default partition name.
+ */
+#define FS_DEFAULT_PARTITION "__DEFAULT_PARTITION__"
+
+/* Flink's escaped characters in a directory name: controls, separators, wildcards. */
+static bool escaped_char(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f || strchr("\"#%'*/:=?\\{[]^", c) != NULL;
+}
+
+/* Appends name to out with the characters a directory name must not hold as %XX. */
+static void put_escaped(wr_buf *out, const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (escaped_char(c))
+            wr_buf_printf(out, "%%%02X", c);
+        else
+            wr_buf_putc(out, (char)c);
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Appends the value a directory name escapes (a '%' not followed by two hex digits stays). */
+static void put_unescaped(wr_buf *out, const char *name)
+{
+    for (const char *p = name; *p; p++) {
+        int hi = p[0] == '%' ? hex_digit(p[1]) : -1, lo = hi >= 0 ? hex_digit(p[2]) : -1;
+        if (lo < 0) {
+            wr_buf_putc(out, *p);
+            continue;
+        }
+        wr_buf_putc(out, (char)(hi * 16 + lo));
+        p += 2;
+    }
+}
+
+/* The index of column c among the schema's partition keys, or -1. */
+static int partition_index(const wr_schema *schema, int c)
+{
+    for (int k = 0; k < schema->npartition_keys; k++)
+        if (schema->partition_keys[k] == c) return k;
+    return -1;
+}
+
+/* The columns the files of a partitioned table hold: all but the partition keys. */
+static wr_schema *file_schema(const wr_schema *schema)
+{
+    wr_schema *files = wr_schema_new();
+    for (int c = 0; c < schema->ncols; c++)
+        if (partition_index(schema, c) < 0) wr_schema_add(files, schema->names[c], schema->types[c]);
+    return files;
+}
+
+/*
+ * Partition columns are written as CSV text into directory names, so their types are the
+ * ones CSV supports; and some column must be left for the files. Errors are `code` at pos.
+ */
+static int check_partitions(const wr_schema *schema, int code, int pos, wr_error *err)
+{
+    char tname[64];
+    if (schema->npartition_keys == schema->ncols)
+        return wr_error_set_at(err, code, pos,
+                               "every column of the table is a partition column: the filesystem "
+                               "connector needs at least one column to write into files");
+    for (int k = 0; k < schema->npartition_keys; k++) {
+        int c = schema->partition_keys[k];
+        if (!wr_csv_supports((wr_type_id)schema->types[c].id))
+            return wr_error_set_at(err, code, pos,
+                                   "partition column '%s' of type %s cannot name a directory",
+                                   schema->names[c],
+                                   wr_type_name(schema->types[c], tname, sizeof(tname)));
+    }
+    return 0;
+}
 
 /* ---- operator state encoding ------------------------------------------------- */
 
@@ -108,12 +199,21 @@ typedef struct fs_spec {
     bool is_stdin;
     char **files; /* sorted by name */
     int nfiles;
-    wr_schema *schema;  /* the table's: the fields of a CSV record */
-    wr_schema *out;     /* the produced columns, in order: the batch, JSON's members */
-    int *targets;       /* per table column: its column in out, or -1 */
+    wr_schema *schema;  /* the columns files hold: the fields of a CSV record */
+    wr_schema *out;     /* the produced columns, in order: the output batch */
+    wr_schema *dec;     /* the produced columns files hold, in out's order: the decoded batch,
+                         * JSON's members (out itself when the table is not partitioned) */
+    int *targets;       /* per column of schema: its column in dec, or -1 */
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
+    /*
+     * A partitioned table: per out column, its column in dec or, when it is a partition
+     * column, -1 - its index among the partition keys; and row i of parts holds the partition
+     * values of files[i] (one column per partition key). NULL when not partitioned.
+     */
+    int *out_cols;
+    wr_batch *parts;
 } fs_spec;
 
 static void fs_spec_free(void *vspec)
@@ -123,9 +223,12 @@ static void fs_spec_free(void *vspec)
     for (int i = 0; i < spec->nfiles; i++) wr_free(spec->files[i]);
     wr_free(spec->files);
     wr_schema_free(spec->schema);
+    if (spec->dec != spec->out) wr_schema_free(spec->dec);
     wr_schema_free(spec->out);
     wr_free(spec->targets);
     wr_free(spec->null_literal);
+    wr_free(spec->out_cols);
+    wr_batch_free(spec->parts);
     wr_free(spec);
 }
 
@@ -252,7 +355,9 @@ typedef struct input_pos {
 typedef struct fs_source {
     wr_operator base;
     const fs_spec *spec;
-    wr_batch *batch;
+    wr_batch *batch; /* decoded rows (spec->dec) */
+    wr_batch *out;   /* a partitioned table's output (spec->out); NULL otherwise */
+    uint32_t *row_file; /* per row of batch, the input it came from (partitioned tables) */
     int next;       /* next index into spec->files to consider */
     int cur;        /* index of the open input, or -1 */
     bool done;      /* every input of this subtask is read */
@@ -375,7 +480,11 @@ static wr_operator *fs_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     src->base.ops = &fs_ops;
     src->base.ctx = ctx;
     src->spec = spec;
-    src->batch = wr_batch_new(spec->out->types, spec->out->ncols, WR_BATCH_CAPACITY);
+    src->batch = wr_batch_new(spec->dec->types, spec->dec->ncols, WR_BATCH_CAPACITY);
+    if (spec->parts) {
+        src->out = wr_batch_new(spec->out->types, spec->out->ncols, WR_BATCH_CAPACITY);
+        src->row_file = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
+    }
     src->r.fd = -1;
     src->cur = -1;
     src->pos = wr_calloc((size_t)WR_MAX(ninputs(spec), 1), sizeof(input_pos));
@@ -504,14 +613,14 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
         size_t len = reclen;
         if (len && rec[len - 1] == '\r') len--;
         if (spec->format == FORMAT_RAW) {
-            if (spec->out->ncols == 1)
+            if (spec->dec->ncols == 1)
                 rc = append_raw(src->batch, rec, len, err);
             else
                 src->batch->count++; /* a row without columns: only counted */
             break;
         }
         if (spec->format == FORMAT_JSON) {
-            rc = wr_json_decode(&spec->json, spec->out, rec, len, src->batch, err);
+            rc = wr_json_decode(&spec->json, spec->dec, rec, len, src->batch, err);
             break;
         }
         rc = wr_csv_decode_fields(&spec->csv, spec->schema, spec->targets, rec, len, src->batch,
@@ -541,6 +650,32 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     return err->code;
 }
 
+/*
+ * A partitioned table's output batch: the decoded columns aliased, the partition columns
+ * gathered from the values of the files the rows came from.
+ */
+static wr_batch *partitioned_output(fs_source *src)
+{
+    const fs_spec *spec = src->spec;
+    wr_batch *batch = src->batch, *out = src->out;
+    wr_batch_reset(out);
+    for (int j = 0; j < out->ncols; j++) {
+        wr_vector *v = &out->cols[j];
+        if (spec->out_cols[j] >= 0) {
+            v->data = batch->cols[spec->out_cols[j]].data;
+            v->validity = batch->cols[spec->out_cols[j]].validity;
+            continue;
+        }
+        const wr_vector *values = &spec->parts->cols[-1 - spec->out_cols[j]];
+        wr_slots_gather(v->own_data, values->data, wr_type_width((wr_type_id)v->type.id),
+                        src->row_file, batch->count);
+        for (int r = 0; values->validity && r < batch->count; r++)
+            if (wr_vector_is_null(values, (int)src->row_file[r])) wr_batch_set_null(out, j, r);
+    }
+    out->count = batch->count;
+    return out;
+}
+
 /* Fills one batch from this subtask's inputs; END once they are all read. */
 static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
 {
@@ -554,8 +689,10 @@ static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
             if (src->done) break;
         }
         bool ended;
+        int before = batch->count;
         int rc = read_record(src, &ended, err);
         if (rc) return rc;
+        if (src->row_file && batch->count > before) src->row_file[before] = (uint32_t)src->cur;
         if (ended) {
             reader_close(&src->r);
             src->pos[src->cur].read = true;
@@ -563,7 +700,7 @@ static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
         }
     }
     *status = src->done ? WR_SOURCE_END : WR_SOURCE_MORE;
-    return wr_op_emit(op->ctx, batch, err);
+    return wr_op_emit(op->ctx, src->out ? partitioned_output(src) : batch, err);
 }
 
 static void fs_destroy(wr_operator *op)
@@ -573,6 +710,8 @@ static void fs_destroy(wr_operator *op)
     wr_free(src->r.buf);
     wr_free(src->pos);
     wr_batch_free(src->batch);
+    wr_batch_free(src->out);
+    wr_free(src->row_file);
     wr_free(src);
 }
 
@@ -633,6 +772,135 @@ static int list_files(fs_spec *spec, const char *path, int code, int pos, wr_err
     return 0;
 }
 
+/* A file of a partitioned table and its partition values as one CSV record. */
+typedef struct listed_file {
+    char *path;
+    char *values;
+} listed_file;
+
+typedef WR_VEC(listed_file) listed_files;
+
+static int by_listed_path(const void *a, const void *b)
+{
+    return strcmp(((const listed_file *)a)->path, ((const listed_file *)b)->path);
+}
+
+/*
+ * Walks the partition directories of a partitioned table below dir, at partition level
+ * `level`: a directory named <key>=<value> for this level's key descends, anything else is
+ * skipped (hidden and in-progress names as list_files does); at the last level the visible
+ * regular files are listed with the values met on the way (`values`, the CSV record so far;
+ * the default partition name stays unquoted: it is the record's null literal).
+ */
+static int walk_partitions(const wr_schema *schema, const char *dir, int level, wr_buf *values,
+                           listed_files *files, int code, int pos, wr_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return wr_error_set_at(err, code, pos, "cannot read directory '%s': %s", dir,
+                               strerror(errno));
+    bool last = level == schema->npartition_keys;
+    wr_buf full, escaped_key; /* the key as directory names write it */
+    wr_buf_init(&full);
+    wr_buf_init(&escaped_key);
+    if (!last) {
+        const char *name = schema->names[schema->partition_keys[level]];
+        put_escaped(&escaped_key, name, strlen(name));
+    }
+    const char *key = last ? NULL : escaped_key.data;
+    size_t klen = escaped_key.len, mark = values->len;
+    bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
+    int rc = 0;
+    for (struct dirent *de; rc == 0 && (de = readdir(d)) != NULL;) {
+        const char *name = de->d_name;
+        struct stat st;
+        if (name[0] == '.' || name[0] == '_') continue;
+        if (key && (strncmp(name, key, klen) != 0 || name[klen] != '=')) continue;
+        wr_buf_reset(&full);
+        wr_buf_printf(&full, "%s%s%s", dir, slash ? "" : "/", name);
+        if (stat(full.data, &st) != 0 || !(key ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+            continue;
+        if (key == NULL) {
+            listed_file f = {wr_strdup(full.data), wr_strndup(values->data, values->len)};
+            WR_VEC_PUSH(files, f);
+            continue;
+        }
+        values->len = mark;
+        if (level > 0) wr_buf_putc(values, ',');
+        if (strcmp(name + klen + 1, FS_DEFAULT_PARTITION) == 0) {
+            wr_buf_puts(values, FS_DEFAULT_PARTITION);
+        } else {
+            wr_buf text;
+            wr_buf_init(&text);
+            put_unescaped(&text, name + klen + 1);
+            wr_buf_putc(values, '"');
+            for (size_t i = 0; i < text.len; i++) {
+                if (text.data[i] == '"') wr_buf_putc(values, '"');
+                wr_buf_putc(values, text.data[i]);
+            }
+            wr_buf_putc(values, '"');
+            wr_buf_fini(&text);
+        }
+        rc = walk_partitions(schema, full.data, level + 1, values, files, code, pos, err);
+    }
+    values->len = mark;
+    closedir(d);
+    wr_buf_fini(&full);
+    wr_buf_fini(&escaped_key);
+    return rc;
+}
+
+/*
+ * Lists a partitioned table's files into spec (sorted by path) and decodes their partition
+ * values into spec->parts, one row per file. A value that is not of its column's type fails
+ * here, naming the directory. Errors are `code` at pos.
+ */
+static int list_partitioned(fs_spec *spec, const wr_schema *schema, const char *path, int code,
+                            int pos, wr_error *err)
+{
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (!exists || !S_ISDIR(st.st_mode))
+        return wr_error_set_at(err, code, pos,
+                               "%s: '%s' (a partitioned table is a directory of partition "
+                               "directories)",
+                               exists ? "not a directory" : "no such directory", path);
+    listed_files files = {0};
+    wr_buf values;
+    wr_buf_init(&values);
+    int rc = walk_partitions(schema, path, 0, &values, &files, code, pos, err);
+    wr_buf_fini(&values);
+    if (files.n > 1) qsort(files.v, (size_t)files.n, sizeof(listed_file), by_listed_path);
+    int npart = schema->npartition_keys;
+    wr_schema *keys = wr_schema_new();
+    for (int k = 0; k < npart; k++)
+        wr_schema_add(keys, schema->names[schema->partition_keys[k]],
+                      schema->types[schema->partition_keys[k]]);
+    spec->parts = wr_batch_new(keys->types, npart, WR_MAX(files.n, 1));
+    spec->files = wr_malloc((size_t)WR_MAX(files.n, 1) * sizeof(char *));
+    wr_csv_options csv;
+    wr_csv_options_default(&csv);
+    csv.null_literal = FS_DEFAULT_PARTITION;
+    for (int i = 0; i < files.n; i++) {
+        if (rc == 0) {
+            rc = wr_csv_decode(&csv, keys, files.v[i].values, strlen(files.v[i].values),
+                               spec->parts, err);
+            if (rc) {
+                const char *slash = strrchr(files.v[i].path, '/');
+                int dirlen = slash ? (int)(slash - files.v[i].path) : 0;
+                wr_error_prefix(err, "partition directory '%.*s': ", dirlen, files.v[i].path);
+                err->offset = pos;
+                rc = err->code = code;
+            }
+        }
+        spec->files[spec->nfiles++] = files.v[i].path;
+        wr_free(files.v[i].values);
+    }
+    WR_VEC_FREE(&files);
+    wr_schema_free(keys);
+    return rc;
+}
+
 /*
  * Checks the schema against the format (verb: "read" or "write"); errors are
  * `code` at pos (the format's value).
@@ -675,25 +943,46 @@ static int build_source(const char *path, int path_pos, int format, int format_p
                         wr_operator_spec *out, wr_error *err)
 {
     assert(req == NULL || req->nfilters == 0);
-    int rc = check_schema(schema, format, "read", code, format_pos, err);
-    if (rc) return rc;
+    bool partitioned = schema->npartition_keys > 0;
     fs_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->format = format;
     spec->is_stdin = strcmp(path, "-") == 0;
-    if (!spec->is_stdin) rc = list_files(spec, path, code, path_pos, err);
+    spec->schema = partitioned ? file_schema(schema) : wr_schema_copy(schema);
+    int rc = check_schema(spec->schema, format, "read", code, format_pos, err);
+    if (rc == 0 && partitioned) rc = check_partitions(schema, code, path_pos, err);
+    if (rc == 0 && partitioned && spec->is_stdin)
+        rc = wr_error_set_at(err, code, path_pos,
+                             "a partitioned table cannot be read from standard input: its "
+                             "path is a directory of partition directories");
+    if (rc == 0 && !spec->is_stdin)
+        rc = partitioned ? list_partitioned(spec, schema, path, code, path_pos, err)
+                         : list_files(spec, path, code, path_pos, err);
     if (rc) {
         fs_spec_free(spec);
         return rc;
     }
-    spec->schema = wr_schema_copy(schema);
     spec->out = wr_schema_new();
-    spec->targets = wr_malloc((size_t)(schema->ncols ? schema->ncols : 1) * sizeof(int));
-    for (int c = 0; c < schema->ncols; c++) spec->targets[c] = -1;
+    spec->dec = partitioned ? wr_schema_new() : spec->out;
+    spec->targets = wr_malloc((size_t)WR_MAX(spec->schema->ncols, 1) * sizeof(int));
+    for (int c = 0; c < spec->schema->ncols; c++) spec->targets[c] = -1;
     int ncols;
     int *cols = wr_scan_request_columns(req, schema, &ncols);
+    if (partitioned) spec->out_cols = wr_malloc((size_t)WR_MAX(ncols, 1) * sizeof(int));
     for (int i = 0; i < ncols; i++) {
-        spec->targets[cols[i]] = i;
-        wr_schema_add(spec->out, schema->names[cols[i]], schema->types[cols[i]]);
+        int c = cols[i], k = partition_index(schema, c);
+        wr_schema_add(spec->out, schema->names[c], schema->types[c]);
+        if (k >= 0) {
+            spec->out_cols[i] = -1 - k;
+            continue;
+        }
+        /* Its field in the files: the columns before it that are not partition keys. */
+        int field = c;
+        for (int j = 0; j < schema->npartition_keys; j++) field -= schema->partition_keys[j] < c;
+        if (partitioned) {
+            spec->out_cols[i] = spec->dec->ncols;
+            wr_schema_add(spec->dec, schema->names[c], schema->types[c]);
+        }
+        spec->targets[field] = partitioned ? spec->out_cols[i] : i;
     }
     wr_free(cols);
     spec->csv = *csv;
@@ -854,7 +1143,8 @@ static int fs_make_source(const wr_schema *schema, const wr_config *options, con
 
 /*
  * Each subtask s writes its rows to part files numbered n = 0, 1, ... (per
- * subtask, continuing after the numbers already in the directory):
+ * subtask, across its partition directories, continuing after the numbers
+ * already there):
  *
  *   .part-<s>-<n>.inprogress   being written, or closed and pending (hidden)
  *   part-<s>-<n>               committed (visible, never written again)
@@ -866,11 +1156,22 @@ static int fs_make_source(const wr_schema *schema, const wr_config *options, con
  * earlier. End of input commits everything (no later checkpoint reaches a
  * finished task), which is why a restore also removes visible files numbered
  * from the checkpoint's next number on: their rows are replayed.
+ *
+ * A partitioned table's rows go to the part files of their partition
+ * directory (a bucket, in Flink's words), created when its first row comes:
+ * each bucket has its own in-progress file, rolled on its own. At most
+ * FS_MAX_OPEN_BUCKETS files are open at once; a row for another bucket closes
+ * the one written to least recently (it becomes pending, as a rolled file).
+ * An unpartitioned table is the one bucket "".
  */
+#define FS_MAX_OPEN_BUCKETS 64
+
 typedef struct fs_sink_spec {
     char *dir;
     int format;
-    wr_schema *schema;
+    wr_schema *schema;  /* the table's columns: the input rows */
+    wr_schema *files;   /* the columns written into files: all but the partition keys */
+    int *file_cols;     /* per column of files: its column in schema */
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
@@ -884,49 +1185,59 @@ static void fs_sink_spec_free(void *vspec)
     if (spec == NULL) return;
     wr_free(spec->dir);
     wr_schema_free(spec->schema);
+    wr_schema_free(spec->files);
+    wr_free(spec->file_cols);
     wr_free(spec->null_literal);
     wr_free(spec);
 }
 
 /* A closed part file waiting to be committed. */
 typedef struct pending_file {
+    char *bucket; /* owned: its directory, relative to the sink's ("" or "k=v/") */
     int64_t n;
     int64_t checkpoint; /* the first checkpoint that listed it; 0: none yet */
     uint64_t bytes;
 } pending_file;
 
+/* A bucket with its in-progress file open. */
+typedef struct bucket {
+    char *dir; /* owned: relative to the sink's directory, "" or "k1=v1/k2=v2/" */
+    uint64_t hash;
+    int fd;
+    int64_t n;         /* the file's number */
+    uint64_t bytes;    /* its size, buffered text included */
+    int64_t opened_ns; /* when it was opened (monotonic) */
+    int64_t used;      /* the sink's clock when a row last went to it */
+    wr_buf text;       /* encoded rows not yet written to fd */
+} bucket;
+
 typedef struct fs_sink {
     wr_operator base;
     const fs_sink_spec *spec;
-    int dirfd;         /* the directory; -1 until opened */
-    int fd;            /* the in-progress file; -1 when none is open */
-    int64_t n;         /* its number */
-    uint64_t bytes;    /* its size, buffered text included */
-    int64_t opened_ns; /* when it was opened (monotonic) */
-    int64_t next_n;    /* the number of the next file */
-    bool dir_unsynced; /* a file was created since the directory was last fsynced */
-    wr_buf text;       /* encoded rows not yet written to fd */
+    int dirfd;      /* the directory; -1 until opened */
+    int64_t next_n; /* the number of the next file */
+    bucket *buckets[FS_MAX_OPEN_BUCKETS];
+    int nbuckets;
+    int64_t clock;
+    /* Directories (relative, owned) where files were created, renamed or removed since
+     * they were last fsynced. */
+    WR_VEC(char *) unsynced;
     pending_file *pending;
     int npending, cap;
+    wr_csv_options value_csv; /* how a partition value is written: CSV without quoting */
+    wr_buf key;               /* scratch: the bucket directory of a row */
+    wr_buf value;             /* scratch: a partition value */
+    wr_vector *file_vectors;  /* per column of spec->files: the input's vector */
 } fs_sink;
 
-typedef struct part_name {
-    char s[64];
-} part_name;
-
-static part_name hidden_name(const fs_sink *sink, int64_t n)
+/* The relative path of part file n of this subtask in bucket directory dir, into out. */
+static const char *part_path(const fs_sink *sink, const char *dir, int64_t n, bool hidden,
+                             wr_buf *out)
 {
-    part_name name;
-    snprintf(name.s, sizeof(name.s), ".part-%d-%lld.inprogress", sink->base.ctx->subtask,
-             (long long)n);
-    return name;
-}
-
-static part_name visible_name(const fs_sink *sink, int64_t n)
-{
-    part_name name;
-    snprintf(name.s, sizeof(name.s), "part-%d-%lld", sink->base.ctx->subtask, (long long)n);
-    return name;
+    wr_buf_reset(out);
+    wr_buf_printf(out, hidden ? "%s.part-%d-%lld.inprogress" : "%spart-%d-%lld", dir,
+                  sink->base.ctx->subtask, (long long)n);
+    return out->data;
 }
 
 /* An I/O error naming the directory and the file (may be NULL). Returns WR_ERR_IO. */
@@ -936,7 +1247,7 @@ static int sink_io_error(const fs_sink *sink, const char *what, const char *file
     const char *dir = sink->spec->dir;
     bool slash = dir[0] && dir[strlen(dir) - 1] == '/';
     return wr_error_set(err, WR_ERR_IO, "filesystem sink: cannot %s '%s%s%s': %s", what, dir,
-                        file && !slash ? "/" : "", file ? file : "", strerror(errnum));
+                        file && file[0] && !slash ? "/" : "", file ? file : "", strerror(errnum));
 }
 
 /*
@@ -959,54 +1270,130 @@ static bool parse_part_name(const char *name, int subtask, int64_t *n)
     return true;
 }
 
-static int sync_dir(fs_sink *sink, wr_error *err)
+/* Remembers that directory dir[0..len) must be fsynced. */
+static void mark_unsynced(fs_sink *sink, const char *dir, size_t len)
 {
-    if (fsync(sink->dirfd) != 0) return sink_io_error(sink, "fsync directory", NULL, errno, err);
-    sink->dir_unsynced = false;
-    return 0;
+    for (int i = sink->unsynced.n - 1; i >= 0; i--)
+        if (strlen(sink->unsynced.v[i]) == len && memcmp(sink->unsynced.v[i], dir, len) == 0)
+            return;
+    WR_VEC_PUSH(&sink->unsynced, wr_strndup(dir, len));
 }
 
-static int open_part(fs_sink *sink, wr_error *err)
+/* Fsyncs every directory changed since the last call, so its new names survive a crash. */
+static int sync_dirs(fs_sink *sink, wr_error *err)
 {
-    sink->n = sink->next_n++;
-    part_name name = hidden_name(sink, sink->n);
-    sink->fd = openat(sink->dirfd, name.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (sink->fd < 0) return sink_io_error(sink, "create", name.s, errno, err);
-    sink->bytes = 0;
-    sink->opened_ns = wr_clock_mono_ns();
-    sink->dir_unsynced = true;
-    return 0;
-}
-
-static int flush_part(fs_sink *sink, wr_error *err)
-{
-    if (sink->text.len == 0) return 0;
-    int errnum = wr_connector_write_all(sink->fd, sink->text.data, sink->text.len);
-    wr_buf_reset(&sink->text);
-    if (errnum) return sink_io_error(sink, "write", hidden_name(sink, sink->n).s, errnum, err);
-    return 0;
-}
-
-/* Closes the in-progress file durably: it becomes pending. */
-static int close_part(fs_sink *sink, wr_error *err)
-{
-    int rc = flush_part(sink, err);
-    if (rc) return rc;
-    int fd = sink->fd;
-    sink->fd = -1;
-    if (fsync(fd) != 0) {
-        int errnum = errno;
-        close(fd);
-        return sink_io_error(sink, "fsync", hidden_name(sink, sink->n).s, errnum, err);
+    int rc = 0;
+    for (int i = 0; i < sink->unsynced.n; i++) {
+        char *dir = sink->unsynced.v[i];
+        int fd = dir[0] ? openat(sink->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        : sink->dirfd;
+        if (rc == 0 && fd < 0) rc = sink_io_error(sink, "open directory", dir, errno, err);
+        if (rc == 0 && fsync(fd) != 0) rc = sink_io_error(sink, "fsync directory", dir, errno, err);
+        if (fd >= 0 && fd != sink->dirfd) close(fd);
+        wr_free(dir);
     }
-    if (close(fd) != 0)
-        return sink_io_error(sink, "close", hidden_name(sink, sink->n).s, errno, err);
+    sink->unsynced.n = 0;
+    return rc;
+}
+
+/* Creates the missing directories of dir ("k1=v1/k2=v2/"); a new one's parent must be synced. */
+static int make_bucket_dirs(fs_sink *sink, const char *dir, wr_error *err)
+{
+    char *path = wr_strdup(dir);
+    int rc = 0;
+    for (char *p = path; rc == 0 && (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        if (mkdirat(sink->dirfd, path, 0777) == 0) {
+            const char *parent = strrchr(path, '/');
+            mark_unsynced(sink, path, parent ? (size_t)(parent - path + 1) : 0);
+        } else if (errno != EEXIST) {
+            rc = sink_io_error(sink, "create directory", path, errno, err);
+        }
+        *p = '/';
+    }
+    wr_free(path);
+    return rc;
+}
+
+static int open_part(fs_sink *sink, bucket *b, wr_error *err)
+{
+    int rc = b->dir[0] ? make_bucket_dirs(sink, b->dir, err) : 0;
+    if (rc) return rc;
+    wr_buf path;
+    wr_buf_init(&path);
+    b->n = sink->next_n++;
+    part_path(sink, b->dir, b->n, true, &path);
+    b->fd = openat(sink->dirfd, path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (b->fd < 0) rc = sink_io_error(sink, "create", path.data, errno, err);
+    wr_buf_fini(&path);
+    b->bytes = 0;
+    b->opened_ns = wr_clock_mono_ns();
+    mark_unsynced(sink, b->dir, strlen(b->dir));
+    return rc;
+}
+
+static int flush_part(fs_sink *sink, bucket *b, wr_error *err)
+{
+    if (b->text.len == 0) return 0;
+    int errnum = wr_connector_write_all(b->fd, b->text.data, b->text.len);
+    wr_buf_reset(&b->text);
+    if (errnum == 0) return 0;
+    wr_buf path;
+    wr_buf_init(&path);
+    int rc = sink_io_error(sink, "write", part_path(sink, b->dir, b->n, true, &path), errnum, err);
+    wr_buf_fini(&path);
+    return rc;
+}
+
+/* Closes the bucket's in-progress file durably: it becomes pending. */
+static int close_part(fs_sink *sink, bucket *b, wr_error *err)
+{
+    int rc = flush_part(sink, b, err);
+    if (rc) return rc;
+    int fd = b->fd;
+    b->fd = -1;
+    int errnum = fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && errnum == 0) errnum = errno;
+    if (errnum) {
+        wr_buf path;
+        wr_buf_init(&path);
+        rc = sink_io_error(sink, "fsync and close", part_path(sink, b->dir, b->n, true, &path),
+                           errnum, err);
+        wr_buf_fini(&path);
+        return rc;
+    }
     if (sink->npending == sink->cap) {
         sink->cap = sink->cap ? 2 * sink->cap : 8;
         sink->pending = wr_realloc(sink->pending, (size_t)sink->cap * sizeof(pending_file));
     }
-    sink->pending[sink->npending++] = (pending_file){.n = sink->n, .bytes = sink->bytes};
+    sink->pending[sink->npending++] =
+        (pending_file){.bucket = wr_strdup(b->dir), .n = b->n, .bytes = b->bytes};
     return 0;
+}
+
+static void bucket_free(bucket *b)
+{
+    if (b->fd >= 0) close(b->fd);
+    wr_free(b->dir);
+    wr_buf_fini(&b->text);
+    wr_free(b);
+}
+
+/* Closes the file of bucket i (it becomes pending) and drops the bucket. */
+static int close_bucket(fs_sink *sink, int i, wr_error *err)
+{
+    bucket *b = sink->buckets[i];
+    int rc = close_part(sink, b, err);
+    bucket_free(b);
+    sink->buckets[i] = sink->buckets[--sink->nbuckets];
+    return rc;
+}
+
+static int close_buckets(fs_sink *sink, wr_error *err)
+{
+    int rc = 0;
+    while (sink->nbuckets > 0 && rc == 0) rc = close_bucket(sink, sink->nbuckets - 1, err);
+    return rc;
 }
 
 /*
@@ -1014,93 +1401,140 @@ static int close_part(fs_sink *sink, wr_error *err)
  * that is already visible is fine. `expect` (>= 0) is the size the
  * checkpoint recorded. Returns 0 or WR_ERR_IO.
  */
-static int commit_part(fs_sink *sink, int64_t n, int64_t expect, wr_error *err)
+static int commit_part(fs_sink *sink, const char *dir, int64_t n, int64_t expect, wr_error *err)
 {
-    part_name from = hidden_name(sink, n), to = visible_name(sink, n);
+    wr_buf from, to;
+    wr_buf_init(&from);
+    wr_buf_init(&to);
+    part_path(sink, dir, n, true, &from);
+    part_path(sink, dir, n, false, &to);
     struct stat st;
-    if (fstatat(sink->dirfd, from.s, &st, 0) != 0) {
-        if (errno == ENOENT && fstatat(sink->dirfd, to.s, &st, 0) == 0) return 0;
-        if (errno != ENOENT) return sink_io_error(sink, "access", from.s, errno, err);
-        return wr_error_set(err, WR_ERR_IO,
-                            "filesystem sink: neither '%s' nor '%s' exists in '%s', but a "
-                            "completed checkpoint wrote it",
-                            from.s, to.s, sink->spec->dir);
+    int rc = 0;
+    if (fstatat(sink->dirfd, from.data, &st, 0) != 0) {
+        if (errno == ENOENT && fstatat(sink->dirfd, to.data, &st, 0) == 0)
+            rc = 0;
+        else if (errno != ENOENT)
+            rc = sink_io_error(sink, "access", from.data, errno, err);
+        else
+            rc = wr_error_set(err, WR_ERR_IO,
+                              "filesystem sink: neither '%s' nor '%s' exists in '%s', but a "
+                              "completed checkpoint wrote it",
+                              from.data, to.data, sink->spec->dir);
+    } else if (expect >= 0 && st.st_size != expect) {
+        rc = wr_error_set(err, WR_ERR_IO,
+                          "filesystem sink: '%s' in '%s' has %lld bytes, but the checkpoint "
+                          "recorded %lld",
+                          from.data, sink->spec->dir, (long long)st.st_size, (long long)expect);
+    } else if (renameat(sink->dirfd, from.data, sink->dirfd, to.data) != 0) {
+        rc = sink_io_error(sink, "rename", from.data, errno, err);
+    } else {
+        mark_unsynced(sink, dir, strlen(dir));
     }
-    if (expect >= 0 && st.st_size != expect)
-        return wr_error_set(err, WR_ERR_IO,
-                            "filesystem sink: '%s' in '%s' has %lld bytes, but the checkpoint "
-                            "recorded %lld",
-                            from.s, sink->spec->dir, (long long)st.st_size, (long long)expect);
-    if (renameat(sink->dirfd, from.s, sink->dirfd, to.s) != 0)
-        return sink_io_error(sink, "rename", from.s, errno, err);
-    return 0;
+    wr_buf_fini(&from);
+    wr_buf_fini(&to);
+    return rc;
 }
 
 /* Commits the pending files tagged with a checkpoint up to `upto`; all when upto < 0. */
 static int commit_pending(fs_sink *sink, int64_t upto, wr_error *err)
 {
     int kept = 0, rc = 0;
-    bool renamed = false;
     for (int i = 0; i < sink->npending; i++) {
         pending_file *f = &sink->pending[i];
         bool due = upto < 0 || (f->checkpoint > 0 && f->checkpoint <= upto);
-        if (due && rc == 0) rc = commit_part(sink, f->n, (int64_t)f->bytes, err);
+        if (due && rc == 0) rc = commit_part(sink, f->bucket, f->n, (int64_t)f->bytes, err);
         if (due && rc == 0) {
-            renamed = true;
+            wr_free(f->bucket);
             continue;
         }
         sink->pending[kept++] = *f;
     }
     sink->npending = kept;
-    if (rc == 0 && (renamed || sink->dir_unsynced)) rc = sync_dir(sink, err);
-    return rc;
+    return rc ? rc : sync_dirs(sink, err);
 }
 
 /*
- * Walks this subtask's part files: sets *max to the highest number found
- * (-1: none) and, when remove_from >= 0, deletes those numbered from it on.
+ * Walks this subtask's part files in dir (relative; "" is the sink's
+ * directory) and, `levels` deep, its partition directories: sets *max to the
+ * highest number found (-1: none) and, when remove_from >= 0, deletes those
+ * numbered from it on.
  */
-static int scan_parts(fs_sink *sink, int64_t remove_from, int64_t *max, wr_error *err)
+static int scan_parts(fs_sink *sink, const char *dir, int levels, int64_t remove_from,
+                      int64_t *max, wr_error *err)
 {
-    *max = -1;
-    DIR *dir = opendir(sink->spec->dir);
-    if (dir == NULL) return sink_io_error(sink, "read directory", NULL, errno, err);
+    int fd = openat(sink->dirfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int errnum = errno;
+        if (fd >= 0) close(fd);
+        return sink_io_error(sink, "read directory", dir, errnum, err);
+    }
     int rc = 0;
-    for (struct dirent *de; rc == 0 && (de = readdir(dir)) != NULL;) {
+    wr_buf path;
+    wr_buf_init(&path);
+    for (struct dirent *de; rc == 0 && (de = readdir(d)) != NULL;) {
         int64_t n;
+        wr_buf_reset(&path);
+        wr_buf_printf(&path, "%s%s", dir, de->d_name);
+        if (levels > 0) {
+            struct stat st;
+            if (de->d_name[0] == '.' || de->d_name[0] == '_' || strchr(de->d_name, '=') == NULL ||
+                fstatat(sink->dirfd, path.data, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+                continue;
+            int64_t sub;
+            wr_buf_putc(&path, '/');
+            rc = scan_parts(sink, path.data, levels - 1, remove_from, &sub, err);
+            *max = WR_MAX(*max, sub);
+            continue;
+        }
         if (!parse_part_name(de->d_name, sink->base.ctx->subtask, &n)) continue;
         if (remove_from >= 0 && n >= remove_from) {
-            if (unlinkat(sink->dirfd, de->d_name, 0) != 0 && errno != ENOENT)
-                rc = sink_io_error(sink, "remove", de->d_name, errno, err);
+            if (unlinkat(sink->dirfd, path.data, 0) != 0 && errno != ENOENT)
+                rc = sink_io_error(sink, "remove", path.data, errno, err);
+            mark_unsynced(sink, dir, strlen(dir));
             continue;
         }
         *max = WR_MAX(*max, n);
     }
-    closedir(dir);
+    closedir(d);
+    wr_buf_fini(&path);
     return rc;
 }
 
 /*
  * Operator state ("FSNK", version 1): u64 next number, u32 count, then per
- * pending file u64 number, u64 checkpoint, u64 size in bytes.
+ * pending file u64 number, u64 checkpoint, u64 size in bytes. A partitioned
+ * table's ("FSNP", version 1) has before each file's number its bucket
+ * directory (u32 length and bytes).
  */
 static int sink_restore(fs_sink *sink, const wr_snapshot_part *part, int64_t checkpoint,
                         wr_error *err)
 {
+    bool partitioned = sink->spec->schema->npartition_keys > 0;
     wr_buf_reader c = wr_buf_reader_of(part->data.data, part->data.len);
-    bool ok = get_header(&c, "FSNK");
+    bool ok = get_header(&c, partitioned ? "FSNP" : "FSNK");
     int64_t next = ok ? (int64_t)wr_buf_get_u64(&c) : 0;
     uint32_t count = ok ? wr_buf_get_u32(&c) : 0;
-    ok = ok && !c.bad && next >= 0 && c.left == (size_t)count * 24;
+    ok = ok && !c.bad && next >= 0 && c.left >= (size_t)count * 24;
+    /* Read every file first, so that damaged state changes nothing. */
+    pending_file *files = ok ? wr_calloc(WR_MAX(count, 1), sizeof(pending_file)) : NULL;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        pending_file *f = &files[i];
+        f->bucket = partitioned ? get_str(&c) : wr_strdup("");
+        f->n = (int64_t)wr_buf_get_u64(&c);
+        wr_buf_get_u64(&c); /* the checkpoint that first listed it: this one or an earlier one */
+        f->bytes = wr_buf_get_u64(&c);
+        /* A bucket is a relative path of "k=v/" levels: never absolute, never "..". */
+        ok = f->bucket && !c.bad && f->n >= 0 && f->n < next && (int64_t)f->bytes >= 0 &&
+             f->bucket[0] != '/' && strstr(f->bucket, "..") == NULL;
+    }
+    ok = ok && c.left == 0;
     /* Every listed file was written before the checkpoint: commit it now. */
     int rc = 0;
-    for (uint32_t i = 0; ok && i < count && rc == 0; i++) {
-        int64_t n = (int64_t)wr_buf_get_u64(&c);
-        wr_buf_get_u64(&c); /* the checkpoint that first listed it: this one or an earlier one */
-        int64_t bytes = (int64_t)wr_buf_get_u64(&c);
-        ok = n >= 0 && n < next && bytes >= 0;
-        if (ok) rc = commit_part(sink, n, bytes, err);
-    }
+    for (uint32_t i = 0; ok && i < count && rc == 0; i++)
+        rc = commit_part(sink, files[i].bucket, files[i].n, (int64_t)files[i].bytes, err);
+    for (uint32_t i = 0; files && i < count; i++) wr_free(files[i].bucket);
+    wr_free(files);
     if (!ok)
         return wr_error_set(err, WR_ERR_IO,
                             "filesystem sink: the operator state of subtask %d in checkpoint %lld "
@@ -1108,10 +1542,11 @@ static int sink_restore(fs_sink *sink, const wr_snapshot_part *part, int64_t che
                             sink->base.ctx->subtask, (long long)checkpoint);
     if (rc) return rc;
     /* Files numbered from `next` on were written after the checkpoint: abort them. */
-    int64_t max;
-    rc = scan_parts(sink, next, &max, err);
+    int64_t max = -1;
+    rc = scan_parts(sink, "", sink->spec->schema->npartition_keys, next, &max, err);
     sink->next_n = next;
-    return rc ? rc : sync_dir(sink, err);
+    mark_unsynced(sink, "", 0);
+    return rc ? rc : sync_dirs(sink, err);
 }
 
 /* Creates dir and its missing parents. Returns 0 or an errno. */
@@ -1152,13 +1587,17 @@ static const wr_operator_ops fs_sink_ops = {
 
 static wr_operator *fs_sink_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
 {
+    const fs_sink_spec *spec = vspec;
     fs_sink *sink = wr_calloc(1, sizeof(*sink));
     sink->base.ops = &fs_sink_ops;
     sink->base.ctx = ctx;
-    sink->spec = vspec;
+    sink->spec = spec;
     sink->dirfd = -1;
-    sink->fd = -1;
-    wr_buf_init(&sink->text);
+    wr_csv_options_default(&sink->value_csv);
+    sink->value_csv.quote_character = '\0';
+    wr_buf_init(&sink->key);
+    wr_buf_init(&sink->value);
+    sink->file_vectors = wr_calloc((size_t)WR_MAX(spec->files->ncols, 1), sizeof(wr_vector));
     return &sink->base;
 }
 
@@ -1178,26 +1617,91 @@ static int fs_sink_open(wr_operator *op, wr_error *err)
     const wr_restore *restore = op->ctx->restore;
     const wr_snapshot_part *part = restore && !restore->finished ? restored_part(restore) : NULL;
     if (part) return sink_restore(sink, part, restore->checkpoint, err);
-    int64_t max;
-    int rc = scan_parts(sink, -1, &max, err);
+    int64_t max = -1;
+    int rc = scan_parts(sink, "", sink->spec->schema->npartition_keys, -1, &max, err);
     sink->next_n = max + 1;
     return rc;
 }
 
-/* Appends one row's line to the text of the in-progress file. */
-static void encode_row(fs_sink *sink, const wr_batch *batch, int row)
+/*
+ * The bucket directory of a row into sink->key: per partition key
+ * "<key>=<value>/", the value's CSV text escaped, NULL and '' as the default
+ * partition name.
+ */
+static void bucket_dir(fs_sink *sink, const wr_batch *batch, int row)
 {
-    wr_buf *text = &sink->text;
+    const wr_schema *schema = sink->spec->schema;
+    wr_buf *key = &sink->key;
+    wr_buf_reset(key);
+    for (int k = 0; k < schema->npartition_keys; k++) {
+        int c = schema->partition_keys[k];
+        wr_batch one = *batch; /* read only: one column of the borrowed batch */
+        one.cols = &batch->cols[c];
+        one.ncols = 1;
+        wr_buf_reset(&sink->value);
+        wr_csv_encode(&sink->value_csv, &one, row, &sink->value);
+        put_escaped(key, schema->names[c], strlen(schema->names[c]));
+        wr_buf_putc(key, '=');
+        if (sink->value.len == 0)
+            wr_buf_puts(key, FS_DEFAULT_PARTITION);
+        else
+            put_escaped(key, sink->value.data, sink->value.len);
+        wr_buf_putc(key, '/');
+    }
+}
+
+/* The bucket of a row: last when it matches, else an open one, else a new one. */
+static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *last,
+                       bucket **out, wr_error *err)
+{
+    if (sink->spec->schema->npartition_keys == 0 && last) {
+        *out = last;
+        return 0;
+    }
+    bucket_dir(sink, batch, row);
+    const char *dir = sink->key.data ? sink->key.data : ""; /* "": not partitioned */
+    size_t len = sink->key.len;
+    uint64_t hash = wr_hash_bytes(dir, len);
+    bucket *b = last && last->hash == hash && strcmp(last->dir, dir) == 0 ? last : NULL;
+    for (int i = 0; b == NULL && i < sink->nbuckets; i++)
+        if (sink->buckets[i]->hash == hash && strcmp(sink->buckets[i]->dir, dir) == 0)
+            b = sink->buckets[i];
+    if (b == NULL) {
+        if (sink->nbuckets == FS_MAX_OPEN_BUCKETS) {
+            int lru = 0;
+            for (int i = 1; i < sink->nbuckets; i++)
+                if (sink->buckets[i]->used < sink->buckets[lru]->used) lru = i;
+            int rc = close_bucket(sink, lru, err);
+            if (rc) return rc;
+        }
+        b = wr_calloc(1, sizeof(*b));
+        b->dir = wr_strndup(dir, len);
+        b->hash = hash;
+        b->fd = -1;
+        wr_buf_init(&b->text);
+        sink->buckets[sink->nbuckets++] = b;
+        int rc = open_part(sink, b, err);
+        if (rc) return rc;
+    }
+    b->used = ++sink->clock;
+    *out = b;
+    return 0;
+}
+
+/* Appends one row's line (the columns files hold, in `files`) to the bucket's text. */
+static void encode_row(fs_sink *sink, bucket *b, const wr_batch *files, int row)
+{
+    wr_buf *text = &b->text;
     if (sink->spec->format == FORMAT_RAW) {
-        const wr_vector *v = &batch->cols[0];
+        const wr_vector *v = &files->cols[0];
         if (!wr_vector_is_null(v, row)) {
             wr_str str = ((const wr_str *)v->data)[row];
             wr_buf_append(text, str.ptr, str.len);
         }
     } else if (sink->spec->format == FORMAT_JSON) {
-        wr_json_encode(&sink->spec->json, batch, row, sink->spec->schema, text);
+        wr_json_encode(&sink->spec->json, files, row, sink->spec->files, text);
     } else {
-        wr_csv_encode(&sink->spec->csv, batch, row, text);
+        wr_csv_encode(&sink->spec->csv, files, row, text);
     }
     wr_buf_putc(text, '\n');
 }
@@ -1209,7 +1713,13 @@ static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error
     assert(batch->ncols == spec->schema->ncols);
     int rows = wr_batch_rows(batch);
     if (rows == 0) return 0;
+    /* The batch as the files see it: its vectors of the columns they hold (read only). */
+    wr_batch files = *batch;
+    files.cols = sink->file_vectors;
+    files.ncols = spec->files->ncols;
+    for (int c = 0; c < spec->files->ncols; c++) files.cols[c] = batch->cols[spec->file_cols[c]];
     int64_t now = wr_clock_mono_ns();
+    bucket *b = NULL;
     for (int i = 0; i < rows; i++) {
         int row = wr_batch_row(batch, i);
         wr_change_kind kind = wr_batch_kind(batch, row);
@@ -1219,38 +1729,41 @@ static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error
                                 "(the query produces updates or deletes, which part files "
                                 "cannot hold)",
                                 spec->dir, wr_change_kind_short(kind));
-        int rc = 0;
-        if (sink->fd >= 0 && (sink->bytes >= (uint64_t)spec->file_size ||
-                              (now - sink->opened_ns) / 1000000 >= spec->rollover_ms))
-            rc = close_part(sink, err);
-        if (rc == 0 && sink->fd < 0) rc = open_part(sink, err);
+        int rc = find_bucket(sink, batch, row, b, &b, err);
+        if (rc == 0 && (b->bytes >= (uint64_t)spec->file_size ||
+                        (now - b->opened_ns) / 1000000 >= spec->rollover_ms)) {
+            rc = close_part(sink, b, err);
+            if (rc == 0) rc = open_part(sink, b, err);
+        }
         if (rc) return rc;
-        size_t before = sink->text.len;
-        encode_row(sink, batch, row);
-        sink->bytes += sink->text.len - before;
-        if (sink->text.len >= FS_SINK_FLUSH && (rc = flush_part(sink, err))) return rc;
+        size_t before = b->text.len;
+        encode_row(sink, b, &files, row);
+        b->bytes += b->text.len - before;
+        if (b->text.len >= FS_SINK_FLUSH && (rc = flush_part(sink, b, err))) return rc;
     }
     return 0;
 }
 
 /*
- * Barrier k: the in-progress file is closed (its rows belong to k), the
- * directory synced so the pending names survive a crash, and the pending
+ * Barrier k: the in-progress files are closed (their rows belong to k), the
+ * directories synced so the pending names survive a crash, and the pending
  * files not yet listed are tagged k.
  */
 static int fs_sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
 {
     fs_sink *sink = (fs_sink *)op;
-    int rc = sink->fd >= 0 ? close_part(sink, err) : 0;
-    if (rc == 0 && sink->dir_unsynced) rc = sync_dir(sink, err);
+    bool partitioned = sink->spec->schema->npartition_keys > 0;
+    int rc = close_buckets(sink, err);
+    if (rc == 0) rc = sync_dirs(sink, err);
     if (rc) return rc;
     wr_buf *buf = wr_snapshot_add(out, -1);
-    put_header(buf, "FSNK");
+    put_header(buf, partitioned ? "FSNP" : "FSNK");
     wr_buf_put_u64(buf, (uint64_t)sink->next_n);
     wr_buf_put_u32(buf, (uint32_t)sink->npending);
     for (int i = 0; i < sink->npending; i++) {
         pending_file *f = &sink->pending[i];
         if (f->checkpoint == 0) f->checkpoint = checkpoint;
+        if (partitioned) put_str(buf, f->bucket);
         wr_buf_put_u64(buf, (uint64_t)f->n);
         wr_buf_put_u64(buf, (uint64_t)f->checkpoint);
         wr_buf_put_u64(buf, f->bytes);
@@ -1271,7 +1784,7 @@ static int fs_sink_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error
 static int fs_sink_end_input(wr_operator *op, int input, wr_error *err)
 {
     fs_sink *sink = (fs_sink *)op;
-    int rc = sink->fd >= 0 ? close_part(sink, err) : 0;
+    int rc = close_buckets(sink, err);
     return rc ? rc : commit_pending(sink, -1, err);
 }
 
@@ -1279,41 +1792,56 @@ static int fs_sink_end_input(wr_operator *op, int input, wr_error *err)
 static void fs_sink_destroy(wr_operator *op)
 {
     fs_sink *sink = (fs_sink *)op;
-    if (sink->fd >= 0) close(sink->fd);
+    for (int i = 0; i < sink->nbuckets; i++) bucket_free(sink->buckets[i]);
     if (sink->dirfd >= 0) close(sink->dirfd);
-    wr_buf_fini(&sink->text);
+    for (int i = 0; i < sink->unsynced.n; i++) wr_free(sink->unsynced.v[i]);
+    WR_VEC_FREE(&sink->unsynced);
+    for (int i = 0; i < sink->npending; i++) wr_free(sink->pending[i].bucket);
     wr_free(sink->pending);
+    wr_buf_fini(&sink->key);
+    wr_buf_fini(&sink->value);
+    wr_free(sink->file_vectors);
     wr_free(sink);
 }
 
 /*
  * The sink: 'path' is a directory (created when the job starts), not '-'
- * and not a file; every column must be writable by the format.
+ * and not a file; every column files hold must be writable by the format,
+ * and partition columns must have a text form.
  */
 static int fs_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
                         wr_operator_spec *out, wr_error *err)
 {
     fs_options o;
     int rc = read_options(options, &o, err);
-    if (rc == 0)
-        rc =
-            check_schema(schema, o.format_id, "write", WR_ERR_VALIDATION, o.format->value_pos, err);
     if (rc) return rc;
+    wr_schema *files = file_schema(schema);
+    rc = check_schema(files, o.format_id, "write", WR_ERR_VALIDATION, o.format->value_pos, err);
+    if (rc == 0 && schema->npartition_keys)
+        rc = check_partitions(schema, WR_ERR_VALIDATION, o.path->value_pos, err);
     const char *path = o.path->value;
     struct stat st;
-    if (strcmp(path, "-") == 0)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
-                               "invalid value '-' for option 'path': the filesystem sink writes "
-                               "files into a directory (standard input can only be read)");
-    if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-        return wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
-                               "invalid value '%s' for option 'path': not a directory (the "
-                               "filesystem sink writes files into a directory)",
-                               path);
+    if (rc == 0 && strcmp(path, "-") == 0)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
+                             "invalid value '-' for option 'path': the filesystem sink writes "
+                             "files into a directory (standard input can only be read)");
+    if (rc == 0 && stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, o.path->value_pos,
+                             "invalid value '%s' for option 'path': not a directory (the "
+                             "filesystem sink writes files into a directory)",
+                             path);
+    if (rc) {
+        wr_schema_free(files);
+        return rc;
+    }
     fs_sink_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->dir = wr_strdup(path);
     spec->format = o.format_id;
     spec->schema = wr_schema_copy(schema);
+    spec->files = files;
+    spec->file_cols = wr_malloc((size_t)WR_MAX(files->ncols, 1) * sizeof(int));
+    for (int c = 0, f = 0; c < schema->ncols; c++)
+        if (partition_index(schema, c) < 0) spec->file_cols[f++] = c;
     spec->csv = o.csv;
     if (o.csv.null_literal) spec->null_literal = wr_strdup(o.csv.null_literal);
     spec->csv.null_literal = spec->null_literal;

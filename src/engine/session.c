@@ -214,6 +214,16 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
         memcpy(t->primary_key, from->primary_key, (size_t)from->nprimary_key * sizeof(int));
         t->nprimary_key = from->nprimary_key;
     }
+    if (like_mode(st, WR_LIKE_PARTITIONS) != WR_LIKE_EXCLUDING && from->npartition_keys) {
+        if (st->create_table.npartitioned_by)
+            return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.partitioned_by_pos,
+                                   "the LIKE source is partitioned already; use EXCLUDING "
+                                   "PARTITIONS to define other partition columns");
+        t->partition_keys = wr_malloc((size_t)from->npartition_keys * sizeof(int));
+        memcpy(t->partition_keys, from->partition_keys,
+               (size_t)from->npartition_keys * sizeof(int));
+        t->npartition_keys = from->npartition_keys;
+    }
     if (like_mode(st, WR_LIKE_WATERMARKS) != WR_LIKE_EXCLUDING && from->watermark_column) {
         if (st->create_table.watermark_column &&
             like_mode(st, WR_LIKE_WATERMARKS) != WR_LIKE_OVERWRITING)
@@ -293,6 +303,30 @@ static int check_watermark(weir_session *s, const wr_table *t, int column_pos, i
     return rc;
 }
 
+/*
+ * PARTITIONED BY is refused rather than ignored where rows would not land in partition
+ * directories: only the filesystem connector lays files out by partition. An unknown
+ * connector is left to check_connector, which names the available ones.
+ */
+static int check_partitioned(const wr_table *t, const wr_ast_stmt *st, bool has_options,
+                             wr_error *err)
+{
+    int pos = st->create_table.npartitioned_by ? st->create_table.partitioned_by_pos
+                                               : st->create_table.like_pos;
+    if (!has_options)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "PARTITIONED BY needs 'connector' = 'filesystem': a table Weir "
+                               "stores itself has no partition directories");
+    const wr_config_entry *ce = wr_config_find(&t->options, "connector");
+    const wr_connector *conn = ce ? wr_connector_find(ce->value) : NULL;
+    if (conn && strcmp(conn->name, "filesystem") != 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "connector '%s' does not support PARTITIONED BY: only "
+                               "'filesystem' writes and reads partition directories",
+                               conn->name);
+    return 0;
+}
+
 static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st,
                              const wr_table_source *source, wr_error *err)
 {
@@ -303,11 +337,6 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
                                "%s '%s' already exists",
                                wr_catalog_find(&s->catalog, name) ? "table" : "a view named", name);
     }
-    /* Refused rather than ignored: rows would not land in partition directories. */
-    if (st->create_table.npartitioned_by)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.partitioned_by_pos,
-                               "PARTITIONED BY is not supported yet: no connector writes or "
-                               "reads partitions");
     wr_table *t = wr_calloc(1, sizeof(*t));
     t->name = wr_strdup(name);
     t->schema = wr_schema_new();
@@ -354,6 +383,24 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
     }
     /* The schema carries the key to the connectors (an upserting sink needs it). */
     if (rc == 0) wr_schema_set_primary_key(t->schema, t->primary_key, t->nprimary_key);
+    for (int i = 0; i < st->create_table.npartitioned_by && rc == 0; i++) {
+        const char *col = st->create_table.partitioned_by[i];
+        int idx = wr_schema_find(t->schema, col);
+        bool dup = false;
+        for (int k = 0; k < t->npartition_keys; k++) dup |= t->partition_keys[k] == idx;
+        if (idx < 0 || dup) {
+            rc = wr_error_set_at(err, WR_ERR_VALIDATION, st->create_table.partitioned_by_pos,
+                                 idx < 0 ? "partition column '%s' is not a physical column of "
+                                           "'%s'"
+                                         : "partition column '%s' is listed twice",
+                                 col, name);
+            break;
+        }
+        t->partition_keys = wr_realloc(t->partition_keys, (size_t)(i + 1) * sizeof(int));
+        t->partition_keys[t->npartition_keys++] = idx;
+    }
+    /* Likewise the partition columns: the filesystem connector lays files out by them. */
+    if (rc == 0) wr_schema_set_partition_keys(t->schema, t->partition_keys, t->npartition_keys);
     for (int i = 0; i < st->create_table.noptions && rc == 0; i++) {
         const wr_ast_option *o = &st->create_table.options[i];
         wr_config_entry *e = wr_config_find(&t->options, o->key);
@@ -394,6 +441,7 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
         rc = check_watermark(s, t, st->create_table.watermark_pos, x->pos, err);
     }
     bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
+    if (rc == 0 && t->npartition_keys) rc = check_partitioned(t, st, has_options, err);
     if (rc == 0 && has_options) rc = check_connector(s, t, st, err);
     if (rc) {
         wr_table_free(t);
@@ -904,6 +952,14 @@ static char *create_table_text(const wr_table *t)
         wr_buf_puts(&b, ") NOT ENFORCED\n");
     }
     wr_buf_puts(&b, ")");
+    if (t->npartition_keys) {
+        wr_buf_puts(&b, " PARTITIONED BY (");
+        for (int k = 0; k < t->npartition_keys; k++) {
+            if (k) wr_buf_puts(&b, ", ");
+            put_ident(&b, t->schema->names[t->partition_keys[k]]);
+        }
+        wr_buf_putc(&b, ')');
+    }
     if (t->options.n) {
         wr_buf_puts(&b, " WITH (\n");
         for (int i = 0; i < t->options.n; i++) {

@@ -31,6 +31,7 @@ void wr_table_free(wr_table *table)
     wr_schema_free(table->schema);
     wr_config_fini(&table->options);
     wr_free(table->primary_key);
+    wr_free(table->partition_keys);
     for (int i = 0; i < table->ncomputed; i++) {
         wr_free(table->computed[i].name);
         wr_free(table->computed[i].expr);

@@ -50,6 +50,8 @@ typedef struct wr_table {
     wr_config options;
     int *primary_key; /* column indexes, or NULL */
     int nprimary_key;
+    int *partition_keys; /* PARTITIONED BY: column indexes in order, or NULL */
+    int npartition_keys;
     wr_memtable *mem;              /* owned; set when the table has no 'connector' option */
     const wr_table_source *source; /* borrowed; set for a DataStream's rows (no options) */
     bool temporary;

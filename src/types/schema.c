@@ -18,6 +18,7 @@ void wr_schema_free(wr_schema *schema)
     wr_free(schema->names);
     wr_free(schema->types);
     wr_free(schema->primary_key);
+    wr_free(schema->partition_keys);
     wr_free(schema);
 }
 
@@ -26,6 +27,7 @@ wr_schema *wr_schema_copy(const wr_schema *schema)
     wr_schema *copy = wr_schema_new();
     for (int i = 0; i < schema->ncols; i++) wr_schema_add(copy, schema->names[i], schema->types[i]);
     wr_schema_set_primary_key(copy, schema->primary_key, schema->nprimary_key);
+    wr_schema_set_partition_keys(copy, schema->partition_keys, schema->npartition_keys);
     return copy;
 }
 
@@ -54,4 +56,20 @@ void wr_schema_set_primary_key(wr_schema *schema, const int *keys, int n)
     if (n == 0) return;
     schema->primary_key = wr_malloc((size_t)n * sizeof(int));
     memcpy(schema->primary_key, keys, (size_t)n * sizeof(int));
+}
+
+/* A copy of keys[0..n) in a new array, or NULL when n is 0. */
+static int *copy_keys(const int *keys, int n)
+{
+    if (n == 0) return NULL;
+    int *copy = wr_malloc((size_t)n * sizeof(int));
+    memcpy(copy, keys, (size_t)n * sizeof(int));
+    return copy;
+}
+
+void wr_schema_set_partition_keys(wr_schema *schema, const int *keys, int n)
+{
+    wr_free(schema->partition_keys);
+    schema->partition_keys = copy_keys(keys, n);
+    schema->npartition_keys = n;
 }

@@ -14,6 +14,11 @@ typedef struct wr_schema {
      * NULL (nprimary_key 0) otherwise. Copied with the schema. */
     int *primary_key;
     int nprimary_key;
+    /* A table's PARTITIONED BY columns (column indexes in order, owned), so the filesystem
+     * connector lays rows out in partition directories; NULL (npartition_keys 0) otherwise.
+     * Copied with the schema. */
+    int *partition_keys;
+    int npartition_keys;
 } wr_schema;
 
 wr_schema *wr_schema_new(void);
@@ -24,5 +29,7 @@ void wr_schema_add(wr_schema *schema, const char *name, wr_type type);
 int wr_schema_find(const wr_schema *schema, const char *name);
 /* Sets the primary key (copies keys; n 0 clears it). */
 void wr_schema_set_primary_key(wr_schema *schema, const int *keys, int n);
+/* Sets the partition columns (copies keys; n 0 clears them). */
+void wr_schema_set_partition_keys(wr_schema *schema, const int *keys, int n);
 
 #endif

@@ -966,3 +966,236 @@ Test(fs_source, a_shorter_file_is_an_error, .init = fs_init, .fini = tmp_fini)
     wr_snapshot_fini(&snap);
     wr_operator_spec_fini(&spec);
 }
+
+/* ---- partitioned tables ------------------------------------------------------------ */
+
+/* (id BIGINT, p STRING, name STRING) PARTITIONED BY (p). */
+static wr_schema *partitioned_schema(void)
+{
+    wr_type types[] = {wr_type_make(WR_TYPE_BIGINT, true), wr_type_make(WR_TYPE_VARCHAR, true),
+                       wr_type_make(WR_TYPE_VARCHAR, true)};
+    wr_schema *schema = schema_of("id,p,name", types);
+    int keys[] = {1};
+    wr_schema_set_partition_keys(schema, keys, 1);
+    return schema;
+}
+
+/* Rows (id, p, "n<id>"), one per id; p NULL where ps[i] is NULL. */
+static void write_partitioned(sink_run *run, const int64_t *ids, const char *const *ps, int n)
+{
+    wr_type types[] = {wr_type_make(WR_TYPE_BIGINT, true), wr_type_make(WR_TYPE_VARCHAR, true),
+                       wr_type_make(WR_TYPE_VARCHAR, true)};
+    wr_batch *batch = wr_batch_new(types, 3, WR_BATCH_CAPACITY);
+    for (int i = 0; i < n; i++) {
+        int r = batch->count++;
+        ((int64_t *)batch->cols[0].data)[r] = ids[i];
+        if (ps[i])
+            ((wr_str *)batch->cols[1].data)[r] = wr_batch_str(batch, ps[i], strlen(ps[i]));
+        else
+            wr_batch_set_null(batch, 1, r);
+        char text[32];
+        snprintf(text, sizeof(text), "n%lld", (long long)ids[i]);
+        ((wr_str *)batch->cols[2].data)[r] = wr_batch_str(batch, text, strlen(text));
+    }
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(run->op->ops->process(run->op, 0, batch, &err), 0, "%s", err.msg);
+    wr_batch_free(batch);
+}
+
+static void plan_partitioned_sink(wr_operator_spec *spec)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "path=%s", out_dir);
+    const char *kv[] = {"connector=filesystem", path, "format=csv"};
+    wr_schema *schema = partitioned_schema();
+    wr_error err;
+    cr_assert_eq(plan_table_sink("filesystem", schema, kv, 3, spec, &err), 0, "%s", err.msg);
+    wr_schema_free(schema);
+}
+
+/* out_dir/sub as a path. */
+static const char *in_out(const char *sub)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", out_dir, sub);
+    return path;
+}
+
+Test(fs_partitioned, sink_writes_partition_directories, .init = fs_init, .fini = tmp_fini)
+{
+    wr_operator_spec spec;
+    plan_partitioned_sink(&spec);
+    sink_run run;
+    sink_start(&run, &spec, 0, 1, NULL, 0);
+    int64_t ids[] = {1, 2, 3, 4, 5};
+    const char *ps[] = {"a", NULL, "a", "x/y=z", ""};
+    write_partitioned(&run, ids, ps, 5);
+    /* One directory per value, escaped as Flink does; NULL and '' are the default partition. */
+    cr_assert_str_eq(names(out_dir, false), "p=__DEFAULT_PARTITION__ p=a p=x%2Fy%3Dz");
+    cr_assert_str_eq(names(in_out("p=a"), true), ".part-0-0.inprogress");
+    cr_assert_str_eq(names(in_out("p=__DEFAULT_PARTITION__"), true), ".part-0-1.inprogress");
+    cr_assert_str_eq(names(in_out("p=x%2Fy%3Dz"), true), ".part-0-2.inprogress");
+    wr_snapshot snap;
+    sink_snapshot(&run, 1, &snap);
+    int64_t more[] = {6};
+    const char *mps[] = {"a"};
+    write_partitioned(&run, more, mps, 1); /* belongs to checkpoint 2 */
+    sink_done(&run, 1);
+    /* The partition column is not in the files. */
+    cr_assert_str_eq(names(in_out("p=a"), false), "part-0-0");
+    cr_assert_str_eq(visible_text(in_out("p=a")), "1,n1\n3,n3\n");
+    cr_assert_str_eq(names(in_out("p=a"), true), ".part-0-3.inprogress");
+    cr_assert_str_eq(visible_text(in_out("p=__DEFAULT_PARTITION__")), "2,n2\n5,n5\n");
+    cr_assert_str_eq(visible_text(in_out("p=x%2Fy%3Dz")), "4,n4\n");
+    sink_end(&run);
+    cr_assert_str_eq(names(in_out("p=a"), false), "part-0-0 part-0-3");
+    cr_assert_str_eq(names(in_out("p=a"), true), "");
+    sink_stop(&run);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+
+    /* Read back: the partition column comes from the directory names. */
+    char path[160];
+    snprintf(path, sizeof(path), "path=%s", out_dir);
+    const char *kv[] = {"connector=filesystem", path, "format=csv"};
+    wr_schema *schema = partitioned_schema();
+    wr_error err;
+    cr_assert_eq(plan_source("filesystem", schema, kv, 3, &spec, &err), 0, "%s", err.msg);
+    source_run src;
+    source_start(&src, &spec, 0, 1, NULL);
+    cr_assert_eq(source_run_for(&src, -1), WR_SOURCE_END);
+    cr_assert_eq(src.cap.rows, 6);
+    const char *want_p[7] = {NULL, "a", NULL, "a", "x/y=z", NULL, "a"};
+    bool seen[7] = {false};
+    for (int b = 0; b < src.cap.nbatches; b++) {
+        const wr_batch *batch = src.cap.batches[b];
+        for (int r = 0; r < batch->count; r++) {
+            int64_t id = ((const int64_t *)batch->cols[0].data)[r];
+            cr_assert(id >= 1 && id <= 6 && !seen[id], "id %lld", (long long)id);
+            seen[id] = true;
+            wr_str name = ((const wr_str *)batch->cols[2].data)[r];
+            char want[16];
+            snprintf(want, sizeof(want), "n%lld", (long long)id);
+            cr_assert(name.len == strlen(want) && memcmp(name.ptr, want, name.len) == 0);
+            if (want_p[id] == NULL) {
+                cr_assert(wr_vector_is_null(&batch->cols[1], r), "id %lld", (long long)id);
+            } else {
+                cr_assert(!wr_vector_is_null(&batch->cols[1], r));
+                wr_str p = ((const wr_str *)batch->cols[1].data)[r];
+                cr_assert(p.len == strlen(want_p[id]) && memcmp(p.ptr, want_p[id], p.len) == 0,
+                          "id %lld: p '%.*s'", (long long)id, (int)p.len, p.ptr);
+            }
+        }
+    }
+    source_stop(&src);
+    wr_operator_spec_fini(&spec);
+
+    /* A projection that puts the partition column first and reads one file column. */
+    int cols[] = {1, 0};
+    wr_scan_request req = {.columns = cols, .ncolumns = 2};
+    cr_assert_eq(plan_source_request("filesystem", schema, kv, 3, &req, &spec, &err), 0, "%s",
+                 err.msg);
+    source_start(&src, &spec, 0, 1, NULL);
+    cr_assert_eq(source_run_for(&src, -1), WR_SOURCE_END);
+    cr_assert_eq(src.cap.rows, 6);
+    int nulls = 0;
+    for (int b = 0; b < src.cap.nbatches; b++) {
+        const wr_batch *batch = src.cap.batches[b];
+        cr_assert_eq(batch->ncols, 2);
+        for (int r = 0; r < batch->count; r++) {
+            int64_t id = ((const int64_t *)batch->cols[1].data)[r];
+            cr_assert(id >= 1 && id <= 6);
+            cr_assert_eq(wr_vector_is_null(&batch->cols[0], r), want_p[id] == NULL, "id %lld",
+                         (long long)id);
+            nulls += want_p[id] == NULL;
+        }
+    }
+    cr_assert_eq(nulls, 2);
+    source_stop(&src);
+    wr_operator_spec_fini(&spec);
+    wr_schema_free(schema);
+}
+
+Test(fs_partitioned, restore_commits_and_aborts_per_directory, .init = fs_init, .fini = tmp_fini)
+{
+    wr_operator_spec spec;
+    plan_partitioned_sink(&spec);
+    sink_run run;
+    sink_start(&run, &spec, 0, 1, NULL, 0);
+    int64_t ids[] = {1, 2};
+    const char *ps[] = {"a", "b"};
+    write_partitioned(&run, ids, ps, 2);
+    wr_snapshot snap;
+    sink_snapshot(&run, 1, &snap);
+    int64_t later[] = {3, 4};
+    const char *lps[] = {"b", "c"};
+    write_partitioned(&run, later, lps, 2);
+    sink_stop(&run); /* crash before checkpoint 1 completes */
+    cr_assert_str_eq(names(in_out("p=c"), true), ".part-0-3.inprogress");
+
+    sink_start(&run, &spec, 0, 1, &snap, 1);
+    /* The checkpoint's files are committed; those written after it are removed. */
+    cr_assert_str_eq(visible_text(in_out("p=a")), "1,n1\n");
+    cr_assert_str_eq(visible_text(in_out("p=b")), "2,n2\n");
+    cr_assert_str_eq(names(in_out("p=b"), true), "");
+    cr_assert_str_eq(names(in_out("p=c"), true), "");
+    write_partitioned(&run, later, lps, 2);
+    sink_end(&run);
+    cr_assert_str_eq(visible_text(in_out("p=b")), "2,n2\n3,n3\n");
+    cr_assert_str_eq(visible_text(in_out("p=c")), "4,n4\n");
+    sink_stop(&run);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+}
+
+Test(fs_partitioned, typed_values_and_errors, .init = fs_init, .fini = tmp_fini)
+{
+    /* (v STRING, k INT) PARTITIONED BY (k), read from directories written by hand. */
+    wr_type types[] = {wr_type_make(WR_TYPE_VARCHAR, true), wr_type_make(WR_TYPE_INT, true)};
+    wr_schema *schema = schema_of("v,k", types);
+    int keys[] = {1};
+    wr_schema_set_partition_keys(schema, keys, 1);
+    char dir[200];
+    snprintf(dir, sizeof(dir), "%s/t", tmp_dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    char sub[256];
+    snprintf(sub, sizeof(sub), "%s/k=-7", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    spit(sub, "part-0-0", "x\ny\n");
+    spit(sub, ".part-0-1.inprogress", "hidden\n");
+    snprintf(sub, sizeof(sub), "%s/other", dir); /* not k=...: skipped */
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    spit(sub, "f", "skipped\n");
+    char path[220];
+    snprintf(path, sizeof(path), "path=%s", dir);
+    const char *kv[] = {"connector=filesystem", path, "format=csv"};
+    wr_operator_spec spec;
+    wr_error err;
+    cr_assert_eq(plan_source("filesystem", schema, kv, 3, &spec, &err), 0, "%s", err.msg);
+    source_run src;
+    source_start(&src, &spec, 0, 1, NULL);
+    cr_assert_eq(source_run_for(&src, -1), WR_SOURCE_END);
+    cr_assert_eq(src.cap.rows, 2);
+    const wr_batch *batch = src.cap.batches[0];
+    cr_assert_eq(((const int32_t *)batch->cols[1].data)[0], -7);
+    cr_assert_eq(((const int32_t *)batch->cols[1].data)[1], -7);
+    source_stop(&src);
+    wr_operator_spec_fini(&spec);
+
+    /* A value that is not of the column's type fails at planning, naming the directory. */
+    snprintf(sub, sizeof(sub), "%s/k=abc", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    spit(sub, "part-0-0", "z\n");
+    cr_assert_eq(plan_source("filesystem", schema, kv, 3, &spec, &err), WR_ERR_VALIDATION);
+    cr_assert(strstr(err.msg, "partition directory '") && strstr(err.msg, "/t/k=abc'"), "%s",
+              err.msg);
+    cr_assert(strstr(err.msg, "abc"), "%s", err.msg);
+
+    /* Every column a partition column: nothing left for the files. */
+    int both[] = {0, 1};
+    wr_schema_set_partition_keys(schema, both, 2);
+    cr_assert_eq(plan_table_sink("filesystem", schema, kv, 3, &spec, &err), WR_ERR_VALIDATION);
+    cr_assert(strstr(err.msg, "every column of the table is a partition column"), "%s", err.msg);
+    wr_schema_free(schema);
+}
