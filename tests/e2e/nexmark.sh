@@ -12,13 +12,11 @@ CC=${CC:-cc}
 
 # Deterministic queries: streaming must equal batch (q9, q18 and q19 through the streaming
 # Top-N / deduplication, q6 through the OVER window over the Top-1's changelog).
-CHECKED="q0 q1 q2 q3 q4 q5 q6 q7 q8 q9 q11 q14 q15 q16 q17 q18 q19 q20 q21 q22"
+CHECKED="q0 q1 q2 q3 q4 q5 q6 q7 q8 q9 q10 q11 q14 q15 q16 q17 q18 q19 q20 q21 q22"
 # Processing-time queries: their windows and lookups follow the wall clock.
 RUN_ONLY="q12 q13"
 # Known gaps: the query and a part of the error it gives today.
-GAPS=(
-    "q10|PARTITIONED BY is not supported yet"
-)
+GAPS=()
 
 # 30000 events at 200 per second: 150 s of event time, so that the 10 s windows, the 2 s hops,
 # the 10 s session gaps and the auctions' lifetimes (about 8 s) all come into play. Each event
@@ -40,13 +38,16 @@ script() {
     echo "$BOUND"
     echo "SET 'execution.runtime-mode' = '$2';"
     echo "SET 'parallelism.default' = '$3';"
-    sed "s/) WITH ('connector' = 'blackhole');/);/" "$DIR/$1.sql"
+    # q10 writes partition directories: each run its own, read back by the SELECT.
+    sed -e "s/) WITH ('connector' = 'blackhole');/);/" \
+        -e "s/'path' = 'q10-output'/'path' = 'q10-output-$2-$3'/" "$DIR/$1.sql"
     echo "RESET 'execution.runtime-mode';"
     echo "SET 'parallelism.default' = '1';"
     echo "SELECT * FROM nexmark_$1;"
 }
 
 for q in $CHECKED $RUN_ONLY; do
+    [ "$q" = q10 ] && continue
     grep -q "^) WITH ('connector' = 'blackhole');" "$DIR/$q.sql" || fail "$q: no blackhole sink line"
 done
 
@@ -106,7 +107,8 @@ for field in '"query":"q0"' '"query":"q5"' '"events":2000' '"seconds":' '"cpu_se
     grep -qF -- "$field" bench.out || { cat bench.out; fail "bench: missing $field"; }
 done
 # A query that fails is reported; the next one still runs; the exit status says so.
-if "$WEIR" bench nexmark q10 q2 --events 2000 --dir "$DIR" >fail.out 2>fail.err; then
+mkdir -p broken && cp "$DIR"/*.sql broken/ && echo "INSERT INTO nowhere SELECT 1;" >broken/q10.sql
+if "$WEIR" bench nexmark q10 q2 --events 2000 --dir broken >fail.out 2>fail.err; then
     fail "bench: a failing query must make the exit status nonzero"
 fi
 grep -qF 'q10: q10.sql: line' fail.err || { cat fail.err; fail "bench: q10's error missing"; }
