@@ -206,6 +206,11 @@ typedef struct wr_operator_spec {
     void (*spec_free)(void *spec);
     int parallelism; /* requested parallelism, or -1 for the job default */
     bool bounded;    /* sources: input ends by itself */
+    /* Sources: the change kinds the rows may carry, a bit (1 << wr_change_kind) per kind; 0
+     * means inserts only. Without UPDATE_BEFORE but with UPDATE_AFTER or DELETE it is an
+     * upsert source (Flink's upsert changelog mode): rows are the latest version per primary
+     * key, a -D row may carry only the key, and the planner normalizes it. */
+    uint8_t changes;
 } wr_operator_spec;
 
 /* Frees the spec (not the ops table). */

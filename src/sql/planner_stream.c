@@ -34,10 +34,16 @@ static const char *const run_modes[] = {"streaming", "batch", "automatic", NULL}
 enum run_mode { MODE_STREAMING, MODE_BATCH, MODE_AUTOMATIC };
 
 /* Whether a scan's source ends by itself: a stored table does; a connector says so. */
-static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded, wr_error *err)
+/*
+ * Whether a scan's source ends by itself, and the change kinds it produces (WR_CHANGES_*), as
+ * its connector plans it.
+ */
+static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded,
+                        uint8_t *changes, wr_error *err)
 {
     const wr_table *tb = plan->table;
     *bounded = true;
+    *changes = WR_CHANGES_INSERT;
     if (tb->mem) return 0;
     if (tb->source) {
         *bounded = tb->source->bounded(tb->source->arg);
@@ -53,6 +59,7 @@ static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded
     int rc = conn->make_source(tb->schema, &tb->options, job, NULL, &spec, err);
     if (rc) return rc;
     *bounded = spec.bounded;
+    if (spec.changes) *changes = spec.changes;
     wr_operator_spec_fini(&spec);
     return 0;
 }
@@ -463,14 +470,17 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
         bounded = bounded && c->bounded;
         in_changes |= c->changes;
     }
+    uint8_t scan_changes = WR_CHANGES_INSERT;
     if (plan->kind == WR_PLAN_SCAN) {
-        int rc = scan_bounded(plan, job, &bounded, err);
+        int rc = scan_bounded(plan, job, &bounded, &scan_changes, err);
         if (rc) return rc;
     }
     plan->bounded = bounded;
     plan->streaming = mode == MODE_STREAMING || (mode == MODE_AUTOMATIC && !bounded);
     switch (plan->kind) {
     case WR_PLAN_SCAN:
+        plan->changes = scan_changes;
+        break;
     case WR_PLAN_VALUES:
         plan->changes = WR_CHANGES_INSERT;
         break;
