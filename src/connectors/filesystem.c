@@ -7,8 +7,11 @@
  * and decodes each line with the table's format (csv, json or raw) straight
  * into the output batch. The files are listed when the scan is planned, so a missing path
  * fails at CREATE TABLE; each subtask reads its share of them (file i goes
- * to subtask i % parallelism) and ends when they are read. Its operator
- * state is its position: the files it has read and the offset in the current one.
+ * to subtask i % parallelism) and ends when they are read. With
+ * 'source.monitor-interval' the source is unbounded instead: each subtask lists the
+ * path again at that interval and reads the files it has not seen, a file going to the
+ * subtask its path hashes to. Its operator state is its position: the files it has read
+ * and the offset in the current one.
  *
  * The sink writes hidden part files and makes them visible by renaming them
  * only once a checkpoint covering their rows is durable (two-phase commit,
@@ -35,7 +38,8 @@
 
 /* Both roles accept every option (as Flink's factory): a table may be read and written. */
 #define FS_SINK_OPTION_NAMES                                                                       \
-    "sink.rolling-policy.file-size, sink.rolling-policy.rollover-interval, sink.parallelism"
+    "source.monitor-interval, sink.rolling-policy.file-size, "                                     \
+    "sink.rolling-policy.rollover-interval, sink.parallelism"
 #define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_JSON "connector, path, format, " WR_JSON_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_RAW "connector, path, format, " FS_SINK_OPTION_NAMES
@@ -46,6 +50,8 @@
 
 /* Bytes asked of each read(2); also the reader's initial buffer. */
 #define FS_READ_CHUNK (1 << 20)
+/* A monitored source that found nothing new looks again after at most this long. */
+#define FS_MONITOR_MAX_WAIT_NS (100 * 1000000LL)
 /* Records one run() consumes at most, so that a run of skipped lines stays short. */
 #define FS_RUN_LINES 65536
 /* The sinks write once this much is buffered. */
@@ -117,7 +123,8 @@ static wr_schema *file_schema(const wr_schema *schema)
 {
     wr_schema *files = wr_schema_new();
     for (int c = 0; c < schema->ncols; c++)
-        if (partition_index(schema, c) < 0) wr_schema_add(files, schema->names[c], schema->types[c]);
+        if (partition_index(schema, c) < 0)
+            wr_schema_add(files, schema->names[c], schema->types[c]);
     return files;
 }
 
@@ -135,10 +142,9 @@ static int check_partitions(const wr_schema *schema, int code, int pos, wr_error
     for (int k = 0; k < schema->npartition_keys; k++) {
         int c = schema->partition_keys[k];
         if (!wr_csv_supports((wr_type_id)schema->types[c].id))
-            return wr_error_set_at(err, code, pos,
-                                   "partition column '%s' of type %s cannot name a directory",
-                                   schema->names[c],
-                                   wr_type_name(schema->types[c], tname, sizeof(tname)));
+            return wr_error_set_at(
+                err, code, pos, "partition column '%s' of type %s cannot name a directory",
+                schema->names[c], wr_type_name(schema->types[c], tname, sizeof(tname)));
     }
     return 0;
 }
@@ -157,6 +163,14 @@ static void put_str(wr_buf *buf, const char *s)
     size_t n = strlen(s);
     wr_buf_put_u32(buf, (uint32_t)n);
     wr_buf_append(buf, s, n);
+}
+
+/* This subtask's operator state in a restore: its one part with keygroup -1, or NULL. */
+static const wr_snapshot_part *restored_part(const wr_restore *r)
+{
+    for (int k = 0; r && k < r->nparts; k++)
+        if (r->parts[k]->keygroup < 0) return r->parts[k];
+    return NULL;
 }
 
 static void put_header(wr_buf *buf, const char *tag)
@@ -178,14 +192,6 @@ static bool get_header(wr_buf_reader *c, const char *tag)
 {
     const char *t = wr_buf_take(c, 4);
     return t && memcmp(t, tag, 4) == 0 && wr_buf_get_u32(c) == FS_STATE_VERSION;
-}
-
-/* This subtask's operator state in a restore: its one part with keygroup -1, or NULL. */
-static const wr_snapshot_part *restored_part(const wr_restore *r)
-{
-    for (int k = 0; r && k < r->nparts; k++)
-        if (r->parts[k]->keygroup < 0) return r->parts[k];
-    return NULL;
 }
 
 /*
@@ -214,6 +220,11 @@ typedef struct fs_spec {
      */
     int *out_cols;
     wr_batch *parts;
+    /* 'source.monitor-interval' (0: list once, bounded), and what listing again needs: the
+     * path and the table's columns (for the partition keys). */
+    int64_t monitor_ms;
+    char *path;
+    wr_schema *table;
 } fs_spec;
 
 static void fs_spec_free(void *vspec)
@@ -229,6 +240,8 @@ static void fs_spec_free(void *vspec)
     wr_free(spec->null_literal);
     wr_free(spec->out_cols);
     wr_batch_free(spec->parts);
+    wr_free(spec->path);
+    wr_schema_free(spec->table);
     wr_free(spec);
 }
 
@@ -352,16 +365,28 @@ typedef struct input_pos {
     int64_t offset, line;
 } input_pos;
 
+/* One input a subtask knows: a listed file (or standard input) and its row in parts. */
+typedef struct fs_input {
+    char *name; /* the path; "-" for standard input */
+    int part;   /* a partitioned table: the file's row of fs_source.parts */
+    input_pos pos;
+} fs_input;
+
 typedef struct fs_source {
     wr_operator base;
     const fs_spec *spec;
-    wr_batch *batch; /* decoded rows (spec->dec) */
-    wr_batch *out;   /* a partitioned table's output (spec->out); NULL otherwise */
-    uint32_t *row_file; /* per row of batch, the input it came from (partitioned tables) */
-    int next;       /* next index into spec->files to consider */
-    int cur;        /* index of the open input, or -1 */
-    bool done;      /* every input of this subtask is read */
-    input_pos *pos; /* per input (standard input is input 0) */
+    wr_batch *batch;    /* decoded rows (spec->dec) */
+    wr_batch *out;      /* a partitioned table's output (spec->out); NULL otherwise */
+    uint32_t *row_file; /* per row of batch, the part row of the input it came from */
+    /* The inputs, sorted by name: the planned listing, and with monitoring the files found
+     * since (of this subtask's share only). */
+    fs_input *in;
+    int nin;
+    wr_batch *parts;      /* a partitioned table: the partition values, a row per file */
+    int next;             /* next index into in to consider */
+    int cur;              /* index of the open input, or -1 */
+    bool done;            /* every input of this subtask is read (for good unless monitoring) */
+    int64_t next_list_ms; /* monitoring: when to list the path again (wall clock) */
     reader r;
     int64_t skipped; /* lines dropped by csv/json.ignore-parse-errors */
 } fs_source;
@@ -379,24 +404,37 @@ static const wr_operator_ops fs_ops = {
     .destroy = fs_destroy,
 };
 
-static int ninputs(const fs_spec *spec)
+/*
+ * A monitored source never finishes and owns files by the hash of their path, so its
+ * state can move to another parallelism as a union: each new subtask takes what the old
+ * ones read of the files it now owns.
+ */
+static const wr_operator_ops fs_monitor_ops = {
+    .kind = "filesystem",
+    .create = fs_create,
+    .run = fs_run,
+    .snapshot = fs_snapshot,
+    .union_state = true,
+    .destroy = fs_destroy,
+};
+
+/* Whether input i (its name) is this subtask's to read. */
+static bool owns(const fs_source *src, int i)
 {
-    return spec->is_stdin ? 1 : spec->nfiles;
+    const wr_op_ctx *ctx = src->base.ctx;
+    int p = ctx->parallelism > 0 ? ctx->parallelism : 1;
+    if (src->spec->is_stdin) return ctx->subtask == 0;
+    if (src->spec->monitor_ms == 0) return i % p == ctx->subtask;
+    const char *name = src->in[i].name;
+    return (int)(wr_hash_bytes(name, strlen(name)) % (uint64_t)p) == ctx->subtask;
 }
 
-/* The name an input has in the operator state: its path, "-" for standard input. */
-static const char *input_name(const fs_spec *spec, int i)
+/* The input called name, or -1 (inputs are sorted by name). */
+static int find_input(const fs_source *src, const char *name)
 {
-    return spec->is_stdin ? "-" : spec->files[i];
-}
-
-/* The input called name, or -1 (files are sorted by name). */
-static int find_input(const fs_spec *spec, const char *name)
-{
-    if (spec->is_stdin) return strcmp(name, "-") == 0 ? 0 : -1;
-    int lo = 0, hi = spec->nfiles - 1;
+    int lo = 0, hi = src->nin - 1;
     while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2, c = strcmp(spec->files[mid], name);
+        int mid = lo + (hi - lo) / 2, c = strcmp(src->in[mid].name, name);
         if (c == 0) return mid;
         if (c < 0)
             lo = mid + 1;
@@ -404,6 +442,11 @@ static int find_input(const fs_spec *spec, const char *name)
             hi = mid - 1;
     }
     return -1;
+}
+
+static int by_input_name(const void *a, const void *b)
+{
+    return strcmp(((const fs_input *)a)->name, ((const fs_input *)b)->name);
 }
 
 /*
@@ -415,55 +458,57 @@ static int find_input(const fs_spec *spec, const char *name)
 static int fs_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err)
 {
     fs_source *src = (fs_source *)op;
-    const fs_spec *spec = src->spec;
     wr_buf *buf = wr_snapshot_add(out, -1);
     put_header(buf, "FSRC");
-    int n = ninputs(spec), nread = 0, npart = 0;
-    for (int i = 0; i < n; i++) {
-        nread += src->pos[i].read;
-        npart += !src->pos[i].read && (i == src->cur || src->pos[i].offset > 0);
+    int nread = 0, npart = 0;
+    for (int i = 0; i < src->nin; i++) {
+        nread += src->in[i].pos.read;
+        npart += !src->in[i].pos.read && (i == src->cur || src->in[i].pos.offset > 0);
     }
     wr_buf_put_u32(buf, (uint32_t)nread);
-    for (int i = 0; i < n; i++)
-        if (src->pos[i].read) put_str(buf, input_name(spec, i));
+    for (int i = 0; i < src->nin; i++)
+        if (src->in[i].pos.read) put_str(buf, src->in[i].name);
     wr_buf_put_u32(buf, (uint32_t)npart);
-    for (int i = 0; i < n; i++) {
-        if (src->pos[i].read || (i != src->cur && src->pos[i].offset == 0)) continue;
-        put_str(buf, input_name(spec, i));
-        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.offset : src->pos[i].offset));
-        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.line : src->pos[i].line));
+    for (int i = 0; i < src->nin; i++) {
+        const input_pos *pos = &src->in[i].pos;
+        if (pos->read || (i != src->cur && pos->offset == 0)) continue;
+        put_str(buf, src->in[i].name);
+        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.offset : pos->offset));
+        wr_buf_put_u64(buf, (uint64_t)(i == src->cur ? src->r.line : pos->line));
     }
     wr_buf_put_u64(buf, (uint64_t)src->skipped);
     return 0;
 }
 
 /*
- * Takes the position of a restored subtask. Inputs the state names that are
- * no longer listed are left alone (the listing is expected not to change).
+ * Takes a position from one part of a restore. Inputs the state names that are not
+ * listed are left alone: a file removed since, or (monitoring) one this subtask has not
+ * listed yet, which it then reads whole. After a change of parallelism every subtask reads
+ * every old part; only subtask 0 keeps the skipped-lines counts, so their sum survives.
  */
 static int fs_restore(fs_source *src, const wr_snapshot_part *part, int64_t checkpoint,
-                      wr_error *err)
+                      bool rescaled, wr_error *err)
 {
-    const fs_spec *spec = src->spec;
     wr_buf_reader c = wr_buf_reader_of(part->data.data, part->data.len);
     bool ok = get_header(&c, "FSRC");
     uint32_t nread = ok ? wr_buf_get_u32(&c) : 0;
     for (uint32_t k = 0; k < nread && !c.bad; k++) {
         char *name = get_str(&c);
-        int i = name ? find_input(spec, name) : -1;
-        if (i >= 0) src->pos[i].read = true;
+        int i = name ? find_input(src, name) : -1;
+        if (i >= 0) src->in[i].pos.read = true;
         wr_free(name);
     }
     uint32_t npart = ok ? wr_buf_get_u32(&c) : 0;
     for (uint32_t k = 0; k < npart && !c.bad; k++) {
         char *name = get_str(&c);
         int64_t offset = (int64_t)wr_buf_get_u64(&c), line = (int64_t)wr_buf_get_u64(&c);
-        int i = name ? find_input(spec, name) : -1;
+        int i = name ? find_input(src, name) : -1;
         if (i >= 0 && !c.bad && offset >= 0 && line >= 0)
-            src->pos[i] = (input_pos){.offset = offset, .line = line};
+            src->in[i].pos = (input_pos){.offset = offset, .line = line};
         wr_free(name);
     }
-    if (ok) src->skipped = (int64_t)wr_buf_get_u64(&c);
+    int64_t skipped = ok ? (int64_t)wr_buf_get_u64(&c) : 0;
+    if (!rescaled || src->base.ctx->subtask == 0) src->skipped += skipped;
     if (!ok || c.bad || c.left != 0)
         return wr_error_set(err, WR_ERR_IO,
                             "filesystem source: the operator state of subtask %d in checkpoint "
@@ -472,30 +517,111 @@ static int fs_restore(fs_source *src, const wr_snapshot_part *part, int64_t chec
     return 0;
 }
 
+/* A copy of a partition values batch with room for `extra` more rows. */
+static wr_batch *parts_with_room(const wr_batch *parts, int extra)
+{
+    wr_type *types = wr_malloc((size_t)WR_MAX(parts->ncols, 1) * sizeof(wr_type));
+    for (int c = 0; c < parts->ncols; c++) types[c] = parts->cols[c].type;
+    wr_batch *copy = wr_batch_new(types, parts->ncols, WR_MAX(parts->count + extra, 1));
+    wr_batch_append_active(copy, parts);
+    wr_free(types);
+    return copy;
+}
+
+static int list_files(fs_spec *spec, const char *path, int code, int pos, wr_error *err);
+static int list_partitioned(fs_spec *spec, const wr_schema *schema, const char *path, int code,
+                            int pos, wr_error *err);
+
+/* Frees what a listing put into a spec: the files (those not taken) and partition values. */
+static void listing_fini(fs_spec *listed)
+{
+    for (int i = 0; i < listed->nfiles; i++) wr_free(listed->files[i]);
+    wr_free(listed->files);
+    wr_batch_free(listed->parts);
+}
+
+/*
+ * Adds the files of a new listing that the subtask does not know yet (taking their names
+ * and partition values) and starts over the list for the next unread one it owns.
+ */
+static void add_inputs(fs_source *src, fs_spec *listed)
+{
+    uint32_t *fresh = wr_malloc((size_t)WR_MAX(listed->nfiles, 1) * sizeof(uint32_t));
+    int nfresh = 0;
+    for (int i = 0; i < listed->nfiles; i++)
+        if (find_input(src, listed->files[i]) < 0) fresh[nfresh++] = (uint32_t)i;
+    if (nfresh > 0) {
+        int first_row = src->parts ? src->parts->count : 0;
+        src->in = wr_realloc(src->in, (size_t)(src->nin + nfresh) * sizeof(fs_input));
+        for (int k = 0; k < nfresh; k++) {
+            src->in[src->nin++] =
+                (fs_input){.name = listed->files[fresh[k]], .part = first_row + k};
+            listed->files[fresh[k]] = NULL;
+        }
+        if (src->parts) {
+            wr_batch *parts = parts_with_room(src->parts, nfresh);
+            wr_batch_append_rows(parts, listed->parts, fresh, nfresh);
+            wr_batch_free(src->parts);
+            src->parts = parts;
+        }
+        qsort(src->in, (size_t)src->nin, sizeof(fs_input), by_input_name);
+        src->next = 0;
+        src->done = false;
+    }
+    wr_free(fresh);
+}
+
+/* Lists the monitored path again and adds what is new; the next listing is due after the
+ * interval. */
+static int list_again(fs_source *src, wr_error *err)
+{
+    const fs_spec *spec = src->spec;
+    src->next_list_ms = wr_clock_wall_ms() + spec->monitor_ms;
+    fs_spec listed = {0};
+    int rc = spec->parts ? list_partitioned(&listed, spec->table, spec->path, WR_ERR_IO, -1, err)
+                         : list_files(&listed, spec->path, WR_ERR_IO, -1, err);
+    if (rc == 0) add_inputs(src, &listed);
+    listing_fini(&listed);
+    if (rc) wr_error_prefix(err, "filesystem source, monitoring '%s': ", spec->path);
+    return rc;
+}
+
 /* Restored: continues from the checkpoint's position; a finished subtask reads nothing. */
 static wr_operator *fs_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
 {
     const fs_spec *spec = vspec;
     fs_source *src = wr_calloc(1, sizeof(*src));
-    src->base.ops = &fs_ops;
+    src->base.ops = spec->monitor_ms ? &fs_monitor_ops : &fs_ops;
     src->base.ctx = ctx;
     src->spec = spec;
     src->batch = wr_batch_new(spec->dec->types, spec->dec->ncols, WR_BATCH_CAPACITY);
     if (spec->parts) {
         src->out = wr_batch_new(spec->out->types, spec->out->ncols, WR_BATCH_CAPACITY);
         src->row_file = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
+        src->parts = parts_with_room(spec->parts, 0);
     }
     src->r.fd = -1;
     src->cur = -1;
-    src->pos = wr_calloc((size_t)WR_MAX(ninputs(spec), 1), sizeof(input_pos));
-    /* Standard input is one input: subtask 0 reads it. */
-    src->next = spec->is_stdin && ctx->subtask != 0 ? 1 : 0;
-    const wr_restore *restore = ctx->restore;
-    if (restore && restore->finished) src->next = ninputs(spec);
-    const wr_snapshot_part *part = restore && !restore->finished ? restored_part(restore) : NULL;
-    if (part && fs_restore(src, part, restore->checkpoint, err)) {
+    /* Standard input is one input. */
+    src->nin = spec->is_stdin ? 1 : spec->nfiles;
+    src->in = wr_calloc((size_t)WR_MAX(src->nin, 1), sizeof(fs_input));
+    for (int i = 0; i < src->nin; i++)
+        src->in[i] =
+            (fs_input){.name = wr_strdup(spec->is_stdin ? "-" : spec->files[i]), .part = i};
+    /* Monitoring lists again at once: files that appeared since planning (among them those
+     * a restored state has read) are then known before the restore marks them. */
+    if (spec->monitor_ms && list_again(src, err)) {
         fs_destroy(&src->base);
         return NULL;
+    }
+    const wr_restore *restore = ctx->restore;
+    if (restore && restore->finished) src->next = src->nin;
+    for (int k = 0; restore && !restore->finished && k < restore->nparts; k++) {
+        if (restore->parts[k]->keygroup >= 0) continue;
+        if (fs_restore(src, restore->parts[k], restore->checkpoint, restore->rescaled, err)) {
+            fs_destroy(&src->base);
+            return NULL;
+        }
     }
     return &src->base;
 }
@@ -538,12 +664,9 @@ static int open_next(fs_source *src, wr_error *err)
 {
     const fs_spec *spec = src->spec;
     reader *r = &src->r;
-    int p = src->base.ctx->parallelism > 0 ? src->base.ctx->parallelism : 1;
-    int n = ninputs(spec);
-    while (src->next < n && ((!spec->is_stdin && src->next % p != src->base.ctx->subtask) ||
-                             src->pos[src->next].read))
+    while (src->next < src->nin && (src->in[src->next].pos.read || !owns(src, src->next)))
         src->next++;
-    if (src->next >= n) {
+    if (src->next >= src->nin) {
         src->done = true;
         return 0;
     }
@@ -558,14 +681,14 @@ static int open_next(fs_source *src, wr_error *err)
         r->owns_fd = false;
         r->name = "standard input";
     } else {
-        r->name = spec->files[i];
+        r->name = src->in[i].name;
         r->owns_fd = true;
         r->fd = open(r->name, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0)
             return wr_error_set(err, WR_ERR_IO, "filesystem source: cannot open '%s': %s", r->name,
                                 strerror(errno));
     }
-    return src->pos[i].offset > 0 ? skip_to(r, &src->pos[i], err) : 0;
+    return src->in[i].pos.offset > 0 ? skip_to(r, &src->in[i].pos, err) : 0;
 }
 
 /* A raw line is the value of the only column. */
@@ -666,7 +789,7 @@ static wr_batch *partitioned_output(fs_source *src)
             v->validity = batch->cols[spec->out_cols[j]].validity;
             continue;
         }
-        const wr_vector *values = &spec->parts->cols[-1 - spec->out_cols[j]];
+        const wr_vector *values = &src->parts->cols[-1 - spec->out_cols[j]];
         wr_slots_gather(v->own_data, values->data, wr_type_width((wr_type_id)v->type.id),
                         src->row_file, batch->count);
         for (int r = 0; values->validity && r < batch->count; r++)
@@ -676,12 +799,40 @@ static wr_batch *partitioned_output(fs_source *src)
     return out;
 }
 
-/* Fills one batch from this subtask's inputs; END once they are all read. */
+/*
+ * A monitored subtask that has read every input it knows: once the interval has passed
+ * since its last listing it lists the path again and takes what is new; while there is
+ * nothing to read it reports IDLE. A listing that fails (the path removed, a partition
+ * value of the wrong type) fails the job.
+ */
+static int monitor(fs_source *src, wr_source_status *status, wr_error *err)
+{
+    int64_t now = wr_clock_wall_ms();
+    if (now >= src->next_list_ms) {
+        int rc = list_again(src, err);
+        if (rc) return rc;
+    }
+    if (!src->done) return 0;
+    *status = WR_SOURCE_IDLE;
+    int64_t wait = (src->next_list_ms - now) * 1000000LL;
+    src->base.ctx->idle_until_ns =
+        wr_clock_mono_ns() + WR_MIN(WR_MAX(wait, 1000000LL), FS_MONITOR_MAX_WAIT_NS);
+    return 0;
+}
+
+/*
+ * Fills one batch from this subtask's inputs; END once they are all read, or with
+ * monitoring IDLE until the next listing finds more.
+ */
 static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
 {
     fs_source *src = (fs_source *)op;
     wr_batch *batch = src->batch;
     wr_batch_reset(batch);
+    if (src->done && src->spec->monitor_ms) {
+        int rc = monitor(src, status, err);
+        if (rc || src->done) return rc;
+    }
     for (int budget = FS_RUN_LINES; batch->count < batch->capacity && budget > 0; budget--) {
         if (src->r.fd < 0) {
             int rc = open_next(src, err);
@@ -692,14 +843,15 @@ static int fs_run(wr_operator *op, wr_source_status *status, wr_error *err)
         int before = batch->count;
         int rc = read_record(src, &ended, err);
         if (rc) return rc;
-        if (src->row_file && batch->count > before) src->row_file[before] = (uint32_t)src->cur;
+        if (src->row_file && batch->count > before)
+            src->row_file[before] = (uint32_t)src->in[src->cur].part;
         if (ended) {
             reader_close(&src->r);
-            src->pos[src->cur].read = true;
+            src->in[src->cur].pos.read = true;
             src->cur = -1;
         }
     }
-    *status = src->done ? WR_SOURCE_END : WR_SOURCE_MORE;
+    *status = src->done && !src->spec->monitor_ms ? WR_SOURCE_END : WR_SOURCE_MORE;
     return wr_op_emit(op->ctx, src->out ? partitioned_output(src) : batch, err);
 }
 
@@ -708,7 +860,9 @@ static void fs_destroy(wr_operator *op)
     fs_source *src = (fs_source *)op;
     reader_close(&src->r);
     wr_free(src->r.buf);
-    wr_free(src->pos);
+    for (int i = 0; i < src->nin; i++) wr_free(src->in[i].name);
+    wr_free(src->in);
+    wr_batch_free(src->parts);
     wr_batch_free(src->batch);
     wr_batch_free(src->out);
     wr_free(src->row_file);
@@ -717,7 +871,7 @@ static void fs_destroy(wr_operator *op)
 
 int64_t wr_file_source_skipped(const wr_operator *op)
 {
-    assert(op->ops == &fs_ops);
+    assert(op->ops == &fs_ops || op->ops == &fs_monitor_ops);
     return ((const fs_source *)op)->skipped;
 }
 
@@ -939,8 +1093,8 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
  */
 static int build_source(const char *path, int path_pos, int format, int format_pos,
                         const wr_schema *schema, const wr_scan_request *req,
-                        const wr_csv_options *csv, const wr_json_options *json, int code,
-                        wr_operator_spec *out, wr_error *err)
+                        const wr_csv_options *csv, const wr_json_options *json, int64_t monitor_ms,
+                        int code, wr_operator_spec *out, wr_error *err)
 {
     assert(req == NULL || req->nfilters == 0);
     bool partitioned = schema->npartition_keys > 0;
@@ -954,9 +1108,24 @@ static int build_source(const char *path, int path_pos, int format, int format_p
         rc = wr_error_set_at(err, code, path_pos,
                              "a partitioned table cannot be read from standard input: its "
                              "path is a directory of partition directories");
+    if (rc == 0 && monitor_ms && spec->is_stdin)
+        rc = wr_error_set_at(err, code, path_pos,
+                             "'source.monitor-interval' needs a directory to monitor, not "
+                             "standard input");
     if (rc == 0 && !spec->is_stdin)
         rc = partitioned ? list_partitioned(spec, schema, path, code, path_pos, err)
                          : list_files(spec, path, code, path_pos, err);
+    if (rc == 0 && monitor_ms) {
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = wr_error_set_at(err, code, path_pos,
+                                 "'source.monitor-interval' needs a directory to monitor; '%s' "
+                                 "is a file",
+                                 path);
+        spec->monitor_ms = monitor_ms;
+        spec->path = wr_strdup(path);
+        spec->table = wr_schema_copy(schema);
+    }
     if (rc) {
         fs_spec_free(spec);
         return rc;
@@ -989,11 +1158,11 @@ static int build_source(const char *path, int path_pos, int format, int format_p
     if (csv->null_literal) spec->null_literal = wr_strdup(csv->null_literal);
     spec->csv.null_literal = spec->null_literal;
     spec->json = *json;
-    *out = (wr_operator_spec){.ops = &fs_ops,
+    *out = (wr_operator_spec){.ops = monitor_ms ? &fs_monitor_ops : &fs_ops,
                               .spec = spec,
                               .spec_free = fs_spec_free,
                               .parallelism = -1,
-                              .bounded = true};
+                              .bounded = monitor_ms == 0};
     return 0;
 }
 
@@ -1013,7 +1182,7 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
     wr_csv_options_default(&defaults);
     wr_json_options json;
     wr_json_options_default(&json);
-    return build_source(path, -1, f, -1, schema, NULL, csv ? csv : &defaults, &json,
+    return build_source(path, -1, f, -1, schema, NULL, csv ? csv : &defaults, &json, 0,
                         WR_ERR_ARGUMENT, out, err);
 }
 
@@ -1027,7 +1196,8 @@ typedef struct fs_options {
     wr_json_options json;
     int64_t file_size; /* sink.rolling-policy.file-size, bytes */
     int64_t rollover_ms;
-    int parallelism; /* sink.parallelism; -1: the input's */
+    int parallelism;    /* sink.parallelism; -1: the input's */
+    int64_t monitor_ms; /* source.monitor-interval; 0: list once */
 } fs_options;
 
 /* A required, non-empty option; when absent the error is at the 'connector' value. */
@@ -1115,7 +1285,14 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
                                "invalid value '%s' for option '%s': expected a positive duration",
                                e->value, e->key);
     rc = wr_connector_get_parallelism(options, "sink.parallelism", &o->parallelism, err);
+    if (rc == 0)
+        rc = wr_config_get_duration_ms(options, "source.monitor-interval", 0, &o->monitor_ms, err);
     if (rc) return rc;
+    e = wr_config_find(options, "source.monitor-interval");
+    if (e && o->monitor_ms <= 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected a positive duration",
+                               e->value, e->key);
     static const char *const supported[] = {
         [FORMAT_CSV] = FS_SUPPORTED_CSV,
         [FORMAT_RAW] = FS_SUPPORTED_RAW,
@@ -1136,7 +1313,7 @@ static int fs_make_source(const wr_schema *schema, const wr_config *options, con
     int rc = read_options(options, &o, err);
     if (rc) return rc;
     return build_source(o.path->value, o.path->value_pos, o.format_id, o.format->value_pos, schema,
-                        req, &o.csv, &o.json, WR_ERR_VALIDATION, out, err);
+                        req, &o.csv, &o.json, o.monitor_ms, WR_ERR_VALIDATION, out, err);
 }
 
 /* ---- the sink ------------------------------------------------------------------- */
@@ -1285,8 +1462,8 @@ static int sync_dirs(fs_sink *sink, wr_error *err)
     int rc = 0;
     for (int i = 0; i < sink->unsynced.n; i++) {
         char *dir = sink->unsynced.v[i];
-        int fd = dir[0] ? openat(sink->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                        : sink->dirfd;
+        int fd =
+            dir[0] ? openat(sink->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : sink->dirfd;
         if (rc == 0 && fd < 0) rc = sink_io_error(sink, "open directory", dir, errno, err);
         if (rc == 0 && fsync(fd) != 0) rc = sink_io_error(sink, "fsync directory", dir, errno, err);
         if (fd >= 0 && fd != sink->dirfd) close(fd);
@@ -1459,8 +1636,8 @@ static int commit_pending(fs_sink *sink, int64_t upto, wr_error *err)
  * highest number found (-1: none) and, when remove_from >= 0, deletes those
  * numbered from it on.
  */
-static int scan_parts(fs_sink *sink, const char *dir, int levels, int64_t remove_from,
-                      int64_t *max, wr_error *err)
+static int scan_parts(fs_sink *sink, const char *dir, int levels, int64_t remove_from, int64_t *max,
+                      wr_error *err)
 {
     int fd = openat(sink->dirfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -1651,8 +1828,8 @@ static void bucket_dir(fs_sink *sink, const wr_batch *batch, int row)
 }
 
 /* The bucket of a row: last when it matches, else an open one, else a new one. */
-static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *last,
-                       bucket **out, wr_error *err)
+static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *last, bucket **out,
+                       wr_error *err)
 {
     if (sink->spec->schema->npartition_keys == 0 && last) {
         *out = last;

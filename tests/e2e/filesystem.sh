@@ -76,4 +76,48 @@ CREATE TABLE src (id INT) WITH (
 SQL
 if "$WEIR" sql -f "$TMP/badopt.sql" >/dev/null 2>"$TMP/badopt.err"; then fail "bad option accepted"; fi
 grep -qF 'line 3, column' "$TMP/badopt.err" || { cat "$TMP/badopt.err"; fail "bad option: position"; }
+
+# 'source.monitor-interval': an unbounded job reads the files that appear in the directory,
+# each once, at parallelism 2, into an exactly-once filesystem sink; killed and resumed, it
+# neither loses nor repeats a row.
+mkdir -p "$TMP/watch"
+seq 1 1000 >"$TMP/watch/a.csv"
+cat >"$TMP/watch.sql" <<SQL
+SET 'parallelism.default' = '2';
+SET 'execution.checkpointing.interval' = '100 ms';
+SET 'state.checkpoints.dir' = '$TMP/watch-chk';
+CREATE TABLE src (id INT) WITH ('connector' = 'filesystem', 'path' = '$TMP/watch',
+  'format' = 'csv', 'source.monitor-interval' = '50 ms');
+CREATE TABLE dst (id INT) WITH ('connector' = 'filesystem', 'path' = '$TMP/watch-out',
+  'format' = 'csv');
+INSERT INTO dst SELECT id FROM src;
+SQL
+# rows_out: the rows committed so far.
+rows_out() { cat "$TMP"/watch-out/part-* 2>/dev/null | wc -l; }
+wait_rows() {
+    for _ in $(seq 1 200); do
+        [ "$(rows_out)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "monitoring: expected $1 rows committed, have $(rows_out)"
+}
+"$WEIR" sql -f "$TMP/watch.sql" >"$TMP/watch.log" 2>&1 &
+pid=$!
+wait_rows 1000
+seq 1001 2000 >"$TMP/watch/.b.csv.tmp" && mv "$TMP/watch/.b.csv.tmp" "$TMP/watch/b.csv"
+wait_rows 2000
+kill -9 $pid
+wait $pid 2>/dev/null
+seq 2001 3000 >"$TMP/watch/c.csv"
+"$WEIR" sql -f "$TMP/watch.sql" --resume >"$TMP/watch2.log" 2>&1 &
+pid=$!
+wait_rows 3000
+sleep 0.3
+kill $pid
+wait $pid 2>/dev/null
+cat "$TMP"/watch-out/part-* | sort -n >"$TMP/watch.rows"
+seq 1 3000 | cmp -s - "$TMP/watch.rows" || {
+    cat "$TMP/watch.log" "$TMP/watch2.log"
+    fail "monitoring: every id once expected ($(wc -l <"$TMP/watch.rows") rows)"
+}
 echo "ok: filesystem source"

@@ -1199,3 +1199,186 @@ Test(fs_partitioned, typed_values_and_errors, .init = fs_init, .fini = tmp_fini)
     cr_assert(strstr(err.msg, "every column of the table is a partition column"), "%s", err.msg);
     wr_schema_free(schema);
 }
+
+/* ---- source: monitoring a directory ---------------------------------------------- */
+
+/* Runs the source until it reports IDLE (it has read everything it found). */
+static void source_run_to_idle(source_run *run)
+{
+    wr_source_status status = WR_SOURCE_MORE;
+    for (int i = 0; status != WR_SOURCE_IDLE; i++) {
+        cr_assert(i < 100000, "source never idles");
+        wr_error err;
+        wr_error_init(&err);
+        cr_assert_eq(run->op->ops->run(run->op, &status, &err), 0, "%s", err.msg);
+        cr_assert_neq(status, WR_SOURCE_END, "a monitored source must not end");
+        if (status == WR_SOURCE_IDLE) cr_assert_gt(run->ctx.idle_until_ns, 0);
+    }
+}
+
+/* Writes ids from..to as "id,n<id>" lines into tmp_dir/in/<name>. */
+static void write_ids(const char *name, int from, int to)
+{
+    char in[128];
+    snprintf(in, sizeof(in), "%s/in", tmp_dir);
+    wr_buf text;
+    wr_buf_init(&text);
+    for (int i = from; i <= to; i++) wr_buf_printf(&text, "%d,n%d\n", i, i);
+    spit(in, name, text.data);
+    wr_buf_fini(&text);
+}
+
+static void plan_monitored_source(wr_operator_spec *spec)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "path=%s/in", tmp_dir);
+    const char *kv[] = {"connector=filesystem", path, "format=csv", "source.monitor-interval=1 ms"};
+    wr_schema *schema = id_name_schema();
+    wr_error err;
+    cr_assert_eq(plan_source("filesystem", schema, kv, 4, spec, &err), 0, "%s", err.msg);
+    cr_assert_not(spec->bounded);
+    wr_schema_free(schema);
+}
+
+Test(fs_source, monitoring_reads_new_files_once_and_rescales, .init = fs_init, .fini = tmp_fini)
+{
+    enum { N = 1500, MAX = 6 * N };
+    write_inputs(N); /* a.csv, b.csv, c.csv: ids 1..3N */
+    wr_operator_spec spec;
+    plan_monitored_source(&spec);
+    int counts[MAX + 1];
+    memset(counts, 0, sizeof(counts));
+
+    source_run run;
+    source_start(&run, &spec, 0, 1, NULL);
+    source_run_to_idle(&run);
+    cr_assert_eq(run.cap.rows, 3 * N);
+    /* Files written later are found by the next listing; hidden and in-progress ones not. */
+    write_ids("d.csv", 3 * N + 1, 4 * N);
+    write_ids(".e.csv.inprogress", 1, 10);
+    write_ids("_f.csv", 1, 10);
+    usleep(5000);
+    source_run_to_idle(&run);
+    cr_assert_eq(run.cap.rows, 4 * N);
+    /* Nothing new: the next listings find nothing. */
+    usleep(5000);
+    source_run_to_idle(&run);
+    cr_assert_eq(run.cap.rows, 4 * N);
+    count_ids(&run.cap, counts, MAX);
+    wr_snapshot snap = {0};
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(run.op->ops->snapshot(run.op, 1, &snap, &err), 0, "%s", err.msg);
+    source_stop(&run);
+    cr_assert(spec.ops->union_state);
+
+    /* Restored at parallelism 2 (every subtask gets the old part): nothing is read twice, and
+     * each file written since is read by exactly one subtask. */
+    write_ids("g.csv", 4 * N + 1, 5 * N);
+    write_ids("h.csv", 5 * N + 1, 6 * N);
+    source_run runs[2];
+    for (int s = 0; s < 2; s++) {
+        source_start(&runs[s], &spec, s, 2, &snap);
+        runs[s].restore.rescaled = true;
+        source_run_to_idle(&runs[s]);
+        count_ids(&runs[s].cap, counts, MAX);
+    }
+    for (int id = 1; id <= MAX; id++) cr_assert_eq(counts[id], 1, "id %d: %d", id, counts[id]);
+    cr_assert_eq(runs[0].cap.rows + runs[1].cap.rows, 2 * N);
+    for (int s = 0; s < 2; s++) source_stop(&runs[s]);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+}
+
+Test(fs_source, monitoring_continues_inside_a_file_and_finds_partitions, .init = fs_init,
+     .fini = tmp_fini)
+{
+    /* A partitioned table (v STRING, k INT) PARTITIONED BY (k) monitored: a restored subtask
+     * continues at its offset, then a new partition directory appears. */
+    wr_type types[] = {wr_type_make(WR_TYPE_VARCHAR, true), wr_type_make(WR_TYPE_INT, true)};
+    wr_schema *schema = schema_of("v,k", types);
+    int keys[] = {1};
+    wr_schema_set_partition_keys(schema, keys, 1);
+    char dir[200], sub[256];
+    snprintf(dir, sizeof(dir), "%s/t", tmp_dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(sub, sizeof(sub), "%s/k=1", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    wr_buf text;
+    wr_buf_init(&text);
+    for (int i = 0; i < 3000; i++) wr_buf_printf(&text, "a%d\n", i);
+    spit(sub, "part-0-0", text.data);
+    wr_buf_fini(&text);
+    char path[220];
+    snprintf(path, sizeof(path), "path=%s", dir);
+    const char *kv[] = {"connector=filesystem", path, "format=csv", "source.monitor-interval=1 ms"};
+    wr_operator_spec spec;
+    wr_error err;
+    cr_assert_eq(plan_source("filesystem", schema, kv, 4, &spec, &err), 0, "%s", err.msg);
+
+    source_run run;
+    source_start(&run, &spec, 0, 1, NULL);
+    source_run_for(&run, 1);
+    cr_assert_eq(run.cap.rows, 1024);
+    wr_snapshot snap = {0};
+    cr_assert_eq(run.op->ops->snapshot(run.op, 1, &snap, &err), 0, "%s", err.msg);
+    source_stop(&run);
+
+    source_start(&run, &spec, 0, 1, &snap);
+    source_run_to_idle(&run);
+    cr_assert_eq(run.cap.rows, 3000 - 1024);
+    snprintf(sub, sizeof(sub), "%s/k=2", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    spit(sub, "part-0-0", "b0\nb1\n");
+    usleep(5000);
+    source_run_to_idle(&run);
+    cr_assert_eq(run.cap.rows, 3000 - 1024 + 2);
+    const wr_batch *last = run.cap.batches[run.cap.nbatches - 1];
+    cr_assert_eq(last->count, 2);
+    for (int r = 0; r < 2; r++) {
+        wr_buf row;
+        wr_buf_init(&row);
+        wr_batch_format_row(last, r, &row);
+        cr_assert_str_eq(row.data, r == 0 ? "+I[b0, 2]" : "+I[b1, 2]");
+        wr_buf_fini(&row);
+    }
+    /* A listing that fails (the directory gone) fails the job, naming it. */
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    usleep(5000);
+    wr_source_status status;
+    int rc = run.op->ops->run(run.op, &status, &err);
+    cr_assert_eq(rc, WR_ERR_IO);
+    cr_assert(strstr(err.msg, "monitoring") && strstr(err.msg, "/t"), "%s", err.msg);
+    source_stop(&run);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+    wr_schema_free(schema);
+}
+
+Test(fs_source, monitoring_option_errors, .init = fs_init, .fini = tmp_fini)
+{
+    write_inputs(1);
+    wr_schema *schema = id_name_schema();
+    char dir[160], file[160];
+    snprintf(dir, sizeof(dir), "path=%s/in", tmp_dir);
+    snprintf(file, sizeof(file), "path=%s/in/a.csv", tmp_dir);
+    struct {
+        const char *path, *interval, *want;
+    } cases[] = {
+        {dir, "source.monitor-interval=0 s", "expected a positive duration"},
+        {dir, "source.monitor-interval=soon", "source.monitor-interval"},
+        {file, "source.monitor-interval=1 s", "needs a directory to monitor"},
+        {"path=-", "source.monitor-interval=1 s", "not standard input"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *kv[] = {"connector=filesystem", cases[i].path, "format=csv", cases[i].interval};
+        wr_operator_spec spec;
+        wr_error err;
+        cr_assert_eq(plan_source("filesystem", schema, kv, 4, &spec, &err), WR_ERR_VALIDATION,
+                     "case %zu", i);
+        cr_assert(strstr(err.msg, cases[i].want), "case %zu: %s", i, err.msg);
+    }
+    wr_schema_free(schema);
+}
