@@ -39,14 +39,18 @@
 /* Both roles accept every option (as Flink's factory): a table may be read and written. */
 #define FS_SINK_OPTION_NAMES                                                                       \
     "source.monitor-interval, sink.rolling-policy.file-size, "                                     \
-    "sink.rolling-policy.rollover-interval, sink.parallelism"
+    "sink.rolling-policy.rollover-interval, sink.rolling-policy.inactivity-interval, "             \
+    "sink.rolling-policy.check-interval, sink.parallelism"
 #define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_JSON "connector, path, format, " WR_JSON_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_RAW "connector, path, format, " FS_SINK_OPTION_NAMES
 
-/* Flink's defaults for the rolling policy: 128 MB files, rolled after 30 minutes. */
+/* Flink's defaults for the rolling policy: 128 MB files, rolled after 30 minutes or 30
+ * minutes without writes, checked every minute. */
 #define FS_DEFAULT_FILE_SIZE (128LL << 20)
 #define FS_DEFAULT_ROLLOVER_MS (30LL * 60 * 1000)
+#define FS_DEFAULT_INACTIVITY_MS (30LL * 60 * 1000)
+#define FS_DEFAULT_CHECK_MS (60LL * 1000)
 
 /* Bytes asked of each read(2); also the reader's initial buffer. */
 #define FS_READ_CHUNK (1 << 20)
@@ -1196,6 +1200,8 @@ typedef struct fs_options {
     wr_json_options json;
     int64_t file_size; /* sink.rolling-policy.file-size, bytes */
     int64_t rollover_ms;
+    int64_t inactivity_ms;
+    int64_t check_ms;
     int parallelism;    /* sink.parallelism; -1: the input's */
     int64_t monitor_ms; /* source.monitor-interval; 0: list once */
 } fs_options;
@@ -1250,6 +1256,20 @@ int wr_connector_parse_memory_size(const char *s, int64_t *out)
     return -1;
 }
 
+/* A duration option that, when given, must be positive. */
+static int positive_duration(const wr_config *options, const char *key, int64_t dflt, int64_t *out,
+                             wr_error *err)
+{
+    int rc = wr_config_get_duration_ms(options, key, dflt, out, err);
+    if (rc) return rc;
+    const wr_config_entry *e = wr_config_find(options, key);
+    if (e && *out <= 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
+                               "invalid value '%s' for option '%s': expected a positive duration",
+                               e->value, e->key);
+    return 0;
+}
+
 /*
  * Reads every option of the connector, for either role: 'path' and
  * 'format' (required), the csv.* options for csv, the json.* options for
@@ -1276,23 +1296,18 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
                                "invalid value '%s' for option '%s': expected a positive memory "
                                "size such as '128 mb', '64 kb' or '1024' (bytes)",
                                e->value, e->key);
-    rc = wr_config_get_duration_ms(options, "sink.rolling-policy.rollover-interval",
-                                   FS_DEFAULT_ROLLOVER_MS, &o->rollover_ms, err);
-    if (rc) return rc;
-    e = wr_config_find(options, "sink.rolling-policy.rollover-interval");
-    if (e && o->rollover_ms <= 0)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
-                               "invalid value '%s' for option '%s': expected a positive duration",
-                               e->value, e->key);
-    rc = wr_connector_get_parallelism(options, "sink.parallelism", &o->parallelism, err);
+    rc = positive_duration(options, "sink.rolling-policy.rollover-interval", FS_DEFAULT_ROLLOVER_MS,
+                           &o->rollover_ms, err);
     if (rc == 0)
-        rc = wr_config_get_duration_ms(options, "source.monitor-interval", 0, &o->monitor_ms, err);
+        rc = positive_duration(options, "sink.rolling-policy.inactivity-interval",
+                               FS_DEFAULT_INACTIVITY_MS, &o->inactivity_ms, err);
+    if (rc == 0)
+        rc = positive_duration(options, "sink.rolling-policy.check-interval", FS_DEFAULT_CHECK_MS,
+                               &o->check_ms, err);
+    if (rc == 0)
+        rc = wr_connector_get_parallelism(options, "sink.parallelism", &o->parallelism, err);
+    if (rc == 0) rc = positive_duration(options, "source.monitor-interval", 0, &o->monitor_ms, err);
     if (rc) return rc;
-    e = wr_config_find(options, "source.monitor-interval");
-    if (e && o->monitor_ms <= 0)
-        return wr_error_set_at(err, WR_ERR_VALIDATION, e->value_pos,
-                               "invalid value '%s' for option '%s': expected a positive duration",
-                               e->value, e->key);
     static const char *const supported[] = {
         [FORMAT_CSV] = FS_SUPPORTED_CSV,
         [FORMAT_RAW] = FS_SUPPORTED_RAW,
@@ -1354,6 +1369,8 @@ typedef struct fs_sink_spec {
     wr_json_options json;
     int64_t file_size;
     int64_t rollover_ms;
+    int64_t inactivity_ms; /* a file not written to for this long is closed... */
+    int64_t check_ms;      /* ...by a check at this interval (as is one older than rollover) */
 } fs_sink_spec;
 
 static void fs_sink_spec_free(void *vspec)
@@ -1381,11 +1398,12 @@ typedef struct bucket {
     char *dir; /* owned: relative to the sink's directory, "" or "k1=v1/k2=v2/" */
     uint64_t hash;
     int fd;
-    int64_t n;         /* the file's number */
-    uint64_t bytes;    /* its size, buffered text included */
-    int64_t opened_ns; /* when it was opened (monotonic) */
-    int64_t used;      /* the sink's clock when a row last went to it */
-    wr_buf text;       /* encoded rows not yet written to fd */
+    int64_t n;          /* the file's number */
+    uint64_t bytes;     /* its size, buffered text included */
+    int64_t opened_ns;  /* when it was opened (monotonic) */
+    int64_t written_ns; /* when a row last went to it (monotonic) */
+    int64_t used;       /* the sink's clock when a row last went to it */
+    wr_buf text;        /* encoded rows not yet written to fd */
 } bucket;
 
 typedef struct fs_sink {
@@ -1749,6 +1767,7 @@ static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error
 static int fs_sink_end_input(wr_operator *op, int input, wr_error *err);
 static int fs_sink_snapshot(wr_operator *op, int64_t checkpoint, wr_snapshot *out, wr_error *err);
 static int fs_sink_checkpoint_done(wr_operator *op, int64_t checkpoint, wr_error *err);
+static int fs_sink_on_time(wr_operator *op, int64_t now_ms, wr_error *err);
 static void fs_sink_destroy(wr_operator *op);
 
 static const wr_operator_ops fs_sink_ops = {
@@ -1759,6 +1778,7 @@ static const wr_operator_ops fs_sink_ops = {
     .end_input = fs_sink_end_input,
     .snapshot = fs_sink_snapshot,
     .checkpoint_done = fs_sink_checkpoint_done,
+    .on_time = fs_sink_on_time,
     .destroy = fs_sink_destroy,
 };
 
@@ -1787,6 +1807,7 @@ static wr_operator *fs_sink_create(const void *vspec, wr_op_ctx *ctx, wr_error *
 static int fs_sink_open(wr_operator *op, wr_error *err)
 {
     fs_sink *sink = (fs_sink *)op;
+    op->ctx->timer_at_ms = wr_clock_wall_ms() + sink->spec->check_ms;
     int errnum = make_dirs(sink->spec->dir);
     if (errnum) return sink_io_error(sink, "create directory", NULL, errnum, err);
     sink->dirfd = open(sink->spec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1914,9 +1935,32 @@ static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error
         }
         if (rc) return rc;
         size_t before = b->text.len;
+        b->written_ns = now;
         encode_row(sink, b, &files, row);
         b->bytes += b->text.len - before;
         if (b->text.len >= FS_SINK_FLUSH && (rc = flush_part(sink, b, err))) return rc;
+    }
+    return 0;
+}
+
+/*
+ * The rolling policy's check (every 'sink.rolling-policy.check-interval'): closes the files
+ * older than the rollover interval or not written to for the inactivity interval, so they
+ * become pending and the next checkpoint commits them.
+ */
+static int fs_sink_on_time(wr_operator *op, int64_t now_ms, wr_error *err)
+{
+    fs_sink *sink = (fs_sink *)op;
+    const fs_sink_spec *spec = sink->spec;
+    op->ctx->timer_at_ms = now_ms + spec->check_ms;
+    int64_t now = wr_clock_mono_ns();
+    for (int i = sink->nbuckets - 1; i >= 0; i--) {
+        const bucket *b = sink->buckets[i];
+        if ((now - b->opened_ns) / 1000000 < spec->rollover_ms &&
+            (now - b->written_ns) / 1000000 < spec->inactivity_ms)
+            continue;
+        int rc = close_bucket(sink, i, err);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -2025,6 +2069,8 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
     spec->json = o.json;
     spec->file_size = o.file_size;
     spec->rollover_ms = o.rollover_ms;
+    spec->inactivity_ms = o.inactivity_ms;
+    spec->check_ms = o.check_ms;
     *out = (wr_operator_spec){.ops = &fs_sink_ops,
                               .spec = spec,
                               .spec_free = fs_sink_spec_free,

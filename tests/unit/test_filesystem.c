@@ -534,6 +534,40 @@ Test(fs_sink, rolls_by_age, .init = fs_init, .fini = tmp_fini)
     wr_operator_spec_fini(&spec);
 }
 
+Test(fs_sink, the_check_closes_inactive_and_old_files, .init = fs_init, .fini = tmp_fini)
+{
+    const char *extra[] = {"sink.rolling-policy.inactivity-interval=30 ms",
+                           "sink.rolling-policy.check-interval=10 ms"};
+    wr_operator_spec spec;
+    plan_fs_sink(&spec, extra, 2);
+    sink_run run;
+    sink_start(&run, &spec, 0, 1, NULL, 0);
+    cr_assert_gt(run.ctx.timer_at_ms, 0);
+    cr_assert_lt(run.ctx.timer_at_ms, INT64_MAX);
+    wr_error err;
+    wr_error_init(&err);
+    sink_write(&run, 1, 2);
+    /* Written to recently: the check leaves the file open. */
+    cr_assert_eq(run.op->ops->on_time(run.op, run.ctx.timer_at_ms, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(names(out_dir, true), ".part-0-0.inprogress");
+    usleep(50 * 1000);
+    int64_t at = run.ctx.timer_at_ms;
+    cr_assert_eq(run.op->ops->on_time(run.op, at, &err), 0, "%s", err.msg);
+    cr_assert_eq(run.ctx.timer_at_ms, at + 10);
+    /* Closed and pending: the next checkpoint commits it, the next row opens another file. */
+    sink_write(&run, 3, 4);
+    wr_snapshot snap;
+    sink_snapshot(&run, 1, &snap);
+    sink_done(&run, 1);
+    cr_assert_str_eq(names(out_dir, false), "part-0-0 part-0-1");
+    char *first = slurp(out_dir, "part-0-0");
+    cr_assert_str_eq(first, lines(1, 2));
+    free(first);
+    sink_stop(&run);
+    wr_snapshot_fini(&snap);
+    wr_operator_spec_fini(&spec);
+}
+
 Test(fs_sink, subtasks_keep_to_their_own_files, .init = fs_init, .fini = tmp_fini)
 {
     wr_operator_spec spec;
@@ -700,10 +734,15 @@ Test(fs_sink, option_errors, .init = fs_init, .fini = tmp_fini)
          4,
          350,
          "invalid value '0' for option 'sink.parallelism'"},
-        {{"connector=filesystem", dir, "format=csv", "sink.rolling-policy.check-interval=1 s"},
+        {{"connector=filesystem", dir, "format=csv", "sink.rolling-policy.check-interval=0"},
+         4,
+         350,
+         "invalid value '0' for option 'sink.rolling-policy.check-interval': expected a "
+         "positive duration"},
+        {{"connector=filesystem", dir, "format=csv", "sink.rolling-policy.inactivity=1 s"},
          4,
          300,
-         "unsupported option 'sink.rolling-policy.check-interval' for connector 'filesystem'; "
+         "unsupported option 'sink.rolling-policy.inactivity' for connector 'filesystem'; "
          "supported options: connector, path, format, csv.field-delimiter"},
         {{"connector=filesystem", dir, "format=raw", "sink.parallelism=2"},
          4,
