@@ -20,6 +20,13 @@
 #define WR_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /*
+ * For a helper whose only effect is __builtin_prefetch: GCC finds such a static
+ * function free of side effects and deletes its calls before it would inline
+ * them, so the prefetches vanish. Inlined first, they stay.
+ */
+#define WR_PREFETCH_HELPER static inline __attribute__((always_inline))
+
+/*
  * WR_ALWAYS(X) / WR_NEVER(X) mark defensive branches: conditions believed to be
  * always true (or never true). Debug builds assert them; release builds keep
  * the branch so a wrong belief degrades into an error instead of a crash.

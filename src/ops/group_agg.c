@@ -372,7 +372,7 @@ static int64_t now_ms(const ga_op *op)
  * that the misses overlap: every slot, then (the slots having arrived) every
  * record and state row. A batch's lines fit in the second-level cache.
  */
-static void prefetch_lookups(const ga_op *op, int n)
+WR_PREFETCH_HELPER void prefetch_lookups(const ga_op *op, int n)
 {
     const uint64_t *slots = op->tab.slots;
     uint32_t mask = op->tab.mask;

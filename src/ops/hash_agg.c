@@ -613,7 +613,7 @@ static uint32_t bytes_new_group(hash_agg_op *op, const uint8_t *key, uint32_t le
  * states); a quarter as far, the bytes of a string key. The slot at a key's
  * home usually is its group's.
  */
-static void bytes_prefetch(const hash_agg_op *op, const uint64_t *h, int i, int n)
+WR_PREFETCH_HELPER void bytes_prefetch(const hash_agg_op *op, const uint64_t *h, int i, int n)
 {
     const uint64_t *slots = op->bslots;
     uint32_t mask = op->bmask;
