@@ -36,6 +36,17 @@ struct wr_expr;
  * They are borrowed for the call; a source that keeps one takes it by
  * setting its slot to NULL (the planner frees the rest).
  *
+ * watermark is Flink's SupportsWatermarkPushDown: a slot holding the
+ * table's WATERMARK expression (TIMESTAMP(p) or TIMESTAMP_LTZ(p), p <= 3,
+ * over the table's physical columns as filters are) and rowtime, the
+ * physical column it is declared on; NULL when the scan has none. It is
+ * offered only when the connector's accepts_watermark said yes, and the
+ * source must then generate the watermarks itself (no WatermarkAssigner
+ * follows it): the largest value of the expression seen so far, in
+ * milliseconds, per split (a partition), the minimum over the splits that
+ * are not idle. The source takes the expression by setting *watermark to
+ * NULL (the planner frees it otherwise).
+ *
  * A NULL request is a full scan: every column in schema order, no filters.
  */
 typedef struct wr_scan_request {
@@ -43,6 +54,8 @@ typedef struct wr_scan_request {
     int ncolumns;
     struct wr_expr **filters;
     int nfilters;
+    struct wr_expr **watermark;
+    int rowtime;
 } wr_scan_request;
 
 /* What a sink accepts (Flink's DynamicTableSink#getChangelogMode). */
@@ -73,6 +86,14 @@ typedef struct wr_connector {
      */
     bool (*accepts_filter)(const wr_schema *schema, const wr_config *options,
                            const struct wr_expr *filter);
+    /*
+     * Whether the source generates the table's watermarks itself from this
+     * WATERMARK expression (over the physical columns) when it is in a scan
+     * request (planning time, valid options). NULL or false: the planner
+     * keeps a WatermarkAssigner after the source.
+     */
+    bool (*accepts_watermark)(const wr_schema *schema, const wr_config *options,
+                              const struct wr_expr *watermark);
     /* Plans a sink. NULL when the connector cannot be a sink. */
     int (*make_sink)(const wr_schema *schema, const wr_config *options, const wr_config *job,
                      wr_operator_spec *out, wr_error *err);

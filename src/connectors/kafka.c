@@ -14,6 +14,7 @@
 #include "kafka.h"
 #include "../base/alloc.h"
 #include "../base/vec.h"
+#include "../expr/expr.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -28,6 +29,7 @@
     "value.fields-include, scan.startup.mode, scan.startup.timestamp-millis, "                     \
     "scan.startup.specific-offsets, scan.bounded.mode, scan.bounded.timestamp-millis, "            \
     "scan.bounded.specific-offsets, scan.topic-partition-discovery.interval, scan.parallelism, "   \
+    "scan.watermark.idle-timeout, "                                                                \
     "sink.partitioner, sink.delivery-guarantee, sink.transactional-id-prefix, sink.parallelism, "  \
     "and the options of the formats: json.*, csv.* (value.json.*, key.csv.*, ... with "            \
     "value.format and key.format)"
@@ -120,6 +122,7 @@ typedef struct kafka_options {
     int64_t start_ts, bound_ts;
     int partitioner, guarantee;
     int scan_parallelism, sink_parallelism;
+    int64_t idle_ms; /* 'scan.watermark.idle-timeout', or -1 when not set */
 } kafka_options;
 
 static bool starts_with(const char *s, const char *prefix)
@@ -545,6 +548,9 @@ static int read_options(const wr_schema *schema, const wr_config *options, kafka
     int rc = read_properties(options, o, err);
     if (rc == 0) rc = read_formats(schema, options, o, value, key, err);
     if (rc == 0) rc = read_modes(options, o, err);
+    if (rc == 0)
+        rc =
+            wr_config_get_duration_ms(options, "scan.watermark.idle-timeout", -1, &o->idle_ms, err);
     if (rc == 0) rc = wr_connector_check_unused(options, "kafka", KAFKA_OPTION_NAMES, err);
     return rc;
 }
@@ -615,6 +621,7 @@ void wr_kafka_source_spec_free(void *vspec)
     wr_free(spec->start_offsets);
     wr_free(spec->bound_offsets);
     wr_free(spec->out_cols);
+    wr_expr_free(spec->watermark);
     wr_kafka_format_fini(&spec->value);
     wr_kafka_format_fini(&spec->key);
     wr_free(spec);
@@ -640,6 +647,37 @@ static void source_props(const kafka_options *o, wr_kafka_source_spec *spec)
     wr_kafka_props_add(p, "enable.auto.commit", "false");
     wr_kafka_props_add(p, "enable.auto.offset.store", "false");
     wr_kafka_props_add(p, "enable.partition.eof", spec->bound ? "true" : "false");
+}
+
+/*
+ * A pushed-down WATERMARK (wr_scan_request): the source takes the expression
+ * and generates the watermarks per partition. The idle timeout is the
+ * table's 'scan.watermark.idle-timeout', else the job's
+ * 'table.exec.source.idle-timeout' (0, the default: partitions never idle).
+ */
+static int take_watermark(const kafka_options *o, const wr_config *job, const wr_scan_request *req,
+                          wr_kafka_source_spec *spec, wr_error *err)
+{
+    int64_t idle = o->idle_ms;
+    if (idle < 0 && job) {
+        int rc = wr_config_get_duration_ms(job, "table.exec.source.idle-timeout", 0, &idle, err);
+        if (rc) return rc;
+    }
+    spec->idle_timeout_ms = idle > 0 ? idle : 0;
+    spec->rowtime = -1;
+    if (req == NULL || req->watermark == NULL || *req->watermark == NULL) return 0;
+    spec->watermark = *req->watermark;
+    *req->watermark = NULL;
+    spec->rowtime = req->rowtime;
+    return 0;
+}
+
+/* Every WATERMARK over physical columns: the source evaluates it on the records it decodes. */
+static bool kafka_accepts_watermark(const wr_schema *schema, const wr_config *options,
+                                    const struct wr_expr *watermark)
+{
+    (void)schema, (void)options, (void)watermark;
+    return true;
 }
 
 static int kafka_make_source(const wr_schema *schema, const wr_config *options,
@@ -693,6 +731,7 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
         rc = parse_offsets(o.bound_offsets, &spec->bound_offsets, &spec->nbound_offsets, err);
     if (rc == 0) source_props(&o, spec);
     if (rc == 0 && req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
+    if (rc == 0) rc = take_watermark(&o, job, req, spec, err);
     wr_kafka_props_fini(&o.props);
     wr_kafka_format_fini(&value);
     wr_kafka_format_fini(&key);
@@ -781,5 +820,6 @@ static int kafka_make_sink(const wr_schema *schema, const wr_config *options, co
 const wr_connector wr_connector_kafka = {
     .name = "kafka",
     .make_source = kafka_make_source,
+    .accepts_watermark = kafka_accepts_watermark,
     .make_sink = kafka_make_sink,
 };

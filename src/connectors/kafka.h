@@ -123,6 +123,12 @@ typedef struct wr_kafka_source_spec {
      * every column. Records are decoded whole; the emitted batch is a view of its columns. */
     int *out_cols;
     int nout;
+    /* A pushed-down WATERMARK (wr_scan_request) over the table's columns, or NULL: then the
+     * source emits no watermark but the end of input. Watermarks are kept per partition; one
+     * without records for idle_timeout_ms (0: never) does not hold the others back. */
+    struct wr_expr *watermark;
+    int rowtime;
+    int64_t idle_timeout_ms;
 } wr_kafka_source_spec;
 
 void wr_kafka_source_spec_free(void *spec);
@@ -130,6 +136,9 @@ extern const wr_operator_ops wr_kafka_source_ops;
 
 /* Records of this subtask skipped by csv/json.ignore-parse-errors (tests). */
 int64_t wr_kafka_source_skipped(const wr_operator *op);
+/* Milliseconds this subtask's last start took to resolve and assign its partitions (tests,
+ * benchmarks); -1 before it started. */
+int64_t wr_kafka_source_start_ms(const wr_operator *op);
 
 /* 'sink.partitioner' and 'sink.delivery-guarantee'. */
 typedef enum wr_kafka_partitioner {

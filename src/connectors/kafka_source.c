@@ -20,8 +20,10 @@
  */
 #include "kafka.h"
 #include "../base/alloc.h"
+#include "../base/arena.h"
 #include "../base/vec.h"
 #include "../base/clock.h"
+#include "../expr/expr.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -51,6 +53,11 @@ typedef struct kpart {
     int64_t next; /* the offset of the next record to emit */
     int64_t stop; /* bounded: the first offset not to read; NO_STOP when unbounded */
     bool done;    /* bounded: reached stop */
+    /* A pushed-down watermark: the largest value of its expression over this partition's
+     * rows (ms; WR_WATERMARK_MIN before one), and when its last record came (monotonic ns),
+     * for idleness. Not checkpointed, as the WatermarkAssigner's is not. */
+    int64_t wm_ms;
+    int64_t last_ns;
 } kpart;
 
 /* Offsets of a checkpoint, to commit to the group when it completes. */
@@ -84,6 +91,9 @@ typedef struct kafka_source {
     pending_commit pending[KAFKA_MAX_PENDING_COMMITS];
     int npending;
     int64_t skipped;
+    int64_t start_ms; /* how long the successful start() took; -1 before */
+    int *row_part;    /* a pushed-down watermark: the part of each decoded row of this run */
+    wr_arena arena;   /* the watermark expression's results, reset per run */
 } kafka_source;
 
 static bool split_rows(const wr_kafka_source_spec *spec)
@@ -212,6 +222,11 @@ static wr_operator *ks_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     src->base.ops = &wr_kafka_source_ops;
     src->base.ctx = ctx;
     src->spec = spec;
+    src->start_ms = -1;
+    if (spec->watermark) {
+        src->row_part = wr_calloc(WR_BATCH_CAPACITY, sizeof(int));
+        wr_arena_init(&src->arena, 4096);
+    }
     src->batch = wr_batch_new(spec->schema->types, spec->schema->ncols, WR_BATCH_CAPACITY);
     if (spec->out_cols) {
         wr_type types[spec->nout > 0 ? spec->nout : 1];
@@ -270,11 +285,19 @@ static void ks_destroy(wr_operator *op)
     wr_free(src->restored);
     wr_free(src->col_side);
     wr_free(src->col_index);
+    if (src->row_part) wr_arena_fini(&src->arena);
+    wr_free(src->row_part);
     wr_batch_free(src->batch);
     wr_batch_free(src->view);
     wr_batch_free(src->kb);
     wr_batch_free(src->vb);
     wr_free(src);
+}
+
+int64_t wr_kafka_source_start_ms(const wr_operator *op)
+{
+    assert(op->ops == &wr_kafka_source_ops);
+    return ((const kafka_source *)op)->start_ms;
 }
 
 int64_t wr_kafka_source_skipped(const wr_operator *op)
@@ -364,6 +387,7 @@ static int list_partitions(kafka_source *src, bool *ready, wr_error *err)
             p.topic = wr_strdup(p.topic);
             p.next = -1;
             p.stop = NO_STOP;
+            p.wm_ms = WR_WATERMARK_MIN;
             src->parts[src->nparts++] = p;
         }
     }
@@ -398,6 +422,34 @@ static rd_kafka_topic_partition_list_t *part_list(const kafka_source *src, int64
 }
 
 /*
+ * The earliest and latest offsets of every partition in low and high, in two
+ * batched ListOffsets lookups (Kafka's timestamps -2 and -1) rather than one
+ * round trip per partition: a source with many partitions starts in a
+ * fixed number of broker calls.
+ */
+static rd_kafka_resp_err_t list_offsets(kafka_source *src, int64_t *low, int64_t *high)
+{
+    if (src->nparts == 0) return RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int k = 0; k < 2 && code == 0; k++) {
+        int64_t *out = k == 0 ? low : high;
+        rd_kafka_topic_partition_list_t *list =
+            part_list(src, k == 0 ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END);
+        code = rd_kafka_offsets_for_times(src->rk, list, KAFKA_CALL_MS);
+        for (int i = 0; i < src->nparts && code == 0; i++) {
+            const rd_kafka_topic_partition_t *e = &list->elems[i];
+            if (e->err)
+                code = e->err;
+            else if (e->offset < 0)
+                code = RD_KAFKA_RESP_ERR__BAD_MSG;
+            out[i] = e->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+    return code;
+}
+
+/*
  * Resolves where each partition starts and stops. Fills next (and stop)
  * of every part; *ready stays false when a broker call must be retried.
  * The order of precedence: the restored offsets; then, for a partition a
@@ -411,14 +463,9 @@ static int resolve_offsets(kafka_source *src, bool *ready, wr_error *err)
     const wr_kafka_source_spec *spec = src->spec;
     int n = src->nparts;
     int64_t low[WR_MAX(n, 1)], high[WR_MAX(n, 1)];
-    for (int i = 0; i < n; i++) {
-        rd_kafka_resp_err_t code =
-            rd_kafka_query_watermark_offsets(src->rk, src->parts[i].topic, src->parts[i].partition,
-                                             &low[i], &high[i], KAFKA_CALL_MS);
-        if (code) return start_failed(src, "read the offsets of a partition", code, ready, err);
-    }
+    rd_kafka_resp_err_t code = list_offsets(src, low, high);
+    if (code) return start_failed(src, "read the offsets of the partitions", code, ready, err);
     rd_kafka_topic_partition_list_t *committed = NULL, *by_time = NULL, *stop_time = NULL;
-    rd_kafka_resp_err_t code = 0;
     if (spec->has_group && n > 0 &&
         (spec->start == WR_KAFKA_START_GROUP || spec->start == WR_KAFKA_START_SPECIFIC ||
          spec->bound == WR_KAFKA_BOUND_GROUP)) {
@@ -530,6 +577,7 @@ static int resolve_offsets(kafka_source *src, bool *ready, wr_error *err)
 static int start(kafka_source *src, bool *ready, wr_error *err)
 {
     *ready = true;
+    int64_t began = wr_clock_mono_ns();
     int rc = list_partitions(src, ready, err);
     if (rc == 0 && *ready) rc = resolve_offsets(src, ready, err);
     if (rc || !*ready) {
@@ -557,6 +605,9 @@ static int start(kafka_source *src, bool *ready, wr_error *err)
     src->restored = NULL;
     src->nrestored = 0;
     src->started = true;
+    int64_t now = wr_clock_mono_ns();
+    for (int i = 0; i < src->nparts; i++) src->parts[i].last_ns = now;
+    src->start_ms = (now - began) / 1000000;
     return 0;
 }
 
@@ -736,7 +787,13 @@ static int take_message(kafka_source *src, const rd_kafka_message_t *m, wr_error
         return 0;
     }
     const wr_kafka_format *failed;
+    const wr_batch *rows = src->vb ? src->vb : src->batch;
+    int before = rows->count;
     int rc = decode_record(src, m, &failed, err);
+    if (src->row_part) {
+        p->last_ns = wr_clock_mono_ns();
+        if (rows->count > before) src->row_part[before] = (int)(p - src->parts);
+    }
     if (rc < 0) {
         if (!wr_kafka_format_ignores_errors(failed))
             return bad_record(m, failed == &src->spec->key, err);
@@ -758,6 +815,74 @@ static void assemble(kafka_source *src)
         batch->cols[c].data = v->data;
         batch->cols[c].validity = v->validity;
     }
+}
+
+/* ---- watermarks (pushed down: wr_scan_request.watermark) ---------------------------- */
+
+/* Microseconds to whole milliseconds, rounding toward the past. */
+static int64_t floor_ms(int64_t us)
+{
+    return us / 1000 - (us % 1000 < 0);
+}
+
+/*
+ * Evaluates the watermark expression over the decoded rows (the table's
+ * columns) and raises each partition's watermark by its own rows: a
+ * partition far ahead in event time no longer pushes the subtask's watermark
+ * past the rows of a slow one. Rows whose expression is NULL do not move it.
+ */
+static int part_watermarks(kafka_source *src, wr_error *err)
+{
+    wr_batch *batch = src->batch;
+    int n = wr_batch_rows(batch);
+    if (n == 0) return 0;
+    wr_arena_reset(&src->arena);
+    wr_eval ev = {&src->arena, batch->count};
+    wr_vector v;
+    int rc = wr_expr_eval(&ev, src->spec->watermark, batch, batch->sel, n, &v, err);
+    if (rc) return rc;
+    const int64_t *us = v.data;
+    for (int i = 0; i < n; i++) {
+        int r = wr_batch_row(batch, i);
+        if (wr_vector_is_null(&v, r)) continue;
+        kpart *p = &src->parts[src->row_part[r]];
+        int64_t ms = floor_ms(us[r]);
+        if (ms > p->wm_ms) p->wm_ms = ms;
+    }
+    return 0;
+}
+
+/*
+ * The subtask's watermark, at most once per run(): the minimum over its
+ * partitions that are neither finished nor idle (no record for
+ * idle_timeout_ms). When every partition is idle, the smallest watermark
+ * they reached is emitted (nothing older can come without a record that
+ * makes its partition active again) and the output is marked idle, so
+ * downstream operators do not wait for this subtask; a subtask without
+ * partitions is idle from the start.
+ */
+static int emit_watermark(kafka_source *src, wr_error *err)
+{
+    wr_op_ctx *ctx = src->base.ctx;
+    int64_t idle_ns = src->spec->idle_timeout_ms * 1000000LL, now = wr_clock_mono_ns();
+    int64_t active_min = INT64_MAX, idle_min = INT64_MAX;
+    int nactive = 0, nlive = 0;
+    for (int i = 0; i < src->nparts; i++) {
+        const kpart *p = &src->parts[i];
+        if (p->done) continue;
+        nlive++;
+        if (idle_ns > 0 && now - p->last_ns >= idle_ns) {
+            if (p->wm_ms != WR_WATERMARK_MIN) idle_min = WR_MIN(idle_min, p->wm_ms);
+            continue;
+        }
+        nactive++;
+        active_min = WR_MIN(active_min, p->wm_ms);
+    }
+    if (nactive > 0)
+        return active_min == WR_WATERMARK_MIN ? 0 : wr_op_emit_watermark(ctx, active_min, err);
+    if (nlive == 0 && src->nparts > 0) return 0; /* bounded and finished: the end follows */
+    int rc = idle_min != INT64_MAX ? wr_op_emit_watermark(ctx, idle_min, err) : 0;
+    return rc ? rc : wr_op_emit_idle(ctx, true, err);
 }
 
 static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err)
@@ -796,6 +921,10 @@ static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err)
         if (rc) return rc;
     }
     if (src->kb) assemble(src);
+    if (src->spec->watermark) {
+        int rc = part_watermarks(src, err);
+        if (rc) return rc;
+    }
     if (bounded && src->ndone == src->nparts)
         *status = WR_SOURCE_END;
     else if (taken == 0) {
@@ -803,7 +932,11 @@ static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err)
         op->ctx->idle_until_ns = wr_clock_mono_ns() + KAFKA_IDLE_NS;
     } else
         *status = WR_SOURCE_MORE;
-    return wr_op_emit(op->ctx, project(src), err);
+    if (spec->watermark == NULL) return wr_op_emit(op->ctx, project(src), err);
+    /* Rows make an idle output active again; the watermark follows the rows that raised it. */
+    int rc = wr_batch_rows(src->batch) ? wr_op_emit_idle(op->ctx, false, err) : 0;
+    if (rc == 0) rc = wr_op_emit(op->ctx, project(src), err);
+    return rc ? rc : emit_watermark(src, err);
 }
 
 /* ---- checkpoints ------------------------------------------------------------------ */

@@ -7,7 +7,10 @@
  * raised it. Rows whose expression is NULL do not move it. Watermarks coming
  * from upstream are ignored, except the end of input (WR_WATERMARK_MAX),
  * which is passed on. The watermark is not checkpointed: after a restore it
- * starts again from the first rows, as Flink's does.
+ * starts again from the first rows, as Flink's does. With the job option
+ * 'table.exec.source.idle-timeout' (a duration; 0, the default, is off) a
+ * subtask that sees no row for that long marks its output idle until the
+ * next row.
  */
 #ifndef WR_OPS_WATERMARK_H
 #define WR_OPS_WATERMARK_H

@@ -33,6 +33,7 @@ static void release(wr_plan *plan)
     wr_free(plan->scan_cols);
     for (int i = 0; i < plan->nscan_filters; i++) wr_expr_free(plan->scan_filters[i]);
     wr_free(plan->scan_filters);
+    wr_expr_free(plan->scan_watermark);
     wr_expr_free(plan->filter);
     for (int i = 0; i < plan->nprojs; i++) wr_expr_free(plan->projs[i]);
     wr_free(plan->projs);
@@ -186,6 +187,11 @@ static void explain_window(const wr_plan *plan, const char *const *names, wr_buf
 
 static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
 {
+    /* A watermark pushed into its scan: the scan shows it, the assigner is gone. */
+    if (plan->kind == WR_PLAN_WATERMARK && plan->watermark_pushed) {
+        explain_node(plan->input, depth, out);
+        return;
+    }
     for (int i = 0; i < depth; i++) wr_buf_puts(out, "  ");
     int nnames = plan->input ? plan->input->schema->ncols : 0;
     char **owned = plan->input ? unique_names(plan->input->schema->names, nnames) : NULL;
@@ -203,6 +209,14 @@ static void explain_node(const wr_plan *plan, int depth, wr_buf *out)
                 wr_expr_format(plan->scan_filters[i], tnames, out);
             }
             wr_buf_puts(out, nf > 1 ? ")], " : "], ");
+        }
+        if (plan->scan_watermark) {
+            /* Flink's form for SupportsWatermarkPushDown: watermark=[expr], and no
+             * WatermarkAssigner above. */
+            const char *const *tnames = (const char *const *)plan->table->schema->names;
+            wr_buf_puts(out, "watermark=[");
+            wr_expr_format(plan->scan_watermark, tnames, out);
+            wr_buf_puts(out, "], ");
         }
         wr_buf_puts(out, "fields=[");
         names_list(plan->schema, out);

@@ -78,7 +78,13 @@ struct wr_plan {
      * (column i is the table's column i, produced or not); evaluated in order. */
     wr_expr **scan_filters;
     int nscan_filters;
-    wr_batch **batches; /* VALUES; owned */
+    /* SCAN: the table's WATERMARK expression its source generates watermarks from (pushed
+     * down; the WATERMARK node above then only marks the rowtime attribute), over the table's
+     * physical columns, and the rowtime column; NULL: none. */
+    wr_expr *scan_watermark;
+    int scan_rowtime;
+    bool watermark_pushed; /* WATERMARK: its expression moved into the scan below */
+    wr_batch **batches;    /* VALUES; owned */
     int nbatches;
     wr_expr *filter; /* CALC (may be NULL); JOIN: the residual condition (may be NULL) */
     wr_expr **projs; /* CALC; UNNEST: the collection over the input row (one) */
@@ -222,6 +228,9 @@ wr_plan *wr_plan_optimize(wr_plan *plan);
  * source, or the connector's accepts_filter).
  */
 bool wr_plan_scan_accepts_filter(const wr_table *table, const wr_expr *filter);
+/* Whether the table's source generates watermarks from its WATERMARK expression watermark
+ * (over the physical columns) itself (the connector's accepts_watermark). */
+bool wr_plan_scan_accepts_watermark(const wr_table *table, const wr_expr *watermark);
 
 /*
  * Decides, for every node of plan, between batch and streaming execution under the job's

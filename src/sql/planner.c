@@ -190,7 +190,7 @@ static int translate_source_scan(wr_planner *t, wr_plan *plan, int *par, bool *b
         all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
         for (int i = 0; i < n; i++) all[i] = i;
     }
-    wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, NULL, 0};
+    wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, NULL, 0, NULL, -1};
     int v = src->plan_scan(src->arg, t->graph, &req, par, t->err);
     wr_free(all);
     *bounded = src->bounded(src->arg);
@@ -213,8 +213,12 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
             all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
             for (int i = 0; i < n; i++) all[i] = i;
         }
-        wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all, n, plan->scan_filters,
-                               plan->nscan_filters};
+        wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all,
+                               n,
+                               plan->scan_filters,
+                               plan->nscan_filters,
+                               plan->scan_watermark ? &plan->scan_watermark : NULL,
+                               plan->scan_rowtime};
         int rc = 0;
         if (tb->mem) {
             /* A table Weir stores: its rows as of now. */
@@ -234,6 +238,10 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
             wr_expr_free(plan->scan_filters[i]);
             plan->scan_filters[i] = NULL;
         }
+        if (rc == 0 && plan->scan_watermark)
+            rc =
+                wr_error_set(err, WR_ERR_INTERNAL,
+                             "the source of '%s' did not take its pushed-down watermark", tb->name);
         if (rc) return rc;
         *par = resolve_parallelism(spec.parallelism, t->job);
         *bounded = spec.bounded;
@@ -419,6 +427,11 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
         int in_par;
         int in = wr_planner_translate(t, plan->input, &in_par, bounded);
         if (in < 0) return in;
+        /* Pushed into the source (the rules moved the expression): it generates them. */
+        if (plan->watermark_pushed) {
+            *par = in_par;
+            return in;
+        }
         wr_operator_spec spec = wr_watermark_spec(plan->projs[0]);
         plan->projs[0] = NULL;
         spec.parallelism = in_par;
@@ -545,4 +558,13 @@ int wr_plan_add_memtable_sink(wr_jobgraph *graph, int from, int from_par, const 
     int v = wr_jobgraph_add(graph, vname, &spec, table->schema->types, table->schema->ncols);
     connect_edge(graph, from, from_par, v, from_par);
     return v;
+}
+
+bool wr_plan_scan_accepts_watermark(const wr_table *table, const wr_expr *watermark)
+{
+    if (table->mem || table->source) return false;
+    const char *name = wr_config_get(&table->options, "connector", NULL);
+    const wr_connector *conn = name ? wr_connector_find(name) : NULL;
+    return conn && conn->accepts_watermark &&
+           conn->accepts_watermark(table->schema, &table->options, watermark);
 }

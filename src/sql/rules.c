@@ -37,6 +37,10 @@
  *   a join or a sort, or for the query's result), so a Calc drops
  *   projections nobody reads and a scan asks its source for fewer columns.
  *   Calcs left passing a scan's columns on unchanged go.
+ * - Watermark into scan (SupportsWatermarkPushDown): a table's WATERMARK
+ *   directly over its scan (it reads physical columns only) moves into the
+ *   scan when the source generates watermarks itself, per split; the
+ *   WATERMARK node stays, without its expression, for the rowtime attribute.
  */
 #include "../base/alloc.h"
 #include "../base/vec.h"
@@ -600,6 +604,25 @@ static void push_scan_filter(wr_plan *calc)
     calc->filter = wr_rules_and_all(&rest);
 }
 
+/*
+ * Watermark into scan: the WATERMARK's input is the scan itself when the
+ * table has no computed columns, so its expression reads physical columns
+ * by their table index already (the scan under a WATERMARK is never
+ * narrowed: the node reads its rows whole).
+ */
+static void push_scan_watermark(wr_plan *w)
+{
+    wr_plan *scan = w->input;
+    if (scan->kind != WR_PLAN_SCAN || scan->refs != 1 || scan->scan_cols || scan->scan_watermark ||
+        w->watermark_pushed)
+        return;
+    if (!wr_plan_scan_accepts_watermark(scan->table, w->projs[0])) return;
+    scan->scan_watermark = w->projs[0];
+    scan->scan_rowtime = w->time_col;
+    w->projs[0] = NULL;
+    w->watermark_pushed = true;
+}
+
 /* An edge of the plan: parent reads child's rows (input, right or one of inputs). */
 typedef struct plan_use {
     wr_plan *child, *parent;
@@ -755,6 +778,7 @@ static wr_plan *push_into_scans(wr_plan *p, plans *seen)
     WR_VEC_PUSH(seen, p);
     if (p->kind == WR_PLAN_CALC) push_scan_filter(p);
     if (p->kind == WR_PLAN_CALC) prune_join(p);
+    if (p->kind == WR_PLAN_WATERMARK) push_scan_watermark(p);
     if (p->input) p->input = push_into_scans(p->input, seen);
     if (p->right) p->right = push_into_scans(p->right, seen);
     for (int i = 0; i < p->ninputs; i++) p->inputs[i] = push_into_scans(p->inputs[i], seen);
