@@ -117,7 +117,8 @@ static wr_schema *file_schema(const wr_schema *schema)
 {
     wr_schema *files = wr_schema_new();
     for (int c = 0; c < schema->ncols; c++)
-        if (partition_index(schema, c) < 0) wr_schema_add(files, schema->names[c], schema->types[c]);
+        if (partition_index(schema, c) < 0)
+            wr_schema_add(files, schema->names[c], schema->types[c]);
     return files;
 }
 
@@ -135,10 +136,9 @@ static int check_partitions(const wr_schema *schema, int code, int pos, wr_error
     for (int k = 0; k < schema->npartition_keys; k++) {
         int c = schema->partition_keys[k];
         if (!wr_csv_supports((wr_type_id)schema->types[c].id))
-            return wr_error_set_at(err, code, pos,
-                                   "partition column '%s' of type %s cannot name a directory",
-                                   schema->names[c],
-                                   wr_type_name(schema->types[c], tname, sizeof(tname)));
+            return wr_error_set_at(
+                err, code, pos, "partition column '%s' of type %s cannot name a directory",
+                schema->names[c], wr_type_name(schema->types[c], tname, sizeof(tname)));
     }
     return 0;
 }
@@ -355,13 +355,13 @@ typedef struct input_pos {
 typedef struct fs_source {
     wr_operator base;
     const fs_spec *spec;
-    wr_batch *batch; /* decoded rows (spec->dec) */
-    wr_batch *out;   /* a partitioned table's output (spec->out); NULL otherwise */
+    wr_batch *batch;    /* decoded rows (spec->dec) */
+    wr_batch *out;      /* a partitioned table's output (spec->out); NULL otherwise */
     uint32_t *row_file; /* per row of batch, the input it came from (partitioned tables) */
-    int next;       /* next index into spec->files to consider */
-    int cur;        /* index of the open input, or -1 */
-    bool done;      /* every input of this subtask is read */
-    input_pos *pos; /* per input (standard input is input 0) */
+    int next;           /* next index into spec->files to consider */
+    int cur;            /* index of the open input, or -1 */
+    bool done;          /* every input of this subtask is read */
+    input_pos *pos;     /* per input (standard input is input 0) */
     reader r;
     int64_t skipped; /* lines dropped by csv/json.ignore-parse-errors */
 } fs_source;
@@ -1096,6 +1096,14 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
     if (rc == 0) rc = require(options, "format", &o->format, err);
     if (rc == 0)
         rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &o->format_id, err);
+    if (rc && o->format &&
+        (strcasecmp(o->format->value, "debezium-json") == 0 ||
+         strcasecmp(o->format->value, "canal-json") == 0))
+        /* Flink reads them from files too; here only the kafka connector does so far. */
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o->format->value_pos,
+                               "format '%s' is not supported by connector 'filesystem' yet; "
+                               "read change events with connector 'kafka'",
+                               o->format->value);
     if (rc == 0 && o->format_id == FORMAT_CSV) rc = wr_csv_options_read(options, &o->csv, err);
     if (rc == 0 && o->format_id == FORMAT_JSON) rc = wr_json_options_read(options, &o->json, err);
     if (rc) return rc;
@@ -1285,8 +1293,8 @@ static int sync_dirs(fs_sink *sink, wr_error *err)
     int rc = 0;
     for (int i = 0; i < sink->unsynced.n; i++) {
         char *dir = sink->unsynced.v[i];
-        int fd = dir[0] ? openat(sink->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                        : sink->dirfd;
+        int fd =
+            dir[0] ? openat(sink->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : sink->dirfd;
         if (rc == 0 && fd < 0) rc = sink_io_error(sink, "open directory", dir, errno, err);
         if (rc == 0 && fsync(fd) != 0) rc = sink_io_error(sink, "fsync directory", dir, errno, err);
         if (fd >= 0 && fd != sink->dirfd) close(fd);
@@ -1459,8 +1467,8 @@ static int commit_pending(fs_sink *sink, int64_t upto, wr_error *err)
  * highest number found (-1: none) and, when remove_from >= 0, deletes those
  * numbered from it on.
  */
-static int scan_parts(fs_sink *sink, const char *dir, int levels, int64_t remove_from,
-                      int64_t *max, wr_error *err)
+static int scan_parts(fs_sink *sink, const char *dir, int levels, int64_t remove_from, int64_t *max,
+                      wr_error *err)
 {
     int fd = openat(sink->dirfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -1651,8 +1659,8 @@ static void bucket_dir(fs_sink *sink, const wr_batch *batch, int row)
 }
 
 /* The bucket of a row: last when it matches, else an open one, else a new one. */
-static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *last,
-                       bucket **out, wr_error *err)
+static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *last, bucket **out,
+                       wr_error *err)
 {
     if (sink->spec->schema->npartition_keys == 0 && last) {
         *out = last;
