@@ -69,6 +69,12 @@ typedef struct wr_connector {
     const char *name; /* the 'connector' option value */
     wr_sink_changes sink_changes;
     /*
+     * What a sink with these options accepts, when it depends on them (the
+     * kafka sink with a changelog value format takes updates); NULL:
+     * sink_changes. Must not mark options used.
+     */
+    wr_sink_changes (*sink_accepts)(const wr_config *options);
+    /*
      * Plans a scan of a table with this schema and options: the columns and
      * filters of req (NULL: all columns, no filters). Returns 0 and fills
      * out, or an error. NULL when the connector cannot be a source. job is

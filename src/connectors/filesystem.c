@@ -1286,6 +1286,14 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
     if (rc == 0) rc = require(options, "format", &o->format, err);
     if (rc == 0)
         rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &o->format_id, err);
+    if (rc && o->format &&
+        (strcasecmp(o->format->value, "debezium-json") == 0 ||
+         strcasecmp(o->format->value, "canal-json") == 0))
+        /* Flink reads them from files too; here only the kafka connector does so far. */
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o->format->value_pos,
+                               "format '%s' is not supported by connector 'filesystem' yet; "
+                               "read change events with connector 'kafka'",
+                               o->format->value);
     if (rc == 0 && o->format_id == FORMAT_CSV) rc = wr_csv_options_read(options, &o->csv, err);
     if (rc == 0 && o->format_id == FORMAT_JSON) rc = wr_json_options_read(options, &o->json, err);
     if (rc) return rc;

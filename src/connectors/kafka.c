@@ -31,10 +31,11 @@
     "scan.bounded.specific-offsets, scan.topic-partition-discovery.interval, scan.parallelism, "   \
     "scan.watermark.idle-timeout, "                                                                \
     "sink.partitioner, sink.delivery-guarantee, sink.transactional-id-prefix, sink.parallelism, "  \
-    "and the options of the formats: json.*, csv.* (value.json.*, key.csv.*, ... with "            \
-    "value.format and key.format)"
+    "and the options of the formats: json.*, csv.*, debezium-json.*, canal-json.* (value.json.*, " \
+    "key.csv.*, ... with value.format and key.format)"
 
-static const char *const format_names[] = {"csv", "json", "raw", NULL};
+static const char *const format_names[] = {"csv",           "json",       "raw",
+                                           "debezium-json", "canal-json", NULL};
 static const char *const start_names[] = {"earliest-offset", "latest-offset",    "group-offsets",
                                           "timestamp",       "specific-offsets", NULL};
 static const char *const bound_names[] = {"unbounded", "latest-offset",    "group-offsets",
@@ -50,6 +51,7 @@ void wr_kafka_format_fini(wr_kafka_format *format)
     wr_schema_free(format->schema);
     wr_free(format->cols);
     wr_free(format->null_literal);
+    wr_canal_options_fini(&format->canal);
     memset(format, 0, sizeof(*format));
     format->kind = WR_KAFKA_FORMAT_NONE;
 }
@@ -58,7 +60,14 @@ bool wr_kafka_format_ignores_errors(const wr_kafka_format *format)
 {
     if (format->kind == WR_KAFKA_FORMAT_JSON) return format->json.ignore_parse_errors;
     if (format->kind == WR_KAFKA_FORMAT_CSV) return format->csv.ignore_parse_errors;
+    if (format->kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON) return format->debezium.ignore_parse_errors;
+    if (format->kind == WR_KAFKA_FORMAT_CANAL_JSON) return format->canal.ignore_parse_errors;
     return false;
+}
+
+bool wr_kafka_format_is_changelog(int kind)
+{
+    return kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON || kind == WR_KAFKA_FORMAT_CANAL_JSON;
 }
 
 void wr_kafka_props_add(wr_kafka_props *props, const char *key, const char *value)
@@ -341,6 +350,9 @@ static int read_format_options(const wr_config *options, const char *prefix, int
     int rc = 0;
     if (f->kind == WR_KAFKA_FORMAT_JSON) rc = wr_json_options_read(&sub, &f->json, err);
     if (f->kind == WR_KAFKA_FORMAT_CSV) rc = wr_csv_options_read(&sub, &f->csv, err);
+    if (f->kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON)
+        rc = wr_debezium_options_read(&sub, &f->debezium, err);
+    if (f->kind == WR_KAFKA_FORMAT_CANAL_JSON) rc = wr_canal_options_read(&sub, &f->canal, err);
     if (rc == 0 && f->csv.null_literal) {
         f->null_literal = wr_strdup(f->csv.null_literal);
         f->csv.null_literal = f->null_literal;
@@ -376,7 +388,7 @@ static int check_format_schema(const wr_kafka_format *f, const wr_config_entry *
     }
     for (int c = 0; c < s->ncols; c++) {
         wr_type_id id = (wr_type_id)s->types[c].id;
-        if (f->kind == WR_KAFKA_FORMAT_JSON ? wr_json_supports(id) : wr_csv_supports(id)) continue;
+        if (f->kind != WR_KAFKA_FORMAT_CSV ? wr_json_supports(id) : wr_csv_supports(id)) continue;
         return wr_error_set_at(err, WR_ERR_VALIDATION, at->value_pos,
                                "format '%s' cannot carry column '%s' of type %s",
                                format_names[f->kind], s->names[c],
@@ -476,6 +488,17 @@ static int read_formats(const wr_schema *schema, const wr_config *options, kafka
         rc = wr_config_get_enum(options, "value.fields-include", include_names, 0, &include, err);
     if (rc) return rc;
     o->except_key = include == 1;
+    /* A change event is a whole row (Flink allows a changelog format for values only). */
+    if (wr_kafka_format_is_changelog(o->key_kind))
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->value_pos,
+                               "format '%s' is a changelog format, for 'value.format' only; "
+                               "the key takes 'csv', 'json' or 'raw'",
+                               format_names[o->key_kind]);
+    if (wr_kafka_format_is_changelog(o->value_kind) && o->key_format)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->key_pos,
+                               "option 'key.format' is not supported with the changelog format "
+                               "'%s': every column is read from the value",
+                               format_names[o->value_kind]);
     if (o->key_format && o->key_fields == NULL)
         return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->key_pos,
                                "option 'key.format' needs 'key.fields': the columns the key "
@@ -716,6 +739,7 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
         value.schema = key.schema = NULL;
         value.cols = key.cols = NULL;
         value.null_literal = key.null_literal = NULL;
+        memset(&value.canal, 0, sizeof(value.canal)); /* its expressions moved to spec */
         spec->has_group = o.group != NULL;
         spec->commit_offsets = o.commit_offsets;
         spec->reset = o.reset;
@@ -739,11 +763,16 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
         wr_kafka_source_spec_free(spec);
         return rc;
     }
-    *out = (wr_operator_spec){.ops = &wr_kafka_source_ops,
-                              .spec = spec,
-                              .spec_free = wr_kafka_source_spec_free,
-                              .parallelism = o.scan_parallelism,
-                              .bounded = o.bound != WR_KAFKA_BOUND_NONE};
+    *out = (wr_operator_spec){
+        .ops = &wr_kafka_source_ops,
+        .spec = spec,
+        .spec_free = wr_kafka_source_spec_free,
+        .parallelism = o.scan_parallelism,
+        .bounded = o.bound != WR_KAFKA_BOUND_NONE,
+        .changes = wr_kafka_format_is_changelog(o.value_kind)
+                       ? (uint8_t)((1 << WR_KIND_INSERT) | (1 << WR_KIND_UPDATE_BEFORE) |
+                                   (1 << WR_KIND_UPDATE_AFTER) | (1 << WR_KIND_DELETE))
+                       : 0};
     return 0;
 }
 
@@ -791,6 +820,10 @@ static int kafka_make_sink(const wr_schema *schema, const wr_config *options, co
                              "invalid value '%s' for option 'topic': the kafka sink writes to one "
                              "topic, not a list",
                              o.topic->value);
+    if (rc == 0 && value.kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON && value.debezium.schema_include)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, o.value_format->value_pos,
+                             "the kafka sink writes format 'debezium-json' without a schema; "
+                             "set 'debezium-json.schema-include' to 'false' for a sink table");
     if (rc == 0 && o.guarantee == WR_KAFKA_GUARANTEE_EXACTLY_ONCE && o.txn_prefix == NULL)
         rc = missing(&o, "sink.transactional-id-prefix",
                      " with 'sink.delivery-guarantee' = 'exactly-once'", err);
@@ -817,8 +850,26 @@ static int kafka_make_sink(const wr_schema *schema, const wr_config *options, co
     return 0;
 }
 
+/*
+ * A sink whose value format is a changelog format writes every change kind
+ * as an event; otherwise it takes inserts only. Read without marking options
+ * used, as the planner asks before the sink is made.
+ */
+static wr_sink_changes kafka_sink_accepts(const wr_config *options)
+{
+    const char *fmt = NULL;
+    for (int i = 0; i < options->n; i++)
+        if (strcmp(options->entries[i].key, "format") == 0 ||
+            strcmp(options->entries[i].key, "value.format") == 0)
+            fmt = options->entries[i].value;
+    bool changelog =
+        fmt && (strcasecmp(fmt, "debezium-json") == 0 || strcasecmp(fmt, "canal-json") == 0);
+    return changelog ? WR_SINK_ANY : WR_SINK_INSERT_ONLY;
+}
+
 const wr_connector wr_connector_kafka = {
     .name = "kafka",
+    .sink_accepts = kafka_sink_accepts,
     .make_source = kafka_make_source,
     .accepts_watermark = kafka_accepts_watermark,
     .make_sink = kafka_make_sink,

@@ -11,7 +11,9 @@
 #ifndef WR_KAFKA_H
 #define WR_KAFKA_H
 
+#include "../formats/canal.h"
 #include "../formats/csv.h"
+#include "../formats/debezium.h"
 #include "../formats/json.h"
 #include "../ops/operator.h"
 
@@ -23,6 +25,9 @@ typedef enum wr_kafka_format_kind {
     WR_KAFKA_FORMAT_CSV = 0,
     WR_KAFKA_FORMAT_JSON = 1,
     WR_KAFKA_FORMAT_RAW = 2,
+    /* Changelog formats (values only): each record is a change event of one or more rows. */
+    WR_KAFKA_FORMAT_DEBEZIUM_JSON = 3,
+    WR_KAFKA_FORMAT_CANAL_JSON = 4,
 } wr_kafka_format_kind;
 
 /*
@@ -38,12 +43,17 @@ typedef struct wr_kafka_format {
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
+    wr_debezium_options debezium;
+    wr_canal_options canal; /* owns compiled expressions: moved with the format */
 } wr_kafka_format;
 
 void wr_kafka_format_fini(wr_kafka_format *format);
 
 /* True when a record that does not decode is skipped (csv/json.ignore-parse-errors). */
 bool wr_kafka_format_ignores_errors(const wr_kafka_format *format);
+
+/* True for debezium-json and canal-json: records carry change kinds (kafka_source emits them). */
+bool wr_kafka_format_is_changelog(int kind);
 
 /* Where a source starts ('scan.startup.mode') or ends ('scan.bounded.mode'). */
 typedef enum wr_kafka_start {

@@ -279,9 +279,11 @@ static void sink_destroy(wr_operator *op)
 
 /*
  * Encodes one side of row `row` into out; *is_null is set when the record
- * gets no bytes (a raw NULL). vecs are the side's columns of the batch.
+ * gets no bytes (a raw NULL). vecs are the side's columns of the batch, kinds its change
+ * kinds (a changelog format writes them).
  */
-static void encode(const wr_kafka_format *f, wr_vector *vecs, int row, wr_buf *out, bool *is_null)
+static void encode(const wr_kafka_format *f, wr_vector *vecs, uint8_t *kinds, int row, wr_buf *out,
+                   bool *is_null)
 {
     wr_buf_reset(out);
     *is_null = false;
@@ -294,8 +296,12 @@ static void encode(const wr_kafka_format *f, wr_vector *vecs, int row, wr_buf *o
         wr_buf_append(out, s.ptr, s.len);
         return;
     }
-    wr_batch view = {.ncols = f->schema->ncols, .cols = vecs};
-    if (f->kind == WR_KAFKA_FORMAT_JSON)
+    wr_batch view = {.ncols = f->schema->ncols, .cols = vecs, .kinds = kinds};
+    if (f->kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON)
+        wr_debezium_encode(&f->debezium, &view, row, f->schema, out);
+    else if (f->kind == WR_KAFKA_FORMAT_CANAL_JSON)
+        wr_canal_encode(&f->canal, &view, row, f->schema, out);
+    else if (f->kind == WR_KAFKA_FORMAT_JSON)
         wr_json_encode(&f->json, &view, row, f->schema, out);
     else
         wr_csv_encode(&f->csv, &view, row, out);
@@ -385,14 +391,14 @@ static int sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *e
     for (int i = 0; i < rows; i++) {
         int row = wr_batch_row(batch, i);
         wr_change_kind kind = wr_batch_kind(batch, row);
-        if (kind != WR_KIND_INSERT)
+        if (kind != WR_KIND_INSERT && !wr_kafka_format_is_changelog(spec->value.kind))
             return wr_error_set(err, WR_ERR_RUNTIME,
                                 "kafka sink '%s' accepts only inserts, got a %s row (the query "
                                 "produces updates or deletes; upsert-kafka will take them)",
                                 spec->topic, wr_change_kind_short(kind));
         bool key_null = true, value_null;
-        if (has_key) encode(&spec->key, sink->kvec, row, &sink->key, &key_null);
-        encode(&spec->value, sink->vvec, row, &sink->value, &value_null);
+        if (has_key) encode(&spec->key, sink->kvec, batch->kinds, row, &sink->key, &key_null);
+        encode(&spec->value, sink->vvec, batch->kinds, row, &sink->value, &value_null);
         int32_t partition = pick_partition(sink);
         if (hold) {
             wr_buf_append(&sink->held, &partition, sizeof(partition));

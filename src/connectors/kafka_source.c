@@ -93,6 +93,7 @@ typedef struct kafka_source {
     int64_t skipped;
     int64_t start_ms; /* how long the successful start() took; -1 before */
     int *row_part;    /* a pushed-down watermark: the part of each decoded row of this run */
+    int64_t flushes;  /* batches emitted in the middle of a change event (decode_changes) */
     wr_arena arena;   /* the watermark expression's results, reset per run */
 } kafka_source;
 
@@ -681,6 +682,33 @@ static int decode(const wr_kafka_format *f, const void *data, size_t len, wr_bat
     return rc == WR_CSV_SKIPPED ? 1 : rc;
 }
 
+/*
+ * Decodes a change event (debezium-json, canal-json) into rows with their
+ * kinds. A record may hold more rows than the batch has room for (a canal
+ * message of many rows, an update's two rows in the last slot): the full
+ * batch is emitted and decoding goes on in the emptied one, within this
+ * run, so a checkpoint never falls inside a record. Returns as decode, or
+ * an emit's error.
+ */
+static int decode_changes(kafka_source *src, const char *text, size_t len, wr_error *err)
+{
+    const wr_kafka_format *f = &src->spec->value;
+    if (text == NULL) return 1; /* a tombstone (Debezium writes one after a delete) */
+    int next = 0, rc;
+    for (;;) {
+        rc = f->kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON
+                 ? wr_debezium_decode(&f->debezium, f->schema, text, len, src->batch, err)
+                 : wr_canal_decode(&f->canal, f->schema, text, len, &next, src->batch, err);
+        if (rc != WR_CHANGELOG_FULL) break;
+        /* Rows make an idle output active again (watermarks follow at the end of the run). */
+        if ((rc = wr_op_emit_idle(src->base.ctx, false, err))) return rc;
+        if ((rc = wr_op_emit(src->base.ctx, project(src), err))) return rc;
+        wr_batch_reset(src->batch);
+        src->flushes++;
+    }
+    return rc == WR_JSON_SKIPPED ? 1 : rc;
+}
+
 /* A key without bytes (or a JSON null): every key column NULL, unless one is NOT NULL. */
 static int null_key(const wr_kafka_format *f, wr_batch *batch, wr_error *err)
 {
@@ -703,6 +731,8 @@ static int decode_record(kafka_source *src, const rd_kafka_message_t *m,
 {
     const wr_kafka_source_spec *spec = src->spec;
     *failed = &spec->value;
+    if (wr_kafka_format_is_changelog(spec->value.kind))
+        return decode_changes(src, m->payload, m->len, err);
     if (!split_rows(spec)) return decode(&spec->value, m->payload, m->len, src->batch, err);
     *failed = &spec->key;
     int rc = m->key ? decode(&spec->key, m->key, m->key_len, src->kb, err) : 1;
@@ -789,10 +819,15 @@ static int take_message(kafka_source *src, const rd_kafka_message_t *m, wr_error
     const wr_kafka_format *failed;
     const wr_batch *rows = src->vb ? src->vb : src->batch;
     int before = rows->count;
+    int64_t flushes = src->flushes;
     int rc = decode_record(src, m, &failed, err);
+    if (rc < 0 && rc != WR_ERR_PARSE) return rc; /* an emit's error (decode_changes) */
     if (src->row_part) {
+        /* Every row the record added (a change event may add several, after emitting a
+         * full batch: then from the top of the emptied one). */
         p->last_ns = wr_clock_mono_ns();
-        if (rows->count > before) src->row_part[before] = (int)(p - src->parts);
+        for (int r = flushes == src->flushes ? before : 0; r < rows->count; r++)
+            src->row_part[r] = (int)(p - src->parts);
     }
     if (rc < 0) {
         if (!wr_kafka_format_ignores_errors(failed))

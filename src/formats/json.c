@@ -967,6 +967,95 @@ static int fill_missing(decoder *d, const uint64_t *seen)
     return 0;
 }
 
+/*
+ * Decodes the members of the object whose '{' is at line[i] into row d->row
+ * and sets *end after its '}'. Without overlay, columns without a member
+ * are filled as fill_missing says; with overlay they keep the row's values
+ * (canal-json's "old" object names only the columns an update changed).
+ */
+static int decode_members(decoder *d, size_t i, size_t *end, bool overlay)
+{
+    const char *line = d->s;
+    size_t len = d->len;
+    const wr_schema *schema = d->schema;
+    int ncols = schema->ncols, nseen = 0, hint = 0, rc = 0;
+    uint64_t seen_here[4], *seen = seen_here; /* columns that had a member */
+    size_t words = ((size_t)ncols + 63) / 64;
+    if (words > WR_ARRAY_LEN(seen_here)) seen = wr_malloc(words * sizeof(uint64_t));
+    memset(seen, 0, words * sizeof(uint64_t));
+    i = skip_ws(line, len, i + 1);
+    if (i < len && line[i] == '}') {
+        i++;
+    } else {
+        for (;;) {
+            d->name = NULL;
+            if (i >= len || line[i] != '"') {
+                rc = json_error(d, i, "expected a field name (a string), found %s", found(d, i).s);
+                goto out;
+            }
+            bool escaped = false;
+            size_t q = scan_string(line, len, i, &escaped);
+            if (q >= len) {
+                rc = json_error(d, i, "unterminated field name");
+                goto out;
+            }
+            const char *key = line + i + 1;
+            size_t klen = q - i - 1;
+            d->name = key;
+            d->name_len = klen;
+            if (WR_UNLIKELY(escaped)) {
+                char *buf = wr_arena_alloc(&d->batch->arena, klen);
+                ptrdiff_t m = unescape(d, i + 1, q, buf);
+                if (m < 0) {
+                    rc = WR_ERR_PARSE;
+                    goto out;
+                }
+                key = buf;
+                klen = (size_t)m;
+            }
+            int col = find_column(schema, key, klen, hint);
+            if (col >= 0) {
+                d->name = schema->names[col];
+                d->name_len = klen;
+            }
+            i = skip_ws(line, len, q + 1);
+            if (i >= len || line[i] != ':') {
+                rc = json_error(d, i, "expected ':' after the field name, found %s", found(d, i).s);
+                goto out;
+            }
+            i = skip_ws(line, len, i + 1);
+            if (col >= 0) {
+                if ((rc = read_value(d, col, &i))) goto out;
+                uint64_t bit = (uint64_t)1 << (col & 63);
+                if (!(seen[col >> 6] & bit)) {
+                    seen[col >> 6] |= bit;
+                    nseen++;
+                }
+                hint = col + 1;
+            } else if ((rc = skip_value(d, i, &i))) {
+                goto out;
+            }
+            i = skip_ws(line, len, i);
+            if (i < len && line[i] == ',') {
+                i = skip_ws(line, len, i + 1);
+                continue;
+            }
+            if (i < len && line[i] == '}') {
+                i++;
+                break;
+            }
+            rc = json_error(d, i, "expected ',' or '}' after the value, found %s", found(d, i).s);
+            goto out;
+        }
+    }
+    d->name = NULL;
+    if (!overlay && nseen < ncols && (rc = fill_missing(d, seen))) goto out;
+    *end = i;
+out:
+    if (seen != seen_here) wr_free(seen);
+    return rc;
+}
+
 int wr_json_decode(const wr_json_options *o, const wr_schema *schema, const char *line, size_t len,
                    wr_batch *batch, wr_error *err)
 {
@@ -989,89 +1078,139 @@ int wr_json_decode(const wr_json_options *o, const wr_schema *schema, const char
             return WR_JSON_SKIPPED;
         return json_error(&d, i, "expected a JSON object, found %s", found(&d, i).s);
     }
-    int ncols = schema->ncols, nseen = 0, hint = 0, rc = 0;
-    uint64_t seen_here[4], *seen = seen_here; /* columns that had a member */
-    size_t words = ((size_t)ncols + 63) / 64;
-    if (words > WR_ARRAY_LEN(seen_here)) seen = wr_malloc(words * sizeof(uint64_t));
-    memset(seen, 0, words * sizeof(uint64_t));
-    i = skip_ws(line, len, i + 1);
-    if (i < len && line[i] == '}') {
-        i++;
-    } else {
-        for (;;) {
-            d.name = NULL;
-            if (i >= len || line[i] != '"') {
-                rc =
-                    json_error(&d, i, "expected a field name (a string), found %s", found(&d, i).s);
-                goto out;
-            }
-            bool escaped = false;
-            size_t q = scan_string(line, len, i, &escaped);
-            if (q >= len) {
-                rc = json_error(&d, i, "unterminated field name");
-                goto out;
-            }
-            const char *key = line + i + 1;
-            size_t klen = q - i - 1;
-            d.name = key;
-            d.name_len = klen;
-            if (WR_UNLIKELY(escaped)) {
-                char *buf = wr_arena_alloc(&batch->arena, klen);
-                ptrdiff_t m = unescape(&d, i + 1, q, buf);
-                if (m < 0) {
-                    rc = WR_ERR_PARSE;
-                    goto out;
-                }
-                key = buf;
-                klen = (size_t)m;
-            }
-            int col = find_column(schema, key, klen, hint);
-            if (col >= 0) {
-                d.name = schema->names[col];
-                d.name_len = klen;
-            }
-            i = skip_ws(line, len, q + 1);
-            if (i >= len || line[i] != ':') {
-                rc = json_error(&d, i, "expected ':' after the field name, found %s",
-                                found(&d, i).s);
-                goto out;
-            }
-            i = skip_ws(line, len, i + 1);
-            if (col >= 0) {
-                if ((rc = read_value(&d, col, &i))) goto out;
-                uint64_t bit = (uint64_t)1 << (col & 63);
-                if (!(seen[col >> 6] & bit)) {
-                    seen[col >> 6] |= bit;
-                    nseen++;
-                }
-                hint = col + 1;
-            } else if ((rc = skip_value(&d, i, &i))) {
-                goto out;
-            }
-            i = skip_ws(line, len, i);
-            if (i < len && line[i] == ',') {
-                i = skip_ws(line, len, i + 1);
-                continue;
-            }
-            if (i < len && line[i] == '}') {
-                i++;
-                break;
-            }
-            rc = json_error(&d, i, "expected ',' or '}' after the value, found %s", found(&d, i).s);
-            goto out;
-        }
-    }
-    d.name = NULL;
+    int rc = decode_members(&d, i, &i, false);
+    if (rc) return rc;
     i = skip_ws(line, len, i);
-    if (i < len) {
-        rc = json_error(&d, i, "unexpected text after the object: %s", found(&d, i).s);
-        goto out;
-    }
-    if (nseen < ncols && (rc = fill_missing(&d, seen))) goto out;
+    if (i < len) return json_error(&d, i, "unexpected text after the object: %s", found(&d, i).s);
     batch->count++;
-out:
-    if (seen != seen_here) wr_free(seen);
+    return 0;
+}
+
+int wr_json_decode_object(const wr_json_options *o, const wr_schema *schema, const char *text,
+                          size_t len, size_t pos, int flags, wr_batch *batch, wr_error *err)
+{
+    bool overlay = flags & WR_JSON_OVERLAY;
+    assert(batch->sel == NULL && batch->ncols == schema->ncols);
+    assert(overlay ? batch->count > 0 : batch->count < batch->capacity);
+    decoder d = {.s = text,
+                 .len = len,
+                 .o = o,
+                 .schema = schema,
+                 .batch = batch,
+                 .row = overlay ? batch->count - 1 : batch->count,
+                 .err = err};
+    size_t i = skip_ws(text, len, pos);
+    if (i >= len || text[i] != '{')
+        return json_error(&d, i, "expected a JSON object, found %s", found(&d, i).s);
+    int rc = decode_members(&d, i, &i, overlay);
+    if (rc == 0 && !overlay) batch->count++;
     return rc;
+}
+
+/* ---- envelopes: walking objects and arrays ------------------------------------------ */
+
+int wr_json_iter_begin(wr_json_iter *it, const char *text, size_t len, size_t pos, char open,
+                       wr_error *err)
+{
+    assert(open == '{' || open == '[');
+    decoder d = {.s = text, .len = len, .err = err};
+    memset(it, 0, sizeof(*it));
+    it->text = text;
+    it->len = len;
+    it->err = err;
+    it->close = open == '{' ? '}' : ']';
+    size_t i = skip_ws(text, len, pos);
+    if (i >= len || text[i] != open)
+        return json_error(&d, i, "expected a JSON %s, found %s", open == '{' ? "object" : "array",
+                          found(&d, i).s);
+    it->pos = skip_ws(text, len, i + 1);
+    return 0;
+}
+
+int wr_json_iter_record(wr_json_iter *it, const char *text, size_t len, wr_error *err)
+{
+    size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t i = skip_ws(text, len, bom);
+    if (i == len || (has_word(text, len, i, "null", 4) && skip_ws(text, len, i + 4) == len))
+        return WR_JSON_SKIPPED;
+    int rc = wr_json_iter_begin(it, text, len, i, '{', err);
+    it->whole = true;
+    return rc;
+}
+
+int wr_json_iter_next(wr_json_iter *it, wr_json_item *item)
+{
+    const char *s = it->text;
+    size_t len = it->len, i = it->pos;
+    decoder d = {.s = s, .len = len, .err = it->err};
+    if (it->done) return 0;
+    bool closed = false;
+    if (it->n == 0) {
+        closed = i < len && s[i] == it->close;
+    } else if (i < len && s[i] == ',') {
+        i = skip_ws(s, len, i + 1);
+    } else if (i < len && s[i] == it->close) {
+        closed = true;
+    } else {
+        return json_error(&d, i, "expected ',' or '%c', found %s", it->close, found(&d, i).s);
+    }
+    if (closed) {
+        it->done = true;
+        it->pos = skip_ws(s, len, i + 1);
+        if (it->whole && it->pos < len)
+            return json_error(&d, it->pos, "unexpected text after the object: %s",
+                              found(&d, it->pos).s);
+        return 0;
+    }
+    item->name = NULL;
+    item->name_len = 0;
+    if (it->close == '}') {
+        if (i >= len || s[i] != '"')
+            return json_error(&d, i, "expected a field name (a string), found %s", found(&d, i).s);
+        bool escaped = false;
+        size_t q = scan_string(s, len, i, &escaped);
+        if (q >= len) return json_error(&d, i, "unterminated field name");
+        item->name = s + i + 1;
+        item->name_len = q - i - 1;
+        if (escaped) {
+            /* Names of envelope members are short; a longer escaped name matches none. */
+            ptrdiff_t m = unescape(&d, i + 1, q, NULL);
+            if (m < 0) return WR_ERR_PARSE;
+            if ((size_t)m <= sizeof(it->name_buf)) {
+                unescape(&d, i + 1, q, it->name_buf);
+                item->name = it->name_buf;
+                item->name_len = (size_t)m;
+            }
+        }
+        d.name = item->name;
+        d.name_len = item->name_len;
+        i = skip_ws(s, len, q + 1);
+        if (i >= len || s[i] != ':')
+            return json_error(&d, i, "expected ':' after the field name, found %s", found(&d, i).s);
+        i = skip_ws(s, len, i + 1);
+    }
+    item->start = i;
+    int rc = skip_value(&d, i, &item->end);
+    if (rc) return rc;
+    it->pos = skip_ws(s, len, item->end);
+    it->n++;
+    return 1;
+}
+
+int wr_json_string(const char *text, size_t start, size_t end, const char *what, wr_buf *out,
+                   wr_error *err)
+{
+    decoder d = {.s = text, .len = end, .err = err, .name = what, .name_len = strlen(what)};
+    if (start >= end || text[start] != '"' || text[end - 1] != '"' || end - start < 2)
+        return json_error(&d, start, "expected a string, found %s", found(&d, start).s);
+    size_t from = start + 1, to = end - 1;
+    ptrdiff_t n = unescape(&d, from, to, NULL);
+    if (n < 0) return WR_ERR_PARSE;
+    wr_buf_reserve(out, (size_t)n + 1);
+    unescape(&d, from, to, out->data + out->len);
+    out->len += (size_t)n;
+    out->data[out->len] = '\0';
+    return 0;
 }
 
 /* ---- encoding ------------------------------------------------------------------ */

@@ -48,6 +48,8 @@ int wr_json_options_read(const wr_config *options, wr_json_options *o, wr_error 
 
 /* wr_json_decode's result for a blank line or a top-level null: nothing appended (as Flink). */
 #define WR_JSON_SKIPPED 1
+/* A changelog format's result (debezium.h, canal.h) when the batch has no room for a row. */
+#define WR_CHANGELOG_FULL 2
 
 /*
  * Decodes one JSON object (a line without its newline) into a new row at
@@ -70,6 +72,73 @@ int wr_json_options_read(const wr_config *options, wr_json_options *o, wr_error 
  */
 int wr_json_decode(const wr_json_options *o, const wr_schema *schema, const char *line, size_t len,
                    wr_batch *batch, wr_error *err);
+
+/* Flags of wr_json_decode_object. */
+#define WR_JSON_OVERLAY 1 /* update the last row in place; see wr_json_decode_object */
+
+/*
+ * Decodes the JSON object at text[pos] (blanks skipped) into a new row at
+ * batch->count, as wr_json_decode does a line, for formats that wrap rows
+ * in an envelope (debezium-json's "before"/"after", canal-json's "data").
+ * Text after the object is not looked at; offsets in messages count from
+ * text, so they point into the whole record. With WR_JSON_OVERLAY the
+ * object updates the last row (batch->count - 1) instead: each member
+ * replaces its column's value, columns without a member keep theirs, and
+ * count does not change. Returns 0 or WR_ERR_PARSE ("at offset 9: expected
+ * a JSON object, found 'null'"); on error an appended row is not counted
+ * and an overlaid row may be partly updated.
+ */
+int wr_json_decode_object(const wr_json_options *o, const wr_schema *schema, const char *text,
+                          size_t len, size_t pos, int flags, wr_batch *batch, wr_error *err);
+
+/*
+ * Walking an envelope: the members of an object or the elements of an
+ * array, each checked whole (its syntax, as skipped members are) and given
+ * as a byte range of the text, so the caller decodes the ones it wants
+ * with wr_json_decode_object or wr_json_string. Borrows text.
+ */
+typedef struct wr_json_iter {
+    const char *text;
+    size_t len;
+    size_t pos; /* the next token */
+    char close; /* '}' or ']' */
+    int n;      /* items returned so far */
+    bool done;
+    bool whole;        /* the record's top-level object: nothing may follow it */
+    char name_buf[64]; /* a member name with escapes, decoded */
+    wr_error *err;
+} wr_json_iter;
+
+typedef struct wr_json_item {
+    const char *name; /* an object member's name (escapes decoded), or NULL in an array */
+    size_t name_len;
+    size_t start, end; /* the value: text[start..end) */
+} wr_json_item;
+
+/*
+ * Starts at the object (open '{') or array ('[') at text[pos], blanks
+ * skipped. Returns 0, or WR_ERR_PARSE when something else is there.
+ */
+int wr_json_iter_begin(wr_json_iter *it, const char *text, size_t len, size_t pos, char open,
+                       wr_error *err);
+
+/*
+ * Starts at the top-level object of a record: as wr_json_iter_begin, and
+ * returns WR_JSON_SKIPPED for a blank record or a top-level null (a byte
+ * order mark is skipped); text after the object is an error at its end.
+ */
+int wr_json_iter_record(wr_json_iter *it, const char *text, size_t len, wr_error *err);
+
+/* Returns 1 with the next member or element in *item, 0 after the last, or WR_ERR_PARSE. */
+int wr_json_iter_next(wr_json_iter *it, wr_json_item *item);
+
+/*
+ * Appends the string value text[start..end) with its escapes decoded to
+ * out. Returns 0, or WR_ERR_PARSE naming the member `what` when the value
+ * is not a string.
+ */
+int wr_json_string(const char *text, size_t start, size_t end, const char *what, wr_buf *out,
+                   wr_error *err);
 
 /*
  * Appends the JSON object of physical row `row` of batch to out, without a

@@ -624,7 +624,9 @@ int wr_plan_check_sink(const wr_plan *plan, const wr_table *sink, wr_error *err)
     if (insert_only(plan) || sink->mem) return 0;
     const char *name = wr_config_get(&sink->options, "connector", "");
     const wr_connector *conn = wr_connector_find(name);
-    wr_sink_changes accepts = conn ? conn->sink_changes : WR_SINK_INSERT_ONLY;
+    wr_sink_changes accepts = conn == NULL         ? WR_SINK_INSERT_ONLY
+                              : conn->sink_accepts ? conn->sink_accepts(&sink->options)
+                                                   : conn->sink_changes;
     if (accepts == WR_SINK_ANY || (accepts == WR_SINK_UPSERT && sink->nprimary_key)) return 0;
     return wr_error_set(err, WR_ERR_VALIDATION,
                         "table sink '%s' (connector '%s') takes inserts only, but the query "

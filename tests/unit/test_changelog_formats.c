@@ -1,0 +1,562 @@
+/*
+ * test_changelog_formats.c — the changelog formats debezium-json and
+ * canal-json: decoding change events into rows with kinds, encoding rows
+ * back, their options, and both through the kafka connector against
+ * librdkafka's mock cluster (a Debezium changelog aggregated by SQL, and an
+ * updating query written as debezium-json and read back).
+ */
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+#include "../../include/weir.h"
+#include "../../src/formats/canal.h"
+#include "../../src/formats/debezium.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+/* (id BIGINT, name STRING, x INT) */
+static wr_schema *schema3(void)
+{
+    wr_schema *s = wr_schema_new();
+    wr_schema_add(s, "id", wr_type_make(WR_TYPE_BIGINT, true));
+    wr_schema_add(s, "name", wr_type_make(WR_TYPE_VARCHAR, true));
+    wr_schema_add(s, "x", wr_type_make(WR_TYPE_INT, true));
+    return s;
+}
+
+/* The batch's rows as "+I[1, a, 3];-U[...];" */
+static void expect_rows(const wr_batch *batch, const char *want)
+{
+    wr_buf text;
+    wr_buf_init(&text);
+    for (int row = 0; row < batch->count; row++) {
+        wr_batch_format_row(batch, row, &text);
+        wr_buf_putc(&text, ';');
+    }
+    cr_assert_str_eq(text.len ? text.data : "", want);
+    wr_buf_fini(&text);
+}
+
+static void dbz_ok(const wr_debezium_options *o, const wr_schema *s, const char *event,
+                   wr_batch *batch)
+{
+    wr_error err;
+    wr_error_init(&err);
+    int rc = wr_debezium_decode(o, s, event, strlen(event), batch, &err);
+    cr_assert_eq(rc, 0, "decoding '%s': %s", event, err.msg);
+}
+
+/* Decodes expecting an error with exactly this message; the batch must not change. */
+static void dbz_fails(const wr_debezium_options *o, const wr_schema *s, const char *event,
+                      const char *want)
+{
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_error err;
+    wr_error_init(&err);
+    int rc = wr_debezium_decode(o, s, event, strlen(event), batch, &err);
+    cr_assert_eq(rc, WR_ERR_PARSE, "'%s' decoded", event);
+    cr_assert_str_eq(err.msg, want);
+    cr_assert_eq(batch->count, 0);
+    wr_batch_free(batch);
+}
+
+/* ---- debezium-json ----------------------------------------------------------------- */
+
+Test(debezium, every_operation_gives_its_rows_and_kinds)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_debezium_options o;
+    wr_debezium_options_default(&o);
+    dbz_ok(&o, s, "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\",\"x\":10},\"op\":\"c\"}",
+           batch);
+    dbz_ok(&o, s, "{\"op\":\"r\",\"after\":{\"id\":2,\"name\":\"b\",\"x\":20},\"source\":{}}",
+           batch);
+    dbz_ok(&o, s,
+           "{\"before\":{\"id\":1,\"name\":\"a\",\"x\":10},\"after\":{\"id\":1,\"name\":\"a\","
+           "\"x\":11},\"op\":\"u\",\"ts_ms\":1700000000000}",
+           batch);
+    dbz_ok(&o, s, "{\"before\":{\"id\":2,\"name\":\"b\",\"x\":20},\"after\":null,\"op\":\"d\"}",
+           batch);
+    expect_rows(batch, "+I[1, a, 10];+I[2, b, 20];-U[1, a, 10];+U[1, a, 11];-D[2, b, 20];");
+
+    /* A tombstone (null value) and a blank record give no row. */
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_debezium_decode(&o, s, "null", 4, batch, &err), WR_JSON_SKIPPED);
+    cr_assert_eq(wr_debezium_decode(&o, s, " ", 1, batch, &err), WR_JSON_SKIPPED);
+    cr_assert_eq(batch->count, 5);
+
+    /* An update needs two rows: with one slot left nothing is appended. */
+    batch->count = batch->capacity - 1;
+    const char *upd = "{\"before\":{\"id\":1},\"after\":{\"id\":1},\"op\":\"u\"}";
+    cr_assert_eq(wr_debezium_decode(&o, s, upd, strlen(upd), batch, &err), WR_CHANGELOG_FULL);
+    cr_assert_eq(batch->count, batch->capacity - 1);
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(debezium, schema_include_reads_the_payload)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_debezium_options o;
+    wr_debezium_options_default(&o);
+    const char *event = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"op\"}]},"
+                        "\"payload\":{\"before\":{\"id\":7,\"name\":\"q\",\"x\":1},"
+                        "\"after\":{\"id\":7,\"name\":\"q\",\"x\":2},\"op\":\"u\"}}";
+    /* Without the option the envelope has no 'op': the message says what to set. */
+    dbz_fails(&o, s, event,
+              "the event has no 'op' member (it has a 'payload': set "
+              "'debezium-json.schema-include' to 'true')");
+    o.schema_include = true;
+    dbz_ok(&o, s, event, batch);
+    expect_rows(batch, "-U[7, q, 1];+U[7, q, 2];");
+    dbz_fails(&o, s, "{\"before\":null,\"after\":{\"id\":1},\"op\":\"c\"}",
+              "the event has no 'payload' object ('debezium-json.schema-include' is true)");
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(debezium, bad_events_are_errors_naming_field_and_offset)
+{
+    wr_schema *s = schema3();
+    wr_debezium_options o;
+    wr_debezium_options_default(&o);
+    dbz_fails(&o, s, "{\"after\":{\"id\":1},\"op\":\"x\"}",
+              "field 'op' at offset 23: unknown operation 'x'; expected 'c', 'r', 'u' or 'd'");
+    dbz_fails(&o, s, "{\"after\":{\"id\":1},\"op\":1}",
+              "field 'op' at offset 23: expected a string, found '1'");
+    dbz_fails(&o, s, "{\"before\":null,\"after\":{\"id\":1},\"op\":\"u\"}",
+              "the 'before' of an update ('op' 'u') is null; Debezium needs the full old row "
+              "(for PostgreSQL: REPLICA IDENTITY FULL)");
+    dbz_fails(&o, s, "{\"op\":\"d\"}",
+              "the 'before' of a delete ('op' 'd') is missing; Debezium needs the full old row "
+              "(for PostgreSQL: REPLICA IDENTITY FULL)");
+    /* A bad value inside "after": the json format's message, offset in the whole event. */
+    dbz_fails(&o, s, "{\"op\":\"c\",\"after\":{\"id\":1.5}}",
+              "field 'id' at offset 24: invalid BIGINT '1.5': not an integer");
+    /* The +U of an update fails: its -U is not kept either. */
+    dbz_fails(&o, s, "{\"op\":\"u\",\"before\":{\"id\":1},\"after\":{\"x\":\"y\"}}",
+              "field 'x' at offset 41: invalid INT 'y'");
+    dbz_fails(&o, s, "{\"op\":\"c\",\"after\":{\"id\":1}} x",
+              "at offset 28: unexpected text after the object: 'x'");
+    dbz_fails(&o, s, "{\"op\":\"c\",\"after\":[1]}",
+              "at offset 18: expected a JSON object, found '[1]}'");
+    dbz_fails(&o, s, "{\"op\":\"c\",\"after\":{\"id\":1}",
+              "at offset 26: expected ',' or '}', "
+              "found the end of the line");
+    wr_schema_free(s);
+}
+
+static wr_config options_of(const char *const *kv, int n)
+{
+    wr_config c;
+    wr_config_init(&c);
+    for (int i = 0; i < n; i += 2) wr_config_set(&c, kv[i], kv[i + 1], i, i + 1);
+    return c;
+}
+
+Test(debezium, options)
+{
+    const char *kv[] = {"debezium-json.schema-include",
+                        "true",
+                        "debezium-json.ignore-parse-errors",
+                        "true",
+                        "debezium-json.timestamp-format.standard",
+                        "ISO-8601",
+                        "debezium-json.map-null-key.mode",
+                        "LITERAL",
+                        "debezium-json.map-null-key.literal",
+                        "null"};
+    wr_config c = options_of(kv, 10);
+    wr_debezium_options o;
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_debezium_options_read(&c, &o, &err), 0, "%s", err.msg);
+    cr_assert(o.schema_include && o.ignore_parse_errors);
+    cr_assert_eq(o.json.timestamp_standard, WR_JSON_TIMESTAMP_ISO_8601);
+    for (int i = 0; i < c.n; i++) cr_assert(c.entries[i].used, "%s", c.entries[i].key);
+    wr_config_fini(&c);
+    const char *bad[] = {"debezium-json.map-null-key.mode", "SOMETIMES"};
+    c = options_of(bad, 2);
+    cr_assert_eq(wr_debezium_options_read(&c, &o, &err), WR_ERR_VALIDATION);
+    cr_assert(strstr(err.msg, "SOMETIMES") != NULL, "%s", err.msg);
+    wr_config_fini(&c);
+}
+
+Test(debezium, encoding_follows_flink_and_decodes_back)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_debezium_options o;
+    wr_debezium_options_default(&o);
+    dbz_ok(&o, s, "{\"op\":\"c\",\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"x\":null}}", batch);
+    dbz_ok(&o, s, "{\"op\":\"u\",\"before\":{\"id\":1,\"x\":1},\"after\":{\"id\":1,\"x\":2}}",
+           batch);
+    dbz_ok(&o, s, "{\"op\":\"d\",\"before\":{\"id\":3,\"x\":3}}", batch);
+    const char *want[] = {
+        "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"x\":null},\"op\":\"c\"}",
+        "{\"before\":{\"id\":1,\"name\":null,\"x\":1},\"after\":null,\"op\":\"d\"}",
+        "{\"before\":null,\"after\":{\"id\":1,\"name\":null,\"x\":2},\"op\":\"c\"}",
+        "{\"before\":{\"id\":3,\"name\":null,\"x\":3},\"after\":null,\"op\":\"d\"}",
+    };
+    wr_batch *back = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_buf out;
+    wr_buf_init(&out);
+    for (int row = 0; row < 4; row++) {
+        wr_buf_reset(&out);
+        wr_debezium_encode(&o, batch, row, s, &out);
+        cr_assert_str_eq(out.data, want[row]);
+        dbz_ok(&o, s, out.data, back);
+    }
+    expect_rows(back, "+I[1, a\"b, null];-D[1, null, 1];+I[1, null, 2];-D[3, null, 3];");
+    wr_buf_fini(&out);
+    wr_batch_free(back);
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+/* ---- canal-json -------------------------------------------------------------------- */
+
+static int canal(const wr_canal_options *o, const wr_schema *s, const char *msg, int *next,
+                 wr_batch *batch, wr_error *err)
+{
+    wr_error_init(err);
+    return wr_canal_decode(o, s, msg, strlen(msg), next, batch, err);
+}
+
+Test(canal, types_give_rows_and_kinds)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_canal_options o;
+    wr_canal_options_default(&o);
+    wr_error err;
+    int next = 0;
+    cr_assert_eq(
+        canal(&o, s,
+              "{\"data\":[{\"id\":1,\"name\":\"a\",\"x\":1},{\"id\":2,\"name\":\"b\",\"x\":"
+              "2}],\"database\":\"db\",\"table\":\"t\",\"type\":\"INSERT\",\"old\":null}",
+              &next, batch, &err),
+        0, "%s", err.msg);
+    /* "old" holds only the changed members; the -U row is the data row with them over it. */
+    cr_assert_eq(
+        canal(&o, s,
+              "{\"type\":\"UPDATE\",\"data\":[{\"id\":1,\"name\":\"a2\",\"x\":5},{\"id\":2,"
+              "\"name\":\"b\",\"x\":6}],\"old\":[{\"name\":\"a\",\"x\":1},{\"x\":null}]}",
+              &next, batch, &err),
+        0, "%s", err.msg);
+    cr_assert_eq(canal(&o, s, "{\"type\":\"DELETE\",\"data\":[{\"id\":2,\"name\":\"b\",\"x\":6}]}",
+                       &next, batch, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(canal(&o, s, "{\"type\":\"CREATE\",\"data\":null,\"sql\":\"CREATE TABLE t\"}",
+                       &next, batch, &err),
+                 WR_JSON_SKIPPED);
+    expect_rows(batch,
+                "+I[1, a, 1];+I[2, b, 2];-U[1, a, 1];+U[1, a2, 5];-U[2, b, null];+U[2, b, 6];"
+                "-D[2, b, 6];");
+    cr_assert_eq(next, 0);
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(canal, a_message_resumes_in_the_next_batch)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, 3);
+    wr_canal_options o;
+    wr_canal_options_default(&o);
+    wr_error err;
+    int next = 0;
+    const char *msg =
+        "{\"type\":\"UPDATE\",\"data\":[{\"id\":1,\"x\":2},{\"id\":2,\"x\":3},{\"id\":"
+        "3,\"x\":4}],\"old\":[{\"x\":1},{\"x\":2},{\"x\":3}]}";
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), WR_CHANGELOG_FULL);
+    cr_assert_eq(next, 1);
+    expect_rows(batch, "-U[1, null, 1];+U[1, null, 2];");
+    wr_batch_reset(batch);
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), WR_CHANGELOG_FULL);
+    cr_assert_eq(next, 2);
+    expect_rows(batch, "-U[2, null, 2];+U[2, null, 3];");
+    wr_batch_reset(batch);
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), 0);
+    cr_assert_eq(next, 0);
+    expect_rows(batch, "-U[3, null, 3];+U[3, null, 4];");
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(canal, database_and_table_filters_and_options)
+{
+    const char *kv[] = {"canal-json.database.include",    "shop_.*",
+                        "canal-json.table.include",       "orders",
+                        "canal-json.ignore-parse-errors", "true"};
+    wr_config c = options_of(kv, 6);
+    wr_canal_options o;
+    wr_error err;
+    wr_error_init(&err);
+    cr_assert_eq(wr_canal_options_read(&c, &o, &err), 0, "%s", err.msg);
+    cr_assert(o.ignore_parse_errors);
+    wr_config_fini(&c);
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    int next = 0;
+    const char *fmt = "{\"database\":\"%s\",\"table\":\"%s\",\"type\":\"INSERT\","
+                      "\"data\":[{\"id\":%d}]}";
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, "shop_eu", "orders", 1);
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), 0, "%s", err.msg);
+    snprintf(msg, sizeof(msg), fmt, "shop_eu", "orders_old", 2); /* matched whole */
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), WR_JSON_SKIPPED);
+    snprintf(msg, sizeof(msg), fmt, "crm", "orders", 3);
+    cr_assert_eq(canal(&o, s, msg, &next, batch, &err), WR_JSON_SKIPPED);
+    expect_rows(batch, "+I[1, null, null];");
+    wr_canal_options_fini(&o);
+
+    const char *bad[] = {"canal-json.table.include", "a("};
+    c = options_of(bad, 2);
+    cr_assert_eq(wr_canal_options_read(&c, &o, &err), WR_ERR_VALIDATION);
+    cr_assert(strstr(err.msg, "invalid value 'a(' for option 'canal-json.table.include'") != NULL,
+              "%s", err.msg);
+    wr_config_fini(&c);
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(canal, bad_messages_are_errors_and_append_nothing)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_canal_options o;
+    wr_canal_options_default(&o);
+    wr_error err;
+    int next = 0;
+    struct {
+        const char *msg, *want;
+    } cases[] = {
+        {"{\"type\":\"UPDATE\",\"data\":[{\"id\":1}]}",
+         "the 'old' of an UPDATE message is missing"},
+        {"{\"type\":\"UPDATE\",\"data\":[{\"id\":1},{\"id\":2}],\"old\":[{\"id\":0}]}",
+         "'old' has 1 rows; 'data' has more"},
+        {"{\"type\":\"INSERT\",\"data\":[{\"id\":1},{\"id\":\"z\"}]}",
+         "field 'id' at offset 40: invalid BIGINT 'z'"},
+        {"{\"data\":[]}", "the message has no 'type' member"},
+        {"{\"type\":\"DELETE\",\"data\":null}", "the 'data' of an DELETE message is null"},
+        {"{\"type\":\"INSERT\",\"data\":{\"id\":1}}",
+         "at offset 24: expected a JSON array, found '{\"id\":1}}'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_assert_eq(canal(&o, s, cases[i].msg, &next, batch, &err), WR_ERR_PARSE, "%s",
+                     cases[i].msg);
+        cr_assert_str_eq(err.msg, cases[i].want);
+        cr_assert_eq(batch->count, 0);
+        cr_assert_eq(next, 0);
+    }
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+Test(canal, encoding)
+{
+    wr_schema *s = schema3();
+    wr_batch *batch = wr_batch_new(s->types, s->ncols, WR_BATCH_CAPACITY);
+    wr_canal_options o;
+    wr_canal_options_default(&o);
+    wr_error err;
+    int next = 0;
+    cr_assert_eq(canal(&o, s,
+                       "{\"type\":\"UPDATE\",\"data\":[{\"id\":1,\"x\":2}],\"old\":[{\"x\":1}]}",
+                       &next, batch, &err),
+                 0);
+    wr_buf out;
+    wr_buf_init(&out);
+    wr_canal_encode(&o, batch, 0, s, &out);
+    cr_assert_str_eq(out.data, "{\"data\":[{\"id\":1,\"name\":null,\"x\":1}],\"type\":\"DELETE\"}");
+    wr_buf_reset(&out);
+    wr_canal_encode(&o, batch, 1, s, &out);
+    cr_assert_str_eq(out.data, "{\"data\":[{\"id\":1,\"name\":null,\"x\":2}],\"type\":\"INSERT\"}");
+    wr_buf_fini(&out);
+    wr_batch_free(batch);
+    wr_schema_free(s);
+}
+
+/* ---- through the kafka connector (librdkafka's mock cluster) ------------------------- */
+
+static rd_kafka_t *mock_rk;
+static rd_kafka_mock_cluster_t *mock;
+static char servers[256];
+
+static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk, (void)level, (void)fac, (void)buf;
+}
+
+static void mock_init(void)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, quiet);
+    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    cr_assert_not_null(mock_rk, "%s", errstr);
+    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
+    cr_assert_not_null(mock);
+    snprintf(servers, sizeof(servers), "%s", rd_kafka_mock_cluster_bootstraps(mock));
+}
+
+static void mock_fini(void)
+{
+    rd_kafka_mock_cluster_destroy(mock);
+    rd_kafka_destroy(mock_rk);
+}
+
+/* Sends records (NULL: a tombstone) to partition 0 of topic and waits for them. */
+static void produce(const char *topic, const char *const *values, int n)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, quiet);
+    cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof(errstr)), 0);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    for (int i = 0; i < n; i++) {
+        const char *v = values[i];
+        rd_kafka_resp_err_t code =
+            rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_VALUE((void *)v, v ? strlen(v) : 0),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        cr_assert_eq(code, 0, "%s", rd_kafka_err2str(code));
+    }
+    cr_assert_eq(rd_kafka_flush(p, 30000), 0);
+    rd_kafka_destroy(p);
+}
+
+static weir_result *sql(weir_session *s, const char *text)
+{
+    weir_result *res = NULL;
+    int rc = weir_exec(s, text, "test.sql", &res);
+    cr_assert_eq(rc, 0, "%s", weir_session_error(s));
+    return res;
+}
+
+/*
+ * The result of an updating query folded into its final rows: "k=v;" per
+ * key in key order (keys 0..9), applying +I/+U as upserts and -U/-D as
+ * deletes.
+ */
+static void expect_final(weir_result *res, const char *want)
+{
+    long long vals[10];
+    bool live[10] = {false};
+    for (int64_t r = 0; r < weir_result_rows(res); r++) {
+        int64_t k = weir_result_int(res, r, 0);
+        cr_assert(k >= 0 && k < 10);
+        const char *ch = weir_result_change(res, r);
+        live[k] = ch[0] == '+';
+        if (live[k]) vals[k] = weir_result_int(res, r, 1);
+    }
+    char got[256] = "";
+    for (int k = 0; k < 10; k++)
+        if (live[k]) snprintf(got + strlen(got), sizeof(got) - strlen(got), "%d=%lld;", k, vals[k]);
+    cr_assert_str_eq(got, want);
+}
+
+Test(changelog_kafka, debezium_changelog_to_aggregate_and_back, .init = mock_init,
+     .fini = mock_fini)
+{
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, "cdc", 1, 1), 0);
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, "sums", 1, 1), 0);
+    const char *events[] = {
+        "{\"before\":null,\"after\":{\"id\":1,\"k\":1,\"x\":10},\"op\":\"r\"}",
+        "{\"before\":null,\"after\":{\"id\":2,\"k\":1,\"x\":5},\"op\":\"c\"}",
+        "{\"before\":null,\"after\":{\"id\":3,\"k\":2,\"x\":7},\"op\":\"c\"}",
+        "{\"before\":null,\"after\":{\"id\":4,\"k\":3,\"x\":1},\"op\":\"c\"}",
+        /* id 1 moves from 10 to 100; id 2 is deleted, then its tombstone */
+        "{\"before\":{\"id\":1,\"k\":1,\"x\":10},\"after\":{\"id\":1,\"k\":1,\"x\":100},"
+        "\"op\":\"u\"}",
+        "{\"before\":{\"id\":2,\"k\":1,\"x\":5},\"after\":null,\"op\":\"d\"}",
+        NULL,
+        /* id 3 moves to key 3; key 2 is then empty */
+        "{\"before\":{\"id\":3,\"k\":2,\"x\":7},\"after\":{\"id\":3,\"k\":3,\"x\":7},\"op\":\"u\"}",
+    };
+    produce("cdc", events, 8);
+    weir_session *s = weir_session_new();
+    char ddl[2048];
+    snprintf(ddl, sizeof(ddl),
+             "SET 'execution.runtime-mode' = 'streaming';"
+             "CREATE TABLE cdc (id BIGINT, k INT, x BIGINT) WITH ('connector' = 'kafka', "
+             "'topic' = 'cdc', 'properties.bootstrap.servers' = '%s', "
+             "'format' = 'debezium-json', 'scan.startup.mode' = 'earliest-offset', "
+             "'scan.bounded.mode' = 'latest-offset');"
+             "CREATE TABLE sums (k INT, s BIGINT) WITH ('connector' = 'kafka', 'topic' = 'sums', "
+             "'properties.bootstrap.servers' = '%s', 'value.format' = 'debezium-json', "
+             "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset')",
+             servers, servers);
+    sql(s, ddl);
+    /* Batch execution takes inserts only, as Flink's: a changelog is read in streaming mode. */
+    weir_result *res = sql(s, "SELECT k, SUM(x) FROM cdc GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+
+    /* An updating query into a debezium-json sink, read back as a changelog. */
+    sql(s, "INSERT INTO sums SELECT k, SUM(x) FROM cdc GROUP BY k");
+    res = sql(s, "SELECT k, SUM(s) FROM sums GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+    weir_session_free(s);
+}
+
+Test(changelog_kafka, options_are_checked, .init = mock_init, .fini = mock_fini)
+{
+    weir_session *s = weir_session_new();
+    char ddl[1024];
+    struct {
+        const char *with, *want;
+    } cases[] = {
+        {"'format' = 'json', 'key.format' = 'debezium-json', 'key.fields' = 'k'",
+         "format 'debezium-json' is a changelog format, for 'value.format' only"},
+        {"'format' = 'canal-json', 'key.format' = 'json', 'key.fields' = 'k'",
+         "option 'key.format' is not supported with the changelog format 'canal-json'"},
+        {"'format' = 'canal-json', 'canal-json.table.include' = '('",
+         "invalid value '(' for option 'canal-json.table.include'"},
+        {"'format' = 'debezium-json', 'debezium-json.schema-include' = 'maybe'",
+         "invalid value 'maybe'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(ddl, sizeof(ddl),
+                 "CREATE TABLE t%zu (k INT, x BIGINT) WITH ('connector' = 'kafka', 'topic' = 't', "
+                 "'properties.bootstrap.servers' = '%s', %s)",
+                 i, servers, cases[i].with);
+        weir_result *res = NULL;
+        int rc = weir_exec(s, ddl, "test.sql", &res);
+        if (rc == 0) {
+            weir_result_free(res);
+            snprintf(ddl, sizeof(ddl), "SELECT * FROM t%zu", i);
+            rc = weir_exec(s, ddl, "test.sql", &res);
+        }
+        cr_assert_neq(rc, 0, "%s was accepted", cases[i].with);
+        cr_assert(strstr(weir_session_error(s), cases[i].want) != NULL, "%s",
+                  weir_session_error(s));
+    }
+    /* A filesystem table refuses the changelog formats with a clear message. */
+    weir_result *res = NULL;
+    int rc = weir_exec(s,
+                       "CREATE TABLE f (k INT) WITH ('connector' = 'filesystem', 'path' = '/tmp', "
+                       "'format' = 'debezium-json')",
+                       "test.sql", &res);
+    if (rc == 0) {
+        weir_result_free(res);
+        rc = weir_exec(s, "SELECT * FROM f", "test.sql", &res);
+    }
+    cr_assert_neq(rc, 0);
+    cr_assert(strstr(weir_session_error(s), "format 'debezium-json' is not supported by connector "
+                                            "'filesystem' yet") != NULL,
+              "%s", weir_session_error(s));
+    weir_session_free(s);
+}
