@@ -13,8 +13,9 @@
 
 /* Sorted by name: wr_connector_names() reports them in this order. */
 static const wr_connector *const connectors[] = {
-    &wr_connector_blackhole, &wr_connector_datagen, &wr_connector_filesystem, &wr_connector_jdbc,
-    &wr_connector_kafka,     &wr_connector_nexmark, &wr_connector_postgres,   &wr_connector_print,
+    &wr_connector_blackhole, &wr_connector_datagen, &wr_connector_filesystem,
+    &wr_connector_jdbc,      &wr_connector_kafka,   &wr_connector_nexmark,
+    &wr_connector_postgres,  &wr_connector_print,   &wr_connector_upsert_kafka,
 };
 
 const wr_connector *wr_connector_find(const char *name)
@@ -26,7 +27,7 @@ const wr_connector *wr_connector_find(const char *name)
 
 const char *wr_connector_names(void)
 {
-    return "blackhole, datagen, filesystem, jdbc, kafka, nexmark, postgres, print";
+    return "blackhole, datagen, filesystem, jdbc, kafka, nexmark, postgres, print, upsert-kafka";
 }
 
 int *wr_scan_request_columns(const wr_scan_request *req, const wr_schema *schema, int *ncols)

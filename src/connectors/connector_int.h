@@ -18,6 +18,7 @@ extern const wr_connector wr_connector_kafka;
 extern const wr_connector wr_connector_nexmark;
 extern const wr_connector wr_connector_postgres;
 extern const wr_connector wr_connector_print;
+extern const wr_connector wr_connector_upsert_kafka;
 
 /*
  * Reads a parallelism option ('scan.parallelism', 'sink.parallelism') into

@@ -463,7 +463,8 @@ static void format_columns(wr_kafka_format *f, const wr_schema *schema, const in
  * ('value.fields-include' ALL) or those that are not key fields (EXCEPT_KEY).
  */
 static int read_formats(const wr_schema *schema, const wr_config *options, kafka_options *o,
-                        wr_kafka_format *value, wr_kafka_format *key, wr_error *err)
+                        const wr_schema *pk, wr_kafka_format *value, wr_kafka_format *key,
+                        wr_error *err)
 {
     const wr_config_entry *fmt = wr_config_find(options, "format");
     const wr_config_entry *vfmt = wr_config_find(options, "value.format");
@@ -499,7 +500,7 @@ static int read_formats(const wr_schema *schema, const wr_config *options, kafka
                                "option 'key.format' is not supported with the changelog format "
                                "'%s': every column is read from the value",
                                format_names[o->value_kind]);
-    if (o->key_format && o->key_fields == NULL)
+    if (o->key_format && o->key_fields == NULL && pk == NULL)
         return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->key_pos,
                                "option 'key.format' needs 'key.fields': the columns the key "
                                "carries, separated by ';'");
@@ -515,7 +516,13 @@ static int read_formats(const wr_schema *schema, const wr_config *options, kafka
                                "'EXCEPT_KEY'");
 
     int *kcols = NULL, nk = 0;
-    if (o->key_format && (rc = read_key_fields(schema, o, &kcols, &nk, err))) return rc;
+    if (o->key_format && pk) { /* upsert-kafka: the key is the primary key */
+        nk = pk->nprimary_key;
+        kcols = wr_malloc((size_t)WR_MAX(nk, 1) * sizeof(int));
+        memcpy(kcols, pk->primary_key, (size_t)nk * sizeof(int));
+    } else if (o->key_format && (rc = read_key_fields(schema, o, &kcols, &nk, err))) {
+        return rc;
+    }
     key->kind = o->key_kind;
     value->kind = o->value_kind;
     wr_csv_options_default(&key->csv);
@@ -569,12 +576,43 @@ static int read_options(const wr_schema *schema, const wr_config *options, kafka
                                "options 'topic' and 'topic-pattern' cannot both be set");
     if (o->topic && o->topic->value[0] == '\0') return bad_value(o->topic, "a topic name", err);
     int rc = read_properties(options, o, err);
-    if (rc == 0) rc = read_formats(schema, options, o, value, key, err);
+    if (rc == 0) rc = read_formats(schema, options, o, NULL, value, key, err);
     if (rc == 0) rc = read_modes(options, o, err);
     if (rc == 0)
         rc =
             wr_config_get_duration_ms(options, "scan.watermark.idle-timeout", -1, &o->idle_ms, err);
     if (rc == 0) rc = wr_connector_check_unused(options, "kafka", KAFKA_OPTION_NAMES, err);
+    return rc;
+}
+
+void wr_kafka_upsert_options_fini(wr_kafka_upsert_options *o)
+{
+    wr_kafka_props_fini(&o->props);
+    wr_kafka_format_fini(&o->value);
+    wr_kafka_format_fini(&o->key);
+    wr_free(o->txn_prefix);
+    o->txn_prefix = NULL;
+}
+
+int wr_kafka_read_upsert(const wr_schema *schema, const wr_config *options,
+                         wr_kafka_upsert_options *out, wr_error *err)
+{
+    kafka_options o;
+    memset(&o, 0, sizeof(o));
+    memset(out, 0, sizeof(*out));
+    out->key.kind = out->value.kind = WR_KAFKA_FORMAT_NONE;
+    o.connector = wr_config_find(options, "connector");
+    int rc = read_properties(options, &o, err);
+    if (rc == 0) rc = read_formats(schema, options, &o, schema, &out->value, &out->key, err);
+    if (rc == 0)
+        rc = wr_config_get_enum(options, "sink.delivery-guarantee", guarantee_names,
+                                WR_KAFKA_GUARANTEE_AT_LEAST_ONCE, &out->guarantee, err);
+    o.txn_prefix = wr_config_find(options, "sink.transactional-id-prefix");
+    if (rc == 0 && o.txn_prefix && o.txn_prefix->value[0] == '\0')
+        rc = bad_value(o.txn_prefix, "a non-empty prefix", err);
+    if (rc == 0 && o.txn_prefix) out->txn_prefix = wr_strdup(o.txn_prefix->value);
+    out->props = o.props;
+    if (rc) wr_kafka_upsert_options_fini(out);
     return rc;
 }
 
@@ -658,18 +696,16 @@ void wr_kafka_source_spec_free(void *vspec)
  * says otherwise, as Flink's (Java's) default; a bounded scan needs the
  * end-of-partition events.
  */
-static void source_props(const kafka_options *o, wr_kafka_source_spec *spec)
+void wr_kafka_source_props(const wr_kafka_props *user, bool bounded, wr_kafka_props *p)
 {
-    wr_kafka_props *p = &spec->props;
     /* librdkafka assigns partitions only to a consumer with a group; it joins none. */
     wr_kafka_props_add(p, "group.id", "weir");
     wr_kafka_props_add(p, "isolation.level", "read_uncommitted");
     wr_kafka_props_add(p, "auto.offset.reset", "earliest");
-    for (int i = 0; i < o->props.n; i++)
-        wr_kafka_props_add(p, o->props.keys[i], o->props.values[i]);
+    for (int i = 0; i < user->n; i++) wr_kafka_props_add(p, user->keys[i], user->values[i]);
     wr_kafka_props_add(p, "enable.auto.commit", "false");
     wr_kafka_props_add(p, "enable.auto.offset.store", "false");
-    wr_kafka_props_add(p, "enable.partition.eof", spec->bound ? "true" : "false");
+    wr_kafka_props_add(p, "enable.partition.eof", bounded ? "true" : "false");
 }
 
 /*
@@ -753,7 +789,7 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
         rc = parse_offsets(o.start_offsets, &spec->start_offsets, &spec->nstart_offsets, err);
     if (rc == 0 && o.bound == WR_KAFKA_BOUND_SPECIFIC)
         rc = parse_offsets(o.bound_offsets, &spec->bound_offsets, &spec->nbound_offsets, err);
-    if (rc == 0) source_props(&o, spec);
+    if (rc == 0) wr_kafka_source_props(&o.props, spec->bound != WR_KAFKA_BOUND_NONE, &spec->props);
     if (rc == 0 && req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
     if (rc == 0) rc = take_watermark(&o, job, req, spec, err);
     wr_kafka_props_fini(&o.props);
@@ -796,12 +832,10 @@ void wr_kafka_sink_spec_free(void *vspec)
  * key, as Java's, so rows land where a Java producer would put them) unless
  * 'properties.partitioner' says otherwise.
  */
-static void sink_props(const kafka_options *o, wr_kafka_sink_spec *spec)
+void wr_kafka_sink_props(const wr_kafka_props *user, wr_kafka_props *p)
 {
-    wr_kafka_props *p = &spec->props;
     wr_kafka_props_add(p, "partitioner", "murmur2_random");
-    for (int i = 0; i < o->props.n; i++)
-        wr_kafka_props_add(p, o->props.keys[i], o->props.values[i]);
+    for (int i = 0; i < user->n; i++) wr_kafka_props_add(p, user->keys[i], user->values[i]);
 }
 
 static int kafka_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
@@ -841,7 +875,7 @@ static int kafka_make_sink(const wr_schema *schema, const wr_config *options, co
     spec->partitioner = o.partitioner;
     spec->guarantee = o.guarantee;
     if (o.txn_prefix) spec->txn_prefix = wr_strdup(o.txn_prefix->value);
-    sink_props(&o, spec);
+    wr_kafka_sink_props(&o.props, &spec->props);
     wr_kafka_props_fini(&o.props);
     *out = (wr_operator_spec){.ops = &wr_kafka_sink_ops,
                               .spec = spec,

@@ -139,6 +139,9 @@ typedef struct wr_kafka_source_spec {
     struct wr_expr *watermark;
     int rowtime;
     int64_t idle_timeout_ms;
+    /* upsert-kafka: a record is a +U row, a tombstone (no value) a -D row with only the key
+     * columns set; key columns are read from the key. */
+    bool upsert;
 } wr_kafka_source_spec;
 
 void wr_kafka_source_spec_free(void *spec);
@@ -172,9 +175,32 @@ typedef struct wr_kafka_sink_spec {
     int partitioner;     /* wr_kafka_partitioner */
     int guarantee;       /* wr_kafka_guarantee */
     char *txn_prefix;    /* exactly-once: transactional.id is "<prefix>-<subtask>" */
+    bool upsert;         /* upsert-kafka: +I/+U a record, -D a tombstone (key only), -U none */
 } wr_kafka_sink_spec;
 
 void wr_kafka_sink_spec_free(void *spec);
+
+/*
+ * For upsert-kafka (upsert_kafka.c), what kafka.c reads alike for both
+ * connectors. wr_kafka_read_upsert reads 'properties.*' (bootstrap servers
+ * required), 'value.format', 'key.format', 'key.fields-prefix',
+ * 'value.fields-include', 'sink.delivery-guarantee',
+ * 'sink.transactional-id-prefix' and the formats' options, with the key over
+ * the table's primary key columns. On error everything filled is finished.
+ */
+typedef struct wr_kafka_upsert_options {
+    wr_kafka_props props; /* the user's properties.*, prefix removed */
+    wr_kafka_format value, key;
+    int guarantee; /* wr_kafka_guarantee */
+    char *txn_prefix;
+} wr_kafka_upsert_options;
+
+int wr_kafka_read_upsert(const wr_schema *schema, const wr_config *options,
+                         wr_kafka_upsert_options *out, wr_error *err);
+void wr_kafka_upsert_options_fini(wr_kafka_upsert_options *o);
+/* The consumer's and producer's properties over the user's (as the kafka connector sets them). */
+void wr_kafka_source_props(const wr_kafka_props *user, bool bounded, wr_kafka_props *out);
+void wr_kafka_sink_props(const wr_kafka_props *user, wr_kafka_props *out);
 extern const wr_operator_ops wr_kafka_sink_ops;
 
 #endif

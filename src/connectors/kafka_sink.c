@@ -391,14 +391,18 @@ static int sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *e
     for (int i = 0; i < rows; i++) {
         int row = wr_batch_row(batch, i);
         wr_change_kind kind = wr_batch_kind(batch, row);
-        if (kind != WR_KIND_INSERT && !wr_kafka_format_is_changelog(spec->value.kind))
+        if (spec->upsert && kind == WR_KIND_UPDATE_BEFORE) continue; /* the +U follows */
+        if (kind != WR_KIND_INSERT && !spec->upsert &&
+            !wr_kafka_format_is_changelog(spec->value.kind))
             return wr_error_set(err, WR_ERR_RUNTIME,
                                 "kafka sink '%s' accepts only inserts, got a %s row (the query "
                                 "produces updates or deletes; upsert-kafka will take them)",
                                 spec->topic, wr_change_kind_short(kind));
         bool key_null = true, value_null;
         if (has_key) encode(&spec->key, sink->kvec, batch->kinds, row, &sink->key, &key_null);
-        encode(&spec->value, sink->vvec, batch->kinds, row, &sink->value, &value_null);
+        value_null = spec->upsert && kind == WR_KIND_DELETE; /* a tombstone */
+        if (!value_null)
+            encode(&spec->value, sink->vvec, batch->kinds, row, &sink->value, &value_null);
         int32_t partition = pick_partition(sink);
         if (hold) {
             wr_buf_append(&sink->held, &partition, sizeof(partition));

@@ -99,7 +99,8 @@ typedef struct kafka_source {
 
 static bool split_rows(const wr_kafka_source_spec *spec)
 {
-    return spec->value.schema->ncols != spec->schema->ncols;
+    /* upsert-kafka reads the key columns of tombstones from the key: always split. */
+    return spec->upsert || spec->value.schema->ncols != spec->schema->ncols;
 }
 
 /* ---- operator state ------------------------------------------------------------- */
@@ -244,7 +245,8 @@ static wr_operator *ks_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
             src->col_side[k->cols[i]] = 1;
             src->col_index[k->cols[i]] = i;
         }
-        for (int i = 0; i < v->schema->ncols; i++) src->col_index[v->cols[i]] = i;
+        for (int i = 0; i < v->schema->ncols; i++)
+            if (!src->col_side[v->cols[i]]) src->col_index[v->cols[i]] = i;
     }
     const wr_restore *restore = ctx->restore;
     if (restore && restore->finished) src->finished = true;
@@ -739,8 +741,15 @@ static int decode_record(kafka_source *src, const rd_kafka_message_t *m,
     if (rc == 1) rc = null_key(&spec->key, src->kb, err);
     if (rc) return rc;
     *failed = &spec->value;
+    if (spec->upsert && m->payload == NULL) { /* a tombstone: -D of the key */
+        for (int c = 0; c < src->vb->ncols; c++) wr_batch_set_null(src->vb, c, src->vb->count);
+        wr_batch_kinds(src->batch)[src->vb->count++] = WR_KIND_DELETE;
+        return 0;
+    }
     rc = decode(&spec->value, m->payload, m->len, src->vb, err);
     if (rc) src->kb->count--; /* no value row: drop the key row too */
+    if (rc == 0 && spec->upsert)
+        wr_batch_kinds(src->batch)[src->vb->count - 1] = WR_KIND_UPDATE_AFTER;
     return rc;
 }
 

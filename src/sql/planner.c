@@ -22,6 +22,7 @@
 #include "../connectors/connector.h"
 #include "../connectors/memtable.h"
 #include "../ops/calc.h"
+#include "../ops/changelog_normalize.h"
 #include "../ops/replicate.h"
 #include "../ops/unnest.h"
 #include "../ops/values.h"
@@ -38,6 +39,13 @@ int wr_planner_default_parallelism(const wr_config *job)
     wr_error err;
     if (wr_config_get_int64(job, "parallelism.default", 1, &p, &err) || p < 1) p = 1;
     return (int)p;
+}
+
+/* Flink's upsert changelog mode: updates or deletes without UPDATE_BEFORE. */
+static bool upsert_changes(uint8_t changes)
+{
+    return (changes & (WR_CHANGES_UPDATE_AFTER | WR_CHANGES_DELETE)) &&
+           !(changes & WR_CHANGES_UPDATE_BEFORE);
 }
 
 static int resolve_parallelism(int requested, const wr_config *job)
@@ -197,6 +205,56 @@ static int translate_source_scan(wr_planner *t, wr_plan *plan, int *par, bool *b
     return v;
 }
 
+/*
+ * An upsert source (Flink's upsert changelog mode: +U and -D by primary key,
+ * no -U) and its ChangelogNormalize: the source's whole rows are hashed by
+ * the primary key to the normalize, which turns them into a full changelog;
+ * a Calc after it keeps the columns the scan asked for. Takes ownership of
+ * spec. Returns the last vertex.
+ */
+static int translate_upsert_scan(wr_planner *t, const wr_plan *plan, const char *vname,
+                                 wr_operator_spec *spec, int *par)
+{
+    const wr_schema *ts = plan->table->schema;
+    if (ts->nprimary_key == 0) {
+        wr_operator_spec_fini(spec);
+        return wr_error_set(t->err, WR_ERR_VALIDATION,
+                            "table '%s' is an upsert source and needs a PRIMARY KEY",
+                            plan->table->name);
+    }
+    int64_t ttl = 0;
+    int rc = wr_config_get_duration_ms(t->job, "table.exec.state.ttl", 0, &ttl, t->err);
+    if (rc) {
+        wr_operator_spec_fini(spec);
+        return rc;
+    }
+    int src = wr_jobgraph_add(t->graph, vname, spec, ts->types, ts->ncols);
+    wr_operator_spec norm =
+        wr_changelog_normalize_spec(ts->types, ts->ncols, ts->primary_key, ts->nprimary_key, ttl);
+    int npar = wr_planner_default_parallelism(t->job);
+    norm.parallelism = npar;
+    wr_buf name;
+    wr_buf_init(&name);
+    wr_buf_puts(&name, "ChangelogNormalize[key=[");
+    for (int i = 0; i < ts->nprimary_key; i++)
+        wr_buf_printf(&name, "%s%s", i ? ", " : "", ts->names[ts->primary_key[i]]);
+    wr_buf_puts(&name, "]]");
+    int v = wr_jobgraph_add(t->graph, name.data, &norm, ts->types, ts->ncols);
+    wr_buf_fini(&name);
+    wr_planner_connect_keyed(t->graph, src, *par, v, npar, 0, ts->primary_key, ts->nprimary_key);
+    *par = npar;
+    if (plan->scan_cols == NULL) return v;
+    wr_expr **projs =
+        wr_malloc((size_t)(plan->nscan_cols ? plan->nscan_cols : 1) * sizeof(wr_expr *));
+    for (int i = 0; i < plan->nscan_cols; i++)
+        projs[i] = wr_expr_column(plan->scan_cols[i], ts->types[plan->scan_cols[i]], -1);
+    wr_operator_spec calc = wr_calc_spec(NULL, projs, plan->nscan_cols);
+    calc.parallelism = npar;
+    int c = wr_planner_add_vertex(t, "Calc[scan columns]", &calc, plan);
+    connect_edge(t->graph, v, npar, c, npar);
+    return c;
+}
+
 static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
 {
     wr_error *err = t->err;
@@ -243,11 +301,21 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
                 wr_error_set(err, WR_ERR_INTERNAL,
                              "the source of '%s' did not take its pushed-down watermark", tb->name);
         if (rc) return rc;
+        bool upsert = upsert_changes(spec.changes);
+        if (upsert && plan->scan_cols) {
+            /* ChangelogNormalize needs whole rows: read them all, project after it. */
+            wr_operator_spec_fini(&spec);
+            const char *name = wr_config_get(&tb->options, "connector", NULL);
+            rc = wr_connector_find(name)->make_source(tb->schema, &tb->options, t->job, NULL, &spec,
+                                                      err);
+            if (rc) return rc;
+        }
         *par = resolve_parallelism(spec.parallelism, t->job);
         *bounded = spec.bounded;
         spec.parallelism = *par;
         char vname[256];
         snprintf(vname, sizeof(vname), "Source: %s", tb->name);
+        if (upsert) return translate_upsert_scan(t, plan, vname, &spec, par);
         return wr_planner_add_vertex(t, vname, &spec, plan);
     }
     case WR_PLAN_VALUES: {

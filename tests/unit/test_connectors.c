@@ -512,12 +512,13 @@ Test(datagen, option_errors)
 Test(registry, find_and_names)
 {
     cr_assert_str_eq(wr_connector_names(),
-                     "blackhole, datagen, filesystem, jdbc, kafka, nexmark, postgres, print");
+                     "blackhole, datagen, filesystem, jdbc, kafka, nexmark, postgres, print, "
+                     "upsert-kafka");
     cr_assert_not_null(wr_connector_find("datagen"));
     cr_assert_not_null(wr_connector_find("print"));
     cr_assert_not_null(wr_connector_find("blackhole"));
     cr_assert_not_null(wr_connector_find("kafka"));
-    cr_assert_null(wr_connector_find("upsert-kafka"));
+    cr_assert_not_null(wr_connector_find("upsert-kafka"));
     cr_assert_null(wr_connector_find("Print"));
     cr_assert_null(wr_connector_find("datagen")->make_sink);
     cr_assert_null(wr_connector_find("print")->make_source);
