@@ -11,6 +11,7 @@
 #ifndef WR_KAFKA_H
 #define WR_KAFKA_H
 
+#include "connector.h"
 #include "../formats/csv.h"
 #include "../formats/json.h"
 #include "../ops/operator.h"
@@ -123,10 +124,26 @@ typedef struct wr_kafka_source_spec {
      * every column. Records are decoded whole; the emitted batch is a view of its columns. */
     int *out_cols;
     int nout;
+    /* The scan's metadata (wr_kafka_meta), emitted after out_cols; only out_cols is set. */
+    int *meta;
+    int nmeta;
 } wr_kafka_source_spec;
 
 void wr_kafka_source_spec_free(void *spec);
 extern const wr_operator_ops wr_kafka_source_ops;
+
+/* Metadata a kafka source reads beside a record (wr_kafka_metadata lists their types). */
+typedef enum wr_kafka_meta {
+    WR_KAFKA_META_TOPIC = 0,
+    WR_KAFKA_META_PARTITION,
+    WR_KAFKA_META_OFFSET,
+    WR_KAFKA_META_TIMESTAMP,
+    WR_KAFKA_META_TIMESTAMP_TYPE,
+    WR_KAFKA_META_COUNT_
+} wr_kafka_meta;
+
+/* The readable metadata, indexed by wr_kafka_meta (Flink's names and types). */
+extern const wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_];
 
 /* Records of this subtask skipped by csv/json.ignore-parse-errors (tests). */
 int64_t wr_kafka_source_skipped(const wr_operator *op);
