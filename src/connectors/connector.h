@@ -47,7 +47,14 @@ struct wr_expr;
  * are not idle. The source takes the expression by setting *watermark to
  * NULL (the planner frees it otherwise).
  *
- * A NULL request is a full scan: every column in schema order, no filters.
+ * metadata lists the metadata keys the source produces after the physical
+ * columns (Flink's SupportsReadingMetadata#applyReadableMetadata): the output
+ * row is columns[...], then a column per metadata[i] of the type the
+ * connector's readable_metadata gives that key. Only keys of that table are
+ * asked for, each at most once; the planner casts them to the declared types.
+ *
+ * A NULL request is a full scan: every column in schema order, no filters,
+ * no watermark, no metadata.
  */
 typedef struct wr_scan_request {
     const int *columns;
@@ -56,7 +63,20 @@ typedef struct wr_scan_request {
     int nfilters;
     struct wr_expr **watermark;
     int rowtime;
+    const char *const *metadata;
+    int nmetadata;
 } wr_scan_request;
+
+/*
+ * A metadata key a connector reads or writes (Flink's listReadableMetadata /
+ * listWritableMetadata) and its type. A table's metadata column
+ * (name T METADATA [FROM 'key'] [VIRTUAL]) must name one, with a type T that
+ * the key's type casts to.
+ */
+typedef struct wr_connector_metadata {
+    const char *key;
+    wr_type type;
+} wr_connector_metadata;
 
 /* What a sink accepts (Flink's DynamicTableSink#getChangelogMode). */
 typedef enum wr_sink_changes {
@@ -110,6 +130,12 @@ typedef struct wr_connector {
      */
     int (*make_lookup)(const wr_schema *schema, const wr_config *options, const wr_config *job,
                        const int *keys, int nkeys, wr_lookup_spec *out, wr_error *err);
+    /*
+     * The metadata a source can read, in the order error messages list it;
+     * NULL (0 keys) for a connector without any: it refuses metadata columns.
+     */
+    const wr_connector_metadata *readable_metadata;
+    int nreadable_metadata;
 } wr_connector;
 
 /*

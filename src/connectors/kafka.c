@@ -683,6 +683,7 @@ void wr_kafka_source_spec_free(void *vspec)
     wr_free(spec->bound_offsets);
     wr_free(spec->out_cols);
     wr_expr_free(spec->watermark);
+    wr_free(spec->meta);
     wr_kafka_format_fini(&spec->value);
     wr_kafka_format_fini(&spec->key);
     wr_free(spec);
@@ -792,6 +793,16 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
     if (rc == 0) wr_kafka_source_props(&o.props, spec->bound != WR_KAFKA_BOUND_NONE, &spec->props);
     if (rc == 0 && req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
     if (rc == 0) rc = take_watermark(&o, job, req, spec, err);
+    if (rc == 0 && req && req->nmetadata) {
+        spec->meta = wr_malloc((size_t)req->nmetadata * sizeof(int));
+        for (int i = 0; i < req->nmetadata; i++) {
+            int k = 0;
+            while (k < WR_KAFKA_META_COUNT_ && strcmp(wr_kafka_metadata[k].key, req->metadata[i]))
+                k++;
+            assert(k < WR_KAFKA_META_COUNT_); /* CREATE TABLE checked the key */
+            spec->meta[spec->nmeta++] = k;
+        }
+    }
     wr_kafka_props_fini(&o.props);
     wr_kafka_format_fini(&value);
     wr_kafka_format_fini(&key);
@@ -901,10 +912,24 @@ static wr_sink_changes kafka_sink_accepts(const wr_config *options)
     return changelog ? WR_SINK_ANY : WR_SINK_INSERT_ONLY;
 }
 
+/*
+ * Flink's readable metadata of a Kafka record, but for 'headers' (a MAP<STRING, BYTES>) and
+ * 'leader-epoch' (librdkafka before 2.1 does not expose it), which are not read yet.
+ */
+const wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_] = {
+    [WR_KAFKA_META_TOPIC] = {"topic", {WR_TYPE_VARCHAR, false, WR_VARCHAR_MAX}},
+    [WR_KAFKA_META_PARTITION] = {"partition", {WR_TYPE_INT, false, 0}},
+    [WR_KAFKA_META_OFFSET] = {"offset", {WR_TYPE_BIGINT, false, 0}},
+    [WR_KAFKA_META_TIMESTAMP] = {"timestamp", {WR_TYPE_TIMESTAMP_LTZ, false, 3}},
+    [WR_KAFKA_META_TIMESTAMP_TYPE] = {"timestamp-type", {WR_TYPE_VARCHAR, false, WR_VARCHAR_MAX}},
+};
+
 const wr_connector wr_connector_kafka = {
     .name = "kafka",
     .sink_accepts = kafka_sink_accepts,
     .make_source = kafka_make_source,
     .accepts_watermark = kafka_accepts_watermark,
     .make_sink = kafka_make_sink,
+    .readable_metadata = wr_kafka_metadata,
+    .nreadable_metadata = WR_KAFKA_META_COUNT_,
 };

@@ -12,6 +12,7 @@
 #define WR_KAFKA_H
 
 #include "../formats/canal.h"
+#include "connector.h"
 #include "../formats/csv.h"
 #include "../formats/debezium.h"
 #include "../formats/json.h"
@@ -142,10 +143,26 @@ typedef struct wr_kafka_source_spec {
     /* upsert-kafka: a record is a +U row, a tombstone (no value) a -D row with only the key
      * columns set; key columns are read from the key. */
     bool upsert;
+    /* The scan's metadata (wr_kafka_meta), emitted after out_cols; only out_cols is set. */
+    int *meta;
+    int nmeta;
 } wr_kafka_source_spec;
 
 void wr_kafka_source_spec_free(void *spec);
 extern const wr_operator_ops wr_kafka_source_ops;
+
+/* Metadata a kafka source reads beside a record (wr_kafka_metadata lists their types). */
+typedef enum wr_kafka_meta {
+    WR_KAFKA_META_TOPIC = 0,
+    WR_KAFKA_META_PARTITION,
+    WR_KAFKA_META_OFFSET,
+    WR_KAFKA_META_TIMESTAMP,
+    WR_KAFKA_META_TIMESTAMP_TYPE,
+    WR_KAFKA_META_COUNT_
+} wr_kafka_meta;
+
+/* The readable metadata, indexed by wr_kafka_meta (Flink's names and types). */
+extern const wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_];
 
 /* Records of this subtask skipped by csv/json.ignore-parse-errors (tests). */
 int64_t wr_kafka_source_skipped(const wr_operator *op);

@@ -73,6 +73,7 @@ typedef struct kafka_source {
     wr_batch *batch;   /* the output */
     wr_batch *view;    /* a projected scan: what is emitted, a view of batch's columns */
     wr_batch *kb, *vb; /* key and value rows when the value lacks key columns */
+    wr_batch *mb;      /* the scan's metadata columns (spec->meta), a row per decoded row */
     int *col_side;     /* per table column: 0 value, 1 key (split decoding only) */
     int *col_index;    /* its column in that side's batch */
     kpart *parts;      /* sorted by (topic, partition) */
@@ -94,6 +95,7 @@ typedef struct kafka_source {
     int64_t start_ms; /* how long the successful start() took; -1 before */
     int *row_part;    /* a pushed-down watermark: the part of each decoded row of this run */
     int64_t flushes;  /* batches emitted in the middle of a change event (decode_changes) */
+    const rd_kafka_message_t *msg; /* the record being decoded */
     wr_arena arena;   /* the watermark expression's results, reset per run */
 } kafka_source;
 
@@ -193,6 +195,10 @@ static wr_batch *project(kafka_source *src)
         v->cols[i].data = b->cols[spec->out_cols[i]].data;
         v->cols[i].validity = b->cols[spec->out_cols[i]].validity;
     }
+    for (int i = 0; i < spec->nmeta; i++) {
+        v->cols[spec->nout + i].data = src->mb->cols[i].data;
+        v->cols[spec->nout + i].validity = src->mb->cols[i].validity;
+    }
     v->count = b->count;
     v->sel = b->sel;
     v->nsel = b->nsel;
@@ -231,9 +237,13 @@ static wr_operator *ks_create(const void *vspec, wr_op_ctx *ctx, wr_error *err)
     }
     src->batch = wr_batch_new(spec->schema->types, spec->schema->ncols, WR_BATCH_CAPACITY);
     if (spec->out_cols) {
-        wr_type types[spec->nout > 0 ? spec->nout : 1];
+        int n = spec->nout + spec->nmeta;
+        wr_type types[n > 0 ? n : 1];
         for (int i = 0; i < spec->nout; i++) types[i] = spec->schema->types[spec->out_cols[i]];
-        src->view = wr_batch_new(types, spec->nout, WR_BATCH_CAPACITY);
+        for (int i = 0; i < spec->nmeta; i++)
+            types[spec->nout + i] = wr_kafka_metadata[spec->meta[i]].type;
+        src->view = wr_batch_new(types, n, WR_BATCH_CAPACITY);
+        if (spec->nmeta) src->mb = wr_batch_new(types + spec->nout, spec->nmeta, WR_BATCH_CAPACITY);
     }
     if (split_rows(spec)) {
         const wr_kafka_format *k = &spec->key, *v = &spec->value;
@@ -294,6 +304,7 @@ static void ks_destroy(wr_operator *op)
     wr_batch_free(src->view);
     wr_batch_free(src->kb);
     wr_batch_free(src->vb);
+    wr_batch_free(src->mb);
     wr_free(src);
 }
 
@@ -692,6 +703,8 @@ static int decode(const wr_kafka_format *f, const void *data, size_t len, wr_bat
  * run, so a checkpoint never falls inside a record. Returns as decode, or
  * an emit's error.
  */
+static void add_metadata(kafka_source *src, const rd_kafka_message_t *m);
+
 static int decode_changes(kafka_source *src, const char *text, size_t len, wr_error *err)
 {
     const wr_kafka_format *f = &src->spec->value;
@@ -703,9 +716,11 @@ static int decode_changes(kafka_source *src, const char *text, size_t len, wr_er
                  : wr_canal_decode(&f->canal, f->schema, text, len, &next, src->batch, err);
         if (rc != WR_CHANGELOG_FULL) break;
         /* Rows make an idle output active again (watermarks follow at the end of the run). */
+        if (src->mb) add_metadata(src, src->msg);
         if ((rc = wr_op_emit_idle(src->base.ctx, false, err))) return rc;
         if ((rc = wr_op_emit(src->base.ctx, project(src), err))) return rc;
         wr_batch_reset(src->batch);
+        if (src->mb) wr_batch_reset(src->mb);
         src->flushes++;
     }
     return rc == WR_JSON_SKIPPED ? 1 : rc;
@@ -803,6 +818,60 @@ static bool consumer_error_is_fatal(rd_kafka_resp_err_t code)
     }
 }
 
+/* librdkafka's name of a timestamp's type, as Java's TimestampType prints it. */
+static const char *timestamp_type_name(rd_kafka_timestamp_type_t type)
+{
+    switch (type) {
+    case RD_KAFKA_TIMESTAMP_CREATE_TIME:
+        return "CreateTime";
+    case RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME:
+        return "LogAppendTime";
+    default:
+        return "NoTimestampType";
+    }
+}
+
+/*
+ * The scan's metadata of record m into the metadata batch, for each of the rows its
+ * decoding added: the decoded rows that have none yet (every value NOT NULL). A record without a timestamp reads as the epoch,
+ * with timestamp-type 'NoTimestampType'.
+ */
+static void add_metadata(kafka_source *src, const rd_kafka_message_t *m)
+{
+    const wr_kafka_source_spec *spec = src->spec;
+    wr_batch *mb = src->mb;
+    const wr_batch *rows = src->vb ? src->vb : src->batch;
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    if (ts < 0) ts = 0;
+    while (mb->count < rows->count) {
+        int row = mb->count++;
+        for (int i = 0; i < spec->nmeta; i++) {
+            void *data = mb->cols[i].data;
+            const char *s;
+            switch (spec->meta[i]) {
+            case WR_KAFKA_META_TOPIC:
+                s = rd_kafka_topic_name(m->rkt);
+                ((wr_str *)data)[row] = wr_batch_str(mb, s, strlen(s));
+                break;
+            case WR_KAFKA_META_PARTITION:
+                ((int32_t *)data)[row] = m->partition;
+                break;
+            case WR_KAFKA_META_OFFSET:
+                ((int64_t *)data)[row] = m->offset;
+                break;
+            case WR_KAFKA_META_TIMESTAMP:
+                ((int64_t *)data)[row] = ts * 1000; /* microseconds */
+                break;
+            case WR_KAFKA_META_TIMESTAMP_TYPE:
+                s = timestamp_type_name(tstype);
+                ((wr_str *)data)[row] = wr_batch_str(mb, s, strlen(s));
+                break;
+            }
+        }
+    }
+}
+
 /* Takes one message of the consumer: a record, the end of a partition, or an error. */
 static int take_message(kafka_source *src, const rd_kafka_message_t *m, wr_error *err)
 {
@@ -829,8 +898,10 @@ static int take_message(kafka_source *src, const rd_kafka_message_t *m, wr_error
     const wr_batch *rows = src->vb ? src->vb : src->batch;
     int before = rows->count;
     int64_t flushes = src->flushes;
+    src->msg = m;
     int rc = decode_record(src, m, &failed, err);
     if (rc < 0 && rc != WR_ERR_PARSE) return rc; /* an emit's error (decode_changes) */
+    if (src->mb) add_metadata(src, m);
     if (src->row_part) {
         /* Every row the record added (a change event may add several, after emitting a
          * full batch: then from the top of the emptied one). */
@@ -949,6 +1020,7 @@ static int ks_run(wr_operator *op, wr_source_status *status, wr_error *err)
         }
     }
     wr_batch_reset(src->batch);
+    if (src->mb) wr_batch_reset(src->mb);
     if (src->kb) {
         wr_batch_reset(src->kb);
         wr_batch_reset(src->vb);

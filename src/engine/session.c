@@ -169,10 +169,38 @@ static void add_computed(wr_table *t, const char *name, const char *text, size_t
     t->computed = wr_realloc(t->computed, (size_t)(t->ncomputed + 1) * sizeof(wr_computed_column));
     wr_computed_column *c = &t->computed[t->ncomputed];
     c->name = wr_strdup(name);
-    c->position = t->schema->ncols + t->ncomputed;
+    c->position = t->schema->ncols + t->ncomputed + t->nmetadata;
     c->expr = wr_strndup(text, len);
     c->type = wr_type_make(WR_TYPE_NULL, true);
     t->ncomputed++;
+}
+
+/*
+ * Adds a metadata column after the table's columns so far; key NULL reads the key named as
+ * the column. Its read type is the declared type until check_metadata looks the key up.
+ */
+static void add_metadata(wr_table *t, const char *name, wr_type type, const char *key,
+                         bool is_virtual)
+{
+    t->metadata = wr_realloc(t->metadata, (size_t)(t->nmetadata + 1) * sizeof(wr_metadata_column));
+    wr_metadata_column *m = &t->metadata[t->nmetadata];
+    m->name = wr_strdup(name);
+    m->position = t->schema->ncols + t->ncomputed + t->nmetadata;
+    m->key = wr_strdup(key ? key : name);
+    m->from = key != NULL;
+    m->is_virtual = is_virtual;
+    m->type = type;
+    m->read_type = type;
+    t->nmetadata++;
+}
+
+/* Whether t has a column (physical, computed or metadata) named name. */
+static bool has_column(const wr_table *t, const char *name)
+{
+    bool found = wr_schema_find(t->schema, name) >= 0;
+    for (int k = 0; k < t->ncomputed; k++) found |= strcmp(t->computed[k].name, name) == 0;
+    for (int k = 0; k < t->nmetadata; k++) found |= strcmp(t->metadata[k].name, name) == 0;
+    return found;
 }
 
 /*
@@ -190,6 +218,20 @@ static wr_ast_like_mode like_mode(const wr_ast_stmt *st, wr_ast_like_feature f)
 }
 
 /*
+ * The place of from's column at position in a table LIKE it: the columns before it that
+ * LIKE leaves out (computed unless generated, metadata unless metadata) close up.
+ */
+static int like_position(const wr_table *from, int position, bool generated, bool metadata)
+{
+    int gone = 0;
+    for (int k = 0; k < from->ncomputed && !generated; k++)
+        gone += from->computed[k].position < position;
+    for (int k = 0; k < from->nmetadata && !metadata; k++)
+        gone += from->metadata[k].position < position;
+    return position - gone;
+}
+
+/*
  * CREATE TABLE t (...) LIKE src: t starts with src's columns, its primary key
  * (unless EXCLUDING CONSTRAINTS) and its options (unless EXCLUDING OPTIONS;
  * they are marked with key_pos -2 so the statement's own options can
@@ -203,12 +245,20 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
     if (from == NULL) return not_found(err, st->create_table.like_pos, "table", src);
     for (int c = 0; c < from->schema->ncols; c++)
         wr_schema_add(t->schema, from->schema->names[c], from->schema->types[c]);
-    if (like_mode(st, WR_LIKE_GENERATED) != WR_LIKE_EXCLUDING)
-        for (int k = 0; k < from->ncomputed; k++) {
-            add_computed(t, from->computed[k].name, from->computed[k].expr,
-                         strlen(from->computed[k].expr));
-            t->computed[t->ncomputed - 1].position = from->computed[k].position;
-        }
+    bool generated = like_mode(st, WR_LIKE_GENERATED) != WR_LIKE_EXCLUDING;
+    bool metadata = like_mode(st, WR_LIKE_METADATA) != WR_LIKE_EXCLUDING;
+    for (int k = 0; k < from->ncomputed && generated; k++) {
+        add_computed(t, from->computed[k].name, from->computed[k].expr,
+                     strlen(from->computed[k].expr));
+        t->computed[t->ncomputed - 1].position =
+            like_position(from, from->computed[k].position, generated, metadata);
+    }
+    for (int k = 0; k < from->nmetadata && metadata; k++) {
+        const wr_metadata_column *m = &from->metadata[k];
+        add_metadata(t, m->name, m->type, m->from ? m->key : NULL, m->is_virtual);
+        t->metadata[t->nmetadata - 1].position =
+            like_position(from, m->position, generated, metadata);
+    }
     if (like_mode(st, WR_LIKE_CONSTRAINTS) != WR_LIKE_EXCLUDING && from->nprimary_key) {
         t->primary_key = wr_malloc((size_t)from->nprimary_key * sizeof(int));
         memcpy(t->primary_key, from->primary_key, (size_t)from->nprimary_key * sizeof(int));
@@ -242,15 +292,21 @@ static int like_table(weir_session *s, const wr_ast_stmt *st, wr_table *t, int *
     return 0;
 }
 
-/* Every column of t as a scan of it produces them: physical and computed, as declared. */
+/*
+ * Every column of t as a scan of it produces them: physical, computed and metadata, as
+ * declared.
+ */
 static wr_schema *table_row_schema(const wr_table *t)
 {
     wr_schema *row = wr_schema_new();
-    int total = t->schema->ncols + t->ncomputed;
-    for (int i = 0, phys = 0, k = 0; i < total; i++) {
+    int total = t->schema->ncols + t->ncomputed + t->nmetadata;
+    for (int i = 0, phys = 0, k = 0, m = 0; i < total; i++) {
         if (k < t->ncomputed && t->computed[k].position == i) {
             wr_schema_add(row, t->computed[k].name, t->computed[k].type);
             k++;
+        } else if (m < t->nmetadata && t->metadata[m].position == i) {
+            wr_schema_add(row, t->metadata[m].name, t->metadata[m].type);
+            m++;
         } else {
             wr_schema_add(row, t->schema->names[phys], t->schema->types[phys]);
             phys++;
@@ -327,6 +383,70 @@ static int check_partitioned(const wr_table *t, const wr_ast_stmt *st, bool has_
     return 0;
 }
 
+/* Where column name was defined in the statement, else at (for a column of the LIKE source). */
+static int column_pos(const wr_ast_stmt *st, const char *name, int at)
+{
+    for (int i = 0; i < st->create_table.ncolumns; i++)
+        if (strcmp(st->create_table.columns[i].name, name) == 0)
+            return st->create_table.columns[i].pos;
+    return at;
+}
+
+/*
+ * Metadata columns (Flink's SupportsReadingMetadata): each names a key the table's connector
+ * reads, with a declared type the key's type casts to; sets the read types. A table without
+ * a connector has no metadata; an unknown connector is left to check_connector.
+ */
+static int check_metadata(const wr_table *t, const wr_ast_stmt *st, bool has_options, wr_error *err)
+{
+    if (t->nmetadata == 0) return 0;
+    const wr_config_entry *ce = has_options ? wr_config_find(&t->options, "connector") : NULL;
+    const wr_connector *conn = ce ? wr_connector_find(ce->value) : NULL;
+    const wr_metadata_column *first = &t->metadata[0];
+    int pos = column_pos(st, first->name, st->create_table.like_pos);
+    if (!has_options || t->source)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "metadata column '%s' needs a connector that reads metadata: a "
+                               "table without a 'connector' option has none",
+                               first->name);
+    if (conn == NULL) return 0;
+    if (conn->nreadable_metadata == 0)
+        return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                               "connector '%s' does not support metadata columns (column '%s')",
+                               conn->name, first->name);
+    for (int k = 0; k < t->nmetadata; k++) {
+        wr_metadata_column *m = &t->metadata[k];
+        pos = column_pos(st, m->name, st->create_table.like_pos);
+        const wr_connector_metadata *meta = NULL;
+        for (int i = 0; i < conn->nreadable_metadata && !meta; i++)
+            if (strcmp(conn->readable_metadata[i].key, m->key) == 0)
+                meta = &conn->readable_metadata[i];
+        if (meta == NULL) {
+            wr_buf keys;
+            wr_buf_init(&keys);
+            for (int i = 0; i < conn->nreadable_metadata; i++)
+                wr_buf_printf(&keys, "%s'%s'", i ? ", " : "", conn->readable_metadata[i].key);
+            int rc = wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                     "unknown metadata key '%s' of column '%s' for connector "
+                                     "'%s'; available keys: %s",
+                                     m->key, m->name, conn->name, keys.data);
+            wr_buf_fini(&keys);
+            return rc;
+        }
+        /* As Flink: the declared type must be castable from the key's; a Calc casts it. */
+        if (!wr_expr_can_cast(meta->type, m->type)) {
+            char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
+            wr_type_names(m->type, meta->type, x, y);
+            return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                                   "metadata column '%s' cannot be declared as %s: metadata key "
+                                   "'%s' of connector '%s' is %s, which does not cast to it",
+                                   m->name, x, m->key, conn->name, y);
+        }
+        m->read_type = meta->type;
+    }
+    return 0;
+}
+
 static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt *st,
                              const wr_table_source *source, wr_error *err)
 {
@@ -347,12 +467,8 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
     for (int i = 0; i < st->create_table.ncolumns && rc == 0; i++) {
         const wr_ast_column_def *c = &st->create_table.columns[i];
         wr_type type;
-        bool dup = wr_schema_find(t->schema, c->name) >= 0;
-        for (int k = 0; k < t->ncomputed; k++) dup |= strcmp(t->computed[k].name, c->name) == 0;
-        if (c->metadata)
-            rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos,
-                                 "metadata columns are not supported yet");
-        else if (dup)
+        bool dup = has_column(t, c->name);
+        if (dup)
             rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "duplicate column '%s'", c->name);
         else if (c->computed)
             add_computed(t, c->name, sql + c->computed->pos,
@@ -361,6 +477,8 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
             rc = wr_error_set_at(err, WR_ERR_VALIDATION, c->pos, "duplicate column '%s'", c->name);
         else if (!wr_bind_type(&c->type, &type, err))
             rc = err->code;
+        else if (c->metadata)
+            add_metadata(t, c->name, type, c->metadata_key, c->is_virtual);
         else
             wr_schema_add(t->schema, c->name, type);
     }
@@ -416,7 +534,10 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
         else
             wr_config_set(&t->options, o->key, o->value, o->key_pos, o->value_pos);
     }
-    /* Computed columns read physical columns only; check them now, where they were written. */
+    bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
+    if (rc == 0) rc = check_metadata(t, st, has_options, err);
+    /* Computed columns read physical and metadata columns; check them now, where they were
+     * written. */
     for (int k = 0, i = 0; k < t->ncomputed && rc == 0; k++) {
         wr_expr *e = wr_bind_computed(&s->catalog, t, t->computed[k].expr, err);
         if (e) {
@@ -440,7 +561,6 @@ static int exec_create_table(weir_session *s, const char *sql, const wr_ast_stmt
         t->watermark_expr = wr_strndup(sql + x->pos, (size_t)(x->end - x->pos));
         rc = check_watermark(s, t, st->create_table.watermark_pos, x->pos, err);
     }
-    bool has_options = st->create_table.noptions > 0 || nfrom_like > 0;
     if (rc == 0 && t->npartition_keys) rc = check_partitioned(t, st, has_options, err);
     if (rc == 0 && has_options) rc = check_connector(s, t, st, err);
     if (rc) {
@@ -925,12 +1045,23 @@ static char *create_table_text(const wr_table *t)
     wr_buf_printf(&b, "CREATE %sTABLE ", t->temporary ? "TEMPORARY " : "");
     put_qualified(&b, t->name);
     wr_buf_puts(&b, " (\n");
-    int total = t->schema->ncols + t->ncomputed;
-    for (int i = 0, phys = 0, k = 0; i < total; i++) {
+    int total = t->schema->ncols + t->ncomputed + t->nmetadata;
+    for (int i = 0, phys = 0, k = 0, m = 0; i < total; i++) {
         wr_buf_puts(&b, "  ");
         if (k < t->ncomputed && t->computed[k].position == i) {
             put_ident(&b, t->computed[k].name);
             wr_buf_printf(&b, " AS %s", t->computed[k++].expr);
+        } else if (m < t->nmetadata && t->metadata[m].position == i) {
+            const wr_metadata_column *mc = &t->metadata[m++];
+            put_ident(&b, mc->name);
+            wr_buf_putc(&b, ' ');
+            wr_type_format(mc->type, &b);
+            wr_buf_puts(&b, " METADATA");
+            if (mc->from) {
+                wr_buf_puts(&b, " FROM ");
+                put_string(&b, mc->key);
+            }
+            if (mc->is_virtual) wr_buf_puts(&b, " VIRTUAL");
         } else {
             put_ident(&b, t->schema->names[phys]);
             wr_buf_putc(&b, ' ');
@@ -1079,16 +1210,19 @@ static int describe(weir_session *s, const char *name, int pos, weir_result **ou
         snprintf(key, sizeof(key), "%s", b.data);
         wr_buf_fini(&b);
     }
-    int total = schema->ncols + (t ? t->ncomputed : 0);
-    for (int i = 0, phys = 0, k = 0; i < total; i++) {
+    int total = schema->ncols + (t ? t->ncomputed + t->nmetadata : 0);
+    for (int i = 0, phys = 0, k = 0, m = 0; i < total; i++) {
         const wr_computed_column *cc =
             t && k < t->ncomputed && t->computed[k].position == i ? &t->computed[k++] : NULL;
-        wr_type type = cc ? cc->type : schema->types[phys];
-        const char *col = cc ? cc->name : schema->names[phys];
+        const wr_metadata_column *mc =
+            !cc && t && m < t->nmetadata && t->metadata[m].position == i ? &t->metadata[m++] : NULL;
+        bool is_phys = !cc && !mc;
+        wr_type type = cc ? cc->type : mc ? mc->type : schema->types[phys];
+        const char *col = cc ? cc->name : mc ? mc->name : schema->names[phys];
         bool in_key = false;
-        for (int pk = 0; !cc && t && pk < t->nprimary_key; pk++)
+        for (int pk = 0; is_phys && t && pk < t->nprimary_key; pk++)
             in_key |= t->primary_key[pk] == phys;
-        if (!cc) phys++;
+        if (is_phys) phys++;
         bool nullable = type.nullable;
         type.nullable = true; /* the null column says it */
         char extras[600] = "";
@@ -1099,11 +1233,15 @@ static int describe(weir_session *s, const char *name, int pos, weir_result **ou
         if (rowtime || type.attr == WR_ATTR_PROCTIME)
             wr_buf_puts(&tn, rowtime ? " *ROWTIME*" : " *PROCTIME*");
         if (cc) snprintf(extras, sizeof(extras), "AS %s", cc->expr);
+        if (mc) /* Flink's form: FROM only when the key was written */
+            snprintf(extras, sizeof(extras), "METADATA%s%s%s%s", mc->from ? " FROM '" : "",
+                     mc->from ? mc->key : "", mc->from ? "'" : "",
+                     mc->is_virtual ? " VIRTUAL" : "");
         const char *row[] = {col,
                              tn.data,
                              nullable ? "TRUE" : "FALSE",
                              in_key ? key : NULL,
-                             cc ? extras : NULL,
+                             cc || mc ? extras : NULL,
                              rowtime ? t->watermark_expr : NULL};
         wr_result_add_text_row(*out, row);
         wr_buf_fini(&tn);

@@ -1232,7 +1232,11 @@ static wr_expr *bind_text(const wr_catalog *cat, const char *name, const wr_sche
 wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
                           wr_error *err)
 {
-    return bind_text(cat, table->name, table->schema, text, "a computed column", err);
+    /* Over what the scan produces: the physical columns, then the metadata columns. */
+    wr_schema *scan = wr_table_scan_schema(table, true);
+    wr_expr *e = bind_text(cat, table->name, scan, text, "a computed column", err);
+    wr_schema_free(scan);
+    return e;
 }
 
 wr_expr *wr_bind_watermark(const wr_catalog *cat, const wr_table *table, const wr_schema *row,
@@ -1275,15 +1279,49 @@ static wr_plan *scan_table(const wr_catalog *cat, const wr_table *t, wr_error *e
     return w;
 }
 
-/* A table's columns: its scan, and a Calc computing its computed columns in their places. */
+/*
+ * The scan of a table with metadata columns whose read types are not the declared ones, and a
+ * Calc that casts them (checked castable at CREATE TABLE), so computed columns read them as
+ * declared.
+ */
+static wr_plan *cast_metadata(wr_plan *scan, const wr_table *t, wr_error *err)
+{
+    bool same = true;
+    for (int m = 0; m < t->nmetadata; m++)
+        same = same && wr_type_equal(t->metadata[m].read_type, t->metadata[m].type);
+    if (same) return scan;
+    wr_plan *c = plan_new(WR_PLAN_CALC);
+    c->input = scan;
+    int n = scan->schema->ncols, nphys = t->schema->ncols;
+    c->projs = wr_calloc((size_t)n, sizeof(wr_expr *));
+    for (int i = 0; i < n; i++) {
+        wr_expr *e = wr_expr_column(i, scan->schema->types[i], -1);
+        wr_type want = i < nphys ? e->type : t->metadata[i - nphys].type;
+        if (!wr_type_equal(e->type, want) && !(e = wr_expr_cast(e, want, false, -1, err))) {
+            wr_plan_free(c);
+            return NULL;
+        }
+        c->projs[c->nprojs++] = e;
+        wr_schema_add(c->schema, scan->schema->names[i], want);
+    }
+    return c;
+}
+
+/*
+ * A table's columns: its scan (the physical columns, then the metadata columns, cast to their
+ * declared types), and a Calc computing its computed columns, each column in its declared
+ * place.
+ */
 static wr_plan *scan_columns(const wr_catalog *cat, const wr_table *t, wr_error *err)
 {
     wr_plan *p = plan_new(WR_PLAN_SCAN);
     p->table = t;
     wr_schema_free(p->schema);
-    p->schema = wr_schema_copy(t->schema);
-    if (t->ncomputed == 0) return p;
-    int total = t->schema->ncols + t->ncomputed, phys = 0, k = 0;
+    p->schema = wr_table_scan_schema(t, false);
+    if (t->ncomputed == 0 && t->nmetadata == 0) return p;
+    if (!(p = cast_metadata(p, t, err))) return NULL;
+    int nphys = t->schema->ncols;
+    int total = nphys + t->ncomputed + t->nmetadata, phys = 0, k = 0, m = 0;
     wr_plan *c = plan_new(WR_PLAN_CALC);
     c->input = p;
     c->projs = wr_calloc((size_t)total, sizeof(wr_expr *));
@@ -1296,6 +1334,10 @@ static wr_plan *scan_columns(const wr_catalog *cat, const wr_table *t, wr_error 
                 wr_plan_free(c);
                 return NULL;
             }
+        } else if (m < t->nmetadata && t->metadata[m].position == i) {
+            name = t->metadata[m].name;
+            e = wr_expr_column(nphys + m, t->metadata[m].type, -1);
+            m++;
         } else {
             name = t->schema->names[phys];
             e = wr_expr_column(phys, t->schema->types[phys], -1);
@@ -3916,6 +3958,18 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
 {
     int pos = query->pos;
     const wr_schema *in = plan->schema, *want = sink->schema;
+    /* The targets are the physical columns: a VIRTUAL metadata column is only read. One that
+     * is persisted would be written with the row, which no sink supports yet: refuse rather
+     * than drop it. */
+    for (int m = 0; m < sink->nmetadata; m++)
+        if (!sink->metadata[m].is_virtual) {
+            wr_error_set_at(err, WR_ERR_VALIDATION, pos,
+                            "cannot write metadata column '%s' of table '%s': writing metadata "
+                            "is not supported yet; declare it VIRTUAL to only read it",
+                            sink->metadata[m].name, sink->name);
+            wr_plan_free(plan);
+            return NULL;
+        }
     /* target[i]: the query column written to table column i, or -1 for NULL. */
     int *target = wr_malloc((size_t)(want->ncols ? want->ncols : 1) * sizeof(int));
     int expect = columns ? ncolumns : want->ncols;

@@ -37,11 +37,26 @@ void wr_table_free(wr_table *table)
         wr_free(table->computed[i].expr);
     }
     wr_free(table->computed);
+    for (int i = 0; i < table->nmetadata; i++) {
+        wr_free(table->metadata[i].name);
+        wr_free(table->metadata[i].key);
+    }
+    wr_free(table->metadata);
     wr_free(table->watermark_column);
     wr_free(table->watermark_expr);
     /* Jobs still reading the rows hold their own snapshot of them. */
     wr_memtable_free(table->mem);
     wr_free(table);
+}
+
+wr_schema *wr_table_scan_schema(const wr_table *table, bool declared)
+{
+    wr_schema *schema = wr_schema_copy(table->schema);
+    for (int i = 0; i < table->nmetadata; i++) {
+        const wr_metadata_column *m = &table->metadata[i];
+        wr_schema_add(schema, m->name, declared ? m->type : m->read_type);
+    }
+    return schema;
 }
 
 void wr_view_free(wr_view *view)

@@ -23,6 +23,22 @@ typedef struct wr_computed_column {
 } wr_computed_column;
 
 /*
+ * A metadata column (name T METADATA [FROM 'key'] [VIRTUAL]): a value the connector reads
+ * beside the record's (a Kafka record's offset, timestamp...), not a physical column. A scan
+ * produces the table's physical columns, then its metadata columns in this order, each of the
+ * type the connector gives its key; the Calc above casts it to type and puts it in its place.
+ */
+typedef struct wr_metadata_column {
+    char *name;
+    int position;      /* among all the table's columns as declared */
+    char *key;         /* FROM 'key', or the column's name */
+    bool from;         /* the key was written (FROM 'key') */
+    bool is_virtual;   /* read only: not a target of INSERT */
+    wr_type type;      /* as declared */
+    wr_type read_type; /* the connector's type of the key: what the scan produces */
+} wr_metadata_column;
+
+/*
  * Rows that another part of the same job produces: the Table API's view of a DataStream
  * (engine/table.c). A table with a source is planned by it instead of by a connector; the
  * SQL layer knows no more of it than these calls.
@@ -47,6 +63,8 @@ typedef struct wr_table {
     wr_schema *schema; /* the physical columns: what connectors read and write */
     wr_computed_column *computed;
     int ncomputed;
+    wr_metadata_column *metadata; /* in declared order */
+    int nmetadata;
     wr_config options;
     int *primary_key; /* column indexes, or NULL */
     int nprimary_key;
@@ -95,6 +113,14 @@ void wr_catalog_add(wr_catalog *cat, wr_table *table);
 wr_table *wr_catalog_find(const wr_catalog *cat, const char *name);
 bool wr_catalog_drop(wr_catalog *cat, const char *name);
 void wr_table_free(wr_table *table);
+
+/*
+ * The columns a scan of the table produces: the physical columns, then the metadata columns
+ * in declared order, under their read types (what the source emits) or, declared, under
+ * their declared types (what computed columns bind over, once a Calc cast them). Returns a
+ * new schema.
+ */
+wr_schema *wr_table_scan_schema(const wr_table *table, bool declared);
 
 /* Views: the name must not exist as a table or view yet; add takes ownership. */
 void wr_catalog_add_view(wr_catalog *cat, wr_view *view);

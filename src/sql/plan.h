@@ -195,7 +195,8 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
 
 /*
  * Binds a computed column's expression (SQL text) over table's physical
- * columns; err positions are offsets into text.
+ * columns, then its metadata columns (wr_table_scan_schema, declared types);
+ * err positions are offsets into text.
  */
 wr_expr *wr_bind_computed(const wr_catalog *cat, const wr_table *table, const char *text,
                           wr_error *err);

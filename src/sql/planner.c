@@ -264,19 +264,28 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
         if (tb->source) return translate_source_scan(t, plan, par, bounded);
         wr_operator_spec spec;
         /* The columns and filters the rules pushed into the scan; the source takes the
-         * filters it keeps, the rest are freed here. */
-        int n = plan->scan_cols ? plan->nscan_cols : tb->schema->ncols;
-        int *all = NULL;
-        if (plan->scan_cols == NULL) {
-            all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
-            for (int i = 0; i < n; i++) all[i] = i;
+         * filters it keeps, the rest are freed here. Scan columns past the physical ones are
+         * the table's metadata columns (wr_table_scan_schema); they come last, in order. */
+        int nphys = tb->schema->ncols;
+        int n = plan->scan_cols ? plan->nscan_cols : nphys + tb->nmetadata;
+        int *all = wr_malloc((size_t)(n ? n : 1) * sizeof(int));
+        const char **keys = wr_malloc((size_t)(n ? n : 1) * sizeof(char *));
+        int ncols = 0, nkeys = 0;
+        for (int i = 0; i < n; i++) {
+            int c = plan->scan_cols ? plan->scan_cols[i] : i;
+            if (c < nphys)
+                all[ncols++] = c;
+            else
+                keys[nkeys++] = tb->metadata[c - nphys].key;
         }
-        wr_scan_request req = {plan->scan_cols ? plan->scan_cols : all,
-                               n,
-                               plan->scan_filters,
-                               plan->nscan_filters,
-                               plan->scan_watermark ? &plan->scan_watermark : NULL,
-                               plan->scan_rowtime};
+        wr_scan_request req = {.columns = all,
+                               .ncolumns = ncols,
+                               .filters = plan->scan_filters,
+                               .nfilters = plan->nscan_filters,
+                               .watermark = plan->scan_watermark ? &plan->scan_watermark : NULL,
+                               .rowtime = plan->scan_rowtime,
+                               .metadata = keys,
+                               .nmetadata = nkeys};
         int rc = 0;
         if (tb->mem) {
             /* A table Weir stores: its rows as of now. */
@@ -292,6 +301,7 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
                 rc = conn->make_source(tb->schema, &tb->options, t->job, &req, &spec, err);
         }
         wr_free(all);
+        wr_free(keys);
         for (int i = 0; i < plan->nscan_filters; i++) {
             wr_expr_free(plan->scan_filters[i]);
             plan->scan_filters[i] = NULL;
@@ -554,6 +564,8 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
 bool wr_plan_scan_accepts_filter(const wr_table *table, const wr_expr *filter)
 {
     if (table->mem) return wr_memtable_accepts_filter(filter);
+    /* Filters given to a source read physical columns only (wr_scan_request). */
+    if (table->nmetadata) return false;
     const char *name = wr_config_get(&table->options, "connector", NULL);
     const wr_connector *conn = name ? wr_connector_find(name) : NULL;
     return conn && conn->accepts_filter &&
@@ -630,7 +642,9 @@ int wr_plan_add_memtable_sink(wr_jobgraph *graph, int from, int from_par, const 
 
 bool wr_plan_scan_accepts_watermark(const wr_table *table, const wr_expr *watermark)
 {
-    if (table->mem || table->source) return false;
+    /* Metadata columns follow the physical ones in the scan; a source evaluates the
+     * expression over its physical columns only. */
+    if (table->mem || table->source || table->nmetadata) return false;
     const char *name = wr_config_get(&table->options, "connector", NULL);
     const wr_connector *conn = name ? wr_connector_find(name) : NULL;
     return conn && conn->accepts_watermark &&
