@@ -1157,7 +1157,8 @@ Test(json_filesystem, option_errors, .init = tmp_init, .fini = tmp_fini)
          300,
          "unsupported option 'csv.field-delimiter' for connector 'filesystem'; supported "
          "options: connector, path, format, json.fail-on-missing-field, json.ignore-parse-errors, "
-         "json.timestamp-format.standard, sink.rolling-policy.file-size"},
+         "json.timestamp-format.standard, source.monitor-interval, "
+         "sink.rolling-policy.file-size"},
         {{"connector=filesystem", path, "format=csv", "json.ignore-parse-errors=true"},
          4,
          300,
