@@ -142,8 +142,8 @@ static void put_cols(lj_op *op, wr_batch *dst, int drow, int first, const wr_bat
             continue;
         }
         size_t w = op->widths[first + c];
-        memcpy((char *)v->data + (size_t)drow * w,
-               (const char *)src->cols[c].data + (size_t)srow * w, w);
+        wr_slot_copy((char *)v->data + (size_t)drow * w,
+                     (const char *)src->cols[c].data + (size_t)srow * w, w);
         if (v->validity) wr_validity_set(v->validity, drow, true);
     }
 }

@@ -190,8 +190,8 @@ static void put_row(wr_batch *dst, int drow, int first, const sjoin_side *sd, co
             continue;
         }
         size_t w = sd->widths[c];
-        memcpy((char *)v->data + (size_t)drow * w,
-               (const char *)src->cols[c].data + (size_t)srow * w, w);
+        wr_slot_copy((char *)v->data + (size_t)drow * w,
+                     (const char *)src->cols[c].data + (size_t)srow * w, w);
         if (v->validity) wr_validity_set(v->validity, drow, true);
     }
 }

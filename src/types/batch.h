@@ -21,6 +21,8 @@
 #include "../base/buf.h"
 #include "types.h"
 
+#include <string.h>
+
 #define WR_BATCH_CAPACITY 1024
 
 typedef enum wr_change_kind {
@@ -123,6 +125,35 @@ wr_str wr_batch_str(wr_batch *batch, const char *s, size_t len);
  * the same column types as src and room for n more rows.
  */
 void wr_batch_append_rows(wr_batch *dst, const wr_batch *src, const uint32_t *rows, int n);
+
+/*
+ * Copies one slot of `width` bytes (1, 2, 4, 8 or 16). A memcpy of a width known only at
+ * run time becomes `rep movs` or a libc call, slow for a single slot; each case here is one
+ * load and one store.
+ */
+static inline void wr_slot_copy(void *dst, const void *src, size_t width)
+{
+    switch (width) {
+    case 1:
+        memcpy(dst, src, 1);
+        break;
+    case 2:
+        memcpy(dst, src, 2);
+        break;
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    case 8:
+        memcpy(dst, src, 8);
+        break;
+    case 16:
+        memcpy(dst, src, 16);
+        break;
+    default:
+        memcpy(dst, src, width);
+        break;
+    }
+}
 
 /*
  * dst[i] = src[idx[i]] for i < n, over slots of width bytes (1, 2, 4, 8 or 16:

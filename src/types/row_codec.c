@@ -60,7 +60,7 @@ int wr_row_decode_append(wr_batch *batch, const uint8_t *data, size_t len, wr_er
             if (len - at < w)
                 return wr_error_set(err, WR_ERR_IO,
                                     "encoded row truncated in column %d at byte %zu", i, at);
-            memcpy((char *)v->data + (size_t)row * w, data + at, w);
+            wr_slot_copy((char *)v->data + (size_t)row * w, data + at, w);
             at += w;
         }
     }
