@@ -18,9 +18,11 @@
 #include "../../src/connectors/kafka.h"
 
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the mock cluster ----------------------------------------------------- */
 
@@ -1193,4 +1195,47 @@ Test(kafka_sink, exactly_once_restart_takes_over_the_transactional_id, .init = m
     }
     cr_assert_eq(new_rows, 10);
     records_free(&rs);
+}
+
+/* Brings broker 1 of the mock cluster back after a delay (the sink's flush waits meanwhile). */
+static void *broker_up_later(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+    rd_kafka_mock_broker_set_up(mock, 1);
+    return NULL;
+}
+
+Test(kafka_sink, request_errors_and_an_outage_lose_nothing, .init = mock_init, .fini = mock_fini)
+{
+    make_topic("out", 2);
+    wr_operator_spec spec;
+    plan_sink(&spec,
+              (const char *[]){"topic=out", "format=json", "properties.retry.backoff.ms=10",
+                               "properties.reconnect.backoff.ms=10",
+                               "properties.reconnect.backoff.max.ms=100", "properties.log_level=0"},
+              6);
+    sink_run r;
+    sink_start(&r, &spec, 0, 1);
+    /* The first produce requests fail with retriable errors (ApiKey 0 is Produce). */
+    rd_kafka_mock_push_request_errors(
+        mock, 0, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+    sink_write(&r, 1, 300);
+    sink_call(&r, "snapshot", 1);
+    /* Rows written while the broker is down wait in the producer; the barrier's flush
+     * waits for the broker to come back. */
+    cr_assert_eq(rd_kafka_mock_broker_set_down(mock, 1), 0);
+    sink_write(&r, 301, 600);
+    pthread_t up;
+    cr_assert_eq(pthread_create(&up, NULL, broker_up_later, NULL), 0);
+    sink_call(&r, "snapshot", 2);
+    pthread_join(up, NULL);
+    sink_call(&r, "end", 0);
+    /* The mock rejects a failed request before appending: every id once. */
+    records rs = read_topic("out", 2, 600, "read_uncommitted");
+    check_ids(&rs, 1, 600);
+    records_free(&rs);
+    spec.ops->destroy(r.op);
+    wr_operator_spec_fini(&spec);
 }
