@@ -312,6 +312,32 @@ wr_expr *wr_expr_fold(const wr_expr *e, wr_error *err)
     return c;
 }
 
+bool wr_expr_same(const wr_expr *a, const wr_expr *b)
+{
+    if (a == NULL || b == NULL) return a == b;
+    if (a->kind != b->kind || !wr_type_equal(a->type, b->type) || a->col != b->col ||
+        a->fn != b->fn || a->kernel != b->kernel || a->nargs != b->nargs || a->nondeterministic ||
+        b->nondeterministic)
+        return false;
+    if ((a->name == NULL) != (b->name == NULL) || (a->name && strcmp(a->name, b->name) != 0))
+        return false;
+    if (a->kind == WR_EXPR_CONST) {
+        /* The value's bytes (a string's or nested value's encoding, else its slot). */
+        bool null = wr_vector_is_null(&a->cvec, 0);
+        if (null != wr_vector_is_null(&b->cvec, 0)) return false;
+        if (!null && wr_type_is_view(a->type.id)) {
+            wr_str x = ((const wr_str *)a->cvec.data)[0], y = ((const wr_str *)b->cvec.data)[0];
+            if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len) != 0)) return false;
+        } else if (!null &&
+                   memcmp(a->cvec.data, b->cvec.data, wr_type_width((wr_type_id)a->type.id)) != 0) {
+            return false;
+        }
+    }
+    for (int i = 0; i < a->nargs; i++)
+        if (!wr_expr_same(a->args[i], b->args[i])) return false;
+    return true;
+}
+
 void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out)
 {
     switch (e->kind) {

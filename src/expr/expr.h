@@ -132,6 +132,13 @@ void wr_expr_free(wr_expr *e);
 /* A readable form for EXPLAIN and tests: "($0 + 1)", "CAST($1 AS STRING)". */
 void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out);
 
+/*
+ * Whether a and b compute the same over the same input: the same tree of kinds, functions,
+ * kernels, columns, types and constants. A nondeterministic call is never the same as
+ * another (two RAND() give different values).
+ */
+bool wr_expr_same(const wr_expr *a, const wr_expr *b);
+
 /* True when the expression reads no column (it can be evaluated without input rows). */
 bool wr_expr_is_constant(const wr_expr *e);
 

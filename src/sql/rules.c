@@ -818,6 +818,86 @@ static wr_plan *drop_passing_calcs(wr_plan *p, plans *seen, plans *repl)
     return scan;
 }
 
+static bool same_schema(const wr_schema *a, const wr_schema *b)
+{
+    if (a->ncols != b->ncols) return false;
+    for (int i = 0; i < a->ncols; i++)
+        if (!wr_type_equal(a->types[i], b->types[i]) || strcmp(a->names[i], b->names[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool same_exprs(wr_expr *const *a, wr_expr *const *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!wr_expr_same(a[i], b[i])) return false;
+    return true;
+}
+
+/* Whether a and b (whose inputs are already shared when equal) produce the same rows. */
+static bool same_node(const wr_plan *a, const wr_plan *b)
+{
+    if (a->kind != b->kind || a->input != b->input || !same_schema(a->schema, b->schema))
+        return false;
+    switch (a->kind) {
+    case WR_PLAN_SCAN:
+        return a->table == b->table && a->nscan_cols == b->nscan_cols &&
+               (a->scan_cols == NULL) == (b->scan_cols == NULL) &&
+               (a->scan_cols == NULL ||
+                memcmp(a->scan_cols, b->scan_cols, (size_t)a->nscan_cols * sizeof(int)) == 0) &&
+               a->nscan_filters == b->nscan_filters &&
+               same_exprs(a->scan_filters, b->scan_filters, a->nscan_filters) &&
+               wr_expr_same(a->scan_watermark, b->scan_watermark) &&
+               a->scan_rowtime == b->scan_rowtime;
+    case WR_PLAN_CALC:
+        return a->nprojs == b->nprojs && same_exprs(a->projs, b->projs, a->nprojs) &&
+               wr_expr_same(a->filter, b->filter);
+    case WR_PLAN_WATERMARK:
+        return a->time_col == b->time_col && a->watermark_pushed == b->watermark_pushed &&
+               wr_expr_same(a->projs[0], b->projs[0]);
+    default:
+        return false;
+    }
+}
+
+/*
+ * Source reuse (Flink's table.optimizer.reuse-source-enabled, on by default there too):
+ * scans of the same table with the same request become one node with several readers, and
+ * so do equal WATERMARK nodes over it and the Calcs of computed columns below them. The job
+ * then reads (or generates) the source once and fans its rows out. Calcs elsewhere stay
+ * apart: operators above may take a Calc into themselves. seen/repl map each node visited to
+ * what it became; canon holds the distinct nodes kept. A node freed here leaves its address
+ * in seen; no plan node is allocated in this pass, so no live node can have it.
+ */
+static wr_plan *reuse_sources(wr_plan *p, bool below_watermark, plans *seen, plans *repl,
+                              plans *canon)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (seen->v[i] == p) return repl->v[i];
+    int at = seen->n;
+    WR_VEC_PUSH(seen, p);
+    WR_VEC_PUSH(repl, p);
+    bool watermark = p->kind == WR_PLAN_WATERMARK;
+    if (p->input) p->input = reuse_sources(p->input, watermark, seen, repl, canon);
+    if (p->right) p->right = reuse_sources(p->right, false, seen, repl, canon);
+    for (int i = 0; i < p->ninputs; i++)
+        p->inputs[i] = reuse_sources(p->inputs[i], false, seen, repl, canon);
+    bool candidate =
+        p->kind == WR_PLAN_SCAN || watermark || (p->kind == WR_PLAN_CALC && below_watermark);
+    if (!candidate) return p;
+    for (int i = 0; i < canon->n; i++) {
+        wr_plan *q = canon->v[i];
+        if (!same_node(p, q)) continue;
+        q->refs += p->refs; /* p's owners read q instead */
+        p->refs = 1;
+        repl->v[at] = q;
+        wr_plan_free(p);
+        return q;
+    }
+    WR_VEC_PUSH(canon, p);
+    return p;
+}
+
 wr_plan *wr_plan_optimize(wr_plan *plan)
 {
     plans seen = {0};
@@ -840,6 +920,10 @@ wr_plan *wr_plan_optimize(wr_plan *plan)
     plans repl = {0};
     seen.n = 0;
     plan = drop_passing_calcs(plan, &seen, &repl);
+    plans canon = {0};
+    seen.n = repl.n = 0;
+    plan = reuse_sources(plan, false, &seen, &repl, &canon);
+    WR_VEC_FREE(&canon);
     WR_VEC_FREE(&repl);
     WR_VEC_FREE(&seen);
     return plan;
