@@ -5,13 +5,13 @@
  * The source reads a file, the visible files of a directory, or standard
  * input ('-', a Weir extension), in 1 MiB reads, splits the bytes into lines
  * and decodes each line with the table's format (csv, json or raw) straight
- * into the output batch. The files are listed when the scan is planned, so a missing path
- * fails at CREATE TABLE; each subtask reads its share of them (file i goes
- * to subtask i % parallelism) and ends when they are read. With
- * 'source.monitor-interval' the source is unbounded instead: each subtask lists the
- * path again at that interval and reads the files it has not seen, a file going to the
- * subtask its path hashes to. Its operator state is its position: the files it has read
- * and the offset in the current one.
+ * into the output batch; with a changelog format (debezium-json, canal-json) a line is a
+ * change event and the rows carry its change kinds. The files are listed when the scan is planned,
+ * so a missing path fails at CREATE TABLE; each subtask reads its share of them (file i goes to
+ * subtask i % parallelism) and ends when they are read. With 'source.monitor-interval' the source
+ * is unbounded instead: each subtask lists the path again at that interval and reads the files it
+ * has not seen, a file going to the subtask its path hashes to. Its operator state is its position:
+ * the files it has read and the offset in the current one.
  *
  * The sink writes hidden part files and makes them visible by renaming them
  * only once a checkpoint covering their rows is durable (two-phase commit,
@@ -24,6 +24,8 @@
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
+#include "../formats/canal.h"
+#include "../formats/debezium.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -44,6 +46,10 @@
 #define FS_SUPPORTED_CSV "connector, path, format, " WR_CSV_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_JSON "connector, path, format, " WR_JSON_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 #define FS_SUPPORTED_RAW "connector, path, format, " FS_SINK_OPTION_NAMES
+#define FS_SUPPORTED_DEBEZIUM                                                                      \
+    "connector, path, format, " WR_DEBEZIUM_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
+#define FS_SUPPORTED_CANAL                                                                         \
+    "connector, path, format, " WR_CANAL_OPTION_NAMES ", " FS_SINK_OPTION_NAMES
 
 /* Flink's defaults for the rolling policy: 128 MB files, rolled after 30 minutes or 30
  * minutes without writes, checked every minute. */
@@ -61,8 +67,15 @@
 /* The sinks write once this much is buffered. */
 #define FS_SINK_FLUSH (64 << 10)
 
-enum { FORMAT_CSV = 0, FORMAT_RAW = 1, FORMAT_JSON = 2 };
-static const char *const format_names[] = {"csv", "raw", "json", NULL};
+/* The changelog formats come last: a line is a change event, its rows carry change kinds. */
+enum { FORMAT_CSV = 0, FORMAT_RAW = 1, FORMAT_JSON = 2, FORMAT_DEBEZIUM = 3, FORMAT_CANAL = 4 };
+static const char *const format_names[] = {"csv",           "raw",        "json",
+                                           "debezium-json", "canal-json", NULL};
+
+static bool is_changelog(int format)
+{
+    return format == FORMAT_DEBEZIUM || format == FORMAT_CANAL;
+}
 
 /* ---- partitions ------------------------------------------------------------------ */
 
@@ -217,6 +230,8 @@ typedef struct fs_spec {
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
+    wr_debezium_options debezium;
+    wr_canal_options canal; /* owned: its compiled expressions */
     /*
      * A partitioned table: per out column, its column in dec or, when it is a partition
      * column, -1 - its index among the partition keys; and row i of parts holds the partition
@@ -242,6 +257,7 @@ static void fs_spec_free(void *vspec)
     wr_schema_free(spec->out);
     wr_free(spec->targets);
     wr_free(spec->null_literal);
+    wr_canal_options_fini(&spec->canal);
     wr_free(spec->out_cols);
     wr_batch_free(spec->parts);
     wr_free(spec->path);
@@ -392,7 +408,7 @@ typedef struct fs_source {
     bool done;            /* every input of this subtask is read (for good unless monitoring) */
     int64_t next_list_ms; /* monitoring: when to list the path again (wall clock) */
     reader r;
-    int64_t skipped; /* lines dropped by csv/json.ignore-parse-errors */
+    int64_t skipped; /* lines dropped by <format>.ignore-parse-errors */
 } fs_source;
 
 static wr_operator *fs_create(const void *spec, wr_op_ctx *ctx, wr_error *err);
@@ -707,6 +723,43 @@ static int append_raw(wr_batch *batch, const char *line, size_t len, wr_error *e
     return 0;
 }
 
+/*
+ * Decodes a change event (debezium-json, canal-json) into rows with their kinds. A line may
+ * hold more rows than the batch has room for (a canal message of many rows, an update's two
+ * rows in the last slot): the full batch is emitted and decoding goes on in the emptied one,
+ * within this run, so a checkpoint never falls inside a line (the snapshot's offset is always
+ * at a line start). Returns as the decoders (WR_JSON_SKIPPED for a blank or null line, a
+ * tombstone), or an emit's error.
+ */
+static int decode_changes(fs_source *src, const char *line, size_t len, wr_error *err)
+{
+    const fs_spec *spec = src->spec;
+    int next = 0, rc;
+    for (;;) {
+        rc = spec->format == FORMAT_DEBEZIUM
+                 ? wr_debezium_decode(&spec->debezium, spec->dec, line, len, src->batch, err)
+                 : wr_canal_decode(&spec->canal, spec->dec, line, len, &next, src->batch, err);
+        if (rc != WR_CHANGELOG_FULL) return rc;
+        if ((rc = wr_op_emit(src->base.ctx, src->batch, err))) return rc;
+        wr_batch_reset(src->batch);
+    }
+}
+
+/* Whether the format's '<format>.ignore-parse-errors' is set: bad lines are skipped. */
+static bool ignores_errors(const fs_spec *spec)
+{
+    switch (spec->format) {
+    case FORMAT_JSON:
+        return spec->json.ignore_parse_errors;
+    case FORMAT_DEBEZIUM:
+        return spec->debezium.ignore_parse_errors;
+    case FORMAT_CANAL:
+        return spec->canal.ignore_parse_errors;
+    default:
+        return spec->csv.ignore_parse_errors;
+    }
+}
+
 /* Newlines in the first n bytes of s. */
 static int64_t count_lines(const char *s, size_t n)
 {
@@ -721,8 +774,10 @@ static int64_t count_lines(const char *s, size_t n)
  * whose quoted field holds a newline spans several lines; only a record
  * that fails to decode and ends inside quotes is extended, so the common
  * case decodes each line once. A JSON record is always one line (JSON
- * Lines: a newline inside a string is written escaped). *ended is set at
- * end of input.
+ * Lines: a newline inside a string is written escaped), and so is a change
+ * event. *ended is set at end of input. Returns 0, or a decoding error
+ * naming the file and line, or an emit's error (a change event that filled
+ * the batch).
  */
 static int read_record(fs_source *src, bool *ended, wr_error *err)
 {
@@ -750,6 +805,12 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
             rc = wr_json_decode(&spec->json, spec->dec, rec, len, src->batch, err);
             break;
         }
+        if (is_changelog(spec->format)) {
+            rc = decode_changes(src, rec, len, err);
+            /* An emit's error is not the line's: it fails as it is. */
+            if (rc < 0 && rc != WR_ERR_PARSE) return rc;
+            break;
+        }
         rc = wr_csv_decode_fields(&spec->csv, spec->schema, spec->targets, rec, len, src->batch,
                                   err);
         if (WR_LIKELY(rc >= 0) || eol < 0 || !wr_csv_unterminated(&spec->csv, rec, len)) break;
@@ -764,8 +825,7 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     r->start += consumed;
     r->offset += (int64_t)consumed;
     if (rc >= 0) return 0;
-    if (spec->format == FORMAT_JSON ? spec->json.ignore_parse_errors
-                                    : spec->csv.ignore_parse_errors) {
+    if (ignores_errors(spec)) {
         src->skipped++;
         return 0;
     }
@@ -1082,7 +1142,8 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
     }
     for (int c = 0; c < schema->ncols; c++) {
         wr_type_id id = (wr_type_id)schema->types[c].id;
-        if (format == FORMAT_JSON ? !wr_json_supports(id) : !wr_csv_supports(id))
+        /* The changelog formats' rows are JSON objects. */
+        if (format == FORMAT_CSV ? !wr_csv_supports(id) : !wr_json_supports(id))
             return wr_error_set_at(err, code, pos, "format '%s' cannot %s column '%s' of type %s",
                                    format_names[format], verb, schema->names[c],
                                    wr_type_name(schema->types[c], tname, sizeof(tname)));
@@ -1091,14 +1152,41 @@ static int check_schema(const wr_schema *schema, int format, const char *verb, i
 }
 
 /*
+ * A changelog format's rows carry change kinds, and a partition directory holds rows, not
+ * changes to them: the partition of a -U row and of its +U may differ, and Flink's
+ * filesystem sink writes partitions of inserts only. Refused at the format (code at pos).
+ */
+static int check_changelog_partitions(const wr_schema *schema, int format, int code, int pos,
+                                      wr_error *err)
+{
+    if (!is_changelog(format) || schema->npartition_keys == 0) return 0;
+    return wr_error_set_at(err, code, pos,
+                           "format '%s' cannot be used with a partitioned table (PARTITIONED "
+                           "BY): partition directories hold rows, not change events; drop "
+                           "PARTITIONED BY or use format 'csv' or 'json'",
+                           format_names[format]);
+}
+
+/* The change kinds a scan in this format may emit (wr_operator_spec.changes). */
+static uint8_t format_changes(int format)
+{
+    if (!is_changelog(format)) return 0;
+    return (uint8_t)((1 << WR_KIND_INSERT) | (1 << WR_KIND_UPDATE_BEFORE) |
+                     (1 << WR_KIND_UPDATE_AFTER) | (1 << WR_KIND_DELETE));
+}
+
+/*
  * Validates the schema and lists the inputs, then builds the spec of a scan
  * of req's columns (NULL: all; filters are never accepted). Error codes are
- * `code`, positioned at path_pos / format_pos (or -1).
+ * `code`, positioned at path_pos / format_pos (or -1). debezium and canal
+ * are the changelog formats' options (NULL: the defaults); takes ownership
+ * of *canal's expressions, even on error (it is left holding the defaults).
  */
 static int build_source(const char *path, int path_pos, int format, int format_pos,
                         const wr_schema *schema, const wr_scan_request *req,
-                        const wr_csv_options *csv, const wr_json_options *json, int64_t monitor_ms,
-                        int code, wr_operator_spec *out, wr_error *err)
+                        const wr_csv_options *csv, const wr_json_options *json,
+                        const wr_debezium_options *debezium, wr_canal_options *canal,
+                        int64_t monitor_ms, int code, wr_operator_spec *out, wr_error *err)
 {
     assert(req == NULL || req->nfilters == 0);
     bool partitioned = schema->npartition_keys > 0;
@@ -1106,7 +1194,17 @@ static int build_source(const char *path, int path_pos, int format, int format_p
     spec->format = format;
     spec->is_stdin = strcmp(path, "-") == 0;
     spec->schema = partitioned ? file_schema(schema) : wr_schema_copy(schema);
+    if (debezium)
+        spec->debezium = *debezium;
+    else
+        wr_debezium_options_default(&spec->debezium);
+    wr_canal_options_default(&spec->canal);
+    if (canal) {
+        spec->canal = *canal;
+        wr_canal_options_default(canal);
+    }
     int rc = check_schema(spec->schema, format, "read", code, format_pos, err);
+    if (rc == 0) rc = check_changelog_partitions(schema, format, code, format_pos, err);
     if (rc == 0 && partitioned) rc = check_partitions(schema, code, path_pos, err);
     if (rc == 0 && partitioned && spec->is_stdin)
         rc = wr_error_set_at(err, code, path_pos,
@@ -1166,7 +1264,8 @@ static int build_source(const char *path, int path_pos, int format, int format_p
                               .spec = spec,
                               .spec_free = fs_spec_free,
                               .parallelism = -1,
-                              .bounded = monitor_ms == 0};
+                              .bounded = monitor_ms == 0,
+                              .changes = format_changes(format)};
     return 0;
 }
 
@@ -1174,7 +1273,8 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
                         const wr_csv_options *csv, wr_operator_spec *out, wr_error *err)
 {
     int f = -1;
-    for (int i = 0; format && format_names[i]; i++)
+    /* The C API reads rows, not changes: the changelog formats are for SQL tables. */
+    for (int i = 0; format && format_names[i] && !is_changelog(i); i++)
         if (strcasecmp(format, format_names[i]) == 0) f = i;
     if (f < 0)
         return wr_error_set(err, WR_ERR_ARGUMENT,
@@ -1186,7 +1286,7 @@ int wr_file_source_spec(const char *path, const char *format, const wr_schema *s
     wr_csv_options_default(&defaults);
     wr_json_options json;
     wr_json_options_default(&json);
-    return build_source(path, -1, f, -1, schema, NULL, csv ? csv : &defaults, &json, 0,
+    return build_source(path, -1, f, -1, schema, NULL, csv ? csv : &defaults, &json, NULL, NULL, 0,
                         WR_ERR_ARGUMENT, out, err);
 }
 
@@ -1198,7 +1298,9 @@ typedef struct fs_options {
     int format_id;
     wr_csv_options csv; /* null_literal borrows the option's value */
     wr_json_options json;
-    int64_t file_size; /* sink.rolling-policy.file-size, bytes */
+    wr_debezium_options debezium;
+    wr_canal_options canal; /* owned: fs_options_fini, unless moved into a spec */
+    int64_t file_size;      /* sink.rolling-policy.file-size, bytes */
     int64_t rollover_ms;
     int64_t inactivity_ms;
     int64_t check_ms;
@@ -1270,32 +1372,19 @@ static int positive_duration(const wr_config *options, const char *key, int64_t 
     return 0;
 }
 
-/*
- * Reads every option of the connector, for either role: 'path' and
- * 'format' (required), the csv.* options for csv, the json.* options for
- * json, the sink.* options (a table that is also read keeps them), and
- * rejects any other (so csv.* with json is an error, and json.* with csv).
- */
-static int read_options(const wr_config *options, fs_options *o, wr_error *err)
+/* See read_options. */
+static int read_all_options(const wr_config *options, fs_options *o, wr_error *err)
 {
-    memset(o, 0, sizeof(*o));
-    o->format_id = FORMAT_CSV;
-    wr_csv_options_default(&o->csv);
-    wr_json_options_default(&o->json);
     int rc = require(options, "path", &o->path, err);
     if (rc == 0) rc = require(options, "format", &o->format, err);
     if (rc == 0)
         rc = wr_config_get_enum(options, "format", format_names, FORMAT_CSV, &o->format_id, err);
-    if (rc && o->format &&
-        (strcasecmp(o->format->value, "debezium-json") == 0 ||
-         strcasecmp(o->format->value, "canal-json") == 0))
-        /* Flink reads them from files too; here only the kafka connector does so far. */
-        return wr_error_set_at(err, WR_ERR_VALIDATION, o->format->value_pos,
-                               "format '%s' is not supported by connector 'filesystem' yet; "
-                               "read change events with connector 'kafka'",
-                               o->format->value);
     if (rc == 0 && o->format_id == FORMAT_CSV) rc = wr_csv_options_read(options, &o->csv, err);
     if (rc == 0 && o->format_id == FORMAT_JSON) rc = wr_json_options_read(options, &o->json, err);
+    if (rc == 0 && o->format_id == FORMAT_DEBEZIUM)
+        rc = wr_debezium_options_read(options, &o->debezium, err);
+    if (rc == 0 && o->format_id == FORMAT_CANAL)
+        rc = wr_canal_options_read(options, &o->canal, err);
     if (rc) return rc;
     o->file_size = FS_DEFAULT_FILE_SIZE;
     const wr_config_entry *e = wr_config_find(options, "sink.rolling-policy.file-size");
@@ -1317,11 +1406,33 @@ static int read_options(const wr_config *options, fs_options *o, wr_error *err)
     if (rc == 0) rc = positive_duration(options, "source.monitor-interval", 0, &o->monitor_ms, err);
     if (rc) return rc;
     static const char *const supported[] = {
-        [FORMAT_CSV] = FS_SUPPORTED_CSV,
-        [FORMAT_RAW] = FS_SUPPORTED_RAW,
-        [FORMAT_JSON] = FS_SUPPORTED_JSON,
+        [FORMAT_CSV] = FS_SUPPORTED_CSV,     [FORMAT_RAW] = FS_SUPPORTED_RAW,
+        [FORMAT_JSON] = FS_SUPPORTED_JSON,   [FORMAT_DEBEZIUM] = FS_SUPPORTED_DEBEZIUM,
+        [FORMAT_CANAL] = FS_SUPPORTED_CANAL,
     };
     return wr_connector_check_unused(options, "filesystem", supported[o->format_id], err);
+}
+
+/*
+ * Reads every option of the connector, for either role: 'path' and
+ * 'format' (required), the options of the format (csv.*, json.*,
+ * debezium-json.*, canal-json.*), the sink.* options (a table that is also
+ * read keeps them), and rejects any other (so csv.* with json is an error,
+ * and json.* with csv). On success o->canal owns its compiled expressions
+ * (the caller moves them into a spec or frees them with
+ * wr_canal_options_fini); on error o holds nothing to free.
+ */
+static int read_options(const wr_config *options, fs_options *o, wr_error *err)
+{
+    memset(o, 0, sizeof(*o));
+    o->format_id = FORMAT_CSV;
+    wr_csv_options_default(&o->csv);
+    wr_json_options_default(&o->json);
+    wr_debezium_options_default(&o->debezium);
+    wr_canal_options_default(&o->canal);
+    int rc = read_all_options(options, o, err);
+    if (rc) wr_canal_options_fini(&o->canal);
+    return rc;
 }
 
 /*
@@ -1336,7 +1447,8 @@ static int fs_make_source(const wr_schema *schema, const wr_config *options, con
     int rc = read_options(options, &o, err);
     if (rc) return rc;
     return build_source(o.path->value, o.path->value_pos, o.format_id, o.format->value_pos, schema,
-                        req, &o.csv, &o.json, o.monitor_ms, WR_ERR_VALIDATION, out, err);
+                        req, &o.csv, &o.json, &o.debezium, &o.canal, o.monitor_ms,
+                        WR_ERR_VALIDATION, out, err);
 }
 
 /* ---- the sink ------------------------------------------------------------------- */
@@ -1375,6 +1487,8 @@ typedef struct fs_sink_spec {
     wr_csv_options csv; /* null_literal points to null_literal below */
     char *null_literal;
     wr_json_options json;
+    wr_debezium_options debezium;
+    wr_canal_options canal; /* owned: its compiled expressions (unused when writing) */
     int64_t file_size;
     int64_t rollover_ms;
     int64_t inactivity_ms; /* a file not written to for this long is closed... */
@@ -1390,6 +1504,7 @@ static void fs_sink_spec_free(void *vspec)
     wr_schema_free(spec->files);
     wr_free(spec->file_cols);
     wr_free(spec->null_literal);
+    wr_canal_options_fini(&spec->canal);
     wr_free(spec);
 }
 
@@ -1894,7 +2009,10 @@ static int find_bucket(fs_sink *sink, const wr_batch *batch, int row, bucket *la
     return 0;
 }
 
-/* Appends one row's line (the columns files hold, in `files`) to the bucket's text. */
+/*
+ * Appends one row's line (the columns files hold, in `files`) to the bucket's text; in a
+ * changelog format the line is the row's change event, its kind included.
+ */
 static void encode_row(fs_sink *sink, bucket *b, const wr_batch *files, int row)
 {
     wr_buf *text = &b->text;
@@ -1906,6 +2024,10 @@ static void encode_row(fs_sink *sink, bucket *b, const wr_batch *files, int row)
         }
     } else if (sink->spec->format == FORMAT_JSON) {
         wr_json_encode(&sink->spec->json, files, row, sink->spec->files, text);
+    } else if (sink->spec->format == FORMAT_DEBEZIUM) {
+        wr_debezium_encode(&sink->spec->debezium, files, row, sink->spec->files, text);
+    } else if (sink->spec->format == FORMAT_CANAL) {
+        wr_canal_encode(&sink->spec->canal, files, row, sink->spec->files, text);
     } else {
         wr_csv_encode(&sink->spec->csv, files, row, text);
     }
@@ -1929,7 +2051,7 @@ static int fs_sink_process(wr_operator *op, int input, wr_batch *batch, wr_error
     for (int i = 0; i < rows; i++) {
         int row = wr_batch_row(batch, i);
         wr_change_kind kind = wr_batch_kind(batch, row);
-        if (kind != WR_KIND_INSERT)
+        if (kind != WR_KIND_INSERT && !is_changelog(spec->format))
             return wr_error_set(err, WR_ERR_RUNTIME,
                                 "filesystem sink '%s' accepts only inserts, got a %s row "
                                 "(the query produces updates or deletes, which part files "
@@ -2046,6 +2168,14 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
     if (rc) return rc;
     wr_schema *files = file_schema(schema);
     rc = check_schema(files, o.format_id, "write", WR_ERR_VALIDATION, o.format->value_pos, err);
+    if (rc == 0)
+        rc = check_changelog_partitions(schema, o.format_id, WR_ERR_VALIDATION, o.format->value_pos,
+                                        err);
+    if (rc == 0 && o.format_id == FORMAT_DEBEZIUM && o.debezium.schema_include)
+        rc = wr_error_set_at(err, WR_ERR_VALIDATION, o.format->value_pos,
+                             "the filesystem sink writes format 'debezium-json' without a "
+                             "schema; set 'debezium-json.schema-include' to 'false' for a sink "
+                             "table");
     if (rc == 0 && schema->npartition_keys)
         rc = check_partitions(schema, WR_ERR_VALIDATION, o.path->value_pos, err);
     const char *path = o.path->value;
@@ -2061,6 +2191,7 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
                              path);
     if (rc) {
         wr_schema_free(files);
+        wr_canal_options_fini(&o.canal);
         return rc;
     }
     fs_sink_spec *spec = wr_calloc(1, sizeof(*spec));
@@ -2075,6 +2206,8 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
     if (o.csv.null_literal) spec->null_literal = wr_strdup(o.csv.null_literal);
     spec->csv.null_literal = spec->null_literal;
     spec->json = o.json;
+    spec->debezium = o.debezium;
+    spec->canal = o.canal; /* moved: the spec frees the expressions */
     spec->file_size = o.file_size;
     spec->rollover_ms = o.rollover_ms;
     spec->inactivity_ms = o.inactivity_ms;
@@ -2086,8 +2219,24 @@ static int fs_make_sink(const wr_schema *schema, const wr_config *options, const
     return 0;
 }
 
+/*
+ * A sink in a changelog format writes every change kind as an event line; otherwise it
+ * takes inserts only. Reads 'format' without marking it used: the planner asks before the
+ * sink is made.
+ */
+static wr_sink_changes fs_sink_accepts(const wr_config *options)
+{
+    const char *format = NULL;
+    for (int i = 0; i < options->n; i++)
+        if (strcmp(options->entries[i].key, "format") == 0) format = options->entries[i].value;
+    for (int f = FORMAT_DEBEZIUM; format && f <= FORMAT_CANAL; f++)
+        if (strcasecmp(format, format_names[f]) == 0) return WR_SINK_ANY;
+    return WR_SINK_INSERT_ONLY;
+}
+
 const wr_connector wr_connector_filesystem = {
     .name = "filesystem",
+    .sink_accepts = fs_sink_accepts,
     .make_source = fs_make_source,
     .accepts_filter = NULL,
     .make_sink = fs_make_sink,

@@ -3,7 +3,8 @@
  * canal-json: decoding change events into rows with kinds, encoding rows
  * back, their options, and both through the kafka connector against
  * librdkafka's mock cluster (a Debezium changelog aggregated by SQL, and an
- * updating query written as debezium-json and read back).
+ * updating query written as debezium-json and read back) and through the
+ * filesystem connector (files of change events, read and written).
  */
 #include <criterion/criterion.h>
 
@@ -13,9 +14,11 @@
 #include "../../src/formats/canal.h"
 #include "../../src/formats/debezium.h"
 
+#include <dirent.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers -------------------------------------------------------------------- */
@@ -544,19 +547,281 @@ Test(changelog_kafka, options_are_checked, .init = mock_init, .fini = mock_fini)
         cr_assert(strstr(weir_session_error(s), cases[i].want) != NULL, "%s",
                   weir_session_error(s));
     }
-    /* A filesystem table refuses the changelog formats with a clear message. */
+    weir_session_free(s);
+}
+
+/* ---- through the filesystem connector (JSON Lines of change events) ------------------ */
+
+/* Runs a statement expected to fail (at CREATE or at the SELECT after it) with `want` in the
+ * message. */
+static void expect_fails(weir_session *s, const char *ddl, const char *query, const char *want)
+{
     weir_result *res = NULL;
-    int rc = weir_exec(s,
-                       "CREATE TABLE f (k INT) WITH ('connector' = 'filesystem', 'path' = '/tmp', "
-                       "'format' = 'debezium-json')",
-                       "test.sql", &res);
+    int rc = weir_exec(s, ddl, "test.sql", &res);
     if (rc == 0) {
         weir_result_free(res);
-        rc = weir_exec(s, "SELECT * FROM f", "test.sql", &res);
+        res = NULL;
+        rc = query ? weir_exec(s, query, "test.sql", &res) : 0;
+        if (rc == 0) weir_result_free(res);
     }
-    cr_assert_neq(rc, 0);
-    cr_assert(strstr(weir_session_error(s), "format 'debezium-json' is not supported by connector "
-                                            "'filesystem' yet") != NULL,
-              "%s", weir_session_error(s));
+    cr_assert_neq(rc, 0, "%s was accepted", ddl);
+    cr_assert(strstr(weir_session_error(s), want) != NULL, "got: %s", weir_session_error(s));
+}
+
+/* A table over tmp_dir/name: "CREATE TABLE <table> (id BIGINT, k INT, x BIGINT) ...". */
+static void create_fs_table(weir_session *s, const char *table, const char *name, const char *with)
+{
+    char ddl[1024];
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE %s (id BIGINT, k INT, x BIGINT) WITH ('connector' = 'filesystem', "
+             "'path' = '%s/%s'%s%s)",
+             table, tmp_dir, name, with[0] ? ", " : "", with);
+    weir_result_free(sql(s, ddl));
+}
+
+/* The same changes as the kafka test's, as a file: inserts, a snapshot read, an update, a
+ * delete followed by Debezium's tombstone (a 'null' line), a blank line, an update that
+ * moves a row to another key. */
+static const char dbz_events[] =
+    "{\"before\":null,\"after\":{\"id\":1,\"k\":1,\"x\":10},\"op\":\"r\"}\n"
+    "{\"before\":null,\"after\":{\"id\":2,\"k\":1,\"x\":5},\"op\":\"c\"}\n"
+    "{\"before\":null,\"after\":{\"id\":3,\"k\":2,\"x\":7},\"op\":\"c\"}\n"
+    "{\"before\":null,\"after\":{\"id\":4,\"k\":3,\"x\":1},\"op\":\"c\"}\n"
+    "{\"before\":{\"id\":1,\"k\":1,\"x\":10},\"after\":{\"id\":1,\"k\":1,\"x\":100},"
+    "\"op\":\"u\"}\n"
+    "{\"before\":{\"id\":2,\"k\":1,\"x\":5},\"after\":null,\"op\":\"d\"}\n"
+    "null\n"
+    "\n"
+    "{\"before\":{\"id\":3,\"k\":2,\"x\":7},\"after\":{\"id\":3,\"k\":3,\"x\":7},"
+    "\"op\":\"u\"}\r\n";
+
+/* Every visible file of directory tmp_dir/sub, concatenated (a new string). */
+static char *dir_text(const char *sub)
+{
+    char dir[256], path[512];
+    snprintf(dir, sizeof(dir), "%s/%s", tmp_dir, sub);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "no directory %s", dir);
+    wr_buf all;
+    wr_buf_init(&all);
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        if (de->d_name[0] == '.') continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        char *text = read_text(path);
+        cr_assert_not_null(text);
+        wr_buf_puts(&all, text);
+        free(text);
+    }
+    closedir(d);
+    wr_buf_putc(&all, '\0');
+    return wr_buf_detach(&all);
+}
+
+Test(changelog_filesystem, debezium_file_to_aggregate_and_back, .init = tmp_init, .fini = tmp_fini)
+{
+    tmp_file("cdc.json", dbz_events);
+    char out[256];
+    snprintf(out, sizeof(out), "%s/sums", tmp_dir);
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    create_fs_table(s, "cdc", "cdc.json", "'format' = 'debezium-json'");
+    weir_result *res = sql(s, "SELECT k, SUM(x) FROM cdc GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+
+    /* The rows themselves carry the events' kinds: +I, -U/+U, -D. */
+    res = sql(s, "SELECT id, x FROM cdc");
+    cr_assert_eq(weir_result_rows(res), 9);
+    const char *kinds[] = {"+I", "+I", "+I", "+I", "-U", "+U", "-D", "-U", "+U"};
+    for (int r = 0; r < 9; r++) cr_assert_str_eq(weir_result_change(res, r), kinds[r], "row %d", r);
+    cr_assert_eq(weir_result_int(res, 5, 1), 100);
+    weir_result_free(res);
+
+    /* An updating query into a debezium-json directory, read back as a changelog. */
+    char ddl[1024];
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE sums (k INT, s BIGINT) WITH ('connector' = 'filesystem', 'path' = "
+             "'%s', 'format' = 'debezium-json')",
+             out);
+    weir_result_free(sql(s, ddl));
+    weir_result_free(sql(s, "INSERT INTO sums SELECT k, SUM(x) FROM cdc GROUP BY k"));
+    char *text = dir_text("sums");
+    cr_assert(strstr(text, "{\"before\":null,\"after\":{\"k\":1,\"s\":100},\"op\":\"c\"}") != NULL,
+              "%s", text);
+    free(text);
+    res = sql(s, "SELECT k, SUM(s) FROM sums GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+
+    /* The changelog itself (every kind) written and read back: -U and -D are written as
+     * "d" events and +U as "c", as Flink does. */
+    create_fs_table(s, "copy", "copy", "'format' = 'debezium-json'");
+    weir_result_free(sql(s, "INSERT INTO copy SELECT * FROM cdc"));
+    text = dir_text("copy");
+    cr_assert(strstr(text, "{\"before\":{\"id\":1,\"k\":1,\"x\":10},\"after\":null,"
+                           "\"op\":\"d\"}\n{\"before\":null,\"after\":{\"id\":1,\"k\":1,"
+                           "\"x\":100},\"op\":\"c\"}\n{\"before\":{\"id\":2,\"k\":1,\"x\":5},"
+                           "\"after\":null,\"op\":\"d\"}\n") != NULL,
+              "%s", text);
+    free(text);
+    res = sql(s, "SELECT k, SUM(x) FROM copy GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+    weir_session_free(s);
+}
+
+Test(changelog_filesystem, canal_file_and_canal_sink, .init = tmp_init, .fini = tmp_fini)
+{
+    tmp_file("canal.json",
+             "{\"data\":[{\"id\":1,\"k\":1,\"x\":10},{\"id\":2,\"k\":1,\"x\":5}],"
+             "\"database\":\"db\",\"table\":\"t\",\"type\":\"INSERT\"}\n"
+             "{\"data\":null,\"database\":\"db\",\"table\":\"t\",\"type\":\"CREATE\"}\n"
+             "{\"data\":[{\"id\":3,\"k\":2,\"x\":7}],\"database\":\"other\",\"table\":\"t\","
+             "\"type\":\"INSERT\"}\n"
+             "{\"data\":[{\"id\":1,\"k\":1,\"x\":100}],\"old\":[{\"x\":10}],\"database\":\"db\","
+             "\"table\":\"t\",\"type\":\"UPDATE\"}\n"
+             "{\"data\":[{\"id\":2,\"k\":1,\"x\":5}],\"database\":\"db\",\"table\":\"t\","
+             "\"type\":\"DELETE\"}\n"
+             "{\"data\":[{\"id\":4,\"k\":3,\"x\":8}],\"database\":\"db\",\"table\":\"t\","
+             "\"type\":\"INSERT\"}\n");
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    create_fs_table(s, "cdc", "canal.json",
+                    "'format' = 'canal-json', 'canal-json.database.include' = 'db'");
+    weir_result *res = sql(s, "SELECT k, SUM(x) FROM cdc GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+
+    char ddl[1024];
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE sums (k INT, s BIGINT) WITH ('connector' = 'filesystem', 'path' = "
+             "'%s/sums', 'format' = 'canal-json')",
+             tmp_dir);
+    weir_result_free(sql(s, ddl));
+    weir_result_free(sql(s, "INSERT INTO sums SELECT k, SUM(x) FROM cdc GROUP BY k"));
+    res = sql(s, "SELECT k, SUM(s) FROM sums GROUP BY k");
+    expect_final(res, "1=100;3=8;");
+    weir_result_free(res);
+    weir_session_free(s);
+}
+
+/* Events with more rows than a batch holds: a canal message of 2500 rows, and updates (two
+ * rows each) after one insert, so that one straddles the end of every batch. */
+Test(changelog_filesystem, events_larger_than_a_batch, .init = tmp_init, .fini = tmp_fini)
+{
+    wr_buf text;
+    wr_buf_init(&text);
+    wr_buf_puts(&text, "{\"type\":\"INSERT\",\"data\":[");
+    for (int i = 0; i < 2500; i++)
+        wr_buf_printf(&text, "%s{\"id\":%d,\"k\":%d,\"x\":1}", i ? "," : "", i, i % 3);
+    wr_buf_puts(&text, "]}\n");
+    wr_buf_putc(&text, '\0');
+    tmp_file("big.json", text.data);
+    wr_buf_reset(&text);
+    wr_buf_puts(&text, "{\"op\":\"c\",\"after\":{\"id\":0,\"k\":0,\"x\":0}}\n");
+    for (int i = 1; i <= 1500; i++)
+        wr_buf_printf(&text,
+                      "{\"op\":\"u\",\"before\":{\"id\":0,\"k\":0,\"x\":%d},"
+                      "\"after\":{\"id\":0,\"k\":0,\"x\":%d}}\n",
+                      i - 1, i);
+    wr_buf_putc(&text, '\0');
+    tmp_file("updates.json", text.data);
+    wr_buf_fini(&text);
+
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    create_fs_table(s, "big", "big.json", "'format' = 'canal-json'");
+    weir_result *res = sql(s, "SELECT k, SUM(x) FROM big GROUP BY k");
+    expect_final(res, "0=834;1=833;2=833;");
+    weir_result_free(res);
+    create_fs_table(s, "upd", "updates.json", "'format' = 'debezium-json'");
+    res = sql(s, "SELECT k, SUM(x) FROM upd GROUP BY k");
+    expect_final(res, "0=1500;");
+    weir_result_free(res);
+    res = sql(s, "SELECT COUNT(*) FROM upd");
+    cr_assert_eq(weir_result_rows(res) > 0, true);
+    weir_result_free(res);
+    weir_session_free(s);
+}
+
+Test(changelog_filesystem, bad_lines_fail_or_are_skipped, .init = tmp_init, .fini = tmp_fini)
+{
+    tmp_file("bad.json", "{\"op\":\"c\",\"after\":{\"id\":1,\"k\":1,\"x\":10}}\n"
+                         "{\"op\":\"x\",\"after\":{\"id\":2,\"k\":1,\"x\":5}}\n"
+                         "{\"op\":\"c\",\"after\":{\"id\":3,\"k\":2,\"x\":\"seven\"}}\n"
+                         "{\"op\":\"u\",\"before\":null,\"after\":{\"id\":1,\"k\":1,\"x\":1}}\n"
+                         "not json\n"
+                         "{\"op\":\"c\",\"after\":{\"id\":4,\"k\":2,\"x\":2}}\n");
+    tmp_file("bad_canal.json", "{\"type\":\"INSERT\",\"data\":[{\"id\":1,\"k\":1,\"x\":3}]}\n"
+                               "{\"type\":\"INSERT\",\"data\":{\"id\":2}}\n"
+                               "{\"type\":\"INSERT\",\"data\":[{\"id\":3,\"k\":1,\"x\":4}]}\n");
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    create_fs_table(s, "strict", "bad.json", "'format' = 'debezium-json'");
+    char want[512];
+    snprintf(want, sizeof(want), "file '%s/bad.json', line 2: field 'op'", tmp_dir);
+    expect_fails(s, "SELECT 1", "SELECT k, SUM(x) FROM strict GROUP BY k", want);
+
+    create_fs_table(s, "lenient", "bad.json",
+                    "'format' = 'debezium-json', 'debezium-json.ignore-parse-errors' = 'true'");
+    weir_result *res = sql(s, "SELECT k, SUM(x) FROM lenient GROUP BY k");
+    expect_final(res, "1=10;2=2;");
+    weir_result_free(res);
+
+    create_fs_table(s, "strict_canal", "bad_canal.json", "'format' = 'canal-json'");
+    snprintf(want, sizeof(want), "file '%s/bad_canal.json', line 2: ", tmp_dir);
+    expect_fails(s, "SELECT 1", "SELECT k, SUM(x) FROM strict_canal GROUP BY k", want);
+    create_fs_table(s, "lenient_canal", "bad_canal.json",
+                    "'format' = 'canal-json', 'canal-json.ignore-parse-errors' = 'true'");
+    res = sql(s, "SELECT k, SUM(x) FROM lenient_canal GROUP BY k");
+    expect_final(res, "1=7;");
+    weir_result_free(res);
+    weir_session_free(s);
+}
+
+Test(changelog_filesystem, options_and_partitions_are_checked, .init = tmp_init, .fini = tmp_fini)
+{
+    tmp_file("e.json", "");
+    weir_session *s = weir_session_new();
+    char ddl[1024];
+    struct {
+        const char *columns, *with, *query, *want;
+    } cases[] = {
+        {"(k INT, x BIGINT) PARTITIONED BY (k)", "'format' = 'debezium-json'", "SELECT * FROM t%d",
+         "format 'debezium-json' cannot be used with a partitioned table (PARTITIONED BY)"},
+        {"(k INT, x BIGINT) PARTITIONED BY (k)", "'format' = 'canal-json'",
+         "INSERT INTO t%d VALUES (1, 2)",
+         "format 'canal-json' cannot be used with a partitioned table (PARTITIONED BY)"},
+        {"(k INT, x BIGINT)", "'format' = 'debezium-json', 'json.fail-on-missing-field' = 'true'",
+         "SELECT * FROM t%d", "unsupported option 'json.fail-on-missing-field'"},
+        {"(k INT, x BIGINT)", "'format' = 'csv', 'debezium-json.schema-include' = 'true'",
+         "SELECT * FROM t%d", "unsupported option 'debezium-json.schema-include'"},
+        {"(k INT, x BIGINT)", "'format' = 'canal-json', 'canal-json.table.include' = '('",
+         "SELECT * FROM t%d", "invalid value '(' for option 'canal-json.table.include'"},
+        {"(k INT, x BIGINT)", "'format' = 'debezium-json', 'debezium-json.schema-include' = 'true'",
+         "INSERT INTO t%d VALUES (1, 2)",
+         "set 'debezium-json.schema-include' to 'false' for a sink table"},
+    };
+    for (int i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+        char path[256], query[128];
+        /* A partitioned table's path is a directory; the others read the empty file. */
+        snprintf(path, sizeof(path), "%s%s", tmp_dir,
+                 strstr(cases[i].columns, "PARTITIONED") ? "" : "/e.json");
+        snprintf(ddl, sizeof(ddl),
+                 "CREATE TABLE t%d %s WITH ('connector' = 'filesystem', 'path' = '%s', %s)", i,
+                 cases[i].columns, path, cases[i].with);
+        snprintf(query, sizeof(query), cases[i].query, i);
+        expect_fails(s, ddl, query, cases[i].want);
+    }
+    /* A debezium-json file sink takes updates; a json one still refuses them at planning. */
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE plain (k INT, s BIGINT) WITH ('connector' = 'filesystem', 'path' = "
+             "'%s/plain', 'format' = 'json')",
+             tmp_dir);
+    weir_result_free(sql(s, ddl));
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    expect_fails(s, "SELECT 1",
+                 "INSERT INTO plain SELECT k, COUNT(*) FROM (VALUES (1), (1)) AS v(k) GROUP BY k",
+                 "table sink 'plain' (connector 'filesystem') takes inserts only");
     weir_session_free(s);
 }
