@@ -653,8 +653,9 @@ int wr_plan_check_sink(const wr_plan *plan, const wr_table *sink, wr_error *err)
                         accepts == WR_SINK_UPSERT
                             ? "declare a PRIMARY KEY on the sink table so it can upsert"
                             : "write to a sink that takes updates (upsert-kafka, jdbc with a "
-                              "PRIMARY KEY, print) or make the query insert-only (a window "
-                              "aggregation instead of a GROUP BY)");
+                              "PRIMARY KEY, kafka or filesystem with 'format' = "
+                              "'debezium-json', print) or make the query insert-only (a "
+                              "window aggregation instead of a GROUP BY)");
 }
 
 /* ---- streaming operators ---------------------------------------------------------- */
