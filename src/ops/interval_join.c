@@ -392,7 +392,7 @@ static int restore_part(ij_op *op, const wr_snapshot_part *part, wr_error *err)
 {
     if (part->keygroup < 0) return wr_error_set(err, WR_ERR_IO, "a part of operator state");
     wr_buf_reader r;
-    int rc = wr_jstore_part_open(part, &r, err);
+    int rc = wr_snapshot_part_open(part, &r, err);
     if (rc) return rc;
     wr_buf shape;
     wr_buf_init(&shape);

@@ -544,20 +544,6 @@ void wr_jstore_snapshot(wr_jstore *st, const wr_buf *header, wr_snapshot *out)
     wr_free(part);
 }
 
-int wr_jstore_part_open(const wr_snapshot_part *part, wr_buf_reader *r, wr_error *err)
-{
-    size_t size = part->data.len;
-    if (size < 8) return wr_error_set(err, WR_ERR_IO, "truncated part (%zu bytes)", size);
-    uint64_t stored = 0, computed = wr_hash_bytes(part->data.data, size - 8);
-    for (int k = 0; k < 8; k++)
-        stored |= (uint64_t)(uint8_t)part->data.data[size - 8 + k] << (8 * k);
-    if (stored != computed)
-        return wr_error_set(err, WR_ERR_IO, "checksum mismatch (stored %016llx, computed %016llx)",
-                            (unsigned long long)stored, (unsigned long long)computed);
-    *r = wr_buf_reader_of(part->data.data, size - 8);
-    return 0;
-}
-
 /* Adds the rows decoded into side s's scratch batch to key rec. */
 static int restore_flush(wr_jstore *st, int s, uint32_t rec, const int64_t *times,
                          const uint8_t *flags, wr_error *err)

@@ -193,11 +193,6 @@ void wr_jstore_null_cols(wr_batch *out, int first_col, int ncols, int n);
  */
 void wr_jstore_snapshot(wr_jstore *st, const wr_buf *header, wr_snapshot *out);
 /*
- * Checks a part's checksum and sets *r over its bytes without it (the
- * operator's header first). WR_ERR_IO when they do not match.
- */
-int wr_jstore_part_open(const wr_snapshot_part *part, wr_buf_reader *r, wr_error *err);
-/*
  * Restores the keys that follow the header in r, all of which must belong to
  * key group kg and be new to the store. WR_ERR_IO naming the problem (a key
  * or row that does not decode, belongs elsewhere or repeats, truncation,

@@ -3,6 +3,7 @@
  */
 #include "operator.h"
 #include "../base/alloc.h"
+#include "../base/hash.h"
 
 void wr_operator_spec_fini(wr_operator_spec *spec)
 {
@@ -27,6 +28,24 @@ void wr_snapshot_fini(wr_snapshot *snapshot)
     wr_free(snapshot->parts);
     snapshot->parts = NULL;
     snapshot->nparts = 0;
+}
+
+void wr_snapshot_seal(wr_buf *buf)
+{
+    wr_buf_put_u64(buf, wr_hash_bytes(buf->data, buf->len));
+}
+
+int wr_snapshot_part_open(const wr_snapshot_part *part, wr_buf_reader *r, wr_error *err)
+{
+    size_t size = part->data.len;
+    if (size < 8) return wr_error_set(err, WR_ERR_IO, "truncated part (%zu bytes)", size);
+    wr_buf_reader tail = wr_buf_reader_of(part->data.data + size - 8, 8);
+    uint64_t stored = wr_buf_get_u64(&tail), computed = wr_hash_bytes(part->data.data, size - 8);
+    if (stored != computed)
+        return wr_error_set(err, WR_ERR_IO, "checksum mismatch (stored %016llx, computed %016llx)",
+                            (unsigned long long)stored, (unsigned long long)computed);
+    *r = wr_buf_reader_of(part->data.data, size - 8);
+    return 0;
 }
 
 int wr_op_emit_mark(wr_op_ctx *ctx, const wr_mark *mark, wr_error *err)

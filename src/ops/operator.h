@@ -79,6 +79,13 @@ typedef struct wr_restore {
 /* Adds an empty part and returns its buffer to fill. */
 wr_buf *wr_snapshot_add(wr_snapshot *snapshot, int keygroup);
 void wr_snapshot_fini(wr_snapshot *snapshot);
+/* Seals a part written into buf: appends the XXH3-64 (wr_hash_bytes) of its bytes. */
+void wr_snapshot_seal(wr_buf *buf);
+/*
+ * Opens a part sealed by wr_snapshot_seal: checks the checksum and sets *r over the bytes
+ * before it. WR_ERR_IO when the part is shorter than a checksum or does not match it.
+ */
+int wr_snapshot_part_open(const wr_snapshot_part *part, wr_buf_reader *r, wr_error *err);
 
 #define WR_WATERMARK_MIN INT64_MIN /* no watermark yet */
 #define WR_WATERMARK_MAX INT64_MAX /* end of input */

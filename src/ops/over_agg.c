@@ -1222,19 +1222,14 @@ static int restore_partition(oa_op *op, wr_buf_reader *r, int kg, wr_error *err)
 
 static int restore_part(oa_op *op, const wr_snapshot_part *sp, wr_error *err)
 {
-    size_t size = sp->data.len;
-    if (size < 8) return wr_error_set(err, WR_ERR_IO, "truncated (%zu bytes)", size);
-    uint64_t stored, computed = wr_hash_bytes(sp->data.data, size - 8);
-    memcpy(&stored, sp->data.data + size - 8, 8);
-    if (stored != computed)
-        return wr_error_set(err, WR_ERR_IO, "checksum mismatch (stored %016llx, computed %016llx)",
-                            (unsigned long long)stored, (unsigned long long)computed);
+    wr_buf_reader r;
+    int rc = wr_snapshot_part_open(sp, &r, err);
+    if (rc) return rc;
     wr_buf header;
     wr_buf_init(&header);
     put_header(op, &header);
-    bool same = size - 8 >= header.len + 8 && memcmp(sp->data.data, header.data, header.len) == 0;
-    wr_buf_reader r = wr_buf_reader_of(sp->data.data, size - 8);
-    wr_buf_take(&r, header.len);
+    const char *at = r.left >= header.len + 8 ? wr_buf_take(&r, header.len) : NULL;
+    bool same = at && memcmp(at, header.data, header.len) == 0;
     wr_buf_fini(&header);
     if (!same)
         return wr_error_set(err, WR_ERR_IO,
@@ -1243,7 +1238,7 @@ static int restore_part(oa_op *op, const wr_snapshot_part *sp, wr_error *err)
     int64_t wm = (int64_t)wr_buf_get_u64(&r);
     if (wm > op->wm) op->wm = wm;
     while (r.left > 0) {
-        int rc = restore_partition(op, &r, sp->keygroup, err);
+        rc = restore_partition(op, &r, sp->keygroup, err);
         if (rc) return rc;
     }
     return 0;

@@ -865,30 +865,26 @@ static int restore_part(oc_op *op, const wr_snapshot_part *sp, wr_error *err)
 {
     if (sp->keygroup < 0)
         return wr_error_set(err, WR_ERR_IO, "over snapshot has operator state, not key groups");
-    const uint8_t *data = (const uint8_t *)sp->data.data;
-    size_t size = sp->data.len;
+    wr_buf_reader r;
+    int rc = wr_snapshot_part_open(sp, &r, err);
+    size_t size = r.left; /* positions in messages count from the part's start */
     wr_buf shape;
     wr_buf_init(&shape);
     put_shape(op, &shape);
-    int rc = 0;
-    uint64_t stored = 0;
-    if (size >= 8) memcpy(&stored, data + size - 8, 8);
-    if (size < shape.len + 16) {
-        rc = wr_error_set(err, WR_ERR_IO, "truncated over snapshot (%zu bytes)", size);
-    } else if (stored != wr_hash_bytes(data, size - 8)) {
-        rc = wr_error_set(err, WR_ERR_IO, "over snapshot checksum mismatch");
-    } else if (memcmp(data, shape.data, 8) != 0) {
+    const uint8_t *head = rc == 0 && r.left >= shape.len + 8 ? wr_buf_take(&r, shape.len) : NULL;
+    if (rc == 0 && head == NULL) {
+        rc = wr_error_set(err, WR_ERR_IO, "truncated over snapshot (%zu bytes)", sp->data.len);
+    } else if (rc == 0 && memcmp(head, shape.data, 8) != 0) {
         rc = wr_error_set(err, WR_ERR_IO, "not an over snapshot of this version");
-    } else if (memcmp(data, shape.data, shape.len) != 0) {
+    } else if (rc == 0 && memcmp(head, shape.data, shape.len) != 0) {
         rc = wr_error_set(err, WR_ERR_IO,
                           "over snapshot of another OVER operator (columns, partition, order or "
                           "calls differ)");
     }
     if (rc == 0) {
-        wr_buf_reader r = wr_buf_reader_of(data + shape.len, size - 8 - shape.len);
         uint64_t n = wr_buf_get_u64(&r);
         for (uint64_t i = 0; rc == 0 && i < n; i++)
-            rc = restore_partition(op, &r, sp->keygroup, size - 8 - r.left, err);
+            rc = restore_partition(op, &r, sp->keygroup, size - r.left, err);
         if (rc == 0 && r.left)
             rc = wr_error_set(err, WR_ERR_IO, "%zu bytes after the last partition", r.left);
     }

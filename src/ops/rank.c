@@ -992,33 +992,29 @@ static int restore_partition(rank_op *op, wr_buf_reader *r, int kg, size_t at, w
 static int restore_part(rank_op *op, const wr_snapshot_part *sp, wr_error *err)
 {
     if (sp->keygroup < 0) return wr_error_set(err, WR_ERR_IO, "rank snapshot has operator state");
-    const uint8_t *data = (const uint8_t *)sp->data.data;
-    size_t size = sp->data.len;
+    wr_buf_reader r;
+    int rc = wr_snapshot_part_open(sp, &r, err);
+    size_t size = r.left; /* positions in messages count from the part's start */
     wr_buf shape;
     wr_buf_init(&shape);
     put_shape(op, &shape);
-    int rc = 0;
-    uint64_t stored = 0;
-    if (size >= 8) memcpy(&stored, data + size - 8, 8);
-    if (size < shape.len + 24) {
-        rc = wr_error_set(err, WR_ERR_IO, "truncated rank snapshot (%zu bytes)", size);
-    } else if (stored != wr_hash_bytes(data, size - 8)) {
-        rc = wr_error_set(err, WR_ERR_IO, "rank snapshot checksum mismatch");
-    } else if (memcmp(data, shape.data, 8) != 0) {
+    const uint8_t *head = rc == 0 && r.left >= shape.len + 16 ? wr_buf_take(&r, shape.len) : NULL;
+    if (rc == 0 && head == NULL) {
+        rc = wr_error_set(err, WR_ERR_IO, "truncated rank snapshot (%zu bytes)", sp->data.len);
+    } else if (rc == 0 && memcmp(head, shape.data, 8) != 0) {
         rc = wr_error_set(err, WR_ERR_IO, "not a rank snapshot of this version");
-    } else if (memcmp(data, shape.data, shape.len) != 0) {
+    } else if (rc == 0 && memcmp(head, shape.data, shape.len) != 0) {
         rc = wr_error_set(err, WR_ERR_IO,
                           "rank snapshot of another rank operator (function, ranks, columns, "
                           "partition or order differ)");
     }
     if (rc == 0) {
-        wr_buf_reader r = wr_buf_reader_of(data + shape.len, size - 8 - shape.len);
         int64_t progress = (int64_t)wr_buf_get_u64(&r);
         uint64_t n = wr_buf_get_u64(&r);
         /* Every instance saw the same watermarks before the barrier. */
         if (progress > op->progress) op->progress = progress;
         for (uint64_t i = 0; rc == 0 && i < n; i++)
-            rc = restore_partition(op, &r, sp->keygroup, size - 8 - r.left, err);
+            rc = restore_partition(op, &r, sp->keygroup, size - r.left, err);
         if (rc == 0 && r.left)
             rc = wr_error_set(err, WR_ERR_IO, "%zu bytes after the last partition", r.left);
     }

@@ -1361,14 +1361,9 @@ static int wagg_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out
 /* Restores one key group's part; WR_ERR_IO when its bytes are not such a part. */
 static int restore_part(wagg_op *op, const wr_snapshot_part *part, wr_error *err)
 {
-    size_t size = part->data.len;
-    if (size < 8) return wr_error_set(err, WR_ERR_IO, "truncated (%zu bytes)", size);
-    uint64_t stored, computed = wr_hash_bytes(part->data.data, size - 8);
-    memcpy(&stored, part->data.data + size - 8, 8);
-    if (stored != computed)
-        return wr_error_set(err, WR_ERR_IO, "checksum mismatch (stored %016llx, computed %016llx)",
-                            (unsigned long long)stored, (unsigned long long)computed);
-    wr_buf_reader r = wr_buf_reader_of(part->data.data, size - 8);
+    wr_buf_reader r;
+    int rc = wr_snapshot_part_open(part, &r, err);
+    if (rc) return rc;
     bool ok = wr_buf_get_u32(&r) == SNAPSHOT_MAGIC;
     ok = ok && wr_buf_get_u32(&r) == (uint32_t)op->spec->w.kind;
     ok = ok && wr_buf_get_u32(&r) == (uint32_t)op->sliced;
@@ -1412,7 +1407,7 @@ static int restore_part(wagg_op *op, const wr_snapshot_part *part, wr_error *err
         }
         for (int c = 0; c < op->naggs; c++) {
             const wr_agg_acc *acc = &op->accs[c];
-            int rc = wr_agg_acc_load(acc, states + acc->offset, &r, heap, err);
+            rc = wr_agg_acc_load(acc, states + acc->offset, &r, heap, err);
             if (rc) return rc;
         }
         for (int c = 0; p && op->distinct && c < op->naggs; c++) {
