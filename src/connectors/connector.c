@@ -8,6 +8,7 @@
 #include "../base/alloc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +41,41 @@ int *wr_scan_request_columns(const wr_scan_request *req, const wr_schema *schema
     }
     *ncols = n;
     return cols;
+}
+
+const wr_connector_metadata *wr_connector_metadata_find(const wr_connector *conn, const char *key,
+                                                        bool writable)
+{
+    const wr_connector_metadata *meta =
+        writable ? conn->writable_metadata : conn->readable_metadata;
+    int n = writable ? conn->nwritable_metadata : conn->nreadable_metadata;
+    for (int i = 0; i < n; i++)
+        if (strcmp(meta[i].key, key) == 0) return &meta[i];
+    return NULL;
+}
+
+int wr_connector_make_sink(const wr_connector *conn, const wr_schema *schema,
+                           const wr_config *options, const wr_config *job,
+                           const wr_sink_request *req, const char *const *columns,
+                           wr_operator_spec *out, wr_error *err)
+{
+    if (req == NULL || req->nmetadata == 0) return conn->make_sink(schema, options, job, out, err);
+    for (int i = 0; i < req->nmetadata; i++) {
+        if (conn->make_metadata_sink && wr_connector_metadata_find(conn, req->metadata[i], true))
+            continue;
+        /* As Flink at INSERT: a persisted metadata column is written, so its key must be. */
+        char keys[512] = "none";
+        size_t len = 0;
+        for (int k = 0; k < conn->nwritable_metadata && len < sizeof(keys); k++)
+            len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s'%s'", k ? ", " : "",
+                                    conn->writable_metadata[k].key);
+        return wr_error_set(err, WR_ERR_VALIDATION,
+                            "metadata key '%s'%s%s%s of connector '%s' cannot be written; "
+                            "writable keys: %s; declare the column VIRTUAL to only read it",
+                            req->metadata[i], columns ? " (column '" : "",
+                            columns ? columns[i] : "", columns ? "')" : "", conn->name, keys);
+    }
+    return conn->make_metadata_sink(schema, options, job, req, out, err);
 }
 
 int wr_connector_check_unused(const wr_config *options, const char *connector,

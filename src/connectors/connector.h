@@ -78,6 +78,19 @@ typedef struct wr_connector_metadata {
     wr_type type;
 } wr_connector_metadata;
 
+/*
+ * What a sink writes beside the physical columns (Flink's
+ * SupportsWritingMetadata#applyWritableMetadata): its input row is the
+ * table's physical columns, then a column per metadata[i], of the type the
+ * connector's writable_metadata gives that key (the binder casts the INSERT's
+ * values to it). Only keys of that table are asked for, each at most once. A
+ * NULL request, or one without keys, writes the physical columns only.
+ */
+typedef struct wr_sink_request {
+    const char *const *metadata;
+    int nmetadata;
+} wr_sink_request;
+
 /* What a sink accepts (Flink's DynamicTableSink#getChangelogMode). */
 typedef enum wr_sink_changes {
     WR_SINK_INSERT_ONLY = 0, /* +I rows only (an append-only sink) */
@@ -124,6 +137,15 @@ typedef struct wr_connector {
     int (*make_sink)(const wr_schema *schema, const wr_config *options, const wr_config *job,
                      wr_operator_spec *out, wr_error *err);
     /*
+     * Plans a sink that also writes the metadata of req (a request with at
+     * least one key; wr_connector_make_sink chooses). NULL for a connector
+     * without writable_metadata. Kept beside make_sink so that connectors
+     * writing no metadata keep their one entry point.
+     */
+    int (*make_metadata_sink)(const wr_schema *schema, const wr_config *options,
+                              const wr_config *job, const wr_sink_request *req,
+                              wr_operator_spec *out, wr_error *err);
+    /*
      * Plans a lookup source (Flink's LookupTableSource) for lookup joins: the
      * rows whose columns keys[0..nkeys) equal a probe's. NULL when the
      * connector cannot be looked up.
@@ -136,7 +158,33 @@ typedef struct wr_connector {
      */
     const wr_connector_metadata *readable_metadata;
     int nreadable_metadata;
+    /*
+     * The metadata a sink can write (persisted metadata columns are written
+     * with the row), in the order error messages list it; NULL: none. A key
+     * that is also readable has the same type in both tables.
+     */
+    const wr_connector_metadata *writable_metadata;
+    int nwritable_metadata;
 } wr_connector;
+
+/*
+ * The key's entry in the connector's readable (writable false) or writable
+ * metadata, or NULL when the connector has no such key.
+ */
+const wr_connector_metadata *wr_connector_metadata_find(const wr_connector *conn, const char *key,
+                                                        bool writable);
+
+/*
+ * Plans conn's sink for a table: make_sink when req has no metadata, else
+ * make_metadata_sink after checking that every key of req is writable. A key
+ * that is not is WR_ERR_VALIDATION naming it, the column (columns[i] names
+ * req->metadata[i]'s column, for the message; may be NULL) and the writable
+ * keys.
+ */
+int wr_connector_make_sink(const wr_connector *conn, const wr_schema *schema,
+                           const wr_config *options, const wr_config *job,
+                           const wr_sink_request *req, const char *const *columns,
+                           wr_operator_spec *out, wr_error *err);
 
 /*
  * The request's columns as an array of schema indexes (all of them, in

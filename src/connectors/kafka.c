@@ -15,6 +15,7 @@
 #include "../base/alloc.h"
 #include "../base/vec.h"
 #include "../expr/expr.h"
+#include "../types/nested.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
@@ -793,16 +794,8 @@ static int kafka_make_source(const wr_schema *schema, const wr_config *options,
     if (rc == 0) wr_kafka_source_props(&o.props, spec->bound != WR_KAFKA_BOUND_NONE, &spec->props);
     if (rc == 0 && req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
     if (rc == 0) rc = take_watermark(&o, job, req, spec, err);
-    if (rc == 0 && req && req->nmetadata) {
-        spec->meta = wr_malloc((size_t)req->nmetadata * sizeof(int));
-        for (int i = 0; i < req->nmetadata; i++) {
-            int k = 0;
-            while (k < WR_KAFKA_META_COUNT_ && strcmp(wr_kafka_metadata[k].key, req->metadata[i]))
-                k++;
-            assert(k < WR_KAFKA_META_COUNT_); /* CREATE TABLE checked the key */
-            spec->meta[spec->nmeta++] = k;
-        }
-    }
+    if (rc == 0 && req && req->nmetadata)
+        spec->meta = wr_kafka_meta_keys(req->metadata, req->nmetadata, &spec->nmeta);
     wr_kafka_props_fini(&o.props);
     wr_kafka_format_fini(&value);
     wr_kafka_format_fini(&key);
@@ -835,6 +828,7 @@ void wr_kafka_sink_spec_free(void *vspec)
     wr_kafka_format_fini(&spec->value);
     wr_kafka_format_fini(&spec->key);
     wr_free(spec->txn_prefix);
+    wr_free(spec->meta);
     wr_free(spec);
 }
 
@@ -849,8 +843,9 @@ void wr_kafka_sink_props(const wr_kafka_props *user, wr_kafka_props *p)
     for (int i = 0; i < user->n; i++) wr_kafka_props_add(p, user->keys[i], user->values[i]);
 }
 
-static int kafka_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
-                           wr_operator_spec *out, wr_error *err)
+static int kafka_make_metadata_sink(const wr_schema *schema, const wr_config *options,
+                                    const wr_config *job, const wr_sink_request *req,
+                                    wr_operator_spec *out, wr_error *err)
 {
     kafka_options o;
     wr_kafka_format value, key;
@@ -888,11 +883,19 @@ static int kafka_make_sink(const wr_schema *schema, const wr_config *options, co
     if (o.txn_prefix) spec->txn_prefix = wr_strdup(o.txn_prefix->value);
     wr_kafka_sink_props(&o.props, &spec->props);
     wr_kafka_props_fini(&o.props);
+    if (req && req->nmetadata)
+        spec->meta = wr_kafka_meta_keys(req->metadata, req->nmetadata, &spec->nmeta);
     *out = (wr_operator_spec){.ops = &wr_kafka_sink_ops,
                               .spec = spec,
                               .spec_free = wr_kafka_sink_spec_free,
                               .parallelism = o.sink_parallelism};
     return 0;
+}
+
+static int kafka_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                           wr_operator_spec *out, wr_error *err)
+{
+    return kafka_make_metadata_sink(schema, options, job, NULL, out, err);
 }
 
 /*
@@ -912,17 +915,45 @@ static wr_sink_changes kafka_sink_accepts(const wr_config *options)
     return changelog ? WR_SINK_ANY : WR_SINK_INSERT_ONLY;
 }
 
+int *wr_kafka_meta_keys(const char *const *keys, int nkeys, int *n)
+{
+    int *meta = wr_malloc((size_t)(nkeys ? nkeys : 1) * sizeof(int));
+    for (int i = 0; i < nkeys; i++) {
+        int k = 0;
+        while (k < WR_KAFKA_META_COUNT_ && strcmp(wr_kafka_metadata[k].key, keys[i])) k++;
+        assert(k < WR_KAFKA_META_COUNT_); /* CREATE TABLE and the planner checked the key */
+        meta[i] = k;
+    }
+    *n = nkeys;
+    return meta;
+}
+
 /*
- * Flink's readable metadata of a Kafka record, but for 'headers' (a MAP<STRING, BYTES>) and
- * 'leader-epoch' (librdkafka before 2.1 does not expose it), which are not read yet.
+ * Flink's readable metadata of a Kafka record, but for 'leader-epoch' (librdkafka before 2.1
+ * does not expose it). 'headers' is a MAP<STRING, BYTES>, a type interned at run time: its
+ * entry is filled before main (set_headers_type), so the table stays a plain array that
+ * CREATE TABLE and the planner read without asking the connector.
  */
-const wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_] = {
+wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_] = {
     [WR_KAFKA_META_TOPIC] = {"topic", {WR_TYPE_VARCHAR, false, WR_VARCHAR_MAX}},
     [WR_KAFKA_META_PARTITION] = {"partition", {WR_TYPE_INT, false, 0}},
     [WR_KAFKA_META_OFFSET] = {"offset", {WR_TYPE_BIGINT, false, 0}},
     [WR_KAFKA_META_TIMESTAMP] = {"timestamp", {WR_TYPE_TIMESTAMP_LTZ, false, 3}},
     [WR_KAFKA_META_TIMESTAMP_TYPE] = {"timestamp-type", {WR_TYPE_VARCHAR, false, WR_VARCHAR_MAX}},
+    [WR_KAFKA_META_HEADERS] = {"headers", {0}},
 };
+wr_connector_metadata wr_kafka_writable_metadata[WR_KAFKA_NWRITABLE_METADATA] = {
+    {"headers", {0}},
+    {"timestamp", {WR_TYPE_TIMESTAMP_LTZ, false, 3}},
+};
+
+__attribute__((constructor)) static void set_headers_type(void)
+{
+    wr_type bytes = {WR_TYPE_VARBINARY, true, WR_VARCHAR_MAX};
+    wr_type key = {WR_TYPE_VARCHAR, false, WR_VARCHAR_MAX};
+    wr_kafka_metadata[WR_KAFKA_META_HEADERS].type = wr_type_map(key, bytes, false);
+    wr_kafka_writable_metadata[0].type = wr_kafka_metadata[WR_KAFKA_META_HEADERS].type;
+}
 
 const wr_connector wr_connector_kafka = {
     .name = "kafka",
@@ -930,6 +961,9 @@ const wr_connector wr_connector_kafka = {
     .make_source = kafka_make_source,
     .accepts_watermark = kafka_accepts_watermark,
     .make_sink = kafka_make_sink,
+    .make_metadata_sink = kafka_make_metadata_sink,
     .readable_metadata = wr_kafka_metadata,
     .nreadable_metadata = WR_KAFKA_META_COUNT_,
+    .writable_metadata = wr_kafka_writable_metadata,
+    .nwritable_metadata = WR_KAFKA_NWRITABLE_METADATA,
 };

@@ -158,11 +158,24 @@ typedef enum wr_kafka_meta {
     WR_KAFKA_META_OFFSET,
     WR_KAFKA_META_TIMESTAMP,
     WR_KAFKA_META_TIMESTAMP_TYPE,
+    WR_KAFKA_META_HEADERS,
     WR_KAFKA_META_COUNT_
 } wr_kafka_meta;
 
-/* The readable metadata, indexed by wr_kafka_meta (Flink's names and types). */
-extern const wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_];
+/*
+ * The readable metadata, indexed by wr_kafka_meta (Flink's names and types), and the
+ * writable ('headers', 'timestamp'). Both connectors over Kafka list these.
+ */
+#define WR_KAFKA_NWRITABLE_METADATA 2
+/* Not const only because 'headers' gets its (interned) type before main: read-only then. */
+extern wr_connector_metadata wr_kafka_metadata[WR_KAFKA_META_COUNT_];
+extern wr_connector_metadata wr_kafka_writable_metadata[WR_KAFKA_NWRITABLE_METADATA];
+
+/*
+ * The wr_kafka_meta of each key of a scan's (writable false) or a sink's request into a new
+ * array (*n entries); keys were checked against the tables before.
+ */
+int *wr_kafka_meta_keys(const char *const *keys, int nkeys, int *n);
 
 /* Records of this subtask skipped by csv/json.ignore-parse-errors (tests). */
 int64_t wr_kafka_source_skipped(const wr_operator *op);
@@ -193,6 +206,10 @@ typedef struct wr_kafka_sink_spec {
     int guarantee;       /* wr_kafka_guarantee */
     char *txn_prefix;    /* exactly-once: transactional.id is "<prefix>-<subtask>" */
     bool upsert;         /* upsert-kafka: +I/+U a record, -D a tombstone (key only), -U none */
+    /* The request's metadata (wr_sink_request): input column schema->ncols + i is meta[i]'s,
+     * WR_KAFKA_META_TIMESTAMP (the record's CreateTime; NULL: the producer's) or _HEADERS. */
+    int *meta;
+    int nmeta;
 } wr_kafka_sink_spec;
 
 void wr_kafka_sink_spec_free(void *spec);

@@ -24,6 +24,7 @@
 #include "kafka.h"
 #include "../base/alloc.h"
 #include "../base/clock.h"
+#include "../types/nested.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -323,13 +324,49 @@ static int32_t pick_partition(kafka_sink *sink)
     }
 }
 
+/* A record's metadata (wr_kafka_sink_spec.meta): CreateTime (0: the producer's), and the
+ * encoded MAP<STRING, BYTES> of its headers (NULL: none). */
+typedef struct record_meta {
+    int64_t ts_ms;
+    const void *headers;
+    size_t headers_len;
+} record_meta;
+
+/* The headers of an encoded MAP<STRING, BYTES>, in its order; NULL for an empty map. */
+static rd_kafka_headers_t *make_headers(const void *data, size_t len)
+{
+    wr_str map = {data, (uint32_t)len};
+    uint32_t n = wr_map_size(map);
+    if (n == 0) return NULL;
+    const wr_nested *d = wr_type_nested(wr_kafka_writable_metadata[0].type);
+    wr_array_reader keys, values;
+    wr_array_open(&keys, d->fields[0], wr_map_keys(map));
+    wr_array_open(&values, d->fields[1], wr_map_values(map));
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(n);
+    for (uint32_t i = 0; i < n; i++) {
+        wr_str k = {"", 0}, v = {NULL, 0};
+        wr_array_get(&keys, i, &k); /* STRING NOT NULL keys: always present */
+        bool has = wr_array_get(&values, i, &v);
+        rd_kafka_header_add(hdrs, k.ptr, (ssize_t)k.len, has ? v.ptr : NULL, has ? v.len : 0);
+    }
+    return hdrs;
+}
+
 /* Hands one record to the producer, waiting (backpressure) while its queue is full. */
 static int produce(kafka_sink *sink, int32_t partition, const void *key, size_t key_len,
-                   const void *value, size_t value_len, wr_error *err)
+                   const void *value, size_t value_len, const record_meta *meta, wr_error *err)
 {
-    while (rd_kafka_produce(sink->rkt, partition, RD_KAFKA_MSG_F_COPY, (void *)value, value_len,
-                            key, key_len, NULL) != 0) {
-        rd_kafka_resp_err_t code = rd_kafka_last_error();
+    for (;;) {
+        /* producev takes the headers only when it succeeds: built anew per attempt. */
+        rd_kafka_headers_t *hdrs =
+            meta->headers ? make_headers(meta->headers, meta->headers_len) : NULL;
+        rd_kafka_resp_err_t code = rd_kafka_producev(
+            sink->rk, RD_KAFKA_V_RKT(sink->rkt), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, value_len),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_TIMESTAMP(meta->ts_ms),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (code == 0) return 0;
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return wr_error_set(err, WR_ERR_IO, "kafka sink: topic '%s': cannot send a record: %s",
                                 sink->spec->topic, rd_kafka_err2str(code));
@@ -338,10 +375,10 @@ static int produce(kafka_sink *sink, int32_t partition, const void *key, size_t 
         if (rc) return rc;
         if (wr_op_cancelled(sink->base.ctx)) return WR_ERR_CANCELLED;
     }
-    return 0;
 }
 
-/* Held rows: i32 partition, then key and value as i32 length (-1: none) and bytes. */
+/* Held rows: i32 partition, then key, value and headers as i32 length (-1: none) and bytes,
+ * then the i64 timestamp. */
 static void hold_bytes(wr_buf *held, const void *data, size_t len, bool none)
 {
     int32_t n = none ? -1 : (int32_t)len;
@@ -368,13 +405,35 @@ static int send_held(kafka_sink *sink, wr_error *err)
         memcpy(&partition, p, sizeof(partition));
         const void *key, *value;
         size_t key_len, value_len;
+        record_meta meta;
         p = unhold_bytes(p + sizeof(partition), &key, &key_len);
         p = unhold_bytes(p, &value, &value_len);
-        int rc = produce(sink, partition, key, key_len, value, value_len, err);
+        p = unhold_bytes(p, &meta.headers, &meta.headers_len);
+        memcpy(&meta.ts_ms, p, sizeof(meta.ts_ms));
+        p += sizeof(meta.ts_ms);
+        int rc = produce(sink, partition, key, key_len, value, value_len, &meta, err);
         if (rc) return rc;
     }
     wr_buf_reset(&sink->held);
     return 0;
+}
+
+/* Row row's metadata, from the batch's columns after the physical ones. */
+static record_meta row_meta(const wr_kafka_sink_spec *spec, const wr_batch *batch, int row)
+{
+    record_meta meta = {0, NULL, 0};
+    for (int i = 0; i < spec->nmeta; i++) {
+        const wr_vector *v = &batch->cols[spec->schema->ncols + i];
+        if (wr_vector_is_null(v, row)) continue;
+        if (spec->meta[i] == WR_KAFKA_META_TIMESTAMP) {
+            meta.ts_ms = ((const int64_t *)v->data)[row] / 1000; /* microseconds */
+        } else {
+            wr_str h = ((const wr_str *)v->data)[row];
+            meta.headers = h.ptr;
+            meta.headers_len = h.len;
+        }
+    }
+    return meta;
 }
 
 static int sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *err)
@@ -404,15 +463,18 @@ static int sink_process(wr_operator *op, int input, wr_batch *batch, wr_error *e
         if (!value_null)
             encode(&spec->value, sink->vvec, batch->kinds, row, &sink->value, &value_null);
         int32_t partition = pick_partition(sink);
+        record_meta meta = row_meta(spec, batch, row);
         if (hold) {
             wr_buf_append(&sink->held, &partition, sizeof(partition));
             hold_bytes(&sink->held, sink->key.data, sink->key.len, key_null);
             hold_bytes(&sink->held, sink->value.data, sink->value.len, value_null);
+            hold_bytes(&sink->held, meta.headers, meta.headers_len, meta.headers == NULL);
+            wr_buf_append(&sink->held, &meta.ts_ms, sizeof(meta.ts_ms));
             continue;
         }
-        int rc =
-            produce(sink, partition, key_null ? NULL : sink->key.data, key_null ? 0 : sink->key.len,
-                    value_null ? NULL : sink->value.data, value_null ? 0 : sink->value.len, err);
+        int rc = produce(sink, partition, key_null ? NULL : sink->key.data,
+                         key_null ? 0 : sink->key.len, value_null ? NULL : sink->value.data,
+                         value_null ? 0 : sink->value.len, &meta, err);
         if (rc) return rc;
     }
     rd_kafka_poll(sink->rk, 0); /* serve delivery reports */

@@ -24,6 +24,7 @@
 #include "../base/vec.h"
 #include "../base/clock.h"
 #include "../expr/expr.h"
+#include "../types/nested.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -96,7 +97,7 @@ typedef struct kafka_source {
     int *row_part;    /* a pushed-down watermark: the part of each decoded row of this run */
     int64_t flushes;  /* batches emitted in the middle of a change event (decode_changes) */
     const rd_kafka_message_t *msg; /* the record being decoded */
-    wr_arena arena;   /* the watermark expression's results, reset per run */
+    wr_arena arena;                /* the watermark expression's results, reset per run */
 } kafka_source;
 
 static bool split_rows(const wr_kafka_source_spec *spec)
@@ -832,9 +833,42 @@ static const char *timestamp_type_name(rd_kafka_timestamp_type_t type)
 }
 
 /*
+ * The record's headers as a MAP<STRING, BYTES> value in the metadata batch's strings:
+ * in the record's order, a repeated name keeping its last value (as Flink's map of them).
+ */
+static wr_str headers_value(wr_batch *mb, const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    size_t n = 0;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        n = rd_kafka_header_cnt(hdrs);
+    wr_str *keys = wr_malloc((n ? n : 1) * 2 * sizeof(wr_str)), *values = keys + (n ? n : 1);
+    bool *present = wr_malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        const void *val;
+        size_t size;
+        rd_kafka_header_get_all(hdrs, i, &name, &val, &size);
+        keys[i] = (wr_str){name, (uint32_t)strlen(name)};
+        values[i] = (wr_str){val, (uint32_t)size};
+        present[i] = val != NULL;
+    }
+    wr_type type = wr_kafka_metadata[WR_KAFKA_META_HEADERS].type;
+    uint32_t count = wr_map_dedup(type, (uint32_t)n, keys, NULL, values, present);
+    wr_buf buf;
+    wr_buf_init(&buf);
+    wr_map_encode(&buf, type, count, keys, NULL, values, present);
+    wr_str v = wr_batch_str(mb, buf.data, buf.len);
+    wr_buf_fini(&buf);
+    wr_free(keys);
+    wr_free(present);
+    return v;
+}
+
+/*
  * The scan's metadata of record m into the metadata batch, for each of the rows its
- * decoding added: the decoded rows that have none yet (every value NOT NULL). A record without a timestamp reads as the epoch,
- * with timestamp-type 'NoTimestampType'.
+ * decoding added: the decoded rows that have none yet (every value NOT NULL). A record without a
+ * timestamp reads as the epoch, with timestamp-type 'NoTimestampType'.
  */
 static void add_metadata(kafka_source *src, const rd_kafka_message_t *m)
 {
@@ -866,6 +900,9 @@ static void add_metadata(kafka_source *src, const rd_kafka_message_t *m)
             case WR_KAFKA_META_TIMESTAMP_TYPE:
                 s = timestamp_type_name(tstype);
                 ((wr_str *)data)[row] = wr_batch_str(mb, s, strlen(s));
+                break;
+            case WR_KAFKA_META_HEADERS:
+                ((wr_str *)data)[row] = headers_value(mb, m);
                 break;
             }
         }

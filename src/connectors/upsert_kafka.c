@@ -113,6 +113,8 @@ static int upsert_make_source(const wr_schema *schema, const wr_config *options,
     spec->upsert = true;
     wr_kafka_source_props(&uo.props, bound != 0, &spec->props);
     if (req) spec->out_cols = wr_scan_request_columns(req, schema, &spec->nout);
+    if (req && req->nmetadata)
+        spec->meta = wr_kafka_meta_keys(req->metadata, req->nmetadata, &spec->nmeta);
     wr_kafka_props_fini(&uo.props);
     wr_free(uo.txn_prefix);
     *out = (wr_operator_spec){
@@ -126,8 +128,9 @@ static int upsert_make_source(const wr_schema *schema, const wr_config *options,
     return 0;
 }
 
-static int upsert_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
-                            wr_operator_spec *out, wr_error *err)
+static int upsert_make_metadata_sink(const wr_schema *schema, const wr_config *options,
+                                     const wr_config *job, const wr_sink_request *req,
+                                     wr_operator_spec *out, wr_error *err)
 {
     wr_kafka_upsert_options uo;
     const wr_config_entry *topic;
@@ -150,6 +153,8 @@ static int upsert_make_sink(const wr_schema *schema, const wr_config *options, c
     spec->guarantee = uo.guarantee;
     spec->txn_prefix = uo.txn_prefix;
     spec->upsert = true;
+    if (req && req->nmetadata)
+        spec->meta = wr_kafka_meta_keys(req->metadata, req->nmetadata, &spec->nmeta);
     wr_kafka_sink_props(&uo.props, &spec->props);
     wr_kafka_props_fini(&uo.props);
     *out = (wr_operator_spec){.ops = &wr_kafka_sink_ops,
@@ -159,9 +164,21 @@ static int upsert_make_sink(const wr_schema *schema, const wr_config *options, c
     return 0;
 }
 
+static int upsert_make_sink(const wr_schema *schema, const wr_config *options, const wr_config *job,
+                            wr_operator_spec *out, wr_error *err)
+{
+    return upsert_make_metadata_sink(schema, options, job, NULL, out, err);
+}
+
+/* Flink's upsert-kafka reads and writes the kafka connector's metadata. */
 const wr_connector wr_connector_upsert_kafka = {
     .name = "upsert-kafka",
     .sink_changes = WR_SINK_UPSERT,
     .make_source = upsert_make_source,
     .make_sink = upsert_make_sink,
+    .make_metadata_sink = upsert_make_metadata_sink,
+    .readable_metadata = wr_kafka_metadata,
+    .nreadable_metadata = WR_KAFKA_META_COUNT_,
+    .writable_metadata = wr_kafka_writable_metadata,
+    .nwritable_metadata = WR_KAFKA_NWRITABLE_METADATA,
 };

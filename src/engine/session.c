@@ -393,9 +393,13 @@ static int column_pos(const wr_ast_stmt *st, const char *name, int at)
 }
 
 /*
- * Metadata columns (Flink's SupportsReadingMetadata): each names a key the table's connector
- * reads, with a declared type the key's type casts to; sets the read types. A table without
- * a connector has no metadata; an unknown connector is left to check_connector.
+ * Metadata columns (Flink's SupportsReadingMetadata and SupportsWritingMetadata): each names a
+ * key the table's connector reads or writes, with a declared type the key's type casts to;
+ * a persisted (not VIRTUAL) column of a writable key must also cast back to the key's type,
+ * as INSERT writes it. A persisted column of a read-only key is accepted here (the table may
+ * still be read) and refused at INSERT, as Flink does. Sets the read types (the key's type).
+ * A table without a connector has no metadata; an unknown connector is left to
+ * check_connector.
  */
 static int check_metadata(const wr_table *t, const wr_ast_stmt *st, bool has_options, wr_error *err)
 {
@@ -410,22 +414,25 @@ static int check_metadata(const wr_table *t, const wr_ast_stmt *st, bool has_opt
                                "table without a 'connector' option has none",
                                first->name);
     if (conn == NULL) return 0;
-    if (conn->nreadable_metadata == 0)
+    if (conn->nreadable_metadata == 0 && conn->nwritable_metadata == 0)
         return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                "connector '%s' does not support metadata columns (column '%s')",
                                conn->name, first->name);
     for (int k = 0; k < t->nmetadata; k++) {
         wr_metadata_column *m = &t->metadata[k];
         pos = column_pos(st, m->name, st->create_table.like_pos);
-        const wr_connector_metadata *meta = NULL;
-        for (int i = 0; i < conn->nreadable_metadata && !meta; i++)
-            if (strcmp(conn->readable_metadata[i].key, m->key) == 0)
-                meta = &conn->readable_metadata[i];
+        const wr_connector_metadata *meta = wr_connector_metadata_find(conn, m->key, false);
+        const wr_connector_metadata *wmeta = wr_connector_metadata_find(conn, m->key, true);
+        if (meta == NULL) meta = wmeta;
         if (meta == NULL) {
             wr_buf keys;
             wr_buf_init(&keys);
             for (int i = 0; i < conn->nreadable_metadata; i++)
                 wr_buf_printf(&keys, "%s'%s'", i ? ", " : "", conn->readable_metadata[i].key);
+            for (int i = 0; i < conn->nwritable_metadata; i++)
+                if (!wr_connector_metadata_find(conn, conn->writable_metadata[i].key, false))
+                    wr_buf_printf(&keys, "%s'%s'", keys.len ? ", " : "",
+                                  conn->writable_metadata[i].key);
             int rc = wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                      "unknown metadata key '%s' of column '%s' for connector "
                                      "'%s'; available keys: %s",
@@ -434,13 +441,17 @@ static int check_metadata(const wr_table *t, const wr_ast_stmt *st, bool has_opt
             return rc;
         }
         /* As Flink: the declared type must be castable from the key's; a Calc casts it. */
-        if (!wr_expr_can_cast(meta->type, m->type)) {
+        if (!wr_expr_can_cast(meta->type, m->type) ||
+            (wmeta && !m->is_virtual && !wr_expr_can_cast(m->type, wmeta->type))) {
             char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
             wr_type_names(m->type, meta->type, x, y);
             return wr_error_set_at(err, WR_ERR_VALIDATION, pos,
                                    "metadata column '%s' cannot be declared as %s: metadata key "
-                                   "'%s' of connector '%s' is %s, which does not cast to it",
-                                   m->name, x, m->key, conn->name, y);
+                                   "'%s' of connector '%s' is %s, which does not cast %s",
+                                   m->name, x, m->key, conn->name, y,
+                                   wr_expr_can_cast(meta->type, m->type)
+                                       ? "from it (the column is written)"
+                                       : "to it");
         }
         m->read_type = meta->type;
     }

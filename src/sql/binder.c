@@ -3952,30 +3952,84 @@ static int item_pos(const wr_ast_query *q, int i)
     return i < q->select.nitems ? q->select.items[i].expr->pos : q->pos;
 }
 
+/*
+ * The columns an INSERT writes (Flink's persisted columns): the physical ones, then the
+ * metadata columns that are not VIRTUAL, in the sink's row order; order[j] is the sink slot
+ * of the j-th of them as declared (the order of a query without a column list). A metadata
+ * column is written with its key's type (read_type, the connector's), nullable: NULL lets
+ * the connector choose.
+ */
+typedef struct insert_targets {
+    int n;
+    const char **names;
+    wr_type *types; /* declared: what the query's values must be assignable to */
+    wr_type *write; /* what the sink takes */
+    int *order;
+} insert_targets;
+
+static void insert_targets_init(insert_targets *it, const wr_table *sink)
+{
+    const wr_schema *phys = sink->schema;
+    int cap = phys->ncols + sink->nmetadata + 1;
+    it->names = wr_malloc((size_t)cap * sizeof(char *));
+    it->types = wr_malloc((size_t)cap * sizeof(wr_type));
+    it->write = wr_malloc((size_t)cap * sizeof(wr_type));
+    it->order = wr_malloc((size_t)cap * sizeof(int));
+    it->n = phys->ncols;
+    for (int i = 0; i < phys->ncols; i++) {
+        it->names[i] = phys->names[i];
+        it->types[i] = it->write[i] = phys->types[i];
+    }
+    int total = phys->ncols + sink->ncomputed + sink->nmetadata, nord = 0;
+    for (int i = 0, p = 0, k = 0, m = 0; i < total; i++) {
+        if (k < sink->ncomputed && sink->computed[k].position == i) {
+            k++;
+        } else if (m < sink->nmetadata && sink->metadata[m].position == i) {
+            const wr_metadata_column *mc = &sink->metadata[m++];
+            if (mc->is_virtual) continue;
+            it->names[it->n] = mc->name;
+            it->types[it->n] = mc->type;
+            it->write[it->n] = mc->read_type;
+            it->write[it->n].nullable = true;
+            it->order[nord++] = it->n++;
+        } else {
+            it->order[nord++] = p++;
+        }
+    }
+}
+
+static void insert_targets_fini(insert_targets *it)
+{
+    wr_free(it->names);
+    wr_free(it->types);
+    wr_free(it->write);
+    wr_free(it->order);
+}
+
+static int insert_target_find(const insert_targets *it, const char *name)
+{
+    for (int i = 0; i < it->n; i++)
+        if (strcmp(it->names[i], name) == 0) return i;
+    return -1;
+}
+
 wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *sink,
                         const wr_ast_query *query, const char *const *columns, int ncolumns,
                         int columns_pos, wr_error *err)
 {
     int pos = query->pos;
-    const wr_schema *in = plan->schema, *want = sink->schema;
-    /* The targets are the physical columns: a VIRTUAL metadata column is only read. One that
-     * is persisted would be written with the row, which no sink supports yet: refuse rather
-     * than drop it. */
-    for (int m = 0; m < sink->nmetadata; m++)
-        if (!sink->metadata[m].is_virtual) {
-            wr_error_set_at(err, WR_ERR_VALIDATION, pos,
-                            "cannot write metadata column '%s' of table '%s': writing metadata "
-                            "is not supported yet; declare it VIRTUAL to only read it",
-                            sink->metadata[m].name, sink->name);
-            wr_plan_free(plan);
-            return NULL;
-        }
-    /* target[i]: the query column written to table column i, or -1 for NULL. */
-    int *target = wr_malloc((size_t)(want->ncols ? want->ncols : 1) * sizeof(int));
-    int expect = columns ? ncolumns : want->ncols;
-    for (int i = 0; i < want->ncols; i++) target[i] = columns ? -1 : i;
+    const wr_schema *in = plan->schema;
+    /* The targets are the physical and the persisted metadata columns: a VIRTUAL metadata
+     * column is only read. Whether the connector can write a persisted one is the planner's
+     * question (wr_connector_make_sink), as Flink asks at INSERT. */
+    insert_targets want;
+    insert_targets_init(&want, sink);
+    /* target[i]: the query column written to sink slot i, or -1 for NULL. */
+    int *target = wr_malloc((size_t)(want.n ? want.n : 1) * sizeof(int));
+    int expect = columns ? ncolumns : want.n;
+    for (int j = 0; j < want.n; j++) target[want.order[j]] = columns ? -1 : j;
     for (int k = 0; columns && k < ncolumns; k++) {
-        int c = wr_schema_find(want, columns[k]);
+        int c = insert_target_find(&want, columns[k]);
         if (c < 0 || target[c] >= 0) {
             wr_error_set_at(err, WR_ERR_VALIDATION, columns_pos,
                             c < 0 ? "unknown column '%s' of table '%s' in the column list"
@@ -3989,8 +4043,8 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
         !query->limit && !query->offset) {
         /* INSERT ... VALUES: the rows take the columns' types (an untyped NULL included). */
         wr_type *hint = wr_malloc((size_t)(expect ? expect : 1) * sizeof(wr_type));
-        for (int i = 0; i < want->ncols; i++)
-            if (target[i] >= 0) hint[target[i]] = want->types[i];
+        for (int i = 0; i < want.n; i++)
+            if (target[i] >= 0) hint[target[i]] = want.types[i];
         binder bb = {cat, NULL, err};
         wr_plan *typed = bind_values_query(&bb, query, hint);
         wr_free(hint);
@@ -4006,54 +4060,64 @@ wr_plan *wr_bind_insert(wr_plan *plan, const wr_catalog *cat, const wr_table *si
         goto fail;
     }
     bool need_calc = columns != NULL;
-    for (int i = 0; i < want->ncols; i++) {
+    for (int i = 0; i < want.n; i++) {
+        if (want.order[i] != i || !wr_type_equal(want.types[i], want.write[i])) need_calc = true;
         if (target[i] < 0) {
-            if (!want->types[i].nullable) {
+            if (!want.types[i].nullable) {
                 wr_error_set_at(err, WR_ERR_VALIDATION, columns_pos,
                                 "column '%s' of table '%s' is NOT NULL and must be given a value",
-                                want->names[i], sink->name);
+                                want.names[i], sink->name);
                 goto fail;
             }
             continue;
         }
-        wr_type a = in->types[target[i]], b = want->types[i];
+        wr_type a = in->types[target[i]], b = want.types[i];
         if (!wr_assignable(a, b)) {
             char x[WR_TYPE_NAME_MAX], y[WR_TYPE_NAME_MAX];
             wr_type_names(a, b, x, y);
             wr_error_set_at(err, WR_ERR_VALIDATION, item_pos(query, target[i]),
                             "type mismatch for column '%s' of table '%s': the query produces %s "
                             "(column %d, '%s') but the column is %s",
-                            want->names[i], sink->name, x, target[i] + 1, in->names[target[i]], y);
+                            want.names[i], sink->name, x, target[i] + 1, in->names[target[i]], y);
             goto fail;
         }
         if (!wr_type_equal(a, b)) need_calc = true;
     }
     if (!need_calc) {
         wr_free(target);
+        insert_targets_fini(&want);
         return plan;
     }
     projection proj = {0};
-    for (int i = 0; i < want->ncols; i++) {
-        wr_type t = want->types[i];
+    for (int i = 0; i < want.n; i++) {
+        wr_type t = want.types[i];
         wr_expr *e;
         if (target[i] < 0) {
-            e = wr_expr_null(t, pos);
+            e = wr_expr_null(want.write[i], pos);
         } else {
             wr_type it = in->types[target[i]];
             t.nullable = it.nullable || it.id == WR_TYPE_NULL;
             e = wr_expr_column(target[i], it, pos);
             if (!wr_type_equal(it, t)) e = wr_expr_cast(e, t, false, pos, err);
+            /* A metadata value: the declared type, then the key's (check_metadata allowed). */
+            if (e && !wr_type_equal(t, want.write[i])) {
+                wr_type w = want.write[i];
+                w.nullable = t.nullable;
+                e = wr_expr_cast(e, w, false, pos, err);
+            }
         }
         if (!e) {
             projection_fini(&proj);
             goto fail;
         }
-        projection_add(&proj, e, want->names[i]);
+        projection_add(&proj, e, want.names[i]);
     }
     wr_free(target);
+    insert_targets_fini(&want);
     return projection_plan(&proj, plan, NULL);
 fail:
     wr_free(target);
+    insert_targets_fini(&want);
     wr_plan_free(plan);
     return NULL;
 }

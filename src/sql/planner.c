@@ -216,6 +216,16 @@ static int translate_upsert_scan(wr_planner *t, const wr_plan *plan, const char 
                                  wr_operator_spec *spec, int *par)
 {
     const wr_schema *ts = plan->table->schema;
+    /* The source's row: the physical columns, then the metadata the scan reads (its scan
+     * columns past the physical ones, in order, or all: translate_node asked for those). */
+    int nphys = ts->ncols, nrow = nphys;
+    wr_type types[nphys + plan->table->nmetadata + 1];
+    memcpy(types, ts->types, (size_t)nphys * sizeof(wr_type));
+    int n = plan->scan_cols ? plan->nscan_cols : nphys + plan->table->nmetadata;
+    for (int i = 0; i < n; i++) {
+        int c = plan->scan_cols ? plan->scan_cols[i] : i;
+        if (c >= nphys) types[nrow++] = plan->table->metadata[c - nphys].read_type;
+    }
     if (ts->nprimary_key == 0) {
         wr_operator_spec_fini(spec);
         return wr_error_set(t->err, WR_ERR_VALIDATION,
@@ -228,9 +238,9 @@ static int translate_upsert_scan(wr_planner *t, const wr_plan *plan, const char 
         wr_operator_spec_fini(spec);
         return rc;
     }
-    int src = wr_jobgraph_add(t->graph, vname, spec, ts->types, ts->ncols);
+    int src = wr_jobgraph_add(t->graph, vname, spec, types, nrow);
     wr_operator_spec norm =
-        wr_changelog_normalize_spec(ts->types, ts->ncols, ts->primary_key, ts->nprimary_key, ttl);
+        wr_changelog_normalize_spec(types, nrow, ts->primary_key, ts->nprimary_key, ttl);
     int npar = wr_planner_default_parallelism(t->job);
     norm.parallelism = npar;
     wr_buf name;
@@ -239,15 +249,17 @@ static int translate_upsert_scan(wr_planner *t, const wr_plan *plan, const char 
     for (int i = 0; i < ts->nprimary_key; i++)
         wr_buf_printf(&name, "%s%s", i ? ", " : "", ts->names[ts->primary_key[i]]);
     wr_buf_puts(&name, "]]");
-    int v = wr_jobgraph_add(t->graph, name.data, &norm, ts->types, ts->ncols);
+    int v = wr_jobgraph_add(t->graph, name.data, &norm, types, nrow);
     wr_buf_fini(&name);
     wr_planner_connect_keyed(t->graph, src, *par, v, npar, 0, ts->primary_key, ts->nprimary_key);
     *par = npar;
     if (plan->scan_cols == NULL) return v;
     wr_expr **projs =
         wr_malloc((size_t)(plan->nscan_cols ? plan->nscan_cols : 1) * sizeof(wr_expr *));
-    for (int i = 0; i < plan->nscan_cols; i++)
-        projs[i] = wr_expr_column(plan->scan_cols[i], ts->types[plan->scan_cols[i]], -1);
+    for (int i = 0, m = nphys; i < plan->nscan_cols; i++) {
+        int c = plan->scan_cols[i] < nphys ? plan->scan_cols[i] : m++;
+        projs[i] = wr_expr_column(c, types[c], -1);
+    }
     wr_operator_spec calc = wr_calc_spec(NULL, projs, plan->nscan_cols);
     calc.parallelism = npar;
     int c = wr_planner_add_vertex(t, "Calc[scan columns]", &calc, plan);
@@ -301,7 +313,6 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
                 rc = conn->make_source(tb->schema, &tb->options, t->job, &req, &spec, err);
         }
         wr_free(all);
-        wr_free(keys);
         for (int i = 0; i < plan->nscan_filters; i++) {
             wr_expr_free(plan->scan_filters[i]);
             plan->scan_filters[i] = NULL;
@@ -310,16 +321,31 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
             rc =
                 wr_error_set(err, WR_ERR_INTERNAL,
                              "the source of '%s' did not take its pushed-down watermark", tb->name);
-        if (rc) return rc;
+        if (rc) {
+            wr_free(keys);
+            return rc;
+        }
         bool upsert = upsert_changes(spec.changes);
         if (upsert && plan->scan_cols) {
-            /* ChangelogNormalize needs whole rows: read them all, project after it. */
+            /* ChangelogNormalize needs whole rows: read them all (with the metadata asked
+             * for, after them), project after it. */
             wr_operator_spec_fini(&spec);
             const char *name = wr_config_get(&tb->options, "connector", NULL);
-            rc = wr_connector_find(name)->make_source(tb->schema, &tb->options, t->job, NULL, &spec,
-                                                      err);
-            if (rc) return rc;
+            int *phys = wr_scan_request_columns(NULL, tb->schema, &ncols);
+            wr_scan_request whole = {.columns = phys,
+                                     .ncolumns = ncols,
+                                     .rowtime = -1,
+                                     .metadata = keys,
+                                     .nmetadata = nkeys};
+            rc = wr_connector_find(name)->make_source(tb->schema, &tb->options, t->job,
+                                                      nkeys ? &whole : NULL, &spec, err);
+            wr_free(phys);
+            if (rc) {
+                wr_free(keys);
+                return rc;
+            }
         }
+        wr_free(keys);
         *par = resolve_parallelism(spec.parallelism, t->job);
         *bounded = spec.bounded;
         spec.parallelism = *par;
@@ -608,15 +634,31 @@ int wr_plan_add_sink(wr_jobgraph *graph, int from, int from_par, const wr_table 
         return wr_error_set(err, WR_ERR_VALIDATION,
                             "table '%s' (connector '%s') cannot be written as a sink", table->name,
                             name ? name : "");
+    /* The persisted metadata columns follow the physical ones in the sink's row (wr_bind_insert
+     * put them there, cast to the keys' types: their read_type). */
+    int nphys = table->schema->ncols, nmeta = 0;
+    const char *keys[table->nmetadata ? table->nmetadata : 1];
+    const char *columns[table->nmetadata ? table->nmetadata : 1];
+    wr_type types[nphys + table->nmetadata + 1];
+    memcpy(types, table->schema->types, (size_t)nphys * sizeof(wr_type));
+    for (int m = 0; m < table->nmetadata; m++) {
+        if (table->metadata[m].is_virtual) continue;
+        keys[nmeta] = table->metadata[m].key;
+        columns[nmeta] = table->metadata[m].name;
+        types[nphys + nmeta] = table->metadata[m].read_type;
+        types[nphys + nmeta++].nullable = true;
+    }
+    wr_sink_request req = {keys, nmeta};
     wr_operator_spec spec;
-    int rc = conn->make_sink(table->schema, &table->options, job, &spec, err);
+    int rc = wr_connector_make_sink(conn, table->schema, &table->options, job, &req, columns, &spec,
+                                    err);
     if (rc) return rc;
     /* A sink runs with its input's parallelism unless 'sink.parallelism' says otherwise. */
     int par = spec.parallelism > 0 ? spec.parallelism : from_par;
     spec.parallelism = par;
     char vname[256];
     snprintf(vname, sizeof(vname), "Sink: %s", table->name);
-    int v = wr_jobgraph_add(graph, vname, &spec, table->schema->types, table->schema->ncols);
+    int v = wr_jobgraph_add(graph, vname, &spec, types, nphys + nmeta);
     /* Changes of one key must reach one sink subtask in order: a sink with a primary key at
      * another parallelism than its input gets its rows hashed by the key (Flink's
      * table.exec.sink.keyed-shuffle AUTO) instead of round-robin. */

@@ -1,12 +1,13 @@
 /*
- * test_kafka_metadata.c — metadata columns of kafka tables (topic, partition, offset,
- * timestamp, timestamp-type) read through SQL against librdkafka's mock cluster, which runs
- * inside the test process (one cluster per test; Criterion forks each). The DDL's errors and
- * DESCRIBE need no broker: tests/sql/metadata.slt.
+ * test_kafka_metadata.c — metadata columns of kafka and upsert-kafka tables (topic, partition,
+ * offset, timestamp, timestamp-type, headers) read and written through SQL against librdkafka's
+ * mock cluster, which runs inside the test process (one cluster per test; Criterion forks each).
+ * The DDL's errors and DESCRIBE need no broker: tests/sql/metadata.slt.
  */
 #include <criterion/criterion.h>
 
 #include "../../include/weir.h"
+#include "../../src/base/buf.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -187,12 +188,111 @@ Test(kafka_metadata, insert_skips_virtual_columns, .init = mock_init, .fini = mo
     cr_assert_neq(weir_exec(s, "INSERT INTO dst (id, `offset`) VALUES (1, 2)", "t.sql", &bad), 0);
     cr_assert(strstr(weir_session_error(s), "unknown column 'offset'"), "%s",
               weir_session_error(s));
-    /* A persisted metadata column would be written: not supported yet, and said so. */
-    create(s, "dst2", "id BIGINT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'", "out");
-    cr_assert_neq(weir_exec(s, "INSERT INTO dst2 SELECT id FROM src", "t.sql", &bad), 0);
+    /* A persisted column of a key that is only read: refused at INSERT, naming the key. */
+    create(s, "dst2", "id BIGINT, `offset` BIGINT METADATA", "out");
+    cr_assert_neq(weir_exec(s, "INSERT INTO dst2 SELECT id, 1 FROM src", "t.sql", &bad), 0);
     cr_assert(strstr(weir_session_error(s),
-                     "cannot write metadata column 'ts' of table 'dst2': writing metadata is not "
-                     "supported yet; declare it VIRTUAL"),
+                     "metadata key 'offset' (column 'offset') of connector 'kafka' cannot be "
+                     "written; writable keys: 'headers', 'timestamp'"),
               "%s", weir_session_error(s));
+    /* The table is still read (Flink accepts it for SELECT). */
+    weir_result *res2 = sql(s, "SELECT COUNT(*) FROM dst2");
+    cr_assert_eq(weir_result_int(res2, 0, 0), 4);
+    weir_result_free(res2);
+    weir_session_free(s);
+}
+
+Test(kafka_metadata, insert_writes_timestamp_and_headers, .init = mock_init, .fini = mock_fini)
+{
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, "o", 1, 1), 0);
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'table.local-time-zone' = 'UTC'"));
+    /* A metadata column between physical ones: targets follow the declaration order. */
+    create(s, "dst",
+           "id BIGINT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', name STRING, "
+           "h MAP<STRING, BYTES> METADATA FROM 'headers', `offset` BIGINT METADATA VIRTUAL",
+           "o");
+    weir_result_free(sql(s, "INSERT INTO dst VALUES "
+                            "(1, TO_TIMESTAMP_LTZ(1704067205000, 3), 'a', "
+                            "MAP['k', CAST('v1' AS BYTES), 'z', CAST('' AS BYTES)]), "
+                            "(2, TO_TIMESTAMP_LTZ(1704067207500, 3), 'b', MAP['k', X'00ff'])"));
+    /* A column list without the metadata: the producer's timestamp, no headers. */
+    weir_result_free(sql(s, "INSERT INTO dst (name, id) VALUES ('c', 3)"));
+    create(s, "back",
+           "id BIGINT, name STRING, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL, "
+           "tt STRING METADATA FROM 'timestamp-type' VIRTUAL, "
+           "h MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL",
+           "o");
+    weir_result *res = sql(s, "SELECT id, name, ts, tt, CARDINALITY(h), h['k'], h['z'] FROM back "
+                              "ORDER BY id");
+    cr_assert_eq(weir_result_rows(res), 3);
+    cr_assert_str_eq(weir_result_text(res, 0, 1), "a");
+    cr_assert_str_eq(weir_result_text(res, 0, 2), "2024-01-01 00:00:05.000");
+    cr_assert_str_eq(weir_result_text(res, 1, 2), "2024-01-01 00:00:07.500");
+    for (int r = 0; r < 3; r++) cr_assert_str_eq(weir_result_text(res, r, 3), "CreateTime");
+    cr_assert_eq(weir_result_int(res, 0, 4), 2);
+    cr_assert_eq(weir_result_int(res, 1, 4), 1);
+    cr_assert_eq(weir_result_int(res, 2, 4), 0);
+    cr_assert_str_eq(weir_result_text(res, 0, 5), "x'7631'", "%s", weir_result_text(res, 0, 5));
+    cr_assert_str_eq(weir_result_text(res, 0, 6), "x''", "%s", weir_result_text(res, 0, 6));
+    cr_assert_str_eq(weir_result_text(res, 1, 5), "x'00ff'", "%s", weir_result_text(res, 1, 5));
+    /* The third record got the producer's clock: not the epoch, and after 2024. */
+    cr_assert(strcmp(weir_result_text(res, 2, 2), "2024-01-02") > 0, "%s",
+              weir_result_text(res, 2, 2));
+    weir_result_free(res);
+    /* A value of the wrong type for a metadata column: a type mismatch naming it. */
+    weir_result *bad = NULL;
+    cr_assert_neq(
+        weir_exec(s, "INSERT INTO dst VALUES (4, 'soon', 'd', MAP['k', X'01'])", "t.sql", &bad), 0);
+    cr_assert(strstr(weir_session_error(s), "type mismatch: this value is CHAR(4) NOT NULL but its "
+                                            "column is TIMESTAMP_LTZ(3)"),
+              "%s", weir_session_error(s));
+    /* A declared type the key's type does not cast to: refused at CREATE TABLE. */
+    cr_assert_neq(weir_exec(s,
+                            "CREATE TABLE t2 (id BIGINT, h BOOLEAN METADATA FROM 'headers') "
+                            "WITH ('connector' = 'kafka', 'topic' = 'o', "
+                            "'properties.bootstrap.servers' = 'x:1', 'format' = 'json')",
+                            "t.sql", &bad),
+                  0);
+    cr_assert(strstr(weir_session_error(s), "metadata column 'h' cannot be declared as BOOLEAN"),
+              "%s", weir_session_error(s));
+    weir_session_free(s);
+}
+
+Test(kafka_metadata, upsert_kafka_reads_and_writes_metadata, .init = mock_init, .fini = mock_fini)
+{
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, "u", 1, 1), 0);
+    weir_session *s = weir_session_new();
+    weir_result_free(sql(s, "SET 'table.local-time-zone' = 'UTC'"));
+    char ddl[1024];
+    snprintf(ddl, sizeof(ddl),
+             "CREATE TABLE u (id BIGINT, v STRING, ts TIMESTAMP_LTZ(3) METADATA FROM "
+             "'timestamp', part INT METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA "
+             "VIRTUAL, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', "
+             "'topic' = 'u', 'properties.bootstrap.servers' = '%s', 'key.format' = 'json', "
+             "'value.format' = 'json', 'scan.bounded.mode' = 'latest-offset')",
+             servers);
+    weir_result_free(sql(s, ddl));
+    weir_result_free(sql(s, "INSERT INTO u VALUES (1, 'a', TO_TIMESTAMP_LTZ(1704067201000, 3)), "
+                            "(2, 'b', TO_TIMESTAMP_LTZ(1704067202000, 3))"));
+    weir_result_free(sql(s, "INSERT INTO u VALUES (1, 'c', TO_TIMESTAMP_LTZ(1704067203000, 3))"));
+    /* Streaming (an upsert source), one subtask: the changelog in offset order. */
+    weir_result_free(sql(s, "SET 'execution.runtime-mode' = 'streaming'"));
+    weir_result_free(sql(s, "SET 'parallelism.default' = '1'"));
+    weir_result *res = sql(s, "SELECT id, v, ts, part, `offset` FROM u");
+    wr_buf got;
+    wr_buf_init(&got);
+    for (int64_t r = 0; r < weir_result_rows(res); r++)
+        wr_buf_printf(&got, "%s[%lld, %s, %s, %lld, %lld] ", weir_result_change(res, r),
+                      (long long)weir_result_int(res, r, 0), weir_result_text(res, r, 1),
+                      weir_result_text(res, r, 2), (long long)weir_result_int(res, r, 3),
+                      (long long)weir_result_int(res, r, 4));
+    wr_buf_putc(&got, '\0');
+    cr_assert_str_eq(got.data,
+                     "+I[1, a, 2024-01-01 00:00:01.000, 0, 0] +I[2, b, 2024-01-01 00:00:02.000, 0, "
+                     "1] -U[1, a, 2024-01-01 00:00:01.000, 0, 0] +U[1, c, 2024-01-01 "
+                     "00:00:03.000, 0, 2] ");
+    wr_buf_fini(&got);
+    weir_result_free(res);
     weir_session_free(s);
 }
