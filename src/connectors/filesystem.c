@@ -767,6 +767,7 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     if (spec->format == FORMAT_JSON ? spec->json.ignore_parse_errors
                                     : spec->csv.ignore_parse_errors) {
         src->skipped++;
+        src->base.ctx->records_in_errors++;
         return 0;
     }
     if (spec->is_stdin)
