@@ -106,6 +106,18 @@ const char *weir_session_get(const weir_session *session, const char *key);
  */
 void weir_session_set_resume(weir_session *session, bool resume);
 
+/*
+ * Notes on a job that ended: after a job (an INSERT, a statement set, a query) whose
+ * sources skipped malformed records ('*.ignore-parse-errors') or whose operators dropped
+ * late rows, fn(arg, note) is called once per such operator, on the thread that ran the
+ * statement, with a line such as "source 'TableSourceScan(...)' skipped 3 malformed records
+ * (ignore-parse-errors)" or "'WindowAggregate[...]' dropped 5 late rows" (borrowed for the
+ * call; no newline). The counts are the job's metrics (weir_job_metrics). NULL stops the
+ * calls; the CLI prints them on stderr as "note: ...".
+ */
+typedef void (*weir_note_fn)(void *arg, const char *note);
+void weir_session_on_note(weir_session *session, weir_note_fn fn, void *arg);
+
 /* ---- results ----------------------------------------------------------- */
 
 typedef enum weir_kind {
@@ -667,6 +679,29 @@ typedef struct weir_checkpoint_stats {
     int64_t max_pause_ms;     /* longest a task paused for its snapshots at one barrier */
 } weir_checkpoint_stats;
 void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats);
+
+/*
+ * Metrics of each operator of a running or finished job, summed over its parallel
+ * instances, under Flink's names. Counts lag a running job by at most one batch per task
+ * and are final once weir_job_wait returned 0 or -1; after a restart from a checkpoint they
+ * count from the restart. A source receives no records (records_in 0): what it reads it
+ * emits (records_out).
+ */
+typedef struct weir_vertex_metrics {
+    const char *name; /* the operator's name (weir_set_name); valid while the job lives */
+    int parallelism;
+    int64_t records_in;           /* numRecordsIn: rows the operator received */
+    int64_t records_out;          /* numRecordsOut: rows it emitted (side outputs too) */
+    int64_t records_in_errors;    /* numRecordsInErrors: malformed records a source skipped
+                                     ('csv.ignore-parse-errors', 'json.ignore-parse-errors') */
+    int64_t late_records_dropped; /* numLateRecordsDropped: rows a window, window join,
+                                     OVER or window rank dropped as late */
+} weir_vertex_metrics;
+/*
+ * Fills out[0 .. min(cap, n)) with the metrics of the job's n operators, in the order they
+ * were added, and returns n (call with cap 0 to size the array). Safe from any thread.
+ */
+int weir_job_metrics(const weir_job *job, weir_vertex_metrics *out, int cap);
 
 /* Cancels the job if it still runs, waits for it and frees it. */
 void weir_job_free(weir_job *job);

@@ -64,6 +64,9 @@ static void sql_usage(FILE *f)
           "an op column only for changelogs), 'table' (the changelog applied) or\n"
           "'changelog' (every change with its op).\n"
           "\n"
+          "After a job whose sources skipped malformed records ('*.ignore-parse-errors') or\n"
+          "whose operators dropped late rows, a line \"note: ...\" on stderr says how many.\n"
+          "\n"
           "SIGINT cancels the running job; SIGTERM stops it, with a savepoint written to\n"
           "'state.savepoints.dir' when that is set (its path is printed).\n"
           "\n"
@@ -83,10 +86,19 @@ static void show_result(void *arg, const weir_result *result)
     wr_cli_print_result(stdout, result, wr_cli_mode_of(mode), -1);
 }
 
+/* A job's summary (skipped malformed records, late rows dropped): on stderr, beside errors. */
+static void show_note(void *arg, const char *note)
+{
+    (void)arg;
+    fflush(stdout); /* after the rows the job printed */
+    fprintf(stderr, "note: %s\n", note);
+}
+
 static int cmd_sql(int argc, char **argv)
 {
     const char *file = NULL;
     weir_session *s = weir_session_new();
+    weir_session_on_note(s, show_note, NULL);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             sql_usage(stdout);

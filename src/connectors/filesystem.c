@@ -827,6 +827,7 @@ static int read_record(fs_source *src, bool *ended, wr_error *err)
     if (rc >= 0) return 0;
     if (ignores_errors(spec)) {
         src->skipped++;
+        src->base.ctx->records_in_errors++;
         return 0;
     }
     if (spec->is_stdin)

@@ -950,6 +950,7 @@ static int take_message(kafka_source *src, const rd_kafka_message_t *m, wr_error
         if (!wr_kafka_format_ignores_errors(failed))
             return bad_record(m, failed == &src->spec->key, err);
         src->skipped++;
+        src->base.ctx->records_in_errors++;
     }
     p->next = m->offset + 1;
     if (p->next >= p->stop) part_done(src, p);

@@ -1234,6 +1234,22 @@ void weir_job_checkpoint_stats(const weir_job *job, weir_checkpoint_stats *stats
     stats->max_pause_ms = js.max_snapshot_ns / 1000000;
 }
 
+int weir_job_metrics(const weir_job *job, weir_vertex_metrics *out, int cap)
+{
+    int n = wr_job_metrics(job->job, NULL, 0);
+    wr_vertex_metrics *vm = wr_calloc((size_t)(n > 0 ? n : 1), sizeof(*vm));
+    if (n > 0) wr_job_metrics(job->job, vm, n);
+    for (int i = 0; i < n && i < cap; i++)
+        out[i] = (weir_vertex_metrics){.name = vm[i].name,
+                                       .parallelism = vm[i].parallelism,
+                                       .records_in = vm[i].records_in,
+                                       .records_out = vm[i].records_out,
+                                       .records_in_errors = vm[i].records_in_errors,
+                                       .late_records_dropped = vm[i].late_records_dropped};
+    wr_free(vm);
+    return n;
+}
+
 /* ---- for the Table API (datastream_int.h) ------------------------------------------------ */
 
 weir_stream *wr_ds_external(weir_env *env, const char *name, wr_schema *schema,

@@ -40,6 +40,8 @@ struct weir_session {
     char *error;          /* rendered last error */
     weir_rows_fn on_rows; /* live rows of queries, or NULL */
     void *on_rows_arg;
+    weir_note_fn on_note; /* notes on ended jobs (skipped and late rows), or NULL */
+    void *on_note_arg;
 };
 
 weir_session *weir_session_new(void)
@@ -57,6 +59,12 @@ void weir_session_on_rows(weir_session *s, weir_rows_fn fn, void *arg)
 {
     s->on_rows = fn;
     s->on_rows_arg = arg;
+}
+
+void weir_session_on_note(weir_session *s, weir_note_fn fn, void *arg)
+{
+    s->on_note = fn;
+    s->on_note_arg = arg;
 }
 
 void weir_session_free(weir_session *s)
@@ -768,6 +776,39 @@ static int exec_create_function(weir_session *s, const wr_ast_stmt *st, wr_error
     return 0;
 }
 
+/*
+ * The job's summary: a note for each operator that skipped malformed records or dropped
+ * late rows, so that data lost on purpose is not lost silently (the job still succeeds).
+ */
+static void job_notes(weir_session *s, const wr_job *job)
+{
+    if (s->on_note == NULL) return;
+    int n = wr_job_metrics(job, NULL, 0);
+    wr_vertex_metrics *vm = wr_calloc((size_t)(n > 0 ? n : 1), sizeof(*vm));
+    wr_job_metrics(job, vm, n);
+    wr_buf note;
+    wr_buf_init(&note);
+    for (int v = 0; v < n; v++) {
+        const wr_vertex_metrics *m = &vm[v];
+        if (m->records_in_errors > 0) {
+            wr_buf_reset(&note);
+            wr_buf_printf(&note, "%s'%s' skipped %lld malformed record%s (ignore-parse-errors)",
+                          m->source ? "source " : "", m->name, (long long)m->records_in_errors,
+                          m->records_in_errors == 1 ? "" : "s");
+            s->on_note(s->on_note_arg, note.data);
+        }
+        if (m->late_records_dropped > 0) {
+            wr_buf_reset(&note);
+            wr_buf_printf(&note, "'%s' dropped %lld late row%s", m->name,
+                          (long long)m->late_records_dropped,
+                          m->late_records_dropped == 1 ? "" : "s");
+            s->on_note(s->on_note_arg, note.data);
+        }
+    }
+    wr_buf_fini(&note);
+    wr_free(vm);
+}
+
 /* Polls for cancellation while the job runs; returns the job's outcome. */
 static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
 {
@@ -790,6 +831,7 @@ static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
         return err->code ? err->code : WR_ERR_RUNTIME;
     }
     rc = wr_coordinator_wait(coord, job, -1, &s->cancel, &s->stop, err);
+    job_notes(s, job);
     const char *sp = wr_coordinator_savepoint(coord);
     if (sp) {
         wr_free(s->savepoint);

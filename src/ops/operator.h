@@ -139,6 +139,14 @@ struct wr_op_ctx {
     int64_t idle_until_ns;        /* sources: set before returning WR_SOURCE_IDLE */
     int64_t rows_in;              /* counted by the runtime */
     int64_t rows_out;
+    /*
+     * Counted by operators (Flink's numRecordsInErrors and numLateRecordsDropped): records
+     * a source skipped as malformed ('*.ignore-parse-errors'), rows dropped as late. The
+     * task thread alone writes them; the runtime publishes them for other threads to read
+     * (wr_job_metrics).
+     */
+    int64_t records_in_errors;
+    int64_t late_records_dropped;
     /* Event time: the combined watermark of the inputs (maintained by the runtime). */
     int64_t watermark;
     /* What this operator last emitted (maintained by wr_op_emit_mark). */

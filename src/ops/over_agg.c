@@ -980,6 +980,7 @@ static int take_rows(oa_op *op, const wr_batch *in, const uint32_t *rows, int n,
             ts = ((const int64_t *)tv->data)[r];
             if (wr_window_micros_to_ms(ts) <= op->wm) {
                 op->late++;
+                op->base.ctx->late_records_dropped++;
                 continue;
             }
         } else {

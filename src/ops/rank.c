@@ -781,6 +781,7 @@ static int rank_process(wr_operator *base, int input, wr_batch *in, wr_error *er
             wend = wr_window_micros_to_ms(((const int64_t *)wv->data)[r]);
             if (wend - 1 <= op->progress) {
                 op->late++;
+                op->base.ctx->late_records_dropped++;
                 continue;
             }
         }

@@ -912,6 +912,7 @@ static int late_row(window_op *op, const wr_batch *in, int r, int64_t ts, wr_err
     const weir_tag *tag = spec->a.window.late_tag;
     if (tag == NULL) {
         op->late_dropped++;
+        op->base.ctx->late_records_dropped++;
         return 0;
     }
     op->u.err = err;

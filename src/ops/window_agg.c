@@ -948,6 +948,7 @@ static int session_process(wagg_op *op, const wr_batch *in, const uint32_t *rows
         if (target == NONE) {
             if (e - 1 <= op->progress) { /* its session would already have fired */
                 op->late++;
+                op->base.ctx->late_records_dropped++;
                 continue;
             }
             target = session_new(op, k, t, e);
@@ -1607,6 +1608,7 @@ static int wagg_process(wr_operator *base, int input, wr_batch *in, wr_error *er
             int64_t ts = op->ts[i], last = last_end(op, ts);
             if (last - 1 <= op->progress) {
                 op->late++;
+                op->base.ctx->late_records_dropped++;
                 continue;
             }
             int64_t e = slice_end(op, ts);

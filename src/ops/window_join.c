@@ -253,6 +253,7 @@ static int take(wj_op *op, int s, const wr_batch *batch, const uint32_t *rows, i
         int64_t start = ((const int64_t *)vs->data)[r], end = ((const int64_t *)ve->data)[r];
         if (!restoring && wr_window_micros_to_ms(end) - 1 <= op->wm) {
             op->late++;
+            op->base.ctx->late_records_dropped++;
             continue;
         }
         wpane *p = pane_get(op, start, end);

@@ -500,11 +500,67 @@ static void run_mail(wr_task *t)
     }
 }
 
+/* ---- metrics ----------------------------------------------------------------- */
+
+/*
+ * Copies the counters of the task's operators where other threads read them. Called on
+ * the task's thread only; relaxed stores suffice, as each counter is read on its own (and
+ * the end of the job orders the last ones before wr_job_wait returns).
+ */
+static void publish_counters(wr_task *t)
+{
+    for (int i = 0; i < t->nops; i++) {
+        const wr_op_ctx *ctx = &t->ops[i]->ctx;
+        wr_op_counters *c = t->ops[i]->counters;
+        atomic_store_explicit(&c->rows_in, ctx->rows_in, memory_order_relaxed);
+        atomic_store_explicit(&c->rows_out, ctx->rows_out, memory_order_relaxed);
+        atomic_store_explicit(&c->records_in_errors, ctx->records_in_errors, memory_order_relaxed);
+        atomic_store_explicit(&c->late_records_dropped, ctx->late_records_dropped,
+                              memory_order_relaxed);
+    }
+}
+
+/* A new attempt counts from zero; a reader may be loading meanwhile. */
+static void counters_zero(wr_op_counters *c)
+{
+    atomic_store_explicit(&c->rows_in, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->rows_out, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->records_in_errors, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->late_records_dropped, 0, memory_order_relaxed);
+}
+
+int wr_job_metrics(const wr_job *job, wr_vertex_metrics *out, int cap)
+{
+    const wr_jobgraph *g = job->graph;
+    for (int v = 0; v < g->nvertices && v < cap; v++) {
+        wr_vertex_metrics *m = &out[v];
+        memset(m, 0, sizeof(*m));
+        m->name = g->vertices[v].name;
+        m->kind = g->vertices[v].op.ops->kind;
+        m->parallelism = wr_jobgraph_parallelism(g, v, &job->config);
+        m->source = g->vertices[v].ninputs == 0;
+        for (int s = 0; s < m->parallelism; s++) {
+            wr_op_counters *c = &job->counters[job->counters_at[v] + s];
+            m->records_in += atomic_load_explicit(&c->rows_in, memory_order_relaxed);
+            m->records_out += atomic_load_explicit(&c->rows_out, memory_order_relaxed);
+            m->records_in_errors +=
+                atomic_load_explicit(&c->records_in_errors, memory_order_relaxed);
+            m->late_records_dropped +=
+                atomic_load_explicit(&c->late_records_dropped, memory_order_relaxed);
+        }
+    }
+    return g->nvertices;
+}
+
 /* ---- task loops ------------------------------------------------------------ */
 
-/* Flushes due output buffers and runs due timers; *deadline_ns: when either is next due. */
+/*
+ * Flushes due output buffers, runs due timers and publishes the counters; *deadline_ns:
+ * when a flush or timer is next due.
+ */
 static int housekeeping(wr_task *t, int64_t *deadline_ns, wr_error *err)
 {
+    publish_counters(t);
     int64_t flush_at = INT64_MAX, timer_at = INT64_MAX;
     int rc = flush_due(t, t->job->buffer_timeout_ns == 0, &flush_at, err);
     if (rc == 0) rc = run_timers(t, &timer_at, err);
@@ -762,6 +818,7 @@ static void *task_main(void *arg)
     if (rc && rc != WR_ERR_CANCELLED) {
         job_fail(job, &err);
     }
+    publish_counters(t); /* final: before `running` drops, so wr_job_wait orders them */
     if (rc == 0) task_finished(t);
     free_pending(t);
     for (int i = 0; i < t->nops; i++) {
@@ -950,6 +1007,8 @@ static void teardown(wr_job *job)
 static void job_destroy(wr_job *job)
 {
     teardown(job);
+    wr_free(job->counters);
+    wr_free(job->counters_at);
     wr_jobgraph_free(job->graph);
     wr_config_fini(&job->config);
     pthread_mutex_destroy(&job->lock);
@@ -1019,6 +1078,15 @@ static int build(wr_job *job, wr_error *err)
     int order[n], par[n], head[n];
     if ((rc = topo_order(g, order, err))) return rc;
     for (int v = 0; v < n; v++) par[v] = wr_jobgraph_parallelism(g, v, &job->config);
+    if (job->counters == NULL) { /* the first build; a restart keeps them (same parallelism) */
+        job->counters_at = wr_calloc((size_t)n, sizeof(int));
+        int total = 0;
+        for (int v = 0; v < n; v++) {
+            job->counters_at[v] = total;
+            total += par[v];
+        }
+        job->counters = wr_calloc((size_t)(total > 0 ? total : 1), sizeof(wr_op_counters));
+    }
 
     /* Validate edges and decide chaining: an edge chains when it is the only one into a vertex. */
     bool chained_edge[g->nedges > 0 ? g->nedges : 1];
@@ -1099,6 +1167,8 @@ static int build(wr_job *job, wr_error *err)
                 top->ctx.timer_at_ms = INT64_MAX;
                 top->ctx.preferred_input = -1;
                 top->ctx.shared = &job->vertex_shared[v];
+                top->counters = &job->counters[job->counters_at[v] + s];
+                counters_zero(top->counters);
                 top->nports = g->vertices[v].nports;
                 top->ports = wr_calloc((size_t)top->nports, sizeof(wr_task_port));
                 t->ops = wr_realloc(t->ops, (size_t)(t->nops + 1) * sizeof(top));

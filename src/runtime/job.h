@@ -117,4 +117,28 @@ typedef struct wr_job_stats {
 
 void wr_job_stats_get(wr_job *job, wr_job_stats *stats);
 
+/*
+ * Metrics of one vertex, summed over its subtasks (Flink's operator metrics of the same
+ * names). A source's records_in stays 0: its rows enter as records_out.
+ */
+typedef struct wr_vertex_metrics {
+    const char *name; /* borrowed from the job graph */
+    const char *kind; /* the operator's kind ("filesystem", "window-agg", ...) */
+    int parallelism;
+    bool source;
+    int64_t records_in;           /* numRecordsIn: rows the operator received */
+    int64_t records_out;          /* numRecordsOut: rows it emitted, on every output port */
+    int64_t records_in_errors;    /* numRecordsInErrors: malformed records skipped */
+    int64_t late_records_dropped; /* numLateRecordsDropped: rows dropped as late */
+} wr_vertex_metrics;
+
+/*
+ * Fills out[v] for the vertices v < cap of the job graph and returns the number of
+ * vertices (cap 0 only counts them). Safe from any thread while the job runs: a running task
+ * publishes its counters after each batch it handles, so they may lag by one batch; once the job
+ * has ended (wr_job_wait returned) they are final. After wr_job_restart they count from the
+ * restart.
+ */
+int wr_job_metrics(const wr_job *job, wr_vertex_metrics *out, int cap);
+
 #endif

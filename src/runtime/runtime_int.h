@@ -99,6 +99,16 @@ typedef struct wr_task_port {
     int nwriters;
 } wr_task_port;
 
+/*
+ * The counters of one operator instance as its task last published them (after every batch
+ * or source call and when the task ends), for any thread to read without a lock. They
+ * belong to the job, not to the task: they outlive the tasks and survive a restart (which
+ * zeroes them, as the new attempt counts from zero).
+ */
+typedef struct wr_op_counters {
+    _Atomic int64_t rows_in, rows_out, records_in_errors, late_records_dropped;
+} wr_op_counters;
+
 /* One operator instance inside a task. */
 typedef struct wr_task_op {
     struct wr_task *task;
@@ -111,7 +121,8 @@ typedef struct wr_task_op {
     int ninputs;         /* inputs of the head; chained operators have 1 */
     int ninputs_ended;
     bool opened;
-    wr_restore restore; /* what it starts from (parts borrowed from job->restore) */
+    wr_restore restore;       /* what it starts from (parts borrowed from job->restore) */
+    wr_op_counters *counters; /* where ctx's counters are published (owned by the job) */
 } wr_task_op;
 
 typedef struct wr_mail {
@@ -177,6 +188,10 @@ struct wr_job {
     wr_task ***vertex_tasks;
     wr_task_op ***vertex_ops;
     wr_op_shared *vertex_shared; /* per vertex: what its operator instances share */
+    /* Per vertex, per subtask: published counters (job->counters + counters_at[v] + s).
+     * Allocated by the first build, freed with the job. */
+    wr_op_counters *counters;
+    int *counters_at;
 };
 
 #endif

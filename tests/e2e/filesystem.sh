@@ -58,6 +58,10 @@ grep -qF "file '$TMP/bad.csv', line 3: field 'id' at offset 0: invalid INT 'x3'"
 sed -i "s/'format' = 'csv'/'format' = 'csv', 'csv.ignore-parse-errors' = 'true'/" "$TMP/bad.sql"
 "$WEIR" sql -f "$TMP/bad.sql" >"$TMP/skip.out" 2>"$TMP/skip.err" || { cat "$TMP/skip.err"; fail "ignore-parse-errors failed"; }
 [ "$(wc -l <"$TMP/skip.out")" -eq 3 ] || { cat "$TMP/skip.out"; fail "ignore-parse-errors: expected 3 rows"; }
+# ... and counted: the job's summary says so on stderr (numRecordsInErrors).
+grep -qxF "note: source 'Source: src' skipped 1 malformed record (ignore-parse-errors)" "$TMP/skip.err" ||
+    { cat "$TMP/skip.err"; fail "ignore-parse-errors: expected the summary note"; }
+if grep -q 'note:' "$TMP/dir.err"; then cat "$TMP/dir.err"; fail "a clean job should print no note"; fi
 
 # A missing path is fine for a table that will be written, and an error when it is read.
 cat >"$TMP/missing.sql" <<SQL
