@@ -96,7 +96,7 @@ typedef struct kafka_source {
     int *row_part;    /* a pushed-down watermark: the part of each decoded row of this run */
     int64_t flushes;  /* batches emitted in the middle of a change event (decode_changes) */
     const rd_kafka_message_t *msg; /* the record being decoded */
-    wr_arena arena;   /* the watermark expression's results, reset per run */
+    wr_arena arena;                /* the watermark expression's results, reset per run */
 } kafka_source;
 
 static bool split_rows(const wr_kafka_source_spec *spec)
@@ -683,6 +683,7 @@ static int decode(const wr_kafka_format *f, const void *data, size_t len, wr_bat
 {
     if (f->kind == WR_KAFKA_FORMAT_RAW) return decode_raw(f, data, len, batch, err);
     if (data == NULL) return 1;
+    if (f->kind == WR_KAFKA_FORMAT_AVRO) return wr_avro_decode(f->schema, data, len, batch, err);
     const char *text = data;
     if (f->kind == WR_KAFKA_FORMAT_JSON) {
         int rc = wr_json_decode(&f->json, f->schema, text, len, batch, err);
