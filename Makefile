@@ -11,7 +11,7 @@ WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wno
 # libpq (the jdbc connector): Debian puts its header in /usr/include/postgresql.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 DEPS_CFLAGS := $(shell pkg-config --cflags libxxhash 2>/dev/null) $(PQ_CFLAGS)
-LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lrdkafka -lpq -lpthread -lm
+LIBS    := -lxxhash -lmd -lpcre2-8 -ledit -lrdkafka -lpq -lavro -lpthread -lm
 
 RELEASE_FLAGS := -O2 -g -DNDEBUG
 ASAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # libpq-dev: the jdbc connector; postgresql: the server its tests start (tests/tools/pgtest.sh).
+# libavro-dev: the avro format (Avro C).
 PKGS=(gcc make pkg-config libxxhash-dev libmd-dev libpcre2-dev libedit-dev libcriterion-dev librdkafka-dev
-    libpq-dev postgresql)
+    libpq-dev postgresql libavro-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

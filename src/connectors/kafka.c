@@ -32,11 +32,12 @@
     "scan.bounded.specific-offsets, scan.topic-partition-discovery.interval, scan.parallelism, "   \
     "scan.watermark.idle-timeout, "                                                                \
     "sink.partitioner, sink.delivery-guarantee, sink.transactional-id-prefix, sink.parallelism, "  \
-    "and the options of the formats: json.*, csv.*, debezium-json.*, canal-json.* (value.json.*, " \
+    "and the options of the formats: json.*, csv.*, debezium-json.*, canal-json.*, avro.* "        \
+    "(value.json.*, "                                                                              \
     "key.csv.*, ... with value.format and key.format)"
 
-static const char *const format_names[] = {"csv",           "json",       "raw",
-                                           "debezium-json", "canal-json", NULL};
+static const char *const format_names[] = {"csv",        "json", "raw", "debezium-json",
+                                           "canal-json", "avro", NULL};
 static const char *const start_names[] = {"earliest-offset", "latest-offset",    "group-offsets",
                                           "timestamp",       "specific-offsets", NULL};
 static const char *const bound_names[] = {"unbounded", "latest-offset",    "group-offsets",
@@ -354,6 +355,7 @@ static int read_format_options(const wr_config *options, const char *prefix, int
     if (f->kind == WR_KAFKA_FORMAT_DEBEZIUM_JSON)
         rc = wr_debezium_options_read(&sub, &f->debezium, err);
     if (f->kind == WR_KAFKA_FORMAT_CANAL_JSON) rc = wr_canal_options_read(&sub, &f->canal, err);
+    if (f->kind == WR_KAFKA_FORMAT_AVRO) rc = wr_avro_options_read(&sub, err);
     if (rc == 0 && f->csv.null_literal) {
         f->null_literal = wr_strdup(f->csv.null_literal);
         f->csv.null_literal = f->null_literal;
@@ -386,6 +388,11 @@ static int check_format_schema(const wr_kafka_format *f, const wr_config_entry *
                                "format 'raw' needs a column of type STRING or BYTES; column "
                                "'%s' is %s",
                                s->names[0], wr_type_name(s->types[0], tname, sizeof(tname)));
+    }
+    if (f->kind == WR_KAFKA_FORMAT_AVRO) {
+        int rc = wr_avro_check(s, err);
+        if (rc) err->offset = at->value_pos;
+        return rc;
     }
     for (int c = 0; c < s->ncols; c++) {
         wr_type_id id = (wr_type_id)s->types[c].id;
@@ -474,7 +481,7 @@ static int read_formats(const wr_schema *schema, const wr_config *options, kafka
                                "options 'format' and 'value.format' are synonyms; give only one");
     o->value_format = fmt ? fmt : vfmt;
     if (o->value_format == NULL)
-        return missing(o, "format", " (or 'value.format'): 'csv', 'json' or 'raw'", err);
+        return missing(o, "format", " (or 'value.format'): 'csv', 'json', 'raw' or 'avro'", err);
     o->key_format = wr_config_find(options, "key.format");
     o->key_fields = wr_config_find(options, "key.fields");
     o->key_prefix = wr_config_find(options, "key.fields-prefix");
@@ -494,7 +501,7 @@ static int read_formats(const wr_schema *schema, const wr_config *options, kafka
     if (wr_kafka_format_is_changelog(o->key_kind))
         return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->value_pos,
                                "format '%s' is a changelog format, for 'value.format' only; "
-                               "the key takes 'csv', 'json' or 'raw'",
+                               "the key takes 'csv', 'json', 'raw' or 'avro'",
                                format_names[o->key_kind]);
     if (wr_kafka_format_is_changelog(o->value_kind) && o->key_format)
         return wr_error_set_at(err, WR_ERR_VALIDATION, o->key_format->key_pos,

@@ -11,6 +11,7 @@
 #ifndef WR_KAFKA_H
 #define WR_KAFKA_H
 
+#include "../formats/avro.h"
 #include "../formats/canal.h"
 #include "connector.h"
 #include "../formats/csv.h"
@@ -29,6 +30,7 @@ typedef enum wr_kafka_format_kind {
     /* Changelog formats (values only): each record is a change event of one or more rows. */
     WR_KAFKA_FORMAT_DEBEZIUM_JSON = 3,
     WR_KAFKA_FORMAT_CANAL_JSON = 4,
+    WR_KAFKA_FORMAT_AVRO = 5, /* one Avro binary datum of a schema derived from the columns */
 } wr_kafka_format_kind;
 
 /*

@@ -304,6 +304,8 @@ static void encode(const wr_kafka_format *f, wr_vector *vecs, uint8_t *kinds, in
         wr_canal_encode(&f->canal, &view, row, f->schema, out);
     else if (f->kind == WR_KAFKA_FORMAT_JSON)
         wr_json_encode(&f->json, &view, row, f->schema, out);
+    else if (f->kind == WR_KAFKA_FORMAT_AVRO)
+        wr_avro_encode(f->schema, &view, row, out);
     else
         wr_csv_encode(&f->csv, &view, row, out);
 }

@@ -684,6 +684,7 @@ static int decode(const wr_kafka_format *f, const void *data, size_t len, wr_bat
 {
     if (f->kind == WR_KAFKA_FORMAT_RAW) return decode_raw(f, data, len, batch, err);
     if (data == NULL) return 1;
+    if (f->kind == WR_KAFKA_FORMAT_AVRO) return wr_avro_decode(f->schema, data, len, batch, err);
     const char *text = data;
     if (f->kind == WR_KAFKA_FORMAT_JSON) {
         int rc = wr_json_decode(&f->json, f->schema, text, len, batch, err);

@@ -357,8 +357,8 @@ Test(kafka_options, errors_name_the_option_where_it_was_written)
     plan_fails((const char *[]){"topic=t", "topic-pattern=t.*", "format=json"}, 3, false,
                "'topic' and 'topic-pattern' cannot both be set", KEY_AT(1));
     plan_fails((const char *[]){"topic=t"}, 1, false, "option 'format' is required", 50);
-    plan_fails((const char *[]){"topic=t", "format=avro"}, 2, false,
-               "invalid value 'avro' for option 'format'", VALUE_AT(1));
+    plan_fails((const char *[]){"topic=t", "format=parquet"}, 2, false,
+               "invalid value 'parquet' for option 'format'", VALUE_AT(1));
     plan_fails((const char *[]){"topic=t", "format=json"}, 2, false,
                "'group-offsets' (the default) needs 'properties.group.id'", 50);
     plan_fails((const char *[]){"topic=t", "format=json", "scan.startup.mode=first"}, 3, false,
