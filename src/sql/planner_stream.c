@@ -38,8 +38,8 @@ enum run_mode { MODE_STREAMING, MODE_BATCH, MODE_AUTOMATIC };
  * Whether a scan's source ends by itself, and the change kinds it produces (WR_CHANGES_*), as
  * its connector plans it.
  */
-static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded,
-                        uint8_t *changes, wr_error *err)
+static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded, uint8_t *changes,
+                        wr_error *err)
 {
     const wr_table *tb = plan->table;
     *bounded = true;
@@ -566,8 +566,8 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
     case WR_PLAN_OVER:
         /* Over updates, every row's values may change again (the Calc above may still make
          * it a Top-N, which sets its own mode). */
-        plan->changes = plan->streaming && in_changes != WR_CHANGES_INSERT ? WR_CHANGES_ALL
-                                                                           : WR_CHANGES_INSERT;
+        plan->changes =
+            plan->streaming && in_changes != WR_CHANGES_INSERT ? WR_CHANGES_ALL : WR_CHANGES_INSERT;
         break;
     case WR_PLAN_CALC:
         if (plan->streaming && plan->input->kind == WR_PLAN_OVER && plan->input->streaming &&
