@@ -63,3 +63,10 @@ long wr_alloc_live(void)
 {
     return atomic_load(&live_blocks);
 }
+
+void *wr_memdup_array(const void *src, int n, size_t size)
+{
+    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
+    if (n > 0) memcpy(dst, src, size * (size_t)n);
+    return dst;
+}

@@ -17,6 +17,8 @@ void *wr_realloc(void *ptr, size_t size);
 void wr_free(void *ptr); /* wr_free(NULL) is a no-op */
 char *wr_strdup(const char *s);
 char *wr_strndup(const char *s, size_t n);
+/* A copy of n elements of size bytes (an allocation of at least one element when n is 0). */
+void *wr_memdup_array(const void *src, int n, size_t size);
 
 /* Number of live allocations made through this wrapper (for leak checks in tests). */
 long wr_alloc_live(void);

@@ -38,22 +38,15 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_expand_spec(const wr_type *in_types, int nin, const int *group_cols,
                                 int ngroup_cols, const uint64_t *sets, int nsets)
 {
     expand_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->group_cols = copy_array(group_cols, ngroup_cols, sizeof(*group_cols));
+    spec->group_cols = wr_memdup_array(group_cols, ngroup_cols, sizeof(*group_cols));
     spec->ngroup_cols = ngroup_cols;
-    spec->sets = copy_array(sets, nsets, sizeof(*sets));
+    spec->sets = wr_memdup_array(sets, nsets, sizeof(*sets));
     spec->nsets = nsets;
     wr_operator_spec out = {&wr_expand_ops, spec, spec_free, -1, false};
     return out;

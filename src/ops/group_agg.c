@@ -192,24 +192,17 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 static wr_operator_spec make_spec(ga_mode mode, const wr_operator_ops *ops, const wr_type *in_types,
                                   int nin, const int *groups, int ngroups, const wr_agg_call *aggs,
                                   int naggs, const wr_group_agg_opts *opts)
 {
     ga_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->mode = mode;
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->groups = copy_array(groups, ngroups, sizeof(*groups));
+    spec->groups = wr_memdup_array(groups, ngroups, sizeof(*groups));
     spec->ngroups = ngroups;
-    spec->aggs = copy_array(aggs, naggs, sizeof(*aggs));
+    spec->aggs = wr_memdup_array(aggs, naggs, sizeof(*aggs));
     spec->naggs = naggs;
     if (opts)
         spec->opts = *opts;

@@ -139,13 +139,6 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_hash_agg_spec(const wr_type *in_types, int nin, const int *groups, int ngroups,
                                   const wr_agg_call *aggs, int naggs)
 {
@@ -157,14 +150,14 @@ wr_operator_spec wr_hash_agg_spec_phase(const wr_type *in_types, int nin, const 
                                         wr_agg_phase phase)
 {
     hash_agg_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->groups = copy_array(groups, ngroups, sizeof(*groups));
+    spec->groups = wr_memdup_array(groups, ngroups, sizeof(*groups));
     spec->ngroups = ngroups;
-    spec->aggs = copy_array(aggs, naggs, sizeof(*aggs));
+    spec->aggs = wr_memdup_array(aggs, naggs, sizeof(*aggs));
     spec->naggs = naggs;
     spec->phase = phase;
-    spec->call_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->call_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->ncall_types = nin;
     /* The global phase groups by the leading columns of intermediate rows. Where they cannot
      * be worked out (a bad group column, calls that do not merge) the original input stays,

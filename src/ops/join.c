@@ -139,20 +139,13 @@ typedef struct join_op {
 
 /* ---- spec --------------------------------------------------------------- */
 
-static void *dup_array(const void *src, int n, size_t size)
-{
-    void *p = wr_malloc((size_t)(n > 0 ? n : 1) * size);
-    if (n > 0) memcpy(p, src, (size_t)n * size);
-    return p;
-}
-
 void wr_join_desc_copy(wr_join_desc *dst, const wr_join_desc *d)
 {
     *dst = *d;
-    dst->left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
-    dst->right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
-    dst->left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
-    dst->right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
+    dst->left_types = wr_memdup_array(d->left_types, d->nleft, sizeof(wr_type));
+    dst->right_types = wr_memdup_array(d->right_types, d->nright, sizeof(wr_type));
+    dst->left_keys = wr_memdup_array(d->left_keys, d->nkeys, sizeof(int));
+    dst->right_keys = wr_memdup_array(d->right_keys, d->nkeys, sizeof(int));
     bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
     if (d->null_safe && d->nkeys > 0)
         memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));

@@ -52,21 +52,14 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *dup_array(const void *src, int n, size_t size)
-{
-    void *p = wr_malloc((size_t)(n > 0 ? n : 1) * size);
-    if (n > 0) memcpy(p, src, (size_t)n * size);
-    return p;
-}
-
 wr_operator_spec wr_lookup_join_spec(const wr_join_desc *d, wr_lookup_spec *source)
 {
     lj_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->d = *d;
-    spec->d.left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
-    spec->d.right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
-    spec->d.left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
-    spec->d.right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
+    spec->d.left_types = wr_memdup_array(d->left_types, d->nleft, sizeof(wr_type));
+    spec->d.right_types = wr_memdup_array(d->right_types, d->nright, sizeof(wr_type));
+    spec->d.left_keys = wr_memdup_array(d->left_keys, d->nkeys, sizeof(int));
+    spec->d.right_keys = wr_memdup_array(d->right_keys, d->nkeys, sizeof(int));
     spec->d.null_safe = NULL;
     spec->d.shared_build = false;
     spec->src = *source;
@@ -279,7 +272,7 @@ struct wr_row_index {
 wr_row_index *wr_row_index_new(const int *keys, int nkeys, int ncols)
 {
     wr_row_index *ix = wr_calloc(1, sizeof(*ix));
-    ix->keys = dup_array(keys, nkeys, sizeof(int));
+    ix->keys = wr_memdup_array(keys, nkeys, sizeof(int));
     ix->nkeys = nkeys;
     ix->ncols = ncols;
     ix->all = wr_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
@@ -485,7 +478,7 @@ wr_lookup_spec wr_lookup_from_source(wr_operator_spec *source, int ncols, const 
     conf->source = *source;
     memset(source, 0, sizeof(*source));
     conf->ncols = ncols;
-    conf->keys = dup_array(keys, nkeys, sizeof(int));
+    conf->keys = wr_memdup_array(keys, nkeys, sizeof(int));
     conf->nkeys = nkeys;
     conf->reload_ms = reload_ms;
     wr_config_init(&conf->config);

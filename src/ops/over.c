@@ -79,19 +79,12 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_over_spec(const wr_type *in_types, int nin, const int *partition, int npart,
                               const wr_sort_key *order, int norder, const wr_over_call *calls,
                               int ncalls)
 {
     over_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
     spec->npart = npart;
     spec->norder = norder;
@@ -102,7 +95,7 @@ wr_operator_spec wr_over_spec(const wr_type *in_types, int nin, const int *parti
         spec->keys[i] = key;
     }
     for (int i = 0; i < norder; i++) spec->keys[(npart > 0 ? npart : 0) + i] = order[i];
-    spec->calls = copy_array(calls, ncalls, sizeof(*calls));
+    spec->calls = wr_memdup_array(calls, ncalls, sizeof(*calls));
     spec->ncalls = ncalls;
     wr_operator_spec out = {&wr_over_ops, spec, spec_free, -1, false};
     return out;

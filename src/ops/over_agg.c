@@ -175,25 +175,18 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_over_agg_spec(const wr_type *in_types, int nin, const int *partition, int npart,
                                   int time_col, bool proctime, const wr_over_call *calls,
                                   int ncalls, const wr_over_agg_opts *opts)
 {
     oa_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->partition = copy_array(partition, npart, sizeof(*partition));
+    spec->partition = wr_memdup_array(partition, npart, sizeof(*partition));
     spec->npart = npart;
     spec->time_col = time_col;
     spec->proctime = proctime;
-    spec->calls = copy_array(calls, ncalls, sizeof(*calls));
+    spec->calls = wr_memdup_array(calls, ncalls, sizeof(*calls));
     spec->ncalls = ncalls;
     if (opts) spec->opts = *opts;
     wr_operator_spec out = {&wr_over_agg_ops, spec, spec_free, -1, false};

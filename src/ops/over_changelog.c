@@ -131,25 +131,18 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_over_changelog_spec(const wr_type *in_types, int nin, const int *partition,
                                         int npart, const wr_sort_key *order, int norder,
                                         const wr_over_call *calls, int ncalls, int64_t state_ttl_ms)
 {
     oc_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->partition = copy_array(partition, npart, sizeof(*partition));
+    spec->partition = wr_memdup_array(partition, npart, sizeof(*partition));
     spec->npart = npart;
-    spec->order = copy_array(order, norder, sizeof(*order));
+    spec->order = wr_memdup_array(order, norder, sizeof(*order));
     spec->norder = norder;
-    spec->calls = copy_array(calls, ncalls, sizeof(*calls));
+    spec->calls = wr_memdup_array(calls, ncalls, sizeof(*calls));
     spec->ncalls = ncalls;
     spec->ttl = state_ttl_ms;
     wr_operator_spec out = {&wr_over_changelog_ops, spec, spec_free, npart == 0 ? 1 : -1, false};

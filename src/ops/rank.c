@@ -154,22 +154,15 @@ static void spec_free(void *p)
     wr_free(spec);
 }
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 wr_operator_spec wr_rank_spec(const wr_type *in_types, int nin, const int *partition, int npart,
                               const wr_sort_key *order, int norder, const wr_rank_opts *opts)
 {
     rank_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
-    spec->partition = copy_array(partition, npart, sizeof(*partition));
+    spec->partition = wr_memdup_array(partition, npart, sizeof(*partition));
     spec->npart = npart;
-    spec->order = copy_array(order, norder, sizeof(*order));
+    spec->order = wr_memdup_array(order, norder, sizeof(*order));
     spec->norder = norder;
     spec->opts = *opts;
     wr_operator_spec out = {&wr_rank_ops, spec, spec_free, npart == 0 ? 1 : -1, false};

@@ -178,13 +178,6 @@ typedef struct wagg_op {
 
 /* ---- spec ---------------------------------------------------------------------------- */
 
-static void *copy_array(const void *src, int n, size_t size)
-{
-    void *dst = wr_malloc(size * (size_t)(n > 0 ? n : 1));
-    if (n > 0) memcpy(dst, src, size * (size_t)n);
-    return dst;
-}
-
 static void wagg_spec_free(void *p)
 {
     wagg_spec *spec = p;
@@ -199,12 +192,12 @@ wr_operator_spec wr_window_agg_spec(const wr_type *in_types, int nin, const wr_w
                                     int naggs)
 {
     wagg_spec *spec = wr_calloc(1, sizeof(*spec));
-    spec->in_types = copy_array(in_types, nin, sizeof(*in_types));
+    spec->in_types = wr_memdup_array(in_types, nin, sizeof(*in_types));
     spec->nin = nin;
     spec->w = *w;
-    spec->groups = copy_array(groups, ngroups, sizeof(*groups));
+    spec->groups = wr_memdup_array(groups, ngroups, sizeof(*groups));
     spec->ngroups = ngroups;
-    spec->aggs = copy_array(aggs, naggs, sizeof(*aggs));
+    spec->aggs = wr_memdup_array(aggs, naggs, sizeof(*aggs));
     spec->naggs = naggs;
     return (wr_operator_spec){
         .ops = &wr_window_agg_ops, .spec = spec, .spec_free = wagg_spec_free, .parallelism = -1};

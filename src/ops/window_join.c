@@ -83,13 +83,6 @@ typedef struct wj_op {
 
 /* ---- spec ------------------------------------------------------------------------- */
 
-static void *dup_array(const void *src, int n, size_t size)
-{
-    void *p = wr_malloc((size_t)(n > 0 ? n : 1) * size);
-    if (n > 0) memcpy(p, src, (size_t)n * size);
-    return p;
-}
-
 static void spec_free(void *p)
 {
     wj_spec *spec = p;
@@ -108,10 +101,10 @@ wr_operator_spec wr_window_join_spec(const wr_join_desc *d, int left_wstart, int
     wj_spec *spec = wr_calloc(1, sizeof(*spec));
     spec->d = *d;
     spec->d.shared_build = false;
-    spec->d.left_types = dup_array(d->left_types, d->nleft, sizeof(wr_type));
-    spec->d.right_types = dup_array(d->right_types, d->nright, sizeof(wr_type));
-    spec->d.left_keys = dup_array(d->left_keys, d->nkeys, sizeof(int));
-    spec->d.right_keys = dup_array(d->right_keys, d->nkeys, sizeof(int));
+    spec->d.left_types = wr_memdup_array(d->left_types, d->nleft, sizeof(wr_type));
+    spec->d.right_types = wr_memdup_array(d->right_types, d->nright, sizeof(wr_type));
+    spec->d.left_keys = wr_memdup_array(d->left_keys, d->nkeys, sizeof(int));
+    spec->d.right_keys = wr_memdup_array(d->right_keys, d->nkeys, sizeof(int));
     bool *null_safe = wr_calloc((size_t)(d->nkeys > 0 ? d->nkeys : 1), sizeof(bool));
     if (d->null_safe && d->nkeys > 0)
         memcpy(null_safe, d->null_safe, (size_t)d->nkeys * sizeof(bool));
