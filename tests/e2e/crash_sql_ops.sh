@@ -1,7 +1,7 @@
 # Checkpoint, kill, resume for every stateful SQL operator (window aggregation, group
 # aggregation in one and two phases, outer join, interval, temporal and window joins, Top-N,
-# deduplication, window Top-N, OVER): each query reads rate-limited
-# datagen sources (so the kills land mid-stream), checkpoints every 200 ms, and writes
+# deduplication, window Top-N, OVER, OVER over an aggregation's changelog): each query reads
+# rate-limited datagen sources (so the kills land mid-stream), checkpoints every 200 ms, and writes
 # exactly-once into PostgreSQL (COPY inside prepared transactions for inserts, upserts by the
 # primary key for changelogs). It is killed with SIGKILL at random moments and resumed with
 # --resume until it finishes; the table must then hold exactly what the same query writes in
@@ -55,6 +55,7 @@ temporal|id bigint, v int, v2 int||SELECT a.id, a.v, b.v FROM src a JOIN src2 FO
 windowjoin|id bigint, id2 bigint||SELECT a.id, b.id FROM (SELECT * FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) a JOIN (SELECT * FROM TABLE(TUMBLE(TABLE src2, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) b ON a.k = b.k AND a.window_start = b.window_start AND a.window_end = b.window_end
 windowtopn|ws timestamp(3), k int, id bigint||SELECT window_start, k, id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k ORDER BY v DESC, id) AS rn FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE))) WHERE rn <= 2
 over|id bigint, k int, s int||SELECT id, k, SUM(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM src
+overchangelog|k int, s int, w int|k|SELECT k, s, SUM(s) OVER (ORDER BY k ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM (SELECT k, SUM(v) AS s FROM src GROUP BY k)
 CASES
 )
 
