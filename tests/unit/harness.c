@@ -3,6 +3,7 @@
  */
 #include "harness.h"
 #include "../../src/base/alloc.h"
+#include "../../src/state/keygroup.h"
 
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -42,6 +43,23 @@ void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *),
 {
     for (int b = 0; b < cap->nbatches; b++)
         for (int r = 0; r < cap->batches[b]->count; r++) fn(cap->batches[b], r, arg);
+}
+
+void keyed_restore_for(const op_snapshots *sv, int s, int par, wr_restore *r,
+                       const wr_snapshot_part **parts)
+{
+    int first, last, n = 0;
+    wr_keygroup_range(s, 128, par, &first, &last);
+    for (int i = 0; i < sv->n; i++)
+        for (int p = 0; p < sv->snaps[i].nparts; p++) {
+            const wr_snapshot_part *part = &sv->snaps[i].parts[p];
+            if (part->keygroup >= first && part->keygroup <= last) parts[n++] = part;
+        }
+    memset(r, 0, sizeof(*r));
+    r->checkpoint = 1;
+    r->parts = parts;
+    r->nparts = n;
+    r->rescaled = sv->n != par;
 }
 
 void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out)

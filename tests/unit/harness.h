@@ -24,6 +24,18 @@ void capture_each(const capture *cap, void (*fn)(const wr_batch *, int, void *),
 /* A context for subtask `subtask` of `parallelism`, emitting into out. */
 void ctx_init(wr_op_ctx *ctx, int subtask, int parallelism, wr_collector *out);
 
+/* The snapshots of an operator's instances, as a checkpoint holds them (at most 4). */
+typedef struct op_snapshots {
+    wr_snapshot snaps[4];
+    int n;
+} op_snapshots;
+/*
+ * The restore of subtask s of par from sv: the keyed parts of the key groups it owns (max
+ * parallelism 128), whatever parallelism sv was taken at. parts has room for every part.
+ */
+void keyed_restore_for(const op_snapshots *sv, int s, int par, wr_restore *r,
+                       const wr_snapshot_part **parts);
+
 /*
  * Options from "key=value" strings; key i sits at byte 100*i and its value
  * at 100*i + 50 of an imaginary SQL text, so tests can check positions.

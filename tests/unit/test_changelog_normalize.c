@@ -195,12 +195,7 @@ Test(changelog_normalize, state_ttl)
 
 /* ---- checkpoints ------------------------------------------------------------------- */
 
-typedef struct saved {
-    wr_snapshot snaps[2];
-    int n;
-} saved;
-
-static void snapshot_all(run *rs, int n, saved *sv)
+static void snapshot_all(run *rs, int n, op_snapshots *sv)
 {
     memset(sv, 0, sizeof(*sv));
     sv->n = n;
@@ -209,22 +204,6 @@ static void snapshot_all(run *rs, int n, saved *sv)
         for (int p = 0; p < sv->snaps[i].nparts; p++)
             cr_assert(sv->snaps[i].parts[p].keygroup >= 0);
     }
-}
-
-static void restore_for(const saved *sv, int s, int par, wr_restore *r,
-                        const wr_snapshot_part **parts)
-{
-    int first, last, n = 0;
-    wr_keygroup_range(s, 128, par, &first, &last);
-    for (int i = 0; i < sv->n; i++)
-        for (int p = 0; p < sv->snaps[i].nparts; p++) {
-            const wr_snapshot_part *part = &sv->snaps[i].parts[p];
-            if (part->keygroup >= first && part->keygroup <= last) parts[n++] = part;
-        }
-    memset(r, 0, sizeof(*r));
-    r->checkpoint = 1;
-    r->parts = parts;
-    r->nparts = n;
 }
 
 /* The subtask of par that owns key k, as the hash exchange routes it. */
@@ -275,14 +254,14 @@ static void check_restore(int p1, int p2)
     for (int s = 0; s < p1; s++) cr_assert_eq(start_at(&a[s], &spec, s, p1, NULL), 0);
     feed_keys(a, p1, 40, "old", 1);
     cr_assert_eq(count_kind(a, p1, WR_KIND_INSERT), 40);
-    saved sv;
+    op_snapshots sv;
     snapshot_all(a, p1, &sv);
     for (int s = 0; s < p1; s++) stop(&a[s]);
     int64_t keys = 0;
     for (int s = 0; s < p2; s++) {
         wr_restore r;
         const wr_snapshot_part *parts[128];
-        restore_for(&sv, s, p2, &r, parts);
+        keyed_restore_for(&sv, s, p2, &r, parts);
         cr_assert_eq(start_at(&b[s], &spec, s, p2, &r), 0, "restore: %s", b[s].err.msg);
         keys += wr_changelog_normalize_keys(b[s].op);
     }
@@ -322,7 +301,7 @@ Test(changelog_normalize, bad_snapshot_bytes)
     run a;
     cr_assert_eq(start_at(&a, &spec, 0, 1, NULL), 0);
     feed(&a, "+U 7 seven 7");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&a, 1, &sv);
     stop(&a);
     cr_assert_eq(sv.snaps[0].nparts, 1);

@@ -563,12 +563,7 @@ Test(group_agg, insert_only_input_takes_any_function)
 
 /* ---- checkpoints ------------------------------------------------------------------ */
 
-typedef struct saved {
-    wr_snapshot snaps[4];
-    int n;
-} saved;
-
-static void snapshot_all(run *rs, int n, saved *sv)
+static void snapshot_all(run *rs, int n, op_snapshots *sv)
 {
     memset(sv, 0, sizeof(*sv));
     sv->n = n;
@@ -580,26 +575,9 @@ static void snapshot_all(run *rs, int n, saved *sv)
     }
 }
 
-static void saved_fini(saved *sv)
+static void saved_fini(op_snapshots *sv)
 {
     for (int i = 0; i < sv->n; i++) wr_snapshot_fini(&sv->snaps[i]);
-}
-
-/* The restore of subtask s of par from sv: the parts of the key groups it owns. */
-static void restore_for(const saved *sv, int s, int par, wr_restore *r,
-                        const wr_snapshot_part **parts)
-{
-    int first, last, n = 0;
-    wr_keygroup_range(s, 128, par, &first, &last);
-    for (int i = 0; i < sv->n; i++)
-        for (int p = 0; p < sv->snaps[i].nparts; p++) {
-            const wr_snapshot_part *part = &sv->snaps[i].parts[p];
-            if (part->keygroup >= first && part->keygroup <= last) parts[n++] = part;
-        }
-    memset(r, 0, sizeof(*r));
-    r->checkpoint = 1;
-    r->parts = parts;
-    r->nparts = n;
 }
 
 /* The subtask of par that owns key (k BIGINT, f BOOLEAN), as the exchange routes it. */
@@ -715,7 +693,7 @@ static void check_restore(int p1, int p2)
             if (rows[0]) feed(&a[s], rows);
         }
     }
-    saved sv;
+    op_snapshots sv;
     snapshot_all(a, p1, &sv);
     for (int s = 0; s < p1; s++) stop(&a[s]);
     capture merged;
@@ -723,7 +701,7 @@ static void check_restore(int p1, int p2)
     for (int s = 0; s < p2; s++) {
         wr_restore r;
         const wr_snapshot_part *parts[128];
-        restore_for(&sv, s, p2, &r, parts);
+        keyed_restore_for(&sv, s, p2, &r, parts);
         cr_assert_eq(start_at(&b[s], &spec, s, p2, &r), 0, "restore: %s", b[s].err.msg);
         key_rows(rows, sizeof rows, "+I", 2, s, p2);
         if (rows[0]) feed(&b[s], rows);
@@ -770,13 +748,13 @@ Test(group_agg, snapshot_flushes_a_pending_mini_batch)
     start(&r, &spec);
     feed(&r, "+I 1 5");
     expect(&r, "");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&r, 1, &sv);
     expect(&r, "+I[1, 5]");
     stop(&r);
     wr_restore rs;
     const wr_snapshot_part *parts[128];
-    restore_for(&sv, 0, 1, &rs, parts);
+    keyed_restore_for(&sv, 0, 1, &rs, parts);
     cr_assert_eq(start_at(&r, &spec, 0, 1, &rs), 0, "%s", r.err.msg);
     feed(&r, "+I 1 1");
     cr_assert_eq(r.op->ops->end_input(r.op, 0, &r.err), 0);
@@ -810,7 +788,7 @@ Test(group_agg, corrupt_snapshot_is_an_error)
     run r;
     start(&r, &spec);
     feed(&r, "+I 1 10 some-name-longer-than-sixteen true; +I 1 3 x true");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&r, 1, &sv);
     stop(&r);
     cr_assert_eq(sv.snaps[0].nparts, 1);
@@ -845,12 +823,12 @@ Test(group_agg, restore_kept_strings_and_lists)
     feed(&r, "+I 1 5 a-string-longer-than-sixteen; +I 1 null bb");
     expect(&r,
            "+I[1, a-string-longer-than-sixteen,bb, bb, [5, null], a-string-longer-than-sixteen]");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&r, 1, &sv);
     stop(&r);
     wr_restore rs;
     const wr_snapshot_part *parts[128];
-    restore_for(&sv, 0, 1, &rs, parts);
+    keyed_restore_for(&sv, 0, 1, &rs, parts);
     cr_assert_eq(start_at(&r, &spec, 0, 1, &rs), 0, "%s", r.err.msg);
     feed(&r, "+I 1 7 A");
     expect(&r,
@@ -1187,7 +1165,7 @@ Test(group_agg, two_phase_global_snapshot_and_restore)
     wr_snapshot_fini(&lsnap);
     pipe_to(&l, &g);
     expect(&g, "+I[3, 1, 3]");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&g, 1, &sv);
     /* Into a new global instance, split over two (rescaled), and into the one-phase operator:
      * the same format, the same continued output. */
@@ -1195,12 +1173,12 @@ Test(group_agg, two_phase_global_snapshot_and_restore)
     wr_restore rest[2];
     run g2[2], o1;
     for (int s = 0; s < 2; s++) {
-        restore_for(&sv, s, 2, &rest[s], parts[s]);
+        keyed_restore_for(&sv, s, 2, &rest[s], parts[s]);
         cr_assert_eq(start_at(&g2[s], &gs, s, 2, &rest[s]), 0, "%s", g2[s].err.msg);
     }
     wr_restore all;
     const wr_snapshot_part *allparts[256];
-    restore_for(&sv, 0, 1, &all, allparts);
+    keyed_restore_for(&sv, 0, 1, &all, allparts);
     cr_assert_eq(start_at(&o1, &os, 0, 1, &all), 0, "%s", o1.err.msg);
     feed(&l, "-D 1 10; +I 2 7; -D 3 3");
     flush_local(&l);

@@ -511,12 +511,7 @@ Test(over_changelog, random_peer_frames_match_batch_over)
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
 
-typedef struct saved {
-    wr_snapshot snaps[4];
-    int n;
-} saved;
-
-static void snapshot_all(run *rs, int n, saved *sv)
+static void snapshot_all(run *rs, int n, op_snapshots *sv)
 {
     memset(sv, 0, sizeof(*sv));
     sv->n = n;
@@ -528,26 +523,9 @@ static void snapshot_all(run *rs, int n, saved *sv)
     }
 }
 
-static void saved_fini(saved *sv)
+static void saved_fini(op_snapshots *sv)
 {
     for (int i = 0; i < sv->n; i++) wr_snapshot_fini(&sv->snaps[i]);
-}
-
-static void restore_for(const saved *sv, int s, int par, wr_restore *r,
-                        const wr_snapshot_part **parts)
-{
-    int first, last, n = 0;
-    wr_keygroup_range(s, 128, par, &first, &last);
-    for (int i = 0; i < sv->n; i++)
-        for (int p = 0; p < sv->snaps[i].nparts; p++) {
-            const wr_snapshot_part *part = &sv->snaps[i].parts[p];
-            if (part->keygroup >= first && part->keygroup <= last) parts[n++] = part;
-        }
-    memset(r, 0, sizeof(*r));
-    r->checkpoint = 1;
-    r->parts = parts;
-    r->nparts = n;
-    r->rescaled = sv->n != par;
 }
 
 static const wr_over_call *ckpt_calls(int *n)
@@ -594,13 +572,13 @@ static void check_restore(int p1, int p2)
             apply_log(&rs[sub], &results, phase ? &after : NULL);
         }
         if (phase) break;
-        saved sv;
+        op_snapshots sv;
         snapshot_all(a, p1, &sv);
         for (int s = 0; s < p1; s++) stop(&a[s]);
         for (int s = 0; s < p2; s++) {
             wr_restore rr;
             const wr_snapshot_part *parts[128];
-            restore_for(&sv, s, p2, &rr, parts);
+            keyed_restore_for(&sv, s, p2, &rr, parts);
             cr_assert_eq(start_at(&b[s], &spec, s, p2, &rr), 0, "restore: %s", b[s].err.msg);
         }
         saved_fini(&sv);
@@ -662,7 +640,7 @@ Test(over_changelog, corrupt_snapshot_is_an_error)
     run r;
     start(&r, &spec);
     feed(&r, "+I 1 10 5 a-string-longer-than-sixteen; +I 1 3 7 x; +I 1 4 null");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&r, 1, &sv);
     stop(&r);
     cr_assert_eq(sv.snaps[0].nparts, 1);

@@ -657,12 +657,7 @@ Test(rank, state_ttl_drops_idle_partitions)
 /* ---- checkpoints
  * ----------------------------------------------------------------------------------- */
 
-typedef struct saved {
-    wr_snapshot snaps[4];
-    int n;
-} saved;
-
-static void snapshot_all(run *rs, int n, saved *sv)
+static void snapshot_all(run *rs, int n, op_snapshots *sv)
 {
     memset(sv, 0, sizeof(*sv));
     sv->n = n;
@@ -674,25 +669,9 @@ static void snapshot_all(run *rs, int n, saved *sv)
     }
 }
 
-static void saved_fini(saved *sv)
+static void saved_fini(op_snapshots *sv)
 {
     for (int i = 0; i < sv->n; i++) wr_snapshot_fini(&sv->snaps[i]);
-}
-
-static void restore_for(const saved *sv, int s, int par, wr_restore *r,
-                        const wr_snapshot_part **parts)
-{
-    int first, last, n = 0;
-    wr_keygroup_range(s, 128, par, &first, &last);
-    for (int i = 0; i < sv->n; i++)
-        for (int p = 0; p < sv->snaps[i].nparts; p++) {
-            const wr_snapshot_part *part = &sv->snaps[i].parts[p];
-            if (part->keygroup >= first && part->keygroup <= last) parts[n++] = part;
-        }
-    memset(r, 0, sizeof(*r));
-    r->checkpoint = 1;
-    r->parts = parts;
-    r->nparts = n;
 }
 
 /* The subtask of par that owns partition p, as the exchange routes it. */
@@ -791,7 +770,7 @@ static void check_restore(const wr_rank_opts *o, int p1, int p2)
             if (rows[0]) feed(&a[s], rows);
         }
     }
-    saved sv;
+    op_snapshots sv;
     snapshot_all(a, p1, &sv);
     for (int s = 0; s < p1; s++) stop(&a[s]);
     capture merged;
@@ -799,7 +778,7 @@ static void check_restore(const wr_rank_opts *o, int p1, int p2)
     for (int s = 0; s < p2; s++) {
         wr_restore r;
         const wr_snapshot_part *parts[128];
-        restore_for(&sv, s, p2, &r, parts);
+        keyed_restore_for(&sv, s, p2, &r, parts);
         cr_assert_eq(start_at(&b[s], &spec, s, p2, &r), 0, "restore: %s", b[s].err.msg);
         for (int round = 4; round < 8; round++) {
             round_rows(rows, sizeof rows, "+I", round, s, p2);
@@ -876,7 +855,7 @@ Test(rank, window_restore_keeps_progress_and_rows)
     }
     watermark(&a, 9);
     cr_assert_eq(a.cap.rows, 12);
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&a, 1, &sv);
     stop(&a);
     /* Restored at parallelism 2: window 10 stays fired (its rows are late), window 20 fires at
@@ -888,7 +867,7 @@ Test(rank, window_restore_keeps_progress_and_rows)
         run b;
         wr_restore r;
         const wr_snapshot_part *parts[128];
-        restore_for(&sv, s, 2, &r, parts);
+        keyed_restore_for(&sv, s, 2, &r, parts);
         cr_assert(r.nparts > 0);
         cr_assert_eq(start_at(&b, &spec, s, 2, &r), 0, "restore: %s", b.err.msg);
         for (int p = 1; p <= 6; p++) {
@@ -948,7 +927,7 @@ Test(rank, corrupt_snapshot_is_an_error)
     run r;
     start(&r, &spec);
     feed(&r, "+I 1 10 some-name-longer-than-sixteen; +I 1 3 x");
-    saved sv;
+    op_snapshots sv;
     snapshot_all(&r, 1, &sv);
     stop(&r);
     cr_assert_eq(sv.snaps[0].nparts, 1);
