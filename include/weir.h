@@ -696,12 +696,24 @@ typedef struct weir_vertex_metrics {
                                      ('csv.ignore-parse-errors', 'json.ignore-parse-errors') */
     int64_t late_records_dropped; /* numLateRecordsDropped: rows a window, window join,
                                      OVER or window rank dropped as late */
+    int64_t state_bytes;          /* bytes of state (keyed state, buffered rows, tables) the
+                                     operator holds now; at its end once the job ended */
+    int64_t state_bytes_peak;     /* the sum over instances of each one's largest state_bytes
+                                     (docs/metrics.md says what each operator counts) */
 } weir_vertex_metrics;
 /*
  * Fills out[0 .. min(cap, n)) with the metrics of the job's n operators, in the order they
  * were added, and returns n (call with cap 0 to size the array). Safe from any thread.
  */
 int weir_job_metrics(const weir_job *job, weir_vertex_metrics *out, int cap);
+
+/*
+ * The metrics of the last job the session ran to its end (an INSERT, a statement set or a
+ * query, whether it succeeded or failed), as weir_job_metrics gives them once the job ended:
+ * fills out[0 .. min(cap, n)) and returns its n operators (0 before any job). The names
+ * belong to the session and stay valid until its next job ends or it is freed.
+ */
+int weir_session_last_job_metrics(const weir_session *session, weir_vertex_metrics *out, int cap);
 
 /* Cancels the job if it still runs, waits for it and frees it. */
 void weir_job_free(weir_job *job);

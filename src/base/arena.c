@@ -17,6 +17,7 @@ void wr_arena_init(wr_arena *arena, size_t first_block)
 {
     arena->head = NULL;
     arena->block_size = first_block ? first_block : 4096;
+    arena->used_before = 0;
 }
 
 void wr_arena_fini(wr_arena *arena)
@@ -28,6 +29,7 @@ void wr_arena_fini(wr_arena *arena)
         b = prev;
     }
     arena->head = NULL;
+    arena->used_before = 0;
 }
 
 void wr_arena_reset(wr_arena *arena)
@@ -47,6 +49,7 @@ void wr_arena_reset(wr_arena *arena)
         keep->used = 0;
     }
     arena->head = keep;
+    arena->used_before = 0;
 }
 
 void *wr_arena_alloc(wr_arena *arena, size_t size)
@@ -61,6 +64,7 @@ void *wr_arena_alloc(wr_arena *arena, size_t size)
         b->size = bs;
         b->used = 0;
         b->prev = arena->head;
+        if (arena->head) arena->used_before += arena->head->used;
         arena->head = b;
     }
     void *p = b->data + b->used;
@@ -85,7 +89,5 @@ char *wr_arena_strndup(wr_arena *arena, const char *s, size_t n)
 
 size_t wr_arena_used(const wr_arena *arena)
 {
-    size_t n = 0;
-    for (const wr_arena_block *b = arena->head; b; b = b->prev) n += b->used;
-    return n;
+    return arena->used_before + (arena->head ? arena->head->used : 0);
 }

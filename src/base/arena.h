@@ -16,6 +16,7 @@ typedef struct wr_arena_block wr_arena_block;
 typedef struct wr_arena {
     wr_arena_block *head; /* current block; older blocks chain behind it */
     size_t block_size;    /* size of the next block to allocate */
+    size_t used_before;   /* bytes handed out from the blocks behind head (wr_arena_used) */
 } wr_arena;
 
 void wr_arena_init(wr_arena *arena, size_t first_block);
@@ -26,7 +27,7 @@ void wr_arena_reset(wr_arena *arena);
 void *wr_arena_alloc(wr_arena *arena, size_t size);
 void *wr_arena_calloc(wr_arena *arena, size_t size);
 char *wr_arena_strndup(wr_arena *arena, const char *s, size_t n);
-/* Bytes handed out since the last reset (for memory accounting). */
+/* Bytes handed out since the last reset (for memory accounting); O(1). */
 size_t wr_arena_used(const wr_arena *arena);
 
 #endif

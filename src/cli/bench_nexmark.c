@@ -11,6 +11,9 @@
  * around the query's statements, which include planning. The child sends its
  * figures or its error to the parent through a pipe; the parent prints a
  * table or JSON lines and goes on with the next query after a failure.
+ * The state size is the job's state_bytes_peak metric summed over its operators
+ * (weir_session_last_job_metrics after the query's last statement, which is
+ * its INSERT job).
  * Only the public API (weir.h) is used.
  */
 #include "bench.h"
@@ -38,6 +41,7 @@ typedef struct nexmark_run {
     int ok;
     double wall, cpu;
     long peak_rss_kb;
+    int64_t state_bytes; /* the sum over the query's operators of their peak state bytes */
     char error[4096];
 } nexmark_run;
 
@@ -139,6 +143,19 @@ static int write_side_input(const char *path)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* The sum over the operators of the session's last job of their peak state bytes. */
+static int64_t last_job_state_bytes(const weir_session *s)
+{
+    int n = weir_session_last_job_metrics(s, NULL, 0);
+    weir_vertex_metrics *m = calloc((size_t)(n > 0 ? n : 1), sizeof(*m));
+    int64_t bytes = 0;
+    if (m == NULL) return 0;
+    weir_session_last_job_metrics(s, m, n);
+    for (int i = 0; i < n; i++) bytes += m[i].state_bytes_peak;
+    free(m);
+    return bytes;
+}
+
 /* Runs every statement of sql; on an error copies the session's message into run. */
 static int exec_all(weir_session *s, const char *sql, const char *name, nexmark_run *run)
 {
@@ -188,6 +205,7 @@ static void run_query(const char *dir, const char *query, long long events, int 
     run->wall = wr_bench_now_s() - w0;
     run->cpu = wr_bench_cpu_s() - c0;
     run->peak_rss_kb = wr_bench_peak_rss_kb();
+    run->state_bytes = last_job_state_bytes(s);
     run->ok = 1;
 done:
     weir_session_free(s);
@@ -287,10 +305,11 @@ static void usage(FILE *out)
                  "streaming mode, each in a process of its own: the nexmark source with N events\n"
                  "(default 1000000) at the V1 rate of 10M events/s of event time, parallelism P\n"
                  "(default 1), into the blackhole sinks the files declare. Prints per query the\n"
-                 "events, wall and CPU seconds, events/s, events per CPU-second and the peak RSS\n"
-                 "of its process (medians of R runs, default 1); --json prints one object per\n"
-                 "query per line. A query that fails prints its error; the others still run and\n"
-                 "the exit status is then 1.\n");
+                 "events, wall and CPU seconds, events/s, events per CPU-second, the peak RSS\n"
+                 "of its process and the peak state size (the sum over its operators of the\n"
+                 "largest state each held; medians of R runs, default 1); --json prints one\n"
+                 "object per query per line. A query that fails prints its error; the others\n"
+                 "still run and the exit status is then 1.\n");
 }
 
 int wr_cli_bench_nexmark(int argc, char **argv)
@@ -346,12 +365,13 @@ int wr_cli_bench_nexmark(int argc, char **argv)
             snprintf(names[nnames], sizeof(names[0]), "q%d", nnames);
 
     if (!json)
-        printf("%-6s %11s %8s %8s %12s %14s %9s\n", "query", "events", "wall s", "cpu s",
-               "events/s", "events/cpu-s", "peak MB");
+        printf("%-6s %11s %8s %8s %12s %14s %9s %9s\n", "query", "events", "wall s", "cpu s",
+               "events/s", "events/cpu-s", "peak MB", "state MB");
     int failed = 0;
     for (int q = 0; q < nnames; q++) {
         double wall[runs], cpu[runs];
         long peak[runs];
+        double state[runs];
         nexmark_run run;
         int r = 0;
         for (; r < runs; r++) {
@@ -359,6 +379,7 @@ int wr_cli_bench_nexmark(int argc, char **argv)
             wall[r] = run.wall;
             cpu[r] = run.cpu;
             peak[r] = run.peak_rss_kb;
+            state[r] = (double)run.state_bytes;
         }
         if (r < runs) {
             failed++;
@@ -374,15 +395,16 @@ int wr_cli_bench_nexmark(int argc, char **argv)
         double peaks[runs];
         for (int k = 0; k < runs; k++) peaks[k] = (double)peak[k];
         qsort(peaks, (size_t)runs, sizeof(double), wr_bench_cmp_double);
-        double mw = wall[runs / 2], mc = cpu[runs / 2], mp = peaks[runs / 2];
+        qsort(state, (size_t)runs, sizeof(double), wr_bench_cmp_double);
+        double mw = wall[runs / 2], mc = cpu[runs / 2], mp = peaks[runs / 2], ms = state[runs / 2];
         if (json)
             printf("{\"query\":\"%s\",\"events\":%lld,\"parallelism\":%d,\"seconds\":%.4f,"
                    "\"cpu_seconds\":%.4f,\"events_per_second\":%.0f,"
-                   "\"events_per_cpu_second\":%.0f,\"peak_rss_bytes\":%.0f}\n",
-                   names[q], events, parallelism, mw, mc, events / mw, events / mc, mp * 1024);
+                   "\"events_per_cpu_second\":%.0f,\"peak_rss_bytes\":%.0f,\"state_bytes\":%.0f}\n",
+                   names[q], events, parallelism, mw, mc, events / mw, events / mc, mp * 1024, ms);
         else
-            printf("%-6s %11lld %8.3f %8.3f %12.0f %14.0f %9.1f\n", names[q], events, mw, mc,
-                   events / mw, events / mc, mp / 1024);
+            printf("%-6s %11lld %8.3f %8.3f %12.0f %14.0f %9.1f %9.1f\n", names[q], events, mw, mc,
+                   events / mw, events / mc, mp / 1024, ms / (1024 * 1024));
         fflush(stdout);
     }
     return failed ? 1 : 0;

@@ -1245,7 +1245,9 @@ int weir_job_metrics(const weir_job *job, weir_vertex_metrics *out, int cap)
                                        .records_in = vm[i].records_in,
                                        .records_out = vm[i].records_out,
                                        .records_in_errors = vm[i].records_in_errors,
-                                       .late_records_dropped = vm[i].late_records_dropped};
+                                       .late_records_dropped = vm[i].late_records_dropped,
+                                       .state_bytes = vm[i].state_bytes,
+                                       .state_bytes_peak = vm[i].state_bytes_peak};
     wr_free(vm);
     return n;
 }

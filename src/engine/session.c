@@ -9,6 +9,7 @@
  * committed only after its job succeeded.
  */
 #include "../base/alloc.h"
+#include "../base/arena.h"
 #include "../base/clock.h"
 #include "../base/vec.h"
 #include "../checkpoint/coordinator.h"
@@ -42,6 +43,10 @@ struct weir_session {
     void *on_rows_arg;
     weir_note_fn on_note; /* notes on ended jobs (skipped and late rows), or NULL */
     void *on_note_arg;
+    /* The last ended job's metrics (weir_session_last_job_metrics), names in last_names. */
+    wr_vertex_metrics *last;
+    int nlast;
+    wr_arena last_names;
 };
 
 weir_session *weir_session_new(void)
@@ -52,6 +57,7 @@ weir_session *weir_session_new(void)
     atomic_init(&s->cancel, false);
     atomic_init(&s->stop, false);
     s->error = wr_strdup("");
+    wr_arena_init(&s->last_names, 0);
     return s;
 }
 
@@ -74,6 +80,8 @@ void weir_session_free(weir_session *s)
     wr_config_fini(&s->config);
     wr_free(s->error);
     wr_free(s->savepoint);
+    wr_free(s->last);
+    wr_arena_fini(&s->last_names);
     wr_free(s);
 }
 
@@ -777,15 +785,48 @@ static int exec_create_function(weir_session *s, const wr_ast_stmt *st, wr_error
 }
 
 /*
+ * Keeps the final metrics of a job that ended, with their names copied (they belong to the
+ * job graph, which goes with the job), for weir_session_last_job_metrics and the notes.
+ */
+static void keep_metrics(weir_session *s, const wr_job *job)
+{
+    int n = wr_job_metrics(job, NULL, 0);
+    wr_free(s->last);
+    wr_arena_reset(&s->last_names);
+    s->last = wr_calloc((size_t)(n > 0 ? n : 1), sizeof(*s->last));
+    s->nlast = n;
+    wr_job_metrics(job, s->last, n);
+    for (int v = 0; v < n; v++)
+        s->last[v].name =
+            wr_arena_strndup(&s->last_names, s->last[v].name, strlen(s->last[v].name));
+}
+
+int weir_session_last_job_metrics(const weir_session *s, weir_vertex_metrics *out, int cap)
+{
+    for (int i = 0; i < s->nlast && i < cap; i++) {
+        const wr_vertex_metrics *m = &s->last[i];
+        out[i] = (weir_vertex_metrics){.name = m->name,
+                                       .parallelism = m->parallelism,
+                                       .records_in = m->records_in,
+                                       .records_out = m->records_out,
+                                       .records_in_errors = m->records_in_errors,
+                                       .late_records_dropped = m->late_records_dropped,
+                                       .state_bytes = m->state_bytes,
+                                       .state_bytes_peak = m->state_bytes_peak};
+    }
+    return s->nlast;
+}
+
+/*
  * The job's summary: a note for each operator that skipped malformed records or dropped
  * late rows, so that data lost on purpose is not lost silently (the job still succeeds).
+ * Reads the metrics keep_metrics kept.
  */
-static void job_notes(weir_session *s, const wr_job *job)
+static void job_notes(weir_session *s)
 {
     if (s->on_note == NULL) return;
-    int n = wr_job_metrics(job, NULL, 0);
-    wr_vertex_metrics *vm = wr_calloc((size_t)(n > 0 ? n : 1), sizeof(*vm));
-    wr_job_metrics(job, vm, n);
+    int n = s->nlast;
+    const wr_vertex_metrics *vm = s->last;
     wr_buf note;
     wr_buf_init(&note);
     for (int v = 0; v < n; v++) {
@@ -806,7 +847,6 @@ static void job_notes(weir_session *s, const wr_job *job)
         }
     }
     wr_buf_fini(&note);
-    wr_free(vm);
 }
 
 /* Polls for cancellation while the job runs; returns the job's outcome. */
@@ -831,7 +871,8 @@ static int run_job(weir_session *s, wr_jobgraph *graph, wr_error *err)
         return err->code ? err->code : WR_ERR_RUNTIME;
     }
     rc = wr_coordinator_wait(coord, job, -1, &s->cancel, &s->stop, err);
-    job_notes(s, job);
+    keep_metrics(s, job);
+    job_notes(s);
     const char *sp = wr_coordinator_savepoint(coord);
     if (sp) {
         wr_free(s->savepoint);

@@ -405,12 +405,20 @@ static void cn_destroy(wr_operator *base)
 
 static wr_operator *cn_create(const void *vspec, wr_op_ctx *ctx, wr_error *err);
 
+/* State bytes: the capacity of the key table and of the heap of keys and rows. */
+static size_t cn_state_bytes(const wr_operator *base)
+{
+    const cn_op *op = (const cn_op *)base;
+    return (size_t)op->cap * sizeof(cn_slot) + op->heap.cap;
+}
+
 static const wr_operator_ops cn_ops = {
     .kind = "changelog_normalize",
     .create = cn_create,
     .process = cn_process,
     .end_input = cn_end_input,
     .snapshot = cn_snapshot,
+    .state_bytes = cn_state_bytes,
     .destroy = cn_destroy,
 };
 

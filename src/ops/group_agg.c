@@ -1581,11 +1581,32 @@ fail:
     return NULL;
 }
 
+static size_t idtab_bytes(const idtab *tab)
+{
+    return tab->slots ? ((size_t)tab->mask + 1) * sizeof(uint64_t) : 0;
+}
+
+/*
+ * State bytes: the capacity of the group records, state rows and key table, the accumulators'
+ * kept strings, and the multisets of MIN/MAX and DISTINCT calls. Keys longer than a record
+ * holds inline, allocated per group, are not counted.
+ */
+static size_t ga_state_bytes(const wr_operator *base)
+{
+    const ga_op *op = (const ga_op *)base;
+    size_t bytes = (size_t)op->cap * (sizeof(grp) + op->st.stride) + idtab_bytes(&op->tab) +
+                   wr_arena_used(&op->heap);
+    if (op->sets)
+        for (int i = 0; i < op->spec->naggs; i++)
+            bytes += (size_t)op->sets[i].cap * sizeof(ventry) + idtab_bytes(&op->sets[i].tab);
+    return bytes;
+}
+
 #define GA_OPS(KIND)                                                                               \
     {                                                                                              \
         .kind = KIND, .create = ga_create, .process = ga_process, .end_input = ga_end_input,       \
         .watermark = ga_watermark, .on_time = ga_on_time, .snapshot = ga_snapshot,                 \
-        .destroy = ga_destroy,                                                                     \
+        .state_bytes = ga_state_bytes, .destroy = ga_destroy,                                      \
     }
 
 const wr_operator_ops wr_group_agg_ops = GA_OPS("group_agg");

@@ -966,10 +966,25 @@ static int agg_end_input(wr_operator *base, int input, wr_error *err)
     return 0;
 }
 
+/*
+ * State bytes: the capacity of the groups' state rows, integer keys and key table, the string
+ * keys, and the heap of kept strings and DISTINCT values (DISTINCT sets' tables not counted).
+ */
+static size_t agg_state_bytes(const wr_operator *base)
+{
+    const hash_agg_op *op = (const hash_agg_op *)base;
+    return (size_t)op->cap_groups * op->st.stride +
+           (op->ikeys ? (size_t)op->cap_groups * sizeof(int64_t) : 0) +
+           (op->islots ? ((size_t)op->imask + 1) * sizeof(int_slot) : 0) +
+           (op->bslots ? ((size_t)op->bmask + 1) * sizeof(uint64_t) : 0) + op->kdata_cap +
+           wr_arena_used(&op->heap);
+}
+
 const wr_operator_ops wr_hash_agg_ops = {
     .kind = "hash_agg",
     .create = agg_create,
     .process = agg_process,
     .end_input = agg_end_input,
+    .state_bytes = agg_state_bytes,
     .destroy = agg_destroy,
 };

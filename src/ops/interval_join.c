@@ -508,6 +508,12 @@ static wr_operator *ij_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     return &op->base;
 }
 
+/* State bytes: both sides' rows, their records and time order, and the keys (jstore). */
+static size_t ij_state_bytes(const wr_operator *base)
+{
+    return wr_jstore_bytes(&((const ij_op *)base)->st);
+}
+
 const wr_operator_ops wr_interval_join_ops = {
     .kind = "interval_join",
     .create = ij_create,
@@ -516,5 +522,6 @@ const wr_operator_ops wr_interval_join_ops = {
     .watermark = ij_watermark,
     .on_time = ij_on_time,
     .snapshot = ij_snapshot,
+    .state_bytes = ij_state_bytes,
     .destroy = ij_destroy,
 };

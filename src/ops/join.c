@@ -1225,11 +1225,31 @@ static int join_end_input(wr_operator *base, int input, wr_error *err)
     return 0;
 }
 
+/*
+ * State bytes: the build side's row store, bucket directory and row hashes. A table all
+ * instances share is counted once, by subtask 0, once it is laid out (before, other
+ * instances are still appending to it); probe rows held back are not counted.
+ */
+static size_t join_state_bytes(const wr_operator *base)
+{
+    const join_op *op = (const join_op *)base;
+    const join_table *t = &op->own;
+    if (op->js) {
+        if (!op->built || base->ctx->subtask != 0) return 0;
+        t = op->t;
+    }
+    size_t bytes = wr_colstore_bytes(&t->build);
+    if (t->offsets) bytes += (size_t)(t->nbuckets + 2) * sizeof(uint32_t);
+    if (t->hashes) bytes += (size_t)t->build.cap * sizeof(uint64_t);
+    return bytes;
+}
+
 const wr_operator_ops wr_hash_join_ops = {
     .kind = "hash_join",
     .create = join_create,
     .process = join_process,
     .end_input = join_end_input,
     .on_time = join_on_time,
+    .state_bytes = join_state_bytes,
     .destroy = join_destroy,
 };

@@ -71,6 +71,18 @@ void wr_jstore_fini(wr_jstore *st)
     wr_batch_free(st->keyb);
 }
 
+size_t wr_jstore_bytes(const wr_jstore *st)
+{
+    size_t bytes = (size_t)st->capkeys * sizeof(wr_jkey) + st->kbytes.cap +
+                   (st->slots ? ((size_t)st->mask + 1) * sizeof(uint32_t) : 0);
+    for (int s = 0; s < 2; s++) {
+        const wr_jside *side = &st->side[s];
+        bytes += wr_colstore_bytes(&side->rows) + side->metacap * sizeof(wr_jrow) +
+                 ((size_t)side->runcap + side->heapcap) * sizeof(wr_jentry);
+    }
+    return bytes;
+}
+
 /* ---- input chunks ----------------------------------------------------------------------- */
 
 /* A TIMESTAMP slot (microseconds) in milliseconds, rounded down as Flink's millisecond is. */

@@ -96,6 +96,11 @@ typedef struct wr_jstore {
  */
 void wr_jstore_init(wr_jstore *st, const wr_join_desc *d, const wr_op_ctx *ctx);
 void wr_jstore_fini(wr_jstore *st);
+/*
+ * Bytes the store holds: the capacity of the key records, key table and key bytes, and per
+ * side of the row store, row records and time-ordered entries. O(1) (a few capacities).
+ */
+size_t wr_jstore_bytes(const wr_jstore *st);
 
 /* One chunk of an input batch's rows, prepared for lookups (row i of n). */
 typedef struct wr_jchunk {

@@ -202,6 +202,15 @@ typedef struct wr_operator_ops {
      * keeps its share. Without it such a restore is refused.
      */
     bool union_state;
+    /*
+     * The bytes of state the instance holds now: what grows with the data and is checkpointed
+     * (keyed state, buffered rows, hash tables, heaps), not per-batch scratch. Where live bytes
+     * are not tracked, the allocated capacity of the structures that hold state. Must be O(1)
+     * (a maintained counter or a sum of a few capacities, never a walk over the state): the
+     * runtime calls it after every batch. Task thread only. Optional: stateless operators
+     * hold none.
+     */
+    size_t (*state_bytes)(const wr_operator *op);
     /* Releases the instance; called once for every created instance, after success or failure. */
     void (*destroy)(wr_operator *op);
 } wr_operator_ops;

@@ -1055,11 +1055,25 @@ fail:
     return NULL;
 }
 
+/*
+ * State bytes: the capacity of the partition records and their table, and of the row and
+ * value stores; a partition's entry list is counted as one entry a held row.
+ */
+static size_t oc_state_bytes(const wr_operator *base)
+{
+    const oc_op *op = (const oc_op *)base;
+    return (size_t)op->pcap * sizeof(part) +
+           (op->slots ? ((size_t)op->mask + 1) * sizeof(uint32_t) : 0) +
+           wr_colstore_bytes(&op->rows) + wr_colstore_bytes(&op->vals) +
+           (size_t)op->held * sizeof(entry);
+}
+
 const wr_operator_ops wr_over_changelog_ops = {
     .kind = "over_changelog",
     .create = oc_create,
     .process = oc_process,
     .end_input = oc_end_input,
     .snapshot = oc_snapshot,
+    .state_bytes = oc_state_bytes,
     .destroy = oc_destroy,
 };

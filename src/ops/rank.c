@@ -1154,6 +1154,19 @@ fail:
     return NULL;
 }
 
+/*
+ * State bytes: the capacity of the partition records and their table, the row store, and the
+ * window firings; a partition's row list (held rows beyond one) is counted as 4 bytes a row.
+ */
+static size_t rank_state_bytes(const wr_operator *base)
+{
+    const rank_op *op = (const rank_op *)base;
+    return (size_t)op->pcap * sizeof(part) +
+           (op->tab.slots ? ((size_t)op->tab.mask + 1) * sizeof(uint64_t) : 0) +
+           wr_colstore_bytes(&op->rows) + (size_t)op->held * sizeof(uint32_t) +
+           (size_t)op->fires.cap * sizeof(wfire);
+}
+
 const wr_operator_ops wr_rank_ops = {
     .kind = "rank",
     .create = rank_create,
@@ -1161,5 +1174,6 @@ const wr_operator_ops wr_rank_ops = {
     .end_input = rank_end_input,
     .watermark = rank_watermark,
     .snapshot = rank_snapshot,
+    .state_bytes = rank_state_bytes,
     .destroy = rank_destroy,
 };

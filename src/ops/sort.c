@@ -632,10 +632,17 @@ static int sort_end_input(wr_operator *base, int input, wr_error *err)
     return rc;
 }
 
+/* State bytes: the row store holding the buffered rows. */
+static size_t sort_state_bytes(const wr_operator *base)
+{
+    return wr_colstore_bytes(&((const sort_op *)base)->rows);
+}
+
 const wr_operator_ops wr_sort_ops = {
     .kind = "sort",
     .create = sort_create,
     .process = sort_process,
     .end_input = sort_end_input,
+    .state_bytes = sort_state_bytes,
     .destroy = sort_destroy,
 };

@@ -546,6 +546,13 @@ static int stream_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *o
     return 0;
 }
 
+/* State bytes: the keyed state's (wr_keyed_bytes); timers are not counted. */
+static size_t stream_state_bytes(const wr_operator *base)
+{
+    const stream_op *op = (const stream_op *)base;
+    return op->keyed ? wr_keyed_bytes(op->keyed) : 0;
+}
+
 static const wr_operator_ops stream_ops = {
     .kind = "stream",
     .create = stream_create,
@@ -555,6 +562,7 @@ static const wr_operator_ops stream_ops = {
     .watermark = stream_watermark,
     .on_time = stream_on_time,
     .snapshot = stream_snapshot,
+    .state_bytes = stream_state_bytes,
     .destroy = stream_destroy,
 };
 

@@ -595,11 +595,18 @@ static wr_operator *sjoin_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     return &op->base;
 }
 
+/* State bytes: the keyed state's, which holds both sides' rows and their records. */
+static size_t sjoin_state_bytes(const wr_operator *base)
+{
+    return wr_keyed_bytes(((const sjoin_op *)base)->keyed);
+}
+
 const wr_operator_ops wr_stream_join_ops = {
     .kind = "stream_join",
     .create = sjoin_create,
     .open = sjoin_open,
     .process = sjoin_process,
     .snapshot = sjoin_snapshot,
+    .state_bytes = sjoin_state_bytes,
     .destroy = sjoin_destroy,
 };

@@ -453,6 +453,12 @@ static wr_operator *tj_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     return &op->base;
 }
 
+/* State bytes: both sides' rows (versions and waiting probe rows) and the keys (jstore). */
+static size_t tj_state_bytes(const wr_operator *base)
+{
+    return wr_jstore_bytes(&((const tj_op *)base)->st);
+}
+
 const wr_operator_ops wr_temporal_join_ops = {
     .kind = "temporal_join",
     .create = tj_create,
@@ -460,5 +466,6 @@ const wr_operator_ops wr_temporal_join_ops = {
     .end_input = tj_end_input,
     .watermark = tj_watermark,
     .snapshot = tj_snapshot,
+    .state_bytes = tj_state_bytes,
     .destroy = tj_destroy,
 };

@@ -1262,6 +1262,13 @@ static int window_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *o
     return 0;
 }
 
+/* State bytes: the keyed state's (window contents, accumulators, merging sets); timers are
+ * not counted. */
+static size_t window_state_bytes(const wr_operator *base)
+{
+    return wr_keyed_bytes(((const window_op *)base)->keyed);
+}
+
 static const wr_operator_ops window_ops = {
     .kind = "window",
     .create = window_create,
@@ -1271,6 +1278,7 @@ static const wr_operator_ops window_ops = {
     .end_input = window_end_input,
     .watermark = window_watermark,
     .on_time = window_on_time,
+    .state_bytes = window_state_bytes,
     .destroy = window_destroy,
 };
 

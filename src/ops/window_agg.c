@@ -1647,6 +1647,29 @@ static int wagg_end_input(wr_operator *base, int input, wr_error *err)
     return rc;
 }
 
+/*
+ * State bytes: per open pane (a few: the windows in progress) the capacity of its state rows,
+ * key hashes, key references, key bytes and key table, and its accumulators' strings; for
+ * SESSION windows the capacity of the sessions, their state rows, keys and key table.
+ * DISTINCT value sets are not counted.
+ */
+static size_t wagg_state_bytes(const wr_operator *base)
+{
+    const wagg_op *op = (const wagg_op *)base;
+    size_t bytes = 0;
+    for (int i = 0; i < op->panes.n; i++) {
+        const pane *p = op->panes.v[i];
+        bytes += (size_t)p->cap * (p->st.stride + sizeof(uint64_t) + sizeof(key_ref)) + p->kcap +
+                 (p->slots ? ((size_t)p->mask + 1) * sizeof(uint64_t) : 0) +
+                 wr_arena_used(&p->heap);
+    }
+    bytes += (size_t)op->sess_cap * (sizeof(session) + op->stride) +
+             (size_t)op->skeys_cap * sizeof(skey) + op->skcap +
+             (op->kslots ? ((size_t)op->kmask + 1) * sizeof(uint64_t) : 0) +
+             (size_t)op->fires.cap * sizeof(sfire) + wr_arena_used(&op->sheap);
+    return bytes;
+}
+
 const wr_operator_ops wr_window_agg_ops = {
     .kind = "window_agg",
     .create = wagg_create,
@@ -1655,5 +1678,6 @@ const wr_operator_ops wr_window_agg_ops = {
     .watermark = wagg_watermark,
     .on_time = wagg_on_time,
     .snapshot = wagg_snapshot,
+    .state_bytes = wagg_state_bytes,
     .destroy = wagg_destroy,
 };

@@ -730,6 +730,23 @@ static wr_operator *wj_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     return &op->base;
 }
 
+/*
+ * State bytes: per open pane (the windows in progress) and side, the row store, the per-row
+ * hashes and key offsets, and the key bytes.
+ */
+static size_t wj_state_bytes(const wr_operator *base)
+{
+    const wj_op *op = (const wj_op *)base;
+    size_t bytes = 0;
+    for (int i = 0; i < op->panes.n; i++)
+        for (int s = 0; s < 2; s++) {
+            const wside *w = &op->panes.v[i]->side[s];
+            bytes += wr_colstore_bytes(&w->rows) + (size_t)w->hash.cap * sizeof(uint64_t) +
+                     (size_t)w->koff.cap * sizeof(uint32_t) + w->keys.cap;
+        }
+    return bytes;
+}
+
 const wr_operator_ops wr_window_join_ops = {
     .kind = "window_join",
     .create = wj_create,
@@ -737,5 +754,6 @@ const wr_operator_ops wr_window_join_ops = {
     .end_input = wj_end_input,
     .watermark = wj_watermark,
     .snapshot = wj_snapshot,
+    .state_bytes = wj_state_bytes,
     .destroy = wj_destroy,
 };

@@ -517,6 +517,14 @@ static void publish_counters(wr_task *t)
         atomic_store_explicit(&c->records_in_errors, ctx->records_in_errors, memory_order_relaxed);
         atomic_store_explicit(&c->late_records_dropped, ctx->late_records_dropped,
                               memory_order_relaxed);
+        const wr_operator *op = t->ops[i]->op;
+        if (op && op->ops->state_bytes) {
+            int64_t bytes = (int64_t)op->ops->state_bytes(op);
+            atomic_store_explicit(&c->state_bytes, bytes, memory_order_relaxed);
+            /* This thread alone writes the peak, so a load and a store keep it. */
+            if (bytes > atomic_load_explicit(&c->state_bytes_peak, memory_order_relaxed))
+                atomic_store_explicit(&c->state_bytes_peak, bytes, memory_order_relaxed);
+        }
     }
 }
 
@@ -527,6 +535,8 @@ static void counters_zero(wr_op_counters *c)
     atomic_store_explicit(&c->rows_out, 0, memory_order_relaxed);
     atomic_store_explicit(&c->records_in_errors, 0, memory_order_relaxed);
     atomic_store_explicit(&c->late_records_dropped, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->state_bytes, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->state_bytes_peak, 0, memory_order_relaxed);
 }
 
 int wr_job_metrics(const wr_job *job, wr_vertex_metrics *out, int cap)
@@ -547,6 +557,8 @@ int wr_job_metrics(const wr_job *job, wr_vertex_metrics *out, int cap)
                 atomic_load_explicit(&c->records_in_errors, memory_order_relaxed);
             m->late_records_dropped +=
                 atomic_load_explicit(&c->late_records_dropped, memory_order_relaxed);
+            m->state_bytes += atomic_load_explicit(&c->state_bytes, memory_order_relaxed);
+            m->state_bytes_peak += atomic_load_explicit(&c->state_bytes_peak, memory_order_relaxed);
         }
     }
     return g->nvertices;

@@ -130,6 +130,8 @@ typedef struct wr_vertex_metrics {
     int64_t records_out;          /* numRecordsOut: rows it emitted, on every output port */
     int64_t records_in_errors;    /* numRecordsInErrors: malformed records skipped */
     int64_t late_records_dropped; /* numLateRecordsDropped: rows dropped as late */
+    int64_t state_bytes;          /* bytes of state held now (at the end once it ended) */
+    int64_t state_bytes_peak;     /* the sum of each instance's largest state_bytes */
 } wr_vertex_metrics;
 
 /*

@@ -107,6 +107,7 @@ typedef struct wr_task_port {
  */
 typedef struct wr_op_counters {
     _Atomic int64_t rows_in, rows_out, records_in_errors, late_records_dropped;
+    _Atomic int64_t state_bytes, state_bytes_peak; /* ops->state_bytes now, and its maximum */
 } wr_op_counters;
 
 /* One operator instance inside a task. */

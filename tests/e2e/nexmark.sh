@@ -103,7 +103,7 @@ done
 }
 [ "$(wc -l <bench.out)" = 2 ] || { cat bench.out; fail "bench: two JSON lines expected"; }
 for field in '"query":"q0"' '"query":"q5"' '"events":2000' '"seconds":' '"cpu_seconds":' \
-    '"events_per_second":' '"events_per_cpu_second":' '"peak_rss_bytes":'; do
+    '"events_per_second":' '"events_per_cpu_second":' '"peak_rss_bytes":' '"state_bytes":'; do
     grep -qF -- "$field" bench.out || { cat bench.out; fail "bench: missing $field"; }
 done
 # A query that fails is reported; the next one still runs; the exit status says so.

@@ -198,3 +198,72 @@ Test(metrics, session_notes_skipped_records)
     weir_session_free(s);
     unlink(path);
 }
+
+/* ---- state size ---- */
+
+/* A CSV file of n rows "i,1" (n distinct keys) in path (at least 32 bytes). */
+static void write_keys(char *path, int n)
+{
+    strcpy(path, "/tmp/weir-metrics-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < n; i++) fprintf(f, "%d,1\n", i);
+    fclose(f);
+}
+
+/*
+ * Runs `query` (an INSERT INTO out) in streaming mode over a CSV table src (k, v) of n
+ * distinct keys; returns the sum over the job's operators of state_bytes_peak, and of
+ * state_bytes in *now.
+ */
+static int64_t state_peak_of(const char *query, int n, int64_t *now)
+{
+    char path[64], sql[1024];
+    write_keys(path, n);
+    weir_session *s = weir_session_new();
+    cr_expect_eq(weir_session_last_job_metrics(s, NULL, 0), 0, "no job yet");
+    snprintf(sql, sizeof(sql),
+             "SET 'execution.runtime-mode' = 'streaming';"
+             "CREATE TABLE src (k INT, v BIGINT) WITH ('connector' = 'filesystem', "
+             "'path' = '%s', 'format' = 'csv');"
+             "CREATE TABLE out (k INT, c BIGINT) WITH ('connector' = 'blackhole');%s",
+             path, query);
+    cr_assert_eq(weir_exec(s, sql, "t.sql", NULL), 0, "%s", weir_session_error(s));
+    weir_vertex_metrics m[8];
+    int nm = weir_session_last_job_metrics(s, m, 8);
+    cr_assert(nm >= 2 && nm <= 8, "%d operators", nm);
+    int64_t peak = 0;
+    *now = 0;
+    for (int i = 0; i < nm; i++) {
+        cr_expect_not_null(m[i].name);
+        cr_expect_geq(m[i].state_bytes_peak, m[i].state_bytes, "'%s': the peak is a maximum",
+                      m[i].name);
+        peak += m[i].state_bytes_peak;
+        *now += m[i].state_bytes;
+    }
+    weir_session_free(s);
+    unlink(path);
+    return peak;
+}
+
+Test(metrics, group_by_state_grows_with_its_keys)
+{
+    const char *q = "INSERT INTO out SELECT k, SUM(v) FROM src GROUP BY k;";
+    int64_t now_small, now_large;
+    int64_t small = state_peak_of(q, 2000, &now_small);
+    int64_t large = state_peak_of(q, 20000, &now_large);
+    cr_expect_gt(small, 0, "a GROUP BY keeps its groups");
+    cr_expect_gt(now_small, 0, "the groups are still held at the end");
+    cr_expect_geq(large, 5 * small, "10x the keys: %lld bytes against %lld", (long long)large,
+                  (long long)small);
+}
+
+Test(metrics, stateless_job_has_no_state)
+{
+    int64_t now;
+    int64_t peak =
+        state_peak_of("INSERT INTO out SELECT k, v + 1 FROM src WHERE k > 3;", 1000, &now);
+    cr_expect_eq(peak, 0);
+    cr_expect_eq(now, 0);
+}
