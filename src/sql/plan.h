@@ -161,6 +161,13 @@ struct wr_plan {
 #define WR_CHANGES_DELETE 8u
 #define WR_CHANGES_ALL 15u
 
+/* Flink's upsert changelog mode: updates or deletes without UPDATE_BEFORE. */
+static inline bool wr_changes_upsert(uint8_t changes)
+{
+    return (changes & (WR_CHANGES_UPDATE_AFTER | WR_CHANGES_DELETE)) &&
+           !(changes & WR_CHANGES_UPDATE_BEFORE);
+}
+
 wr_plan *wr_plan_new(wr_plan_kind kind);
 /* Another reference to plan (returns it). */
 wr_plan *wr_plan_ref(wr_plan *plan);

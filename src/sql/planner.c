@@ -41,13 +41,6 @@ int wr_planner_default_parallelism(const wr_config *job)
     return (int)p;
 }
 
-/* Flink's upsert changelog mode: updates or deletes without UPDATE_BEFORE. */
-static bool upsert_changes(uint8_t changes)
-{
-    return (changes & (WR_CHANGES_UPDATE_AFTER | WR_CHANGES_DELETE)) &&
-           !(changes & WR_CHANGES_UPDATE_BEFORE);
-}
-
 static int resolve_parallelism(int requested, const wr_config *job)
 {
     return requested > 0 ? requested : wr_planner_default_parallelism(job);
@@ -325,7 +318,7 @@ static int translate_node(wr_planner *t, wr_plan *plan, int *par, bool *bounded)
             wr_free(keys);
             return rc;
         }
-        bool upsert = upsert_changes(spec.changes);
+        bool upsert = wr_changes_upsert(spec.changes);
         if (upsert && plan->scan_cols) {
             /* ChangelogNormalize needs whole rows: read them all (with the metadata asked
              * for, after them), project after it. */

@@ -64,13 +64,6 @@ static int scan_bounded(const wr_plan *plan, const wr_config *job, bool *bounded
     return 0;
 }
 
-/* Flink's upsert changelog mode: updates or deletes without UPDATE_BEFORE. */
-static bool upsert_changes(uint8_t changes)
-{
-    return (changes & (WR_CHANGES_UPDATE_AFTER | WR_CHANGES_DELETE)) &&
-           !(changes & WR_CHANGES_UPDATE_BEFORE);
-}
-
 /* The input column a Calc's projection i passes on, or -1 when it computes something. */
 static int calc_column(const wr_plan *calc, int i)
 {
@@ -487,7 +480,7 @@ static int annotate(wr_plan *plan, const wr_config *job, int mode, wr_error *err
     switch (plan->kind) {
     case WR_PLAN_SCAN:
         plan->changes = scan_changes;
-        if (upsert_changes(scan_changes)) {
+        if (wr_changes_upsert(scan_changes)) {
             /* An upsert source is followed by a ChangelogNormalize (planner.c), which needs
              * streaming; what comes out of it is a full changelog. */
             if (!plan->streaming)
