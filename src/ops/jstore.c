@@ -619,6 +619,23 @@ static int restore_chain(wr_jstore *st, wr_buf_reader *r, int s, uint32_t rec, c
     return restore_flush(st, s, rec, times, flags, err);
 }
 
+int wr_jstore_restore_part(wr_jstore *st, const wr_snapshot_part *part, const wr_buf *header,
+                           const char *kind, const char *other, int64_t *wm, wr_error *err)
+{
+    if (part->keygroup < 0) return wr_error_set(err, WR_ERR_IO, "a part of operator state");
+    wr_buf_reader r;
+    int rc = wr_snapshot_part_open(part, &r, err);
+    if (rc) return rc;
+    const void *got = wr_buf_take(&r, header->len);
+    if (got == NULL || memcmp(got, header->data, 4) != 0)
+        return wr_error_set(err, WR_ERR_IO, "not %s's state", kind);
+    if (memcmp(got, header->data, header->len) != 0)
+        return wr_error_set(err, WR_ERR_IO, "%s", other);
+    *wm = (int64_t)wr_buf_get_u64(&r);
+    if (r.bad) return wr_error_set(err, WR_ERR_IO, "truncated header");
+    return wr_jstore_restore(st, &r, part->keygroup, err);
+}
+
 int wr_jstore_restore(wr_jstore *st, wr_buf_reader *r, int kg, wr_error *err)
 {
     size_t total = r->left;

@@ -204,6 +204,15 @@ void wr_jstore_snapshot(wr_jstore *st, const wr_buf *header, wr_snapshot *out);
  * trailing bytes); the store may then hold part of the keys.
  */
 int wr_jstore_restore(wr_jstore *st, wr_buf_reader *r, int kg, wr_error *err);
+/*
+ * Restores a whole keyed part of an operator over the store: checks the checksum and that
+ * the part starts with header (its first 4 bytes the operator's magic, the rest its shape),
+ * reads the u64 watermark after it into *wm, then the keys (wr_jstore_restore). kind names
+ * the operator in errors ("an interval join"), other what a part of another shape is ("the
+ * state of another interval join (... differ)"). WR_ERR_IO on any mismatch.
+ */
+int wr_jstore_restore_part(wr_jstore *st, const wr_snapshot_part *part, const wr_buf *header,
+                           const char *kind, const char *other, int64_t *wm, wr_error *err);
 
 /* Whether key group kg is this instance's (the runtime restores no others; a test may). */
 static inline bool wr_jstore_owns(const wr_jstore *st, int kg)

@@ -343,27 +343,19 @@ static int tj_snapshot(wr_operator *base, int64_t checkpoint, wr_snapshot *out, 
 
 static int restore_part(tj_op *op, const wr_snapshot_part *part, wr_error *err)
 {
-    if (part->keygroup < 0) return wr_error_set(err, WR_ERR_IO, "a part of operator state");
-    wr_buf_reader r;
-    int rc = wr_snapshot_part_open(part, &r, err);
-    if (rc) return rc;
-    wr_buf shape;
-    wr_buf_init(&shape);
-    put_header(op, &shape);
-    const void *got = wr_buf_take(&r, shape.len);
-    bool same = got && memcmp(got, shape.data, shape.len) == 0;
-    bool ours = got && memcmp(got, SNAP_MAGIC, 4) == 0;
-    wr_buf_fini(&shape);
-    if (!ours) return wr_error_set(err, WR_ERR_IO, "not a temporal join's state");
-    if (!same)
-        return wr_error_set(err, WR_ERR_IO,
-                            "the state of another temporal join (version, type, columns, keys or "
-                            "times differ)");
-    int64_t wm = (int64_t)wr_buf_get_u64(&r);
-    if (r.bad) return wr_error_set(err, WR_ERR_IO, "truncated header");
+    wr_buf header;
+    wr_buf_init(&header);
+    put_header(op, &header);
+    int64_t wm = WR_WATERMARK_MIN;
+    int rc = wr_jstore_restore_part(
+        &op->st, part, &header, "a temporal join",
+        "the state of another temporal join (version, type, columns, keys or "
+        "times differ)",
+        &wm, err);
+    wr_buf_fini(&header);
     /* Every instance saw the same watermarks before the barrier: go on from there. */
-    if (wm > op->wm) op->wm = wm;
-    return wr_jstore_restore(&op->st, &r, part->keygroup, err);
+    if (rc == 0 && wm > op->wm) op->wm = wm;
+    return rc;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
