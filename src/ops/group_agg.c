@@ -35,6 +35,7 @@
 #include "aggregate_int.h"
 #include "colstore.h"
 #include "../base/alloc.h"
+#include "../base/idtab.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
@@ -107,15 +108,6 @@ typedef struct vhead {
  * An open-addressing table of ids: a slot holds the low 32 bits of the hash
  * above id + 1 (0: empty), so growing and deleting need the slots only.
  */
-typedef struct idtab {
-    uint64_t *slots;
-    uint32_t mask, n;
-} idtab;
-
-#define SLOT(h, id) ((uint64_t)(uint32_t)(h) << 32 | ((uint64_t)(id) + 1))
-#define SLOT_HASH(slot) ((uint32_t)((slot) >> 32))
-#define SLOT_ID(slot) ((uint32_t)(slot)-1)
-
 typedef struct vset {
     bool used;
     bool minmax; /* the values give the result (MIN/MAX); else DISTINCT values feed the acc */
@@ -127,7 +119,7 @@ typedef struct vset {
     ventry *e;
     uint32_t ne, cap, free1; /* high water, capacity, free list (index + 1, through next) */
     uint32_t live;
-    idtab tab;
+    wr_idtab tab;
 } vset;
 
 typedef struct pend {
@@ -154,7 +146,7 @@ typedef struct ga_op {
     WR_VEC(uint32_t) freeg;
     wr_agg_states st;
     wr_arena heap; /* strings the accumulators keep */
-    idtab tab;
+    wr_idtab tab;
 
     /* Groups touched since the last flush, with their results before that. */
     WR_VEC(pend) pending;
@@ -282,60 +274,6 @@ int wr_group_agg_local_types(const wr_type *in_types, int nin, const int *groups
 
 /* ---- tables of ids ------------------------------------------------------------ */
 
-static void idtab_reserve(idtab *t, size_t extra)
-{
-    size_t need = (size_t)t->n + extra;
-    if (t->slots && need <= ((size_t)t->mask + 1) / 2) return;
-    size_t cap = 1024;
-    while (cap / 2 < need) cap *= 2;
-    assert(cap <= ((size_t)1 << 32));
-    uint64_t *old = t->slots, *slots = wr_calloc(cap, sizeof(uint64_t));
-    uint32_t mask = (uint32_t)(cap - 1), old_cap = old ? t->mask + 1 : 0;
-    for (uint32_t i = 0; i < old_cap; i++) {
-        if (old[i] == 0) continue;
-        uint32_t s = SLOT_HASH(old[i]) & mask;
-        while (slots[s]) s = (s + 1) & mask;
-        slots[s] = old[i];
-    }
-    wr_free(old);
-    t->slots = slots;
-    t->mask = mask;
-}
-
-/* Adds id (not in the table yet; room reserved). */
-static void idtab_put(idtab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t s = (uint32_t)hash & t->mask;
-    while (t->slots[s]) s = (s + 1) & t->mask;
-    t->slots[s] = SLOT(hash, id);
-    t->n++;
-}
-
-/*
- * Removes id, which is in the table: the slots after it that would no longer
- * be reached from their home move back into the gap, so probes never need
- * tombstones.
- */
-static void idtab_del(idtab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t mask = t->mask, i = (uint32_t)hash & mask;
-    while (t->slots[i] != SLOT(hash, id)) i = (i + 1) & mask;
-    t->n--;
-    for (uint32_t j = i;;) {
-        t->slots[i] = 0;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (t->slots[j] == 0) return;
-            uint32_t home = SLOT_HASH(t->slots[j]) & mask;
-            /* The slot stays when its home lies cyclically in (i, j]. */
-            bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) break;
-        }
-        t->slots[i] = t->slots[j];
-        i = j;
-    }
-}
-
 /* ---- groups ------------------------------------------------------------------- */
 
 static inline const uint8_t *key_of(const grp *r)
@@ -373,15 +311,15 @@ WR_PREFETCH_HELPER void prefetch_lookups(const ga_op *op, int n)
     for (int i = 0; i < n; i++) {
         uint64_t slot = slots[(uint32_t)op->hash[i] & mask];
         if (slot == 0) continue;
-        __builtin_prefetch(&op->g[SLOT_ID(slot)]);
-        if (op->st.stride) __builtin_prefetch(state_of(op, SLOT_ID(slot)));
+        __builtin_prefetch(&op->g[WR_IDTAB_ID(slot)]);
+        if (op->st.stride) __builtin_prefetch(state_of(op, WR_IDTAB_ID(slot)));
     }
 }
 
 /* Makes room for n more groups without moving anything during a batch. */
 static void reserve_groups(ga_op *op, size_t n)
 {
-    idtab_reserve(&op->tab, n);
+    wr_idtab_reserve(&op->tab, n, 1024);
     size_t need = (size_t)op->ng + n;
     if (need <= op->cap) return;
     assert(need < UINT32_MAX);
@@ -413,9 +351,9 @@ static uint32_t find_group(const ga_op *op, uint64_t hash, const uint8_t *key, u
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint64_t slot = slots[s];
         if (slot == 0) return NONE;
-        if (SLOT_HASH(slot) != h) continue;
-        const grp *r = &op->g[SLOT_ID(slot)];
-        if (r->klen == len && key_eq(key_of(r), key, len)) return SLOT_ID(slot);
+        if (WR_IDTAB_HASH(slot) != h) continue;
+        const grp *r = &op->g[WR_IDTAB_ID(slot)];
+        if (r->klen == len && key_eq(key_of(r), key, len)) return WR_IDTAB_ID(slot);
     }
 }
 
@@ -435,7 +373,7 @@ static uint32_t new_group(ga_op *op, uint64_t hash, const uint8_t *key, uint32_t
         memcpy(r->key.b, key, len);
     }
     if (op->st.stride) memset(state_of(op, g), 0, op->st.stride);
-    idtab_put(&op->tab, hash, g);
+    wr_idtab_put(&op->tab, hash, g);
     op->live++;
     return g;
 }
@@ -452,13 +390,13 @@ static void drop_group(ga_op *op, uint32_t g)
         vhead *vh = vhead_of(op, vs, g);
         for (uint32_t e = vh->head; e;) {
             uint32_t next = vs->e[e - 1].next;
-            idtab_del(&vs->tab, vs->e[e - 1].hash, e - 1);
+            wr_idtab_del(&vs->tab, vs->e[e - 1].hash, e - 1);
             vset_free_entry(vs, e - 1);
             e = next;
         }
         vh->head = vh->ext = 0;
     }
-    idtab_del(&op->tab, r->hash, g);
+    wr_idtab_del(&op->tab, r->hash, g);
     if (r->klen > KEY_INLINE) wr_free(r->key.p);
     r->klen = FREE_REC;
     r->pend = 0;
@@ -511,10 +449,10 @@ static uint32_t vset_find(const vset *vs, uint64_t h, uint32_t g, const void *p,
     for (uint32_t s = (uint32_t)h & mask;; s = (s + 1) & mask) {
         uint64_t slot = vs->tab.slots[s];
         if (slot == 0) return NONE;
-        if (SLOT_HASH(slot) != (uint32_t)h) continue;
-        const ventry *e = &vs->e[SLOT_ID(slot)];
+        if (WR_IDTAB_HASH(slot) != (uint32_t)h) continue;
+        const ventry *e = &vs->e[WR_IDTAB_ID(slot)];
         if (e->group == g && e->len == len && (len == 0 || memcmp(val_of(e), p, len) == 0))
-            return SLOT_ID(slot);
+            return WR_IDTAB_ID(slot);
     }
 }
 
@@ -558,8 +496,8 @@ static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_
     e->next = vh->head;
     if (vh->head) vs->e[vh->head - 1].prev = idx + 1;
     vh->head = idx + 1;
-    idtab_reserve(&vs->tab, 1);
-    idtab_put(&vs->tab, h, idx);
+    wr_idtab_reserve(&vs->tab, 1, 1024);
+    wr_idtab_put(&vs->tab, h, idx);
     vs->live++;
     return idx;
 }
@@ -585,7 +523,7 @@ static bool vset_remove(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t
         vh->head = e->next;
     if (e->next) vs->e[e->next - 1].prev = e->prev;
     if (vh->ext == idx + 1) vh->ext = 0;
-    idtab_del(&vs->tab, h, idx);
+    wr_idtab_del(&vs->tab, h, idx);
     vset_free_entry(vs, idx);
     return true;
 }
@@ -1401,7 +1339,7 @@ static void ga_destroy(wr_operator *base)
             for (uint32_t i = 0; i < vs->ne; i++)
                 if (vs->e[i].len != FREE_REC && vs->e[i].len > VAL_INLINE) wr_free(vs->e[i].val.p);
             wr_free(vs->e);
-            wr_free(vs->tab.slots);
+            wr_idtab_fini(&vs->tab);
         }
     wr_free(op->sets);
     wr_free(op->accs);
@@ -1413,7 +1351,7 @@ static void ga_destroy(wr_operator *base)
     wr_free(op->st.rows);
     WR_VEC_FREE(&op->freeg);
     WR_VEC_FREE(&op->pending);
-    wr_free(op->tab.slots);
+    wr_idtab_fini(&op->tab);
     wr_arena_fini(&op->heap);
     wr_arena_fini(&op->tmp);
     if (op->prev_ready) wr_colstore_fini(&op->prev);
@@ -1581,11 +1519,6 @@ fail:
     return NULL;
 }
 
-static size_t idtab_bytes(const idtab *tab)
-{
-    return tab->slots ? ((size_t)tab->mask + 1) * sizeof(uint64_t) : 0;
-}
-
 /*
  * State bytes: the capacity of the group records, state rows and key table, the accumulators'
  * kept strings, and the multisets of MIN/MAX and DISTINCT calls. Keys longer than a record
@@ -1594,11 +1527,11 @@ static size_t idtab_bytes(const idtab *tab)
 static size_t ga_state_bytes(const wr_operator *base)
 {
     const ga_op *op = (const ga_op *)base;
-    size_t bytes = (size_t)op->cap * (sizeof(grp) + op->st.stride) + idtab_bytes(&op->tab) +
+    size_t bytes = (size_t)op->cap * (sizeof(grp) + op->st.stride) + wr_idtab_bytes(&op->tab) +
                    wr_arena_used(&op->heap);
     if (op->sets)
         for (int i = 0; i < op->spec->naggs; i++)
-            bytes += (size_t)op->sets[i].cap * sizeof(ventry) + idtab_bytes(&op->sets[i].tab);
+            bytes += (size_t)op->sets[i].cap * sizeof(ventry) + wr_idtab_bytes(&op->sets[i].tab);
     return bytes;
 }
 

@@ -42,6 +42,7 @@
 #include "colstore.h"
 #include "window_agg.h"
 #include "../base/alloc.h"
+#include "../base/idtab.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
@@ -100,16 +101,6 @@ typedef struct part {
     rowq kept, pend;
 } part;
 
-/* An open-addressing table of partition ids: the hash's low 32 bits above id + 1 (0: empty). */
-typedef struct ptab {
-    uint64_t *slots;
-    uint32_t mask, n;
-} ptab;
-
-#define SLOT(h, id) ((uint64_t)(uint32_t)(h) << 32 | ((uint64_t)(id) + 1))
-#define SLOT_HASH(slot) ((uint32_t)((slot) >> 32))
-#define SLOT_ID(slot) ((uint32_t)(slot)-1)
-
 typedef struct due {
     int64_t ms;
     uint32_t part;
@@ -138,7 +129,7 @@ typedef struct oa_op {
     wr_arena heap; /* strings the accumulators keep */
     size_t heap_live;
     wr_arena tmp; /* what finals make: until the output is emitted */
-    ptab tab;
+    wr_idtab tab;
     WR_VEC(due) dues;
     WR_VEC(uint32_t) list; /* partitions a watermark releases */
     int64_t wm;            /* the last watermark */
@@ -299,57 +290,6 @@ static void rowq_pop(rowq *q, uint32_t k)
 
 /* ---- partitions ----------------------------------------------------------------------- */
 
-static void ptab_reserve(ptab *t, size_t extra)
-{
-    size_t need = (size_t)t->n + extra;
-    if (t->slots && need <= ((size_t)t->mask + 1) / 2) return;
-    size_t cap = 256;
-    while (cap / 2 < need) cap *= 2;
-    uint64_t *old = t->slots, *slots = wr_calloc(cap, sizeof(uint64_t));
-    uint32_t mask = (uint32_t)(cap - 1), old_cap = old ? t->mask + 1 : 0;
-    for (uint32_t i = 0; i < old_cap; i++) {
-        if (old[i] == 0) continue;
-        uint32_t s = SLOT_HASH(old[i]) & mask;
-        while (slots[s]) s = (s + 1) & mask;
-        slots[s] = old[i];
-    }
-    wr_free(old);
-    t->slots = slots;
-    t->mask = mask;
-}
-
-/* Adds id (not in the table yet; room reserved). */
-static void ptab_put(ptab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t s = (uint32_t)hash & t->mask;
-    while (t->slots[s]) s = (s + 1) & t->mask;
-    t->slots[s] = SLOT(hash, id);
-    t->n++;
-}
-
-/*
- * Removes id: the slots after it that would no longer be reached from their
- * home move back into the gap (no tombstones).
- */
-static void ptab_del(ptab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t mask = t->mask, i = (uint32_t)hash & mask;
-    while (t->slots[i] != SLOT(hash, id)) i = (i + 1) & mask;
-    t->n--;
-    for (uint32_t j = i;;) {
-        t->slots[i] = 0;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (t->slots[j] == 0) return;
-            uint32_t home = SLOT_HASH(t->slots[j]) & mask;
-            bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) break;
-        }
-        t->slots[i] = t->slots[j];
-        i = j;
-    }
-}
-
 static inline const uint8_t *key_of(const part *P)
 {
     return P->klen <= KEY_INLINE ? P->key.b : P->key.p;
@@ -366,16 +306,17 @@ static uint32_t find_part(const oa_op *op, uint64_t hash, const uint8_t *key, ui
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint64_t slot = op->tab.slots[s];
         if (slot == 0) return NONE;
-        if (SLOT_HASH(slot) != h) continue;
-        const part *P = &op->parts[SLOT_ID(slot)];
-        if (P->klen == len && (len == 0 || memcmp(key_of(P), key, len) == 0)) return SLOT_ID(slot);
+        if (WR_IDTAB_HASH(slot) != h) continue;
+        const part *P = &op->parts[WR_IDTAB_ID(slot)];
+        if (P->klen == len && (len == 0 || memcmp(key_of(P), key, len) == 0))
+            return WR_IDTAB_ID(slot);
     }
 }
 
 /* Makes room for n more partitions, so that none moves during a batch. */
 static void reserve_parts(oa_op *op, size_t n)
 {
-    ptab_reserve(&op->tab, n);
+    wr_idtab_reserve(&op->tab, n, 256);
     size_t need = (size_t)op->nparts + n;
     if (need <= op->cap) return;
     if (need >= UINT32_MAX) need = UINT32_MAX - 1;
@@ -407,7 +348,7 @@ static uint32_t new_part(oa_op *op, uint64_t hash, const uint8_t *key, uint32_t 
     wr_buf_init(&P->pend.bytes);
     if (op->st.stride) memset(state_of(op, p), 0, op->st.stride);
     memset(op->fstart + (size_t)p * (size_t)op->ncalls, 0, (size_t)op->ncalls * sizeof(uint64_t));
-    ptab_put(&op->tab, hash, p);
+    wr_idtab_put(&op->tab, hash, p);
     op->live++;
     return p;
 }
@@ -416,7 +357,7 @@ static uint32_t new_part(oa_op *op, uint64_t hash, const uint8_t *key, uint32_t 
 static void drop_part(oa_op *op, uint32_t p)
 {
     part *P = &op->parts[p];
-    ptab_del(&op->tab, P->hash, p);
+    wr_idtab_del(&op->tab, P->hash, p);
     if (op->old_part == p) op->old_part = NONE; /* its numbers start over when reused */
     if (P->klen > KEY_INLINE) wr_free(P->key.p);
     rowq_fini(&P->kept);
@@ -961,7 +902,7 @@ static int take_rows(oa_op *op, const wr_batch *in, const uint32_t *rows, int n,
         for (int i = 0; i < n; i++) __builtin_prefetch(&op->tab.slots[op->hash[i] & op->tab.mask]);
         for (int i = 0; i < n; i++) {
             uint64_t slot = op->tab.slots[op->hash[i] & op->tab.mask];
-            if (slot) __builtin_prefetch(&op->parts[SLOT_ID(slot)]);
+            if (slot) __builtin_prefetch(&op->parts[WR_IDTAB_ID(slot)]);
         }
     }
     const wr_vector *tv = spec->proctime ? NULL : &in->cols[spec->time_col];
@@ -1256,7 +1197,7 @@ static void oa_destroy(wr_operator *base)
     wr_free(op->st.rows);
     wr_arena_fini(&op->heap);
     wr_arena_fini(&op->tmp);
-    wr_free(op->tab.slots);
+    wr_idtab_fini(&op->tab);
     WR_VEC_FREE(&op->dues);
     WR_VEC_FREE(&op->list);
     WR_VEC_FREE(&op->order);
@@ -1435,8 +1376,7 @@ static size_t oa_state_bytes(const wr_operator *base)
     const oa_op *op = (const oa_op *)base;
     return (size_t)op->cap *
                (sizeof(part) + op->st.stride + (size_t)op->ncalls * sizeof(uint64_t)) +
-           (op->tab.slots ? ((size_t)op->tab.mask + 1) * sizeof(uint64_t) : 0) + op->heap_live +
-           (size_t)op->dues.cap * sizeof(due);
+           wr_idtab_bytes(&op->tab) + op->heap_live + (size_t)op->dues.cap * sizeof(due);
 }
 
 const wr_operator_ops wr_over_agg_ops = {

@@ -33,6 +33,7 @@
 #include "colstore.h"
 #include "window_agg.h"
 #include "../base/alloc.h"
+#include "../base/idtab.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
 #include "../base/vec.h"
@@ -89,16 +90,6 @@ typedef struct wfire {
     uint32_t part;
 } wfire;
 
-/* An open-addressing table of ids: a slot holds the hash's low 32 bits above id + 1 (0: empty). */
-typedef struct idtab {
-    uint64_t *slots;
-    uint32_t mask, n;
-} idtab;
-
-#define SLOT(h, id) ((uint64_t)(uint32_t)(h) << 32 | ((uint64_t)(id) + 1))
-#define SLOT_HASH(slot) ((uint32_t)((slot) >> 32))
-#define SLOT_ID(slot) ((uint32_t)(slot)-1)
-
 typedef struct rank_op {
     wr_operator base;
     const rank_spec *spec;
@@ -117,7 +108,7 @@ typedef struct rank_op {
     part *p;
     uint32_t np, pcap; /* high water and capacity of p */
     WR_VEC(uint32_t) freep;
-    idtab tab;
+    wr_idtab tab;
 
     wr_colstore rows;
     uint32_t held; /* store rows that partitions hold; the others are dead */
@@ -176,54 +167,6 @@ int64_t wr_rank_late_rows(const wr_operator *base)
 
 /* ---- the partition table ---------------------------------------------------------------- */
 
-static void idtab_reserve(idtab *t, size_t extra)
-{
-    size_t need = (size_t)t->n + extra;
-    if (t->slots && need <= ((size_t)t->mask + 1) / 2) return;
-    size_t cap = 1024;
-    while (cap / 2 < need) cap *= 2;
-    uint64_t *old = t->slots, *slots = wr_calloc(cap, sizeof(uint64_t));
-    uint32_t mask = (uint32_t)(cap - 1), old_cap = old ? t->mask + 1 : 0;
-    for (uint32_t i = 0; i < old_cap; i++) {
-        if (old[i] == 0) continue;
-        uint32_t s = SLOT_HASH(old[i]) & mask;
-        while (slots[s]) s = (s + 1) & mask;
-        slots[s] = old[i];
-    }
-    wr_free(old);
-    t->slots = slots;
-    t->mask = mask;
-}
-
-static void idtab_put(idtab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t s = (uint32_t)hash & t->mask;
-    while (t->slots[s]) s = (s + 1) & t->mask;
-    t->slots[s] = SLOT(hash, id);
-    t->n++;
-}
-
-/* Removes id (which is there) by backward shift, so probes need no tombstones. */
-static void idtab_del(idtab *t, uint64_t hash, uint32_t id)
-{
-    uint32_t mask = t->mask, i = (uint32_t)hash & mask;
-    while (t->slots[i] != SLOT(hash, id)) i = (i + 1) & mask;
-    t->n--;
-    for (uint32_t j = i;;) {
-        t->slots[i] = 0;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (t->slots[j] == 0) return;
-            uint32_t home = SLOT_HASH(t->slots[j]) & mask;
-            /* The slot stays when its home lies cyclically in (i, j]. */
-            bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) break;
-        }
-        t->slots[i] = t->slots[j];
-        i = j;
-    }
-}
-
 static inline const uint8_t *key_of(const part *r)
 {
     return r->klen <= KEY_INLINE ? r->key.b : r->key.p;
@@ -255,16 +198,16 @@ static uint32_t find_part(const rank_op *op, uint64_t hash, const uint8_t *key, 
     for (uint32_t s = h & mask;; s = (s + 1) & mask) {
         uint64_t slot = slots[s];
         if (slot == 0) return NONE;
-        if (SLOT_HASH(slot) != h) continue;
-        const part *r = &op->p[SLOT_ID(slot)];
-        if (r->klen == len && key_eq(key_of(r), key, len)) return SLOT_ID(slot);
+        if (WR_IDTAB_HASH(slot) != h) continue;
+        const part *r = &op->p[WR_IDTAB_ID(slot)];
+        if (r->klen == len && key_eq(key_of(r), key, len)) return WR_IDTAB_ID(slot);
     }
 }
 
 /* Room for n more partitions, so that nothing moves during a batch. */
 static void reserve_parts(rank_op *op, size_t n)
 {
-    idtab_reserve(&op->tab, n);
+    wr_idtab_reserve(&op->tab, n, 1024);
     size_t need = (size_t)op->np + n;
     if (need <= op->pcap) return;
     size_t cap = WR_MAX((size_t)op->pcap * 2, WR_MAX(need, 256));
@@ -289,7 +232,7 @@ static uint32_t new_part(rank_op *op, uint64_t hash, const uint8_t *key, uint32_
     } else if (len) {
         memcpy(r->key.b, key, len);
     }
-    idtab_put(&op->tab, hash, id);
+    wr_idtab_put(&op->tab, hash, id);
     return id;
 }
 
@@ -300,7 +243,7 @@ static void drop_part(rank_op *op, uint32_t id)
     op->held -= r->n;
     if (r->cap > 1) wr_free(r->many);
     if (r->klen > KEY_INLINE) wr_free(r->key.p);
-    idtab_del(&op->tab, r->hash, id);
+    wr_idtab_del(&op->tab, r->hash, id);
     r->klen = FREE_PART;
     r->n = 0;
     WR_VEC_PUSH(&op->freep, id);
@@ -717,7 +660,7 @@ static void prefetch_lookups(const rank_op *op, int n)
     for (int i = 0; i < n; i++) __builtin_prefetch(&slots[(uint32_t)op->hash[i] & mask]);
     for (int i = 0; i < n; i++) {
         uint64_t slot = slots[(uint32_t)op->hash[i] & mask];
-        if (slot) __builtin_prefetch(&op->p[SLOT_ID(slot)]);
+        if (slot) __builtin_prefetch(&op->p[WR_IDTAB_ID(slot)]);
     }
     if (op->spec->norder == 0) return;
     int col = op->spec->order[0].col;
@@ -726,7 +669,7 @@ static void prefetch_lookups(const rank_op *op, int n)
     for (int i = 0; i < n; i++) {
         uint64_t slot = slots[(uint32_t)op->hash[i] & mask];
         if (slot == 0) continue;
-        const part *r = &op->p[SLOT_ID(slot)];
+        const part *r = &op->p[WR_IDTAB_ID(slot)];
         if (r->klen == FREE_PART || r->n == 0) continue;
         if (r->cap <= 1)
             __builtin_prefetch(data + (size_t)r->one * width);
@@ -1031,7 +974,7 @@ static void rank_destroy(wr_operator *base)
     }
     wr_free(op->p);
     WR_VEC_FREE(&op->freep);
-    wr_free(op->tab.slots);
+    wr_idtab_fini(&op->tab);
     wr_colstore_fini(&op->rows);
     WR_VEC_FREE(&op->fires);
     wr_free(op->koff);
@@ -1161,8 +1104,7 @@ fail:
 static size_t rank_state_bytes(const wr_operator *base)
 {
     const rank_op *op = (const rank_op *)base;
-    return (size_t)op->pcap * sizeof(part) +
-           (op->tab.slots ? ((size_t)op->tab.mask + 1) * sizeof(uint64_t) : 0) +
+    return (size_t)op->pcap * sizeof(part) + wr_idtab_bytes(&op->tab) +
            wr_colstore_bytes(&op->rows) + (size_t)op->held * sizeof(uint32_t) +
            (size_t)op->fires.cap * sizeof(wfire);
 }
