@@ -63,8 +63,10 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err
             return 0;
         }
     }
-    while (ch->len == ch->cap && !atomic_load(&job->cancelled))
+    while (ch->len == ch->cap && !atomic_load(&job->cancelled)) {
+        ch->producer_waits = true;
         pthread_cond_wait(&ch->not_full, &t->lock);
+    }
     if (atomic_load(&job->cancelled)) {
         pthread_mutex_unlock(&t->lock);
         wr_batch_free(elem.batch);

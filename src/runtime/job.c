@@ -717,8 +717,9 @@ static bool channel_ready(const wr_channel *c)
 /*
  * The next channel to read, round-robin over the ready ones; while the head
  * operator prefers an input that is still open, only that input's channels,
- * or another channel that is full (its producer is waiting: reading it keeps
- * an upstream task that feeds both inputs going). NULL: nothing to read now.
+ * or another channel whose producer is waiting for room (reading it, down to
+ * half, keeps an upstream task that feeds both inputs going). NULL: nothing
+ * to read now.
  */
 static wr_channel *next_channel(wr_task *t, const int *ended, const int *total)
 {
@@ -732,7 +733,9 @@ static wr_channel *next_channel(wr_task *t, const int *ended, const int *total)
             wr_channel *c = t->inputs[i];
             if (!channel_ready(c)) continue;
             if (prefer && pass == 0 && c->input != pref) continue;
-            if (prefer && pass == 1 && c->len < c->cap && !(c->closed && c->len == 0)) continue;
+            if (prefer && pass == 1 && c->len < c->cap && !c->producer_waits &&
+                !(c->closed && c->len == 0))
+                continue;
             t->next_input = (i + 1) % t->ninputs;
             return c;
         }
@@ -768,7 +771,14 @@ static int run_inputs(wr_task *t, wr_error *err)
             wr_elem e = ch->ring[ch->head];
             ch->head = (ch->head + 1) % ch->cap;
             ch->len--;
-            pthread_cond_signal(&ch->not_full);
+            /*
+             * A producer waiting for room is woken once half the channel is free, not
+             * after each batch taken, so the two threads do not trade places per batch.
+             */
+            if (ch->producer_waits && ch->len <= ch->cap / 2) {
+                ch->producer_waits = false;
+                pthread_cond_signal(&ch->not_full);
+            }
             pthread_mutex_unlock(&t->lock);
             if (e.batch) {
                 rc = deliver(head, ch->input, e.batch, err);
@@ -814,6 +824,11 @@ static void *task_main(void *arg)
     wr_error err;
     wr_error_init(&err);
     int rc = 0;
+    /* The thread is named after its head and subtask ("InnerJoin/2"), for top -H and perf. */
+    char thread_name[16];
+    snprintf(thread_name, sizeof(thread_name), "%.*s/%d", t->subtask < 9 ? 13 : 12,
+             t->ops[0]->ctx.name, t->subtask + 1);
+    pthread_setname_np(pthread_self(), thread_name);
     for (int i = 0; i < t->nops && rc == 0; i++) {
         wr_task_op *top = t->ops[i];
         if (top->op->ops->open) {

@@ -35,6 +35,7 @@ typedef struct wr_channel {
     int64_t barrier;
     bool blocked;
     pthread_cond_t not_full;
+    bool producer_waits; /* the producer sleeps on not_full (woken once half is free) */
     int max_len;
     int64_t batches;
     /* Batches the consumer is done with, emptied, for the producer to fill again (at most
