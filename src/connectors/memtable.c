@@ -192,6 +192,7 @@ static int source_run(wr_operator *base, wr_source_status *status, wr_error *err
          */
         wr_batch_reset(op->view);
         op->view->count = chunk->count;
+        op->view->stable = true;
         if (spec->filter) {
             wr_arena_reset(&op->arena);
             wr_eval ev = {&op->arena, chunk->count};

@@ -168,6 +168,35 @@ static int append_to(wr_writer *w, int t, const wr_batch *batch, const uint32_t 
     return 0;
 }
 
+/*
+ * Sends target t the active rows of a stable batch (wr_batch.stable) by reference: a
+ * batch whose columns point at batch's, with copies of the selection, kinds and
+ * timestamps. Rows buffered for t go first, so the order holds.
+ */
+static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
+{
+    int rc = send_buffer(w, t, err);
+    if (rc) return rc;
+    wr_batch *b = w->bufs[t] ? w->bufs[t] : wr_batch_new(w->types, w->ncols, WR_BATCH_CAPACITY);
+    w->bufs[t] = NULL;
+    assert(b->count == 0 && batch->count <= b->capacity);
+    b->count = batch->count;
+    for (int c = 0; c < w->ncols; c++) {
+        b->cols[c].data = batch->cols[c].data;
+        b->cols[c].validity = batch->cols[c].validity;
+    }
+    if (batch->sel) {
+        b->sel = wr_batch_sel_buffer(b);
+        b->nsel = batch->nsel;
+        memcpy(b->sel, batch->sel, (size_t)batch->nsel * sizeof(uint32_t));
+    }
+    if (batch->kinds) memcpy(wr_batch_kinds(b), batch->kinds, (size_t)batch->count);
+    if (batch->rowtimes)
+        memcpy(wr_batch_rowtimes(b), batch->rowtimes, (size_t)batch->count * sizeof(int64_t));
+    b->stable = true;
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], err);
+}
+
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
 {
     wr_writer *w = (wr_writer *)self;
@@ -181,6 +210,12 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
     }
     if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     int rc = 0;
+    /* A stable batch at least half full goes to every target by reference (forward, broadcast). */
+    if (batch->stable && 2 * n >= WR_BATCH_CAPACITY &&
+        (w->part == WR_PART_FORWARD || w->part == WR_PART_BROADCAST)) {
+        for (int t = 0; t < w->ntargets && rc == 0; t++) rc = lend_to(w, t, batch, err);
+        return rc;
+    }
     switch (w->part) {
     case WR_PART_FORWARD:
         rc = append_to(w, 0, batch, active, n, err);

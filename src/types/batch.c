@@ -72,6 +72,7 @@ void wr_batch_reset(wr_batch *batch)
     batch->nsel = 0;
     batch->kinds = NULL;
     batch->rowtimes = NULL;
+    batch->stable = false;
     for (int i = 0; i < batch->ncols; i++) {
         batch->cols[i].data = batch->cols[i].own_data;
         batch->cols[i].validity = NULL;

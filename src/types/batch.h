@@ -55,6 +55,13 @@ typedef struct wr_batch {
     int64_t *own_rowtimes;
     uint32_t *own_sel;
     wr_arena arena; /* string bytes; reset with the batch */
+    /*
+     * The column values, NULL bits and string bytes (not sel, kinds or rowtimes) never
+     * change and outlive the job, as a stored table's chunks do: an exchange may hand them
+     * to another thread by reference instead of copying (runtime/exchange.c). Cleared by
+     * wr_batch_reset.
+     */
+    bool stable;
 } wr_batch;
 
 /* A new empty batch with the given column types. Never NULL. */
