@@ -280,6 +280,43 @@ void wr_gather_slots(const void *data, const uint64_t *validity, size_t width, c
     }
 }
 
+/* A 16-byte slot (a string view, an i128) copied whole, padding included. */
+typedef struct wr_slot16 {
+    uint64_t lo, hi;
+} wr_slot16;
+
+void wr_gather_slots_at(const void *data, const uint64_t *validity, size_t width,
+                        const uint32_t *idx, const uint32_t *at, int n, wr_batch *out, int out_col)
+{
+    wr_vector *v = &out->cols[out_col];
+    assert(v->data == v->own_data);
+    switch (width) {
+#define SCATTER(T)                                                                                 \
+    {                                                                                              \
+        const T *s = data;                                                                         \
+        T *d = v->data;                                                                            \
+        for (int i = 0; i < n; i++) d[at[i]] = s[idx[i]];                                          \
+    }                                                                                              \
+    break;
+    case 1:
+        SCATTER(uint8_t)
+    case 2:
+        SCATTER(uint16_t)
+    case 4:
+        SCATTER(uint32_t)
+    case 8:
+        SCATTER(uint64_t)
+    default:
+        assert(width == 16);
+        SCATTER(wr_slot16)
+#undef SCATTER
+    }
+    if (validity) {
+        uint64_t *dv = wr_batch_validity(out, out_col);
+        for (int i = 0; i < n; i++) bit_put(dv, at[i], bit_get(validity, idx[i]));
+    }
+}
+
 void wr_colstore_gather(const wr_colstore *cs, int col, const uint32_t *idx, int n, wr_batch *out,
                         int out_col)
 {

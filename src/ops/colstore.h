@@ -85,6 +85,9 @@ void wr_colstore_gather(const wr_colstore *cs, int col, const uint32_t *idx, int
  */
 void wr_gather_slots(const void *data, const uint64_t *validity, size_t width, const uint32_t *idx,
                      int n, wr_batch *out, int out_col);
+/* The same, row idx[i] going to row at[i] of out (at: distinct rows below out's capacity). */
+void wr_gather_slots_at(const void *data, const uint64_t *validity, size_t width,
+                        const uint32_t *idx, const uint32_t *at, int n, wr_batch *out, int out_col);
 
 static inline bool wr_colstore_is_null(const wr_colstore *cs, int col, uint32_t row)
 {

@@ -882,6 +882,47 @@ static void gather_left(join_op *op, const wr_batch *batch, const uint32_t *rows
 }
 
 /*
+ * Emits the n pairs when each probe row has at most one (their rows lrows[0..n)
+ * ascend), without copying the probe side: the output points at the probe
+ * batch's columns (and at its key columns for the build keys equal to them),
+ * selects the paired rows, and the build columns are gathered to those rows.
+ * An inner join on unique build keys, the common case, copies only the build
+ * columns it reads.
+ */
+static int emit_in_place(join_op *op, const wr_batch *batch, int n, wr_error *err)
+{
+    const wr_join_desc *d = op->d;
+    wr_batch *out = op->out;
+    for (int c = 0; c < d->nleft; c++) {
+        out->cols[c].data = batch->cols[c].data;
+        out->cols[c].validity = batch->cols[c].validity;
+    }
+    for (int c = 0; c < d->nright; c++) {
+        int from = op->key_twin[c];
+        if (from >= 0) {
+            out->cols[d->nleft + c].data = batch->cols[from].data;
+            out->cols[d->nleft + c].validity = batch->cols[from].validity;
+        } else {
+            const wr_colstore *cs = &op->t->build;
+            wr_gather_slots_at(cs->data[c], cs->validity[c], wr_value_kind_width(op->rkinds[c]),
+                               op->cand_r, op->lrows, n, out, d->nleft + c);
+        }
+    }
+    out->count = batch->count;
+    if (n < batch->count) {
+        uint32_t *sel = wr_batch_sel_buffer(out);
+        memcpy(sel, op->lrows, (size_t)n * sizeof(uint32_t));
+        out->sel = sel;
+        out->nsel = n;
+    }
+    if (op->outer_left)
+        for (int i = 0; i < n; i++) op->hit[op->cand_k[i]] = 1;
+    if (op->outer_right)
+        for (int i = 0; i < n; i++) op->build_hits[op->cand_r[i]] = 1;
+    return wr_op_emit(op->base.ctx, out, err);
+}
+
+/*
  * Gathers the pairs (cand_k[i], cand_r[i]) for i < npairs, filters them by the
  * residual, records which probe and build rows had a passing pair and, unless
  * the join only reports left rows, emits them.
@@ -894,7 +935,13 @@ static int flush_pairs(join_op *op, const wr_batch *batch, wr_error *err)
     if (n == 0) return 0;
     wr_batch *out = op->semi_like ? op->pairs : op->out;
     wr_batch_reset(out);
-    for (int i = 0; i < n; i++) op->lrows[i] = op->rows[op->cand_k[i]];
+    bool ascending = true;
+    for (int i = 0; i < n; i++) {
+        op->lrows[i] = op->rows[op->cand_k[i]];
+        ascending &= i == 0 || op->lrows[i] > op->lrows[i - 1];
+    }
+    if (ascending && !op->semi_like && !d->residual && batch->count <= out->capacity)
+        return emit_in_place(op, batch, n, err);
     gather_left(op, batch, op->lrows, n, out);
     for (int c = 0; c < d->nright; c++) {
         int from = op->key_twin[c];
@@ -944,6 +991,49 @@ static int emit_left_rows(join_op *op, const wr_batch *batch, const uint32_t *ro
     return wr_op_emit(op->base.ctx, out, err);
 }
 
+/*
+ * After the pairs of a chunk of n probe rows: LEFT and FULL joins emit the rows
+ * without a passing pair, SEMI the rows with one, ANTI those without.
+ */
+static int emit_probe_rows(join_op *op, const wr_batch *batch, int n, wr_error *err)
+{
+    if (!op->outer_left && !op->semi_like) return 0;
+    bool want = op->d->type == WR_JOIN_TYPE_SEMI;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        op->lrows[m] = op->rows[i];
+        m += op->hit[i] == want;
+    }
+    return emit_left_rows(op, batch, op->lrows, m, err);
+}
+
+/*
+ * probe_chunk for a table whose bucket b is build row b (t->identity): a probe
+ * row's key gives its one candidate, which is its match, so the pairs come
+ * from one pass over the keys.
+ */
+static int probe_identity(join_op *op, const wr_batch *batch, int n, wr_error *err)
+{
+    uint32_t *restrict ck = op->cand_k, *restrict cr = op->cand_r;
+    const uint32_t *restrict bucket = op->cur;
+    const uint8_t *restrict ok = op->ok;
+    direct_buckets(op, op->pkey_data[0], op->pkey_valid[0], op->rows, n, op->cur, op->ok);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        ck[m] = (uint32_t)i;
+        cr[m] = bucket[i];
+        m += ok[i];
+    }
+    int rc = 0;
+    if (!op->semi_like || op->d->residual) {
+        op->npairs = m;
+        rc = flush_pairs(op, batch, err);
+    } else {
+        for (int i = 0; i < m; i++) op->hit[ck[i]] = 1;
+    }
+    return rc ? rc : emit_probe_rows(op, batch, n, err);
+}
+
 /* Joins probe rows rows[0..n) (physical rows of batch, n <= CAP; copied to op->rows). */
 static int probe_chunk(join_op *op, const wr_batch *batch, const uint32_t *rows, int n,
                        wr_error *err)
@@ -956,6 +1046,7 @@ static int probe_chunk(join_op *op, const wr_batch *batch, const uint32_t *rows,
         op->pkey_valid[k] = v->validity;
     }
     memset(op->hit, 0, (size_t)n);
+    if (op->t->identity) return probe_identity(op, batch, n, err);
     /*
      * Directory entries and build keys are cache misses for a large build side:
      * touch them for the whole chunk first (prefetches), so that the misses
@@ -1018,16 +1109,7 @@ static int probe_chunk(join_op *op, const wr_batch *batch, const uint32_t *rows,
     }
     int rc = flush_pairs(op, batch, err);
     if (rc) return rc;
-    if (op->outer_left || op->semi_like) {
-        bool want = d->type == WR_JOIN_TYPE_SEMI;
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            op->lrows[m] = op->rows[i];
-            m += op->hit[i] == want;
-        }
-        rc = emit_left_rows(op, batch, op->lrows, m, err);
-    }
-    return rc;
+    return emit_probe_rows(op, batch, n, err);
 }
 
 static int probe_batch(join_op *op, const wr_batch *batch, wr_error *err)
