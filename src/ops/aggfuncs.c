@@ -236,6 +236,50 @@ typedef struct bool_state {
         }                                                                                          \
     } while (0)
 
+/*
+ * FOR_ROWS and FOR_VALUES for statements that only compute on *s: with a single
+ * group (st->single) the state lives in a local variable during the loop, so
+ * that it stays in registers instead of being stored and loaded again per row.
+ */
+#define ROWS_ARITH(T, ...)                                                                         \
+    do {                                                                                           \
+        if (!st->single) {                                                                         \
+            FOR_ROWS(T, __VA_ARGS__);                                                              \
+            break;                                                                                 \
+        }                                                                                          \
+        T *state_ = (T *)(st->rows + acc->offset), local_ = *state_, *s = &local_;                 \
+        for (int i = 0; i < n; i++) {                                                              \
+            uint32_t r = rows[i];                                                                  \
+            (void)r;                                                                               \
+            __VA_ARGS__;                                                                           \
+        }                                                                                          \
+        *state_ = local_;                                                                          \
+    } while (0)
+
+#define VALUES_ARITH(T, ...)                                                                       \
+    do {                                                                                           \
+        if (!st->single) {                                                                         \
+            FOR_VALUES(T, __VA_ARGS__);                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        const uint64_t *valid_ = arg->validity;                                                    \
+        T *state_ = (T *)(st->rows + acc->offset), local_ = *state_, *s = &local_;                 \
+        if (valid_ == NULL) {                                                                      \
+            for (int i = 0; i < n; i++) {                                                          \
+                uint32_t r = rows[i];                                                              \
+                (void)r;                                                                           \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int i = 0; i < n; i++) {                                                          \
+                uint32_t r = rows[i];                                                              \
+                if (!((valid_[r >> 6] >> (r & 63)) & 1)) continue;                                 \
+                __VA_ARGS__;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
+        *state_ = local_;                                                                          \
+    } while (0)
+
 #define STATE_OF(T, g) ((const T *)(st->rows + (size_t)(g)*st->stride + acc->offset))
 
 /* ---- writing results ---------------------------------------------------- */
@@ -338,25 +382,25 @@ static int str_cmp(const char *a, uint32_t alen, const char *b, uint32_t blen)
 
 static int count_star_update(UPDATE_ARGS)
 {
-    FOR_ROWS(count_state, s->n++);
+    ROWS_ARITH(count_state, s->n++);
     return 0;
 }
 
 static int count_star_retract(UPDATE_ARGS)
 {
-    FOR_ROWS(count_state, s->n--);
+    ROWS_ARITH(count_state, s->n--);
     return 0;
 }
 
 static int count_update(UPDATE_ARGS)
 {
-    FOR_VALUES(count_state, s->n++);
+    VALUES_ARITH(count_state, s->n++);
     return 0;
 }
 
 static int count_retract(UPDATE_ARGS)
 {
-    FOR_VALUES(count_state, s->n--);
+    VALUES_ARITH(count_state, s->n--);
     return 0;
 }
 
@@ -381,13 +425,13 @@ static void count_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t
     static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        FOR_VALUES(isum_state, s->sum += (uint64_t)(int64_t)x[r]; s->n++);                         \
+        VALUES_ARITH(isum_state, s->sum += (uint64_t)(int64_t)x[r]; s->n++);                      \
         return 0;                                                                                  \
     }                                                                                              \
     static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        FOR_VALUES(isum_state, s->sum -= (uint64_t)(int64_t)x[r]; s->n--);                         \
+        VALUES_ARITH(isum_state, s->sum -= (uint64_t)(int64_t)x[r]; s->n--);                      \
         return 0;                                                                                  \
     }
 
@@ -401,7 +445,7 @@ SUM_INT(i64, int64_t)
     static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        FOR_VALUES(fsum_state, s->sum += (double)x[r]; s->n++);                                    \
+        VALUES_ARITH(fsum_state, s->sum += (double)x[r]; s->n++);                                \
         return 0;                                                                                  \
     }                                                                                              \
     static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \
@@ -424,14 +468,14 @@ SUM_FLOAT(f64, double)
 static int wsum_update(UPDATE_ARGS)
 {
     const int64_t *x = arg->data;
-    FOR_VALUES(wsum_state, s->sum += x[r]; s->n++);
+    VALUES_ARITH(wsum_state, s->sum += x[r]; s->n++);
     return 0;
 }
 
 static int wsum_retract(UPDATE_ARGS)
 {
     const int64_t *x = arg->data;
-    FOR_VALUES(wsum_state, s->sum -= x[r]; s->n--);
+    VALUES_ARITH(wsum_state, s->sum -= x[r]; s->n--);
     return 0;
 }
 

@@ -44,6 +44,7 @@ typedef struct wr_agg_states {
     uint8_t *rows;
     size_t stride;
     wr_arena *heap; /* memory for copied strings; lives as long as the states */
+    bool single;    /* one group (an aggregation without GROUP BY): every groups[i] is 0 */
 } wr_agg_states;
 
 typedef struct wr_agg_acc wr_agg_acc;

@@ -885,6 +885,7 @@ static wr_operator *agg_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     if (op->mode == KEYS_NONE) {
         reserve_groups(op, 1);
         op->ngroups = 1;
+        op->st.single = true;
     }
     return &op->base;
 fail:
