@@ -414,6 +414,30 @@ Test(join, every_type_with_duplicates_and_null_keys)
     check_all(d, &LEFT, &RIGHT, NULL, NULL);
 }
 
+/*
+ * Build keys 3..9, each once (an identity table: bucket b is build row b), with
+ * NULL and string payloads; probe keys repeat, miss below and above the range,
+ * and are NULL. Every probe row has at most one pair, so the pairs are emitted
+ * over the probe batch with a selection.
+ */
+static const wr_type IK_TYPES[] = {BIGINT_N, STR_N, BIGINT_N};
+static const char *const ILEFT_CELLS[] = {
+    KV("3", "10"), KV("9", "11"), KV("2", "20"),  KV("3", "30"), KV(NULL, "40"), KV("10", NULL),
+    KV("5", NULL), KV("6", "12"), KV("-1", "41"), KV("7", "70"), KV("4", "71"),
+};
+static const char *const IRIGHT_CELLS[] = {
+    "5", "five", "55",  "3", NULL,   "33", "9", "nine", NULL, "4", "four", "44",
+    "8", "ei",   "88",  "7", "seven", NULL, "6", "six",  "66",
+};
+static const table ILEFT = {KV_TYPES, 2, ILEFT_CELLS, 11};
+static const table IRIGHT = {IK_TYPES, 3, IRIGHT_CELLS, 7};
+
+Test(join, unique_dense_build_keys)
+{
+    wr_join_desc d = {.left_keys = KEY0, .right_keys = KEY0, .nkeys = 1};
+    check_all(d, &ILEFT, &IRIGHT, NULL, NULL);
+}
+
 Test(join, null_safe_keys_match_null)
 {
     static const bool ns[] = {true};
