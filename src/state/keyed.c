@@ -16,6 +16,7 @@
 #include "../base/bytes.h"
 #include "../base/clock.h"
 #include "../base/hash.h"
+#include "../base/slab.h"
 #include "../base/vec.h"
 #include "../base/wr.h"
 
@@ -54,26 +55,27 @@ static uint32_t table_place(table *t, uint64_t hash, void *p)
     return i;
 }
 
-/* Doubles the capacity (or allocates the first slots); adds the growth to *bytes. */
-static void table_grow(table *t, size_t *bytes)
+/* Doubles the capacity (or allocates the first slots) from sl; adds the growth to *bytes. */
+static void table_grow(table *t, wr_slab *sl, size_t *bytes)
 {
     size_t old_cap = table_cap(t);
     size_t cap = old_cap ? old_cap * 2 : TABLE_MIN_CAP;
     assert(cap - 1 <= UINT32_MAX);
     slot *old = t->slots;
-    t->slots = wr_calloc(cap, sizeof(slot));
+    t->slots = wr_slab_alloc(sl, cap * sizeof(slot));
+    memset(t->slots, 0, cap * sizeof(slot));
     t->mask = (uint32_t)(cap - 1);
     t->n = 0;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].p) table_place(t, old[i].hash, old[i].p);
-    wr_free(old);
+    wr_slab_free(sl, old, old_cap * sizeof(slot));
     *bytes += (cap - old_cap) * sizeof(slot);
 }
 
 /* Inserts p, whose key must be absent; returns its slot. */
-static uint32_t table_insert(table *t, uint64_t hash, void *p, size_t *bytes)
+static uint32_t table_insert(table *t, uint64_t hash, void *p, wr_slab *sl, size_t *bytes)
 {
-    if (((size_t)t->n + 1) * 4 > table_cap(t) * 3) table_grow(t, bytes);
+    if (((size_t)t->n + 1) * 4 > table_cap(t) * 3) table_grow(t, sl, bytes);
     return table_place(t, hash, p);
 }
 
@@ -97,10 +99,10 @@ static void table_remove_at(table *t, uint32_t i)
     t->n--;
 }
 
-static void table_fini(table *t, size_t *bytes)
+static void table_fini(table *t, wr_slab *sl, size_t *bytes)
 {
     *bytes -= table_cap(t) * sizeof(slot);
-    wr_free(t->slots);
+    wr_slab_free(sl, t->slots, table_cap(t) * sizeof(slot));
     memset(t, 0, sizeof(*t));
 }
 
@@ -182,6 +184,8 @@ struct wr_keyed {
     table *tab; /* tables[kg - kg_first] */
 
     size_t count, bytes;
+    /* Every entry, map entry, list buffer and table of slots: freed at once at the end. */
+    wr_slab slab;
 };
 
 static const kstate *state_of(const wr_keyed *ks, int id, wr_state_kind kind)
@@ -259,7 +263,7 @@ static entry *entry_insert(wr_keyed *ks, int id, const void *ns, size_t nslen, u
     bool is_value = ks->states.v[id].kind == WR_STATE_VALUE;
     size_t size =
         sizeof(entry) + (is_value ? value_offset(ks->klen, nslen) + vcap : ks->klen + nslen);
-    entry *e = wr_malloc(size);
+    entry *e = wr_slab_alloc(&ks->slab, size);
     memset(e, 0, sizeof(*e));
     e->id = id;
     e->klen = (uint32_t)ks->klen;
@@ -267,7 +271,7 @@ static entry *entry_insert(wr_keyed *ks, int id, const void *ns, size_t nslen, u
     bytes_copy(e->data, ks->key, ks->klen);
     bytes_copy(entry_ns(e), ns, nslen);
     if (is_value) e->u.val.cap = (uint32_t)vcap;
-    *at = table_insert(ks->tab, hash, e, &ks->bytes);
+    *at = table_insert(ks->tab, hash, e, &ks->slab, &ks->bytes);
     ks->count++;
     ks->bytes += size;
     return e;
@@ -275,8 +279,9 @@ static entry *entry_insert(wr_keyed *ks, int id, const void *ns, size_t nslen, u
 
 static void mentry_release(wr_keyed *ks, mentry *me)
 {
-    ks->bytes -= sizeof(mentry) + me->uklen + me->vcap;
-    wr_free(me);
+    size_t size = sizeof(mentry) + me->uklen + me->vcap;
+    ks->bytes -= size;
+    wr_slab_free(&ks->slab, me, size);
 }
 
 /* Frees e and its content; the caller has already taken it out of its table. */
@@ -288,18 +293,18 @@ static void entry_release(wr_keyed *ks, entry *e)
         size = sizeof(entry) + value_offset(e->klen, e->nslen) + e->u.val.cap;
         break;
     case WR_STATE_LIST:
-        size += e->u.list.cap;
-        wr_free(e->u.list.buf);
+        ks->bytes -= e->u.list.cap;
+        wr_slab_free(&ks->slab, e->u.list.buf, e->u.list.cap);
         break;
     case WR_STATE_MAP:
         for (size_t i = 0; i < table_cap(&e->u.map); i++)
             if (e->u.map.slots[i].p) mentry_release(ks, e->u.map.slots[i].p);
-        table_fini(&e->u.map, &ks->bytes);
+        table_fini(&e->u.map, &ks->slab, &ks->bytes);
         break;
     }
     ks->bytes -= size;
     ks->count--;
-    wr_free(e);
+    wr_slab_free(&ks->slab, e, size);
 }
 
 static void entry_remove(wr_keyed *ks, table *t, uint32_t at)
@@ -323,6 +328,7 @@ wr_keyed *wr_keyed_new(int max_parallelism, int kg_first, int kg_last, wr_state_
     ks->tables = wr_calloc((size_t)(kg_last - kg_first + 1), sizeof(table));
     ks->kcap = 64;
     ks->key = wr_malloc(ks->kcap);
+    wr_slab_init(&ks->slab);
     ks->kg = -1;
     return ks;
 }
@@ -330,12 +336,7 @@ wr_keyed *wr_keyed_new(int max_parallelism, int kg_first, int kg_last, wr_state_
 void wr_keyed_free(wr_keyed *ks)
 {
     if (!ks) return;
-    for (int g = 0; g <= ks->kg_last - ks->kg_first; g++) {
-        table *t = &ks->tables[g];
-        for (size_t i = 0; i < table_cap(t); i++)
-            if (t->slots[i].p) entry_release(ks, t->slots[i].p);
-        table_fini(t, &ks->bytes);
-    }
+    wr_slab_fini(&ks->slab); /* every entry and table, without visiting them */
     for (int i = 0; i < ks->states.n; i++) wr_free(ks->states.v[i].name);
     WR_VEC_FREE(&ks->states);
     wr_free(ks->tables);
@@ -484,7 +485,8 @@ static entry *value_store(wr_keyed *ks, int id, const void *ns, size_t nslen, co
         size_t cap = WR_MAX(len, (size_t)e->u.val.cap * 2);
         cap = WR_MIN(cap, UINT32_MAX);
         ks->bytes += cap - e->u.val.cap;
-        e = wr_realloc(e, sizeof(entry) + value_offset(e->klen, e->nslen) + cap);
+        size_t head = sizeof(entry) + value_offset(e->klen, e->nslen);
+        e = wr_slab_realloc(&ks->slab, e, head + e->u.val.cap, head + cap);
         e->u.val.cap = (uint32_t)cap;
         ks->tab->slots[at].p = e;
     }
@@ -583,7 +585,7 @@ static void list_append(wr_keyed *ks, const kstate *st, entry *e, const void *va
         if (e->u.list.end + need > e->u.list.cap) {
             size_t cap = WR_MAX(e->u.list.cap * 2, e->u.list.end + need);
             cap = WR_MAX(cap, 64);
-            e->u.list.buf = wr_realloc(e->u.list.buf, cap);
+            e->u.list.buf = wr_slab_realloc(&ks->slab, e->u.list.buf, e->u.list.cap, cap);
             ks->bytes += cap - e->u.list.cap;
             e->u.list.cap = cap;
         }
@@ -746,15 +748,16 @@ static void map_store(wr_keyed *ks, int id, const void *ns, size_t nslen, const 
     if (!e) e = entry_insert(ks, id, ns, nslen, hash, 0, &at);
     mentry *me = mentry_find(&e->u.map, mhash, ukey, uklen, &mat);
     if (!me) {
-        me = wr_malloc(sizeof(mentry) + uklen + len);
+        me = wr_slab_alloc(&ks->slab, sizeof(mentry) + uklen + len);
         me->uklen = (uint32_t)uklen;
         me->vcap = (uint32_t)len;
         bytes_copy(me->data, ukey, uklen);
-        table_insert(&e->u.map, mhash, me, &ks->bytes);
+        table_insert(&e->u.map, mhash, me, &ks->slab, &ks->bytes);
         ks->bytes += sizeof(mentry) + uklen + len;
     } else if (len > me->vcap) {
         ks->bytes += len - me->vcap;
-        me = wr_realloc(me, sizeof(mentry) + uklen + len);
+        me = wr_slab_realloc(&ks->slab, me, sizeof(mentry) + uklen + me->vcap,
+                             sizeof(mentry) + uklen + len);
         me->vcap = (uint32_t)len;
         e->u.map.slots[mat].p = me;
     }

@@ -1503,3 +1503,79 @@ Test(snapshot, appended_snapshots_split_by_their_size)
     wr_keyed_free(ks);
     wr_timers_free(ts);
 }
+
+/* ---- the slab allocator under the keyed state (base/slab.h) ---- */
+
+#include "../../src/base/slab.h"
+
+typedef struct slab_obj {
+    unsigned char *p;
+    size_t size;
+    unsigned char fill;
+} slab_obj;
+
+static void slab_check(const slab_obj *o)
+{
+    for (size_t i = 0; i < o->size; i++)
+        cr_assert_eq(o->p[i], (unsigned char)(o->fill + i), "byte %zu of a %zu-byte object", i,
+                     o->size);
+}
+
+Test(slab, random_allocations_keep_their_bytes_and_fini_releases_all)
+{
+    long live = wr_alloc_live();
+    wr_slab s;
+    wr_slab_init(&s);
+    enum { N = 3000 };
+    slab_obj *objs = calloc(N, sizeof(*objs));
+    srand(7);
+    for (int step = 0; step < 40000; step++) {
+        slab_obj *o = &objs[rand() % N];
+        /* Mostly small sizes of every class, some at the class edges, some large. */
+        int pick = rand() % 10;
+        size_t size = pick < 6   ? (size_t)(rand() % 1100)
+                      : pick < 9 ? (size_t)(rand() % 2) + (pick == 6 ? 1024 : pick == 7 ? 2048 : 4096)
+                                 : (size_t)(rand() % 20000);
+        if (o->p && rand() % 3 == 0) {
+            slab_check(o);
+            wr_slab_free(&s, o->p, o->size);
+            o->p = NULL;
+        } else if (o->p) {
+            slab_check(o);
+            o->p = wr_slab_realloc(&s, o->p, o->size, size);
+            size_t keep = WR_MIN(o->size, size);
+            for (size_t i = 0; i < keep; i++)
+                cr_assert_eq(o->p[i], (unsigned char)(o->fill + i), "realloc kept byte %zu", i);
+            o->size = size;
+            for (size_t i = 0; i < size; i++) o->p[i] = (unsigned char)(o->fill + i);
+        } else {
+            o->p = wr_slab_alloc(&s, size);
+            cr_assert_eq((uintptr_t)o->p % 16, 0, "16-aligned");
+            o->size = size;
+            o->fill = (unsigned char)rand();
+            for (size_t i = 0; i < size; i++) o->p[i] = (unsigned char)(o->fill + i);
+        }
+    }
+    for (int i = 0; i < N; i++)
+        if (objs[i].p) slab_check(&objs[i]);
+    cr_assert_gt(s.reserved, 0);
+    wr_slab_fini(&s);
+    cr_assert_eq(wr_alloc_live(), live, "fini returns every page and large object");
+    free(objs);
+}
+
+Test(slab, a_freed_object_is_reused_by_its_class)
+{
+    wr_slab s;
+    wr_slab_init(&s);
+    void *a = wr_slab_alloc(&s, 40), *b = wr_slab_alloc(&s, 40);
+    cr_assert_neq(a, b);
+    wr_slab_free(&s, a, 40);
+    cr_assert_eq(wr_slab_alloc(&s, 33), a, "33 and 40 bytes share the 48-byte class");
+    wr_slab_free(&s, b, 40);
+    cr_assert_neq(wr_slab_alloc(&s, 64), b, "64 bytes is another class");
+    /* Growing within the class keeps the object where it is. */
+    void *c = wr_slab_alloc(&s, 100);
+    cr_assert_eq(wr_slab_realloc(&s, c, 100, 110), c);
+    wr_slab_fini(&s);
+}
