@@ -19,11 +19,15 @@
  * and first build keys are prefetched for the whole chunk, so their cache
  * misses overlap), and then rounds take the next build row of every row still
  * in range as a candidate pair, compare the keys column by column over all
- * candidates and keep the equal ones. Full buffers of pairs are gathered
- * column by column into an output batch, which the residual filters by a
- * selection before it is emitted. Each round is a handful of tight loops over
- * arrays, with no per-row type dispatch. Probe rows that arrive before the
- * build side ended are copied and joined when it does.
+ * candidates and keep the equal ones (with a dense id column, one pass: the
+ * key is the build row). Full buffers of pairs are gathered column by column
+ * into an output batch, which the residual filters by a selection before it
+ * is emitted; pairs whose probe rows ascend (at most one per row, as in a
+ * join on a unique key) are emitted over the probe batch itself, with the
+ * paired rows selected and only the build columns gathered. Each round is a
+ * handful of tight loops over arrays, with no per-row type dispatch. Probe
+ * rows that arrive before the build side ended are copied and joined when it
+ * does.
  */
 #include "join.h"
 #include "../base/alloc.h"
