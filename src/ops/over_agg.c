@@ -128,6 +128,7 @@ typedef struct oa_op {
     wr_agg_states st;
     wr_arena heap; /* strings the accumulators keep */
     size_t heap_live;
+    size_t queue_bytes; /* rowq_mem over every partition's two queues */
     wr_arena tmp; /* what finals make: until the output is emitted */
     wr_idtab tab;
     WR_VEC(due) dues;
@@ -204,6 +205,12 @@ static inline const rowent *rowq_at(const rowq *q, uint64_t i)
 static inline const uint8_t *rowq_bytes(const rowq *q, const rowent *e)
 {
     return (const uint8_t *)q->bytes.data + e->off;
+}
+
+/* The bytes a queue holds: its entries' and its rows' buffers, by capacity. */
+static inline size_t rowq_mem(const rowq *q)
+{
+    return (size_t)q->cap * sizeof(rowent) + q->bytes.cap;
 }
 
 static void rowq_fini(rowq *q)
@@ -360,6 +367,7 @@ static void drop_part(oa_op *op, uint32_t p)
     wr_idtab_del(&op->tab, P->hash, p);
     if (op->old_part == p) op->old_part = NONE; /* its numbers start over when reused */
     if (P->klen > KEY_INLINE) wr_free(P->key.p);
+    op->queue_bytes -= rowq_mem(&P->kept) + rowq_mem(&P->pend);
     rowq_fini(&P->kept);
     rowq_fini(&P->pend);
     P->klen = FREE_PART;
@@ -662,6 +670,7 @@ static int peer_group(oa_op *op, uint32_t p, int i, int k, wr_error *err)
     uint64_t seq0 = P->nseq;
     /* A group too large for rel is read back from the kept queue, so it goes there too. */
     bool keep = op->bounded || !fits;
+    size_t kept0 = rowq_mem(&P->kept);
     for (int j = 0; j < k; j++) {
         const rowent *e = &P->pend.e[G[j].idx];
         if (keep) {
@@ -676,6 +685,7 @@ static int peer_group(oa_op *op, uint32_t p, int i, int k, wr_error *err)
             if (rc) return rc;
         }
     }
+    op->queue_bytes += rowq_mem(&P->kept) - kept0;
     P->nseq += (uint64_t)k;
     if (!keep) P->kseq = P->nseq;
     if (fits) op->rel_seq_end += (uint64_t)k;
@@ -740,7 +750,9 @@ static void trim_kept(oa_op *op, uint32_t p)
             if (has_start(&op->spec->calls[c]))
                 lo = WR_MIN(lo, op->fstart[(size_t)p * (size_t)op->ncalls + (size_t)c]);
     if (lo > P->kseq) {
+        size_t kept0 = rowq_mem(&P->kept);
         rowq_pop(&P->kept, (uint32_t)(lo - P->kseq));
+        op->queue_bytes += rowq_mem(&P->kept) - kept0; /* wraps when it shrinks: still exact */
         P->kseq = lo;
     }
 }
@@ -753,6 +765,7 @@ static int release(oa_op *op, uint32_t p, int64_t w, wr_error *err)
 {
     part *P = &op->parts[p];
     rowq *q = &P->pend;
+    size_t pend0 = rowq_mem(q);
     op->order.n = 0;
     bool sorted = true;
     int64_t last = INT64_MIN, rest = NO_PEND;
@@ -789,6 +802,7 @@ static int release(oa_op *op, uint32_t p, int64_t w, wr_error *err)
     }
     q->n = to;
     rowq_tidy(q);
+    op->queue_bytes += rowq_mem(q) - pend0;
     trim_kept(op, p);
     P->pend_ms = rest;
     if (rest != NO_PEND && !op->spec->proctime) due_push(op, rest, p);
@@ -933,9 +947,10 @@ static int take_rows(oa_op *op, const wr_batch *in, const uint32_t *rows, int n,
         rowq *q = &P->pend;
         int rc = rowq_room(q, 0, err);
         if (rc) return rc;
-        size_t off = q->bytes.len;
+        size_t off = q->bytes.len, mem0 = rowq_mem(q);
         wr_row_encode(in, r, op->all, op->nin, &q->bytes);
         rowq_push(q, ts, off, q->bytes.len - off);
+        op->queue_bytes += rowq_mem(q) - mem0;
         if (spec->proctime) {
             if (P->pend_ms == NO_PEND) {
                 P->pend_ms = 0; /* marks it touched */
@@ -1100,9 +1115,10 @@ static int load_queue(oa_op *op, wr_buf_reader *r, rowq *q, wr_error *err)
                                 used < 0 ? derr.msg : "");
         int rc = rowq_room(q, len, err);
         if (rc) return rc;
-        size_t off = q->bytes.len;
+        size_t off = q->bytes.len, mem0 = rowq_mem(q);
         wr_buf_append(&q->bytes, bytes, len);
         rowq_push(q, ts, off, len);
+        op->queue_bytes += rowq_mem(q) - mem0;
     }
     return 0;
 }
@@ -1368,15 +1384,16 @@ fail:
 
 /*
  * State bytes: the capacity of the partition records, their accumulator state rows, frame
- * starts and table, the accumulators' live strings and the due releases. The rows partitions
- * keep or hold back (their queues) are not counted: no counter covers them yet.
+ * starts and table, the accumulators' live strings, the due releases, and the queues of rows
+ * the partitions keep and hold back (entries and row bytes, by capacity).
  */
 static size_t oa_state_bytes(const wr_operator *base)
 {
     const oa_op *op = (const oa_op *)base;
     return (size_t)op->cap *
                (sizeof(part) + op->st.stride + (size_t)op->ncalls * sizeof(uint64_t)) +
-           wr_idtab_bytes(&op->tab) + op->heap_live + (size_t)op->dues.cap * sizeof(due);
+           wr_idtab_bytes(&op->tab) + op->heap_live + (size_t)op->dues.cap * sizeof(due) +
+           op->queue_bytes;
 }
 
 const wr_operator_ops wr_over_agg_ops = {

@@ -700,6 +700,34 @@ Test(over_agg, states_that_start_over_keep_memory_bounded, .timeout = 120)
     wr_free(rows);
 }
 
+Test(over_agg, state_bytes_count_the_rows_held_and_kept)
+{
+    /* Rows wait for the watermark in their partition's pending queue; a 500-row frame keeps
+     * the last rows released. Both are state, and go when the rows leave. */
+    wr_over_call calls[] = {rows_call("SUM", V, 500)};
+    harness h;
+    h_init(&h, 0, 1);
+    h_create(&h, over_spec(calls, 1), NULL);
+    size_t (*bytes)(const wr_operator *) = h.spec.ops->state_bytes;
+    cr_assert_not_null(bytes);
+    size_t empty = bytes(h.op);
+    static in_row rows[4000];
+    static char text[100];
+    memset(text, 'x', sizeof(text) - 1);
+    for (int i = 0; i < 4000; i++) rows[i] = (in_row){i % 2, i, 10000 + i, text, 0};
+    push(&h, rows, 4000);
+    size_t held = bytes(h.op);
+    /* Each row's bytes hold the 99-byte string: the queues grow past 2 partitions x 2000 rows. */
+    cr_assert_geq(held, empty + 4000 * 100, "%zu bytes with 4000 rows held, %zu without", held,
+                  empty);
+    wm(&h, 20000); /* releases every row; each partition keeps its last 500 for the frame */
+    size_t kept = bytes(h.op);
+    cr_assert_lt(kept, held, "released rows leave: %zu bytes, %zu before", kept, held);
+    cr_assert_geq(kept, empty + 1000 * 100, "the frame's 2 x 500 rows are still kept: %zu", kept);
+    cr_assert_eq(h.nrows, 4000);
+    h_fini(&h);
+}
+
 /* ---- checkpoints --------------------------------------------------------------------------- */
 
 static void snap(harness *h, wr_snapshot *s)
