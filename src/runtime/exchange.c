@@ -179,7 +179,7 @@ static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
     if (rc) return rc;
     wr_batch *b = w->bufs[t] ? w->bufs[t] : wr_batch_new(w->types, w->ncols, WR_BATCH_CAPACITY);
     w->bufs[t] = NULL;
-    assert(b->count == 0 && batch->count <= b->capacity);
+    assert(b->count == 0);
     b->count = batch->count;
     for (int c = 0; c < w->ncols; c++) {
         b->cols[c].data = batch->cols[c].data;
@@ -211,7 +211,7 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
     if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     int rc = 0;
     /* A stable batch at least half full goes to every target by reference (forward, broadcast). */
-    if (batch->stable && 2 * n >= WR_BATCH_CAPACITY &&
+    if (batch->stable && 2 * n >= WR_BATCH_CAPACITY && batch->count <= WR_BATCH_CAPACITY &&
         (w->part == WR_PART_FORWARD || w->part == WR_PART_BROADCAST)) {
         for (int t = 0; t < w->ntargets && rc == 0; t++) rc = lend_to(w, t, batch, err);
         return rc;
