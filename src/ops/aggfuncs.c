@@ -425,13 +425,13 @@ static void count_final(const wr_agg_acc *acc, const wr_agg_states *st, uint32_t
     static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        VALUES_ARITH(isum_state, s->sum += (uint64_t)(int64_t)x[r]; s->n++);                      \
+        VALUES_ARITH(isum_state, s->sum += (uint64_t)(int64_t)x[r]; s->n++);                       \
         return 0;                                                                                  \
     }                                                                                              \
     static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        VALUES_ARITH(isum_state, s->sum -= (uint64_t)(int64_t)x[r]; s->n--);                      \
+        VALUES_ARITH(isum_state, s->sum -= (uint64_t)(int64_t)x[r]; s->n--);                       \
         return 0;                                                                                  \
     }
 
@@ -445,7 +445,7 @@ SUM_INT(i64, int64_t)
     static int sum_##SFX##_update(UPDATE_ARGS)                                                     \
     {                                                                                              \
         const T *x = arg->data;                                                                    \
-        VALUES_ARITH(fsum_state, s->sum += (double)x[r]; s->n++);                                \
+        VALUES_ARITH(fsum_state, s->sum += (double)x[r]; s->n++);                                  \
         return 0;                                                                                  \
     }                                                                                              \
     static int sum_##SFX##_retract(UPDATE_ARGS)                                                    \

@@ -129,7 +129,7 @@ typedef struct oa_op {
     wr_arena heap; /* strings the accumulators keep */
     size_t heap_live;
     size_t queue_bytes; /* rowq_mem over every partition's two queues */
-    wr_arena tmp; /* what finals make: until the output is emitted */
+    wr_arena tmp;       /* what finals make: until the output is emitted */
     wr_idtab tab;
     WR_VEC(due) dues;
     WR_VEC(uint32_t) list; /* partitions a watermark releases */

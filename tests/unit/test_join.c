@@ -426,8 +426,8 @@ static const char *const ILEFT_CELLS[] = {
     KV("5", NULL), KV("6", "12"), KV("-1", "41"), KV("7", "70"), KV("4", "71"),
 };
 static const char *const IRIGHT_CELLS[] = {
-    "5", "five", "55",  "3", NULL,   "33", "9", "nine", NULL, "4", "four", "44",
-    "8", "ei",   "88",  "7", "seven", NULL, "6", "six",  "66",
+    "5",  "five", "55", "3",  NULL, "33",    "9",  "nine", NULL,  "4",  "four",
+    "44", "8",    "ei", "88", "7",  "seven", NULL, "6",    "six", "66",
 };
 static const table ILEFT = {KV_TYPES, 2, ILEFT_CELLS, 11};
 static const table IRIGHT = {IK_TYPES, 3, IRIGHT_CELLS, 7};

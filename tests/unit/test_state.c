@@ -1534,7 +1534,9 @@ Test(slab, random_allocations_keep_their_bytes_and_fini_releases_all)
         /* Mostly small sizes of every class, some at the class edges, some large. */
         int pick = rand() % 10;
         size_t size = pick < 6   ? (size_t)(rand() % 1100)
-                      : pick < 9 ? (size_t)(rand() % 2) + (pick == 6 ? 1024 : pick == 7 ? 2048 : 4096)
+                      : pick < 9 ? (size_t)(rand() % 2) + (pick == 6   ? 1024
+                                                           : pick == 7 ? 2048
+                                                                       : 4096)
                                  : (size_t)(rand() % 20000);
         if (o->p && rand() % 3 == 0) {
             slab_check(o);
