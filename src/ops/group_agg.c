@@ -111,8 +111,17 @@ typedef struct vhead {
 typedef struct vset {
     bool used;
     bool minmax; /* the values give the result (MIN/MAX); else DISTINCT values feed the acc */
-    bool view;   /* string values */
-    int sign;    /* MIN -1, MAX 1: the direction of a better value */
+    /*
+     * DISTINCT calls over the same column (COUNT(DISTINCT x), COUNT(DISTINCT x) FILTER
+     * (WHERE ..), SUM(DISTINCT x) ...) keep one set of values, as Flink's do: the first
+     * call's (owner -1) holds the values and the others name it in owner. Each call counts
+     * a value's rows in its own slot of cnt (nslots per entry, when more than one call
+     * shares the set); an entry's count is the sum, and it lives while that is positive.
+     */
+    int owner, slot, nslots;
+    int64_t *cnt;
+    bool view; /* string values */
+    int sign;  /* MIN -1, MAX 1: the direction of a better value */
     size_t width;
     wr_type type;
     uint32_t head_off; /* of the group's vhead in its state row */
@@ -386,7 +395,7 @@ static void drop_group(ga_op *op, uint32_t g)
     grp *r = &op->g[g];
     for (int c = 0; c < op->spec->naggs; c++) {
         vset *vs = &op->sets[c];
-        if (!vs->used) continue;
+        if (!vs->used || vs->owner >= 0) continue;
         vhead *vh = vhead_of(op, vs, g);
         for (uint32_t e = vh->head; e;) {
             uint32_t next = vs->e[e - 1].next;
@@ -456,18 +465,29 @@ static uint32_t vset_find(const vset *vs, uint64_t h, uint32_t g, const void *p,
     }
 }
 
+/* Call slot j's count of entry idx. */
+static inline int64_t *slot_count(const vset *vs, uint32_t idx, int j)
+{
+    return &vs->cnt[(size_t)idx * (size_t)vs->nslots + (size_t)j];
+}
+
 /*
- * Adds n occurrences of value p[0..len) to group g's multiset; returns its
- * entry and sets *first when the value was not there.
+ * Adds n occurrences of value p[0..len) to group g's multiset for the call in
+ * slot j; returns its entry and sets *first when that call had not had the
+ * value.
  */
 static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t len, int64_t n,
-                         bool *first)
+                         int j, bool *first)
 {
     uint64_t h = val_hash(g, p, len);
     uint32_t idx = vset_find(vs, h, g, p, len);
     *first = idx == NONE;
     if (idx != NONE) {
         vs->e[idx].count += n;
+        if (vs->nslots > 1) {
+            *first = *slot_count(vs, idx, j) == 0;
+            *slot_count(vs, idx, j) += n;
+        }
         return idx;
     }
     if (vs->free1) {
@@ -477,8 +497,15 @@ static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_
         if (vs->ne == vs->cap) {
             vs->cap = vs->cap ? vs->cap * 2 : 256;
             vs->e = wr_realloc(vs->e, (size_t)vs->cap * sizeof(ventry));
+            if (vs->nslots > 1)
+                vs->cnt =
+                    wr_realloc(vs->cnt, (size_t)vs->cap * (size_t)vs->nslots * sizeof(int64_t));
         }
         idx = vs->ne++;
+    }
+    if (vs->nslots > 1) {
+        memset(slot_count(vs, idx, 0), 0, (size_t)vs->nslots * sizeof(int64_t));
+        *slot_count(vs, idx, j) = n;
     }
     ventry *e = &vs->e[idx];
     e->hash = h;
@@ -503,20 +530,28 @@ static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_
 }
 
 /*
- * Removes one occurrence of value p[0..len) from group g's multiset; sets
- * *last when that was its last one (the entry is gone then). Returns false
- * when the value is not there (a retraction of something never added, which
- * is ignored).
+ * Removes one occurrence of value p[0..len) from group g's multiset for the
+ * call in slot j; sets *last when that was the call's last one (the entry is
+ * gone once no call has the value). Returns false when the call does not have
+ * the value (a retraction of something never added, which is ignored).
  */
-static bool vset_remove(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t len, bool *last)
+static bool vset_remove(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t len, int j,
+                        bool *last)
 {
     uint64_t h = val_hash(g, p, len);
     uint32_t idx = vset_find(vs, h, g, p, len);
     *last = false;
     if (idx == NONE) return false;
     ventry *e = &vs->e[idx];
-    if (--e->count > 0) return true;
-    *last = true;
+    if (vs->nslots > 1) {
+        int64_t *c = slot_count(vs, idx, j);
+        if (*c == 0) return false;
+        *last = --*c == 0;
+        if (--e->count > 0) return true;
+    } else {
+        if (--e->count > 0) return true;
+        *last = true;
+    }
     if (e->prev)
         vs->e[e->prev - 1].next = e->next;
     else
@@ -656,7 +691,8 @@ static int fold_set(ga_op *op, int c, const wr_batch *in, const uint32_t *ar, co
                     int na, const uint32_t *rr, const uint32_t *rg, int nr, wr_error *err)
 {
     const wr_agg_acc *acc = &op->accs[c];
-    vset *vs = &op->sets[c];
+    int j = op->sets[c].slot;
+    vset *vs = op->sets[c].owner >= 0 ? &op->sets[op->sets[c].owner] : &op->sets[c];
     const wr_vector *a = &in->cols[acc->args[0]];
     const wr_vector *b = acc->nargs > 1 ? &in->cols[acc->args[1]] : NULL;
     /* A user function reads all its arguments: the columns (acc->args index them). */
@@ -668,7 +704,7 @@ static int fold_set(ga_op *op, int c, const wr_batch *in, const uint32_t *ar, co
         const void *p = row_value(vs, a, r, &len);
         vhead *vh = vhead_of(op, vs, g);
         bool first, alone = vh->head == 0;
-        uint32_t e = vset_add(vs, vh, g, p, len, 1, &first);
+        uint32_t e = vset_add(vs, vh, g, p, len, 1, j, &first);
         if (vs->minmax) {
             /* With no known extreme in a group that has values, the final looks for it. */
             if (alone || (vh->ext && better(vs, e, vh->ext - 1))) vh->ext = e + 1;
@@ -682,7 +718,7 @@ static int fold_set(ga_op *op, int c, const wr_batch *in, const uint32_t *ar, co
         if (wr_vector_is_null(a, (int)r)) continue;
         const void *p = row_value(vs, a, r, &len);
         bool last;
-        if (vset_remove(vs, vhead_of(op, vs, g), g, p, len, &last) && last && !vs->minmax) {
+        if (vset_remove(vs, vhead_of(op, vs, g), g, p, len, j, &last) && last && !vs->minmax) {
             op->trows[nt] = r;
             op->tgroups[nt++] = g;
         }
@@ -1192,13 +1228,19 @@ static void put_group(const ga_op *op, uint32_t g, wr_buf *b)
         if (!(vs->used && vs->minmax))
             wr_agg_acc_save(&op->accs[c], state_of(op, g) + op->accs[c].offset, b);
         if (!vs->used) continue;
+        /* A call's own values and counts, also when it shares its set: the same layout. */
+        int j = vs->slot;
+        if (vs->owner >= 0) vs = &op->sets[vs->owner];
         const vhead *vh = vhead_of(op, vs, g);
         uint32_t n = 0;
-        for (uint32_t e = vh->head; e; e = vs->e[e - 1].next) n++;
+        for (uint32_t e = vh->head; e; e = vs->e[e - 1].next)
+            n += vs->nslots == 1 || *slot_count(vs, e - 1, j) > 0;
         wr_buf_put_u32(b, n);
         for (uint32_t e = vh->head; e; e = vs->e[e - 1].next) {
             const ventry *v = &vs->e[e - 1];
-            wr_buf_put_u64(b, (uint64_t)v->count);
+            int64_t count = vs->nslots == 1 ? v->count : *slot_count(vs, e - 1, j);
+            if (count == 0) continue;
+            wr_buf_put_u64(b, (uint64_t)count);
             wr_buf_put_u32(b, v->len);
             wr_buf_append(b, val_of(v), v->len);
         }
@@ -1274,6 +1316,8 @@ static int restore_group(ga_op *op, wr_buf_reader *r, int kg, size_t at, wr_erro
                                  err);
         if (rc) return rc;
         if (!vs->used) continue;
+        int j = vs->slot;
+        if (vs->owner >= 0) vs = &op->sets[vs->owner];
         uint32_t n = wr_buf_get_u32(r);
         vhead *vh = vhead_of(op, vs, g);
         for (uint32_t i = 0; i < n && !r->bad; i++) {
@@ -1285,7 +1329,10 @@ static int restore_group(ga_op *op, wr_buf_reader *r, int kg, size_t at, wr_erro
                 return wr_error_set(err, WR_ERR_IO, "malformed value of call %d at byte %zu", c,
                                     at);
             bool first;
-            vset_add(vs, vh, g, p, len, cnt, &first);
+            vset_add(vs, vh, g, p, len, cnt, j, &first);
+            if (!first)
+                return wr_error_set(err, WR_ERR_IO, "value of call %d at byte %zu is there twice",
+                                    c, at);
         }
         if (r->bad) return wr_error_set(err, WR_ERR_IO, "group truncated at byte %zu", at);
     }
@@ -1339,6 +1386,7 @@ static void ga_destroy(wr_operator *base)
             for (uint32_t i = 0; i < vs->ne; i++)
                 if (vs->e[i].len != FREE_REC && vs->e[i].len > VAL_INLINE) wr_free(vs->e[i].val.p);
             wr_free(vs->e);
+            wr_free(vs->cnt);
             wr_idtab_fini(&vs->tab);
         }
     wr_free(op->sets);
@@ -1399,6 +1447,8 @@ static int init_call(ga_op *op, int c, wr_error *err)
                             "%s cannot consume updates (-U/-D rows) in a streaming aggregation",
                             wr_agg_call_name(&spec->aggs[c]));
     vset *vs = &op->sets[c];
+    vs->owner = -1;
+    vs->nslots = 1;
     if (!(minmax && updating) && !acc->distinct) return 0;
     vs->used = true;
     vs->minmax = minmax && updating;
@@ -1412,6 +1462,25 @@ static int init_call(ga_op *op, int c, wr_error *err)
         acc->align = 1;
     }
     return 0;
+}
+
+/* DISTINCT calls of one argument column share the first one's set (see vset). */
+static void share_distinct_sets(ga_op *op)
+{
+    for (int c = 0; c < op->spec->naggs; c++) {
+        vset *vs = &op->sets[c];
+        const wr_agg_acc *acc = &op->accs[c];
+        if (!vs->used || vs->minmax || acc->nargs != 1) continue;
+        for (int o = 0; o < c; o++) {
+            vset *os = &op->sets[o];
+            if (os->used && !os->minmax && os->owner < 0 && op->accs[o].nargs == 1 &&
+                op->accs[o].args[0] == acc->args[0]) {
+                vs->owner = o;
+                vs->slot = os->nslots++;
+                break;
+            }
+        }
+    }
 }
 
 static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
@@ -1464,12 +1533,13 @@ static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->sets = wr_calloc((size_t)WR_MAX(naggs, 1), sizeof(vset));
     for (int c = 0; c < naggs; c++)
         if (init_call(op, c, err)) goto fail;
+    share_distinct_sets(op);
 
     /* A state row: the accumulators, then a vhead per multiset. */
     size_t off = wr_agg_layout(op->accs, naggs), align = _Alignof(vhead);
     for (int c = 0; c < naggs; c++) align = WR_MAX(align, op->accs[c].align);
     for (int c = 0; c < naggs; c++) {
-        if (!op->sets[c].used) continue;
+        if (!op->sets[c].used || op->sets[c].owner >= 0) continue;
         off = (off + _Alignof(vhead) - 1) & ~(_Alignof(vhead) - 1);
         op->sets[c].head_off = (uint32_t)off;
         off += sizeof(vhead);
@@ -1531,7 +1601,11 @@ static size_t ga_state_bytes(const wr_operator *base)
                    wr_arena_used(&op->heap);
     if (op->sets)
         for (int i = 0; i < op->spec->naggs; i++)
-            bytes += (size_t)op->sets[i].cap * sizeof(ventry) + wr_idtab_bytes(&op->sets[i].tab);
+            bytes +=
+                (size_t)op->sets[i].cap *
+                    (sizeof(ventry) +
+                     (op->sets[i].nslots > 1 ? (size_t)op->sets[i].nslots * sizeof(int64_t) : 0)) +
+                wr_idtab_bytes(&op->sets[i].tab);
     return bytes;
 }
 

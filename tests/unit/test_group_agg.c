@@ -342,6 +342,35 @@ Test(group_agg, filter_columns)
     wr_operator_spec_fini(&spec);
 }
 
+Test(group_agg, distinct_calls_of_one_column_share_their_values)
+{
+    /* COUNT(DISTINCT v), COUNT(DISTINCT v) FILTER (WHERE f), SUM(DISTINCT v) FILTER (WHERE f)
+     * keep one set of values with a count per call: a value leaves a call when that call's
+     * rows of it are retracted, and the set when every call's are. */
+    wr_agg_call calls[] = {call_of("COUNT", 1, -1, true, -1), call_of("COUNT", 1, -1, true, 3),
+                           call_of("SUM", 1, -1, true, 3), call("COUNT", -1)};
+    wr_operator_spec spec = spec_of(K, 1, calls, 4, NULL);
+    run r;
+    start(&r, &spec);
+    feed(&r, "+I 1 10 a true; +I 1 10 a false; +I 1 20 a false");
+    expect(&r, "+I[1, 2, 1, 10, 3]");
+    feed(&r, "-D 1 10 a true");
+    expect(&r, "-U[1, 2, 1, 10, 3]\n+U[1, 2, 0, null, 2]");
+    feed(&r, "+I 1 20 a true");
+    expect(&r, "-U[1, 2, 0, null, 2]\n+U[1, 2, 1, 20, 3]");
+    feed(&r, "-D 1 10 a false");
+    expect(&r, "-U[1, 2, 1, 20, 3]\n+U[1, 1, 1, 20, 2]");
+    feed(&r, "-D 1 20 a false");
+    expect(&r, "-U[1, 1, 1, 20, 2]\n+U[1, 1, 1, 20, 1]");
+    feed(&r, "-D 1 20 a true");
+    expect(&r, "-D[1, 1, 1, 20, 1]");
+    /* The group and its values are gone: the same value starts afresh. */
+    feed(&r, "+I 1 20 a false");
+    expect(&r, "+I[1, 1, 0, null, 1]");
+    stop(&r);
+    wr_operator_spec_fini(&spec);
+}
+
 Test(group_agg, upsert_mode_has_no_update_before)
 {
     wr_agg_call calls[] = {call("SUM", 1)};
@@ -601,13 +630,16 @@ static const int KS[] = {0, 3};
 
 static wr_operator_spec checkpoint_spec(void)
 {
-    static wr_agg_call calls[5];
+    static wr_agg_call calls[7];
     calls[0] = call("COUNT", -1);
     calls[1] = call("SUM", 1);
     calls[2] = call("MIN", 1);
     calls[3] = call("MAX", 2);
     calls[4] = call_of("COUNT", 1, -1, true, -1);
-    return spec_of(KS, 2, calls, 5, NULL);
+    /* Two more DISTINCT calls of column 1: they share call 4's set, each with its counts. */
+    calls[5] = call_of("SUM", 1, -1, true, -1);
+    calls[6] = call_of("COUNT", 1, -1, true, 3);
+    return spec_of(KS, 2, calls, 7, NULL);
 }
 
 #define NKEYS 40
