@@ -2564,6 +2564,22 @@ static void projection_add(projection *p, wr_expr *e, const char *name)
     WR_VEC_PUSH(&p->names, wr_strdup(name));
 }
 
+/*
+ * Adds e to p unless an equal one is already there at index from or later (then
+ * frees e); returns its index. Aggregates of one argument then read one
+ * column: COUNT(DISTINCT x) and COUNT(DISTINCT x) FILTER (...) share x's.
+ */
+static int projection_add_shared(projection *p, int from, wr_expr *e, const char *name)
+{
+    for (int i = from; i < p->exprs.n; i++)
+        if (wr_expr_same(p->exprs.v[i], e)) {
+            wr_expr_free(e);
+            return i;
+        }
+    projection_add(p, e, name);
+    return p->exprs.n - 1;
+}
+
 static wr_plan *projection_plan(projection *p, wr_plan *input, wr_expr *filter)
 {
     wr_plan *c = plan_new(WR_PLAN_CALC);
@@ -3234,6 +3250,7 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
         ag.agg_types = wr_malloc((size_t)(ncalls ? ncalls : 1) * sizeof(wr_type));
         ag.naggs = ncalls;
         pcx.clause = "an aggregate's arguments";
+        int first_arg = pre.exprs.n; /* arguments and filters share columns from here on */
         for (int a = 0; a < ncalls; a++) {
             const wr_ast_expr *c = calls[a];
             const wr_userfunc *ufn = wr_userfunc_find_aggregate(b->cat, c->call.name);
@@ -3286,8 +3303,7 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                 for (int k = 0; k < c->call.nargs; k++) {
                     char name[32];
                     snprintf(name, sizeof(name), "$a%d_%d", a, k);
-                    projection_add(&pre, bound[k], name);
-                    args[nargs++] = pre.exprs.n - 1;
+                    args[nargs++] = projection_add_shared(&pre, first_arg, bound[k], name);
                 }
             }
             if (c->call.filter) {
@@ -3298,8 +3314,7 @@ static wr_plan *bind_projection_keys(binder *b, const wr_ast_query *q, block *bl
                 }
                 char name[32];
                 snprintf(name, sizeof(name), "$f%d", a);
-                projection_add(&pre, f, name);
-                filter = pre.exprs.n - 1;
+                filter = projection_add_shared(&pre, first_arg, f, name);
             }
             /* Resolve against the argument types of the projection below. */
             wr_type types[WR_AGG_MAX_ARGS];
