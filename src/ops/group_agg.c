@@ -1447,8 +1447,6 @@ static int init_call(ga_op *op, int c, wr_error *err)
                             "%s cannot consume updates (-U/-D rows) in a streaming aggregation",
                             wr_agg_call_name(&spec->aggs[c]));
     vset *vs = &op->sets[c];
-    vs->owner = -1;
-    vs->nslots = 1;
     if (!(minmax && updating) && !acc->distinct) return 0;
     vs->used = true;
     vs->minmax = minmax && updating;
@@ -1531,6 +1529,10 @@ static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     int naggs = spec->naggs, nout = spec->ngroups + naggs;
     op->accs = wr_calloc((size_t)WR_MAX(naggs, 1), sizeof(wr_agg_acc));
     op->sets = wr_calloc((size_t)WR_MAX(naggs, 1), sizeof(vset));
+    for (int c = 0; c < naggs; c++) {
+        op->sets[c].owner = -1;
+        op->sets[c].nslots = 1;
+    }
     for (int c = 0; c < naggs; c++)
         if (init_call(op, c, err)) goto fail;
     share_distinct_sets(op);
