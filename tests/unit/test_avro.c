@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "kafkarig.h"
 
 #include "../../include/weir.h"
 #include "../../src/formats/avro.h"
@@ -434,33 +435,6 @@ Test(avro, options)
 
 /* ---- through the kafka connector ------------------------------------------------------ */
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mock;
-static char servers[256];
-
-static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk, (void)level, (void)fac, (void)buf;
-}
-
-static void mock_init(void)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    cr_assert_not_null(mock_rk, "%s", errstr);
-    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-    cr_assert_not_null(mock);
-    snprintf(servers, sizeof(servers), "%s", rd_kafka_mock_cluster_bootstraps(mock));
-}
-
-static void mock_fini(void)
-{
-    rd_kafka_mock_cluster_destroy(mock);
-    rd_kafka_destroy(mock_rk);
-}
-
 static void exec_ok(weir_session *s, const char *text, weir_result **res)
 {
     int rc = weir_exec(s, text, "test.sql", res);
@@ -523,7 +497,7 @@ Test(avro_kafka, a_bad_record_fails_the_job_with_its_position, .init = mock_init
     cr_assert_eq(rd_kafka_mock_topic_create(mock, "avbad", 1, 1), 0);
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
+    rd_kafka_conf_set_log_cb(conf, kafka_quiet);
     rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof(errstr));
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     cr_assert_not_null(p, "%s", errstr);

@@ -8,38 +8,12 @@
 
 #include "../../include/weir.h"
 #include "../../src/base/buf.h"
+#include "kafkarig.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <string.h>
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mock;
-static char servers[256];
-
-static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk, (void)level, (void)fac, (void)buf;
-}
-
-static void mock_init(void)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    cr_assert_not_null(mock_rk, "%s", errstr);
-    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-    cr_assert_not_null(mock);
-    snprintf(servers, sizeof(servers), "%s", rd_kafka_mock_cluster_bootstraps(mock));
-}
-
-static void mock_fini(void)
-{
-    rd_kafka_mock_cluster_destroy(mock);
-    rd_kafka_destroy(mock_rk);
-}
 
 /* Records {"id":<id>} with CreateTime timestamps ts0 + id * step_ms into one partition. */
 static void produce(const char *topic, int partition, int from, int to, int64_t ts0,
@@ -47,7 +21,7 @@ static void produce(const char *topic, int partition, int from, int to, int64_t 
 {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
+    rd_kafka_conf_set_log_cb(conf, kafka_quiet);
     cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof(errstr)), 0);
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     cr_assert_not_null(p, "%s", errstr);

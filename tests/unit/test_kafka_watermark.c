@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "kafkarig.h"
 
 #include "../../include/weir.h"
 #include "../../src/base/alloc.h"
@@ -24,41 +25,12 @@
 
 #define DEADLINE_NS (20 * 1000000000LL)
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mock;
-static char servers[256];
-static char servers_opt[300];
-
-static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk, (void)level, (void)fac, (void)buf;
-}
-
-static void mock_init(void)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    cr_assert_not_null(mock_rk, "%s", errstr);
-    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-    cr_assert_not_null(mock);
-    snprintf(servers, sizeof(servers), "%s", rd_kafka_mock_cluster_bootstraps(mock));
-    snprintf(servers_opt, sizeof(servers_opt), "properties.bootstrap.servers=%s", servers);
-}
-
-static void mock_fini(void)
-{
-    rd_kafka_mock_cluster_destroy(mock);
-    rd_kafka_destroy(mock_rk);
-}
-
 /* CSV records "id,ts" with ts = the epoch + secs[i] seconds, into one partition. */
 static void produce(const char *topic, int partition, int64_t first_id, const int *secs, int n)
 {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
+    rd_kafka_conf_set_log_cb(conf, kafka_quiet);
     cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof(errstr)), 0);
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     cr_assert_not_null(p, "%s", errstr);

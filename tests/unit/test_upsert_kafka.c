@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "kafkarig.h"
 
 #include "../../include/weir.h"
 #include "../../src/base/alloc.h"
@@ -19,39 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mock;
-static char servers[256];
-
-static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk, (void)level, (void)fac, (void)buf;
-}
-
-static void mock_init(void)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    cr_assert_not_null(mock_rk, "%s", errstr);
-    mock = rd_kafka_mock_cluster_new(mock_rk, 1);
-    cr_assert_not_null(mock);
-    snprintf(servers, sizeof(servers), "%s", rd_kafka_mock_cluster_bootstraps(mock));
-}
-
-static void mock_fini(void)
-{
-    rd_kafka_mock_cluster_destroy(mock);
-    rd_kafka_destroy(mock_rk);
-}
-
 /* Every record of partition 0 as "key=>value" ("null" for none), joined by "; ". */
 static char *read_raw(const char *topic, int want)
 {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, quiet);
+    rd_kafka_conf_set_log_cb(conf, kafka_quiet);
     rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr, sizeof(errstr));
@@ -105,9 +79,8 @@ static void sink_rows(const char *topic, const wr_change_kind *kinds, const int6
     wr_schema *schema = schema_of("k,s", types);
     int pk = 0;
     wr_schema_set_primary_key(schema, &pk, 1);
-    char topic_opt[64], servers_opt[300];
+    char topic_opt[64];
     snprintf(topic_opt, sizeof(topic_opt), "topic=%s", topic);
-    snprintf(servers_opt, sizeof(servers_opt), "properties.bootstrap.servers=%s", servers);
     const char *kv[] = {"connector=upsert-kafka", topic_opt, servers_opt, "key.format=json",
                         "value.format=json"};
     wr_operator_spec spec;
