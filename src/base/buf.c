@@ -91,6 +91,18 @@ void wr_buf_put_int64(wr_buf *buf, int64_t x)
     wr_buf_append(buf, p, (size_t)(end - p));
 }
 
+void wr_buf_put_padded(wr_buf *buf, uint64_t x, int width)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp), *p = end;
+    do {
+        *--p = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    while (p > tmp && end - p < width) *--p = '0';
+    wr_buf_append(buf, p, (size_t)(end - p));
+}
+
 void wr_buf_put_u32(wr_buf *buf, uint32_t v)
 {
     unsigned char b[4];

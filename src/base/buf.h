@@ -30,6 +30,9 @@ void wr_buf_putc(wr_buf *buf, char c);
 void wr_buf_printf(wr_buf *buf, const char *fmt, ...) WR_PRINTF(2, 3);
 /* Appends the decimal text of x (faster than printf on hot encoding paths). */
 void wr_buf_put_int64(wr_buf *buf, int64_t x);
+/* Appends the decimal digits of x, zero-padded on the left to at least width (at most 24), as
+ * printf's %0*llu. */
+void wr_buf_put_padded(wr_buf *buf, uint64_t x, int width);
 /* Returns the data and hands ownership to the caller; buf becomes empty. */
 char *wr_buf_detach(wr_buf *buf);
 

@@ -90,19 +90,26 @@ static bool is_changelog(int format)
 /* Flink's escaped characters in a directory name: controls, separators, wildcards. */
 static bool escaped_char(unsigned char c)
 {
-    return c < 0x20 || c == 0x7f || strchr("\"#%'*/:=?\\{[]^", c) != NULL;
+    return c < 0x20 || c == 0x7f || (c && strchr("\"#%'*/:=?\\{[]^", c) != NULL);
 }
 
 /* Appends name to out with the characters a directory name must not hold as %XX. */
 static void put_escaped(wr_buf *out, const char *name, size_t len)
 {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t plain = 0; /* name[plain..i) waits to be appended as it is */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (escaped_char(c))
-            wr_buf_printf(out, "%%%02X", c);
-        else
-            wr_buf_putc(out, (char)c);
+        /* A digit or letter never is: the usual partition value costs no lookup. */
+        if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            !escaped_char(c))
+            continue;
+        wr_buf_append(out, name + plain, i - plain);
+        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+        wr_buf_append(out, esc, 3);
+        plain = i + 1;
     }
+    wr_buf_append(out, name + plain, len - plain);
 }
 
 static int hex_digit(char c)

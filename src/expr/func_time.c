@@ -664,11 +664,8 @@ static const char *pattern_error(const char *p, size_t len, char *buf, size_t si
 
 static void put_num(wr_buf *out, int64_t v, int width)
 {
-    if (v < 0) {
-        wr_buf_putc(out, '-');
-        v = -v;
-    }
-    wr_buf_printf(out, "%0*lld", width, (long long)v);
+    if (v < 0) wr_buf_putc(out, '-');
+    wr_buf_put_padded(out, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, width);
 }
 
 /* Formats micros since the epoch with a DateTimeFormatter pattern (checked by pattern_error). */

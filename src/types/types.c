@@ -385,15 +385,34 @@ static void split(int64_t micros, int64_t *y, int *mo, int *d, int *h, int *mi, 
     *s = (int)(secs % 60);
 }
 
+/* "yyyy-MM-dd" then sep then "HH:mm" (a year below zero as printf's %04lld writes it). */
+static void put_date_hm(wr_buf *out, int64_t y, int mo, int d, char sep, int h, int mi)
+{
+    if (y < 0) wr_buf_putc(out, '-');
+    wr_buf_put_padded(out, y < 0 ? 0 - (uint64_t)y : (uint64_t)y, y < 0 ? 3 : 4);
+    wr_buf_putc(out, '-');
+    wr_buf_put_padded(out, (uint64_t)mo, 2);
+    wr_buf_putc(out, '-');
+    wr_buf_put_padded(out, (uint64_t)d, 2);
+    wr_buf_putc(out, sep);
+    wr_buf_put_padded(out, (uint64_t)h, 2);
+    wr_buf_putc(out, ':');
+    wr_buf_put_padded(out, (uint64_t)mi, 2);
+}
+
 void wr_timestamp_format_sql(int64_t micros, int precision, wr_buf *out)
 {
     int64_t y;
     int mo, d, h, mi, s, us;
     split(micros, &y, &mo, &d, &h, &mi, &s, &us);
-    wr_buf_printf(out, "%04lld-%02d-%02d %02d:%02d:%02d", (long long)y, mo, d, h, mi, s);
+    put_date_hm(out, y, mo, d, ' ', h, mi);
+    wr_buf_putc(out, ':');
+    wr_buf_put_padded(out, (uint64_t)s, 2);
     if (precision > 0) {
-        char frac[16];
-        snprintf(frac, sizeof(frac), "%06d000", us);
+        /* Microseconds as nanoseconds (three more zeros), cut to the precision. */
+        char frac[9];
+        for (int i = 5, u = us; i >= 0; i--, u /= 10) frac[i] = (char)('0' + u % 10);
+        memset(frac + 6, '0', 3);
         wr_buf_putc(out, '.');
         wr_buf_append(out, frac, (size_t)WR_MIN(precision, 9));
     }
@@ -404,15 +423,17 @@ void wr_timestamp_format_iso(int64_t micros, wr_buf *out)
     int64_t y;
     int mo, d, h, mi, s, us;
     split(micros, &y, &mo, &d, &h, &mi, &s, &us);
-    wr_buf_printf(out, "%04lld-%02d-%02dT%02d:%02d", (long long)y, mo, d, h, mi);
+    put_date_hm(out, y, mo, d, 'T', h, mi);
     if (s == 0 && us == 0) return;
-    wr_buf_printf(out, ":%02d", s);
+    wr_buf_putc(out, ':');
+    wr_buf_put_padded(out, (uint64_t)s, 2);
     if (us == 0) return;
     /* Java prints milliseconds, micros or nanos: 3, 6 or 9 digits. */
+    wr_buf_putc(out, '.');
     if (us % 1000 == 0)
-        wr_buf_printf(out, ".%03d", us / 1000);
+        wr_buf_put_padded(out, (uint64_t)(us / 1000), 3);
     else
-        wr_buf_printf(out, ".%06d", us);
+        wr_buf_put_padded(out, (uint64_t)us, 6);
 }
 
 void wr_double_format_java(double v, bool is_float, wr_buf *out)

@@ -141,6 +141,46 @@ Test(timestamp, parse_and_format)
     wr_buf_fini(&out);
 }
 
+Test(timestamp, formats_every_field_width_and_precision)
+{
+    /* Years before 0 and after 9999, every precision, millis and micros in ISO form. */
+    static const struct {
+        int64_t us;
+        int precision;
+        const char *sql, *iso;
+    } cases[] = {
+        {0, 0, "1970-01-01 00:00:00", "1970-01-01T00:00"},
+        {1000, 3, "1970-01-01 00:00:00.001", "1970-01-01T00:00:00.001"},
+        {1, 9, "1970-01-01 00:00:00.000001000", "1970-01-01T00:00:00.000001"},
+        {61123456, 6, "1970-01-01 00:01:01.123456", "1970-01-01T00:01:01.123456"},
+        {-1, 2, "1969-12-31 23:59:59.99", "1969-12-31T23:59:59.999999"},
+        {253402300799000000LL, 1, "9999-12-31 23:59:59.0", "9999-12-31T23:59:59"},
+        {253402300800000000LL, 0, "10000-01-01 00:00:00", "10000-01-01T00:00"},
+        {-62198755200000000LL, 0, "-001-01-01 00:00:00", "-001-01-01T00:00"},
+    };
+    wr_buf out;
+    wr_buf_init(&out);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wr_buf_reset(&out);
+        wr_timestamp_format_sql(cases[i].us, cases[i].precision, &out);
+        cr_assert_str_eq(out.data, cases[i].sql);
+        wr_buf_reset(&out);
+        wr_timestamp_format_iso(cases[i].us, &out);
+        cr_assert_str_eq(out.data, cases[i].iso);
+    }
+    /* Zero padding as printf's %0*llu. */
+    static const uint64_t xs[] = {0, 7, 42, 999, 123456, UINT64_MAX};
+    for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+        for (int w = 0; w <= 22; w++) {
+            char want[32];
+            snprintf(want, sizeof(want), "%0*llu", w, (unsigned long long)xs[i]);
+            wr_buf_reset(&out);
+            wr_buf_put_padded(&out, xs[i], w);
+            cr_assert_str_eq(out.data, want, "%llu at width %d", (unsigned long long)xs[i], w);
+        }
+    wr_buf_fini(&out);
+}
+
 Test(format, doubles_as_java_prints_them)
 {
     struct {
