@@ -997,24 +997,6 @@ static inline int add_row(ga_op *op, int m, uint32_t k, uint8_t src, uint32_t ro
     return m + 1;
 }
 
-/* Copies one slot of w bytes; the usual widths without a library call. */
-static inline void copy_slot(uint8_t *dst, const uint8_t *src, size_t w)
-{
-    switch (w) {
-    case 1:
-        *dst = *src;
-        break;
-    case 8:
-        memcpy(dst, src, 8);
-        break;
-    case 16:
-        memcpy(dst, src, 16);
-        break;
-    default:
-        memcpy(dst, src, w);
-    }
-}
-
 /* Builds op->out from the m rows that add_row described and emits it. */
 static int emit_rows(ga_op *op, int m, wr_error *err)
 {
@@ -1036,8 +1018,8 @@ static int emit_rows(ga_op *op, int m, wr_error *err)
             if (wr_vector_is_null(v, (int)r))
                 wr_batch_set_null(out, spec->ngroups + c, i);
             else
-                copy_slot((uint8_t *)o->data + (size_t)i * w,
-                          (const uint8_t *)v->data + (size_t)r * w, w);
+                wr_slot_copy((uint8_t *)o->data + (size_t)i * w,
+                             (const uint8_t *)v->data + (size_t)r * w, w);
         }
     }
     memcpy(wr_batch_kinds(out), op->okind, (size_t)m);
