@@ -49,6 +49,19 @@ void wr_channel_recycle(wr_channel *ch, wr_batch *batch)
         wr_batch_free(batch);
 }
 
+/* A local channel doubles instead of making its producer (its consumer's own thread) wait. */
+static void grow(wr_channel *ch)
+{
+    int cap = ch->cap * 2;
+    wr_elem *ring = wr_malloc((size_t)cap * sizeof(wr_elem));
+    for (int i = 0; i < ch->len; i++) ring[i] = ch->ring[(ch->head + i) % ch->cap];
+    wr_free(ch->ring);
+    ch->ring = ring;
+    ch->head = 0;
+    ch->cap = cap;
+    ch->spare = wr_realloc(ch->spare, (size_t)cap * sizeof(wr_batch *));
+}
+
 int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err)
 {
     if (reuse) *reuse = NULL;
@@ -63,6 +76,7 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err
             return 0;
         }
     }
+    if (ch->local && ch->len == ch->cap) grow(ch);
     while (ch->len == ch->cap && !atomic_load(&job->cancelled)) {
         ch->producer_waits = true;
         pthread_cond_wait(&ch->not_full, &t->lock);

@@ -194,6 +194,14 @@ void wr_checkpoint_free(wr_checkpoint *chk)
 }
 
 /* The barrier reached an operator: it snapshots, then the barrier goes on. */
+static void add_pending(wr_task *t, const wr_snapshot *s, int64_t id)
+{
+    t->pending = wr_realloc(t->pending, (size_t)(t->npending + 1) * sizeof(wr_snapshot));
+    t->pending_id = wr_realloc(t->pending_id, (size_t)(t->npending + 1) * sizeof(int64_t));
+    t->pending[t->npending] = *s;
+    t->pending_id[t->npending++] = id;
+}
+
 static int take_barrier(wr_task_op *top, const wr_mark *mark, wr_error *err)
 {
     wr_task *t = top->task;
@@ -206,8 +214,7 @@ static int take_barrier(wr_task_op *top, const wr_mark *mark, wr_error *err)
             wr_snapshot_fini(&s);
             return rc;
         }
-        t->pending = wr_realloc(t->pending, (size_t)(t->npending + 1) * sizeof(wr_snapshot));
-        t->pending[t->npending++] = s;
+        add_pending(t, &s, mark->checkpoint);
     }
     return wr_op_emit_mark(&top->ctx, mark, err);
 }
@@ -249,13 +256,18 @@ static void task_ack(wr_task *t, int64_t id, bool ok)
         job->chk_id = 0;
         current = false;
     }
+    int keep = 0;
     for (int i = 0; i < t->npending; i++) {
-        if (current)
+        if (t->pending_id[i] > id) { /* a newer checkpoint's, taken meanwhile */
+            t->pending_id[keep] = t->pending_id[i];
+            t->pending[keep++] = t->pending[i];
+        } else if (current && t->pending_id[i] == id) {
             checkpoint_add(job->chk, &t->pending[i]);
-        else
-            wr_snapshot_fini(&t->pending[i]); /* the checkpoint was aborted */
+        } else {
+            wr_snapshot_fini(&t->pending[i]); /* an aborted or abandoned checkpoint's */
+        }
     }
-    t->npending = 0;
+    t->npending = keep;
     if (current) ack_locked(job, t, id);
     pthread_mutex_unlock(&job->lock);
 }
@@ -264,7 +276,9 @@ static void free_pending(wr_task *t)
 {
     for (int i = 0; i < t->npending; i++) wr_snapshot_fini(&t->pending[i]);
     wr_free(t->pending);
+    wr_free(t->pending_id);
     t->pending = NULL;
+    t->pending_id = NULL;
     t->npending = 0;
 }
 
@@ -281,20 +295,36 @@ static void task_finished(wr_task *t)
     pthread_mutex_unlock(&job->lock);
 }
 
-/* Mail to a source task: inject the barrier of checkpoint (intptr_t)arg. */
+/*
+ * Mail to a task with sources: inject the barrier of checkpoint (intptr_t)arg. A source task
+ * acknowledges at once. A task with fused sources acknowledges when its head has the barrier
+ * from every input, these sources' local channels among them (maybe_aligned).
+ */
 static void inject_barrier(wr_task *t, void *arg)
 {
     int64_t id = (int64_t)(intptr_t)arg;
     wr_error err;
     wr_error_init(&err);
     wr_mark mark = {.kind = WR_MARK_BARRIER, .checkpoint = id};
-    int rc = deliver_mark(t->ops[0], &mark, &err);
+    int rc = 0;
+    if (t->is_source) {
+        rc = deliver_mark(t->ops[0], &mark, &err);
+    } else {
+        for (int i = 0; i < t->nsources && rc == 0; i++)
+            if (!t->sources[i]->source_ended) rc = deliver_mark(t->sources[i], &mark, &err);
+        /* The chains of fused sources that ended are finished, as a source task that ended. */
+        for (int o = 0; o < t->nops; o++) {
+            if (t->ops[o]->fused == NULL || !t->ops[o]->fused->source_ended) continue;
+            wr_snapshot s = {.vertex = t->ops[o]->vertex, .subtask = t->subtask, .finished = true};
+            add_pending(t, &s, id);
+        }
+    }
     if (rc == 0) rc = flush_due(t, true, NULL, &err);
     if (rc && rc != WR_ERR_CANCELLED) job_fail(t->job, &err);
     pthread_mutex_lock(&t->job->lock);
     t->halted = t->job->stop_id == id;
     pthread_mutex_unlock(&t->job->lock);
-    task_ack(t, id, rc == 0);
+    if (t->is_source || rc) task_ack(t, id, rc == 0);
 }
 
 int wr_job_trigger_checkpoint(wr_job *job, int64_t id)
@@ -316,7 +346,7 @@ int wr_job_trigger_checkpoint(wr_job *job, int64_t id)
             add_finished(job->chk, t);
             ack_locked(job, t, id);
         } else {
-            post[i] = t->is_source;
+            post[i] = t->is_source || t->nsources > 0;
         }
     }
     pthread_mutex_unlock(&job->lock);
@@ -733,14 +763,65 @@ static wr_channel *next_channel(wr_task *t, const int *ended, const int *total)
             wr_channel *c = t->inputs[i];
             if (!channel_ready(c)) continue;
             if (prefer && pass == 0 && c->input != pref) continue;
+            /* A fused source's channel counts as full once it holds anything: its source
+             * runs only when all its channels are empty. */
             if (prefer && pass == 1 && c->len < c->cap && !c->producer_waits &&
-                !(c->closed && c->len == 0))
+                !(c->closed && c->len == 0) && !(c->local && c->len > 0))
                 continue;
             t->next_input = (i + 1) % t->ninputs;
             return c;
         }
     }
     return NULL;
+}
+
+/*
+ * The next source fused into this task to run, round-robin: one that has not ended, whose
+ * channels are all empty and not held by barrier alignment, that has no reason to be idle
+ * now, and that feeds the input the head prefers while it prefers one (none while it holds
+ * its inputs, nor after a stop savepoint). *wake_at: the earliest time an idle one wants to
+ * run again. NULL: none now.
+ */
+static wr_task_op *next_source(wr_task *t, const int *ended, const int *total, int64_t *wake_at)
+{
+    int pref = t->ops[0]->ctx.preferred_input;
+    if (t->halted || pref == WR_INPUT_HOLD) return NULL;
+    bool prefer = pref >= 0 && pref < t->ops[0]->ninputs && ended[pref] < total[pref];
+    int64_t now = 0;
+    for (int k = 0; k < t->nsources; k++) {
+        int i = (t->next_source + k) % t->nsources;
+        wr_task_op *src = t->sources[i];
+        if (src->source_ended) continue;
+        bool busy = false, feeds = !prefer;
+        for (int c = 0; c < src->nlocal_out; c++) {
+            const wr_channel *ch = src->local_out[c];
+            busy |= ch->len > 0 || ch->blocked;
+            feeds |= ch->input == pref;
+        }
+        if (busy || !feeds) continue;
+        if (src->idle_until_ns) {
+            if (now == 0) now = wr_clock_mono_ns();
+            if (now < src->idle_until_ns) {
+                *wake_at = WR_MIN(*wake_at, src->idle_until_ns);
+                continue;
+            }
+        }
+        t->next_source = (i + 1) % t->nsources;
+        return src;
+    }
+    return NULL;
+}
+
+/* Runs a fused source once (without t->lock): its rows go to its local channels. */
+static int run_fused(wr_task_op *src, wr_error *err)
+{
+    wr_source_status status = WR_SOURCE_MORE;
+    int rc = attribute(src, src->op->ops->run(src->op, &status, err), err);
+    if (rc) return rc;
+    src->idle_until_ns = status == WR_SOURCE_IDLE ? src->ctx.idle_until_ns : 0;
+    if (status != WR_SOURCE_END) return 0;
+    src->source_ended = true;
+    return finish_op(src, err);
 }
 
 static int run_inputs(wr_task *t, wr_error *err)
@@ -765,9 +846,13 @@ static int run_inputs(wr_task *t, wr_error *err)
             run_mail(t);
             continue;
         }
-        wr_channel *ch = next_channel(t, ended, total);
-        int64_t deadline = INT64_MAX;
+        /* Fused sources take turns with the channels: a batch read gives them the next turn,
+         * so neither starves the other. */
+        int64_t deadline = INT64_MAX, wake_at = INT64_MAX;
+        wr_task_op *src = t->source_turn ? next_source(t, ended, total, &wake_at) : NULL;
+        wr_channel *ch = src ? NULL : next_channel(t, ended, total);
         if (ch && ch->len > 0) {
+            t->source_turn = t->nsources > 0;
             wr_elem e = ch->ring[ch->head];
             ch->head = (ch->head + 1) % ch->cap;
             ch->len--;
@@ -806,12 +891,18 @@ static int run_inputs(wr_task *t, wr_error *err)
             if (rc) break;
             continue;
         }
+        if (src == NULL && t->nsources) src = next_source(t, ended, total, &wake_at);
+        t->source_turn = false;
         pthread_mutex_unlock(&t->lock);
-        rc = housekeeping(t, &deadline, err);
+        if (src) rc = run_fused(src, err);
+        if (rc == 0) rc = housekeeping(t, &deadline, err);
         pthread_mutex_lock(&t->lock);
         if (rc) break;
-        if (t->mail_head || atomic_load(&job->cancelled)) continue;
-        if (!next_channel(t, ended, total)) timed_wait(t, deadline);
+        if (src || t->mail_head || atomic_load(&job->cancelled)) continue;
+        /* Housekeeping may have changed what the head prefers (a timer). */
+        if (!next_channel(t, ended, total) &&
+            !(t->nsources && next_source(t, ended, total, &wake_at)))
+            timed_wait(t, WR_MIN(deadline, wake_at));
     }
     pthread_mutex_unlock(&t->lock);
     return rc;
@@ -978,6 +1069,7 @@ static void teardown(wr_job *job)
             if (top->op) top->op->ops->destroy(top->op);
             unwire_outputs(top);
             wr_free(top->restore.parts);
+            wr_free(top->local_out);
             wr_free(top);
         }
         while (t->mail_head) {
@@ -986,9 +1078,11 @@ static void teardown(wr_job *job)
             wr_free(m);
         }
         wr_free(t->ops);
+        wr_free(t->sources);
         wr_free(t->inputs);
         wr_free(t->name);
         wr_free(t->pending);
+        wr_free(t->pending_id);
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->wake);
         wr_free(t);
@@ -1152,6 +1246,27 @@ static int build(wr_job *job, wr_error *err)
             if (g->edges[e].to == v && chained_edge[e]) head[v] = head[g->edges[e].from];
     }
 
+    /*
+     * Source fusion (as Flink chains sources into a multiple-input task): a chain headed by a
+     * source whose every other output crosses a forward edge into one other chain's head runs
+     * in that head's task, on its thread, feeding it through local channels. A join of two
+     * stored tables then runs in one thread per subtask instead of three.
+     */
+    int host[n];
+    for (int v = 0; v < n; v++) {
+        host[v] = -1;
+        if (!chaining || head[v] != v || g->vertices[v].ninputs > 0) continue;
+        int to = -1;
+        bool fuse = true;
+        for (int e = 0; e < g->nedges && fuse; e++) {
+            const wr_jg_edge *edge = &g->edges[e];
+            if (chained_edge[e] || head[edge->from] != v) continue;
+            fuse = edge->part == WR_PART_FORWARD && (to < 0 || to == head[edge->to]);
+            to = head[edge->to];
+        }
+        if (fuse) host[v] = to;
+    }
+
     /* Tasks and operator instances, head chains in topological order. */
     job->vertex_tasks = wr_calloc((size_t)n, sizeof(wr_task **));
     job->vertex_ops = wr_calloc((size_t)n, sizeof(wr_task_op **));
@@ -1163,11 +1278,16 @@ static int build(wr_job *job, wr_error *err)
     }
     for (int i = 0; i < n; i++) {
         int h = order[i];
-        if (head[h] != h) continue;
+        if (head[h] != h || host[h] >= 0) continue;
         for (int s = 0; s < par[h]; s++) {
-            /* Name the task after its chain: "a -> b -> c". */
+            /* Name the task after its chain, fused sources first: "a, b -> c -> d". */
             wr_buf name;
             wr_buf_init(&name);
+            for (int f = 0; f < n; f++) {
+                if (host[order[f]] != h) continue;
+                if (name.len) wr_buf_puts(&name, ", ");
+                wr_buf_puts(&name, g->vertices[order[f]].name);
+            }
             for (int j = 0; j < n; j++)
                 if (head[order[j]] == h) {
                     if (name.len) wr_buf_puts(&name, " -> ");
@@ -1176,9 +1296,14 @@ static int build(wr_job *job, wr_error *err)
             wr_task *t = task_new(job, name.data, s, par[h]);
             wr_buf_fini(&name);
             t->is_source = g->vertices[h].ninputs == 0;
-            for (int j = 0; j < n; j++) {
-                int v = order[j];
-                if (head[v] != h) continue;
+            /* The head's chain, then each fused source's chain. */
+            int chains[n], nchains = 0;
+            chains[nchains++] = h;
+            for (int f = 0; f < n; f++)
+                if (host[order[f]] == h) chains[nchains++] = order[f];
+            for (int j = 0; j < nchains * n; j++) {
+                int chain = chains[j / n], v = order[j % n];
+                if (head[v] != chain) continue;
                 wr_task_op *top = wr_calloc(1, sizeof(*top));
                 top->task = t;
                 top->vertex = v;
@@ -1210,6 +1335,11 @@ static int build(wr_job *job, wr_error *err)
                     return err->code ? err->code : WR_ERR_INTERNAL;
                 }
                 top->op->ctx = &top->ctx;
+                if (chain != h) top->fused = job->vertex_ops[chain][s];
+                if (v != h && v == chain) {
+                    t->sources = wr_realloc(t->sources, (size_t)(t->nsources + 1) * sizeof(top));
+                    t->sources[t->nsources++] = top;
+                }
             }
         }
     }
@@ -1231,6 +1361,13 @@ static int build(wr_job *job, wr_error *err)
             for (int j = 0; j < ntargets; j++) {
                 int consumer = edge->part == WR_PART_FORWARD ? s : j;
                 targets[j] = channel_new(job, job->vertex_tasks[v][consumer], edge->input);
+            }
+            if (host[head[u]] >= 0) { /* a fused source's chain: local channel */
+                wr_task_op *src = job->vertex_ops[head[u]][s];
+                targets[0]->local = true;
+                src->local_out = wr_realloc(src->local_out,
+                                            (size_t)(src->nlocal_out + 1) * sizeof(wr_channel *));
+                src->local_out[src->nlocal_out++] = targets[0];
             }
             wr_writer *w = wr_malloc(sizeof(*w));
             const wr_jg_port *out = &g->vertices[u].ports[edge->port];

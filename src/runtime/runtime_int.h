@@ -26,7 +26,11 @@ typedef struct wr_channel {
     wr_elem *ring; /* cap entries in flight */
     int cap, head, len;
     bool closed; /* producer sent end of input (after the queued batches) */
-    bool ended;  /* consumer has taken end of input */
+    /* The producer is a source run by the consumer's own task (fused into it): a put never
+     * waits for room (the ring grows), and the task runs the source only when the channel
+     * is empty, which bounds what it holds. */
+    bool local;
+    bool ended; /* consumer has taken end of input */
     /* Consumer's view of the producer's event time (consumer thread only). */
     int64_t watermark;
     bool idle;
@@ -123,7 +127,14 @@ typedef struct wr_task_op {
     int ninputs;         /* inputs of the head; chained operators have 1 */
     int ninputs_ended;
     bool opened;
-    wr_restore restore;       /* what it starts from (parts borrowed from job->restore) */
+    wr_restore restore; /* what it starts from (parts borrowed from job->restore) */
+    /* A source fused into another chain's task: the local channels its chain writes into,
+     * whether it has ended, and until when it said it has nothing (WR_SOURCE_IDLE). */
+    wr_channel **local_out;
+    int nlocal_out;
+    struct wr_task_op *fused; /* in a fused source's chain: that source; else NULL */
+    bool source_ended;
+    int64_t idle_until_ns;
     wr_op_counters *counters; /* where ctx's counters are published (owned by the job) */
 } wr_task_op;
 
@@ -146,18 +157,26 @@ struct wr_task {
     wr_channel **inputs; /* borrowed; owned by the job */
     int ninputs;
     int next_input;   /* round-robin position over inputs */
-    wr_task_op **ops; /* topological order; ops[0] is the head */
+    wr_task_op **ops; /* ops[0] is the head, then its chain, then the fused sources' chains */
     int nops;
-    bool is_source;
+    bool is_source;       /* the head is a source (run_source) */
+    wr_task_op **sources; /* sources fused into this task, run when their channels are empty */
+    int nsources;
+    int next_source;     /* round-robin position over sources */
+    bool source_turn;    /* a fused source runs next if one can (task thread) */
     bool halted;         /* a source past a stop savepoint's barrier (task thread) */
     int64_t snapshot_ns; /* time in snapshot callbacks for the barrier in hand (task thread) */
     bool inputs_idle;    /* every input channel is idle (task thread only) */
     /* Barrier alignment (task thread only). */
     int64_t aligning; /* checkpoint whose barriers are arriving, or 0 */
     /* Checkpoints (job->lock). */
-    int64_t acked;        /* the last checkpoint this task acknowledged */
-    bool finished;        /* the task ended; it acknowledges as finished */
-    wr_snapshot *pending; /* snapshots of the barrier being processed (task thread) */
+    int64_t acked; /* the last checkpoint this task acknowledged */
+    bool finished; /* the task ended; it acknowledges as finished */
+    /* Snapshots taken for barriers not yet acknowledged, and their checkpoints (task thread).
+     * A task with fused sources holds theirs from the barrier's injection until its head is
+     * aligned, and a newer checkpoint may overtake an abandoned one meanwhile. */
+    wr_snapshot *pending;
+    int64_t *pending_id;
     int npending;
 };
 

@@ -126,6 +126,143 @@ Test(runtime, forward_edges_of_equal_parallelism_are_chained)
     test_sink_fini(&sink);
 }
 
+static const wr_type two_bigints[2] = {{WR_TYPE_BIGINT, false, 0, 0},
+                                       {WR_TYPE_BIGINT, false, 0, 0}};
+
+/* Two sources (parallelism 2), each forward into its own input of one sink (2); the vertex
+ * ids are 0, 1 and 2. */
+static wr_jobgraph *two_sources(test_source_spec *a, test_source_spec *b, wr_operator_spec k)
+{
+    wr_jobgraph *g = wr_jobgraph_new("test");
+    wr_operator_spec sa = test_source(a), sb = test_source(b);
+    sa.parallelism = sb.parallelism = k.parallelism = 2;
+    int va = wr_jobgraph_add(g, "a", &sa, two_bigints, 2);
+    int vb = wr_jobgraph_add(g, "b", &sb, two_bigints, 2);
+    int vk = wr_jobgraph_add(g, "sink", &k, two_bigints, 2);
+    wr_jobgraph_connect(g, va, vk, WR_PART_FORWARD, NULL, 0); /* input 0 */
+    wr_jobgraph_connect(g, vb, vk, WR_PART_FORWARD, NULL, 0); /* input 1 */
+    return g;
+}
+
+Test(runtime, sources_forward_into_a_two_input_operator_run_in_its_task)
+{
+    for (int chaining = 1; chaining >= 0; chaining--) {
+        test_source_spec a = {.rows = 50000, .nkeys = 5}, b = {.rows = 30000, .nkeys = 3};
+        test_sink_state sink;
+        test_sink_init(&sink);
+        wr_jobgraph *g = two_sources(&a, &b, test_sink(&sink));
+        wr_config cfg;
+        wr_config_init(&cfg);
+        wr_config_set(&cfg, "pipeline.operator-chaining", chaining ? "true" : "false", -1, -1);
+        wr_error err;
+        wr_error_init(&err);
+        wr_job *job = wr_job_start(g, &cfg, &err);
+        wr_config_fini(&cfg);
+        cr_assert_not_null(job, "%s", err.msg);
+        cr_assert_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
+        wr_job_stats stats;
+        wr_job_stats_get(job, &stats);
+        wr_job_free(job);
+        cr_expect_eq(stats.ntasks, chaining ? 2 : 6);
+        cr_expect_eq(stats.nchannels, 4);
+        cr_assert_eq(sink.n, 80000);
+        /* Each source's rows once each, at the subtask of the source that emitted them. */
+        int64_t *seen = calloc(50000, sizeof(int64_t));
+        for (int64_t i = 0; i < sink.n; i++) {
+            int64_t v = sink.value[i];
+            cr_assert_lt(v, 50000);
+            seen[v]++;
+            int subtask_a = v >= 25000, subtask_b = v >= 15000; /* where a and b emit v */
+            cr_assert(sink.subtask[i] == subtask_a || (v < 30000 && sink.subtask[i] == subtask_b),
+                      "row %lld reached subtask %d", (long long)v, sink.subtask[i]);
+        }
+        for (int64_t v = 0; v < 50000; v++)
+            cr_assert_eq(seen[v], v < 30000 ? 2 : 1, "row %lld", (long long)v);
+        free(seen);
+        test_sink_fini(&sink);
+    }
+}
+
+/* Prefers input 1 until it ends, as a hash join its build side, and counts the rows of input 0
+ * that arrived before that. */
+typedef struct prefer_counts {
+    atomic_long early, rows0, rows1;
+} prefer_counts;
+
+typedef struct prefer_op {
+    wr_operator base;
+    prefer_counts *counts;
+    bool ended1;
+} prefer_op;
+
+static const wr_operator_ops prefer_ops;
+
+static wr_operator *prefer_create(const void *spec, wr_op_ctx *ctx, wr_error *err)
+{
+    prefer_op *op = calloc(1, sizeof(*op));
+    op->base.ops = &prefer_ops;
+    op->counts = (prefer_counts *)spec;
+    ctx->preferred_input = 1;
+    return &op->base;
+}
+
+static int prefer_process(wr_operator *base, int input, wr_batch *b, wr_error *err)
+{
+    prefer_op *op = (prefer_op *)base;
+    long n = wr_batch_rows(b);
+    atomic_fetch_add(input == 0 ? &op->counts->rows0 : &op->counts->rows1, n);
+    if (input == 0 && !op->ended1) atomic_fetch_add(&op->counts->early, n);
+    return 0;
+}
+
+static int prefer_end_input(wr_operator *base, int input, wr_error *err)
+{
+    prefer_op *op = (prefer_op *)base;
+    if (input == 1) {
+        op->ended1 = true;
+        base->ctx->preferred_input = -1;
+    }
+    return 0;
+}
+
+static void prefer_destroy(wr_operator *base)
+{
+    free(base);
+}
+
+static const wr_operator_ops prefer_ops = {.kind = "test-prefer",
+                                           .create = prefer_create,
+                                           .process = prefer_process,
+                                           .end_input = prefer_end_input,
+                                           .destroy = prefer_destroy};
+
+Test(runtime, a_fused_source_waits_while_its_operator_prefers_another_input)
+{
+    test_source_spec a = {.rows = 200000, .nkeys = 5}, b = {.rows = 100000, .nkeys = 3};
+    prefer_counts counts;
+    atomic_init(&counts.early, 0);
+    atomic_init(&counts.rows0, 0);
+    atomic_init(&counts.rows1, 0);
+    wr_operator_spec k = {&prefer_ops, &counts, NULL, -1, false};
+    wr_jobgraph *g = two_sources(&a, &b, k);
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_error err;
+    wr_error_init(&err);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    wr_config_fini(&cfg);
+    cr_assert_not_null(job, "%s", err.msg);
+    cr_assert_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
+    wr_job_stats stats;
+    wr_job_stats_get(job, &stats);
+    wr_job_free(job);
+    cr_expect_eq(stats.ntasks, 2);
+    cr_expect_eq(atomic_load(&counts.rows0), 200000);
+    cr_expect_eq(atomic_load(&counts.rows1), 100000);
+    cr_expect_eq(atomic_load(&counts.early), 0, "%ld rows of input 0 came first",
+                 atomic_load(&counts.early));
+}
+
 Test(runtime, forward_between_different_parallelism_is_rejected)
 {
     test_source_spec src = {.rows = 10, .nkeys = 1};
@@ -237,14 +374,18 @@ static int64_t state_sum(const wr_checkpoint *chk, int vertex, int parallelism)
  * emitted before their barriers (exactly-once), or at least as many
  * (at-least-once, where rows after a barrier may pass before alignment).
  */
-static void checkpoint_cuts(const char *mode)
+static void checkpoint_cuts(const char *mode, bool fused)
 {
-    test_source_spec src = {.rows = 3000000, .nkeys = 101};
+    test_source_spec src = {.rows = 3000000, .nkeys = 101}, src2 = {.rows = 1000000, .nkeys = 7};
     test_sink_state sink;
     test_sink_init(&sink);
     sink.sleep_us_per_batch = 20;
-    int sink_vertex;
-    wr_jobgraph *g = test_pipeline(&src, &sink, 2, 3, WR_PART_HASH, &sink_vertex);
+    int sink_vertex = 2, sink_par = 2;
+    wr_jobgraph *g;
+    if (fused) /* both sources run in the sink's tasks: one task acknowledges for the three */
+        g = two_sources(&src, &src2, test_sink(&sink));
+    else
+        g = test_pipeline(&src, &sink, 2, sink_par = 3, WR_PART_HASH, &sink_vertex);
     wr_config cfg;
     wr_config_init(&cfg);
     wr_config_set(&cfg, "execution.checkpointing.mode", mode, -1, -1);
@@ -259,7 +400,12 @@ static void checkpoint_cuts(const char *mode)
     while (wr_job_wait(job, 2, &err) == 1) {
         wr_checkpoint *chk;
         if (wr_job_take_checkpoint(job, &chk)) {
-            int64_t emitted = state_sum(chk, 0, 2), received = state_sum(chk, sink_vertex, 3);
+            int64_t emitted = state_sum(chk, 0, 2),
+                    received = state_sum(chk, sink_vertex, sink_par);
+            if (fused && emitted >= 0) {
+                int64_t second = state_sum(chk, 1, 2);
+                emitted = second < 0 ? second : emitted + second;
+            }
             cr_expect_neq(emitted, -1, "checkpoint %lld lacks source snapshots",
                           (long long)chk->id);
             cr_expect_neq(received, -1, "checkpoint %lld lacks sink snapshots", (long long)chk->id);
@@ -280,18 +426,23 @@ static void checkpoint_cuts(const char *mode)
     wr_job_free(job);
     cr_expect_geq(completed, 3, "only %d checkpoints completed", completed);
     cr_expect_gt(atomic_load(&sink.checkpoints_done), 0);
-    cr_expect_eq(sink.n, src.rows);
+    cr_expect_eq(sink.n, src.rows + (fused ? src2.rows : 0));
     test_sink_fini(&sink);
 }
 
 Test(runtime, exactly_once_checkpoints_are_consistent_cuts, .timeout = 120)
 {
-    checkpoint_cuts("EXACTLY_ONCE");
+    checkpoint_cuts("EXACTLY_ONCE", false);
 }
 
 Test(runtime, at_least_once_checkpoints_cover_the_sources, .timeout = 120)
 {
-    checkpoint_cuts("AT_LEAST_ONCE");
+    checkpoint_cuts("AT_LEAST_ONCE", false);
+}
+
+Test(runtime, checkpoints_of_fused_sources_are_consistent_cuts, .timeout = 120)
+{
+    checkpoint_cuts("EXACTLY_ONCE", true);
 }
 
 Test(runtime, tasks_that_ended_acknowledge_as_finished)
