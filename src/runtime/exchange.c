@@ -222,8 +222,15 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
         for (int i = 0; i < n; i++) all[i] = (uint32_t)i;
         active = all;
     }
-    if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     int rc = 0;
+    /* Into a local channel with nothing buffered before it: delivered as a chained batch. */
+    if (w->part == WR_PART_FORWARD && w->targets[0]->local &&
+        (w->bufs[0] == NULL || w->bufs[0]->count == 0)) {
+        rc = wr_channel_deliver_local(w->targets[0], batch, err);
+        if (rc <= 0) return rc;
+        rc = 0;
+    }
+    if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     /* A stable batch at least half full goes to every target by reference (forward, broadcast). */
     if (batch->stable && 2 * n >= WR_BATCH_CAPACITY && batch->count <= WR_BATCH_CAPACITY &&
         (w->part == WR_PART_FORWARD || w->part == WR_PART_BROADCAST)) {

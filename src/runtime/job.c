@@ -812,6 +812,13 @@ static wr_task_op *next_source(wr_task *t, const int *ended, const int *total, i
     return NULL;
 }
 
+int wr_channel_deliver_local(wr_channel *ch, wr_batch *batch, wr_error *err)
+{
+    /* Only this thread changes a local channel's queue, so it reads it without the lock. */
+    if (ch->len > 0 || ch->blocked || ch->closed) return 1;
+    return deliver(ch->consumer->ops[0], ch->input, batch, err);
+}
+
 /* Runs a fused source once (without t->lock): its rows go to its local channels. */
 static int run_fused(wr_task_op *src, wr_error *err)
 {

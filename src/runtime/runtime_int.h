@@ -94,6 +94,13 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err
  * the consumer's lock held. */
 void wr_channel_recycle(wr_channel *ch, wr_batch *batch);
 void wr_channel_close(wr_channel *ch);
+/*
+ * A local channel's batch handed to its consumer at once, as a chained operator's: only
+ * while nothing is queued before it and the channel is not held by barrier alignment.
+ * Called on the consumer's own thread (the fused source's). Returns 1 when it could not
+ * (the caller queues the batch), 0 when delivered, or an error.
+ */
+int wr_channel_deliver_local(wr_channel *ch, wr_batch *batch, wr_error *err);
 
 /* The consumers of one output port of an operator inside a task. */
 typedef struct wr_task_port {
