@@ -158,7 +158,9 @@ struct wr_op_ctx {
      * An input to read before the others while it is open (a hash join's build
      * side), or -1 (the runtime's default): the others are read meanwhile only
      * when their channels are full, so an upstream task feeding both inputs is
-     * never blocked for good. Operators set and clear it as they go.
+     * never blocked for good; a source fused into the task (docs/architecture.md,
+     * "Source fusion") that feeds only other inputs does not run meanwhile, nor does any
+     * while the operator holds. Operators set and clear it as they go.
      */
     int preferred_input;
     /* Shared by the instances of this operator in this run; NULL when an operator is driven

@@ -38,6 +38,39 @@ static wr_job *start(test_source_spec *src, test_sink_state *sink, int ps, int p
     return job;
 }
 
+/*
+ * Starts g with buffer timeout 1 ms (and the checkpointing mode, if given), triggers
+ * checkpoints until it ends and counts those that completed; returns its result.
+ */
+static int run_checkpointed(wr_jobgraph *g, const char *mode, wr_job_stats *stats, int *completed)
+{
+    memset(stats, 0, sizeof(*stats));
+    *completed = 0;
+    wr_config cfg;
+    wr_config_init(&cfg);
+    if (mode) wr_config_set(&cfg, "execution.checkpointing.mode", mode, -1, -1);
+    wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);
+    wr_error err;
+    wr_error_init(&err);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    wr_config_fini(&cfg);
+    if (job == NULL) return err.code;
+    int64_t id = 1;
+    while (wr_job_wait(job, 1, &err) == 1) {
+        wr_checkpoint *chk;
+        if (wr_job_take_checkpoint(job, &chk)) {
+            wr_job_checkpoint_done(job, chk->id);
+            wr_checkpoint_free(chk);
+            (*completed)++;
+        }
+        if (wr_job_trigger_checkpoint(job, id) == 0) id++;
+    }
+    int rc = wr_job_wait(job, -1, &err);
+    wr_job_stats_get(job, stats);
+    wr_job_free(job);
+    return rc;
+}
+
 static void mail(wr_task *task, void *arg)
 {
     atomic_fetch_add((atomic_int *)arg, 1);
@@ -93,27 +126,11 @@ int main(void)
         test_source_spec cs = {.rows = 200000, .nkeys = 17};
         test_sink_init(&sink);
         wr_jobgraph *g = test_pipeline(&cs, &sink, 2, 3, WR_PART_HASH, NULL);
-        wr_config cfg;
-        wr_config_init(&cfg);
-        wr_config_set(&cfg, "execution.checkpointing.mode", mode ? "AT_LEAST_ONCE" : "EXACTLY_ONCE",
-                      -1, -1);
-        wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);
-        job = wr_job_start(g, &cfg, &err);
-        wr_config_fini(&cfg);
-        int64_t id = 1;
-        int completed = 0;
-        while (job && wr_job_wait(job, 1, &err) == 1) {
-            wr_checkpoint *chk;
-            if (wr_job_take_checkpoint(job, &chk)) {
-                wr_job_checkpoint_done(job, chk->id);
-                wr_checkpoint_free(chk);
-                completed++;
-            }
-            if (wr_job_trigger_checkpoint(job, id) == 0) id++;
-        }
-        check(job && wr_job_wait(job, -1, &err) == 0, "job with checkpoints completes");
+        wr_job_stats stats;
+        int completed;
+        check(run_checkpointed(g, mode ? "AT_LEAST_ONCE" : "EXACTLY_ONCE", &stats, &completed) == 0,
+              "job with checkpoints completes");
         check(completed > 0, "checkpoints complete");
-        wr_job_free(job);
         check(sink.n == cs.rows, "every row arrives with checkpoints");
         test_sink_fini(&sink);
     }
@@ -138,28 +155,12 @@ int main(void)
         wr_jobgraph_connect(g, va, vk, WR_PART_FORWARD, NULL, 0);
         wr_jobgraph_connect(g, vb, vk, WR_PART_FORWARD, NULL, 0);
         wr_jobgraph_connect(g, vc, vk, WR_PART_HASH, &key, 1);
-        wr_config cfg;
-        wr_config_init(&cfg);
-        wr_config_set(&cfg, "execution.buffer-timeout", "1 ms", -1, -1);
-        job = wr_job_start(g, &cfg, &err);
-        wr_config_fini(&cfg);
-        int64_t id = 1;
-        int completed = 0;
-        while (job && wr_job_wait(job, 1, &err) == 1) {
-            wr_checkpoint *chk;
-            if (wr_job_take_checkpoint(job, &chk)) {
-                wr_job_checkpoint_done(job, chk->id);
-                wr_checkpoint_free(chk);
-                completed++;
-            }
-            if (wr_job_trigger_checkpoint(job, id) == 0) id++;
-        }
-        check(job && wr_job_wait(job, -1, &err) == 0, "job with fused sources completes");
         wr_job_stats stats;
-        if (job) wr_job_stats_get(job, &stats);
-        check(job && stats.ntasks == 4, "fused sources share the sink's tasks");
+        int completed;
+        check(run_checkpointed(g, NULL, &stats, &completed) == 0,
+              "job with fused sources completes");
+        check(stats.ntasks == 4, "fused sources share the sink's tasks");
         check(completed > 0, "checkpoints of fused sources complete");
-        wr_job_free(job);
         check(sink.n == sa.rows + sb.rows + sc.rows, "every row of three sources arrives");
         test_sink_fini(&sink);
     }

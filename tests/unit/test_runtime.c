@@ -8,12 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* source(par_src) -> sink(par_sink) over `part`; runs to completion. */
-static int run_pipeline(test_source_spec *src, test_sink_state *sink, int par_src, int par_sink,
-                        wr_partition part, const char *extra_key, const char *extra_value,
-                        wr_job_stats *stats, wr_error *err)
+/* Runs g to completion, with one option set when extra_key is given. */
+static int run_graph(wr_jobgraph *g, const char *extra_key, const char *extra_value,
+                     wr_job_stats *stats, wr_error *err)
 {
-    wr_jobgraph *g = test_pipeline(src, sink, par_src, par_sink, part, NULL);
     wr_config cfg;
     wr_config_init(&cfg);
     if (extra_key) wr_config_set(&cfg, extra_key, extra_value, -1, -1);
@@ -24,6 +22,15 @@ static int run_pipeline(test_source_spec *src, test_sink_state *sink, int par_sr
     if (stats) wr_job_stats_get(job, stats);
     wr_job_free(job);
     return rc;
+}
+
+/* source(par_src) -> sink(par_sink) over `part`; runs to completion. */
+static int run_pipeline(test_source_spec *src, test_sink_state *sink, int par_src, int par_sink,
+                        wr_partition part, const char *extra_key, const char *extra_value,
+                        wr_job_stats *stats, wr_error *err)
+{
+    return run_graph(test_pipeline(src, sink, par_src, par_sink, part, NULL), extra_key,
+                     extra_value, stats, err);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -150,19 +157,12 @@ Test(runtime, sources_forward_into_a_two_input_operator_run_in_its_task)
         test_source_spec a = {.rows = 50000, .nkeys = 5}, b = {.rows = 30000, .nkeys = 3};
         test_sink_state sink;
         test_sink_init(&sink);
-        wr_jobgraph *g = two_sources(&a, &b, test_sink(&sink));
-        wr_config cfg;
-        wr_config_init(&cfg);
-        wr_config_set(&cfg, "pipeline.operator-chaining", chaining ? "true" : "false", -1, -1);
         wr_error err;
         wr_error_init(&err);
-        wr_job *job = wr_job_start(g, &cfg, &err);
-        wr_config_fini(&cfg);
-        cr_assert_not_null(job, "%s", err.msg);
-        cr_assert_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
         wr_job_stats stats;
-        wr_job_stats_get(job, &stats);
-        wr_job_free(job);
+        cr_assert_eq(run_graph(two_sources(&a, &b, test_sink(&sink)), "pipeline.operator-chaining",
+                               chaining ? "true" : "false", &stats, &err),
+                     0, "%s", err.msg);
         cr_expect_eq(stats.ntasks, chaining ? 2 : 6);
         cr_expect_eq(stats.nchannels, 4);
         /* Fused, a source's batch goes straight to the operator when nothing is queued before
@@ -247,18 +247,10 @@ Test(runtime, a_fused_source_waits_while_its_operator_prefers_another_input)
     atomic_init(&counts.rows0, 0);
     atomic_init(&counts.rows1, 0);
     wr_operator_spec k = {&prefer_ops, &counts, NULL, -1, false};
-    wr_jobgraph *g = two_sources(&a, &b, k);
-    wr_config cfg;
-    wr_config_init(&cfg);
     wr_error err;
     wr_error_init(&err);
-    wr_job *job = wr_job_start(g, &cfg, &err);
-    wr_config_fini(&cfg);
-    cr_assert_not_null(job, "%s", err.msg);
-    cr_assert_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
     wr_job_stats stats;
-    wr_job_stats_get(job, &stats);
-    wr_job_free(job);
+    cr_assert_eq(run_graph(two_sources(&a, &b, k), NULL, NULL, &stats, &err), 0, "%s", err.msg);
     cr_expect_eq(stats.ntasks, 2);
     cr_expect_eq(atomic_load(&counts.rows0), 200000);
     cr_expect_eq(atomic_load(&counts.rows1), 100000);
