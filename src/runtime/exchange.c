@@ -214,6 +214,12 @@ static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
 {
     wr_writer *w = (wr_writer *)self;
+    /* Into a local channel with nothing buffered before it: delivered as a chained batch. */
+    if (w->part == WR_PART_FORWARD && w->targets[0]->local &&
+        (w->bufs[0] == NULL || w->bufs[0]->count == 0)) {
+        int rc = wr_channel_deliver_local(w->targets[0], batch, err);
+        if (rc <= 0) return rc;
+    }
     int n = wr_batch_rows(batch);
     uint32_t all[WR_BATCH_CAPACITY];
     const uint32_t *active = batch->sel;
@@ -223,13 +229,6 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
         active = all;
     }
     int rc = 0;
-    /* Into a local channel with nothing buffered before it: delivered as a chained batch. */
-    if (w->part == WR_PART_FORWARD && w->targets[0]->local &&
-        (w->bufs[0] == NULL || w->bufs[0]->count == 0)) {
-        rc = wr_channel_deliver_local(w->targets[0], batch, err);
-        if (rc <= 0) return rc;
-        rc = 0;
-    }
     if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
     /* A stable batch at least half full goes to every target by reference (forward, broadcast). */
     if (batch->stable && 2 * n >= WR_BATCH_CAPACITY && batch->count <= WR_BATCH_CAPACITY &&
