@@ -34,9 +34,14 @@
  * - Projection into scan (SupportsProjectionPushDown): from the root down,
  *   every scan and Calc keeps only the columns its readers read (the union
  *   over them when shared; all of them when any reader passes rows on whole,
- *   a join or a sort, or for the query's result), so a Calc drops
+ *   a sort or a union, or for the query's result), so a Calc drops
  *   projections nobody reads and a scan asks its source for fewer columns.
- *   Calcs left passing a scan's columns on unchanged go.
+ *   A window TVF, OVER and a join pass their input's columns on by position:
+ *   what they read is what their own readers read of those columns plus what
+ *   they use themselves (time attribute, partition and order keys, call
+ *   arguments, join keys and condition), and a column dropped below them
+ *   leaves their output too. Calcs left passing a scan's columns on
+ *   unchanged go.
  * - Watermark into scan (SupportsWatermarkPushDown): a table's WATERMARK
  *   directly over its scan (it reads physical columns only) moves into the
  *   scan when the source generates watermarks itself, per split; the
@@ -648,10 +653,105 @@ static void find_uses(wr_plan *p, plans *order, plan_uses *uses)
 }
 
 /*
- * Marks in reads the input columns parent reads. Returns false when it reads
- * them all (it passes its input's rows on whole: a join, a sort, a union...).
+ * Nodes that pass their input's columns on by position, followed by columns of their own: a
+ * window TVF (window_start, window_end, window_time), OVER (a column per call) and a join
+ * (the left side's columns, then the right side's unless it is a semi or anti join). When
+ * their readers leave some of those columns unread, the input below can drop them, and the
+ * node's output loses them with it.
  */
-static bool mark_reads(const wr_plan *parent, int *reads)
+static bool passes_columns(const wr_plan *p)
+{
+    return p->kind == WR_PLAN_WINDOW || p->kind == WR_PLAN_OVER ||
+           (p->kind == WR_PLAN_JOIN && p->input != p->right);
+}
+
+static bool join_outputs_right(const wr_plan *j)
+{
+    return j->join_type != WR_JOIN_TYPE_SEMI && j->join_type != WR_JOIN_TYPE_ANTI;
+}
+
+static bool mark_reads(const wr_plan *parent, const wr_plan *child, const plan_uses *uses,
+                       int *reads);
+
+/*
+ * Marks in out the columns of p its readers read. Returns false when one of them reads its
+ * rows whole, or when p has an owner that is not a reader in the plan (the query's result).
+ */
+static bool reader_reads(const wr_plan *p, const plan_uses *uses, int *out)
+{
+    int nuses = 0;
+    for (int u = 0; u < uses->n; u++) {
+        if (uses->v[u].child != p) continue;
+        if (!mark_reads(uses->v[u].parent, p, uses, out)) return false;
+        nuses++;
+    }
+    return nuses == p->refs;
+}
+
+/* mark_reads for a node that passes columns on (passes_columns); child is one of its inputs. */
+static bool mark_passed_reads(const wr_plan *p, const wr_plan *child, const plan_uses *uses,
+                              int *reads)
+{
+    int nout = p->schema->ncols, n = child->schema->ncols;
+    int nl = p->kind == WR_PLAN_JOIN ? p->input->schema->ncols : n;
+    int nr = p->kind == WR_PLAN_JOIN ? p->right->schema->ncols : 0;
+    int *out = wr_calloc((size_t)nout + 1, sizeof(int));
+    int *mine = wr_calloc((size_t)(nl + nr) + 1, sizeof(int)); /* over the combined row */
+    bool partial = reader_reads(p, uses, out);
+    bool left = p->kind != WR_PLAN_JOIN || child == p->input;
+    int base = left ? 0 : nl; /* where child's columns start in mine */
+    if (partial) {
+        if (left) {
+            for (int i = 0; i < n; i++) mine[i] = out[i];
+        } else if (join_outputs_right(p)) {
+            for (int i = 0; i < n; i++) mine[nl + i] = out[nl + i];
+        }
+        switch (p->kind) {
+        case WR_PLAN_WINDOW:
+            mine[p->time_col]++;
+            for (int i = 0; i < p->ngroups; i++) mine[p->groups[i]]++;
+            break;
+        case WR_PLAN_OVER:
+            for (int i = 0; i < p->ngroups; i++) mine[p->groups[i]]++;
+            for (int i = 0; i < p->nsort_keys; i++) mine[p->sort_keys[i].col]++;
+            for (int i = 0; i < p->nover; i++) {
+                const wr_agg_call *a = &p->over[i].agg;
+                if (p->over[i].kind != WR_OVER_AGG) continue;
+                for (int k = 0; k < a->nargs; k++) mine[a->args[k]]++;
+                if (a->filter >= 0) mine[a->filter]++;
+            }
+            break;
+        default: /* WR_PLAN_JOIN */
+            for (int k = 0; k < p->nkeys; k++) {
+                mine[p->left_keys[k]]++;
+                mine[nl + p->right_keys[k]]++;
+            }
+            if (p->filter) count_reads(p->filter, mine);
+            if (p->temporal) mine[p->time_col]++;
+            if (p->temporal == WR_TEMPORAL_EVENT) mine[nl + p->right_time_col]++;
+            /* A lookup join reads its table's rows whole (its right side is a scan). */
+            if (p->temporal == WR_TEMPORAL_PROC)
+                for (int i = 0; i < nr; i++) mine[nl + i]++;
+            break;
+        }
+        /* An input keeps a column at least: operators do not take rows of none. */
+        int any = 0;
+        for (int i = 0; i < n; i++) any += mine[base + i] > 0;
+        if (any == 0 && n > 0) mine[base]++;
+        for (int i = 0; i < n; i++) reads[i] += mine[base + i];
+    }
+    wr_free(mine);
+    wr_free(out);
+    return partial;
+}
+
+/*
+ * Marks in reads the columns of child that parent reads. Returns false when it reads them
+ * all (it passes its input's rows on whole: a sort, a union...; or a node that passes columns
+ * on whose own readers read them all).
+ */
+static bool mark_reads(const wr_plan *parent, const wr_plan *child, const plan_uses *uses,
+                       int *reads)
 {
     switch (parent->kind) {
     case WR_PLAN_CALC:
@@ -667,19 +767,86 @@ static bool mark_reads(const wr_plan *parent, int *reads)
         }
         return true;
     default:
-        return false;
+        return passes_columns(parent) && mark_passed_reads(parent, child, uses, reads);
     }
 }
 
-/* Renumbers parent's reads of its input by map (old -> new). */
-static void remap_reads(wr_plan *parent, const int *map)
+static void remap_reads(wr_plan *parent, const wr_plan *child, const int *map, int n,
+                        const plan_uses *uses);
+
+/*
+ * remap_reads for a node that passes columns on: child (one of its inputs) dropped the columns
+ * whose map entry is -1 (of n). Its own references are renumbered, its output loses those
+ * columns, and its readers are renumbered in turn.
+ */
+static void remap_passed(wr_plan *p, const wr_plan *child, const int *map, int n,
+                         const plan_uses *uses)
+{
+    int kept = 0;
+    for (int i = 0; i < n; i++) kept += map[i] >= 0;
+    bool left = p->kind != WR_PLAN_JOIN || child == p->input;
+    int nl = p->kind == WR_PLAN_JOIN && !left ? p->input->schema->ncols : n;
+    int nr = p->kind == WR_PLAN_JOIN ? (left ? p->right->schema->ncols : n) : 0;
+    /* The combined row (a join's left and right columns; else the input's) old -> new; the
+     * node's own columns follow the input's and shift with them. */
+    int nout = p->schema->ncols, ncomb = WR_MAX(nl + nr, nout);
+    int *cmap = wr_malloc((size_t)ncomb * sizeof(int));
+    for (int i = 0; i < ncomb; i++) {
+        if (left)
+            cmap[i] = i < n ? map[i] : i - n + kept;
+        else
+            cmap[i] = i < nl ? i : i < nl + n ? (map[i - nl] < 0 ? -1 : nl + map[i - nl]) : i;
+    }
+    switch (p->kind) {
+    case WR_PLAN_WINDOW:
+        p->time_col = map[p->time_col];
+        for (int i = 0; i < p->ngroups; i++) p->groups[i] = map[p->groups[i]];
+        break;
+    case WR_PLAN_OVER:
+        for (int i = 0; i < p->ngroups; i++) p->groups[i] = map[p->groups[i]];
+        for (int i = 0; i < p->nsort_keys; i++) p->sort_keys[i].col = map[p->sort_keys[i].col];
+        for (int i = 0; i < p->nover; i++) {
+            wr_agg_call *a = &p->over[i].agg;
+            if (p->over[i].kind != WR_OVER_AGG) continue;
+            for (int k = 0; k < a->nargs; k++) a->args[k] = map[a->args[k]];
+            if (a->filter >= 0) a->filter = map[a->filter];
+        }
+        break;
+    default: /* WR_PLAN_JOIN */
+        for (int k = 0; k < p->nkeys; k++) {
+            if (left)
+                p->left_keys[k] = map[p->left_keys[k]];
+            else
+                p->right_keys[k] = map[p->right_keys[k]];
+        }
+        if (p->filter) remap_all(p->filter, cmap);
+        if (left && p->temporal) p->time_col = map[p->time_col];
+        if (!left && p->temporal == WR_TEMPORAL_EVENT) p->right_time_col = map[p->right_time_col];
+        break;
+    }
+    wr_schema *old = p->schema;
+    p->schema = wr_schema_new();
+    for (int i = 0; i < nout; i++)
+        if (cmap[i] >= 0) wr_schema_add(p->schema, old->names[i], old->types[i]);
+    wr_schema_free(old);
+    for (int u = 0; u < uses->n; u++)
+        if (uses->v[u].child == p) remap_reads(uses->v[u].parent, p, cmap, nout, uses);
+    wr_free(cmap);
+}
+
+/* Renumbers parent's reads of child (n columns before) by map (old -> new). */
+static void remap_reads(wr_plan *parent, const wr_plan *child, const int *map, int n,
+                        const plan_uses *uses)
 {
     if (parent->kind == WR_PLAN_CALC) {
         for (int i = 0; i < parent->nprojs; i++) remap_all(parent->projs[i], map);
         if (parent->filter) remap_all(parent->filter, map);
         return;
     }
-    assert(parent->kind == WR_PLAN_AGG);
+    if (parent->kind != WR_PLAN_AGG) {
+        remap_passed(parent, child, map, n, uses);
+        return;
+    }
     for (int i = 0; i < parent->ngroups; i++) parent->groups[i] = map[parent->groups[i]];
     for (int i = 0; i < parent->naggs; i++) {
         wr_agg_call *a = &parent->aggs[i];
@@ -704,7 +871,7 @@ static void narrow(wr_plan *p, const plan_uses *uses)
     bool partial = true;
     for (int u = 0; u < uses->n && partial; u++) {
         if (uses->v[u].child != p) continue;
-        partial = mark_reads(uses->v[u].parent, reads);
+        partial = mark_reads(uses->v[u].parent, p, uses, reads);
         nuses++;
     }
     partial = partial && nuses == p->refs;
@@ -732,7 +899,7 @@ static void narrow(wr_plan *p, const plan_uses *uses)
         wr_schema_add(schema, p->schema->names[i], p->schema->types[i]);
     }
     for (int u = 0; u < uses->n; u++)
-        if (uses->v[u].child == p) remap_reads(uses->v[u].parent, map);
+        if (uses->v[u].child == p) remap_reads(uses->v[u].parent, p, map, n, uses);
     if (p->kind == WR_PLAN_CALC) {
         p->nprojs = kept;
         wr_free(cols);
