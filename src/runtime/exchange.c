@@ -21,6 +21,7 @@ void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap)
     ch->consumer = consumer;
     ch->input = input;
     ch->cap = cap;
+    ch->wake_batches = (cap + 1) / 2;
     ch->ring = wr_calloc((size_t)cap, sizeof(wr_elem));
     ch->spare = wr_calloc((size_t)cap, sizeof(wr_batch *));
     ch->watermark = WR_WATERMARK_MIN;
@@ -62,7 +63,7 @@ static void grow(wr_channel *ch)
     ch->spare = wr_realloc(ch->spare, (size_t)cap * sizeof(wr_batch *));
 }
 
-int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err)
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_writer *defer, wr_error *err)
 {
     if (reuse) *reuse = NULL;
     wr_task *t = ch->consumer;
@@ -78,6 +79,13 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err
     }
     if (ch->local && ch->len == ch->cap) grow(ch);
     while (ch->len == ch->cap && !atomic_load(&job->cancelled)) {
+        if (defer && defer->owed_since_ns) {
+            /* Consumers left asleep might be what this one waits for: wake them first. */
+            pthread_mutex_unlock(&t->lock);
+            wr_writer_wake(defer);
+            pthread_mutex_lock(&t->lock);
+            continue;
+        }
         ch->producer_waits = true;
         pthread_cond_wait(&ch->not_full, &t->lock);
     }
@@ -88,11 +96,26 @@ int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err
     }
     ch->ring[(ch->head + ch->len) % ch->cap] = elem;
     ch->len++;
-    if (elem.batch) ch->batches++;
+    if (elem.batch) {
+        ch->batches++;
+        ch->queued_batches++;
+    }
     if (ch->len > ch->max_len) ch->max_len = ch->len;
     if (reuse && ch->nspare > 0) *reuse = ch->spare[--ch->nspare];
-    pthread_cond_signal(&t->wake);
+    bool owed = false;
+    if (t->sleeping) {
+        if (defer && (elem.batch || is_watermark(&elem)) && ch->queued_batches < ch->wake_batches)
+            owed = true;
+        else
+            pthread_cond_signal(&t->wake);
+    }
     pthread_mutex_unlock(&t->lock);
+    if (owed) {
+        int i = 0;
+        while (defer->targets[i] != ch) i++;
+        defer->owed[i] = true;
+        if (defer->owed_since_ns == 0) defer->owed_since_ns = wr_clock_mono_ns();
+    }
     return 0;
 }
 
@@ -137,6 +160,8 @@ void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keyse
     w->bufs = wr_calloc((size_t)ntargets, sizeof(wr_batch *));
     w->rows = wr_calloc((size_t)ntargets, sizeof(uint32_t *));
     w->nrows = wr_calloc((size_t)ntargets, sizeof(int));
+    w->owed = wr_calloc((size_t)ntargets, sizeof(bool));
+    w->defer_wakes = job->buffer_timeout_ns > 0;
     for (int i = 0; i < ntargets; i++) w->rows[i] = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
     wr_buf_init(&w->keybuf);
 }
@@ -150,6 +175,7 @@ void wr_writer_fini(wr_writer *w)
     wr_free(w->bufs);
     wr_free(w->rows);
     wr_free(w->nrows);
+    wr_free(w->owed);
     wr_buf_fini(&w->keybuf);
     wr_free(w->group_target);
 }
@@ -159,7 +185,8 @@ static int send_buffer(wr_writer *w, int t, wr_error *err)
     wr_batch *b = w->bufs[t];
     if (b == NULL || b->count == 0) return 0;
     w->bufs[t] = NULL;
-    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t],
+                          w->defer_wakes ? w : NULL, err);
 }
 
 /* Appends rows[0..n) of batch to target t's buffer, sending full buffers. */
@@ -208,7 +235,8 @@ static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
     if (batch->rowtimes)
         memcpy(wr_batch_rowtimes(b), batch->rowtimes, (size_t)batch->count * sizeof(int64_t));
     b->stable = true;
-    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t],
+                          w->defer_wakes ? w : NULL, err);
 }
 
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
@@ -288,11 +316,26 @@ int wr_writer_flush(wr_writer *w, wr_error *err)
     return 0;
 }
 
+void wr_writer_wake(wr_writer *w)
+{
+    if (w->owed_since_ns == 0) return;
+    w->owed_since_ns = 0;
+    for (int i = 0; i < w->ntargets; i++) {
+        if (!w->owed[i]) continue;
+        w->owed[i] = false;
+        wr_task *t = w->targets[i]->consumer;
+        pthread_mutex_lock(&t->lock);
+        if (t->sleeping) pthread_cond_signal(&t->wake);
+        pthread_mutex_unlock(&t->lock);
+    }
+}
+
 int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err)
 {
     int rc = wr_writer_flush(w, err);
     for (int t = 0; t < w->ntargets && rc == 0; t++)
-        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, NULL, err);
+        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, NULL,
+                            w->defer_wakes ? w : NULL, err);
     return rc;
 }
 

@@ -174,7 +174,7 @@ static void unwire_outputs(wr_task_op *top)
 /* ---- checkpoints ------------------------------------------------------------- */
 
 static void post_task(wr_task *t, wr_mail_fn fn, void *arg);
-static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *err);
+static int flush_due(wr_task *t, bool force, bool wake, int64_t *next_deadline, wr_error *err);
 
 /* Adds a snapshot to a checkpoint being assembled (taking its parts). */
 static void checkpoint_add(wr_checkpoint *chk, wr_snapshot *s)
@@ -319,7 +319,7 @@ static void inject_barrier(wr_task *t, void *arg)
             add_pending(t, &s, id);
         }
     }
-    if (rc == 0) rc = flush_due(t, true, NULL, &err);
+    if (rc == 0) rc = flush_due(t, true, true, NULL, &err);
     if (rc && rc != WR_ERR_CANCELLED) job_fail(t->job, &err);
     pthread_mutex_lock(&t->job->lock);
     t->halted = t->job->stop_id == id;
@@ -478,8 +478,12 @@ static int run_timers(wr_task *t, int64_t *deadline_ns, wr_error *err)
 
 /* ---- buffer timeout ------------------------------------------------------- */
 
-/* Flushes writers whose oldest row waited the buffer timeout (all when force). */
-static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *err)
+/*
+ * Flushes writers whose oldest row waited the buffer timeout (all when force), and wakes the
+ * consumers they left asleep WR_WAKE_DELAY_NS ago or more (all when wake: this task is about
+ * to sleep).
+ */
+static int flush_due(wr_task *t, bool force, bool wake, int64_t *next_deadline, wr_error *err)
 {
     int64_t now = 0, next = INT64_MAX;
     int64_t timeout = t->job->buffer_timeout_ns;
@@ -488,6 +492,13 @@ static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *e
             const wr_task_port *port = &t->ops[i]->ports[p];
             for (int w = 0; w < port->nwriters; w++) {
                 wr_writer *wr = port->writers[w];
+                if (wr->owed_since_ns) {
+                    if (now == 0) now = wr_clock_mono_ns();
+                    if (wake || now - wr->owed_since_ns >= WR_WAKE_DELAY_NS)
+                        wr_writer_wake(wr);
+                    else
+                        next = WR_MIN(next, wr->owed_since_ns + WR_WAKE_DELAY_NS);
+                }
                 if (wr->pending_since_ns == 0) continue;
                 if (!force && timeout > 0) {
                     if (now == 0) now = wr_clock_mono_ns();
@@ -498,6 +509,7 @@ static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *e
                 }
                 int rc = wr_writer_flush(wr, err);
                 if (rc) return rc;
+                wr_writer_wake(wr); /* the rows waited long enough */
             }
         }
     }
@@ -507,13 +519,15 @@ static int flush_due(wr_task *t, bool force, int64_t *next_deadline, wr_error *e
 
 static void timed_wait(wr_task *t, int64_t deadline_ns)
 {
+    t->sleeping = true;
     if (deadline_ns == INT64_MAX) {
         pthread_cond_wait(&t->wake, &t->lock);
-        return;
+    } else {
+        /* The condition variable uses CLOCK_MONOTONIC (see task_new). */
+        struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
+        pthread_cond_timedwait(&t->wake, &t->lock, &ts);
     }
-    /* The condition variable uses CLOCK_MONOTONIC (see task_new). */
-    struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
-    pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+    t->sleeping = false;
 }
 
 /* Runs all pending mail. Called with t->lock held; returns with it held. */
@@ -597,14 +611,15 @@ int wr_job_metrics(const wr_job *job, wr_vertex_metrics *out, int cap)
 /* ---- task loops ------------------------------------------------------------ */
 
 /*
- * Flushes due output buffers, runs due timers and publishes the counters; *deadline_ns:
- * when a flush or timer is next due.
+ * Flushes due output buffers, wakes consumers left asleep (all when idle: the task may sleep
+ * next), runs due timers and publishes the counters; *deadline_ns: when a flush, wake or
+ * timer is next due.
  */
-static int housekeeping(wr_task *t, int64_t *deadline_ns, wr_error *err)
+static int housekeeping(wr_task *t, int64_t *deadline_ns, bool idle, wr_error *err)
 {
     publish_counters(t);
     int64_t flush_at = INT64_MAX, timer_at = INT64_MAX;
-    int rc = flush_due(t, t->job->buffer_timeout_ns == 0, &flush_at, err);
+    int rc = flush_due(t, t->job->buffer_timeout_ns == 0, idle, &flush_at, err);
     if (rc == 0) rc = run_timers(t, &timer_at, err);
     *deadline_ns = WR_MIN(flush_at, timer_at);
     return rc;
@@ -632,7 +647,7 @@ static int run_source(wr_task *t, wr_error *err)
         if (rc) return rc;
         if (status == WR_SOURCE_END) return finish_op(head, err);
         int64_t deadline;
-        if ((rc = housekeeping(t, &deadline, err))) return rc;
+        if ((rc = housekeeping(t, &deadline, status == WR_SOURCE_IDLE, err))) return rc;
         if (status == WR_SOURCE_IDLE) {
             deadline = WR_MIN(deadline, head->ctx.idle_until_ns);
             pthread_mutex_lock(&t->lock);
@@ -863,6 +878,7 @@ static int run_inputs(wr_task *t, wr_error *err)
             wr_elem e = ch->ring[ch->head];
             ch->head = (ch->head + 1) % ch->cap;
             ch->len--;
+            if (e.batch) ch->queued_batches--;
             /*
              * A producer waiting for room is woken once half the channel is free, not
              * after each batch taken, so the two threads do not trade places per batch.
@@ -878,7 +894,7 @@ static int run_inputs(wr_task *t, wr_error *err)
             } else {
                 rc = channel_mark(t, ch, &e.mark, err);
             }
-            if (rc == 0) rc = housekeeping(t, &deadline, err);
+            if (rc == 0) rc = housekeeping(t, &deadline, false, err);
             pthread_mutex_lock(&t->lock);
             if (e.batch) wr_channel_recycle(ch, e.batch);
             if (rc) break;
@@ -902,7 +918,8 @@ static int run_inputs(wr_task *t, wr_error *err)
         t->source_turn = false;
         pthread_mutex_unlock(&t->lock);
         if (src) rc = run_fused(src, err);
-        if (rc == 0) rc = housekeeping(t, &deadline, err);
+        /* Nothing to read and no source to run: this task may sleep next. */
+        if (rc == 0) rc = housekeeping(t, &deadline, src == NULL, err);
         pthread_mutex_lock(&t->lock);
         if (rc) break;
         if (src || t->mail_head || atomic_load(&job->cancelled)) continue;

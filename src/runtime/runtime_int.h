@@ -40,6 +40,10 @@ typedef struct wr_channel {
     bool blocked;
     pthread_cond_t not_full;
     bool producer_waits; /* the producer sleeps on not_full (woken once half is free) */
+    int queued_batches;  /* batches among the len elements */
+    /* A sleeping consumer is woken by the batch that brings queued_batches to this (see
+     * wr_channel_put). */
+    int wake_batches;
     int max_len;
     int64_t batches;
     /* Batches the consumer is done with, emptied, for the producer to fill again (at most
@@ -64,6 +68,11 @@ typedef struct wr_writer {
     int ncols;
     int next_target;          /* rebalance position */
     int64_t pending_since_ns; /* when the oldest unsent row was buffered; 0 when none */
+    /* Targets whose sleeping consumer this writer left asleep with a batch queued, and since
+     * when (0: none); see wr_channel_put. */
+    bool *owed;
+    int64_t owed_since_ns;
+    bool defer_wakes;
     wr_buf keybuf;
     uint16_t *group_target; /* hash: target subtask of each key group (no division per row) */
 } wr_writer;
@@ -74,6 +83,10 @@ void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keyse
 void wr_writer_fini(wr_writer *w);
 /* Sends every partially filled buffer. */
 int wr_writer_flush(wr_writer *w, wr_error *err);
+/* The longest a writer leaves a consumer asleep with a batch queued (wr_channel_put). */
+#define WR_WAKE_DELAY_NS 1000000
+/* Wakes the consumers this writer left asleep (wr_writer.owed). */
+void wr_writer_wake(wr_writer *w);
 /* Flushes, then sends the mark to every target (marks follow the rows before them). */
 int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err);
 /* Flushes, then closes every target channel. */
@@ -82,14 +95,21 @@ int wr_writer_end(wr_writer *w, wr_error *err);
 void wr_channel_init(wr_channel *ch, wr_task *consumer, int input, int cap);
 void wr_channel_fini(wr_channel *ch);
 /*
- * Blocks while the channel is full. Takes ownership of elem's batch, even on
- * error. A watermark right behind a queued watermark replaces it.
+ * Puts elem on the channel, waiting while it is full; takes ownership of elem's batch, even
+ * on error. A watermark right behind a queued watermark replaces it. When reuse is not NULL
+ * it receives a spare batch to fill next (or NULL when there is none).
+ *
+ * Waking the consumer: one that is not asleep looks at its channels before it sleeps (under
+ * the lock), so it needs no signal. A sleeping one is woken at once by marks other than
+ * watermarks and by every put when defer is NULL. With defer (the writer), a batch or a
+ * watermark leaves it asleep until the channel holds wake_batches batches: while a producer
+ * is busy the next batch follows shortly, and waking per batch costs two context switches a
+ * batch when producers and consumers share cores. The writer then owes the wake and pays it
+ * when its task is about to sleep or block, after a buffer timeout flush, or after
+ * WR_WAKE_DELAY_NS (wr_writer_wake); Flink's watermarks likewise travel in network buffers
+ * that wait for the buffer timeout.
  */
-/*
- * Puts elem on the channel, waiting while it is full. When reuse is not NULL it receives a
- * spare batch to fill next (or NULL when there is none).
- */
-int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_error *err);
+int wr_channel_put(wr_channel *ch, wr_elem elem, wr_batch **reuse, wr_writer *defer, wr_error *err);
 /* The consumer is done with batch (its own): keeps it as a spare or frees it. Called with
  * the consumer's lock held. */
 void wr_channel_recycle(wr_channel *ch, wr_batch *batch);
@@ -160,6 +180,7 @@ struct wr_task {
     bool started;
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    bool sleeping; /* in timed_wait (lock): only then does a put need to signal wake */
     wr_mail *mail_head, *mail_tail;
     wr_channel **inputs; /* borrowed; owned by the job */
     int ninputs;

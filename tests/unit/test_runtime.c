@@ -3,6 +3,7 @@
  * completion, failure, cancellation and mail.
  */
 #include "testops.h"
+#include "../../src/base/clock.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -339,6 +340,54 @@ Test(runtime, cancel_stops_an_unbounded_job_and_mail_runs)
     wr_job_free(job);
     wr_config_fini(&cfg);
     test_sink_fini(&sink);
+}
+
+/*
+ * A full batch alone in a channel leaves a sleeping consumer asleep for a moment (the next
+ * batch usually follows); when none follows, the wake still comes: at once when the producer
+ * goes idle, within about a millisecond while it stays busy. The buffer timeout is an hour,
+ * so it is not what delivers the rows.
+ */
+static void one_batch_then_hold(bool idle)
+{
+    atomic_bool hold;
+    atomic_init(&hold, true);
+    test_source_spec src = {
+        .rows = WR_BATCH_CAPACITY, .nkeys = 3, .hold = &hold, .hold_idle = idle};
+    test_sink_state sink;
+    test_sink_init(&sink);
+    wr_jobgraph *g = test_pipeline(&src, &sink, 1, 1, WR_PART_REBALANCE, NULL);
+    wr_config cfg;
+    wr_config_init(&cfg);
+    wr_config_set(&cfg, "execution.buffer-timeout", "1 h", -1, -1);
+    wr_error err;
+    wr_error_init(&err);
+    wr_job *job = wr_job_start(g, &cfg, &err);
+    cr_assert_not_null(job, "%s", err.msg);
+    int64_t got = 0;
+    for (int i = 0; i < 400 && got < WR_BATCH_CAPACITY; i++) {
+        wr_clock_sleep_ns(5000000);
+        pthread_mutex_lock(&sink.lock);
+        got = sink.n;
+        pthread_mutex_unlock(&sink.lock);
+    }
+    atomic_store(&hold, false);
+    cr_assert_eq(wr_job_wait(job, -1, &err), 0, "%s", err.msg);
+    cr_assert_eq(got, WR_BATCH_CAPACITY, "the sink had %lld rows while the source held",
+                 (long long)got);
+    wr_job_free(job);
+    wr_config_fini(&cfg);
+    test_sink_fini(&sink);
+}
+
+Test(runtime, a_lone_batch_reaches_a_sleeping_consumer_while_its_source_idles)
+{
+    one_batch_then_hold(true);
+}
+
+Test(runtime, a_lone_batch_reaches_a_sleeping_consumer_while_its_producer_is_busy)
+{
+    one_batch_then_hold(false);
 }
 
 /* ---- checkpoints ---------------------------------------------------------------- */

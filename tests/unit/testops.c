@@ -40,6 +40,16 @@ static wr_operator *src_create(const void *p, wr_op_ctx *ctx, wr_error *err)
 static int src_run(wr_operator *base, wr_source_status *status, wr_error *err)
 {
     src_op *op = (src_op *)base;
+    if (op->next >= op->end && op->spec->hold && atomic_load(op->spec->hold)) {
+        if (op->spec->hold_idle) {
+            base->ctx->idle_until_ns = wr_clock_mono_ns() + 5000000;
+            *status = WR_SOURCE_IDLE;
+        } else {
+            wr_clock_sleep_ns(1000000);
+            *status = WR_SOURCE_MORE;
+        }
+        return 0;
+    }
     if (op->next >= op->end) {
         *status = WR_SOURCE_END;
         return 0;

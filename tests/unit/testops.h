@@ -19,6 +19,11 @@ typedef struct test_source_spec {
     int64_t rows;
     int nkeys;
     atomic_long *emitted_batches; /* optional: counts emitted batches */
+    /* Optional: once it emitted all its rows, it holds the job open, emitting nothing, until
+     * *hold turns false: returning WR_SOURCE_IDLE when hold_idle, else staying busy (a
+     * millisecond's sleep inside each run). */
+    atomic_bool *hold;
+    bool hold_idle;
 } test_source_spec;
 
 /*
