@@ -409,6 +409,25 @@ static void remap_all(wr_expr *e, const int *map)
     for (int i = 0; i < e->nargs; i++) remap_all(e->args[i], map);
 }
 
+/*
+ * Marks in reads (over the combined row: left columns, then right ones) what join j itself
+ * reads: its keys, its condition and its time attributes; a lookup join reads its table's
+ * rows whole (its right side is a scan, never run).
+ */
+static void count_join_reads(const wr_plan *j, int *reads)
+{
+    int nl = j->input->schema->ncols, nr = j->right->schema->ncols;
+    if (j->filter) count_reads(j->filter, reads);
+    for (int k = 0; k < j->nkeys; k++) {
+        reads[j->left_keys[k]]++;
+        reads[nl + j->right_keys[k]]++;
+    }
+    if (j->temporal) reads[j->time_col]++;
+    if (j->temporal == WR_TEMPORAL_EVENT) reads[nl + j->right_time_col]++;
+    if (j->temporal == WR_TEMPORAL_PROC)
+        for (int i = 0; i < nr; i++) reads[nl + i]++;
+}
+
 /* Join column pruning under a Calc (see the top of the file). */
 static void prune_join(wr_plan *calc)
 {
@@ -419,16 +438,7 @@ static void prune_join(wr_plan *calc)
     int *reads = wr_calloc((size_t)(nl + nr + 1), sizeof(int));
     for (int i = 0; i < calc->nprojs; i++) count_reads(calc->projs[i], reads);
     if (calc->filter) count_reads(calc->filter, reads);
-    if (j->filter) count_reads(j->filter, reads);
-    for (int k = 0; k < j->nkeys; k++) {
-        reads[j->left_keys[k]]++;
-        reads[nl + j->right_keys[k]]++;
-    }
-    if (j->temporal) reads[j->time_col]++;
-    if (j->temporal == WR_TEMPORAL_EVENT) reads[nl + j->right_time_col]++;
-    /* A lookup join reads its table's rows whole (its right side is a scan, never run). */
-    if (j->temporal == WR_TEMPORAL_PROC)
-        for (int i = 0; i < nr; i++) reads[nl + i]++;
+    count_join_reads(j, reads);
     bool *keepl = wr_calloc((size_t)nl + 1, sizeof(bool)), *keepr = wr_calloc((size_t)nr + 1, 1);
     int kl = 0, kr = 0;
     for (int i = 0; i < nl; i++) kl += keepl[i] = reads[i] > 0;
@@ -722,16 +732,7 @@ static bool mark_passed_reads(const wr_plan *p, const wr_plan *child, const plan
             }
             break;
         default: /* WR_PLAN_JOIN */
-            for (int k = 0; k < p->nkeys; k++) {
-                mine[p->left_keys[k]]++;
-                mine[nl + p->right_keys[k]]++;
-            }
-            if (p->filter) count_reads(p->filter, mine);
-            if (p->temporal) mine[p->time_col]++;
-            if (p->temporal == WR_TEMPORAL_EVENT) mine[nl + p->right_time_col]++;
-            /* A lookup join reads its table's rows whole (its right side is a scan). */
-            if (p->temporal == WR_TEMPORAL_PROC)
-                for (int i = 0; i < nr; i++) mine[nl + i]++;
+            count_join_reads(p, mine);
             break;
         }
         /* An input keeps a column at least: operators do not take rows of none. */
