@@ -161,7 +161,6 @@ void wr_writer_init(wr_writer *w, wr_job *job, wr_partition part, const wr_keyse
     w->rows = wr_calloc((size_t)ntargets, sizeof(uint32_t *));
     w->nrows = wr_calloc((size_t)ntargets, sizeof(int));
     w->owed = wr_calloc((size_t)ntargets, sizeof(bool));
-    w->defer_wakes = job->buffer_timeout_ns > 0;
     for (int i = 0; i < ntargets; i++) w->rows[i] = wr_malloc(WR_BATCH_CAPACITY * sizeof(uint32_t));
     wr_buf_init(&w->keybuf);
 }
@@ -180,13 +179,19 @@ void wr_writer_fini(wr_writer *w)
     wr_free(w->group_target);
 }
 
+/* The writer that may owe its puts' wakes (wr_channel_put), or NULL: with a buffer timeout of
+ * 0 every row is meant to be seen at once, so every put wakes. */
+static wr_writer *deferring(wr_writer *w)
+{
+    return w->job->buffer_timeout_ns > 0 ? w : NULL;
+}
+
 static int send_buffer(wr_writer *w, int t, wr_error *err)
 {
     wr_batch *b = w->bufs[t];
     if (b == NULL || b->count == 0) return 0;
     w->bufs[t] = NULL;
-    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t],
-                          w->defer_wakes ? w : NULL, err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], deferring(w), err);
 }
 
 /* Appends rows[0..n) of batch to target t's buffer, sending full buffers. */
@@ -235,8 +240,7 @@ static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
     if (batch->rowtimes)
         memcpy(wr_batch_rowtimes(b), batch->rowtimes, (size_t)batch->count * sizeof(int64_t));
     b->stable = true;
-    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t],
-                          w->defer_wakes ? w : NULL, err);
+    return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], deferring(w), err);
 }
 
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
@@ -334,8 +338,7 @@ int wr_writer_mark(wr_writer *w, const wr_mark *mark, wr_error *err)
 {
     int rc = wr_writer_flush(w, err);
     for (int t = 0; t < w->ntargets && rc == 0; t++)
-        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, NULL,
-                            w->defer_wakes ? w : NULL, err);
+        rc = wr_channel_put(w->targets[t], (wr_elem){.mark = *mark}, NULL, deferring(w), err);
     return rc;
 }
 

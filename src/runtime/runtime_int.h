@@ -72,7 +72,6 @@ typedef struct wr_writer {
      * when (0: none); see wr_channel_put. */
     bool *owed;
     int64_t owed_since_ns;
-    bool defer_wakes;
     wr_buf keybuf;
     uint16_t *group_target; /* hash: target subtask of each key group (no division per row) */
 } wr_writer;
