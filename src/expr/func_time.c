@@ -990,6 +990,70 @@ static int bad_pattern(const wr_expr *e, wr_str p, const char *why, wr_error *er
 
 /* ---- DATE_FORMAT / FROM_UNIXTIME ---------------------------------------------------- */
 
+/*
+ * The span of time (micros) within which a pattern's text does not change: a day for dates
+ * ('yyyy-MM-dd'), an hour, a minute, a second, or 1 with fractions. Months and years vary in
+ * length, so a pattern of them counts in days too; zone letters print a constant (UTC).
+ */
+static int64_t pattern_unit(const char *p, size_t len)
+{
+    int64_t unit = WR_MICROS_PER_DAY;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '\'') { /* quoted text */
+            for (i++; i < len && p[i] != '\''; i++) {
+            }
+            continue;
+        }
+        if (c == 'S') return 1;
+        if (c == 's') unit = WR_MIN(unit, MICROS_PER_SECOND);
+        if (c == 'm') unit = WR_MIN(unit, 60 * MICROS_PER_SECOND);
+        if (c == 'H' || c == 'k' || c == 'K' || c == 'h' || c == 'a')
+            unit = WR_MIN(unit, 3600 * MICROS_PER_SECOND);
+    }
+    return unit;
+}
+
+/*
+ * The pattern and result of the row formatted last. Streams arrive roughly in time order, so
+ * consecutive rows mostly fall in the same span of the pattern's unit and share one result:
+ * its bytes in the arena, checked and formatted once.
+ */
+typedef struct format_memo {
+    wr_str pattern; /* the last pattern checked; {NULL, 0} before any */
+    int64_t unit;   /* pattern_unit of it */
+    int64_t span;   /* floor(micros / unit) of the last result, valid when has_last */
+    bool has_last;
+    wr_str last;
+} format_memo;
+
+/* Checks p unless it is the pattern checked last; NULL or the reason it is bad. */
+static const char *memo_pattern(format_memo *m, wr_str p, char *msg, size_t size)
+{
+    if (m->pattern.ptr && p.len == m->pattern.len &&
+        (p.ptr == m->pattern.ptr || memcmp(p.ptr, m->pattern.ptr, p.len) == 0))
+        return NULL;
+    const char *bad = pattern_error(p.ptr, p.len, msg, size);
+    if (bad) return bad;
+    m->pattern = p;
+    m->unit = pattern_unit(p.ptr, p.len);
+    m->has_last = false;
+    return NULL;
+}
+
+/* us formatted with the memo's pattern (memo_pattern), in the arena. */
+static wr_str memo_format(format_memo *m, wr_eval *ev, int64_t us, wr_buf *b)
+{
+    int64_t span = floor_div(us, m->unit);
+    if (m->has_last && span == m->span) return m->last;
+    wr_buf_reset(b);
+    format_pattern(m->pattern.ptr, m->pattern.len, us, b);
+    m->last = arena_str(ev, b);
+    m->span = span;
+    m->has_last = true;
+    return m->last;
+}
+
 static const wr_str default_datetime_pattern = {"yyyy-MM-dd HH:mm:ss", 19};
 
 /*
@@ -1008,10 +1072,11 @@ static int format_kernel(WR_KERNEL_ARGS)
     wr_buf_init(&b);
     int rc = 0;
     char msg[64];
+    format_memo memo = {0};
     WR_FOR_ROWS({
         if (!wr_valid_row(in_valid, r)) continue;
         wr_str p = pv ? ((const wr_str *)pv->data)[r] : default_datetime_pattern;
-        const char *bad = pattern_error(p.ptr, p.len, msg, sizeof(msg));
+        const char *bad = memo_pattern(&memo, p, msg, sizeof(msg));
         if (bad) {
             rc = bad_pattern(e, p, bad, err);
             break;
@@ -1029,9 +1094,7 @@ static int format_kernel(WR_KERNEL_ARGS)
         } else {
             us = load_micros(x, r);
         }
-        wr_buf_reset(&b);
-        format_pattern(p.ptr, p.len, us, &b);
-        o[r] = arena_str(ev, &b);
+        o[r] = memo_format(&memo, ev, us, &b);
     });
     wr_buf_fini(&b);
     out->validity = valid ? valid : (uint64_t *)in_valid;
