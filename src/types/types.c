@@ -13,43 +13,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t wr_type_width(wr_type_id id)
-{
-    switch (id) {
-    case WR_TYPE_NULL:
-    case WR_TYPE_BOOLEAN:
-    case WR_TYPE_TINYINT:
-        return 1;
-    case WR_TYPE_SMALLINT:
-        return 2;
-    case WR_TYPE_INT:
-    case WR_TYPE_FLOAT:
-    case WR_TYPE_DATE:
-    case WR_TYPE_TIME:
-    case WR_TYPE_INTERVAL_YM:
-        return 4;
-    case WR_TYPE_BIGINT:
-    case WR_TYPE_DOUBLE:
-    case WR_TYPE_TIMESTAMP:
-    case WR_TYPE_TIMESTAMP_LTZ:
-    case WR_TYPE_INTERVAL_DT:
-        return 8;
-    case WR_TYPE_DECIMAL:
-        return sizeof(wr_int128);
-    case WR_TYPE_CHAR:
-    case WR_TYPE_VARCHAR:
-    case WR_TYPE_BINARY:
-    case WR_TYPE_VARBINARY:
-    case WR_TYPE_ARRAY:
-    case WR_TYPE_MAP:
-    case WR_TYPE_MULTISET:
-    case WR_TYPE_ROW:
-        return sizeof(wr_str);
-    case WR_TYPE_COUNT_:
-        break;
-    }
-    return 8;
-}
+const uint8_t wr_type_widths[WR_TYPE_COUNT_] = {
+    [WR_TYPE_NULL] = 1,
+    [WR_TYPE_BOOLEAN] = 1,
+    [WR_TYPE_TINYINT] = 1,
+    [WR_TYPE_SMALLINT] = 2,
+    [WR_TYPE_INT] = 4,
+    [WR_TYPE_FLOAT] = 4,
+    [WR_TYPE_DATE] = 4,
+    [WR_TYPE_TIME] = 4,
+    [WR_TYPE_INTERVAL_YM] = 4,
+    [WR_TYPE_BIGINT] = 8,
+    [WR_TYPE_DOUBLE] = 8,
+    [WR_TYPE_TIMESTAMP] = 8,
+    [WR_TYPE_TIMESTAMP_LTZ] = 8,
+    [WR_TYPE_INTERVAL_DT] = 8,
+    [WR_TYPE_DECIMAL] = sizeof(wr_int128),
+    [WR_TYPE_CHAR] = sizeof(wr_str),
+    [WR_TYPE_VARCHAR] = sizeof(wr_str),
+    [WR_TYPE_BINARY] = sizeof(wr_str),
+    [WR_TYPE_VARBINARY] = sizeof(wr_str),
+    [WR_TYPE_ARRAY] = sizeof(wr_str),
+    [WR_TYPE_MAP] = sizeof(wr_str),
+    [WR_TYPE_MULTISET] = sizeof(wr_str),
+    [WR_TYPE_ROW] = sizeof(wr_str),
+};
 
 /* ARRAY<INT>, MAP<STRING, INT>, MULTISET<INT>, ROW<`a` INT, `b` STRING> (Flink's spelling,
  * field names quoted). */
