@@ -913,6 +913,7 @@ wr_expr *wr_bind_subscript(wr_expr *x, wr_expr *index, int pos, wr_error *err)
     return wr_fn_drop(args, 2);
 }
 
+/* A ROW value's field, copied out of its slot (nested.h: fixed offsets, so no walk). */
 static int k_field(WR_KERNEL_ARGS)
 {
     const wr_nested *d = wr_type_nested(args[0].type);
@@ -920,13 +921,26 @@ static int k_field(WR_KERNEL_ARGS)
     const wr_str *x = args[0].data;
     uint64_t *valid = wr_fn_validity_own(ev, args, 1);
     size_t w = wr_type_width((wr_type_id)e->type.id);
+    size_t nb = ((size_t)d->nfields + 7) / 8, at = nb + d->offsets[field];
+    size_t payload = nb + d->slots_size;
+    bool view = wr_type_is_view((wr_type_id)d->fields[field].id);
+    int byte = field >> 3, bit = field & 7;
+    char *o = out->data;
     WR_FOR_ROWS({
         if (!wr_fn_present(valid, r)) continue;
-        slot s;
-        if (wr_row_value_get(d, x[r], field, &s))
-            memcpy((char *)out->data + w * (size_t)r, &s, w);
-        else
+        const uint8_t *p = (const uint8_t *)x[r].ptr;
+        if (!((p[byte] >> bit) & 1)) {
             wr_validity_set(valid, r, false);
+            continue;
+        }
+        if (view) {
+            uint32_t off, len;
+            memcpy(&off, p + at, 4);
+            memcpy(&len, p + at + 4, 4);
+            ((wr_str *)o)[r] = (wr_str){(const char *)p + payload + off, len};
+        } else {
+            wr_slot_copy(o + w * (size_t)r, p + at, w);
+        }
     });
     out->validity = valid;
     return 0;
