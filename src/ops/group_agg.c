@@ -146,8 +146,6 @@ typedef struct ga_op {
     vset *sets; /* per call */
     wr_type *res_types, *out_types;
     int nout;
-    bool fixed_keys;    /* every group column is fixed-width */
-    uint8_t *key_width; /* per group column */
 
     grp *g;
     uint32_t ng, cap; /* high water and capacity of g and the state rows */
@@ -782,63 +780,12 @@ static int keep_previous(ga_op *op, const uint32_t *pidx, int n, wr_error *err)
 
 static int flush(ga_op *op, wr_error *err);
 
-/*
- * The keys of the active rows as the exchange makes them (the row codec of
- * the group columns) into op->keys, key i at koff[i]..koff[i+1]. Fixed-width
- * columns are written here directly, the same bytes as wr_row_encode's.
- */
+/* The keys of the active rows as the exchange makes them (the row codec of the group columns)
+ * into op->keys, key i at koff[i]..koff[i+1]. */
 static void encode_keys(ga_op *op, const wr_batch *in, const uint32_t *rows, int n)
 {
-    const ga_spec *spec = op->spec;
     wr_buf_reset(&op->keys);
-    if (!op->fixed_keys) {
-        for (int i = 0; i < n; i++) {
-            op->koff[i] = (uint32_t)op->keys.len;
-            wr_row_encode(in, (int)rows[i], op->kcols, spec->ngroups, &op->keys);
-        }
-        op->koff[n] = (uint32_t)op->keys.len;
-        return;
-    }
-    size_t nflag = ((size_t)spec->ngroups + 7) / 8, most = nflag;
-    for (int k = 0; k < spec->ngroups; k++) most += wr_type_width(in->cols[op->kcols[k]].type.id);
-    uint8_t *base = (uint8_t *)wr_buf_reserve(&op->keys, most * (size_t)n), *p = base;
-    for (int i = 0; i < n; i++) {
-        uint32_t r = rows[i];
-        op->koff[i] = (uint32_t)(p - base);
-        uint8_t *flags = p;
-        memset(flags, 0, nflag);
-        p += nflag;
-        for (int k = 0; k < spec->ngroups; k++) {
-            const wr_vector *v = &in->cols[op->kcols[k]];
-            if (wr_vector_is_null(v, (int)r)) {
-                flags[k >> 3] |= (uint8_t)(1 << (k & 7));
-                continue;
-            }
-            const uint8_t *d = v->data;
-            switch (op->key_width[k]) {
-            case 1:
-                *p = d[r];
-                break;
-            case 2:
-                memcpy(p, d + (size_t)r * 2, 2);
-                break;
-            case 4:
-                memcpy(p, d + (size_t)r * 4, 4);
-                break;
-            case 8:
-                memcpy(p, d + (size_t)r * 8, 8);
-                break;
-            case 16:
-                memcpy(p, d + (size_t)r * 16, 16);
-                break;
-            default:
-                memcpy(p, d + (size_t)r * op->key_width[k], op->key_width[k]);
-            }
-            p += op->key_width[k];
-        }
-    }
-    op->koff[n] = (uint32_t)(p - base);
-    op->keys.len = (size_t)(p - base);
+    wr_row_encode_rows(in, rows, n, op->kcols, op->spec->ngroups, &op->keys, op->koff);
 }
 
 /*
@@ -1375,7 +1322,6 @@ static void ga_destroy(wr_operator *base)
     wr_free(op->accs);
     wr_free(op->res_types);
     wr_free(op->out_types);
-    wr_free(op->key_width);
     wr_free(op->kident);
     wr_free(op->g);
     wr_free(op->st.rows);
@@ -1490,13 +1436,6 @@ static wr_operator *ga_create(const void *p, wr_op_ctx *ctx, wr_error *err)
                          spec->groups[k]);
             goto fail;
         }
-    }
-    op->fixed_keys = true;
-    op->key_width = wr_malloc((size_t)WR_MAX(spec->ngroups, 1));
-    for (int k = 0; k < spec->ngroups; k++) {
-        wr_type_id id = spec->in_types[spec->groups[k]].id;
-        op->key_width[k] = wr_type_is_view(id) ? 0 : (uint8_t)wr_type_width(id);
-        if (wr_type_is_view(id)) op->fixed_keys = false;
     }
     if (o->mini_batch && (o->mini_batch_latency_ms <= 0 || o->mini_batch_size <= 0)) {
         wr_error_set(err, WR_ERR_VALIDATION,

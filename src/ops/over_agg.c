@@ -894,11 +894,7 @@ static void encode_keys(oa_op *op, const wr_batch *in, const uint32_t *rows, int
 {
     const oa_spec *spec = op->spec;
     wr_buf_reset(&op->keys);
-    for (int i = 0; i < n; i++) {
-        op->koff[i] = (uint32_t)op->keys.len;
-        wr_row_encode(in, (int)rows[i], spec->partition, spec->npart, &op->keys);
-    }
-    op->koff[n] = (uint32_t)op->keys.len;
+    wr_row_encode_rows(in, rows, n, spec->partition, spec->npart, &op->keys, op->koff);
     for (int i = 0; i < n; i++)
         op->hash[i] = wr_hash_bytes(op->keys.data + op->koff[i], op->koff[i + 1] - op->koff[i]);
 }

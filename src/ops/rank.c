@@ -121,6 +121,7 @@ typedef struct rank_op {
     /* Per-batch scratch. */
     int scap;
     uint32_t *koff;
+    uint32_t *ident; /* 0, 1, 2, ...: the rows of a batch without a selection */
     uint64_t *hash;
     wr_buf keys;
     vis_vec ov, nv; /* visible rows before and after a change */
@@ -643,6 +644,8 @@ static void ensure_scratch(rank_op *op, int n)
 {
     if (n <= op->scap) return;
     op->koff = wr_realloc(op->koff, ((size_t)n + 1) * sizeof(uint32_t));
+    op->ident = wr_realloc(op->ident, (size_t)n * sizeof(uint32_t));
+    for (int i = op->scap; i < n; i++) op->ident[i] = (uint32_t)i;
     op->hash = wr_realloc(op->hash, ((size_t)n + 1) * sizeof(uint64_t));
     op->scap = n;
 }
@@ -695,11 +698,8 @@ static int rank_process(wr_operator *base, int input, wr_batch *in, wr_error *er
 
     /* Partition keys as the exchange makes them, and their hashes. */
     wr_buf_reset(&op->keys);
-    for (int i = 0; i < n; i++) {
-        op->koff[i] = (uint32_t)op->keys.len;
-        wr_row_encode(in, wr_batch_row(in, i), spec->partition, spec->npart, &op->keys);
-    }
-    op->koff[n] = (uint32_t)op->keys.len;
+    wr_row_encode_rows(in, in->sel ? in->sel : op->ident, n, spec->partition, spec->npart,
+                       &op->keys, op->koff);
     const uint8_t *kd = (const uint8_t *)op->keys.data;
     for (int i = 0; i < n; i++)
         op->hash[i] = wr_hash_bytes(kd + op->koff[i], op->koff[i + 1] - op->koff[i]);
@@ -978,6 +978,7 @@ static void rank_destroy(wr_operator *base)
     wr_colstore_fini(&op->rows);
     WR_VEC_FREE(&op->fires);
     wr_free(op->koff);
+    wr_free(op->ident);
     wr_free(op->hash);
     wr_buf_fini(&op->keys);
     wr_buf_fini(&op->enc);

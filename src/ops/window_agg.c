@@ -50,6 +50,7 @@
 #include "../base/hash.h"
 #include "../base/vec.h"
 #include "../state/keygroup.h"
+#include "../types/row_codec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,8 +169,7 @@ typedef struct wagg_op {
     uint64_t *hash;
     int64_t *ts;
     uint8_t *tsok;
-    uint8_t *enc;
-    size_t enc_cap;
+    wr_buf enc;
     pair *pairs, *sorted;
     size_t pcap;
 
@@ -251,69 +251,20 @@ static int64_t align_up(const wagg_op *op, int64_t t)
 /* ---- keys ------------------------------------------------------------------------------ */
 
 /*
- * Encodes the group columns of the active rows with the row codec's layout
- * (NULL flags, then each present value; strings as a 4-byte length and the
- * bytes), column by column, into op->enc: key i at eoff[i], elen[i] bytes.
- * These are the bytes the hash exchange routed by, so their hash gives the
- * key group.
+ * Encodes the group columns of the active rows with the row codec into op->enc: key i at
+ * eoff[i], elen[i] bytes. These are the bytes the hash exchange routed by, so their hash
+ * gives the key group.
  */
 static void encode_keys(wagg_op *op, const wr_batch *in, const uint32_t *rows, int n)
 {
     const wagg_spec *spec = op->spec;
-    size_t nflag = ((size_t)spec->ngroups + 7) / 8;
-    uint32_t *len = op->elen;
-    for (int i = 0; i < n; i++) len[i] = (uint32_t)nflag;
-    for (int k = 0; k < spec->ngroups; k++) {
-        const wr_vector *v = &in->cols[spec->groups[k]];
-        bool view = wr_type_is_view(v->type.id);
-        size_t w = wr_type_width(v->type.id);
-        const wr_str *s = v->data;
-        for (int i = 0; i < n; i++) {
-            uint32_t r = rows[i];
-            if (wr_vector_is_null(v, (int)r)) continue;
-            len[i] += view ? 4 + s[r].len : (uint32_t)w;
-        }
-    }
-    size_t total = 0;
+    wr_buf_reset(&op->enc);
+    wr_row_encode_rows(in, rows, n, spec->groups, spec->ngroups, &op->enc, op->eoff);
+    const uint8_t *enc = (const uint8_t *)op->enc.data;
     for (int i = 0; i < n; i++) {
-        op->eoff[i] = (uint32_t)total;
-        total += len[i];
+        op->elen[i] = op->eoff[i + 1] - op->eoff[i];
+        op->hash[i] = wr_hash_bytes(enc + op->eoff[i], op->elen[i]);
     }
-    if (total > op->enc_cap) {
-        op->enc_cap = WR_MAX(total, op->enc_cap * 2);
-        wr_free(op->enc);
-        op->enc = wr_malloc(op->enc_cap);
-    }
-    uint8_t *enc = op->enc;
-    /* elen doubles as each key's write cursor, restored at the end. */
-    for (int i = 0; i < n; i++) {
-        if (nflag) memset(enc + op->eoff[i], 0, nflag);
-        len[i] = (uint32_t)nflag;
-    }
-    for (int k = 0; k < spec->ngroups; k++) {
-        const wr_vector *v = &in->cols[spec->groups[k]];
-        bool view = wr_type_is_view(v->type.id);
-        size_t w = wr_type_width(v->type.id);
-        const uint8_t *d = v->data;
-        for (int i = 0; i < n; i++) {
-            uint32_t r = rows[i];
-            uint8_t *p = enc + op->eoff[i];
-            if (wr_vector_is_null(v, (int)r)) {
-                p[k >> 3] |= (uint8_t)(1 << (k & 7));
-                continue;
-            }
-            if (view) {
-                wr_str s = ((const wr_str *)d)[r];
-                memcpy(p + len[i], &s.len, 4);
-                if (s.len) memcpy(p + len[i] + 4, s.ptr, s.len);
-                len[i] += 4 + s.len;
-            } else {
-                memcpy(p + len[i], d + (size_t)r * w, w);
-                len[i] += (uint32_t)w;
-            }
-        }
-    }
-    for (int i = 0; i < n; i++) op->hash[i] = wr_hash_bytes(enc + op->eoff[i], len[i]);
 }
 
 /* Whether key bytes restored from a checkpoint have the layout of the group columns. */
@@ -578,8 +529,8 @@ static void ensure_scratch(wagg_op *op, int n)
     int cap = WR_MAX(n, WR_BATCH_CAPACITY);
     uint32_t **u32s[] = {&op->ident, &op->grows,   &op->ggroups, &op->frows, &op->fgroups,
                          &op->drows, &op->dgroups, &op->eoff,    &op->elen};
-    for (size_t i = 0; i < WR_ARRAY_LEN(u32s); i++)
-        *u32s[i] = wr_realloc(*u32s[i], (size_t)cap * sizeof(uint32_t));
+    for (size_t i = 0; i < WR_ARRAY_LEN(u32s); i++) /* eoff takes n + 1 */
+        *u32s[i] = wr_realloc(*u32s[i], ((size_t)cap + 1) * sizeof(uint32_t));
     for (int i = 0; i < cap; i++) op->ident[i] = (uint32_t)i;
     op->hash = wr_realloc(op->hash, (size_t)cap * sizeof(uint64_t));
     op->ts = wr_realloc(op->ts, (size_t)cap * sizeof(int64_t));
@@ -747,7 +698,8 @@ static int update_panes(wagg_op *op, const wr_batch *in, const uint32_t *rows, s
             for (int k = 0; k < m; k++) {
                 uint32_t x = sp[from + (size_t)k].i;
                 op->grows[k] = rows[x];
-                op->ggroups[k] = pane_row(p, op->enc + op->eoff[x], op->elen[x], op->hash[x], NULL);
+                op->ggroups[k] = pane_row(p, (const uint8_t *)op->enc.data + op->eoff[x],
+                                          op->elen[x], op->hash[x], NULL);
             }
             int rc = update_states(op, in, &p->st, p, op->grows, op->ggroups, m, err);
             if (rc) return rc;
@@ -919,7 +871,8 @@ static int session_process(wagg_op *op, const wr_batch *in, const uint32_t *rows
     for (int i = 0; i < n; i++) {
         if (!op->tsok[i]) continue;
         int64_t t = op->ts[i], e = t + gap;
-        uint32_t k = skey_get(op, op->enc + op->eoff[i], op->elen[i], op->hash[i]);
+        uint32_t k =
+            skey_get(op, (const uint8_t *)op->enc.data + op->eoff[i], op->elen[i], op->hash[i]);
         uint32_t target = NONE;
         for (uint32_t s = op->skeys[k].head; s != NONE;) {
             session *x = &op->sess[s];
@@ -1462,7 +1415,7 @@ static void wagg_destroy(wr_operator *base)
     wr_free(op->hash);
     wr_free(op->ts);
     wr_free(op->tsok);
-    wr_free(op->enc);
+    wr_buf_fini(&op->enc);
     wr_free(op->pairs);
     wr_free(op->sorted);
     wr_batch_free(op->out);

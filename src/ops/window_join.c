@@ -196,16 +196,15 @@ static int pane_append(wj_op *op, wpane *p, int s, const wr_batch *batch, const 
     int rc = wr_colstore_append(&ws->rows, batch, rows, n, "window join", err);
     if (rc) return rc;
     WR_VEC_GROW(&ws->hash, ws->hash.n + n);
-    WR_VEC_GROW(&ws->koff, ws->koff.n + n);
-    for (int i = 0; i < n; i++) {
-        size_t off = ws->keys.len;
-        wr_row_encode(batch, (int)rows[i], op->keys[s], op->d->nkeys, &ws->keys);
-        if (ws->keys.len >= UINT32_MAX)
-            return wr_error_set(err, WR_ERR_RUNTIME,
-                                "window join: a window holds more than 4 GB of keys");
-        ws->koff.v[ws->koff.n++] = (uint32_t)off;
-        ws->hash.v[ws->hash.n++] = wr_hash_bytes(ws->keys.data + off, ws->keys.len - off);
-    }
+    WR_VEC_GROW(&ws->koff, ws->koff.n + n + 1); /* the one past the last: the end, for now */
+    uint32_t *off = ws->koff.v + ws->koff.n;
+    wr_row_encode_rows(batch, rows, n, op->keys[s], op->d->nkeys, &ws->keys, off);
+    if (ws->keys.len >= UINT32_MAX) /* offsets past 4 GB would wrap */
+        return wr_error_set(err, WR_ERR_RUNTIME,
+                            "window join: a window holds more than 4 GB of keys");
+    for (int i = 0; i < n; i++)
+        ws->hash.v[ws->hash.n++] = wr_hash_bytes(ws->keys.data + off[i], off[i + 1] - off[i]);
+    ws->koff.n += n;
     return 0;
 }
 

@@ -41,33 +41,14 @@ void wr_keysel_fini(wr_keysel *ks)
 int wr_keysel_hash_rows(const wr_keysel *ks, const wr_batch *batch, const uint32_t *rows, int n,
                         uint64_t *out, wr_buf *scratch, wr_error *err)
 {
-    /* Fixed-width key columns: the row codec's bytes are the NULL flags and then each
-     * present value's bytes, assembled here in a stack buffer. */
-    size_t width = 0;
-    bool fixed = ks->fn == NULL && ks->ncols <= 64;
-    for (int i = 0; fixed && i < ks->ncols; i++) {
-        const wr_vector *v = &batch->cols[ks->cols[i]];
-        fixed = !wr_type_is_view(v->type.id);
-        width += wr_type_width(v->type.id);
-    }
-    if (fixed && width <= 256) {
-        size_t nflags = ((size_t)ks->ncols + 7) / 8;
-        uint8_t key[8 + 256];
-        for (int r = 0; r < n; r++) {
-            int row = (int)rows[r];
-            memset(key, 0, nflags);
-            size_t at = nflags;
-            for (int i = 0; i < ks->ncols; i++) {
-                const wr_vector *v = &batch->cols[ks->cols[i]];
-                if (wr_vector_is_null(v, row)) {
-                    key[i / 8] |= (uint8_t)(1 << (i % 8));
-                    continue;
-                }
-                size_t w = wr_type_width(v->type.id);
-                memcpy(key + at, (const char *)v->data + (size_t)row * w, w);
-                at += w;
-            }
-            out[r] = wr_hash_bytes(key, at);
+    if (ks->fn == NULL) { /* key columns: encoded a chunk of rows at a time, column by column */
+        uint32_t off[WR_BATCH_CAPACITY + 1];
+        for (int at = 0; at < n; at += WR_BATCH_CAPACITY) {
+            int m = WR_MIN(n - at, WR_BATCH_CAPACITY);
+            wr_buf_reset(scratch);
+            wr_row_encode_rows(batch, rows + at, m, ks->cols, ks->ncols, scratch, off);
+            for (int i = 0; i < m; i++)
+                out[at + i] = wr_hash_bytes(scratch->data + off[i], off[i + 1] - off[i]);
         }
         return 0;
     }

@@ -41,10 +41,9 @@ static inline int wr_keysel_encode(const wr_keysel *ks, const wr_batch *batch, i
 }
 
 /*
- * The hash (wr_hash_bytes) of the key bytes of rows[0..n) of batch into out:
- * the same values as hashing wr_keysel_encode's bytes row by row, computed
- * without a buffer per row when the key columns are all fixed-width (the
- * common case of hash exchanges). scratch is a reusable buffer.
+ * The hash (wr_hash_bytes) of the key bytes of rows[0..n) of batch into out: the same values
+ * as hashing wr_keysel_encode's bytes row by row, key columns encoded a batch at a time
+ * (wr_row_encode_rows). scratch is a reusable buffer.
  */
 int wr_keysel_hash_rows(const wr_keysel *ks, const wr_batch *batch, const uint32_t *rows, int n,
                         uint64_t *out, wr_buf *scratch, wr_error *err);

@@ -22,6 +22,15 @@
 void wr_row_encode(const wr_batch *batch, int row, const int *cols, int ncols, wr_buf *out);
 
 /*
+ * Appends the encodings of columns cols[0..ncols) of physical rows rows[0..n) to out, one
+ * after another: row i's bytes are out->data[off[i] .. off[i + 1]) (off has n + 1 entries; out
+ * must stay under 4 GB). Column by column, so each loop knows its column's width: what keyed
+ * operators and exchanges use to encode a batch's keys.
+ */
+void wr_row_encode_rows(const wr_batch *batch, const uint32_t *rows, int n, const int *cols,
+                        int ncols, wr_buf *out, uint32_t *off);
+
+/*
  * Decodes one row encoded with the given column types and appends it to
  * batch (whose columns must have those types and which must have room).
  * Returns the number of bytes consumed, or WR_ERR_IO with a message naming
