@@ -119,6 +119,7 @@ typedef struct vset {
      * shares the set); an entry's count is the sum, and it lives while that is positive.
      */
     int owner, slot, nslots;
+    int *calls; /* an owner with nslots > 1: the call of each slot */
     int64_t *cnt;
     bool view; /* string values */
     int sign;  /* MIN -1, MAX 1: the direction of a better value */
@@ -170,6 +171,8 @@ typedef struct ga_op {
     uint32_t *arows, *agroups, *rrows, *rgroups;     /* accumulating, retracting rows */
     uint32_t *farows, *fagroups, *frrows, *frgroups; /* the same after FILTER */
     uint32_t *urows, *ugroups, *trows, *tgroups;     /* DISTINCT values entering, leaving */
+    int sslots;                                      /* the most calls sharing one multiset */
+    uint32_t *srows, *sgroups; /* the same per call of a shared multiset: sslots * scap */
     wr_buf keys;
     uint8_t *gather;
     size_t gather_cap;
@@ -434,9 +437,27 @@ static inline const uint8_t *val_of(const ventry *e)
     return e->len <= VAL_INLINE ? e->val.b : e->val.p;
 }
 
+/* The hash of value p[0..len) in group g; an 8-byte value (BIGINT, DOUBLE, TIMESTAMP ...) is
+ * mixed directly, without a call. */
 static inline uint64_t val_hash(uint32_t g, const void *p, uint32_t len)
 {
-    return wr_hash_u64(wr_hash_bytes(p, len) + (uint64_t)g * 0x9e3779b97f4a7c15ull);
+    uint64_t x;
+    if (len == 8)
+        memcpy(&x, p, 8);
+    else
+        x = wr_hash_bytes(p, len);
+    return wr_hash_u64(x + (uint64_t)g * 0x9e3779b97f4a7c15ull);
+}
+
+static inline bool val_eq(const void *a, const void *b, uint32_t len)
+{
+    if (len == 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return x == y;
+    }
+    return len == 0 || memcmp(a, b, len) == 0;
 }
 
 static void vset_free_entry(vset *vs, uint32_t idx)
@@ -458,8 +479,7 @@ static uint32_t vset_find(const vset *vs, uint64_t h, uint32_t g, const void *p,
         if (slot == 0) return NONE;
         if (WR_IDTAB_HASH(slot) != (uint32_t)h) continue;
         const ventry *e = &vs->e[WR_IDTAB_ID(slot)];
-        if (e->group == g && e->len == len && (len == 0 || memcmp(val_of(e), p, len) == 0))
-            return WR_IDTAB_ID(slot);
+        if (e->group == g && e->len == len && val_eq(val_of(e), p, len)) return WR_IDTAB_ID(slot);
     }
 }
 
@@ -469,25 +489,11 @@ static inline int64_t *slot_count(const vset *vs, uint32_t idx, int j)
     return &vs->cnt[(size_t)idx * (size_t)vs->nslots + (size_t)j];
 }
 
-/*
- * Adds n occurrences of value p[0..len) to group g's multiset for the call in
- * slot j; returns its entry and sets *first when that call had not had the
- * value.
- */
-static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t len, int64_t n,
-                         int j, bool *first)
+/* A new entry of group g's multiset for value p[0..len) of hash h, with no occurrences yet. */
+static uint32_t vset_insert(vset *vs, vhead *vh, uint32_t g, uint64_t h, const void *p,
+                            uint32_t len)
 {
-    uint64_t h = val_hash(g, p, len);
-    uint32_t idx = vset_find(vs, h, g, p, len);
-    *first = idx == NONE;
-    if (idx != NONE) {
-        vs->e[idx].count += n;
-        if (vs->nslots > 1) {
-            *first = *slot_count(vs, idx, j) == 0;
-            *slot_count(vs, idx, j) += n;
-        }
-        return idx;
-    }
+    uint32_t idx;
     if (vs->free1) {
         idx = vs->free1 - 1;
         vs->free1 = vs->e[idx].next;
@@ -501,13 +507,10 @@ static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_
         }
         idx = vs->ne++;
     }
-    if (vs->nslots > 1) {
-        memset(slot_count(vs, idx, 0), 0, (size_t)vs->nslots * sizeof(int64_t));
-        *slot_count(vs, idx, j) = n;
-    }
+    if (vs->nslots > 1) memset(slot_count(vs, idx, 0), 0, (size_t)vs->nslots * sizeof(int64_t));
     ventry *e = &vs->e[idx];
     e->hash = h;
-    e->count = n;
+    e->count = 0;
     e->group = g;
     e->len = len;
     if (len > VAL_INLINE) {
@@ -525,6 +528,41 @@ static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_
     wr_idtab_put(&vs->tab, h, idx);
     vs->live++;
     return idx;
+}
+
+/*
+ * Adds n occurrences of value p[0..len) to group g's multiset for the call in
+ * slot j; returns its entry and sets *first when that call had not had the
+ * value.
+ */
+static uint32_t vset_add(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t len, int64_t n,
+                         int j, bool *first)
+{
+    uint64_t h = val_hash(g, p, len);
+    uint32_t idx = vset_find(vs, h, g, p, len);
+    *first = idx == NONE;
+    if (idx == NONE) idx = vset_insert(vs, vh, g, h, p, len);
+    vs->e[idx].count += n;
+    if (vs->nslots > 1) {
+        int64_t *c = slot_count(vs, idx, j);
+        *first = *c == 0;
+        *c += n;
+    }
+    return idx;
+}
+
+/* Takes entry idx, whose count is 0, out of group g's multiset and frees it. */
+static void vset_unlink(vset *vs, vhead *vh, uint32_t idx)
+{
+    ventry *e = &vs->e[idx];
+    if (e->prev)
+        vs->e[e->prev - 1].next = e->next;
+    else
+        vh->head = e->next;
+    if (e->next) vs->e[e->next - 1].prev = e->prev;
+    if (vh->ext == idx + 1) vh->ext = 0;
+    wr_idtab_del(&vs->tab, e->hash, idx);
+    vset_free_entry(vs, idx);
 }
 
 /*
@@ -550,14 +588,7 @@ static bool vset_remove(vset *vs, vhead *vh, uint32_t g, const void *p, uint32_t
         if (--e->count > 0) return true;
         *last = true;
     }
-    if (e->prev)
-        vs->e[e->prev - 1].next = e->next;
-    else
-        vh->head = e->next;
-    if (e->next) vs->e[e->next - 1].prev = e->prev;
-    if (vh->ext == idx + 1) vh->ext = 0;
-    wr_idtab_del(&vs->tab, h, idx);
-    vset_free_entry(vs, idx);
+    vset_unlink(vs, vh, idx);
     return true;
 }
 
@@ -629,6 +660,10 @@ static void ensure_scratch(ga_op *op, int n)
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         *arrays[i] = wr_realloc(*arrays[i], c * sizeof(uint32_t));
     op->hash = wr_realloc(op->hash, c * sizeof(uint64_t));
+    if (op->sslots > 1) {
+        op->srows = wr_realloc(op->srows, c * (size_t)op->sslots * sizeof(uint32_t));
+        op->sgroups = wr_realloc(op->sgroups, c * (size_t)op->sslots * sizeof(uint32_t));
+    }
     op->scap = n;
 }
 
@@ -727,10 +762,98 @@ static int fold_set(ga_op *op, int c, const wr_batch *in, const uint32_t *ar, co
     return rc;
 }
 
+/* Whether call c's FILTER lets row r through (a call without one lets every row through). */
+static inline bool filter_passes(const wr_agg_acc *acc, const wr_batch *in, uint32_t r)
+{
+    if (acc->filter < 0) return true;
+    const wr_vector *f = &in->cols[acc->filter];
+    return ((const uint8_t *)f->data)[r] && !wr_vector_is_null(f, (int)r);
+}
+
+/*
+ * The DISTINCT calls sharing the multiset of call o (at most 64 of them), in one pass: each
+ * row finds its value's entry once and counts it in the slot of every call whose FILTER it
+ * passes. Values entering (0 -> 1) and leaving (1 -> 0) a call are passed on to it, as
+ * fold_set does for a call of its own.
+ */
+static int fold_shared(ga_op *op, int o, const wr_batch *in, const uint32_t *ar, const uint32_t *ag,
+                       int na, const uint32_t *rr, const uint32_t *rg, int nr, wr_error *err)
+{
+    vset *vs = &op->sets[o];
+    int k = vs->nslots;
+    const wr_vector *a = &in->cols[op->accs[o].args[0]];
+    size_t stride = (size_t)op->scap + 1;
+    int cnt[64];
+    for (int phase = 0; phase < 2; phase++) {
+        bool add = phase == 0;
+        const uint32_t *rows = add ? ar : rr, *groups = add ? ag : rg;
+        int n = add ? na : nr;
+        if (n == 0) continue;
+        memset(cnt, 0, (size_t)k * sizeof(int));
+        for (int i = 0; i < n; i++) {
+            uint32_t r = rows[i], g = groups[i], len;
+            if (wr_vector_is_null(a, (int)r)) continue;
+            uint64_t mask = 0;
+            for (int j = 0; j < k; j++)
+                if (filter_passes(&op->accs[vs->calls[j]], in, r)) mask |= 1ull << j;
+            if (mask == 0) continue;
+            const void *p = row_value(vs, a, r, &len);
+            uint64_t h = val_hash(g, p, len);
+            uint32_t idx = vset_find(vs, h, g, p, len);
+            vhead *vh = vhead_of(op, vs, g);
+            if (idx == NONE) {
+                if (!add) continue; /* a retraction of something never added: ignored */
+                idx = vset_insert(vs, vh, g, h, p, len);
+            }
+            for (uint64_t m = mask; m; m &= m - 1) {
+                int j = __builtin_ctzll(m);
+                int64_t *c = slot_count(vs, idx, j);
+                if (!add && *c == 0) continue;
+                if (add ? (*c)++ == 0 : --*c == 0) {
+                    op->srows[(size_t)j * stride + (size_t)cnt[j]] = r;
+                    op->sgroups[(size_t)j * stride + (size_t)cnt[j]++] = g;
+                }
+                vs->e[idx].count += add ? 1 : -1;
+            }
+            if (vs->e[idx].count == 0) vset_unlink(vs, vh, idx);
+        }
+        for (int j = 0; j < k; j++) {
+            if (cnt[j] == 0) continue;
+            const wr_agg_acc *acc = &op->accs[vs->calls[j]];
+            /* A user function reads all its arguments: the columns (acc->args index them). */
+            const wr_vector *ua = acc->kind == WR_AGG_USER ? in->cols : a;
+            const wr_vector *b = acc->nargs > 1 ? &in->cols[acc->args[1]] : NULL;
+            const uint32_t *sr = op->srows + (size_t)j * stride;
+            const uint32_t *sg = op->sgroups + (size_t)j * stride;
+            int rc = add ? acc->update(acc, &op->st, ua, b, sr, sg, cnt[j], err)
+                         : acc->retract(acc, &op->st, ua, b, sr, sg, cnt[j], err);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* Whether call c's DISTINCT values are folded by fold_shared (as the owner of a shared set, or
+ * as one of the calls sharing it). */
+static bool folded_shared(const ga_op *op, int c)
+{
+    const vset *vs = &op->sets[c];
+    if (!vs->used) return false;
+    if (vs->owner >= 0) vs = &op->sets[vs->owner];
+    return vs->nslots > 1 && vs->nslots <= 64;
+}
+
 static int fold_calls(ga_op *op, const wr_batch *in, int na, int nr, wr_error *err)
 {
     const ga_spec *spec = op->spec;
     for (int c = 0; c < spec->naggs; c++) {
+        if (folded_shared(op, c)) {
+            if (op->sets[c].owner >= 0) continue;
+            int rc =
+                fold_shared(op, c, in, op->arows, op->agroups, na, op->rrows, op->rgroups, nr, err);
+            if (rc) return rc;
+            continue;
+        }
         const wr_agg_acc *acc = &op->accs[c];
         const uint32_t *ar = op->arows, *ag = op->agroups, *rr = op->rrows, *rg = op->rgroups;
         int ma = na, mr = nr;
@@ -1316,6 +1439,7 @@ static void ga_destroy(wr_operator *base)
                 if (vs->e[i].len != FREE_REC && vs->e[i].len > VAL_INLINE) wr_free(vs->e[i].val.p);
             wr_free(vs->e);
             wr_free(vs->cnt);
+            wr_free(vs->calls);
             wr_idtab_fini(&vs->tab);
         }
     wr_free(op->sets);
@@ -1336,6 +1460,8 @@ static void ga_destroy(wr_operator *base)
                           op->frgroups, op->urows,   op->ugroups, op->trows,    op->tgroups};
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) wr_free(arrays[i]);
     wr_free(op->hash);
+    wr_free(op->srows);
+    wr_free(op->sgroups);
     wr_free(op->gather);
     wr_buf_fini(&op->keys);
     wr_batch_free(op->fin);
@@ -1406,6 +1532,15 @@ static void share_distinct_sets(ga_op *op)
                 break;
             }
         }
+    }
+    for (int c = 0; c < op->spec->naggs; c++) {
+        vset *vs = &op->sets[c];
+        if (vs->nslots == 1) continue;
+        vs->calls = wr_malloc((size_t)vs->nslots * sizeof(int));
+        vs->calls[0] = c;
+        for (int o = c + 1; o < op->spec->naggs; o++)
+            if (op->sets[o].owner == c) vs->calls[op->sets[o].slot] = o;
+        op->sslots = WR_MAX(op->sslots, vs->nslots);
     }
 }
 
