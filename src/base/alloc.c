@@ -4,6 +4,7 @@
 #include "alloc.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,14 @@ void *wr_calloc(size_t n, size_t size)
 {
     void *p = check(calloc(n ? n : 1, size ? size : 1), n * size);
     atomic_fetch_add_explicit(&live_blocks, 1, memory_order_relaxed);
+    return p;
+}
+
+void *wr_calloc_written(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) check(NULL, SIZE_MAX);
+    void *p = wr_malloc(n * size);
+    memset(p, 0, n * size);
     return p;
 }
 

@@ -13,6 +13,13 @@
 
 void *wr_malloc(size_t size);
 void *wr_calloc(size_t n, size_t size);
+/*
+ * Zeroed memory that is probed all over before most of it is written, as a hash table's
+ * slots are: zeroed by writing it. calloc leaves fresh pages unwritten, a read then maps
+ * them to the shared zero page, and the first write faults a second time and flushes the
+ * TLB of every CPU that runs one of the process's threads.
+ */
+void *wr_calloc_written(size_t n, size_t size);
 void *wr_realloc(void *ptr, size_t size);
 void wr_free(void *ptr); /* wr_free(NULL) is a no-op */
 char *wr_strdup(const char *s);

@@ -13,7 +13,7 @@ void wr_idtab_reserve(wr_idtab *t, size_t extra, size_t min_cap)
     size_t cap = min_cap;
     while (cap / 2 < need) cap *= 2;
     assert(cap <= ((size_t)1 << 32));
-    uint64_t *old = t->slots, *slots = wr_calloc(cap, sizeof(uint64_t));
+    uint64_t *old = t->slots, *slots = wr_calloc_written(cap, sizeof(uint64_t));
     uint32_t mask = (uint32_t)(cap - 1), old_cap = old ? t->mask + 1 : 0;
     for (uint32_t i = 0; i < old_cap; i++) {
         if (old[i] == 0) continue;

@@ -36,6 +36,13 @@
 /* Rows of side_input.csv (q13): keys 0 to 9999, as the nexmark project generates. */
 #define SIDE_INPUT_ROWS 10000
 
+/* How every query runs. */
+typedef struct nexmark_opts {
+    long long events;
+    int parallelism;
+    const char *sets; /* SET statements made of the --set options ("" for none) */
+} nexmark_opts;
+
 /* What a child reports about one run of one query. */
 typedef struct nexmark_run {
     int ok;
@@ -168,8 +175,7 @@ static int exec_all(weir_session *s, const char *sql, const char *name, nexmark_
  * The child's work: one query in a fresh session in the current directory
  * (the temporary one). Fills run; run->ok says whether the query ran.
  */
-static void run_query(const char *dir, const char *query, long long events, int parallelism,
-                      nexmark_run *run)
+static void run_query(const char *dir, const char *query, const nexmark_opts *o, nexmark_run *run)
 {
     char file[64], path[PATH_MAX], setup[512];
     bool named = snprintf(file, sizeof(file), "%s.sql", query) < (int)sizeof(file);
@@ -193,12 +199,14 @@ static void run_query(const char *dir, const char *query, long long events, int 
     snprintf(setup, sizeof(setup),
              "SET 'execution.runtime-mode' = 'streaming';\n"
              "SET 'parallelism.default' = '%d';\n",
-             parallelism);
-    if (exec_all(s, setup, "setup", run) || exec_all(s, ddl, "ddl.sql", run)) goto done;
+             o->parallelism);
+    if (exec_all(s, setup, "setup", run) || exec_all(s, o->sets, "--set", run) ||
+        exec_all(s, ddl, "ddl.sql", run))
+        goto done;
     snprintf(setup, sizeof(setup),
              "ALTER TABLE nexmark SET ('events.num' = '%lld', "
              "'first-event.rate' = '10000000', 'next-event.rate' = '10000000');\n",
-             events);
+             o->events);
     if (exec_all(s, setup, "setup", run)) goto done;
     double w0 = wr_bench_now_s(), c0 = wr_bench_cpu_s();
     if (exec_all(s, sql, file, run)) goto done;
@@ -223,8 +231,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
  * One run of query in a child process. Returns 0 with *run filled, or -1 with
  * run->error set (the query failed, or the child could not be started or died).
  */
-static int run_child(const char *dir, const char *query, long long events, int parallelism,
-                     nexmark_run *run)
+static int run_child(const char *dir, const char *query, const nexmark_opts *o, nexmark_run *run)
 {
     memset(run, 0, sizeof(*run));
     char tmp[] = "/tmp/weir-nexmark-XXXXXX";
@@ -248,7 +255,7 @@ static int run_child(const char *dir, const char *query, long long events, int p
         if (chdir(tmp) != 0)
             snprintf(mine.error, sizeof(mine.error), "cannot enter %s: %s", tmp, strerror(errno));
         else
-            run_query(dir, query, events, parallelism, &mine);
+            run_query(dir, query, o, &mine);
         ssize_t put = write(fds[1], &mine, sizeof(mine));
         _exit(put == (ssize_t)sizeof(mine) ? 0 : 1);
     }
@@ -299,7 +306,7 @@ static bool query_name(const char *arg, char *name, size_t size)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: weir bench nexmark [q...] [--events N] [--parallelism P] [--runs R]\n"
-                 "                          [--json] [--dir DIR]\n"
+                 "                          [--set KEY=VALUE]... [--json] [--dir DIR]\n"
                  "\n"
                  "Runs Nexmark queries (default: q0 to q22) from bench/nexmark/ (or DIR) in\n"
                  "streaming mode, each in a process of its own: the nexmark source with N events\n"
@@ -309,7 +316,8 @@ static void usage(FILE *out)
                  "of its process and the peak state size (the sum over its operators of the\n"
                  "largest state each held; medians of R runs, default 1); --json prints one\n"
                  "object per query per line. A query that fails prints its error; the others\n"
-                 "still run and the exit status is then 1.\n");
+                 "still run and the exit status is then 1. --set runs SET 'KEY' = 'VALUE' before\n"
+                 "ddl.sql (a configuration option, as in the SQL client).\n");
 }
 
 int wr_cli_bench_nexmark(int argc, char **argv)
@@ -318,6 +326,9 @@ int wr_cli_bench_nexmark(int argc, char **argv)
     int parallelism = 1, runs = 1;
     bool json = false;
     const char *dir_arg = NULL;
+    /* The --set options as SET statements, quotes doubled. */
+    size_t sets_len = 0;
+    char *sets = calloc(1, 1);
     char names[64][16];
     int nnames = 0;
     for (int i = 1; i < argc; i++) {
@@ -331,35 +342,65 @@ int wr_cli_bench_nexmark(int argc, char **argv)
             runs = atoi(argv[++i]);
         } else if (strcmp(a, "--dir") == 0 && value) {
             dir_arg = argv[++i];
+        } else if (strcmp(a, "--set") == 0 && value) {
+            const char *kv = argv[++i], *eq = strchr(kv, '=');
+            if (eq == NULL || eq == kv) {
+                fprintf(stderr, "weir bench nexmark: --set wants KEY=VALUE, got '%s'\n", kv);
+                goto usage_error;
+            }
+            /* What the bench sets itself, and reports. */
+            if (strncmp(kv, "parallelism.default=", 20) == 0 ||
+                strncmp(kv, "execution.runtime-mode=", 23) == 0) {
+                fprintf(stderr,
+                        "weir bench nexmark: --set cannot change %.*s (give --parallelism; "
+                        "the bench runs in streaming mode)\n",
+                        (int)(eq - kv), kv);
+                goto usage_error;
+            }
+            char *grown = realloc(sets, sets_len + 2 * strlen(kv) + 16);
+            if (grown == NULL) goto usage_error;
+            sets = grown;
+            sets_len += (size_t)sprintf(sets + sets_len, "SET '");
+            for (const char *c = kv; *c; c++) {
+                if (c == eq) {
+                    sets_len += (size_t)sprintf(sets + sets_len, "' = '");
+                    continue;
+                }
+                if (*c == '\'') sets[sets_len++] = '\'';
+                sets[sets_len++] = *c;
+            }
+            sets_len += (size_t)sprintf(sets + sets_len, "';\n");
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (strcmp(a, "--help") == 0) {
             usage(stdout);
+            free(sets);
             return 0;
         } else if (a[0] != '-' && nnames < 64 && query_name(a, names[nnames], sizeof(names[0]))) {
             nnames++;
         } else {
             fprintf(stderr, "weir bench nexmark: unexpected argument '%s'\n", a);
             usage(stderr);
-            return 2;
+            goto usage_error;
         }
     }
     if (events < 1 || parallelism < 1 || runs < 1) {
         fprintf(stderr, "weir bench nexmark: --events, --parallelism and --runs must be "
                         "positive\n");
-        return 2;
+        goto usage_error;
     }
     char dir[PATH_MAX];
     if (dir_arg != NULL) {
         if (realpath(dir_arg, dir) == NULL || !is_nexmark_dir(dir)) {
             fprintf(stderr, "weir bench nexmark: '%s' has no ddl.sql\n", dir_arg);
-            return 2;
+            goto usage_error;
         }
     } else if (!find_nexmark_dir(dir, sizeof(dir))) {
         fprintf(stderr, "weir bench nexmark: bench/nexmark/ not found beside the executable or "
                         "in the current directory; give --dir\n");
-        return 2;
+        goto usage_error;
     }
+    nexmark_opts opts = {events, parallelism, sets};
     if (nnames == 0)
         for (nnames = 0; nnames < NEXMARK_QUERIES; nnames++)
             snprintf(names[nnames], sizeof(names[0]), "q%d", nnames);
@@ -375,7 +416,7 @@ int wr_cli_bench_nexmark(int argc, char **argv)
         nexmark_run run;
         int r = 0;
         for (; r < runs; r++) {
-            if (run_child(dir, names[q], events, parallelism, &run)) break;
+            if (run_child(dir, names[q], &opts, &run)) break;
             wall[r] = run.wall;
             cpu[r] = run.cpu;
             peak[r] = run.peak_rss_kb;
@@ -407,5 +448,9 @@ int wr_cli_bench_nexmark(int argc, char **argv)
                    events / mw, events / mc, mp / 1024, ms / (1024 * 1024));
         fflush(stdout);
     }
+    free(sets);
     return failed ? 1 : 0;
+usage_error:
+    free(sets);
+    return 2;
 }

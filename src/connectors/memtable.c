@@ -481,7 +481,7 @@ static void counts_grow(row_counts *rc)
     row_slot *old = rc->slots;
     size_t oldcap = rc->cap;
     rc->cap = oldcap ? oldcap * 2 : 64;
-    rc->slots = wr_calloc(rc->cap, sizeof(row_slot));
+    rc->slots = wr_calloc_written(rc->cap, sizeof(row_slot));
     for (size_t i = 0; i < oldcap; i++) {
         if (old[i].hash == 0) continue;
         size_t mask = rc->cap - 1, j = old[i].hash & mask;

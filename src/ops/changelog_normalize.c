@@ -95,7 +95,7 @@ static void place(cn_slot *slots, uint32_t cap, const cn_slot *s)
 static void grow(cn_op *op)
 {
     uint32_t cap = op->cap * 2;
-    cn_slot *slots = wr_calloc(cap, sizeof(cn_slot));
+    cn_slot *slots = wr_calloc_written(cap, sizeof(cn_slot));
     for (uint32_t i = 0; i < op->cap; i++)
         if (op->slots[i].used) place(slots, cap, &op->slots[i]);
     wr_free(op->slots);

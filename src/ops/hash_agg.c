@@ -267,7 +267,7 @@ static void int_reserve(hash_agg_op *op, int n)
     if (op->islots && need <= table_fill((size_t)op->imask + 1)) return;
     uint32_t cap = table_size(need), mask = cap - 1;
     unsigned shift = 64 - (unsigned)__builtin_ctz(cap);
-    int_slot *old = op->islots, *slots = wr_calloc(cap, sizeof(int_slot));
+    int_slot *old = op->islots, *slots = wr_calloc_written(cap, sizeof(int_slot));
     uint32_t old_cap = old ? op->imask + 1 : 0;
     /* In the old table's order: a key's new home is twice its old one or one more (the top
      * bits of its hash, one bit more), so the writes go in order instead of missing the cache
@@ -409,7 +409,7 @@ static void bytes_reserve(hash_agg_op *op, int n)
     size_t need = (size_t)op->ngroups + (size_t)n;
     if (op->bslots && need <= table_fill((size_t)op->bmask + 1)) return;
     uint32_t cap = table_size(need), mask = cap - 1;
-    uint64_t *old = op->bslots, *slots = wr_calloc(cap, sizeof(uint64_t));
+    uint64_t *old = op->bslots, *slots = wr_calloc_written(cap, sizeof(uint64_t));
     uint32_t old_cap = old ? op->bmask + 1 : 0;
     for (uint32_t i = 0; i < old_cap; i++) {
         if (old[i] == 0) continue;
@@ -720,7 +720,7 @@ static void dset_reserve(dset *set, int n)
     uint32_t cap = table_size(need);
     dset_entry *old = set->slots;
     uint32_t old_cap = old ? set->mask + 1 : 0;
-    set->slots = wr_calloc(cap, sizeof(dset_entry));
+    set->slots = wr_calloc_written(cap, sizeof(dset_entry));
     set->mask = cap - 1;
     for (uint32_t i = 0; i < old_cap; i++)
         if (old[i].group1) dset_put(set, &old[i]);

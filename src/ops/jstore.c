@@ -166,7 +166,7 @@ static void slots_grow(wr_jstore *st)
     uint32_t cap = st->slots ? st->mask + 1 : 0;
     if ((uint64_t)(st->live_keys + 1) * 2 <= cap) return;
     uint32_t ncap = cap ? cap * 2 : 64;
-    uint32_t *slots = wr_calloc(ncap, sizeof(uint32_t));
+    uint32_t *slots = wr_calloc_written(ncap, sizeof(uint32_t));
     for (uint32_t i = 0; i < cap; i++)
         if (st->slots[i])
             slots_put(slots, ncap - 1, st->keys[st->slots[i] - 1].hash, st->slots[i] - 1);

@@ -332,7 +332,7 @@ void wr_row_index_add(wr_row_index *ix, const wr_batch *batch)
         if ((uint64_t)ix->entries.n * 2 > ix->nbuckets) {
             ix->nbuckets *= 4;
             wr_free(ix->buckets);
-            ix->buckets = wr_calloc(ix->nbuckets, sizeof(uint32_t));
+            ix->buckets = wr_calloc_written(ix->nbuckets, sizeof(uint32_t));
             for (uint32_t k = 0; k < (uint32_t)ix->entries.n; k++) ix_link(ix, k);
         } else {
             ix_link(ix, (uint32_t)ix->entries.n - 1);

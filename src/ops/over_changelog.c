@@ -158,7 +158,7 @@ static void table_reserve(oc_op *op, size_t extra)
     size_t cap = 256;
     while (cap / 2 < need) cap *= 2;
     uint32_t *old = op->slots, old_cap = old ? op->mask + 1 : 0;
-    op->slots = wr_calloc(cap, sizeof(uint32_t));
+    op->slots = wr_calloc_written(cap, sizeof(uint32_t));
     op->mask = (uint32_t)(cap - 1);
     for (uint32_t i = 0; i < old_cap; i++) {
         if (old[i] == 0) continue;

@@ -340,7 +340,7 @@ static void dset_reserve(dset *set, size_t n)
     uint32_t cap = table_size(need);
     dentry *old = set->slots;
     uint32_t old_cap = old ? set->mask + 1 : 0;
-    set->slots = wr_calloc(cap, sizeof(dentry));
+    set->slots = wr_calloc_written(cap, sizeof(dentry));
     set->mask = cap - 1;
     for (uint32_t i = 0; i < old_cap; i++)
         if (old[i].row1) dset_put(set, &old[i]);
@@ -436,7 +436,7 @@ static void pane_reserve(pane *p, size_t n)
     }
     if (p->slots && need <= ((size_t)p->mask + 1) / 2) return;
     uint32_t size = table_size(need), mask = size - 1;
-    uint64_t *slots = wr_calloc(size, sizeof(uint64_t));
+    uint64_t *slots = wr_calloc_written(size, sizeof(uint64_t));
     for (uint32_t r = 0; r < p->nrows; r++) {
         uint32_t s = (uint32_t)p->hashes[r] & mask;
         while (slots[s]) s = (s + 1) & mask;
@@ -764,7 +764,7 @@ static void skeys_reserve(wagg_op *op, size_t n)
     }
     if (op->kslots && need <= ((size_t)op->kmask + 1) / 2) return;
     uint32_t size = table_size(need), mask = size - 1;
-    uint64_t *slots = wr_calloc(size, sizeof(uint64_t));
+    uint64_t *slots = wr_calloc_written(size, sizeof(uint64_t));
     for (uint32_t k = 0; k < op->nkeys; k++) {
         uint32_t s = (uint32_t)op->skeys[k].hash & mask;
         while (slots[s]) s = (s + 1) & mask;
