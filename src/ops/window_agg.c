@@ -31,8 +31,9 @@
  * SESSION keeps, per key, its sessions in a list ordered by start (a row at
  * t opens [t, t + gap); windows that intersect, ends included as Flink's
  * TimeWindow.intersects, merge, their states folded with merge in start
- * order), each with a state row of one array, and a min-heap of session ends
- * (stale entries skipped) says what fires. Sessions that fired leave dead
+ * order), each with a state row of one array, and a min-heap with one entry
+ * per session (its end when it opened, brought up to date when it reaches the
+ * top) says what fires. Sessions that fired leave dead
  * rows and keys behind; once they outnumber the live ones everything is
  * copied into fresh memory (states through wr_agg_acc_save/load), so memory
  * follows live state.
@@ -726,12 +727,11 @@ static void fires_push(wagg_op *op, int64_t end, uint32_t s)
     }
 }
 
-static void fires_pop(wagg_op *op)
+/* Moves the top entry down to its place. */
+static void fires_sift(wagg_op *op)
 {
     sfire *h = op->fires.v;
-    int n = --op->fires.n, i = 0;
-    if (n == 0) return;
-    h[0] = h[n];
+    int n = op->fires.n, i = 0;
     for (;;) {
         int l = 2 * i + 1, r = l + 1, m = i;
         if (l < n && h[l].end < h[m].end) m = l;
@@ -744,14 +744,34 @@ static void fires_pop(wagg_op *op)
     }
 }
 
-/* Drops stale entries from the top: sessions that died or whose end moved. */
+static void fires_pop(wagg_op *op)
+{
+    int n = --op->fires.n;
+    if (n == 0) return;
+    op->fires.v[0] = op->fires.v[n];
+    fires_sift(op);
+}
+
+/*
+ * Makes the top entry current. A live session has one entry, pushed when it opened, whose
+ * end is at most the session's (extending or merging a session leaves the entry as it is,
+ * so that the heap grows by sessions, not by rows): a top whose session moved its end
+ * takes the new end and goes down to its place; a top whose session died is dropped. The
+ * top is then the live session that ends first.
+ */
 static void fires_clean(wagg_op *op)
 {
     while (op->fires.n) {
-        const sfire *top = &op->fires.v[0];
+        sfire *top = &op->fires.v[0];
         const session *s = &op->sess[top->s];
-        if (s->alive && s->end == top->end) return;
-        fires_pop(op);
+        if (!s->alive) {
+            fires_pop(op);
+        } else if (s->end != top->end) {
+            top->end = s->end;
+            fires_sift(op);
+        } else {
+            return;
+        }
     }
 }
 
@@ -901,8 +921,7 @@ static int session_process(wagg_op *op, const wr_batch *in, const uint32_t *rows
         } else {
             session *x = &op->sess[target];
             x->start = WR_MIN(x->start, t);
-            if (e > x->end) x->end = e;
-            fires_push(op, x->end, target); /* the old entry turns stale */
+            if (e > x->end) x->end = e; /* its entry in fires is made current when on top */
         }
         op->grows[m] = rows[i];
         op->ggroups[m] = target;
