@@ -81,7 +81,8 @@ typedef struct oc_op {
     wr_sort_key *vkeys; /* every value column: equality of values */
     int *cols, *vcols;  /* 0..nin-1 and 0..ncalls-1, for the row codec */
     wr_type *val_types, *out_types, *key_types;
-    bool dense; /* a DENSE_RANK call: recomputations count peer groups from the start */
+    bool dense;  /* a DENSE_RANK call: recomputations count peer groups from the start */
+    bool peered; /* a call that reads peer groups (RANK, DENSE_RANK, a RANGE frame) */
 
     part *p;
     uint32_t np, pcap;
@@ -460,12 +461,14 @@ static int refresh(oc_op *op, part *P, uint32_t from, uint32_t to, wr_error *err
     if (op->naccs) memset(op->st.rows, 0, op->st.stride);
     wr_arena_reset(&op->heap);
     for (int k = 0; k < spec->ncalls; k++) op->cursors[k] = (cursor){0, 0};
-    /* The peer group [gs, ge) of `from`, and its dense rank. */
-    uint32_t gs = from, ge;
-    while (gs > 0 && peers(op, e, gs)) gs--;
+    /* The peer group [gs, ge) of `from`, and its dense rank, when a call reads them. */
+    uint32_t gs = from, ge = UINT32_MAX;
     int64_t dense = 1;
-    for (uint32_t i = 1; op->dense && i <= gs; i++) dense += !peers(op, e, i);
-    for (ge = gs + 1; ge < n && peers(op, e, ge);) ge++;
+    if (op->peered) {
+        while (gs > 0 && peers(op, e, gs)) gs--;
+        for (uint32_t i = 1; op->dense && i <= gs; i++) dense += !peers(op, e, i);
+        for (ge = gs + 1; ge < n && peers(op, e, ge);) ge++;
+    }
     wr_batch *cand = op->cand;
     wr_batch_reset(cand);
     int m = 0, rc;
@@ -531,11 +534,10 @@ static int recompute(oc_op *op, part *P, uint32_t p, uint32_t x, bool inserted, 
 {
     const oc_spec *spec = op->spec;
     int64_t n = P->n, from = n, to = 0;
-    int64_t gs = 0, ge = n;
-    if (spec->norder > 0) {
-        gs = bound(op, P, x, false);
-        ge = bound(op, P, x, true);
-    }
+    /* The first and the end position of x's peers, found when a call needs them (-1). */
+    int64_t gs = spec->norder > 0 ? -1 : 0, ge = spec->norder > 0 ? -1 : n;
+#define PEERS_START() (gs < 0 ? (gs = bound(op, P, x, false)) : gs)
+#define PEERS_END() (ge < 0 ? (ge = bound(op, P, x, true)) : ge)
     for (int k = 0; k < spec->ncalls; k++) {
         const wr_over_call *call = &spec->calls[k];
         int64_t f = 0, t = n;
@@ -546,12 +548,12 @@ static int recompute(oc_op *op, part *P, uint32_t p, uint32_t x, bool inserted, 
                 break;
             case WR_OVER_RANK:
             case WR_OVER_DENSE_RANK:
-                f = gs;
+                f = PEERS_START();
                 break;
             case WR_OVER_AGG:
                 if (call->range) {
-                    if (call->upper == 0) f = gs;
-                    if (call->lower == 0) t = ge;
+                    if (call->upper == 0) f = PEERS_START();
+                    if (call->lower == 0) t = PEERS_END();
                 } else {
                     /* Row q's frame [q + lower, q + upper] holds p for q in [p - upper,
                      * p - lower]. */
@@ -564,6 +566,8 @@ static int recompute(oc_op *op, part *P, uint32_t p, uint32_t x, bool inserted, 
         from = WR_MIN(from, f);
         to = WR_MAX(to, t);
     }
+#undef PEERS_START
+#undef PEERS_END
     if (inserted) {
         from = WR_MIN(from, (int64_t)p);
         to = WR_MAX(to, (int64_t)p + 1);
@@ -1015,6 +1019,8 @@ static wr_operator *oc_create(const void *p, wr_op_ctx *ctx, wr_error *err)
         op->val_types[k] = op->out_types[nin + k] = wr_over_call_type(&spec->calls[k]);
         op->str_result[k] = wr_type_is_view(op->val_types[k].id);
         op->dense |= spec->calls[k].kind == WR_OVER_DENSE_RANK;
+        op->peered |= spec->calls[k].kind != WR_OVER_ROW_NUMBER &&
+                      (spec->calls[k].kind != WR_OVER_AGG || spec->calls[k].range);
     }
     op->key_types = wr_malloc((size_t)WR_MAX(spec->npart, 1) * sizeof(wr_type));
     for (int k = 0; k < spec->npart; k++) op->key_types[k] = spec->in_types[spec->partition[k]];
