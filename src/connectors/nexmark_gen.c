@@ -111,20 +111,26 @@ static wr_str next_string(wr_jrandom *r, int max_length, char special, char **p)
  * Exactly len characters, six from each random int: 'a' + rnd % 26, then
  * rnd /= 26, with Java's (truncating) division, so a negative int gives the
  * letters and signs below 'a'. Truncating k times by 26 is truncating once
- * by 26^k, so the six digits of |rnd| are read as two base-26 triples from
- * gen->triples and given rnd's sign; the 8-byte store may write 2 bytes past
- * the string (buffers have WR_NEXMARK_SLACK bytes to spare).
+ * by 26^k, so the six digits of |rnd| are read as three base-26 pairs from
+ * gen->pairs (a table small enough for the core's first-level cache) and
+ * given rnd's sign; the 8-byte store may write 2 bytes past the string
+ * (buffers have WR_NEXMARK_SLACK bytes to spare). The state is kept in a
+ * local: the stores to s could alias r, which would put a store and a load
+ * in the chain of draws.
  */
 static void exact_string(const wr_nexmark_gen *gen, wr_jrandom *r, char *s, int len)
 {
-    const uint32_t *tri = gen->triples;
+    const uint16_t *pair = gen->pairs;
+    wr_jrandom x = *r;
     for (int i = 0; i < len; i += 6) {
-        int32_t rnd = wr_jrandom_int(r);
+        int32_t rnd = wr_jrandom_int(&x);
         uint32_t u = rnd < 0 ? 0u - (uint32_t)rnd : (uint32_t)rnd;
-        uint64_t d = (uint64_t)tri[u % 17576] | (uint64_t)tri[u / 17576 % 17576] << 24;
+        uint64_t d = (uint64_t)pair[u % 676] | (uint64_t)pair[u / 676 % 676] << 16 |
+                     (uint64_t)pair[u / 456976 % 676] << 32;
         uint64_t w = rnd < 0 ? 0x6161616161616161ULL - d : 0x6161616161616161ULL + d;
         memcpy(s + i, &w, 8);
     }
+    *r = x;
 }
 
 /* Padding that brings an event of current_size bytes to avg_size on average (+-20%). */
@@ -372,9 +378,7 @@ void wr_nexmark_gen_init(wr_nexmark_gen *gen, const wr_nexmark_config *cfg)
 
     make_channels(gen);
     size_t channel_max = CHANNEL_TEXT_MAX;
-    gen->triples = wr_malloc(17576 * sizeof(uint32_t));
-    for (uint32_t t = 0; t < 17576; t++)
-        gen->triples[t] = (t % 26) | (t / 26 % 26) << 8 | (t / 676) << 16;
+    for (uint32_t t = 0; t < 676; t++) gen->pairs[t] = (uint16_t)(t % 26 | (t / 26) << 8);
     size_t person = PERSON_TEXT_MAX + extra_max(cfg->person_avg_size);
     size_t auction = AUCTION_TEXT_MAX + extra_max(cfg->auction_avg_size);
     size_t bid = channel_max + extra_max(cfg->bid_avg_size);
@@ -384,7 +388,6 @@ void wr_nexmark_gen_init(wr_nexmark_gen *gen, const wr_nexmark_config *cfg)
 void wr_nexmark_gen_fini(wr_nexmark_gen *gen)
 {
     wr_free(gen->paths);
-    wr_free(gen->triples);
     memset(gen, 0, sizeof(*gen));
 }
 

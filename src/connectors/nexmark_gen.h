@@ -84,8 +84,8 @@ typedef struct wr_nexmark_gen {
     char hot_text[4][64];
     uint8_t hot_len[4], hot_name_len[4];
     uint8_t (*paths)[16];
-    /* Letter triples: entry t holds the base-26 digits of t in bytes 0, 1, 2. */
-    uint32_t *triples;
+    /* Letter pairs: entry t holds the base-26 digits of t in bytes 0 and 1. */
+    uint16_t pairs[676];
     /* The most bytes wr_nexmark_generate writes for one event, WR_NEXMARK_SLACK included. */
     size_t max_event_bytes;
 } wr_nexmark_gen;
