@@ -168,6 +168,7 @@ typedef struct ga_op {
     int scap;
     uint32_t *ident, *koff, *gidx;
     uint64_t *hash;
+    uint64_t *vhash;                                 /* fold_shared: the hash of each row's value */
     uint32_t *arows, *agroups, *rrows, *rgroups;     /* accumulating, retracting rows */
     uint32_t *farows, *fagroups, *frrows, *frgroups; /* the same after FILTER */
     uint32_t *urows, *ugroups, *trows, *tgroups;     /* DISTINCT values entering, leaving */
@@ -660,6 +661,7 @@ static void ensure_scratch(ga_op *op, int n)
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         *arrays[i] = wr_realloc(*arrays[i], c * sizeof(uint32_t));
     op->hash = wr_realloc(op->hash, c * sizeof(uint64_t));
+    op->vhash = wr_realloc(op->vhash, c * sizeof(uint64_t));
     if (op->sslots > 1) {
         op->srows = wr_realloc(op->srows, c * (size_t)op->sslots * sizeof(uint32_t));
         op->sgroups = wr_realloc(op->sgroups, c * (size_t)op->sslots * sizeof(uint32_t));
@@ -770,6 +772,18 @@ static inline bool filter_passes(const wr_agg_acc *acc, const wr_batch *in, uint
     return ((const uint8_t *)f->data)[r] && !wr_vector_is_null(f, (int)r);
 }
 
+/* As prefetch_lookups, for the values of hashes[0..n) in a multiset: slots, then entries. */
+WR_PREFETCH_HELPER void prefetch_values(const vset *vs, const uint64_t *hashes, int n)
+{
+    const uint64_t *slots = vs->tab.slots;
+    uint32_t mask = vs->tab.mask;
+    for (int i = 0; i < n; i++) __builtin_prefetch(&slots[(uint32_t)hashes[i] & mask]);
+    for (int i = 0; i < n; i++) {
+        uint64_t slot = slots[(uint32_t)hashes[i] & mask];
+        if (slot) __builtin_prefetch(&vs->e[WR_IDTAB_ID(slot)]);
+    }
+}
+
 /*
  * The DISTINCT calls sharing the multiset of call o (at most 64 of them), in one pass: each
  * row finds its value's entry once and counts it in the slot of every call whose FILTER it
@@ -791,6 +805,15 @@ static int fold_shared(ga_op *op, int o, const wr_batch *in, const uint32_t *ar,
         if (n == 0) continue;
         memset(cnt, 0, (size_t)k * sizeof(int));
         for (int i = 0; i < n; i++) {
+            uint32_t len;
+            op->vhash[i] = 0;
+            if (wr_vector_is_null(a, (int)rows[i])) continue; /* a NULL's slot holds anything */
+            const void *p = row_value(vs, a, rows[i], &len);
+            op->vhash[i] = val_hash(groups[i], p, len);
+        }
+        if ((size_t)vs->tab.mask * sizeof(uint64_t) > (256u << 10))
+            prefetch_values(vs, op->vhash, n);
+        for (int i = 0; i < n; i++) {
             uint32_t r = rows[i], g = groups[i], len;
             if (wr_vector_is_null(a, (int)r)) continue;
             uint64_t mask = 0;
@@ -798,7 +821,7 @@ static int fold_shared(ga_op *op, int o, const wr_batch *in, const uint32_t *ar,
                 if (filter_passes(&op->accs[vs->calls[j]], in, r)) mask |= 1ull << j;
             if (mask == 0) continue;
             const void *p = row_value(vs, a, r, &len);
-            uint64_t h = val_hash(g, p, len);
+            uint64_t h = op->vhash[i];
             uint32_t idx = vset_find(vs, h, g, p, len);
             vhead *vh = vhead_of(op, vs, g);
             if (idx == NONE) {
@@ -1460,6 +1483,7 @@ static void ga_destroy(wr_operator *base)
                           op->frgroups, op->urows,   op->ugroups, op->trows,    op->tgroups};
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) wr_free(arrays[i]);
     wr_free(op->hash);
+    wr_free(op->vhash);
     wr_free(op->srows);
     wr_free(op->sgroups);
     wr_free(op->gather);
