@@ -555,6 +555,67 @@ static int eval_case(wr_eval *ev, const wr_expr *e, const wr_batch *in, const ui
     return 0;
 }
 
+/* ---- common subexpressions -------------------------------------------------------- */
+
+static void collect_calls(wr_expr *e, wr_expr ***v, int *n, int *cap)
+{
+    if (e == NULL) return;
+    if (e->kind == WR_EXPR_CALL) {
+        e->cse = 0;
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            *v = wr_realloc(*v, (size_t)*cap * sizeof(wr_expr *));
+        }
+        (*v)[(*n)++] = e;
+    }
+    for (int i = 0; i < e->nargs; i++) collect_calls(e->args[i], v, n, cap);
+}
+
+int wr_expr_mark_common(wr_expr **exprs, int n)
+{
+    wr_expr **calls = NULL;
+    int ncalls = 0, cap = 0, slots = 0;
+    for (int i = 0; i < n; i++) collect_calls(exprs[i], &calls, &ncalls, &cap);
+    for (int i = 0; i < ncalls; i++) {
+        if (calls[i]->cse) continue;
+        for (int j = i + 1; j < ncalls; j++) {
+            if (calls[j]->cse || calls[j] == calls[i] || !wr_expr_same(calls[i], calls[j]))
+                continue;
+            if (calls[i]->cse == 0) calls[i]->cse = ++slots;
+            calls[j]->cse = calls[i]->cse;
+        }
+    }
+    wr_free(calls);
+    return slots;
+}
+
+/* Whether cache c holds the rows sel[0..n) (0..n-1 when sel is NULL). */
+static bool cache_covers(const wr_expr_cache *c, const uint32_t *sel, int n)
+{
+    if (!c->valid) return false;
+    if (c->all) return true;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        if (!((c->rows[r >> 6] >> (r & 63)) & 1)) return false;
+    }
+    return true;
+}
+
+static void cache_store(wr_eval *ev, wr_expr_cache *c, const wr_vector *v, const uint32_t *sel,
+                        int n)
+{
+    c->valid = true;
+    c->v = *v;
+    c->all = sel == NULL && n >= ev->capacity;
+    if (c->all) return;
+    size_t words = ((size_t)ev->capacity + 63) / 64;
+    c->rows = wr_arena_calloc(ev->arena, (words ? words : 1) * sizeof(uint64_t));
+    for (int i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        c->rows[r >> 6] |= (uint64_t)1 << (r & 63);
+    }
+}
+
 int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32_t *sel, int n,
                  wr_vector *out, wr_error *err)
 {
@@ -573,6 +634,11 @@ int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32
     case WR_EXPR_CALL:
         break;
     }
+    wr_expr_cache *cached = e->cse && ev->cache ? &ev->cache[e->cse - 1] : NULL;
+    if (cached && cache_covers(cached, sel, n)) {
+        *out = cached->v;
+        return 0;
+    }
     wr_vector fixed[4];
     wr_vector *args =
         e->nargs <= 4 ? fixed : wr_arena_alloc(ev->arena, (size_t)e->nargs * sizeof(wr_vector));
@@ -587,6 +653,7 @@ int wr_expr_eval(wr_eval *ev, const wr_expr *e, const wr_batch *in, const uint32
     out->own_validity = NULL;
     int rc = e->kernel(ev, e, args, out, sel, n, err);
     if (rc && err->offset < 0) err->offset = e->pos;
+    if (rc == 0 && cached) cache_store(ev, cached, out, sel, n);
     return rc;
 }
 

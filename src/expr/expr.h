@@ -85,12 +85,30 @@ struct wr_expr {
     /* CALL: the same arguments may give another result (RAND, NOW, UUID, a user function not
      * declared deterministic): never evaluated at plan time. */
     bool nondeterministic;
+    /* CALL: its slot + 1 in the result cache of the expressions it was marked in with
+     * wr_expr_mark_common (the same for every copy of it there), or 0. */
+    int cse;
 };
+
+/*
+ * The result of a common subexpression in one batch: its vector and the physical rows it
+ * was computed for (all of them, or those of the bitmap rows).
+ */
+typedef struct wr_expr_cache {
+    bool valid;
+    bool all;
+    uint64_t *rows; /* arena memory of the batch */
+    wr_vector v;
+} wr_expr_cache;
 
 /* Per-evaluation context: where results and strings are allocated. */
 struct wr_eval {
     wr_arena *arena;
     int capacity; /* physical rows of the input batch */
+    /* Results of common subexpressions (wr_expr_mark_common) for the batch being evaluated,
+     * or NULL: each is computed once for the rows a later use asks for, when those are among
+     * the rows it was computed for. Invalidated by the caller for every batch. */
+    wr_expr_cache *cache;
 };
 
 /* ---- building (binder) -------------------------------------------------- */
@@ -138,6 +156,15 @@ void wr_expr_format(const wr_expr *e, const char *const *names, wr_buf *out);
  * another (two RAND() give different values).
  */
 bool wr_expr_same(const wr_expr *a, const wr_expr *b);
+
+/*
+ * Marks the calls that occur more than once in exprs[0..n) (wr_expr_same: deterministic, the
+ * same tree), each group with a slot of a result cache (wr_eval.cache), and clears the marks
+ * of the others; returns the number of slots. An evaluation with a cache then computes such
+ * a call once per batch wherever the rows it is asked for were computed before: never for a
+ * row that the expressions would not have computed it for, so errors stay where they were.
+ */
+int wr_expr_mark_common(wr_expr **exprs, int n);
 
 /* True when the expression reads no column (it can be evaluated without input rows). */
 bool wr_expr_is_constant(const wr_expr *e);

@@ -8,12 +8,14 @@ typedef struct calc_spec {
     wr_expr *filter;
     wr_expr **projs;
     int nprojs;
+    int ncommon; /* calls that occur more than once in filter and projections, by slot */
 } calc_spec;
 
 typedef struct calc_op {
     wr_operator base;
     const calc_spec *spec;
     wr_batch *out;
+    wr_expr_cache *common; /* their results in the batch being processed */
 } calc_op;
 
 static void spec_free(void *p)
@@ -31,6 +33,12 @@ wr_operator_spec wr_calc_spec(wr_expr *filter, wr_expr **projs, int nprojs)
     spec->filter = filter;
     spec->projs = projs;
     spec->nprojs = nprojs;
+    /* The filter and the projections, so that a call they repeat is computed once a batch. */
+    wr_expr **all = wr_malloc((size_t)(nprojs + 1) * sizeof(wr_expr *));
+    all[0] = filter;
+    for (int i = 0; i < nprojs; i++) all[i + 1] = projs[i];
+    spec->ncommon = wr_expr_mark_common(all, nprojs + 1);
+    wr_free(all);
     wr_operator_spec out = {&wr_calc_ops, spec, spec_free, -1, false};
     return out;
 }
@@ -44,6 +52,7 @@ static wr_operator *calc_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     wr_type types[spec->nprojs > 0 ? spec->nprojs : 1];
     for (int i = 0; i < spec->nprojs; i++) types[i] = spec->projs[i]->type;
     op->out = wr_batch_new(types, spec->nprojs, WR_BATCH_CAPACITY);
+    if (spec->ncommon) op->common = wr_calloc((size_t)spec->ncommon, sizeof(wr_expr_cache));
     return &op->base;
 }
 
@@ -53,7 +62,8 @@ static int calc_process(wr_operator *base, int input, wr_batch *in, wr_error *er
     const calc_spec *spec = op->spec;
     wr_batch *out = op->out;
     wr_batch_reset(out);
-    wr_eval ev = {&out->arena, in->count};
+    wr_eval ev = {&out->arena, in->count, op->common};
+    for (int i = 0; i < spec->ncommon; i++) op->common[i].valid = false;
     const uint32_t *sel = in->sel;
     int n = wr_batch_rows(in);
     if (spec->filter) {
@@ -85,6 +95,7 @@ static void calc_destroy(wr_operator *base)
 {
     calc_op *op = (calc_op *)base;
     wr_batch_free(op->out);
+    wr_free(op->common);
     wr_free(op);
 }
 

@@ -182,3 +182,75 @@ Test(expr, cast_string_to_int_fails_with_the_value_or_yields_null)
     wr_arena_fini(&arena);
     wr_batch_free(in);
 }
+
+/* ---- common subexpressions ------------------------------------------------------------ */
+
+static int counted_rows; /* rows the counting kernel computed */
+
+/* counted(a) = a + 1, counting its rows. */
+static int k_counted(wr_eval *ev, const wr_expr *e, const wr_vector *args, wr_vector *out,
+                     const uint32_t *sel, int n, wr_error *err)
+{
+    const int32_t *a = args[0].data;
+    int32_t *o = out->data;
+    for (int i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : (uint32_t)i;
+        o[r] = a[r] + 1;
+    }
+    out->validity = args[0].validity;
+    counted_rows += n;
+    return 0;
+}
+
+static wr_expr *counted(void)
+{
+    wr_expr **args = wr_malloc(sizeof(wr_expr *));
+    args[0] = col(0);
+    return wr_expr_call_kernel("counted", k_counted, NULL, NULL, args, 1, INT_N, 0);
+}
+
+/* CASE WHEN a > lo THEN counted(a) END */
+static wr_expr *counted_above(int lo)
+{
+    wr_expr **args = wr_malloc(2 * sizeof(wr_expr *));
+    args[0] = call2(WR_FN_GT, col(0), lit(lo), BOOL_N);
+    args[1] = counted();
+    return wr_expr_logic(WR_EXPR_CASE, args, 2, INT_N, 0);
+}
+
+Test(expr, a_repeated_call_is_computed_once_for_the_rows_asked_before)
+{
+    int32_t a[] = {5, -1, 2, 1, 7, 0};
+    wr_batch *in = ints(a, a, 6);
+    /* counted(a) for rows with a > 0 (4 rows), then a > 1 (3 of those), then every row
+     * (6: more than before), then every row again inside an addition. */
+    wr_expr *exprs[4] = {counted_above(0), counted_above(1), counted(),
+                         call2(WR_FN_ADD, counted(), lit(1), INT_N)};
+    cr_assert_eq(wr_expr_mark_common(exprs, 4), 1);
+    wr_expr_cache cache[1];
+    wr_arena arena;
+    wr_arena_init(&arena, 4096);
+    wr_error err;
+    wr_error_init(&err);
+    int32_t want[4][6] = {
+        {6, 0, 3, 2, 8, 0}, {6, 0, 3, 0, 8, 0}, {6, 0, 3, 2, 8, 1}, {7, 1, 4, 3, 9, 2}};
+    bool null[4][6] = {{0, 1, 0, 0, 0, 1}, {0, 1, 0, 1, 0, 1}, {0}, {0}};
+    for (int with = 0; with < 2; with++) {
+        wr_eval ev = {&arena, in->count, with ? cache : NULL};
+        cache[0].valid = false;
+        counted_rows = 0;
+        for (int k = 0; k < 4; k++) {
+            wr_vector v;
+            cr_assert_eq(wr_expr_eval(&ev, exprs[k], in, NULL, 6, &v, &err), 0, "%s", err.msg);
+            for (int r = 0; r < 6; r++) {
+                cr_assert_eq(wr_vector_is_null(&v, r), null[k][r], "expression %d row %d", k, r);
+                if (!null[k][r]) cr_assert_eq(((int32_t *)v.data)[r], want[k][r]);
+            }
+        }
+        cr_assert_eq(counted_rows, with ? 4 + 6 : 4 + 3 + 6 + 6);
+        wr_arena_reset(&arena);
+    }
+    for (int k = 0; k < 4; k++) wr_expr_free(exprs[k]);
+    wr_arena_fini(&arena);
+    wr_batch_free(in);
+}
