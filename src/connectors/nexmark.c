@@ -189,9 +189,12 @@ typedef struct row_layout {
 typedef struct nexmark_source {
     wr_operator base;
     const nexmark_spec *spec;
-    wr_batch *batch;
-    wr_batch *view; /* a projected scan: what is emitted (see nexmark_spec.out_cols) */
-    int cap;        /* events per batch */
+    /* Batches that an exchange may lend (batch.h): the events, and for a projected scan the
+     * view that is emitted (see nexmark_spec.out_cols). */
+    wr_batch_ring batch;
+    wr_batch_ring view;
+    bool projected;
+    int cap; /* events per batch */
     row_layout layout[3];
     int64_t base_time_ms;
     /* What is left to produce: progressions served round-robin, one event each. One, (i, p),
@@ -304,11 +307,12 @@ static wr_operator *nexmark_create(const void *vspec, wr_op_ctx *ctx, wr_error *
     src->base.ops = &nexmark_ops;
     src->base.ctx = ctx;
     src->spec = spec;
-    src->batch = wr_batch_new(spec->types, 4, WR_BATCH_CAPACITY);
+    wr_batch_ring_init(&src->batch, wr_batch_new(spec->types, 4, WR_BATCH_CAPACITY));
     if (spec->out_cols) {
         wr_type types[4];
         for (int k = 0; k < spec->nout; k++) types[k] = spec->types[spec->out_cols[k]];
-        src->view = wr_batch_new(types, spec->nout, WR_BATCH_CAPACITY);
+        wr_batch_ring_init(&src->view, wr_batch_new(types, spec->nout, WR_BATCH_CAPACITY));
+        src->projected = true;
     }
     for (int k = 0; k < 3; k++) layout_init(&src->layout[k], spec->types[k + 1]);
     uint32_t header =
@@ -334,8 +338,8 @@ static wr_operator *nexmark_create(const void *vspec, wr_op_ctx *ctx, wr_error *
 static void nexmark_destroy(wr_operator *op)
 {
     nexmark_source *src = (nexmark_source *)op;
-    wr_batch_free(src->batch);
-    wr_batch_free(src->view);
+    wr_batch_ring_fini(&src->batch);
+    if (src->projected) wr_batch_ring_fini(&src->view);
     wr_free(src->todo);
     wr_free(src);
 }
@@ -361,7 +365,7 @@ static inline wr_str encode_event(nexmark_source *src, int64_t n, wr_nexmark_kin
 {
     if (src->room_left < src->room_need) {
         src->room_left = WR_MAX(src->room_need * 8, (size_t)256 << 10);
-        src->room = wr_arena_alloc(&src->batch->arena, src->room_left);
+        src->room = wr_arena_alloc(&src->batch.cur->arena, src->room_left);
     }
     wr_nexmark_kind k = wr_nexmark_kind_of(&src->spec->gen, n);
     const row_layout *l = &src->layout[k];
@@ -457,8 +461,7 @@ static int nexmark_run(wr_operator *op, wr_source_status *status, wr_error *err)
         *status = WR_SOURCE_IDLE;
         return 0;
     }
-    wr_batch *batch = src->batch;
-    wr_batch_reset(batch);
+    wr_batch *batch = wr_batch_ring_take(&src->batch);
     src->room_left = 0; /* the arena was reset */
     int32_t *types = batch->cols[0].data;
     wr_str *rows[3] = {batch->cols[1].data, batch->cols[2].data, batch->cols[3].data};
@@ -498,9 +501,12 @@ static int nexmark_run(wr_operator *op, wr_source_status *status, wr_error *err)
         for (int k = 0; k < 3; k++) valid[k][n >> 6] = mask[k];
     batch->count = n;
     *status = src->left == 0 ? WR_SOURCE_END : WR_SOURCE_MORE;
-    if (src->view) {
+    batch->lendable = true;
+    if (src->projected) {
         /* A projected scan: the requested columns, aliasing the batch's. */
-        wr_batch *v = src->view;
+        wr_batch *v = wr_batch_ring_take(&src->view);
+        v->lendable = true;
+        v->deps[v->ndeps++] = batch;
         for (int k = 0; k < src->spec->nout; k++) {
             v->cols[k].data = batch->cols[src->spec->out_cols[k]].data;
             v->cols[k].validity = batch->cols[src->spec->out_cols[k]].validity;

@@ -14,7 +14,7 @@ typedef struct calc_spec {
 typedef struct calc_op {
     wr_operator base;
     const calc_spec *spec;
-    wr_batch *out;
+    wr_batch_ring out;     /* lendable when the input is: the output points into it */
     wr_expr_cache *common; /* their results in the batch being processed */
 } calc_op;
 
@@ -51,7 +51,7 @@ static wr_operator *calc_create(const void *p, wr_op_ctx *ctx, wr_error *err)
     op->spec = spec;
     wr_type types[spec->nprojs > 0 ? spec->nprojs : 1];
     for (int i = 0; i < spec->nprojs; i++) types[i] = spec->projs[i]->type;
-    op->out = wr_batch_new(types, spec->nprojs, WR_BATCH_CAPACITY);
+    wr_batch_ring_init(&op->out, wr_batch_new(types, spec->nprojs, WR_BATCH_CAPACITY));
     if (spec->ncommon) op->common = wr_calloc((size_t)spec->ncommon, sizeof(wr_expr_cache));
     return &op->base;
 }
@@ -60,8 +60,7 @@ static int calc_process(wr_operator *base, int input, wr_batch *in, wr_error *er
 {
     calc_op *op = (calc_op *)base;
     const calc_spec *spec = op->spec;
-    wr_batch *out = op->out;
-    wr_batch_reset(out);
+    wr_batch *out = wr_batch_ring_take(&op->out);
     wr_eval ev = {&out->arena, in->count, op->common};
     for (int i = 0; i < spec->ncommon; i++) op->common[i].valid = false;
     const uint32_t *sel = in->sel;
@@ -83,6 +82,10 @@ static int calc_process(wr_operator *base, int input, wr_batch *in, wr_error *er
     out->count = in->count;
     out->kinds = in->kinds;
     out->rowtimes = in->rowtimes;
+    if (in->lendable) {
+        out->lendable = true;
+        out->deps[out->ndeps++] = in;
+    }
     /* A filter that kept every row of an unselected batch needs no selection. */
     if (sel && !(in->sel == NULL && n == in->count)) {
         out->sel = (uint32_t *)sel;
@@ -94,7 +97,7 @@ static int calc_process(wr_operator *base, int input, wr_batch *in, wr_error *er
 static void calc_destroy(wr_operator *base)
 {
     calc_op *op = (calc_op *)base;
-    wr_batch_free(op->out);
+    wr_batch_ring_fini(&op->out);
     wr_free(op->common);
     wr_free(op);
 }

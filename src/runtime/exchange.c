@@ -215,11 +215,13 @@ static int append_to(wr_writer *w, int t, const wr_batch *batch, const uint32_t 
 }
 
 /*
- * Sends target t the active rows of a stable batch (wr_batch.stable) by reference: a
- * batch whose columns point at batch's, with copies of the selection, kinds and
- * timestamps. Rows buffered for t go first, so the order holds.
+ * Sends target t rows[0..n) of batch by reference (rows NULL: its active rows): a batch whose
+ * columns point at batch's, with a copy of the selection. A stable batch (wr_batch.stable)
+ * lends its values only: kinds and timestamps are copied too. A lendable one
+ * (wr_batch.lendable) lends everything and is held until the consumer resets the view.
+ * Rows buffered for t go first, so the order holds.
  */
-static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
+static int lend_to(wr_writer *w, int t, wr_batch *batch, const uint32_t *rows, int n, wr_error *err)
 {
     int rc = send_buffer(w, t, err);
     if (rc) return rc;
@@ -231,17 +233,31 @@ static int lend_to(wr_writer *w, int t, const wr_batch *batch, wr_error *err)
         b->cols[c].data = batch->cols[c].data;
         b->cols[c].validity = batch->cols[c].validity;
     }
-    if (batch->sel) {
-        b->sel = wr_batch_sel_buffer(b);
-        b->nsel = batch->nsel;
-        memcpy(b->sel, batch->sel, (size_t)batch->nsel * sizeof(uint32_t));
+    if (rows == NULL && batch->sel) {
+        rows = batch->sel;
+        n = batch->nsel;
     }
-    if (batch->kinds) memcpy(wr_batch_kinds(b), batch->kinds, (size_t)batch->count);
-    if (batch->rowtimes)
-        memcpy(wr_batch_rowtimes(b), batch->rowtimes, (size_t)batch->count * sizeof(int64_t));
-    b->stable = true;
+    if (rows) {
+        b->sel = wr_batch_sel_buffer(b);
+        b->nsel = n;
+        memcpy(b->sel, rows, (size_t)n * sizeof(uint32_t));
+    }
+    if (batch->lendable) {
+        b->kinds = batch->kinds;
+        b->rowtimes = batch->rowtimes;
+        wr_batch_hold(batch);
+        b->lent_from = batch;
+    } else {
+        if (batch->kinds) memcpy(wr_batch_kinds(b), batch->kinds, (size_t)batch->count);
+        if (batch->rowtimes)
+            memcpy(wr_batch_rowtimes(b), batch->rowtimes, (size_t)batch->count * sizeof(int64_t));
+        b->stable = true;
+    }
     return wr_channel_put(w->targets[t], (wr_elem){.batch = b}, &w->bufs[t], deferring(w), err);
 }
+
+/* Fewest rows for one target that go by reference rather than copied into its buffer. */
+#define LEND_MIN_ROWS (WR_BATCH_CAPACITY / 8)
 
 static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
 {
@@ -262,10 +278,12 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
     }
     int rc = 0;
     if (w->pending_since_ns == 0) w->pending_since_ns = wr_clock_mono_ns();
-    /* A stable batch at least half full goes to every target by reference (forward, broadcast). */
-    if (batch->stable && 2 * n >= WR_BATCH_CAPACITY && batch->count <= WR_BATCH_CAPACITY &&
+    /* A stable or lendable batch at least half full goes to every target by reference
+     * (forward, broadcast). */
+    bool lendable = (batch->stable || batch->lendable) && batch->count <= WR_BATCH_CAPACITY;
+    if (lendable && 2 * n >= WR_BATCH_CAPACITY &&
         (w->part == WR_PART_FORWARD || w->part == WR_PART_BROADCAST)) {
-        for (int t = 0; t < w->ntargets && rc == 0; t++) rc = lend_to(w, t, batch, err);
+        for (int t = 0; t < w->ntargets && rc == 0; t++) rc = lend_to(w, t, batch, NULL, 0, err);
         return rc;
     }
     switch (w->part) {
@@ -303,8 +321,15 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
                 }
             }
         }
-        for (int t = 0; t < w->ntargets && rc == 0; t++)
-            if (w->nrows[t]) rc = append_to(w, t, batch, w->rows[t], w->nrows[t], err);
+        /* A lendable batch's share for a target goes by reference when it is not small. */
+        lendable = batch->lendable && batch->count <= WR_BATCH_CAPACITY;
+        for (int t = 0; t < w->ntargets && rc == 0; t++) {
+            if (w->nrows[t] == 0) continue;
+            if (lendable && w->nrows[t] >= LEND_MIN_ROWS)
+                rc = lend_to(w, t, batch, w->rows[t], w->nrows[t], err);
+            else
+                rc = append_to(w, t, batch, w->rows[t], w->nrows[t], err);
+        }
         break;
     }
     return rc;

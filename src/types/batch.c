@@ -47,12 +47,12 @@ wr_batch *wr_batch_new(const wr_type *types, int ncols, int capacity)
         v->data = v->own_data;
     }
     wr_arena_init(&batch->arena, 16384);
+    atomic_init(&batch->refs, 1);
     return batch;
 }
 
-void wr_batch_free(wr_batch *batch)
+static void batch_destroy(wr_batch *batch)
 {
-    if (batch == NULL) return;
     for (int i = 0; i < batch->ncols; i++) {
         wr_free(batch->cols[i].own_data);
         wr_free(batch->cols[i].own_validity);
@@ -65,8 +65,91 @@ void wr_batch_free(wr_batch *batch)
     wr_free(batch);
 }
 
+/* Drops one reference to batch alone (not its deps). */
+static void unref(wr_batch *batch)
+{
+    if (atomic_fetch_sub_explicit(&batch->refs, 1, memory_order_acq_rel) == 1) batch_destroy(batch);
+}
+
+void wr_batch_hold(wr_batch *batch)
+{
+    atomic_fetch_add_explicit(&batch->refs, 1, memory_order_relaxed);
+    for (int i = 0; i < batch->ndeps; i++) wr_batch_hold(batch->deps[i]);
+}
+
+void wr_batch_release(wr_batch *batch)
+{
+    /* The deps first: batch (and its deps array) may go with its last reference. */
+    for (int i = 0; i < batch->ndeps; i++) wr_batch_release(batch->deps[i]);
+    unref(batch);
+}
+
+bool wr_batch_held(const wr_batch *batch)
+{
+    return atomic_load_explicit(&batch->refs, memory_order_acquire) > 1;
+}
+
+static void drop_lent(wr_batch *batch)
+{
+    if (batch->lent_from == NULL) return;
+    wr_batch_release(batch->lent_from);
+    batch->lent_from = NULL;
+}
+
+void wr_batch_free(wr_batch *batch)
+{
+    if (batch == NULL) return;
+    drop_lent(batch);
+    unref(batch);
+}
+
+void wr_batch_ring_init(wr_batch_ring *ring, wr_batch *first)
+{
+    memset(ring, 0, sizeof(*ring));
+    ring->cur = first;
+}
+
+wr_batch *wr_batch_ring_take(wr_batch_ring *ring)
+{
+    wr_batch *b = ring->cur;
+    if (wr_batch_held(b)) {
+        if (ring->nheld == ring->cap) {
+            ring->cap = ring->cap ? ring->cap * 2 : 8;
+            ring->held = wr_realloc(ring->held, (size_t)ring->cap * sizeof(wr_batch *));
+        }
+        ring->held[ring->nheld++] = b;
+        b = NULL;
+        for (int i = 0; i < ring->nheld - 1 && b == NULL; i++) {
+            if (wr_batch_held(ring->held[i])) continue;
+            b = ring->held[i];
+            ring->held[i] = ring->held[--ring->nheld];
+        }
+        if (b == NULL) {
+            const wr_batch *like = ring->held[ring->nheld - 1];
+            wr_type types[like->ncols > 0 ? like->ncols : 1];
+            for (int c = 0; c < like->ncols; c++) types[c] = like->cols[c].type;
+            b = wr_batch_new(types, like->ncols, like->capacity);
+        }
+        ring->cur = b;
+    }
+    wr_batch_reset(b);
+    return b;
+}
+
+void wr_batch_ring_fini(wr_batch_ring *ring)
+{
+    wr_batch_free(ring->cur);
+    for (int i = 0; i < ring->nheld; i++) wr_batch_free(ring->held[i]);
+    wr_free(ring->held);
+    memset(ring, 0, sizeof(*ring));
+}
+
 void wr_batch_reset(wr_batch *batch)
 {
+    assert(!wr_batch_held(batch));
+    drop_lent(batch);
+    batch->lendable = false;
+    batch->ndeps = 0;
     batch->count = 0;
     batch->sel = NULL;
     batch->nsel = 0;

@@ -21,6 +21,7 @@
 #include "../base/buf.h"
 #include "types.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define WR_BATCH_CAPACITY 1024
@@ -62,11 +63,47 @@ typedef struct wr_batch {
      * wr_batch_reset.
      */
     bool stable;
+    /*
+     * Lending. A lendable batch's memory (and that of deps, the batches its vectors, kinds,
+     * times and selection point into) stays as it is while it is held: its producer takes
+     * another batch for its next output (wr_batch_ring) instead of resetting a held one, so
+     * an exchange may hand its rows to another thread by reference (a view whose lent_from
+     * holds it, released when the view is reset or freed). refs counts the producer's
+     * reference and the holds; the memory is freed when both are gone. lendable and deps
+     * are cleared by wr_batch_reset.
+     */
+    bool lendable;
+    int ndeps;
+    struct wr_batch *deps[2];
+    struct wr_batch *lent_from;
+    _Atomic int refs;
 } wr_batch;
 
 /* A new empty batch with the given column types. Never NULL. */
 wr_batch *wr_batch_new(const wr_type *types, int ncols, int capacity);
+/* Drops the producer's reference (and a view's hold); the memory goes with the last one. */
 void wr_batch_free(wr_batch *batch);
+
+/* Holds batch and its deps (their memory stays until wr_batch_release), from any thread. */
+void wr_batch_hold(wr_batch *batch);
+void wr_batch_release(wr_batch *batch);
+/* Whether another thread still holds batch (its producer must not reuse it). */
+bool wr_batch_held(const wr_batch *batch);
+
+/*
+ * The output batch of a producer whose batches may be lent: take() returns an empty batch
+ * that nobody holds, the last one when it is free again, else one whose holds are gone,
+ * else a new one like it.
+ */
+typedef struct wr_batch_ring {
+    wr_batch *cur;
+    wr_batch **held; /* taken and still held when last looked at */
+    int nheld, cap;
+} wr_batch_ring;
+
+void wr_batch_ring_init(wr_batch_ring *ring, wr_batch *first);
+wr_batch *wr_batch_ring_take(wr_batch_ring *ring);
+void wr_batch_ring_fini(wr_batch_ring *ring);
 /* Empties the batch: no rows, no selection, no kinds, own vectors, arena reset. */
 void wr_batch_reset(wr_batch *batch);
 

@@ -63,6 +63,34 @@ Test(batch, selection_vector_picks_active_rows)
     wr_batch_free(b);
 }
 
+Test(batch, a_held_batch_is_not_reused_and_outlives_its_producer)
+{
+    wr_batch_ring ring;
+    wr_batch_ring_init(&ring, sample());
+    wr_batch *first = wr_batch_ring_take(&ring);
+    cr_assert_eq(first->count, 0);
+    /* A view: its columns point into the producer's batch, which it holds with its deps. */
+    wr_batch *dep = sample();
+    first->deps[first->ndeps++] = dep;
+    wr_batch_hold(first);
+    cr_assert(wr_batch_held(first) && wr_batch_held(dep));
+    wr_batch *second = wr_batch_ring_take(&ring);
+    cr_assert_neq(second, first, "a held batch is not handed out again");
+    cr_assert_eq(second->ncols, 3);
+    wr_batch_release(first);
+    cr_assert(!wr_batch_held(first) && !wr_batch_held(dep));
+    /* Held again, then the producer goes: the memory stays until the hold is released. */
+    wr_batch *third = wr_batch_ring_take(&ring);
+    cr_assert(third == first || third == second);
+    ((wr_str *)third->cols[1].data)[0] = wr_batch_str(third, "kept", 4);
+    third->count = 1;
+    wr_batch_hold(third);
+    wr_batch_ring_fini(&ring);
+    cr_assert_eq(memcmp(((wr_str *)third->cols[1].data)[0].ptr, "kept", 4), 0);
+    wr_batch_release(third);
+    wr_batch_free(dep);
+}
+
 Test(row_codec, round_trip_with_nulls_and_strings)
 {
     wr_batch *b = sample();
