@@ -322,10 +322,10 @@ static int writer_push(wr_collector *self, wr_batch *batch, wr_error *err)
             }
         }
         /* A lendable batch's share for a target goes by reference when it is not small. */
-        lendable = batch->lendable && batch->count <= WR_BATCH_CAPACITY;
+        bool shares = batch->lendable && batch->count <= WR_BATCH_CAPACITY;
         for (int t = 0; t < w->ntargets && rc == 0; t++) {
             if (w->nrows[t] == 0) continue;
-            if (lendable && w->nrows[t] >= LEND_MIN_ROWS)
+            if (shares && w->nrows[t] >= LEND_MIN_ROWS)
                 rc = lend_to(w, t, batch, w->rows[t], w->nrows[t], err);
             else
                 rc = append_to(w, t, batch, w->rows[t], w->nrows[t], err);
